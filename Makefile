@@ -1,0 +1,36 @@
+# Two commands for a fresh machine: `make run` (demo on SQLite) and `make test` (suite on PostgreSQL).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export DJANGO_SETTINGS_MODULE ?= config.settings.local
+
+.PHONY: install run test lint bench postgres clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_setup
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+postgres:
+	bash scripts/ensure_services.sh
+
+test: install postgres
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: install postgres
+	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .hypothesis

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CollectionConfig(AppConfig):
+    # The package is `collection`, not `collections`: the standard library's `collections` is
+    # imported at interpreter start-up and would always shadow a top-level package of that name.
+    name = "collection"
+    verbose_name = "Collections"

@@ -1,0 +1,3 @@
+"""The versioned API: each app contributes its own url module."""
+
+urlpatterns: list = []

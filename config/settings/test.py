@@ -1,0 +1,20 @@
+import os
+
+import dj_database_url
+
+from .base import *  # noqa: F401,F403
+from .base import env
+
+# The suite runs on PostgreSQL: row locks, triggers and constraints are part of what it tests.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/installment_ledger"),
+        conn_max_age=0,
+    )
+}
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_BROKER_URL = None
+CELERY_TASK_ALWAYS_EAGER = True
+SECRET_KEY = os.environ.get("SECRET_KEY", "test-secret-key")
+LEDGER_INITIAL_BUSINESS_DATE = "2026-01-01"

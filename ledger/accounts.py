@@ -1,0 +1,39 @@
+"""Account code → id, cached per process: the chart changes rarely and posting is hot."""
+
+from django.db.models.signals import post_delete, post_save
+
+from .errors import PostingRejected
+from .models import Account
+
+_cache: dict[tuple[str, str], tuple[int, bool]] = {}
+
+
+def _load() -> None:
+    _cache.clear()
+    for pk, code, currency, active in Account.objects.values_list(
+        "id", "code", "currency", "is_active"
+    ):
+        _cache[(code, currency)] = (pk, active)
+
+
+def account_ids(codes: list[str], currency: str) -> list[int]:
+    ids = []
+    for code in codes:
+        found = _cache.get((code, currency))
+        if found is None:
+            _load()
+            found = _cache.get((code, currency))
+        if found is None:
+            raise PostingRejected(f"There is no {currency} account with code {code}.")
+        if not found[1]:
+            raise PostingRejected(f"Account {code} ({currency}) is closed to postings.")
+        ids.append(found[0])
+    return ids
+
+
+def clear_account_cache(**_kwargs) -> None:
+    _cache.clear()
+
+
+post_save.connect(clear_account_cache, sender=Account)
+post_delete.connect(clear_account_cache, sender=Account)

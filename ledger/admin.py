@@ -1,0 +1,85 @@
+"""The ledger in the admin: everything read-only, because entries are immutable."""
+
+from django.contrib import admin
+
+from .models import Account, BusinessDate, JournalEntry, JournalLine, LoanAccountBalance
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    list_display = ("code", "name", "type", "normal_side", "currency", "is_active")
+    list_filter = ("type", "currency", "is_active")
+    search_fields = ("code", "name")
+
+
+class JournalLineInline(admin.TabularInline):
+    model = JournalLine
+    fields = ("account", "loan_id", "debit", "credit", "currency")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LineLoanFilter(admin.SimpleListFilter):
+    title = "loan"
+    parameter_name = "loan"
+
+    def lookups(self, request, model_admin):
+        return ()
+
+    def has_output(self):
+        return True
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(lines__loan_id=int(value)).distinct()
+        return queryset
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "business_date", "value_date", "kind", "currency", "memo", "reverses")
+    list_filter = ("kind", "business_date", "currency", "lines__account", LineLoanFilter)
+    search_fields = ("idempotency_key", "memo")
+    date_hierarchy = "business_date"
+    inlines = [JournalLineInline]
+    readonly_fields = [f.name for f in JournalEntry._meta.fields]
+
+
+@admin.register(JournalLine)
+class JournalLineAdmin(ReadOnlyAdmin):
+    list_display = ("id", "entry", "business_date", "account", "loan_id", "debit", "credit")
+    list_filter = ("account", "business_date", "entry__kind")
+    search_fields = ("=loan_id", "=entry__id")
+    list_select_related = ("entry", "account")
+
+
+@admin.register(LoanAccountBalance)
+class LoanAccountBalanceAdmin(ReadOnlyAdmin):
+    list_display = ("loan_id", "account", "debit_total", "credit_total", "balance")
+    list_filter = ("account",)
+    search_fields = ("=loan_id",)
+    list_select_related = ("account",)
+
+
+@admin.register(BusinessDate)
+class BusinessDateAdmin(ReadOnlyAdmin):
+    list_display = ("lender", "current", "updated_at")

@@ -1,0 +1,133 @@
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+
+AMOUNT = {"max_digits": 20, "decimal_places": 2}
+
+
+class Account(models.Model):
+    class Type(models.TextChoices):
+        ASSET = "asset", "Asset"
+        LIABILITY = "liability", "Liability"
+        EQUITY = "equity", "Equity"
+        INCOME = "income", "Income"
+        EXPENSE = "expense", "Expense"
+
+    class Side(models.TextChoices):
+        DEBIT = "debit", "Debit"
+        CREDIT = "credit", "Credit"
+
+    code = models.CharField(max_length=20)
+    name = models.CharField(max_length=120)
+    type = models.CharField(max_length=10, choices=Type.choices)
+    normal_side = models.CharField(max_length=6, choices=Side.choices)
+    currency = models.CharField(max_length=3, default="CNY")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "currency"], name="account_code_currency_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name} ({self.currency})"
+
+    def signed(self, debit: Decimal, credit: Decimal) -> Decimal:
+        """A balance on the account's normal side: positive when it holds what it should."""
+        return debit - credit if self.normal_side == self.Side.DEBIT else credit - debit
+
+
+class JournalEntry(models.Model):
+    """An immutable, balanced set of lines. Corrections are new entries that reverse it."""
+
+    business_date = models.DateField(db_index=True)
+    value_date = models.DateField()
+    kind = models.CharField(max_length=32, db_index=True)
+    memo = models.CharField(max_length=255, blank=True)
+    currency = models.CharField(max_length=3)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    content_hash = models.CharField(max_length=64)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=150, default="system")
+
+    class Meta:
+        verbose_name_plural = "journal entries"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.business_date}"
+
+
+class JournalLine(models.Model):
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    loan_id = models.BigIntegerField(null=True, blank=True)
+    debit = models.DecimalField(**AMOUNT, default=Decimal("0"))
+    credit = models.DecimalField(**AMOUNT, default=Decimal("0"))
+    currency = models.CharField(max_length=3)
+    # Copied from the entry so that balances at a date need no join (and lines can later be
+    # partitioned by business date).
+    business_date = models.DateField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["account", "business_date"], name="line_account_date_idx"),
+            models.Index(
+                fields=["loan_id", "account", "business_date"],
+                name="line_loan_account_date_idx",
+                condition=Q(loan_id__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(debit__gt=0) & (Q(credit__isnull=True) | Q(credit=0)))
+                | (Q(credit__gt=0) & (Q(debit__isnull=True) | Q(debit=0))),
+                name="line_debit_xor_credit_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        side = f"Dr {self.debit}" if self.debit else f"Cr {self.credit}"
+        return f"{self.account.code} {side}"
+
+
+class LoanAccountBalance(models.Model):
+    """Running totals per (account, loan): cold rows, so concurrent postings rarely meet.
+
+    House accounts (no loan) keep no stored balance: one hot row would serialize every posting.
+    Their balances are derived from the lines.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="loan_balances")
+    loan_id = models.BigIntegerField()
+    debit_total = models.DecimalField(**AMOUNT, default=Decimal("0"))
+    credit_total = models.DecimalField(**AMOUNT, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["loan_id", "account"], name="loan_account_balance_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.code} loan {self.loan_id}"
+
+    @property
+    def balance(self) -> Decimal:
+        return self.account.signed(self.debit_total, self.credit_total)
+
+
+class BusinessDate(models.Model):
+    """The lender's current business date; only the end-of-day close moves it, one day at a time."""
+
+    lender = models.CharField(max_length=32, unique=True, default="default")
+    current = models.DateField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.lender}: {self.current}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LoansConfig(AppConfig):
+    name = "loans"
+    verbose_name = "Loans"
