@@ -8,6 +8,11 @@ from .models import Account
 _cache: dict[tuple[str, str], tuple[int, bool]] = {}
 
 
+def load_accounts() -> None:
+    """Refresh the cache now (before a COPY, when the connection cannot run other queries)."""
+    _load()
+
+
 def _load() -> None:
     _cache.clear()
     for pk, code, currency, active in Account.objects.values_list(
@@ -16,11 +21,12 @@ def _load() -> None:
         _cache[(code, currency)] = (pk, active)
 
 
-def account_ids(codes: list[str], currency: str) -> list[int]:
+def account_ids(codes: list[str], currency: str, *, reload: bool = True) -> list[int]:
     ids = []
+    cache_get = _cache.get
     for code in codes:
-        found = _cache.get((code, currency))
-        if found is None:
+        found = cache_get((code, currency))
+        if found is None and reload:
             _load()
             found = _cache.get((code, currency))
         if found is None:

@@ -93,8 +93,11 @@ def trial_balance(*, as_of: date | None = None) -> TrialBalance:
         debit, credit = sums.get(account.id, (ZERO, ZERO))
         rows.append(
             TrialBalanceRow(
-                code=account.code, name=account.name, currency=account.currency,
-                debit=debit, credit=credit,
+                code=account.code,
+                name=account.name,
+                currency=account.currency,
+                debit=debit,
+                credit=credit,
             )
         )
     return TrialBalance(as_of=as_of, rows=rows)

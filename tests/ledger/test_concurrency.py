@@ -8,7 +8,12 @@ import pytest
 from django.db import connection, transaction
 
 from ledger.models import JournalEntry
-from ledger.selectors import account_balance, loan_balances, stored_balances_match_lines, trial_balance
+from ledger.selectors import (
+    account_balance,
+    loan_balances,
+    stored_balances_match_lines,
+    trial_balance,
+)
 from ledger.services import EntrySpec, LineSpec, entry_post
 
 from .helpers import transfer
@@ -43,8 +48,16 @@ def test_eight_threads_on_the_same_two_accounts_and_loan():
     def post(n):
         for i in range(ENTRIES_PER_THREAD):
             with transaction.atomic():
-                entry_post(spec=transfer(f"t{n}-{i}", "1.01", debit="1303", credit="1132",
-                                         debit_loan=1, credit_loan=1))
+                entry_post(
+                    spec=transfer(
+                        f"t{n}-{i}",
+                        "1.01",
+                        debit="1303",
+                        credit="1132",
+                        debit_loan=1,
+                        credit_loan=1,
+                    )
+                )
 
     assert _run_threads(post) == []
     count = THREADS * ENTRIES_PER_THREAD

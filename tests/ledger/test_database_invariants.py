@@ -51,7 +51,9 @@ def test_a_line_added_later_to_a_balanced_entry_is_refused():
 
 
 @pytest.mark.parametrize(
-    "debit, credit", [(0, 0), (5, 5), (-5, 0), (0, -5)], ids=["zero", "both", "neg-debit", "neg-credit"]
+    "debit, credit",
+    [(0, 0), (5, 5), (-5, 0), (0, -5)],
+    ids=["zero", "both", "neg-debit", "neg-credit"],
 )
 def test_check_constraints_on_amounts(debit, credit):
     with pytest.raises(IntegrityError):
@@ -77,7 +79,42 @@ def test_lines_and_entries_cannot_be_changed(sql):
 
 def test_orm_delete_is_refused_too():
     result = entry_post(spec=transfer("k", "10.00"))
-    with pytest.raises(IntegrityError, match="immutable"):
-        with transaction.atomic():
-            JournalLine.objects.filter(entry_id=result.entry_id).delete()
+    with pytest.raises(IntegrityError, match="immutable"), transaction.atomic():
+        JournalLine.objects.filter(entry_id=result.entry_id).delete()
     assert JournalLine.objects.count() == 2
+
+
+def test_line_for_a_missing_entry_or_account_is_refused():
+    entry_id = _raw_entry("ok", [("1303", 5, 0), ("1002", 0, 5)])
+    with pytest.raises(IntegrityError, match="journal entry 99999999 which does not exist"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(LINE_SQL.replace("%s, (SELECT", "99999999, (SELECT", 1), ["1303", 1, 0])
+    with pytest.raises(IntegrityError, match="account .* which does not exist"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO ledger_journalline (entry_id, account_id, debit, credit, currency,"
+                " business_date) VALUES (%s, 987654, 1, 0, 'CNY', '2026-01-01'),"
+                " (%s, 987654, 0, 1, 'CNY', '2026-01-01')",
+                [entry_id, entry_id],
+            )
+    assert JournalLine.objects.count() == 2
+
+
+def test_lines_of_one_entry_may_arrive_in_several_statements():
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(ENTRY_SQL, ["split"])
+        entry_id = cursor.fetchone()[0]
+        cursor.execute(LINE_SQL, [entry_id, "1303", 5, 0])
+        cursor.execute(LINE_SQL, [entry_id, "1002", 0, 3])
+        cursor.execute(LINE_SQL, [entry_id, "6011", 0, 2])
+    assert JournalLine.objects.filter(entry_id=entry_id).count() == 3
+
+
+def test_an_account_with_lines_cannot_be_deleted():
+    from ledger.models import Account
+
+    entry_post(spec=transfer("k", "10.00"))
+    with pytest.raises(IntegrityError, match="cannot be deleted"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM ledger_account WHERE code = '1002'")
+    assert Account.objects.filter(code="1002").exists()

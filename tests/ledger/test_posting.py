@@ -30,9 +30,25 @@ def backend(request, settings):
 
 
 def test_default_chart_is_loaded():
-    codes = set(JournalLine._meta.get_field("account").related_model.objects.values_list("code", flat=True))
-    assert {"1002", "1132", "1133", "1134", "1303", "1304", "2241", "2261", "6011", "6021",
-            "6031", "6111", "6701", "6711"} <= codes
+    codes = set(
+        JournalLine._meta.get_field("account").related_model.objects.values_list("code", flat=True)
+    )
+    assert {
+        "1002",
+        "1132",
+        "1133",
+        "1134",
+        "1303",
+        "1304",
+        "2241",
+        "2261",
+        "6011",
+        "6021",
+        "6031",
+        "6111",
+        "6701",
+        "6711",
+    } <= codes
 
 
 def test_posting_writes_lines_and_loan_balances(backend):
@@ -76,13 +92,31 @@ def test_same_key_other_content_is_refused(backend):
     "lines, message",
     [
         ((LineSpec("1303", debit=Decimal("1.00")),), "at least two lines"),
-        ((LineSpec("1303", debit=Decimal("1.00")), LineSpec("1002", credit=Decimal("2.00"))), "differ"),
-        ((LineSpec("1303", debit=Decimal("1.001")), LineSpec("1002", credit=Decimal("1.001"))), "minor unit"),
-        ((LineSpec("1303", debit=Decimal("-1.00")), LineSpec("1002", credit=Decimal("-1.00"))), "negative"),
+        (
+            (LineSpec("1303", debit=Decimal("1.00")), LineSpec("1002", credit=Decimal("2.00"))),
+            "differ",
+        ),
+        (
+            (LineSpec("1303", debit=Decimal("1.001")), LineSpec("1002", credit=Decimal("1.001"))),
+            "minor unit",
+        ),
+        (
+            (LineSpec("1303", debit=Decimal("-1.00")), LineSpec("1002", credit=Decimal("-1.00"))),
+            "negative",
+        ),
         ((LineSpec("1303"), LineSpec("1002")), "either a debit or a credit"),
-        ((LineSpec("1303", debit=Decimal("1"), credit=Decimal("1")), LineSpec("1002", credit=Decimal("0"))), "either"),
-        ((LineSpec("9999", debit=Decimal("1.00")), LineSpec("1002", credit=Decimal("1.00"))), "no CNY account"),
-        ((LineSpec("1303", debit=1.0), LineSpec("1002", credit=Decimal("1.00"))), "Decimal"),
+        (
+            (
+                LineSpec("1303", debit=Decimal("1"), credit=Decimal("1")),
+                LineSpec("1002", credit=Decimal("0")),
+            ),
+            "either",
+        ),
+        (
+            (LineSpec("9999", debit=Decimal("1.00")), LineSpec("1002", credit=Decimal("1.00"))),
+            "no CNY account",
+        ),
+        ((LineSpec("1303", debit=1), LineSpec("1002", credit=Decimal("1.00"))), "Decimal"),
     ],
 )
 def test_invalid_entries_are_refused_and_write_nothing(backend, lines, message):
@@ -170,3 +204,29 @@ def test_trial_balance_command_passes_and_fails(capsys, monkeypatch):
         call_command("trial_balance")
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("trial_balance", "--date", "yesterday")
+
+
+def test_bulk_keeps_awkward_text_exactly(backend):
+    memo = "tab\there\nnew line \\ back\\slash \\N 中文"
+    spec = EntrySpec(
+        kind="memo-test",
+        business_date=date(2026, 1, 1),
+        idempotency_key="key\twith\\odd\nchars",
+        memo=memo,
+        lines=(
+            LineSpec(account="1303", debit=Decimal("1.00"), loan_id=1),
+            LineSpec(account="1002", credit=Decimal("1.00")),
+        ),
+    )
+    entries_post_bulk(specs=[spec])
+    entry = JournalEntry.objects.get()
+    assert entry.memo == memo and entry.idempotency_key == spec.idempotency_key
+    assert entries_post_bulk(specs=[spec]).existing == 1
+    assert entry_post(spec=spec).entry_id == entry.id
+
+
+def test_bulk_with_an_unknown_account_is_refused(backend):
+    specs = [transfer("ok", "1.00"), transfer("bad", "1.00", credit="9999")]
+    with pytest.raises(PostingRejected, match="no CNY account with code 9999"):
+        entries_post_bulk(specs=specs)
+    assert not JournalEntry.objects.exists()

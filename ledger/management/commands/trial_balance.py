@@ -28,7 +28,9 @@ class Command(BaseCommand):
             net = row.net
             debit = f"{net:,.2f}" if net > 0 else ""
             credit = f"{-net:,.2f}" if net < 0 else ""
-            out.write(f"{row.code:<6} {row.name[:46]:<46} {row.currency:<4} {debit:>18} {credit:>18}")
+            out.write(
+                f"{row.code:<6} {row.name[:46]:<46} {row.currency:<4} {debit:>18} {credit:>18}"
+            )
         for currency, (debit, credit) in sorted(tb.totals().items()):
             out.write(f"{'':<6} {'total':<46} {currency:<4} {debit:>18,.2f} {credit:>18,.2f}")
         if not tb.balanced:

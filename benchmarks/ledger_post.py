@@ -1,0 +1,177 @@
+"""Ledger posting throughput against PostgreSQL, next to a raw PostgreSQL baseline.
+
+Measures single-entry posting with 1 and 4 worker processes (idempotency, stored balances and the
+database triggers included), bulk posting of 100,000 entries, pgbench's TPC-B rate
+(`pgbench -c 4 -j 2 -T 15`) and a server-side INSERT ... SELECT of the same number of lines.
+The last line printed is a JSON object with the figures.
+
+    python benchmarks/ledger_post.py [--seconds 10] [--bulk 100000]
+"""
+
+import argparse
+import json
+import multiprocessing as mp
+import re
+import subprocess
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _django  # noqa: E402
+
+DB = "installment_ledger_bench"
+PGBENCH_DB = "installment_ledger_pgbench"
+LOANS = 10_000
+ON = date(2026, 1, 1)
+
+
+def repayment(key: str, loan_id: int):
+    from ledger.services import EntrySpec, LineSpec
+
+    return EntrySpec(
+        kind="repayment",
+        business_date=ON,
+        idempotency_key=key,
+        lines=(
+            LineSpec(account="1002", debit=Decimal("105.00")),
+            LineSpec(account="1303", credit=Decimal("100.00"), loan_id=loan_id),
+            LineSpec(account="1132", credit=Decimal("5.00"), loan_id=loan_id),
+        ),
+    )
+
+
+def worker(args):
+    worker_no, seconds, start_at, prefix = args
+    _django.setup(DB, fresh=False)
+    from django.db import connection, transaction
+
+    from ledger.services import entry_post
+
+    while time.time() < start_at:
+        time.sleep(0.001)
+    deadline = start_at + seconds
+    count = 0
+    while time.time() < deadline:
+        loan_id = (worker_no * 7919 + count * 104729) % LOANS + 1
+        with transaction.atomic():
+            entry_post(spec=repayment(f"{prefix}-{worker_no}-{count}", loan_id))
+        count += 1
+    connection.close()
+    return count
+
+
+def posting_rate(workers: int, seconds: float, prefix: str) -> float:
+    start_at = time.time() + 2.0
+    ctx = mp.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        counts = pool.map(worker, [(n, seconds, start_at, prefix) for n in range(workers)])
+    return sum(counts) / seconds
+
+
+def bulk_rate(entries: int) -> tuple[float, int]:
+    from django.db import transaction
+
+    from ledger.services import EntrySpec, LineSpec, entries_post_bulk
+
+    specs = [
+        EntrySpec(
+            kind="accrual",
+            business_date=ON,
+            idempotency_key=f"bulk-{n}",
+            lines=(
+                LineSpec(account="1132", debit=Decimal("1.23"), loan_id=n % LOANS + 1),
+                LineSpec(account="6011", credit=Decimal("1.23"), loan_id=n % LOANS + 1),
+            ),
+        )
+        for n in range(entries)
+    ]
+    lines = entries * 2
+    started = time.perf_counter()
+    with transaction.atomic():
+        entries_post_bulk(specs=specs, actor="bench")
+    return lines / (time.perf_counter() - started), lines
+
+
+def insert_select_rate(lines: int) -> float:
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_lines (LIKE ledger_journalline INCLUDING DEFAULTS)"
+        )
+        cursor.execute("TRUNCATE bench_lines")
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO bench_lines (id, entry_id, account_id, loan_id, debit, credit, currency,"
+            " business_date) SELECT g, g / 2, 1, g %% 10000, CASE WHEN g %% 2 = 0 THEN 1.23"
+            " ELSE 0 END, CASE WHEN g %% 2 = 1 THEN 1.23 ELSE 0 END, 'CNY', '2026-01-01'"
+            " FROM generate_series(1, %s) g",
+            [lines],
+        )
+    return lines / (time.perf_counter() - started)
+
+
+def pgbench_tps(seconds: int) -> float:
+    import psycopg
+
+    with psycopg.connect(_django.ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PGBENCH_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{PGBENCH_DB}"')
+    base = ["-h", "127.0.0.1", "-U", "postgres"]
+    subprocess.run(
+        ["pgbench", *base, "-i", "-s", "10", "-q", PGBENCH_DB], check=True, capture_output=True
+    )
+    out = subprocess.run(
+        ["pgbench", *base, "-c", "4", "-j", "2", "-T", str(seconds), PGBENCH_DB],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    match = re.search(r"tps = ([\d.]+)", out)
+    with psycopg.connect(_django.ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PGBENCH_DB}" WITH (FORCE)')
+    return float(match.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--bulk", type=int, default=100_000)
+    parser.add_argument("--pgbench-seconds", type=int, default=15)
+    args = parser.parse_args()
+
+    _django.setup(DB)
+    from django.db import connections
+
+    connections.close_all()
+    rate_1 = posting_rate(1, args.seconds, "one")
+    print(f"single-entry posting, 1 worker : {rate_1:8.0f} entries/s")
+    rate_4 = posting_rate(4, args.seconds, "four")
+    print(f"single-entry posting, 4 workers: {rate_4:8.0f} entries/s")
+    bulk, lines = bulk_rate(args.bulk)
+    print(f"bulk posting of {args.bulk} entries: {bulk:8.0f} lines/s")
+    baseline_insert = insert_select_rate(lines)
+    print(f"server-side INSERT ... SELECT of {lines} lines: {baseline_insert:8.0f} lines/s")
+    connections.close_all()
+    tps = pgbench_tps(args.pgbench_seconds)
+    print(f"pgbench -c 4 -j 2 -T {args.pgbench_seconds}: {tps:8.0f} tps")
+    result = {
+        "entries_per_second_1": round(rate_1, 1),
+        "entries_per_second_4": round(rate_4, 1),
+        "bulk_entries": args.bulk,
+        "bulk_lines_per_second": round(bulk, 1),
+        "insert_select_lines_per_second": round(baseline_insert, 1),
+        "ratio_bulk_to_insert_select": round(bulk / baseline_insert, 3),
+        "pgbench_tps": round(tps, 1),
+        "ratio_to_pgbench_4": round(rate_4 / tps, 3),
+        "peak_rss_mb": _django.peak_rss_mb(),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
