@@ -1,0 +1,66 @@
+"""A quote: the schedule, its APR by IRR and the rate-cap check, in one pure call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from compliance.apr import AprResult, annual_percentage_rate
+from compliance.rate_caps import CapCheck, cap_check
+from loans.calc.schedules import Schedule, ScheduleTerms, build_schedule
+
+
+def schedule_apr(schedule: Schedule) -> AprResult:
+    """APR over the borrower's flows: the net disbursement on the start date, then every
+    installment on its (shifted) due date, with the schedule's frequency as the unit-period."""
+    terms = schedule.terms
+    return annual_percentage_rate(
+        terms.principal,
+        terms.start_date,
+        schedule.cash_flows(),
+        unit_period=terms.frequency.value,
+        fee=schedule.totals.upfront_fee,
+        guess=terms.periodic_rate,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    schedule: Schedule
+    apr: AprResult
+    rate_cap: CapCheck | None
+
+    def as_dict(self) -> dict[str, object]:
+        """The quote API's shape, Decimals and dates kept as such."""
+        schedule = self.schedule.as_dict()
+        return {
+            "terms": schedule["terms"],
+            "level_amount": schedule["level_amount"],
+            "net_disbursement": schedule["net_disbursement"],
+            "installments": schedule["installments"],
+            "totals": schedule["totals"],
+            "apr": {
+                "nominal": self.apr.nominal,
+                "effective": self.apr.effective,
+                "method": self.apr.method,
+            },
+            "rate_cap": None if self.rate_cap is None else self.rate_cap.as_dict(),
+        }
+
+
+def quote(
+    terms: ScheduleTerms,
+    *,
+    jurisdiction: str | None = None,
+    cap_rule: str | None = None,
+    on_date: date | None = None,
+) -> Quote:
+    """Schedule, APR and (with a ``jurisdiction``) the cap check on ``on_date``, which defaults
+    to the start date (the cap that applies is the one in force when the contract is made)."""
+    schedule = build_schedule(terms)
+    apr = schedule_apr(schedule)
+    check = None
+    if jurisdiction is not None:
+        when = terms.start_date if on_date is None else on_date
+        check = cap_check(apr.nominal, jurisdiction, on_date=when, rule=cap_rule)
+    return Quote(schedule, apr, check)
