@@ -23,7 +23,9 @@ class Command(BaseCommand):
         today = business_date_current()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("installment-ledger demo"))
-        self.stdout.write(f"  admin:  http://127.0.0.1:8000/admin/   user {username!r}  password {password!r}")
+        self.stdout.write(
+            f"  admin:  http://127.0.0.1:8000/admin/   user {username!r}  password {password!r}"
+        )
         self.stdout.write("  API:    http://127.0.0.1:8000/api/docs/")
         self.stdout.write(f"  business date: {today}")
         self.stdout.write("")

@@ -1,0 +1,13 @@
+from ledger.errors import DomainError
+
+
+class LoanStateError(DomainError):
+    status_code = 409
+    code = "illegal-transition"
+    title = "The loan cannot make that change in its current state."
+
+
+class LoanRuleError(DomainError):
+    status_code = 422
+    code = "loan-rule"
+    title = "The request breaks a rule of the loan or its product."

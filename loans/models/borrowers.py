@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.db import models
+
+from loans import pii
+
+
+class Borrower(models.Model):
+    """A borrower. National ID and phone are stored encrypted, with a keyed digest for look-ups
+    and a masked form for display; `national_id` / `mobile` decrypt on demand."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="borrower",
+    )
+    name = models.CharField(max_length=120)
+    national_id_ciphertext = models.TextField(editable=False)
+    national_id_digest = models.CharField(max_length=64, db_index=True, editable=False)
+    national_id_masked = models.CharField(max_length=32, editable=False)
+    mobile_ciphertext = models.TextField(editable=False, blank=True)
+    mobile_digest = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
+    mobile_masked = models.CharField(max_length=24, editable=False, blank=True)
+    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    preferred_language = models.CharField(max_length=10, default="zh-hans")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        permissions = [("unmask_borrower", "Can see a borrower's unmasked personal data")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.national_id_masked})"
+
+    def set_national_id(self, value: str) -> None:
+        self.national_id_ciphertext = pii.encrypt(value.strip())
+        self.national_id_digest = pii.digest(value)
+        self.national_id_masked = pii.mask_national_id(value)
+
+    def set_mobile(self, value: str) -> None:
+        self.mobile_ciphertext = pii.encrypt(value.strip())
+        self.mobile_digest = pii.digest(value)
+        self.mobile_masked = pii.mask_phone(value)
+
+    @property
+    def national_id(self) -> str:
+        return pii.decrypt(self.national_id_ciphertext)
+
+    @property
+    def mobile(self) -> str:
+        return pii.decrypt(self.mobile_ciphertext)
+
+
+class Consent(models.Model):
+    """What a borrower agreed to share or allow, and when (PIPL: consent per purpose)."""
+
+    class Purpose(models.TextChoices):
+        CREDIT_BUREAU = "credit_bureau", "Query and report to the credit bureau"
+        DATA_PROCESSING = "data_processing", "Process personal data for the loan"
+        CONTACT = "contact", "Contact about the loan and repayments"
+        THIRD_PARTY_SHARING = "third_party_sharing", "Share data with partners"
+        MARKETING = "marketing", "Marketing messages"
+
+    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(max_length=32, choices=Purpose.choices)
+    granted = models.BooleanField()
+    document_version = models.CharField(max_length=32, default="v1")
+    channel = models.CharField(max_length=32, default="app")
+    business_date = models.DateField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.borrower_id} {self.purpose} {'granted' if self.granted else 'withdrawn'}"

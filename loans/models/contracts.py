@@ -1,0 +1,218 @@
+from django.db import models
+from django_fsm import FSMField, transition
+
+from .borrowers import Borrower
+from .fields import AMOUNT, RATE, ZERO, default_allocation_order
+from .products import Product
+
+
+class Loan(models.Model):
+    """A signed loan contract: the terms it was signed on (a snapshot, never the live product),
+    the APR disclosed, and its state. Money lives in the ledger, per loan (`loan_id` = `id`)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        ACTIVE = "active", "Active"
+        DELINQUENT = "delinquent", "Delinquent"
+        PAID_OFF = "paid_off", "Paid off"
+        CHARGED_OFF = "charged_off", "Charged off"
+        CLOSED = "closed", "Closed"
+        REJECTED = "rejected", "Rejected"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN_STATUSES = (Status.ACTIVE, Status.DELINQUENT)
+
+    reference = models.CharField(max_length=32, unique=True)
+    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="loans")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="loans")
+    status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True)
+
+    # The terms signed on (copied from the product and the quote at signing).
+    currency = models.CharField(max_length=3)
+    principal = models.DecimalField(**AMOUNT)
+    annual_rate = models.DecimalField(**RATE)
+    term = models.PositiveSmallIntegerField()
+    method = models.CharField(max_length=24)
+    frequency = models.CharField(max_length=12)
+    day_count = models.CharField(max_length=10)
+    rounding = models.CharField(max_length=12)
+    fee_rate = models.DecimalField(**RATE, default=ZERO)
+    upfront_fee = models.DecimalField(**AMOUNT, default=ZERO)
+    upfront_fee_withheld = models.BooleanField(default=True)
+    penalty_rate = models.DecimalField(**RATE, default=ZERO)
+    grace_days = models.PositiveSmallIntegerField(default=0)
+    allocation_order = models.JSONField(default=default_allocation_order)
+    calendar = models.CharField(max_length=16, blank=True, default="")
+    shift_rule = models.CharField(max_length=24, default="none")
+    prepayment_mode = models.CharField(max_length=20, default="shorten_term")
+    cooling_off_days = models.PositiveSmallIntegerField(default=0)
+    charge_off_days_past_due = models.PositiveSmallIntegerField(default=180)
+    jurisdiction = models.CharField(max_length=8, default="CN")
+    terms_snapshot = models.JSONField(default=dict, help_text="Every product term at signing.")
+    credit_score = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    # Dates (business dates).
+    application_date = models.DateField()
+    start_date = models.DateField(help_text="Planned (then actual) disbursement date.")
+    first_due_date = models.DateField(null=True, blank=True)
+    disbursed_on = models.DateField(null=True, blank=True)
+    maturity_date = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+
+    # Disclosure at signing.
+    apr_nominal = models.DecimalField(**RATE)
+    apr_effective = models.DecimalField(**RATE)
+    apr_cap = models.DecimalField(**RATE, null=True, blank=True)
+    apr_cap_rule = models.CharField(max_length=40, blank=True)
+
+    # Kept by the end-of-day close.
+    days_past_due = models.PositiveIntegerField(default=0)
+    delinquency_bucket = models.CharField(max_length=8, default="current")
+    risk_category = models.CharField(max_length=16, default="normal")
+    non_accrual = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "id"], name="loan_status_id_idx")]
+        permissions = [
+            ("approve_loan", "Can approve or reject a loan"),
+            ("disburse_loan", "Can disburse a loan"),
+            ("write_off_loan", "Can write off a loan"),
+            ("record_repayment", "Can record and reverse repayments"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    # State machine: services call these, save the loan and log a LoanTransition.
+    @transition(field=status, source=Status.PENDING, target=Status.APPROVED)
+    def approve(self) -> None:
+        """Credit approved; the loan may be disbursed."""
+
+    @transition(field=status, source=[Status.PENDING, Status.APPROVED], target=Status.REJECTED)
+    def reject(self) -> None:
+        """Declined before disbursement."""
+
+    @transition(
+        field=status,
+        source=[Status.PENDING, Status.APPROVED, Status.ACTIVE],
+        target=Status.CANCELLED,
+    )
+    def cancel(self) -> None:
+        """Withdrawn before disbursement, or within the cooling-off period after it."""
+
+    @transition(field=status, source=Status.APPROVED, target=Status.ACTIVE)
+    def activate(self) -> None:
+        """Disbursed."""
+
+    @transition(field=status, source=Status.ACTIVE, target=Status.DELINQUENT)
+    def mark_delinquent(self) -> None:
+        """Past due beyond the grace days."""
+
+    @transition(field=status, source=Status.DELINQUENT, target=Status.ACTIVE)
+    def cure(self) -> None:
+        """Every overdue amount paid."""
+
+    @transition(field=status, source=[Status.ACTIVE, Status.DELINQUENT], target=Status.PAID_OFF)
+    def pay_off(self) -> None:
+        """Everything owed paid."""
+
+    @transition(field=status, source=Status.PAID_OFF, target=Status.ACTIVE)
+    def reopen(self) -> None:
+        """The repayment that paid the loan off was reversed."""
+
+    @transition(
+        field=status, source=[Status.ACTIVE, Status.DELINQUENT], target=Status.CHARGED_OFF
+    )
+    def charge_off(self) -> None:
+        """Written off."""
+
+    @transition(field=status, source=[Status.PAID_OFF, Status.CHARGED_OFF], target=Status.CLOSED)
+    def close(self) -> None:
+        """Nothing more will happen on the contract."""
+
+
+class LoanTransition(models.Model):
+    """Every state change: who, on which business date, why."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField(max_length=16)
+    to_status = models.CharField(max_length=16)
+    actor = models.CharField(max_length=150)
+    business_date = models.DateField()
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.from_status} → {self.to_status}"
+
+
+class Installment(models.Model):
+    """One row of a loan's schedule, with what is due and what was paid per component."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        DUE = "due", "Due"
+        PARTIALLY_PAID = "partially_paid", "Partially paid"
+        PAID = "paid", "Paid"
+        CANCELLED = "cancelled", "Cancelled"
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="installments")
+    number = models.PositiveSmallIntegerField()
+    period_start = models.DateField()
+    due_date = models.DateField()
+    days_in_period = models.PositiveSmallIntegerField()
+    principal_due = models.DecimalField(**AMOUNT)
+    interest_due = models.DecimalField(**AMOUNT)
+    fee_due = models.DecimalField(**AMOUNT, default=ZERO)
+    penalty_due = models.DecimalField(**AMOUNT, default=ZERO)
+    principal_paid = models.DecimalField(**AMOUNT, default=ZERO)
+    interest_paid = models.DecimalField(**AMOUNT, default=ZERO)
+    fee_paid = models.DecimalField(**AMOUNT, default=ZERO)
+    penalty_paid = models.DecimalField(**AMOUNT, default=ZERO)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    paid_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["loan_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "number"],
+                condition=~models.Q(status="cancelled"),
+                name="installment_number_uniq",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(principal_paid__lte=models.F("principal_due"))
+                & models.Q(interest_paid__lte=models.F("interest_due"))
+                & models.Q(fee_paid__lte=models.F("fee_due"))
+                & models.Q(penalty_paid__lte=models.F("penalty_due")),
+                name="installment_not_overpaid",
+            ),
+        ]
+        indexes = [models.Index(fields=["due_date", "status"], name="installment_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}#{self.number} {self.due_date}"
+
+    @property
+    def total_due(self):
+        return self.principal_due + self.interest_due + self.fee_due + self.penalty_due
+
+    @property
+    def total_paid(self):
+        return self.principal_paid + self.interest_paid + self.fee_paid + self.penalty_paid
+
+    @property
+    def outstanding(self):
+        return self.total_due - self.total_paid

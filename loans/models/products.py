@@ -1,0 +1,109 @@
+from decimal import Decimal
+
+from django.db import models
+
+from loans.calc.calendar import Frequency, ShiftRule
+from loans.calc.daycount import DayCount
+from loans.calc.terms import Method, RescheduleMode
+
+from .fields import AMOUNT, RATE, ZERO, default_allocation_order
+
+
+def _choices(enum) -> list[tuple[str, str]]:
+    return [(member.value, member.value.replace("_", " ")) for member in enum]
+
+
+class Product(models.Model):
+    """A loan product: every term a contract is priced and scheduled on.
+
+    A signed loan snapshots these terms; editing a product never changes a loan.
+    """
+
+    class Type(models.TextChoices):
+        ECOMMERCE_INSTALLMENT = "ecommerce_installment", "E-commerce installment (电商分期)"
+        CASH_LOAN = "cash_loan", "Cash loan (现金贷)"
+        BALANCE_TRANSFER = "balance_transfer", "Balance transfer (信用卡余额代偿)"
+        POLICY_LOAN = "policy_loan", "Policy loan (保单贷)"
+        SCENE_EDUCATION = "scene_education", "Scene loan — education (教育贷)"
+        SCENE_CAR = "scene_car", "Scene loan — car (车贷)"
+        SCENE_MEDICAL = "scene_medical", "Scene loan — medical (医美贷)"
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    product_type = models.CharField(max_length=32, choices=Type.choices, default=Type.CASH_LOAN)
+    is_active = models.BooleanField(default=True)
+    currency = models.CharField(max_length=3, default="CNY")
+    jurisdiction = models.CharField(max_length=8, default="CN")
+    cap_rule = models.CharField(
+        max_length=40, blank=True, help_text="Rate-cap rule; blank: the jurisdiction's default."
+    )
+
+    method = models.CharField(max_length=24, choices=_choices(Method))
+    frequency = models.CharField(
+        max_length=12, choices=_choices(Frequency), default=Frequency.MONTHLY.value
+    )
+    day_count = models.CharField(
+        max_length=10, choices=_choices(DayCount), default=DayCount.ACT_360.value
+    )
+    rounding = models.CharField(max_length=12, default="half_up")
+    annual_rate = models.DecimalField(**RATE, default=ZERO, help_text="0.18 = 18% a year")
+    pricing_bands = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Risk-based pricing: [{"min_score": 700, "annual_rate": "0.12"}, …]; '
+        "a band with min_score null takes every lower score.",
+    )
+    fee_rate = models.DecimalField(**RATE, default=ZERO, help_text="fee per period, on principal")
+    upfront_fee_amount = models.DecimalField(**AMOUNT, default=ZERO)
+    upfront_fee_rate = models.DecimalField(**RATE, default=ZERO)
+    upfront_fee_withheld = models.BooleanField(
+        default=True, help_text="Withhold the upfront fee from the amount paid out."
+    )
+    min_amount = models.DecimalField(**AMOUNT)
+    max_amount = models.DecimalField(**AMOUNT)
+    min_term = models.PositiveSmallIntegerField(default=1)
+    max_term = models.PositiveSmallIntegerField(default=12)
+    allowed_terms = models.JSONField(
+        default=list, blank=True, help_text="e.g. [3, 6, 12]; empty: any term in range."
+    )
+    penalty_rate = models.DecimalField(
+        **RATE, default=ZERO, help_text="annual penalty (overdue) rate on overdue amounts"
+    )
+    grace_days = models.PositiveSmallIntegerField(default=0)
+    allocation_order = models.JSONField(default=default_allocation_order)
+    calendar = models.CharField(max_length=16, blank=True, default="")
+    shift_rule = models.CharField(
+        max_length=24, choices=_choices(ShiftRule), default=ShiftRule.NONE.value
+    )
+    prepayment_mode = models.CharField(
+        max_length=20,
+        choices=_choices(RescheduleMode),
+        default=RescheduleMode.SHORTEN_TERM.value,
+        help_text="Default effect of a partial prepayment (the borrower may choose).",
+    )
+    cooling_off_days = models.PositiveSmallIntegerField(default=7)
+    charge_off_days_past_due = models.PositiveSmallIntegerField(default=180)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+    @property
+    def has_risk_pricing(self) -> bool:
+        return bool(self.pricing_bands)
+
+    def terms_in_range(self) -> list[int]:
+        if self.allowed_terms:
+            return sorted(int(t) for t in self.allowed_terms)
+        return list(range(self.min_term, self.max_term + 1))
+
+    def is_term_allowed(self, term: int) -> bool:
+        return term in self.terms_in_range()
+
+    def is_amount_allowed(self, amount: Decimal) -> bool:
+        return self.min_amount <= amount <= self.max_amount
