@@ -1,0 +1,78 @@
+"""From a product (or a signed loan's snapshot) to the pure calculation core's inputs."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from compliance.rate_caps import rate_cap
+from loans.calc.pricing import CapPolicy, RiskPricing, ScoreBand
+from loans.calc.schedules import ScheduleTerms
+
+from .models import Loan, Product
+
+
+def product_pricing(product: Product, *, on_date: date) -> RiskPricing | None:
+    """The product's score bands, clamped to the jurisdiction's cap on `on_date`."""
+    if not product.pricing_bands:
+        return None
+    _, cap = rate_cap(product.jurisdiction, on_date, product.cap_rule or None)
+    bands = tuple(
+        ScoreBand(band.get("min_score"), Decimal(str(band["annual_rate"])), band.get("name", ""))
+        for band in product.pricing_bands
+    )
+    return RiskPricing(bands, cap=cap, policy=CapPolicy.CLAMP)
+
+
+def product_rate(product: Product, *, credit_score: int | None, on_date: date) -> Decimal:
+    """The annual rate a borrower with `credit_score` is offered (no score: the worst band)."""
+    pricing = product_pricing(product, on_date=on_date)
+    if pricing is None:
+        return product.annual_rate
+    return pricing.rate_for(credit_score).annual_rate
+
+
+def product_terms(
+    product: Product,
+    *,
+    principal: Decimal,
+    term: int,
+    start_date: date,
+    annual_rate: Decimal,
+    first_due_date: date | None = None,
+) -> ScheduleTerms:
+    return ScheduleTerms(
+        principal=principal,
+        annual_rate=annual_rate,
+        term=term,
+        start_date=start_date,
+        method=product.method,
+        frequency=product.frequency,
+        first_due_date=first_due_date,
+        day_count=product.day_count,
+        rounding=product.rounding,
+        fee_rate=product.fee_rate,
+        upfront_fee=product.upfront_fee_amount,
+        upfront_fee_rate=product.upfront_fee_rate,
+        calendar=product.calendar or None,
+        shift_rule=product.shift_rule,
+    )
+
+
+def loan_terms(loan: Loan, *, start_date: date | None = None) -> ScheduleTerms:
+    """The schedule terms a loan was signed on (its snapshot, never the live product)."""
+    return ScheduleTerms(
+        principal=loan.principal,
+        annual_rate=loan.annual_rate,
+        term=loan.term,
+        start_date=start_date or loan.start_date,
+        method=loan.method,
+        frequency=loan.frequency,
+        first_due_date=loan.first_due_date,
+        day_count=loan.day_count,
+        rounding=loan.rounding,
+        fee_rate=loan.fee_rate,
+        upfront_fee=loan.upfront_fee,
+        calendar=loan.calendar or None,
+        shift_rule=loan.shift_rule,
+    )
