@@ -177,6 +177,10 @@ class Installment(models.Model):
     interest_due = models.DecimalField(**AMOUNT)
     fee_due = models.DecimalField(**AMOUNT, default=ZERO)
     penalty_due = models.DecimalField(**AMOUNT, default=ZERO)
+    # Recognized in the ledger so far: interest accrues daily (or is caught up when paid early),
+    # the period fee is charged when it falls due. Outstanding receivables are accrued - paid.
+    interest_accrued = models.DecimalField(**AMOUNT, default=ZERO)
+    fee_charged = models.DecimalField(**AMOUNT, default=ZERO)
     principal_paid = models.DecimalField(**AMOUNT, default=ZERO)
     interest_paid = models.DecimalField(**AMOUNT, default=ZERO)
     fee_paid = models.DecimalField(**AMOUNT, default=ZERO)
@@ -198,6 +202,13 @@ class Installment(models.Model):
                 & models.Q(fee_paid__lte=models.F("fee_due"))
                 & models.Q(penalty_paid__lte=models.F("penalty_due")),
                 name="installment_not_overpaid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(interest_accrued__lte=models.F("interest_due"))
+                & models.Q(fee_charged__lte=models.F("fee_due"))
+                & models.Q(interest_paid__lte=models.F("interest_accrued"))
+                & models.Q(fee_paid__lte=models.F("fee_charged")),
+                name="installment_recognized_within_due",
             ),
         ]
         indexes = [models.Index(fields=["due_date", "status"], name="installment_due_idx")]

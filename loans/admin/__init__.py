@@ -1,0 +1,1 @@
+from . import loans, products  # noqa: F401  (registers the admin classes)

@@ -1,0 +1,1 @@
+"""Admin for loans, schedules and their history (registered on import)."""

@@ -1,0 +1,1 @@
+"""Admin for products (registered on import)."""
