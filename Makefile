@@ -17,6 +17,8 @@ install: $(VENV)/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_setup
+	# A living portfolio (once, on an empty book): 200 loans over 260 simulated business days.
+	$(PY) manage.py simulate --loans 200 --days 260 --seed 1 --if-empty
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 postgres:

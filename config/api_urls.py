@@ -1,3 +1,10 @@
 """The versioned API: each app contributes its own url module."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("", include("loans.api.urls")),
+    path("", include("loans.api.consumer_urls")),
+    path("", include("loans.api.origination_urls")),
+    path("", include("compliance.urls")),
+]

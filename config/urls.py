@@ -8,3 +8,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("config.api_urls")),
 ]
+
+# Outside DRF's views (no route, a middleware error) API clients still get problem+json.
+handler404 = "config.problem.api_page_not_found"
+handler500 = "config.problem.api_server_error"

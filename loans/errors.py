@@ -11,3 +11,9 @@ class LoanRuleError(DomainError):
     status_code = 422
     code = "loan-rule"
     title = "The request breaks a rule of the loan or its product."
+
+
+class IdempotencyKeyReused(DomainError):
+    status_code = 422
+    code = "idempotency-key-reused"
+    title = "The idempotency key was already used for a different request."

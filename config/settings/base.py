@@ -32,7 +32,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "ledger",
     "loans",
@@ -94,6 +96,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# A shared cache (Redis) keeps throttle counts across web workers; local memory otherwise.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL")}
+        if env("CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Celery: without a broker every task runs eagerly in-process (the `make run` demo).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
@@ -107,7 +118,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Tokens first: an anonymous API call is answered 401 with a WWW-Authenticate challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -115,6 +128,9 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_RATES": {
         "anon_quote": env("THROTTLE_ANON_QUOTE", "60/min"),
+        "auth_token": env("THROTTLE_AUTH_TOKEN", "10/min"),
+        "repayment": env("THROTTLE_REPAYMENT", "30/min"),
+        "backoffice": env("THROTTLE_BACKOFFICE", "600/min"),
     },
 }
 
@@ -123,6 +139,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Consumer and back-office API of the installment-loan core ledger.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's assets served from the sidecar package: /api/docs/ works with no internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.problem.problem_content_types",
+    ],
 }
 
 # The lender whose business date and books this deployment keeps.
@@ -131,6 +155,19 @@ LEDGER_LENDER = env("LEDGER_LENDER", "default")
 LEDGER_INITIAL_BUSINESS_DATE = env("LEDGER_INITIAL_BUSINESS_DATE")
 # psql function posting (one round trip) when the database is PostgreSQL; the ORM path otherwise.
 LEDGER_POSTING_BACKEND = env("LEDGER_POSTING_BACKEND", "auto")
+
+# Collections: how messages leave ("console", "file" or a dotted ChannelBackend path), optionally
+# per channel ({"sms": "myapp.sms.GatewayBackend"}), the lender name every message must carry,
+# and extra words (comma-separated) the guard treats as threatening on top of its own list.
+COLLECTION_CHANNEL_BACKEND = env("COLLECTION_CHANNEL_BACKEND", "console")
+COLLECTION_CHANNEL_BACKENDS: dict[str, str] = {}
+COLLECTION_FILE_BACKEND_PATH = env(
+    "COLLECTION_FILE_BACKEND_PATH", str(BASE_DIR / "var" / "collection-messages.jsonl")
+)
+COLLECTION_LENDER_NAME = env("COLLECTION_LENDER_NAME", "Example Consumer Finance")
+COLLECTION_THREATENING_WORDS = [
+    word.strip() for word in env("COLLECTION_THREATENING_WORDS", "").split(",") if word.strip()
+]
 
 LOGGING = {
     "version": 1,

@@ -1,1 +1,12 @@
-from . import loans, products  # noqa: F401  (registers the admin classes)
+# Importing registers the admin classes; `actions` and `borrowers` extend the loan and borrower
+# admins registered by `loans`, whatever the import order.
+from . import (  # noqa: F401
+    actions,
+    adjustments,
+    borrowers,
+    dashboard,
+    eod,
+    loans,
+    origination,
+    products,
+)

@@ -1,1 +1,193 @@
-"""Admin for loans, schedules and their history (registered on import)."""
+"""Admin for loans, schedules, repayments and their history (registered on import).
+
+Read-only: every change to a loan is a service call (the buttons of `actions` extend this
+admin). The loan page shows its schedule, its transitions, its repayments and its journal lines.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from ledger.models import JournalLine
+from loans.models import Allocation, Installment, Loan, LoanTransition, Repayment
+
+LEDGER_LINES_SHOWN = 200
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InstallmentInline(ReadOnlyInline):
+    model = Installment
+    fields = (
+        "number",
+        "period_start",
+        "due_date",
+        "days_in_period",
+        "principal_due",
+        "interest_due",
+        "fee_due",
+        "penalty_due",
+        "interest_accrued",
+        "fee_charged",
+        "principal_paid",
+        "interest_paid",
+        "fee_paid",
+        "penalty_paid",
+        "status",
+        "paid_on",
+    )
+    readonly_fields = fields
+    ordering = ("due_date", "number")
+
+
+class LoanTransitionInline(ReadOnlyInline):
+    model = LoanTransition
+    fields = ("created_at", "business_date", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+
+
+class RepaymentInline(ReadOnlyInline):
+    model = Repayment
+    fields = (
+        "kind",
+        "status",
+        "amount",
+        "overpayment",
+        "value_date",
+        "business_date",
+        "channel",
+        "external_reference",
+        "generation",
+        "reversed_on",
+    )
+    readonly_fields = fields
+    show_change_link = True
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Loan)
+class LoanAdmin(ReadOnlyAdmin):
+    list_display = (
+        "reference",
+        "borrower",
+        "product",
+        "status",
+        "principal",
+        "annual_rate",
+        "term",
+        "disbursed_on",
+        "days_past_due",
+        "delinquency_bucket",
+        "risk_category",
+    )
+    list_filter = (
+        "status",
+        "product",
+        "method",
+        "delinquency_bucket",
+        "risk_category",
+        "non_accrual",
+        "jurisdiction",
+        ("disbursed_on", admin.DateFieldListFilter),
+    )
+    search_fields = ("reference", "borrower__name", "=id")
+    list_select_related = ("borrower", "product")
+    date_hierarchy = "disbursed_on"
+    readonly_fields = ("ledger_lines",)
+    inlines = [InstallmentInline, RepaymentInline, LoanTransitionInline]
+
+    def get_fields(self, request, obj=None):
+        return [field.name for field in Loan._meta.fields] + ["ledger_lines"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    @admin.display(description=_("ledger lines"))
+    def ledger_lines(self, obj: Loan):
+        if obj is None or obj.pk is None:
+            return "—"
+        lines = (
+            JournalLine.objects.filter(loan_id=obj.pk)
+            .select_related("account", "entry")
+            .order_by("-entry_id", "id")[:LEDGER_LINES_SHOWN]
+        )
+        table = format_html_join(
+            "",
+            "<tr><td><a href='{}'>#{}</a></td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td style='text-align:right'>{}</td><td style='text-align:right'>{}</td></tr>",
+            (
+                (
+                    reverse("admin:ledger_journalentry_change", args=[line.entry_id]),
+                    line.entry_id,
+                    line.business_date,
+                    line.entry.kind,
+                    f"{line.account.code} {line.account.name}",
+                    line.debit or "",
+                    line.credit or "",
+                )
+                for line in lines
+            ),
+        )
+        every = reverse("admin:ledger_journalline_changelist") + f"?q={obj.pk}"
+        return format_html(
+            "<table><tr><th>entry</th><th>business date</th><th>kind</th><th>account</th>"
+            "<th>debit</th><th>credit</th></tr>{}</table><p><a href='{}'>{}</a></p>",
+            table,
+            every,
+            _("All of this loan's journal lines"),
+        )
+
+
+class AllocationInline(ReadOnlyInline):
+    model = Allocation
+    fields = ("installment", "component", "amount", "recognized", "generation", "active")
+    readonly_fields = fields
+
+
+@admin.register(Repayment)
+class RepaymentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "loan",
+        "kind",
+        "status",
+        "amount",
+        "overpayment",
+        "value_date",
+        "business_date",
+        "channel",
+        "external_reference",
+    )
+    list_filter = ("kind", "status", "channel", ("value_date", admin.DateFieldListFilter))
+    search_fields = ("=loan__id", "loan__reference", "external_reference", "idempotency_key")
+    list_select_related = ("loan",)
+    inlines = [AllocationInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Repayment._meta.fields]

@@ -1,1 +1,212 @@
-"""Admin for products (registered on import)."""
+"""Admin for products (registered on import): fieldsets by concern, the worst-case APR against
+the jurisdiction's cap, and a sample schedule. Product rules run in ``Product.clean()`` (form
+errors carry the figures) and saving goes through ``product_save``."""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from ledger.services import business_date_current
+from loans.models import Product
+from loans.services.products import (
+    ProductRuleError,
+    percent,
+    product_save,
+    product_worst_case_apr,
+)
+from loans.services.quotes import QuoteInputError, product_quote
+
+PREVIEW_COLUMNS = ("#", "due date", "days", "principal", "interest", "fee", "total", "remaining")
+
+
+def sample_amount(product: Product) -> Decimal:
+    """A round amount near the middle of the product's range (20000.00 for 100–50000)."""
+    middle = (product.min_amount + product.max_amount) / 2
+    magnitude = Decimal(10) ** (middle.adjusted())
+    rounded = (middle / magnitude).to_integral_value(rounding=ROUND_DOWN) * magnitude
+    return min(max(rounded, product.min_amount), product.max_amount).quantize(Decimal("0.01"))
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "product_type",
+        "method",
+        "pricing",
+        "amounts",
+        "terms",
+        "jurisdiction",
+        "is_active",
+    )
+    list_filter = ("is_active", "product_type", "method", "jurisdiction")
+    search_fields = ("code", "name")
+    readonly_fields = ("worst_case_apr", "schedule_preview", "created_at", "updated_at")
+    fieldsets = (
+        (
+            "Identity",
+            {"fields": ("code", "name", "description", "product_type", "is_active", "currency")},
+        ),
+        (
+            "Pricing",
+            {
+                "fields": ("method", "annual_rate", "pricing_bands", "day_count", "rounding"),
+                "description": "Rates are annual fractions (0.18 = 18%). Risk-based pricing "
+                'bands replace the annual rate; write their rates as strings ("0.12").',
+            },
+        ),
+        (
+            "Fees",
+            {
+                "fields": (
+                    "fee_rate",
+                    "upfront_fee_amount",
+                    "upfront_fee_rate",
+                    "upfront_fee_withheld",
+                ),
+                "description": "The per-period fee (分期手续费) is charged on the original amount.",
+            },
+        ),
+        (
+            "Amounts & terms",
+            {"fields": ("min_amount", "max_amount", "frequency", "min_term", "max_term")},
+        ),
+        ("Allowed terms", {"fields": ("allowed_terms",)}),
+        ("Overdue", {"fields": ("penalty_rate", "grace_days", "charge_off_days_past_due")}),
+        (
+            "Schedule rules",
+            {
+                "fields": (
+                    "calendar",
+                    "shift_rule",
+                    "allocation_order",
+                    "prepayment_mode",
+                    "cooling_off_days",
+                )
+            },
+        ),
+        (
+            "Compliance",
+            {
+                "fields": ("jurisdiction", "cap_rule", "worst_case_apr"),
+                "description": "The worst case (highest band, every fee, each term and amount "
+                "extreme) must be within the cap on the business date, or the product is "
+                "not saved.",
+            },
+        ),
+        ("Schedule preview", {"fields": ("schedule_preview",)}),
+        ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+
+    @admin.display(description="rate")
+    def pricing(self, product: Product) -> str:
+        if product.pricing_bands:
+            rates = sorted(Decimal(str(band["annual_rate"])) for band in product.pricing_bands)
+            return f"{percent(rates[0], 2)}–{percent(rates[-1], 2)} by score"
+        if product.fee_rate:
+            return f"fee {percent(product.fee_rate, 2)} / period"
+        return percent(product.annual_rate, 2)
+
+    @admin.display(description="amounts")
+    def amounts(self, product: Product) -> str:
+        return f"{product.min_amount}–{product.max_amount} {product.currency}"
+
+    @admin.display(description="terms")
+    def terms(self, product: Product) -> str:
+        if product.allowed_terms:
+            return ", ".join(map(str, product.terms_in_range()))
+        return f"{product.min_term}–{product.max_term}"
+
+    @admin.display(description="worst-case APR")
+    def worst_case_apr(self, product: Product | None) -> str:
+        if product is None or product.pk is None:
+            return "Checked when the product is saved."
+        try:
+            worst = product_worst_case_apr(product, business_date_current())
+        except ProductRuleError as exc:
+            return format_html('<span class="errornote">{}</span>', exc.detail)
+        verdict = "within the cap ✓" if worst.within_cap else "OVER THE CAP ✗"
+        return format_html("<strong>{}</strong> — {}", verdict, worst.describe())
+
+    @admin.display(description="sample schedule")
+    def schedule_preview(self, product: Product | None) -> str:
+        if product is None or product.pk is None:
+            return "Save the product to see a sample schedule."
+        amount, term = sample_amount(product), product.terms_in_range()[0]
+        start = business_date_current()
+        try:
+            result = product_quote(product=product, principal=amount, term=term, start_date=start)
+        except QuoteInputError as exc:
+            return format_html('<span class="errornote">{}</span>', exc.detail)
+        data = result.as_dict()
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    row["number"],
+                    row["due_date"],
+                    row["days_in_period"],
+                    row["principal"],
+                    row["interest"],
+                    row["fee"],
+                    row["total"],
+                    row["remaining_principal"],
+                )
+                for row in data["installments"]
+            ),
+        )
+        totals = data["totals"]
+        apr, check = result.quote.apr, result.quote.rate_cap
+        band = result.priced
+        rate = (
+            f"{percent(band.annual_rate, 2)} (worst band)"
+            if band
+            else percent(product.annual_rate, 2)
+        )
+        cap = (
+            format_html(
+                "cap {} ({}, {}): <strong>{}</strong>",
+                percent(check.cap, 2),
+                check.rule,
+                check.jurisdiction,
+                "within the cap ✓" if check.within_cap else "OVER THE CAP ✗",
+            )
+            if check
+            else ""
+        )
+        header = mark_safe("".join(f"<th>{column}</th>" for column in PREVIEW_COLUMNS))
+        return format_html(
+            "<p>{} {} over {} {} periods from {}, annual rate {}; upfront fee {}, "
+            "paid out {}.</p>"
+            '<table class="schedule-preview"><thead><tr>{}</tr></thead><tbody>{}</tbody>'
+            "<tfoot><tr><th colspan=3>total</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th></th></tr></tfoot></table>"
+            "<p>APR (IRR): nominal <strong>{}</strong>, effective {}; {}</p>",
+            amount,
+            product.currency,
+            term,
+            product.frequency,
+            start,
+            rate,
+            totals["upfront_fee"],
+            data["net_disbursement"],
+            header,
+            rows,
+            totals["principal"],
+            totals["interest"],
+            totals["fee"],
+            totals["total"],
+            percent(apr.nominal),
+            percent(apr.effective),
+            cap,
+        )
+
+    def save_model(self, request, obj: Product, form, change: bool) -> None:
+        product_save(product=obj, on_date=business_date_current())

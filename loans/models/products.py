@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from loans.calc.calendar import Frequency, ShiftRule
@@ -107,3 +108,17 @@ class Product(models.Model):
 
     def is_amount_allowed(self, amount: Decimal) -> bool:
         return self.min_amount <= amount <= self.max_amount
+
+    def clean(self) -> None:
+        """Product rules and the worst-case APR cap check on the current business date (the
+        admin form shows the figures as form errors)."""
+        # Imported here: the services import this module.
+        from ledger.services import business_date_current
+        from loans.services.products import REQUIRED_FIELDS, ProductRuleError, product_validate
+
+        if not self.method or any(getattr(self, name) is None for name in REQUIRED_FIELDS):
+            return  # the missing fields are reported on their own; nothing to price yet
+        try:
+            product_validate(self, business_date_current())
+        except ProductRuleError as exc:
+            raise ValidationError(exc.errors) from exc

@@ -5,10 +5,11 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from ledger.services import business_date_current
+from loans.services.demo_products import demo_products_load
 
 
 class Command(BaseCommand):
-    help = "Prepare the local demo: an admin user (credentials printed) and open books."
+    help = "Prepare the local demo: an admin user (credentials printed), open books, demo products."
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not os.environ.get("DEMO_FORCE"):
@@ -20,12 +21,16 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
-        today = business_date_current()
+        business_date = business_date_current()
+        products = demo_products_load(on_date=business_date)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("installment-ledger demo"))
         self.stdout.write(
             f"  admin:  http://127.0.0.1:8000/admin/   user {username!r}  password {password!r}"
         )
         self.stdout.write("  API:    http://127.0.0.1:8000/api/docs/")
-        self.stdout.write(f"  business date: {today}")
+        self.stdout.write(f"  business date: {business_date}")
+        self.stdout.write(
+            "  products: " + ", ".join(f"{item.product.code} ({item.action})" for item in products)
+        )
         self.stdout.write("")

@@ -1,0 +1,115 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from loans.models import Borrower, Loan
+
+
+def bucket_for(days_past_due: int) -> str:
+    """Delinquency bucket (glossary: M1 1-30, M2 31-60, M3 61-90, M3+ beyond)."""
+    if days_past_due <= 0:
+        return "current"
+    if days_past_due <= 30:
+        return "M1"
+    if days_past_due <= 60:
+        return "M2"
+    if days_past_due <= 90:
+        return "M3"
+    return "M3+"
+
+
+class CollectionCase(models.Model):
+    """One delinquency episode of one loan: opened when the loan becomes delinquent, closed
+    when it is cured, paid off or charged off (a charged-off loan passes to recovery)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class CloseReason(models.TextChoices):
+        CURED = "cured", "Cured"
+        PAID_OFF = "paid_off", "Paid off"
+        CHARGED_OFF = "charged_off", "Charged off (to recovery)"
+        LOAN_CLOSED = "loan_closed", "Loan closed"
+        CANCELLED = "cancelled", "Loan cancelled"
+
+    class Queue(models.TextChoices):
+        EARLY = "early", "Early (M1)"
+        MID = "mid", "Mid (M2)"
+        LATE = "late", "Late (M3+)"
+        AGENCY = "agency", "Agency"
+        LEGAL = "legal", "Legal review"
+
+    # Queues a strategy step escalated to; the daily refresh never moves a case back out.
+    ESCALATED_QUEUES = (Queue.AGENCY, Queue.LEGAL)
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="collection_cases")
+    borrower = models.ForeignKey(
+        Borrower, on_delete=models.PROTECT, related_name="collection_cases"
+    )
+    strategy = models.ForeignKey(
+        "collection.Strategy", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    close_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
+    recovery_referred_on = models.DateField(null=True, blank=True)
+
+    days_past_due = models.PositiveIntegerField(default=0)
+    peak_days_past_due = models.PositiveIntegerField(default=0)
+    bucket = models.CharField(max_length=8, default="current")
+    queue = models.CharField(max_length=8, choices=Queue.choices, default=Queue.EARLY)
+    assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="collection_cases",
+    )
+    priority = models.IntegerField(default=0, help_text="Higher is worked first.")
+    next_action_date = models.DateField(null=True, blank=True)
+    next_action = models.CharField(max_length=64, blank=True)
+
+    cease_contact = models.BooleanField(
+        default=False, help_text="The borrower asked to stop contact: required notices only."
+    )
+    disputed = models.BooleanField(
+        default=False, help_text="The borrower disputes the debt: required notices only."
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-priority", "next_action_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"], condition=Q(status="open"), name="collection_one_open_case"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "assigned_agent", "-priority", "next_action_date"],
+                name="collection_case_queue_idx",
+            ),
+            models.Index(fields=["borrower", "status"], name="collection_case_borrower_idx"),
+            models.Index(fields=["closed_on", "close_reason"], name="collection_case_closed_idx"),
+        ]
+        permissions = [("work_case", "Can log attempts and record promises on a case")]
+
+    def __str__(self) -> str:
+        return f"Case {self.pk} · loan {self.loan_id} · {self.bucket}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class CollectorQueueCase(CollectionCase):
+    """The collector's own queue in the admin: their open cases, most urgent first."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "my case"
+        verbose_name_plural = "my queue"

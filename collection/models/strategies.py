@@ -1,0 +1,160 @@
+import re
+from datetime import time
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from collection.rules import CHANNELS
+
+PLACEHOLDERS = ("lender", "reference", "amount", "currency", "days_past_due", "due_date", "name")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+class Strategy(models.Model):
+    """Escalation by days past due: which step happens when. Editable in the admin; the default
+    one ships as data (migration 0002)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    jurisdiction = models.CharField(
+        max_length=8, blank=True, help_text="Blank: any jurisdiction without its own default."
+    )
+    is_default = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    contact_time = models.TimeField(
+        default=time(9, 0), help_text="Local time (the borrower's) at which steps are due."
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "strategies"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction"],
+                condition=Q(is_default=True),
+                name="collection_one_default_strategy",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StrategyStep(models.Model):
+    """One step: an action for cases whose days past due fall in [dpd_from, dpd_to].
+
+    A negative range is a reminder before the next installment's due date (-3..-1: one to three
+    days before). A step without `repeat_every_days` happens once per case (on the first close
+    that finds the case in range); with it, every that many days while in range.
+    """
+
+    class Action(models.TextChoices):
+        REMINDER = "reminder", "Reminder message"
+        MESSAGE = "message", "Collection message"
+        CALL = "call", "Call task"
+        LETTER = "letter", "Formal letter"
+        AGENCY_REFERRAL = "agency_referral", "Agency referral"
+        LEGAL_REVIEW = "legal_review", "Legal review"
+
+    INTERNAL_ACTIONS = (Action.AGENCY_REFERRAL, Action.LEGAL_REVIEW)
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="steps")
+    name = models.CharField(max_length=64)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    channel = models.CharField(
+        max_length=12,
+        choices=[(channel, channel.replace("_", " ")) for channel in CHANNELS],
+        blank=True,
+        help_text="Blank for internal steps (agency referral, legal review).",
+    )
+    dpd_from = models.IntegerField()
+    dpd_to = models.IntegerField(null=True, blank=True, help_text="Blank: no upper bound.")
+    repeat_every_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    template = models.TextField(
+        blank=True,
+        help_text="Placeholders: " + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
+    )
+    required_notice = models.BooleanField(
+        default=False, help_text="A notice the law requires: sent despite cease-contact/dispute."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["strategy", "order", "dpd_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["strategy", "name"], name="collection_step_name_uniq"),
+            models.CheckConstraint(
+                condition=Q(dpd_to__isnull=True) | Q(dpd_to__gte=models.F("dpd_from")),
+                name="collection_step_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        upper = "" if self.dpd_to is None else self.dpd_to
+        return f"{self.name} ({self.dpd_from}..{upper})"
+
+    @property
+    def is_internal(self) -> bool:
+        return self.action in self.INTERNAL_ACTIONS
+
+    @property
+    def is_pre_due(self) -> bool:
+        return self.dpd_to is not None and self.dpd_to < 0
+
+    def clean(self) -> None:
+        if self.is_internal and self.channel:
+            raise ValidationError({"channel": "Internal steps contact no one: leave it blank."})
+        if not self.is_internal and not self.channel:
+            raise ValidationError({"channel": "A contact step needs a channel."})
+        if self.dpd_from < 0 and (self.dpd_to is None or self.dpd_to >= 0):
+            raise ValidationError({"dpd_to": "A pre-due range must end before day 0."})
+        unknown = set(_PLACEHOLDER.findall(self.template)) - set(PLACEHOLDERS)
+        if unknown:
+            raise ValidationError({"template": f"Unknown placeholders: {sorted(unknown)}"})
+
+
+class ScheduledAction(models.Model):
+    """A strategy step due for one case. Deferred actions move (`due_at`), they are never
+    dropped; `occurrence` makes scheduling idempotent (the days past due of a repeating step,
+    the due date's ordinal of a pre-due reminder, 0 for a once-per-case step)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        BLOCKED = "blocked", "Blocked by the guard"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    case = models.ForeignKey(
+        "collection.CollectionCase", on_delete=models.PROTECT, related_name="scheduled_actions"
+    )
+    step = models.ForeignKey(StrategyStep, on_delete=models.PROTECT, related_name="+")
+    occurrence = models.IntegerField(default=0)
+    scheduled_on = models.DateField(help_text="Business date of the close that scheduled it.")
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Sends tried.")
+    deferrals = models.PositiveSmallIntegerField(default=0)
+    last_rule = models.CharField(max_length=40, blank=True)
+    last_reason = models.CharField(max_length=255, blank=True)
+    executed_at = models.DateTimeField(null=True, blank=True)
+    contact_attempt = models.ForeignKey(
+        "collection.ContactAttempt",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "step", "occurrence"], name="collection_action_once"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="collection_action_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.step.name} for case {self.case_id} at {self.due_at:%Y-%m-%d %H:%M}"

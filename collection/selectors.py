@@ -1,0 +1,126 @@
+"""Reads of collection data: the collector's queue, a case's money and schedule, and the
+collection conduct report (reused by the compliance reports)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet
+
+from ledger.selectors import loan_balances
+from loans.models import Installment
+
+from .models import CollectionCase, ContactAttempt, PromiseToPay
+
+RATE_PLACES = Decimal("0.0001")
+BUCKETS = ("M1", "M2", "M3", "M3+")
+
+
+def agent_queue(*, agent) -> QuerySet[CollectionCase]:
+    """An agent's open cases, most urgent first: priority, then the next action's date."""
+    return (
+        CollectionCase.objects.filter(assigned_agent=agent, status=CollectionCase.Status.OPEN)
+        .select_related("loan", "borrower")
+        .order_by("-priority", "next_action_date", "id")
+    )
+
+
+def case_balances(*, case: CollectionCase) -> dict[str, Decimal]:
+    """The loan's ledger balances per account code (normal side), now."""
+    return loan_balances(loan_id=case.loan_id, currency=case.loan.currency)
+
+
+def case_schedule(*, case: CollectionCase) -> QuerySet[Installment]:
+    return Installment.objects.filter(loan_id=case.loan_id).order_by("number", "id")
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(RATE_PLACES)
+
+
+def conduct_report(start: date, end: date) -> dict:
+    """Collection conduct from `start` to `end` (inclusive; attempt times by the server's local
+    date):
+
+    * ``attempts_by_channel``: per channel, attempts, allowed and blocked;
+    * ``blocked_by_rule``: blocked attempts per rule (deferrals included: they were refused then);
+    * ``promises``: made in the period, and kept / broken / cancelled resolved in it, with the
+      kept rate over kept + broken;
+    * ``cure_rate_by_bucket``: of the cases open at some time in the period, per bucket reached
+      (the last recorded before closing), how many were cured in the period.
+    """
+    attempts = ContactAttempt.objects.filter(attempted_at__date__range=(start, end))
+    by_channel = {
+        row["channel"]: {
+            "attempts": row["total"],
+            "allowed": row["allowed"],
+            "blocked": row["total"] - row["allowed"],
+        }
+        for row in attempts.values("channel")
+        .annotate(total=Count("id"), allowed=Count("id", filter=Q(allowed=True)))
+        .order_by("channel")
+    }
+    blocked_by_rule = dict(
+        attempts.filter(allowed=False)
+        .values("blocked_by")
+        .annotate(total=Count("id"))
+        .order_by("blocked_by")
+        .values_list("blocked_by", "total")
+    )
+    made = PromiseToPay.objects.filter(made_on__range=(start, end)).count()
+    resolved = dict(
+        PromiseToPay.objects.filter(resolved_on__range=(start, end))
+        .values("status")
+        .annotate(total=Count("id"))
+        .values_list("status", "total")
+    )
+    kept = resolved.get(PromiseToPay.Status.KEPT, 0)
+    broken = resolved.get(PromiseToPay.Status.BROKEN, 0)
+
+    in_period = CollectionCase.objects.filter(opened_on__lte=end).filter(
+        Q(closed_on__isnull=True) | Q(closed_on__gte=start)
+    )
+    cure = {
+        row["bucket"]: row
+        for row in in_period.exclude(bucket="current")
+        .values("bucket")
+        .annotate(
+            cases=Count("id"),
+            cured=Count(
+                "id",
+                filter=Q(
+                    close_reason=CollectionCase.CloseReason.CURED, closed_on__range=(start, end)
+                ),
+            ),
+        )
+    }
+    cure_rate_by_bucket = {
+        bucket: {
+            "cases": cure.get(bucket, {}).get("cases", 0),
+            "cured": cure.get(bucket, {}).get("cured", 0),
+            "cure_rate": _rate(
+                cure.get(bucket, {}).get("cured", 0), cure.get(bucket, {}).get("cases", 0)
+            ),
+        }
+        for bucket in BUCKETS
+    }
+    total = sum(channel["attempts"] for channel in by_channel.values())
+    allowed = sum(channel["allowed"] for channel in by_channel.values())
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "attempts": {"total": total, "allowed": allowed, "blocked": total - allowed},
+        "attempts_by_channel": by_channel,
+        "blocked_by_rule": blocked_by_rule,
+        "promises": {
+            "made": made,
+            "kept": kept,
+            "broken": broken,
+            "cancelled": resolved.get(PromiseToPay.Status.CANCELLED, 0),
+            "kept_rate": _rate(kept, kept + broken),
+        },
+        "cure_rate_by_bucket": cure_rate_by_bucket,
+    }

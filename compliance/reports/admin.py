@@ -1,0 +1,184 @@
+"""The admin's reports: produced files with their checksums and a download button, a page to
+produce any report for any closed date, and the charts (aging, vintage, roll rates, income).
+
+Registered from `compliance.admin`. Viewing and producing need ``compliance.view_reports``.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from .base import ReportError
+from .charts import report_charts
+from .models import LoanMonthEnd, MonthEndCapture, ReportRun
+from .registry import FORMATS, REPORTS, last_closed_date
+from .runs import report_run_produce
+
+PERMISSION = "compliance.view_reports"
+
+
+class ReportForm(forms.Form):
+    name = forms.ChoiceField(choices=[(name, spec.title) for name, spec in REPORTS.items()])
+    date = forms.DateField(required=False, help_text="Default: the last closed business date.")
+    start = forms.DateField(required=False, help_text="Default: the report's own period.")
+    product = forms.CharField(required=False, max_length=40, help_text="A product code.")
+    format = forms.ChoiceField(choices=[(fmt, fmt) for fmt in FORMATS], initial="csv")
+
+
+def _require(request: HttpRequest) -> None:
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "as_of",
+        "start",
+        "product",
+        "format",
+        "rows",
+        "size",
+        "short_sha256",
+        "trigger",
+        "produced_by",
+        "created_at",
+        "download",
+    )
+    list_filter = ("name", "format", "trigger")
+    date_hierarchy = "as_of"
+    search_fields = ("name", "sha256")
+    readonly_fields = [field.name for field in ReportRun._meta.fields] + ["download"]
+    change_list_template = "admin/compliance/reportrun/change_list.html"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(PERMISSION)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.has_perm(PERMISSION)
+
+    @admin.display(description="SHA-256")
+    def short_sha256(self, run: ReportRun) -> str:
+        return run.sha256[:16] + "…"
+
+    @admin.display(description="File")
+    def download(self, run: ReportRun) -> str:
+        url = reverse("admin:compliance_reportrun_download", args=[run.pk])
+        return format_html('<a class="button" href="{}">Download</a>', url)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("reports/", wrap(self.reports_view), name="compliance_reportrun_reports"),
+            path(
+                "<int:pk>/download/",
+                wrap(self.download_view),
+                name="compliance_reportrun_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        _require(request)
+        run = get_object_or_404(ReportRun, pk=pk)
+        name = run.file.name.rsplit("/", 1)[-1]
+        response = FileResponse(run.file.open("rb"), as_attachment=True, filename=name)
+        response["X-Content-SHA256"] = run.sha256
+        return response
+
+    def reports_view(self, request: HttpRequest) -> HttpResponse:
+        _require(request)
+        form = ReportForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                run = report_run_produce(
+                    name=data["name"],
+                    fmt=data["format"],
+                    as_of=data["date"],
+                    start=data["start"],
+                    product=data["product"] or None,
+                    actor=request.user.get_username(),
+                )
+            except ReportError as exc:
+                messages.error(request, exc.detail)
+            else:
+                messages.success(request, f"Produced {run} — SHA-256 {run.sha256}.")
+                return HttpResponseRedirect(
+                    reverse("admin:compliance_reportrun_download", args=[run.pk])
+                )
+        charts = {name: mark_safe(svg) for name, svg in report_charts().items()}  # noqa: S308
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reports and charts",
+            "form": form,
+            "charts": charts,
+            "last_closed": last_closed_date(),
+            "reports": REPORTS.values(),
+            "opts": self.model._meta,
+            "recent": ReportRun.objects.all()[:10],
+        }
+        return TemplateResponse(request, "admin/compliance/reportrun/reports.html", context)
+
+
+@admin.register(MonthEndCapture)
+class MonthEndCaptureAdmin(admin.ModelAdmin):
+    list_display = ("month_end", "loans", "source", "business_date", "created_at")
+    readonly_fields = [field.name for field in MonthEndCapture._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LoanMonthEnd)
+class LoanMonthEndAdmin(admin.ModelAdmin):
+    list_display = (
+        "month_end",
+        "loan",
+        "status",
+        "days_past_due",
+        "worst_days_past_due",
+        "delinquency_bucket",
+        "risk_category",
+        "principal",
+        "amount_overdue",
+        "bureau_status",
+    )
+    list_filter = ("month_end", "bureau_status", "delinquency_bucket")
+    list_select_related = ("loan",)
+    search_fields = ("loan__reference",)
+    readonly_fields = [field.name for field in LoanMonthEnd._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

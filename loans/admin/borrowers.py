@@ -1,0 +1,84 @@
+"""Borrowers in the admin: personal data masked everywhere; "Show personal data" reveals the
+national ID and phone to a user with ``loans.unmask_borrower``, and every reveal is audited."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from ledger.errors import DomainError
+from loans.models import Borrower
+from loans.services.backoffice import borrower_unmask
+
+from .actions import extend_registered_admin
+
+UNMASK_PERMISSION = "loans.unmask_borrower"
+
+
+class BorrowerUnmaskMixin:
+    """The unmask view and its button on the borrower's change page."""
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/personal-data/",
+                self.admin_site.admin_view(self.unmask_view),
+                name="loans_borrower_unmask",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, *(name for name in ("personal_data",) if name not in fields)]
+
+    @admin.display(description=_("personal data (masked)"))
+    def personal_data(self, borrower: Borrower | None) -> str:
+        if borrower is None or borrower.pk is None:
+            return "—"
+        return f"{borrower.national_id_masked} · {borrower.mobile_masked or '—'}"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        if request.user.has_perm(UNMASK_PERMISSION) and str(object_id).isdigit():
+            extra_context["unmask_url"] = reverse("admin:loans_borrower_unmask", args=[object_id])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def unmask_view(self, request, object_id: str):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        borrower = get_object_or_404(Borrower, pk=object_id)
+        try:
+            revealed = borrower_unmask(borrower=borrower, actor=request.user, source="admin")
+        except DomainError as exc:
+            raise PermissionDenied(exc.detail) from exc
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": Borrower._meta,
+            "original": borrower,
+            "revealed": revealed,
+            "title": _("Personal data of %(name)s") % {"name": borrower.name},
+        }
+        return TemplateResponse(request, "admin/loans/borrower/personal_data.html", context)
+
+
+class BasicBorrowerAdmin(admin.ModelAdmin):
+    """Used only when the lifecycle's borrower admin is not registered."""
+
+    list_display = ("name", "national_id_masked", "mobile_masked", "preferred_language")
+    search_fields = ("name",)
+    fields = ("name", "personal_data", "time_zone", "preferred_language", "user", "created_at")
+    readonly_fields = ("created_at",)
+    raw_id_fields = ("user",)
+
+    def has_add_permission(self, request) -> bool:
+        # Borrowers come from applications, with their personal data encrypted on the way in.
+        return False
+
+
+extend_registered_admin(Borrower, BorrowerUnmaskMixin, BasicBorrowerAdmin)

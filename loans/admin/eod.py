@@ -1,0 +1,170 @@
+"""Admin for the end-of-day close: runs with their steps and chunks, snapshots, penalty caps."""
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q, Sum
+
+from loans.models import CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
+from loans.models.eod import RunStatus
+
+
+class CloseStepRunInline(admin.TabularInline):
+    model = CloseStepRun
+    extra = 0
+    can_delete = False
+    fields = (
+        "step",
+        "chunk",
+        "first_loan_id",
+        "last_loan_id",
+        "status",
+        "attempts",
+        "loans",
+        "entries",
+        "duration_ms",
+        "worker",
+        "error",
+    )
+    readonly_fields = fields
+    ordering = ("position", "chunk")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CloseRun)
+class CloseRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "business_date",
+        "status",
+        "current_step",
+        "open_loans",
+        "chunks",
+        "steps_done",
+        "entries",
+        "seconds",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("status",)
+    date_hierarchy = "business_date"
+    readonly_fields = (
+        "business_date",
+        "status",
+        "current_step",
+        "open_loans",
+        "chunk_bounds",
+        "started_at",
+        "finished_at",
+        "seconds",
+        "last_error",
+    )
+    inlines = [CloseStepRunInline]
+    actions = ["resume"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                step_rows=Count("steps"),
+                step_rows_done=Count("steps", filter=Q(steps__status=RunStatus.DONE)),
+                entries_posted=Sum("steps__entries"),
+            )
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="chunks")
+    def chunks(self, obj):
+        return len(obj.chunk_bounds)
+
+    @admin.display(description="step × chunk done")
+    def steps_done(self, obj):
+        return f"{obj.step_rows_done}/{obj.step_rows}"
+
+    @admin.display(description="entries posted")
+    def entries(self, obj):
+        return obj.entries_posted or 0
+
+    @admin.action(description="Resume the selected closes (queue the close task)")
+    def resume(self, request, queryset):
+        from loans.tasks import close_business_day
+
+        for run in queryset.exclude(status=RunStatus.DONE):
+            close_business_day.delay(run.business_date.isoformat())
+            self.message_user(request, f"Close of {run.business_date} queued.", messages.INFO)
+
+
+@admin.register(CloseStepRun)
+class CloseStepRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "run",
+        "step",
+        "chunk",
+        "status",
+        "attempts",
+        "loans",
+        "entries",
+        "duration_ms",
+        "worker",
+        "started_at",
+    )
+    list_filter = ("status", "step", "run__business_date")
+    readonly_fields = [field.name for field in CloseStepRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PortfolioSnapshot)
+class PortfolioSnapshotAdmin(admin.ModelAdmin):
+    list_display = (
+        "business_date",
+        "product",
+        "status",
+        "delinquency_bucket",
+        "risk_category",
+        "loan_count",
+        "principal_outstanding",
+        "interest_receivable",
+        "penalty_receivable",
+        "interest_suspense",
+        "allowance",
+    )
+    list_filter = ("business_date", "product", "status", "delinquency_bucket", "risk_category")
+    readonly_fields = [field.name for field in PortfolioSnapshot._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PenaltyCap)
+class PenaltyCapAdmin(admin.ModelAdmin):
+    list_display = (
+        "loan",
+        "business_date",
+        "penalty_uncapped",
+        "penalty_booked",
+        "cap_rate",
+        "allowed_cost",
+        "charged_cost",
+    )
+    list_filter = ("business_date",)
+    raw_id_fields = ("loan",)
+    readonly_fields = [field.name for field in PenaltyCap._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,285 @@
+"""Back-office endpoints (``/api/v1/backoffice/...``): staff users with the matching Django
+permission approve, reject and disburse loans, record bank repayments, reverse repayments and
+ask for (or decide) write-offs. Every action is audited by the service it calls."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from compliance.audit_models import AdjustmentRequest
+from ledger.services import business_date_current
+from loans.models import Loan, Repayment
+from loans.services.adjustments import adjustment_approve, adjustment_reject, adjustment_request
+from loans.services.backoffice import (
+    backoffice_loan_approve,
+    backoffice_loan_disburse,
+    backoffice_loan_reject,
+    backoffice_repayment_record,
+    backoffice_repayment_reverse,
+)
+
+from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from .loans import LoanOutputSerializer
+from .payments import RepaymentOutputSerializer, repayment_output, service_key
+from .permissions import StaffPermission
+from .serializers import DecimalStringField, ProblemSerializer, exact_decimal
+
+STAFF_PROBLEMS = {
+    400: OpenApiResponse(ProblemSerializer, description="A field is invalid (problem)."),
+    401: OpenApiResponse(ProblemSerializer, description="Not signed in (problem)."),
+    403: OpenApiResponse(ProblemSerializer, description="Missing permission (problem)."),
+    404: OpenApiResponse(ProblemSerializer, description="No such object (problem)."),
+    409: OpenApiResponse(ProblemSerializer, description="Not in that state (problem)."),
+    422: OpenApiResponse(ProblemSerializer, description="Refused by a rule (problem)."),
+}
+ID = OpenApiParameter("pk", int, OpenApiParameter.PATH, description="The object's id.")
+
+
+class BackofficeThrottle(UserRateThrottle):
+    scope = "backoffice"
+
+    def get_rate(self) -> str:
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class StaffApi(APIView):
+    permission_classes = [StaffPermission]
+    throttle_classes = [BackofficeThrottle]
+    required_permission = ""
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
+
+
+class RequiredReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255)
+
+
+def _loan_action(view: StaffApi, request: Request, pk: int, service, serializer) -> Response:
+    loan = get_object_or_404(Loan, pk=pk)
+    payload = serializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    changed = service(
+        loan=loan,
+        actor=request.user,
+        business_date=business_date_current(),
+        reason=payload.validated_data["reason"],
+        source="api",
+    )
+    return Response(LoanOutputSerializer(changed).data)
+
+
+class LoanApproveApi(StaffApi):
+    required_permission = "loans.approve_loan"
+
+    @extend_schema(
+        operation_id="backoffice_loan_approve",
+        summary="Approve a pending loan",
+        tags=["backoffice"],
+        parameters=[ID],
+        request=ReasonSerializer,
+        responses={200: LoanOutputSerializer, **STAFF_PROBLEMS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return _loan_action(self, request, pk, backoffice_loan_approve, ReasonSerializer)
+
+
+class LoanRejectApi(StaffApi):
+    required_permission = "loans.approve_loan"
+
+    @extend_schema(
+        operation_id="backoffice_loan_reject",
+        summary="Reject a pending or approved loan",
+        tags=["backoffice"],
+        parameters=[ID],
+        request=RequiredReasonSerializer,
+        responses={200: LoanOutputSerializer, **STAFF_PROBLEMS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return _loan_action(self, request, pk, backoffice_loan_reject, RequiredReasonSerializer)
+
+
+class LoanDisburseApi(StaffApi):
+    required_permission = "loans.disburse_loan"
+
+    @extend_schema(
+        operation_id="backoffice_loan_disburse",
+        summary="Disburse an approved loan: schedule built, money out",
+        tags=["backoffice"],
+        parameters=[ID],
+        request=ReasonSerializer,
+        responses={200: LoanOutputSerializer, **STAFF_PROBLEMS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return _loan_action(self, request, pk, backoffice_loan_disburse, ReasonSerializer)
+
+
+class BankRepaymentApi(StaffApi):
+    required_permission = "loans.record_repayment"
+
+    class BankRepaymentInputSerializer(serializers.Serializer):
+        amount = DecimalStringField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+        value_date = serializers.DateField(
+            required=False, help_text="When the bank received it; default: the business date."
+        )
+        external_reference = serializers.CharField(max_length=64, required=False, default="")
+
+    @extend_schema(
+        operation_id="backoffice_repayment_create",
+        summary="Record a repayment received at the bank (back-dated if need be)",
+        tags=["backoffice"],
+        parameters=[ID, IDEMPOTENCY_PARAMETER],
+        request=BankRepaymentInputSerializer,
+        responses={201: RepaymentOutputSerializer, **STAFF_PROBLEMS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        loan = get_object_or_404(Loan, pk=pk)
+        payload = self.BankRepaymentInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+
+        def perform() -> Response:
+            today = business_date_current()
+            repayment = backoffice_repayment_record(
+                loan=loan,
+                amount=data["amount"],
+                value_date=data.get("value_date") or today,
+                idempotency_key=service_key(request, loan, "bank"),
+                actor=request.user,
+                business_date=today,
+                external_reference=data["external_reference"],
+                source="api",
+            )
+            return Response(repayment_output(repayment), status=status.HTTP_201_CREATED)
+
+        return idempotent(request, perform)
+
+
+class RepaymentReverseApi(StaffApi):
+    required_permission = "loans.record_repayment"
+
+    @extend_schema(
+        operation_id="backoffice_repayment_reverse",
+        summary="Reverse a returned or bounced repayment",
+        tags=["backoffice"],
+        parameters=[ID],
+        request=RequiredReasonSerializer,
+        responses={200: RepaymentOutputSerializer, **STAFF_PROBLEMS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        repayment = get_object_or_404(Repayment, pk=pk)
+        payload = RequiredReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        reversed_repayment = backoffice_repayment_reverse(
+            repayment=repayment,
+            reason=payload.validated_data["reason"],
+            actor=request.user,
+            business_date=business_date_current(),
+            source="api",
+        )
+        return Response(repayment_output(reversed_repayment))
+
+
+class AdjustmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    loan = serializers.IntegerField(source="loan_id")
+    kind = serializers.CharField()
+    amount = exact_decimal(allow_null=True)
+    repayment = serializers.IntegerField(source="repayment_id", allow_null=True)
+    reason = serializers.CharField()
+    status = serializers.CharField()
+    requested_by = serializers.CharField(source="requested_by.username")
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True)
+    decision_note = serializers.CharField(allow_blank=True)
+
+
+class LoanWriteOffApi(StaffApi):
+    """A write-off is maker-checker: this asks for it; another user approves it."""
+
+    required_permission = "loans.write_off_loan"
+
+    @extend_schema(
+        operation_id="backoffice_loan_write_off",
+        summary="Ask for a loan's write-off (applied when another user approves it)",
+        tags=["backoffice"],
+        parameters=[ID],
+        request=RequiredReasonSerializer,
+        responses={202: AdjustmentOutputSerializer, **STAFF_PROBLEMS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        loan = get_object_or_404(Loan, pk=pk)
+        payload = RequiredReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        adjustment = adjustment_request(
+            loan=loan,
+            kind=AdjustmentRequest.Kind.WRITE_OFF,
+            reason=payload.validated_data["reason"],
+            actor=request.user,
+            business_date=business_date_current(),
+            source="api",
+        )
+        return Response(
+            AdjustmentOutputSerializer(adjustment).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
+
+
+class AdjustmentDecisionApi(StaffApi):
+    required_permission = "compliance.approve_adjustmentrequest"
+    decide = None
+
+    def post(self, request: Request, pk: int) -> Response:
+        adjustment = get_object_or_404(AdjustmentRequest, pk=pk)
+        payload = NoteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        decided = type(self).decide(
+            adjustment=adjustment,
+            actor=request.user,
+            business_date=business_date_current(),
+            note=payload.validated_data["note"],
+            source="api",
+        )
+        return Response(AdjustmentOutputSerializer(decided).data)
+
+
+class AdjustmentApproveApi(AdjustmentDecisionApi):
+    decide = staticmethod(adjustment_approve)
+
+    @extend_schema(
+        operation_id="backoffice_adjustment_approve",
+        summary="Approve and apply another user's adjustment (maker-checker)",
+        tags=["backoffice"],
+        parameters=[ID],
+        request=NoteSerializer,
+        responses={200: AdjustmentOutputSerializer, **STAFF_PROBLEMS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)
+
+
+class AdjustmentRejectApi(AdjustmentDecisionApi):
+    decide = staticmethod(adjustment_reject)
+
+    @extend_schema(
+        operation_id="backoffice_adjustment_reject",
+        summary="Reject another user's adjustment",
+        tags=["backoffice"],
+        parameters=[ID],
+        request=NoteSerializer,
+        responses={200: AdjustmentOutputSerializer, **STAFF_PROBLEMS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return super().post(request, pk)

@@ -1,0 +1,276 @@
+"""The borrower's loans: list, apply from a quote, one loan, its schedule and its transactions.
+
+Every view reads through ``loans.selectors.consumer``, which starts from the signed-in user:
+another borrower's loan id is a 404, exactly like an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ledger.services import business_date_current
+from loans.selectors.consumer import (
+    loan_balance_summary,
+    loan_get_for_user,
+    loan_list_for_user,
+    loan_schedule_for_user,
+    loan_transactions,
+)
+from loans.services.applications import loan_apply
+
+from .pagination import LoanCursorPagination, SequenceCursorPagination, page_serializer
+from .permissions import IsBorrower, borrower_of
+from .serializers import DecimalStringField, ProblemSerializer, exact_decimal
+
+NOT_FOUND = OpenApiResponse(ProblemSerializer, description="No such loan of yours (problem).")
+UNAUTHENTICATED = OpenApiResponse(ProblemSerializer, description="Not signed in (problem).")
+NOT_BORROWER = OpenApiResponse(ProblemSerializer, description="Not a borrower (problem).")
+BAD_REQUEST = OpenApiResponse(ProblemSerializer, description="A field is invalid (problem).")
+CURSOR_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="The `next` or `previous` link's cursor."),
+    OpenApiParameter("page_size", int, description="Items per page (at most 100)."),
+]
+LOAN_ID = OpenApiParameter("loan_id", int, OpenApiParameter.PATH, description="The loan's id.")
+
+
+def money(**options) -> serializers.DecimalField:
+    """An amount as a string with its two decimals ("0.00", not "0")."""
+    return serializers.DecimalField(max_digits=20, decimal_places=2, **options)
+
+
+class LoanProductSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class AprDisclosureSerializer(serializers.Serializer):
+    nominal = exact_decimal(source="apr_nominal", help_text="APR by the IRR method (0.12 = 12%)")
+    effective = exact_decimal(source="apr_effective")
+    cap = exact_decimal(source="apr_cap", allow_null=True)
+    cap_rule = serializers.CharField(source="apr_cap_rule")
+
+
+class BalanceSerializer(serializers.Serializer):
+    principal = money()
+    interest = money()
+    fees = money()
+    penalties = money()
+    total = money()
+    credit = money(help_text="Paid beyond what was owed, held for the borrower.")
+
+
+class LoanOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    status = serializers.CharField()
+    product = LoanProductSerializer()
+    currency = serializers.CharField()
+    principal = exact_decimal()
+    annual_rate = exact_decimal()
+    term = serializers.IntegerField()
+    method = serializers.CharField()
+    frequency = serializers.CharField()
+    upfront_fee = exact_decimal()
+    application_date = serializers.DateField()
+    start_date = serializers.DateField()
+    first_due_date = serializers.DateField(allow_null=True)
+    disbursed_on = serializers.DateField(allow_null=True)
+    maturity_date = serializers.DateField(allow_null=True)
+    closed_on = serializers.DateField(allow_null=True)
+    apr = AprDisclosureSerializer(source="*")
+    days_past_due = serializers.IntegerField()
+    delinquency_bucket = serializers.CharField()
+
+
+class LoanDetailOutputSerializer(LoanOutputSerializer):
+    balance = BalanceSerializer(help_text="What is owed now, by component.")
+
+
+class InstallmentOutputSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    due_date = serializers.DateField()
+    period_start = serializers.DateField()
+    days_in_period = serializers.IntegerField()
+    status = serializers.CharField()
+    principal_due = exact_decimal()
+    interest_due = exact_decimal()
+    fee_due = exact_decimal()
+    penalty_due = exact_decimal()
+    total_due = exact_decimal()
+    principal_paid = exact_decimal()
+    interest_paid = exact_decimal()
+    fee_paid = exact_decimal()
+    penalty_paid = exact_decimal()
+    total_paid = exact_decimal()
+    outstanding = exact_decimal()
+    paid_on = serializers.DateField(allow_null=True)
+
+
+class TransactionOutputSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(
+        choices=[
+            "disbursement",
+            "upfront_fee",
+            "installment_due",
+            "penalty",
+            "repayment",
+            "prepayment",
+            "payoff",
+            "cooling_off",
+            "refund",
+            "reversal",
+            "waiver",
+            "write_off",
+        ]
+    )
+    description = serializers.CharField()
+    amount = money()
+    direction = serializers.ChoiceField(choices=["charge", "payment", "credit", "payout"])
+    status = serializers.CharField()
+    reference = serializers.CharField(allow_blank=True)
+    components = serializers.DictField(child=money())
+
+
+LoanPageSerializer = page_serializer(LoanOutputSerializer, "LoanPage")
+TransactionPageSerializer = page_serializer(TransactionOutputSerializer, "TransactionPage")
+
+
+class LoanListApi(APIView):
+    """``GET`` the borrower's loans; ``POST`` applies for a new one from a quote."""
+
+    permission_classes = [IsBorrower]
+
+    class ApplyInputSerializer(serializers.Serializer):
+        product = serializers.SlugField(max_length=40, help_text="The product's code.")
+        principal = DecimalStringField(
+            max_digits=20, decimal_places=2, help_text='As quoted, e.g. "12000.00"'
+        )
+        term = serializers.IntegerField(min_value=1, max_value=600, help_text="periods")
+        start_date = serializers.DateField(
+            required=False, allow_null=True, help_text="Default: the business date."
+        )
+        first_due_date = serializers.DateField(required=False, allow_null=True)
+        credit_score = serializers.IntegerField(
+            required=False, allow_null=True, min_value=0, max_value=9999
+        )
+        disclosed_apr = DecimalStringField(
+            max_digits=20,
+            decimal_places=12,
+            required=False,
+            help_text="The nominal APR the borrower was shown in the quote (`apr.nominal`); "
+            "if the price changed since, the application is refused (422).",
+        )
+
+    @extend_schema(
+        operation_id="loan_list",
+        summary="My loans, newest first",
+        tags=["loans"],
+        parameters=CURSOR_PARAMETERS,
+        responses={
+            200: LoanPageSerializer,
+            400: BAD_REQUEST,
+            401: UNAUTHENTICATED,
+            403: NOT_BORROWER,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        paginator = LoanCursorPagination()
+        page = paginator.paginate_queryset(loan_list_for_user(user=request.user), request, self)
+        return paginator.get_paginated_response(LoanOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="loan_apply",
+        summary="Apply for a loan from a quote: a pending loan with its APR disclosure",
+        tags=["loans"],
+        request=ApplyInputSerializer,
+        responses={
+            201: LoanOutputSerializer,
+            400: BAD_REQUEST,
+            401: UNAUTHENTICATED,
+            403: NOT_BORROWER,
+            422: OpenApiResponse(ProblemSerializer, description="Refused by a rule (problem)."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        payload = self.ApplyInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        loan = loan_apply(
+            borrower=borrower_of(request.user),
+            product_code=data["product"],
+            principal=data["principal"],
+            term=data["term"],
+            business_date=business_date_current(),
+            actor=request.user.get_username(),
+            start_date=data.get("start_date"),
+            first_due_date=data.get("first_due_date"),
+            credit_score=data.get("credit_score"),
+            disclosed_apr=data.get("disclosed_apr"),
+        )
+        return Response(LoanOutputSerializer(loan).data, status=status.HTTP_201_CREATED)
+
+
+class LoanDetailApi(APIView):
+    # The selector filters by the signed-in user's borrower: a user who is not one has no loan
+    # to find (404), and no query is spent on checking it first.
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="loan_detail",
+        summary="One of my loans, with what is owed now",
+        tags=["loans"],
+        parameters=[LOAN_ID],
+        responses={200: LoanDetailOutputSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, loan_id: int) -> Response:
+        loan = loan_get_for_user(user=request.user, loan_id=loan_id)
+        loan.balance = loan_balance_summary(loan=loan)
+        return Response(LoanDetailOutputSerializer(loan).data)
+
+
+class LoanScheduleApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="loan_schedule",
+        summary="The loan's repayment schedule: due, paid and outstanding per installment",
+        tags=["loans"],
+        parameters=[LOAN_ID],
+        responses={
+            200: InstallmentOutputSerializer(many=True),
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, loan_id: int) -> Response:
+        rows = loan_schedule_for_user(user=request.user, loan_id=loan_id)
+        return Response(InstallmentOutputSerializer(rows, many=True).data)
+
+
+class LoanTransactionsApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="loan_transactions",
+        summary="What happened on the loan, as the borrower sees it (not journal lines)",
+        tags=["loans"],
+        parameters=[LOAN_ID, *CURSOR_PARAMETERS],
+        responses={
+            200: TransactionPageSerializer,
+            400: BAD_REQUEST,
+            401: UNAUTHENTICATED,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, loan_id: int) -> Response:
+        loan = loan_get_for_user(user=request.user, loan_id=loan_id)
+        rows = loan_transactions(loan=loan, as_of=business_date_current())
+        paginator = SequenceCursorPagination()
+        page = paginator.paginate_sequence(rows, request, self)
+        return paginator.get_paginated_response(TransactionOutputSerializer(page, many=True).data)

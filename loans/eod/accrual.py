@@ -1,0 +1,153 @@
+"""Step 1: recognize the day's interest, and each period's fee on the day it falls due.
+
+Stateless and exact: for every installment whose accrual period has started, the interest
+recognized through the business date D is `loans.calc.accrual.accrued_through(...)` (the
+period's scheduled interest × elapsed days / period days, rounded), which is monotone and equals
+the scheduled interest exactly on the period's last day. The step books the difference from
+`Installment.interest_accrued` (never less than zero: a repayment may have recognized interest
+early), so daily accruals sum exactly to the schedule, a missed day is caught up the next, and
+running the step twice books nothing twice.
+
+Entries (one per loan and day, key `accrual:{loan}:{D}`):
+    Dr 1132 interest receivable / Cr 6011 interest income (Cr 2261 interest in suspense when
+    the loan is on non-accrual);
+    Dr 1133 fees receivable / Cr 6021 fee income, raising `fee_charged` to `fee_due`, once the
+    installment is due (fees are contractual charges of the period, not suspended).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import F, Q
+
+from ledger import chart
+from ledger.services import EntrySpec, LineSpec, entries_post_bulk
+from loans.calc.accrual import accrued_through
+from loans.models import Installment
+
+from .common import (
+    ACTOR,
+    OPEN,
+    ZERO,
+    Chunk,
+    StepResult,
+    loan_dimension,
+    loans_lock,
+    rounding_for,
+    rows_update,
+)
+
+KIND = "accrual"
+
+
+def accrual_key(loan_id: int, business_date) -> str:
+    return f"accrual:{loan_id}:{business_date}"
+
+
+def accrue(chunk: Chunk) -> StepResult:
+    today = chunk.business_date
+    loans_lock(chunk)
+    rows = (
+        Installment.objects.filter(chunk.loans("loan_id"), loan__status__in=OPEN)
+        .exclude(status=Installment.Status.CANCELLED)
+        .filter(
+            Q(period_start__lt=today, interest_accrued__lt=F("interest_due"))
+            | Q(due_date__lte=today, fee_charged__lt=F("fee_due"))
+        )
+        .order_by("loan_id", "number")
+        .values_list(
+            "id",
+            "loan_id",
+            "period_start",
+            "days_in_period",
+            "due_date",
+            "interest_due",
+            "interest_accrued",
+            "fee_due",
+            "fee_charged",
+            "loan__rounding",
+            "loan__currency",
+            "loan__non_accrual",
+        )
+    )
+    specs: list[EntrySpec] = []
+    updates: list[tuple] = []
+    loan_id = None
+    interest = fee = ZERO
+    currency = "CNY"
+    non_accrual = False
+
+    def flush() -> None:
+        if loan_id is None or not (interest or fee):
+            return
+        lines = []
+        if interest:
+            income = chart.INTEREST_SUSPENSE if non_accrual else chart.INTEREST_INCOME
+            lines += [
+                LineSpec(account=chart.INTEREST_RECEIVABLE, debit=interest, loan_id=loan_id),
+                LineSpec(account=income, credit=interest, loan_id=loan_dimension(income, loan_id)),
+            ]
+        if fee:
+            lines += [
+                LineSpec(account=chart.FEES_RECEIVABLE, debit=fee, loan_id=loan_id),
+                LineSpec(account=chart.FEE_INCOME, credit=fee),
+            ]
+        specs.append(
+            EntrySpec(
+                kind=KIND,
+                business_date=today,
+                lines=tuple(lines),
+                idempotency_key=accrual_key(loan_id, today),
+                currency=currency,
+            )
+        )
+
+    for (
+        installment_id,
+        row_loan,
+        period_start,
+        days,
+        due_date,
+        interest_due,
+        interest_accrued,
+        fee_due,
+        fee_charged,
+        rounding,
+        row_currency,
+        row_non_accrual,
+    ) in rows:
+        if row_loan != loan_id:
+            flush()
+            loan_id, currency, non_accrual = row_loan, row_currency, row_non_accrual
+            interest = fee = ZERO
+        new_interest = interest_accrued
+        if period_start < today and interest_accrued < interest_due:
+            if days > 0:
+                period_end = period_start + timedelta(days=days)
+                target = accrued_through(
+                    interest_due,
+                    period_start,
+                    period_end,
+                    today,
+                    rounding_for(rounding, row_currency),
+                )
+            else:
+                target = interest_due
+            if target > interest_accrued:
+                new_interest = target
+                interest += target - interest_accrued
+        new_fee = fee_charged
+        if due_date <= today and fee_charged < fee_due:
+            new_fee = fee_due
+            fee += fee_due - fee_charged
+        if new_interest != interest_accrued or new_fee != fee_charged:
+            updates.append((installment_id, new_interest, new_fee))
+    flush()
+    entries_post_bulk(specs=specs, actor=ACTOR)
+    rows_update(
+        "loans_installment",
+        [("interest_accrued", "numeric"), ("fee_charged", "numeric")],
+        updates,
+    )
+    return StepResult(loans=len(specs), entries=len(specs))

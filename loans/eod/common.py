@@ -1,0 +1,187 @@
+"""What the close's steps share: the chunk they work on, set-based writes, ledger reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+
+from django.db import connection
+from django.db.models import Q
+
+from ledger import chart
+from ledger.models import Account, JournalEntry, LoanAccountBalance
+from loans.calc.daycount import parse_day_count
+from loans.calc.money import Rounding, minor_unit_for
+from loans.models import Loan
+
+ZERO = Decimal("0")
+ACTOR = "eod"
+OPEN = (Loan.Status.ACTIVE.value, Loan.Status.DELINQUENT.value)
+
+
+@dataclass
+class StepResult:
+    """What a step did to its chunk: loans it changed or booked, entries it posted."""
+
+    loans: int = 0
+    entries: int = 0
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The loans a step works on: ids from `first` to `last` inclusive (None: unbounded)."""
+
+    business_date: date
+    first: int | None = None
+    last: int | None = None
+
+    def bounds(self) -> tuple[int, int]:
+        """(first, last) ids for SQL, unbounded ends made explicit."""
+        return (
+            self.first if self.first is not None else 0,
+            self.last if self.last is not None else 2**63 - 1,
+        )
+
+    def loans(self, field: str = "id") -> Q:
+        """Filter on the chunk's loan id range (`field` is "id" or "loan_id")."""
+        query = Q()
+        if self.first is not None:
+            query &= Q(**{f"{field}__gte": self.first})
+        if self.last is not None:
+            query &= Q(**{f"{field}__lte": self.last})
+        return query
+
+
+@lru_cache(maxsize=64)
+def rounding_for(mode: str, currency: str) -> Rounding:
+    return Rounding(mode, minor_unit_for(currency))
+
+
+@lru_cache(maxsize=16)
+def basis_for(day_count: str) -> int:
+    return parse_day_count(day_count).basis
+
+
+def accounts_by_id() -> dict[int, tuple[str, bool]]:
+    """Account id → (code, credit normal)."""
+    return {
+        pk: (code, side == Account.Side.CREDIT)
+        for pk, code, side in Account.objects.values_list("id", "code", "normal_side")
+    }
+
+
+def loan_balances(
+    *, loans: Q, codes: Iterable[str], accounts: Mapping[int, tuple[str, bool]] | None = None
+) -> dict[int, dict[str, Decimal]]:
+    """Current balances (normal side) per loan and account code, from the ledger's stored
+    per-(account, loan) totals. `loans` filters on `loan_id`."""
+    accounts = accounts if accounts is not None else accounts_by_id()
+    wanted = set(codes)
+    ids = [pk for pk, (code, _) in accounts.items() if code in wanted]
+    out: dict[int, dict[str, Decimal]] = {}
+    rows = LoanAccountBalance.objects.filter(loans, account_id__in=ids).values_list(
+        "loan_id", "account_id", "debit_total", "credit_total"
+    )
+    for loan_id, account_id, debit, credit in rows:
+        code, credit_normal = accounts[account_id]
+        by_code = out.setdefault(loan_id, {})
+        by_code[code] = by_code.get(code, ZERO) + (
+            credit - debit if credit_normal else debit - credit
+        )
+    return out
+
+
+def loans_lock(chunk: Chunk) -> int:
+    """Lock the chunk's open loans (in id order) for the rest of the transaction.
+
+    Everything that moves a loan's money takes its loan's row lock first (the lifecycle services
+    do): a repayment arriving while a step books the loan waits for the chunk, rather than
+    recognizing the same interest from a stale read."""
+    return len(
+        Loan.objects.filter(chunk.loans(), status__in=OPEN)
+        .order_by("id")
+        .select_for_update()
+        .values_list("id", flat=True)
+    )
+
+
+def posted_keys(keys: Sequence[str]) -> set[str]:
+    """The idempotency keys among `keys` already posted (steps that add to a running figure
+    check them so that a step run twice adds nothing twice)."""
+    if not keys:
+        return set()
+    return set(
+        JournalEntry.objects.filter(idempotency_key__in=list(keys)).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+
+
+_PG_TYPES = {"numeric", "bigint", "integer", "text", "date", "boolean", "timestamptz"}
+
+
+def rows_update(
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[tuple],
+    *,
+    constants: Mapping[str, object] | None = None,
+) -> int:
+    """Set `columns` of many rows of `table` at once. Each row is (id, value, …) in the order of
+    `columns`, given as (column, PostgreSQL type). On PostgreSQL one `UPDATE … FROM unnest(…)`,
+    elsewhere (the SQLite demo) one prepared statement executed per row."""
+    if not rows:
+        return 0
+    constants = dict(constants or {})
+    names = [name for name, _ in columns]
+    if connection.vendor == "postgresql":
+        for _, sql_type in columns:
+            if sql_type not in _PG_TYPES:
+                raise ValueError(f"unsupported column type {sql_type}")
+        assignments = [f"{name} = v.{name}" for name in names]
+        assignments += [f"{name} = %s" for name in constants]
+        arrays = ", ".join(["%s::bigint[]"] + [f"%s::{sql_type}[]" for _, sql_type in columns])
+        sql = (
+            f"UPDATE {table} AS t SET {', '.join(assignments)}"
+            f" FROM unnest({arrays}) AS v(id, {', '.join(names)}) WHERE t.id = v.id"
+        )
+        params = [*constants.values(), *(list(values) for values in zip(*rows, strict=True))]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    assignments = [f"{name} = %s" for name in [*names, *constants]]
+    sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE id = %s"
+    extra = list(constants.values())
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[*row[1:], *extra, row[0]] for row in rows])
+    return len(rows)
+
+
+PER_LOAN_ACCOUNTS = frozenset(
+    (
+        chart.INTEREST_RECEIVABLE,
+        chart.FEES_RECEIVABLE,
+        chart.PENALTY_RECEIVABLE,
+        chart.LOANS_PRINCIPAL,
+        chart.ALLOWANCE,
+        chart.INTEREST_SUSPENSE,
+    )
+)
+"""Accounts whose lines carry the loan: its receivables, allowance and suspense. Income and
+expense lines do not: per-loan rows on house accounts would double the balance rows every
+posting keeps, and nothing reads income per loan."""
+
+
+def loan_dimension(account: str, loan_id: int) -> int | None:
+    return loan_id if account in PER_LOAN_ACCOUNTS else None
+
+
+RECEIVABLES = (
+    chart.LOANS_PRINCIPAL,
+    chart.INTEREST_RECEIVABLE,
+    chart.FEES_RECEIVABLE,
+    chart.PENALTY_RECEIVABLE,
+)

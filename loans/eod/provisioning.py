@@ -1,0 +1,119 @@
+"""Step 6: risk classification (五级分类) and provisioning (拨备).
+
+Each open loan is classified from its days past due with its product type's policy
+(`compliance.classification`, overridable per product type in `compliance.models`), and needs an
+allowance of the category's ratio × its principal outstanding (the 1303 balance). The step books
+the *change* against the allowance the loan already holds (its 1304 balance), key
+`provision:{loan}:{D}`: Dr 6701 credit impairment / Cr 1304 allowance when it rises, the reverse
+when it falls. Loans no longer open (paid off) release whatever allowance they still hold.
+Stateless, so running it twice books nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import F, Q
+from django.utils import timezone
+
+from compliance.selectors import classification_policies
+from ledger import chart
+from ledger.models import LoanAccountBalance
+from ledger.services import EntrySpec, LineSpec, entries_post_bulk
+from loans.calc.money import minor_unit_for
+from loans.models import Loan
+
+from .common import (
+    ACTOR,
+    OPEN,
+    ZERO,
+    Chunk,
+    StepResult,
+    accounts_by_id,
+    loan_balances,
+    loan_dimension,
+    rows_update,
+)
+
+KIND = "provision"
+
+
+def provision_key(loan_id: int, business_date: date) -> str:
+    return f"provision:{loan_id}:{business_date}"
+
+
+def provision_spec(loan_id: int, change: Decimal, today: date, currency: str) -> EntrySpec:
+    amount = abs(change)
+    debit, credit = (
+        (chart.CREDIT_IMPAIRMENT, chart.ALLOWANCE)
+        if change > 0
+        else (chart.ALLOWANCE, chart.CREDIT_IMPAIRMENT)
+    )
+    return EntrySpec(
+        kind=KIND,
+        business_date=today,
+        idempotency_key=provision_key(loan_id, today),
+        currency=currency,
+        lines=(
+            LineSpec(account=debit, debit=amount, loan_id=loan_dimension(debit, loan_id)),
+            LineSpec(account=credit, credit=amount, loan_id=loan_dimension(credit, loan_id)),
+        ),
+    )
+
+
+def provisions_update(chunk: Chunk) -> StepResult:
+    today = chunk.business_date
+    policies = classification_policies()
+    accounts = accounts_by_id()
+    loans = list(
+        Loan.objects.filter(chunk.loans(), status__in=OPEN).values_list(
+            "id", "product__product_type", "days_past_due", "risk_category", "currency"
+        )
+    )
+    balances = loan_balances(
+        loans=chunk.loans("loan_id"),
+        codes=[chart.LOANS_PRINCIPAL, chart.ALLOWANCE],
+        accounts=accounts,
+    )
+    specs, categories = [], []
+    for loan_id, product_type, dpd, category_before, currency in loans:
+        policy = policies[product_type]
+        category = policy.classify(dpd)
+        held = balances.get(loan_id, {})
+        required = policy.required_allowance(
+            held.get(chart.LOANS_PRINCIPAL, ZERO), category, minor_unit_for(currency)
+        )
+        change = required - held.get(chart.ALLOWANCE, ZERO)
+        if change:
+            specs.append(provision_spec(loan_id, change, today, currency))
+        if category != category_before:
+            categories.append((loan_id, category.value))
+    open_ids = {row[0] for row in loans}
+    allowance_ids = [pk for pk, (code, _) in accounts.items() if code == chart.ALLOWANCE]
+    leftovers = (
+        LoanAccountBalance.objects.filter(chunk.loans("loan_id"), account_id__in=allowance_ids)
+        .exclude(debit_total=F("credit_total"))
+        .values_list("loan_id", flat=True)
+    )
+    closed = [loan_id for loan_id in leftovers if loan_id not in open_ids]
+    if closed:
+        for loan_id, currency in (
+            Loan.objects.filter(id__in=closed)
+            .exclude(Q(status__in=OPEN))
+            .values_list("id", "currency")
+        ):
+            allowance = balances.get(loan_id, {}).get(chart.ALLOWANCE, ZERO)
+            if allowance:
+                specs.append(provision_spec(loan_id, -allowance, today, currency))
+    entries_post_bulk(specs=specs, actor=ACTOR)
+    rows_update(
+        "loans_loan",
+        [("risk_category", "text")],
+        categories,
+        constants={"updated_at": timezone.now()},
+    )
+    return StepResult(
+        loans=len({spec.lines[0].loan_id for spec in specs} | {c[0] for c in categories}),
+        entries=len(specs),
+    )

@@ -1,0 +1,253 @@
+"""Running a close: open the run of a business date, run a step over a chunk, finish a step.
+
+The same three services drive the close in-process (`close_day_run`, used by `manage.py
+close_day`, tests and benchmarks) and on Celery (`loans.tasks`, a chord per step). Each chunk's
+work and its `done` mark commit in one transaction, so a crash leaves a chunk either done or not
+started, and a re-run skips what is done: a resumed close books exactly what an uninterrupted one
+would have. A chunk is locked while it runs, so two workers given the same chunk do it once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable
+from datetime import date
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, Max, OuterRef
+from django.utils import timezone
+
+from ledger.errors import DomainError
+from ledger.services import business_date_current
+from loans.models import CloseRun, CloseStepRun, Loan
+from loans.models.eod import RunStatus
+
+from .common import OPEN, Chunk
+from .steps import BY_NAME, DONE, STEP_NAMES, STEPS, step_after
+
+CHUNK_SIZE = 5_000
+"""Open loans per chunk: big enough that set-based statements amortize, small enough that a
+chunk's transaction stays short and its rows fit comfortably in a worker's memory."""
+
+Progress = Callable[[str, int, int], None]
+
+
+class CloseError(DomainError):
+    status_code = 409
+    code = "close"
+    title = "The end-of-day close cannot do that."
+
+
+def default_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _chunk_bounds(chunk_size: int) -> tuple[list[list[int]], int]:
+    """Contiguous loan-id ranges, each holding at most `chunk_size` open loans, together
+    covering every loan id (loans paid off meanwhile still get their allowance released)."""
+    statuses = ", ".join(["%s"] * len(OPEN))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT id, total FROM (
+                   SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n, COUNT(*) OVER () AS total
+                     FROM loans_loan WHERE status IN ({statuses})) numbered
+                 WHERE (n - 1) %% %s = 0 ORDER BY id""",
+            [*OPEN, chunk_size],
+        )
+        found = cursor.fetchall()
+    starts = [row[0] for row in found]
+    open_loans = found[0][1] if found else 0
+    last = Loan.objects.aggregate(last=Max("id"))["last"]
+    if last is None:
+        return [], 0
+    if not starts:
+        return [[1, last]], 0
+    starts[0] = 1
+    bounds = [[first, following - 1] for first, following in zip(starts, starts[1:], strict=False)]
+    bounds.append([starts[-1], last])
+    return bounds, open_loans
+
+
+def close_run_open(*, business_date: date | None = None, chunk_size: int = CHUNK_SIZE) -> CloseRun:
+    """The close of `business_date` (default: the current business date), opened with its
+    chunks and step rows on first call; later calls return it (to resume it)."""
+    current = business_date_current()
+    business_date = business_date or current
+    existing = CloseRun.objects.filter(business_date=business_date).first()
+    if existing is not None:
+        if existing.status == RunStatus.FAILED:
+            CloseRun.objects.filter(pk=existing.pk).update(status=RunStatus.RUNNING)
+            existing.refresh_from_db()
+        return existing
+    if business_date != current:
+        raise CloseError(
+            f"The business date is {current}: {business_date} cannot be closed now.",
+            business_date=business_date,
+        )
+    try:
+        with transaction.atomic():
+            bounds, open_loans = _chunk_bounds(chunk_size)
+            run = CloseRun.objects.create(
+                business_date=business_date,
+                status=RunStatus.RUNNING,
+                current_step=STEP_NAMES[0],
+                chunk_bounds=bounds,
+                open_loans=open_loans,
+            )
+            rows = []
+            for position, step in enumerate(STEPS):
+                ranges = bounds if step.chunked else [[None, None]]
+                rows += [
+                    CloseStepRun(
+                        run=run,
+                        step=step.name,
+                        position=position,
+                        chunk=number,
+                        first_loan_id=first,
+                        last_loan_id=last,
+                    )
+                    for number, (first, last) in enumerate(ranges)
+                ]
+            CloseStepRun.objects.bulk_create(rows)
+            return run
+    except IntegrityError:
+        # Another worker opened it at the same moment: use theirs.
+        return CloseRun.objects.get(business_date=business_date)
+
+
+def close_pending_chunks(*, business_date: date, step: str) -> list[int]:
+    return list(
+        CloseStepRun.objects.filter(run__business_date=business_date, step=step)
+        .exclude(status=RunStatus.DONE)
+        .order_by("chunk")
+        .values_list("chunk", flat=True)
+    )
+
+
+def close_chunk_run(
+    *, business_date: date, step: str, chunk: int, worker: str = "", mark_running: bool = True
+) -> CloseStepRun:
+    """Run one step over one chunk, once: the work and its `done` mark commit together.
+
+    With `mark_running` the chunk shows as running (and its attempt counted) while it runs, in
+    a statement of its own, as the work's transaction commits only at the end."""
+    rows = CloseStepRun.objects.filter(run__business_date=business_date, step=step, chunk=chunk)
+    begun = timezone.now()
+    if mark_running:
+        rows.exclude(status=RunStatus.DONE).update(
+            status=RunStatus.RUNNING,
+            started_at=begun,
+            attempts=F("attempts") + 1,
+            worker=worker or default_worker(),
+        )
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            row = rows.select_for_update(of=("self",)).select_related("run").get()
+            if row.status == RunStatus.DONE:
+                return row  # done before, or by another worker while this one waited
+            current = row.run.current_step
+            if current == DONE or STEP_NAMES.index(step) > STEP_NAMES.index(current):
+                raise CloseError(
+                    f"Step {step} of the {business_date} close is not due (it is at {current})."
+                )
+            result = BY_NAME[step].run(Chunk(business_date, row.first_loan_id, row.last_loan_id))
+            if not mark_running:
+                row.started_at = begun
+                row.attempts += 1
+                row.worker = worker or default_worker()
+            row.status = RunStatus.DONE
+            row.loans = result.loans
+            row.entries = result.entries
+            row.finished_at = timezone.now()
+            row.duration_ms = int((time.perf_counter() - started) * 1000)
+            row.error = ""
+            row.save(
+                update_fields=[
+                    "status",
+                    "loans",
+                    "entries",
+                    "started_at",
+                    "attempts",
+                    "worker",
+                    "finished_at",
+                    "duration_ms",
+                    "error",
+                ]
+            )
+            return row
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}"[:4000]
+        with transaction.atomic():
+            rows.exclude(status=RunStatus.DONE).update(
+                status=RunStatus.FAILED,
+                error=message,
+                started_at=begun,
+                finished_at=timezone.now(),
+                attempts=F("attempts") + (0 if mark_running else 1),
+                worker=worker or default_worker(),
+            )
+            CloseRun.objects.filter(business_date=business_date).update(
+                status=RunStatus.FAILED, last_error=f"{step} #{chunk}: {message}"
+            )
+        raise
+
+
+def close_step_finish(*, business_date: date, step: str) -> str | None:
+    """Move the run past `step` once all its chunks are done; return the next step, or None
+    when the close is complete or another caller already moved it on."""
+    following = step_after(step)
+    unfinished = CloseStepRun.objects.filter(run=OuterRef("pk"), step=step).exclude(
+        status=RunStatus.DONE
+    )
+    changes: dict = {"current_step": following}
+    if following == DONE:
+        changes.update(status=RunStatus.DONE, finished_at=timezone.now(), last_error="")
+    moved = (
+        CloseRun.objects.filter(business_date=business_date, current_step=step)
+        .exclude(Exists(unfinished))
+        .update(**changes)
+    )
+    if not moved:
+        if CloseRun.objects.filter(business_date=business_date, current_step=step).exists():
+            raise CloseError(f"Chunks of step {step} of the {business_date} close are not done.")
+        return None
+    return None if following == DONE else following
+
+
+def close_day_run(
+    *,
+    business_date: date | None = None,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    worker: str = "",
+) -> CloseRun:
+    """Run (or resume) a whole close in this process, chunk after chunk."""
+    run = close_run_open(business_date=business_date, chunk_size=chunk_size)
+    business_date = run.business_date
+    chunks: dict[str, list[tuple[int, bool]]] = {}
+    for step, chunk, status in run.steps.order_by("position", "chunk").values_list(
+        "step", "chunk", "status"
+    ):
+        chunks.setdefault(step, []).append((chunk, status == RunStatus.DONE))
+    step = run.current_step
+    while step != DONE:
+        total = len(chunks.get(step, []))
+        done = sum(1 for _, finished in chunks.get(step, []) if finished)
+        for chunk, finished in chunks.get(step, []):
+            if finished:
+                continue
+            close_chunk_run(
+                business_date=business_date,
+                step=step,
+                chunk=chunk,
+                worker=worker,
+                mark_running=False,
+            )
+            done += 1
+            if progress is not None:
+                progress(step, done, total)
+        step = close_step_finish(business_date=business_date, step=step) or DONE
+    return CloseRun.objects.get(pk=run.pk)

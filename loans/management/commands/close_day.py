@@ -1,0 +1,77 @@
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ledger.errors import DomainError
+from ledger.services import business_date_current
+from loans.eod import STEP_NAMES, close_day_run
+from loans.models import CloseStepRun
+
+BAR = 30
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the end-of-day close of the business date in this process (no worker needed), "
+        "with a progress bar; resumes an unfinished close."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--date", help="business date YYYY-MM-DD (default: the current business date)"
+        )
+        parser.add_argument(
+            "--days", type=int, default=1, help="close this many consecutive business dates"
+        )
+
+    def handle(self, *args, **options):
+        business_date = None
+        if options["date"]:
+            try:
+                business_date = date.fromisoformat(options["date"])
+            except ValueError as exc:
+                raise CommandError(f"--date must be YYYY-MM-DD, got {options['date']!r}") from exc
+        if options["days"] < 1:
+            raise CommandError("--days must be at least 1.")
+        for _ in range(options["days"]):
+            day = business_date or business_date_current()
+            self.stdout.write(f"Closing {day}")
+            try:
+                run = close_day_run(business_date=day, progress=self._progress)
+            except DomainError as exc:
+                raise CommandError(exc.detail) from exc
+            self.stdout.write("")
+            for step, chunks, loans, entries, millis in self._summary(run):
+                self.stdout.write(
+                    f"  {step:<13} {chunks:>4} chunk(s) {loans:>9} loans {entries:>9} entries"
+                    f" {millis / 1000:>8.2f} s"
+                )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Closed {run.business_date} ({run.open_loans} open loans); "
+                    f"business date now {business_date_current()}."
+                )
+            )
+            business_date = None
+
+    def _progress(self, step: str, done: int, total: int) -> None:
+        filled = BAR * done // max(total, 1)
+        position = STEP_NAMES.index(step) + 1
+        self.stdout.write(
+            f"\r  [{'#' * filled}{'.' * (BAR - filled)}] step {position}/{len(STEP_NAMES)} "
+            f"{step:<13} chunk {done}/{total}",
+            ending="",
+        )
+        self.stdout.flush()
+
+    def _summary(self, run):
+        rows: dict[str, list[int]] = {}
+        for step, loans, entries, millis in CloseStepRun.objects.filter(run=run).values_list(
+            "step", "loans", "entries", "duration_ms"
+        ):
+            figures = rows.setdefault(step, [0, 0, 0, 0])
+            figures[0] += 1
+            figures[1] += loans
+            figures[2] += entries
+            figures[3] += millis or 0
+        return [(step, *rows[step]) for step in STEP_NAMES if step in rows]

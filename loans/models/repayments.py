@@ -1,0 +1,105 @@
+from django.db import models
+
+from .contracts import Installment, Loan
+from .fields import AMOUNT, ZERO
+
+
+class Repayment(models.Model):
+    """Money the borrower paid (or the lender paid back) on a loan, and how it was applied.
+
+    A repayment is applied once per *generation*: a back-dated payment or a reversal unwinds the
+    repayments after it (reversal entries, allocations set inactive) and applies them again, each
+    time under the next generation. `entry_id` is the live application's journal entry;
+    `entry_ids` every entry ever posted for it (applications, unwinds, reversal).
+    """
+
+    class Kind(models.TextChoices):
+        REPAYMENT = "repayment", "Repayment"
+        PREPAYMENT = "prepayment", "Prepayment"
+        PAYOFF = "payoff", "Payoff"
+        COOLING_OFF = "cooling_off", "Cooling-off cancellation"
+        REFUND = "refund", "Overpayment refund"
+
+    class Status(models.TextChoices):
+        POSTED = "posted", "Posted"
+        REVERSED = "reversed", "Reversed"
+
+    # Kinds applied to the schedule (and replayed in value-date order).
+    APPLIED_KINDS = (Kind.REPAYMENT, Kind.PREPAYMENT, Kind.PAYOFF)
+
+    # Indexed by (loan, status, value_date) below: no second index on the insert path.
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="repayments", db_index=False
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.REPAYMENT)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.POSTED)
+    amount = models.DecimalField(**AMOUNT)
+    currency = models.CharField(max_length=3)
+    value_date = models.DateField()
+    business_date = models.DateField()
+    channel = models.CharField(max_length=32, blank=True)
+    external_reference = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64)
+    prepayment_mode = models.CharField(max_length=20, blank=True)
+    overpayment = models.DecimalField(
+        **AMOUNT,
+        default=ZERO,
+        help_text="Change to the customer-overpayment liability: held (+), refunded (−).",
+    )
+    generation = models.PositiveSmallIntegerField(default=1)
+    entry_id = models.BigIntegerField(null=True, blank=True)
+    entry_ids = models.JSONField(default=list, blank=True)
+    schedule_change = models.JSONField(
+        default=dict, blank=True, help_text="What the live application changed in the schedule."
+    )
+    reversed_on = models.DateField(null=True, blank=True)
+    reversal_reason = models.CharField(max_length=255, blank=True)
+    actor = models.CharField(max_length=150, default="system")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["loan_id", "value_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="repayment_idempotency_uniq"),
+        ]
+        indexes = [
+            models.Index(fields=["loan", "status", "value_date"], name="repayment_loan_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} on {self.value_date} ({self.status})"
+
+
+class Allocation(models.Model):
+    """The part of a repayment applied to one component of one installment.
+
+    `recognized` is the interest or fee the repayment had to recognize first (catch-up: paid
+    before the end-of-day close accrued or charged it); undoing the allocation takes it back.
+    """
+
+    class Component(models.TextChoices):
+        PRINCIPAL = "principal", "Principal"
+        INTEREST = "interest", "Interest"
+        FEE = "fee", "Fee"
+        PENALTY = "penalty", "Penalty"
+
+    repayment = models.ForeignKey(Repayment, on_delete=models.PROTECT, related_name="allocations")
+    # Looked up by repayment, not by installment: no index on the insert path.
+    installment = models.ForeignKey(
+        Installment, on_delete=models.PROTECT, related_name="allocations", db_index=False
+    )
+    component = models.CharField(max_length=10, choices=Component.choices)
+    amount = models.DecimalField(**AMOUNT)
+    recognized = models.DecimalField(**AMOUNT, default=ZERO)
+    generation = models.PositiveSmallIntegerField(default=1)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["repayment_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component} {self.amount} → {self.installment_id}"

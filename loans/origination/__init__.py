@@ -1,0 +1,18 @@
+"""Origination and credit lines (授信 / 用信): applications, explainable and reproducible
+decisions, risk-based limits and pricing, drawdowns of every product type, merchants.
+
+Entry points (services are keyword-only, one transaction each):
+
+* ``applications``: ``policy_version_publish``, ``policy_version_active``, ``application_submit``,
+  ``applications_decide`` / ``application_decide``, ``application_review``,
+  ``decision_replay`` / ``decision_reproduces``, ``decision_reasons``.
+* ``credit_lines``: ``credit_line_available`` / ``credit_lines_available`` (derived from the
+  ledger), ``credit_line_restore``, ``credit_line_change_limit``, ``credit_line_freeze`` /
+  ``_unfreeze`` / ``_close``, ``credit_lines_sync`` (the end-of-day close's hook),
+  ``collateral_release_settled``.
+* ``drawdowns``: ``drawdown_create`` (``DrawdownRequest``, ``Payee``, ``PledgedPolicy``).
+* ``merchants``: ``merchant_register``, ``merchant_settle``, ``merchant_refund``.
+
+Pure modules: ``pipeline`` (the decision), ``rules``, ``scorecard``, ``scoring`` (pluggable
+providers), ``pricing``, ``limits`` (regulatory limits as data), ``identity``.
+"""

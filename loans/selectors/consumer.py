@@ -1,0 +1,329 @@
+"""Reads for the consumer API: a borrower's own loans, their schedule, their transactions as the
+borrower understands them, and monthly statements.
+
+Every read starts from the signed-in user: another borrower's loan is indistinguishable from one
+that does not exist (``LoanNotFound``, a 404), so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Max, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from ledger import chart
+from ledger.errors import DomainError
+from ledger.models import JournalLine
+from ledger.selectors import loan_balances
+from loans.models import Installment, Loan, Repayment
+
+ZERO = Decimal("0")
+BALANCE_ACCOUNTS = {
+    "principal": chart.LOANS_PRINCIPAL,
+    "interest": chart.INTEREST_RECEIVABLE,
+    "fees": chart.FEES_RECEIVABLE,
+    "penalties": chart.PENALTY_RECEIVABLE,
+}
+PENALTY_KIND = "penalty"
+WAIVER_KINDS = ("fee_waiver", "penalty_waiver")
+WRITE_OFF_KIND = "write_off"
+
+
+class LoanNotFound(DomainError):
+    status_code = 404
+    code = "not-found"
+    title = gettext_lazy("Not found.")
+
+
+class StatementUnavailable(DomainError):
+    status_code = 422
+    code = "statement-unavailable"
+    title = gettext_lazy("There is no statement for that month.")
+
+
+def loan_list_for_user(*, user) -> QuerySet[Loan]:
+    """The signed-in user's loans (none for a user who is not a borrower)."""
+    return Loan.objects.filter(borrower__user_id=user.pk).select_related("product")
+
+
+def loan_get_for_user(*, user, loan_id: int) -> Loan:
+    loan = loan_list_for_user(user=user).filter(pk=loan_id).first()
+    if loan is None:
+        raise LoanNotFound(_("There is no loan with this id."))
+    return loan
+
+
+def loan_schedule(*, loan: Loan) -> list[Installment]:
+    return list(loan.installments.exclude(status=Installment.Status.CANCELLED).order_by("number"))
+
+
+def loan_schedule_for_user(*, user, loan_id: int) -> list[Installment]:
+    """The schedule of one of the user's loans, in one query when it has one (the hot read of
+    the app); a loan without installments yet, or not theirs, is told apart only then."""
+    rows = list(
+        Installment.objects.filter(loan_id=loan_id, loan__borrower__user_id=user.pk)
+        .exclude(status=Installment.Status.CANCELLED)
+        .order_by("number")
+    )
+    if not rows:
+        loan_get_for_user(user=user, loan_id=loan_id)
+    return rows
+
+
+def loan_balance_summary(*, loan: Loan, as_of: date | None = None) -> dict[str, Decimal]:
+    """What the borrower owes by component (recognized so far), the total, and any credit the
+    lender holds for them (overpayment)."""
+    balances = loan_balances(loan_id=loan.id, as_of=as_of, currency=loan.currency)
+    summary = {name: balances.get(code, ZERO) for name, code in BALANCE_ACCOUNTS.items()}
+    summary["total"] = sum(summary.values(), ZERO)
+    summary["credit"] = balances.get(chart.CUSTOMER_OVERPAYMENTS, ZERO)
+    return summary
+
+
+@dataclass(frozen=True, slots=True)
+class LoanTransaction:
+    """One line of the borrower's transaction history (not a journal line)."""
+
+    date: date
+    kind: str
+    description: str
+    amount: Decimal
+    direction: str
+    """``charge`` (adds to what is owed), ``payment`` (the borrower paid), ``credit`` (the
+    lender reduced what is owed) or ``payout`` (the lender paid out)."""
+    status: str = "posted"
+    reference: str = ""
+    components: dict[str, Decimal] = field(default_factory=dict)
+    order: int = 0
+
+
+def loan_transactions(*, loan: Loan, as_of: date) -> list[LoanTransaction]:
+    """Payout, installments as they fall due, penalties (by month), repayments and their
+    reversals, waivers and a write-off, oldest first, up to ``as_of``."""
+    rows: list[LoanTransaction] = []
+    if loan.disbursed_on and loan.disbursed_on <= as_of:
+        rows += _disbursement(loan)
+    for installment in loan.installments.exclude(status=Installment.Status.CANCELLED).filter(
+        due_date__lte=as_of
+    ):
+        rows.append(_installment_due(installment))
+    rows += _penalties(loan, as_of)
+    repayments = loan.repayments.filter(business_date__lte=as_of).prefetch_related("allocations")
+    for repayment in repayments.order_by("value_date", "id"):
+        rows += _repayment(repayment, as_of)
+    rows += _ledger_credits(loan, as_of)
+    return sorted(rows, key=lambda row: (row.date, row.order))
+
+
+def _disbursement(loan: Loan) -> list[LoanTransaction]:
+    rows = [
+        LoanTransaction(
+            date=loan.disbursed_on,
+            kind="disbursement",
+            description=_("Loan paid out"),
+            amount=loan.principal - (loan.upfront_fee if loan.upfront_fee_withheld else ZERO),
+            direction="payout",
+            order=0,
+        )
+    ]
+    if loan.upfront_fee and loan.upfront_fee_withheld:
+        rows.append(
+            LoanTransaction(
+                date=loan.disbursed_on,
+                kind="upfront_fee",
+                description=_("Upfront fee, withheld from the payout"),
+                amount=loan.upfront_fee,
+                direction="charge",
+                order=1,
+            )
+        )
+    return rows
+
+
+def _installment_due(installment: Installment) -> LoanTransaction:
+    return LoanTransaction(
+        date=installment.due_date,
+        kind="installment_due",
+        description=_("Installment %(number)s due") % {"number": installment.number},
+        amount=installment.principal_due + installment.interest_due + installment.fee_due,
+        direction="charge",
+        reference=str(installment.number),
+        components={
+            "principal": installment.principal_due,
+            "interest": installment.interest_due,
+            "fee": installment.fee_due,
+        },
+        order=2,
+    )
+
+
+def _penalties(loan: Loan, as_of: date) -> list[LoanTransaction]:
+    months = (
+        JournalLine.objects.filter(
+            loan_id=loan.id,
+            account__code=chart.PENALTY_RECEIVABLE,
+            entry__kind=PENALTY_KIND,
+            business_date__lte=as_of,
+        )
+        .annotate(month=TruncMonth("business_date"))
+        .values("month")
+        .annotate(amount=Sum("debit") - Sum("credit"), last=Max("business_date"))
+        .order_by("month")
+    )
+    return [
+        LoanTransaction(
+            date=row["last"],
+            kind="penalty",
+            description=_("Penalty interest on overdue amounts, %(month)s")
+            % {"month": row["month"].strftime("%Y-%m")},
+            amount=row["amount"],
+            direction="charge",
+            order=3,
+        )
+        for row in months
+        if row["amount"]
+    ]
+
+
+REPAYMENT_DESCRIPTIONS = {
+    Repayment.Kind.REPAYMENT: gettext_lazy("Repayment"),
+    Repayment.Kind.PREPAYMENT: gettext_lazy("Prepayment"),
+    Repayment.Kind.PAYOFF: gettext_lazy("Payoff"),
+    Repayment.Kind.COOLING_OFF: gettext_lazy("Cooling-off cancellation"),
+    Repayment.Kind.REFUND: gettext_lazy("Refund of an overpayment"),
+}
+
+
+def _repayment(repayment: Repayment, as_of: date) -> list[LoanTransaction]:
+    refund = repayment.kind == Repayment.Kind.REFUND
+    rows = [
+        LoanTransaction(
+            date=repayment.value_date,
+            kind=repayment.kind,
+            description=str(REPAYMENT_DESCRIPTIONS.get(repayment.kind, _("Repayment"))),
+            amount=repayment.amount,
+            direction="payout" if refund else "payment",
+            status=repayment.status,
+            reference=repayment.external_reference,
+            components=_allocated(repayment),
+            order=4,
+        )
+    ]
+    reversed_on = repayment.reversed_on
+    if repayment.status == Repayment.Status.REVERSED and reversed_on and reversed_on <= as_of:
+        rows.append(
+            LoanTransaction(
+                date=reversed_on,
+                kind="reversal",
+                description=_("Payment returned: %(reason)s")
+                % {"reason": repayment.reversal_reason or _("reversed")},
+                amount=repayment.amount,
+                direction="charge",
+                reference=repayment.external_reference,
+                order=5,
+            )
+        )
+    return rows
+
+
+def _allocated(repayment: Repayment) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for allocation in repayment.allocations.all():
+        if allocation.active or repayment.status == Repayment.Status.REVERSED:
+            totals[allocation.component] = (
+                totals.get(allocation.component, ZERO) + allocation.amount
+            )
+    if repayment.overpayment > 0:
+        totals["overpayment"] = repayment.overpayment
+    return totals
+
+
+def _ledger_credits(loan: Loan, as_of: date) -> list[LoanTransaction]:
+    """Waivers and a write-off: what the lender took off the loan, from their entries."""
+    receivables = list(BALANCE_ACCOUNTS.values())
+    entries = (
+        JournalLine.objects.filter(
+            loan_id=loan.id,
+            account__code__in=receivables,
+            entry__kind__in=(*WAIVER_KINDS, WRITE_OFF_KIND),
+            business_date__lte=as_of,
+        )
+        .values("entry_id", "entry__kind", "business_date")
+        .annotate(amount=Sum("credit") - Sum("debit"))
+        .order_by("business_date", "entry_id")
+    )
+    descriptions = {
+        "fee_waiver": _("Fees waived"),
+        "penalty_waiver": _("Penalty interest waived"),
+        WRITE_OFF_KIND: _("Loan written off"),
+    }
+    return [
+        LoanTransaction(
+            date=row["business_date"],
+            kind="write_off" if row["entry__kind"] == WRITE_OFF_KIND else "waiver",
+            description=descriptions[row["entry__kind"]],
+            amount=row["amount"],
+            direction="credit",
+            order=6,
+        )
+        for row in entries
+        if row["amount"]
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    loan: Loan
+    month: str
+    period_start: date
+    period_end: date
+    as_of: date
+    opening: dict[str, Decimal]
+    closing: dict[str, Decimal]
+    installments: list[Installment]
+    transactions: list[LoanTransaction]
+    charged: Decimal
+    paid: Decimal
+    next_installment: Installment | None
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    first = month.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def loan_statement(*, loan: Loan, month: date, business_date: date) -> Statement:
+    """The loan's statement for a calendar month: balances at its start and end (or today, for
+    the current month), what fell due, what happened. Months before the loan or after the
+    business date have none."""
+    first, last = month_bounds(month)
+    if first > business_date:
+        raise StatementUnavailable(_("That month has not begun yet."))
+    if last < loan.application_date.replace(day=1):
+        raise StatementUnavailable(_("The loan did not exist in that month."))
+    as_of = min(last, business_date)
+    transactions = [
+        row for row in loan_transactions(loan=loan, as_of=as_of) if first <= row.date <= as_of
+    ]
+    schedule = loan_schedule(loan=loan)
+    return Statement(
+        loan=loan,
+        month=first.strftime("%Y-%m"),
+        period_start=first,
+        period_end=last,
+        as_of=as_of,
+        opening=loan_balance_summary(loan=loan, as_of=first - timedelta(days=1)),
+        closing=loan_balance_summary(loan=loan, as_of=as_of),
+        installments=[row for row in schedule if first <= row.due_date <= last],
+        transactions=transactions,
+        charged=sum((t.amount for t in transactions if t.direction == "charge"), ZERO),
+        # A returned payment stays a payment; its return is a charge of the same amount.
+        paid=sum((t.amount for t in transactions if t.direction == "payment"), ZERO),
+        next_installment=next((row for row in schedule if row.due_date > last), None),
+    )

@@ -1,0 +1,200 @@
+"""Staff actions on loans, each checked against the actor's Django permission and recorded in
+the audit trail in the same transaction as the action (``compliance.audit``).
+
+The admin and the back-office API both call these; the lifecycle services they wrap
+(``origination``, ``disbursement``, ``repayments``, ``reversals``) keep the books.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy
+
+from compliance.audit import audit_record, audit_snapshot
+from ledger.errors import DomainError
+from loans.models import Borrower, Loan, Repayment
+
+from .applying import loan_lock
+from .disbursement import loan_disburse
+from .origination import loan_approve, loan_reject
+from .repayments import loan_repay
+from .reversals import repayment_reverse
+
+LOAN_FIELDS = ("status", "disbursed_on", "maturity_date", "risk_category")
+REPAYMENT_FIELDS = ("status", "kind", "amount", "value_date", "reversed_on", "reversal_reason")
+
+
+class StaffPermissionDenied(DomainError):
+    status_code = 403
+    code = "permission-denied"
+    title = gettext_lazy("You do not have permission to perform this action.")
+
+
+def require_permission(user, permission: str) -> None:
+    """Only an active staff user holding ``permission`` passes."""
+    if not (user and user.is_active and user.is_staff and user.has_perm(permission)):
+        raise StaffPermissionDenied(f"This needs the permission {permission}.")
+
+
+def _loan_action(
+    *,
+    action: str,
+    permission: str,
+    loan: Loan,
+    actor,
+    business_date: date,
+    reason: str,
+    source: str,
+    run,
+) -> Loan:
+    require_permission(actor, permission)
+    with transaction.atomic():
+        locked = loan_lock(loan.pk)
+        before = audit_snapshot(locked, LOAN_FIELDS)
+        changed = run(locked)
+        audit_record(
+            actor=actor,
+            action=f"loan.{action}",
+            target=changed,
+            before=before,
+            after=audit_snapshot(changed, LOAN_FIELDS),
+            reason=reason,
+            source=source,
+            business_date=business_date,
+        )
+    return changed
+
+
+def backoffice_loan_approve(
+    *, loan: Loan, actor, business_date: date, reason: str = "", source: str = "admin"
+) -> Loan:
+    """pending → approved, by a user with ``loans.approve_loan``."""
+    return _loan_action(
+        action="approve",
+        permission="loans.approve_loan",
+        loan=loan,
+        actor=actor,
+        business_date=business_date,
+        reason=reason,
+        source=source,
+        run=lambda locked: loan_approve(
+            loan=locked, business_date=business_date, actor=actor.get_username(), reason=reason
+        ),
+    )
+
+
+def backoffice_loan_reject(
+    *, loan: Loan, actor, business_date: date, reason: str = "", source: str = "admin"
+) -> Loan:
+    """pending or approved → rejected, by a user with ``loans.approve_loan``."""
+    return _loan_action(
+        action="reject",
+        permission="loans.approve_loan",
+        loan=loan,
+        actor=actor,
+        business_date=business_date,
+        reason=reason,
+        source=source,
+        run=lambda locked: loan_reject(
+            loan=locked, business_date=business_date, actor=actor.get_username(), reason=reason
+        ),
+    )
+
+
+def backoffice_loan_disburse(
+    *, loan: Loan, actor, business_date: date, reason: str = "", source: str = "admin"
+) -> Loan:
+    """approved → active with its schedule and the disbursement posted (``loans.disburse_loan``)."""
+    return _loan_action(
+        action="disburse",
+        permission="loans.disburse_loan",
+        loan=loan,
+        actor=actor,
+        business_date=business_date,
+        reason=reason,
+        source=source,
+        run=lambda locked: loan_disburse(
+            loan=locked, business_date=business_date, actor=actor.get_username()
+        ),
+    )
+
+
+def backoffice_repayment_record(
+    *,
+    loan: Loan,
+    amount: Decimal,
+    value_date: date,
+    idempotency_key: str,
+    actor,
+    business_date: date,
+    external_reference: str = "",
+    channel: str = "bank",
+    source: str = "admin",
+) -> Repayment:
+    """A repayment received at the bank, recorded by staff (``loans.record_repayment``).
+    The same key and request returns the first repayment."""
+    require_permission(actor, "loans.record_repayment")
+    with transaction.atomic():
+        repayment = loan_repay(
+            loan=loan,
+            amount=amount,
+            value_date=value_date,
+            business_date=business_date,
+            idempotency_key=idempotency_key,
+            channel=channel,
+            external_reference=external_reference,
+            actor=actor.get_username(),
+        )
+        audit_record(
+            actor=actor,
+            action="repayment.record",
+            target=repayment,
+            after=audit_snapshot(repayment, REPAYMENT_FIELDS) | {"loan": loan.reference},
+            source=source,
+            business_date=business_date,
+        )
+    return repayment
+
+
+def backoffice_repayment_reverse(
+    *, repayment: Repayment, reason: str, actor, business_date: date, source: str = "admin"
+) -> Repayment:
+    """Reverse a returned or bounced repayment (``loans.record_repayment``)."""
+    require_permission(actor, "loans.record_repayment")
+    with transaction.atomic():
+        before = audit_snapshot(repayment, REPAYMENT_FIELDS)
+        reversed_repayment = repayment_reverse(
+            repayment=repayment,
+            business_date=business_date,
+            actor=actor.get_username(),
+            reason=reason,
+        )
+        audit_record(
+            actor=actor,
+            action="repayment.reverse",
+            target=reversed_repayment,
+            before=before,
+            after=audit_snapshot(reversed_repayment, REPAYMENT_FIELDS),
+            reason=reason,
+            source=source,
+            business_date=business_date,
+        )
+    return reversed_repayment
+
+
+def borrower_unmask(*, borrower: Borrower, actor, source: str = "admin") -> dict[str, str]:
+    """A borrower's national ID and phone in clear, for a user with ``loans.unmask_borrower``;
+    every look is audited (PIPL: who saw whose personal data, when)."""
+    require_permission(actor, "loans.unmask_borrower")
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="borrower.unmask",
+            target=borrower,
+            after={"fields": ["national_id", "mobile"]},
+            source=source,
+        )
+    return {"national_id": borrower.national_id, "mobile": borrower.mobile}

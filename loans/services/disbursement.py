@@ -1,0 +1,75 @@
+"""Disbursement: the loan becomes active, its schedule is built from the disbursement date and
+the money goes out.
+
+One entry (key `disbursement:{loan}`): Dr 1303 principal / Cr 1002 cash, net of an upfront fee
+withheld, and Cr 6021 fee income for that fee. A fee the product does not withhold is charged on
+the first installment instead (Dr 1133 / Cr 6021, `fee_charged` raised), payable with it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+
+from ledger import chart
+from loans.calc.schedules import ScheduleError, build_schedule
+from loans.errors import LoanRuleError
+from loans.models import Installment, Loan
+from loans.terms import loan_terms
+from loans.transitions import loan_transition
+
+from .applying import loan_lock
+from .book import LoanBook
+from .schedule_rows import rows_from_schedule
+
+
+def loan_disburse(*, loan: Loan, business_date: date, actor: str) -> Loan:
+    """Disburse an approved loan on `business_date`. Keeps: the schedule's principal sums to the
+    loan's principal, and the loan's principal receivable equals it."""
+    with transaction.atomic():
+        loan = loan_lock(loan.pk)
+        loan_transition(
+            loan=loan,
+            action="activate",
+            actor=actor,
+            business_date=business_date,
+            reason="disbursed",
+        )
+        if loan.first_due_date is not None and loan.first_due_date <= business_date:
+            loan.first_due_date = None  # signed for a later start; the regular first period
+        try:
+            schedule = build_schedule(loan_terms(loan, start_date=business_date))
+        except ScheduleError as exc:
+            raise LoanRuleError(f"Loan {loan.reference} cannot be scheduled: {exc}") from exc
+        rows = rows_from_schedule(loan, schedule, first_number=1, business_date=business_date)
+        fee = schedule.totals.upfront_fee
+        book = LoanBook(loan, business_date=business_date)
+        book.debit(chart.LOANS_PRINCIPAL, loan.principal)
+        if loan.upfront_fee_withheld:
+            book.credit(chart.CASH, loan.principal - fee, per_loan=False)
+            book.credit(chart.FEE_INCOME, fee)
+        else:
+            book.credit(chart.CASH, loan.principal, per_loan=False)
+            rows[0].fee_due += fee
+            book.charge_fee(rows[0], fee)
+        Installment.objects.bulk_create(rows)
+        book.post(
+            kind="disbursement",
+            key=f"disbursement:{loan.pk}",
+            value_date=business_date,
+            memo=f"Disbursement of loan {loan.reference}",
+            actor=actor,
+        )
+        loan.start_date = loan.disbursed_on = business_date
+        loan.maturity_date = rows[-1].due_date
+        loan.save(
+            update_fields=[
+                "start_date",
+                "disbursed_on",
+                "maturity_date",
+                "first_due_date",
+                "updated_at",
+            ]
+        )
+        return loan

@@ -1,0 +1,266 @@
+"""The money services' hot reads and writes, each one statement (one round trip) on PostgreSQL.
+
+A repayment is five round trips: BEGIN; the loan locked, with the idempotency key looked up in
+the same statement, and its open installments read by a second statement pipelined with it
+(so that it sees what a payment that held the lock before committed); one posting
+(`entry_post`); the changed installments written back with the repayment and its allocations
+inserted, in one statement; COMMIT. Compiling ORM queries costs more than running
+them here, so these are plain SQL built once, run as prepared statements and turned into model
+instances with `from_db`. They bypass Django's cursor wrappers (query logging and counting);
+behind a pooler in transaction mode, prepared statements need one that supports them (PgBouncer
+1.21+ with `max_prepared_statements`). Other databases (the SQLite demo) go through the ORM.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import lru_cache
+
+import psycopg
+from django.db import connection
+from django.utils import timezone
+
+from loans.eod.common import rows_update
+from loans.models import Allocation, Installment, Loan, Repayment
+
+from .schedule_rows import CLOSED
+
+INSTALLMENT_WRITES = (
+    ("principal_due", "numeric"),
+    ("interest_due", "numeric"),
+    ("fee_due", "numeric"),
+    ("penalty_due", "numeric"),
+    ("interest_accrued", "numeric"),
+    ("fee_charged", "numeric"),
+    ("principal_paid", "numeric"),
+    ("interest_paid", "numeric"),
+    ("fee_paid", "numeric"),
+    ("penalty_paid", "numeric"),
+    ("status", "text"),
+    ("paid_on", "date"),
+    ("due_date", "date"),
+    ("days_in_period", "integer"),
+)
+REPAYMENT_COLUMNS = (
+    "loan_id",
+    "kind",
+    "status",
+    "amount",
+    "currency",
+    "value_date",
+    "business_date",
+    "channel",
+    "external_reference",
+    "idempotency_key",
+    "request_hash",
+    "prepayment_mode",
+    "overpayment",
+    "generation",
+    "entry_id",
+    "entry_ids",
+    "schedule_change",
+    "reversal_reason",
+    "actor",
+    "created_at",
+)
+
+
+# Read when needed only (a deferred field): the signed terms' full snapshot, sizeable JSON.
+DEFERRED = {"terms_snapshot"}
+
+
+def _fetch(sql: str, params: Sequence[object], *, one: bool = False):
+    """Run a hot statement as a prepared statement (PostgreSQL): parsed and planned once per
+    connection, not on every call as Django's client-side binding would. Errors come back as
+    Django's (an `IntegrityError` on a unique violation)."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchone() if one else cursor.fetchall()
+
+
+def _columns(model) -> tuple[list[str], str]:
+    fields = [f for f in model._meta.concrete_fields if f.attname not in DEFERRED]
+    return [field.attname for field in fields], ", ".join(f'"{field.column}"' for field in fields)
+
+
+@lru_cache(maxsize=8)
+def _converted(model) -> tuple[tuple[int, object], ...]:
+    """Fields whose database values need converting (JSON), by position in the select."""
+    fields = [f for f in model._meta.concrete_fields if f.attname not in DEFERRED]
+    return tuple(
+        (index, field) for index, field in enumerate(fields) if hasattr(field, "from_db_value")
+    )
+
+
+def _instance(model, names: list[str], record: tuple):
+    """A model instance from a raw row, with the conversions a queryset would apply."""
+    converted = _converted(model)
+    if converted:
+        record = list(record)
+        for index, field in converted:
+            record[index] = field.from_db_value(record[index], None, connection)
+    return model.from_db(connection.alias, names, record)
+
+
+@lru_cache(maxsize=4)
+def _lock_sql(vendor: str) -> tuple[list[str], str]:
+    names, columns = _columns(Loan)
+    table = Loan._meta.db_table
+    return names, (
+        f"SELECT {columns}, (SELECT r.id FROM {Repayment._meta.db_table} r"
+        f" WHERE r.idempotency_key = %s) FROM {table} WHERE id = %s FOR UPDATE"
+    )
+
+
+def loan_lock_with_key(loan_id: int, idempotency_key: str = "") -> tuple[Loan | None, int | None]:
+    """The loan locked for the rest of the transaction, and the id of a repayment already made
+    under `idempotency_key`, if any. The key is read with the statement's snapshot, taken before
+    a wait for the lock: a concurrent request's key committed meanwhile shows up later, as a
+    unique violation on insert (the callers handle it)."""
+    if connection.vendor != "postgresql":
+        # Elsewhere (the SQLite demo) the ORM, whose converters the raw rows would need.
+        loan = Loan.objects.select_for_update().filter(pk=loan_id).first()
+        existing = Repayment.objects.filter(idempotency_key=idempotency_key).first()
+        return loan, None if existing is None else existing.pk
+    names, sql = _lock_sql(connection.vendor)
+    row = _fetch(sql, [idempotency_key, loan_id], one=True)
+    if row is None:
+        return None, None
+    return _instance(Loan, names, row[:-1]), row[-1]
+
+
+@lru_cache(maxsize=8)
+def _rows_sql(vendor: str, open_only: bool) -> tuple[list[str], str]:
+    names, columns = _columns(Installment)
+    where = "loan_id = %s"
+    if open_only:
+        where += " AND status NOT IN (" + ", ".join(f"'{status}'" for status in CLOSED) + ")"
+    return names, f"SELECT {columns} FROM {Installment._meta.db_table} WHERE {where}"
+
+
+def _rows(loan: Loan, names: list[str], records) -> list[Installment]:
+    rows = []
+    for record in records:
+        row = _instance(Installment, names, record)
+        row.loan = loan
+        rows.append(row)
+    return rows
+
+
+def loan_lock_with_open_rows(
+    loan_id: int, idempotency_key: str
+) -> tuple[Loan | None, int | None, list[Installment]]:
+    """`loan_lock_with_key`, and the loan's open installments, in one round trip: the two
+    statements are pipelined. The server runs them in order and, the isolation being READ
+    COMMITTED, the second takes its snapshot once the first holds the lock, so it sees what a
+    payment that held the lock before committed."""
+    if connection.vendor != "postgresql" or not psycopg.Pipeline.is_supported():
+        loan, existing = loan_lock_with_key(loan_id, idempotency_key)
+        return loan, existing, [] if loan is None else installments_of(loan, open_only=True)
+    names, lock_sql = _lock_sql(connection.vendor)
+    row_names, rows_sql = _rows_sql(connection.vendor, True)
+    connection.ensure_connection()
+    raw = connection.connection
+    with (
+        connection.wrap_database_errors,
+        raw.pipeline(),
+        psycopg.Cursor(raw) as lock,
+        psycopg.Cursor(raw) as rows,
+    ):
+        lock.execute(lock_sql, [idempotency_key, loan_id], prepare=True)
+        rows.execute(rows_sql, [loan_id], prepare=True)
+        record = lock.fetchone()
+        records = rows.fetchall()
+    if record is None:
+        return None, None, []
+    loan = _instance(Loan, names, record[:-1])
+    return loan, record[-1], _rows(loan, row_names, records)
+
+
+def installments_of(loan: Loan, *, open_only: bool) -> list[Installment]:
+    if connection.vendor != "postgresql":
+        query = Installment.objects.filter(loan_id=loan.pk)
+        if open_only:
+            query = query.exclude(status__in=CLOSED)
+        rows = list(query)
+        for row in rows:
+            row.loan = loan
+        return rows
+    names, sql = _rows_sql(connection.vendor, open_only)
+    return _rows(loan, names, _fetch(sql, [loan.pk]))
+
+
+def installments_write(rows: Sequence[Installment]) -> None:
+    """Write the amounts, status and dates of changed rows back, in one statement."""
+    if rows:
+        rows_update(
+            Installment._meta.db_table,
+            INSTALLMENT_WRITES,
+            [(row.pk, *(getattr(row, name) for name, _ in INSTALLMENT_WRITES)) for row in rows],
+        )
+
+
+def _update_sql() -> str:
+    names = [name for name, _ in INSTALLMENT_WRITES]
+    arrays = ", ".join(["%s::bigint[]"] + [f"%s::{kind}[]" for _, kind in INSTALLMENT_WRITES])
+    return (
+        f"UPDATE {Installment._meta.db_table} AS t SET "
+        + ", ".join(f"{name} = v.{name}" for name in names)
+        + f" FROM unnest({arrays}) AS v(id, {', '.join(names)}) WHERE t.id = v.id RETURNING 1"
+    )
+
+
+@lru_cache(maxsize=1)
+def _write_sql() -> str:
+    marks = ", ".join(
+        f"%s::{JSON_COLUMNS[name]}" if name in JSON_COLUMNS else "%s" for name in REPAYMENT_COLUMNS
+    )
+    return (
+        f"WITH u AS ({_update_sql()}),"
+        f" r AS (INSERT INTO {Repayment._meta.db_table} ({', '.join(REPAYMENT_COLUMNS)})"
+        f" VALUES ({marks}) RETURNING id),"
+        f" a AS (INSERT INTO {Allocation._meta.db_table}"
+        " (repayment_id, installment_id, component, amount, recognized, generation, active)"
+        " SELECT r.id, v.installment_id, v.component, v.amount, v.recognized, %s, true"
+        " FROM r, unnest(%s::bigint[], %s::text[], %s::numeric[], %s::numeric[])"
+        " AS v(installment_id, component, amount, recognized) RETURNING id)"
+        " SELECT (SELECT id FROM r), (SELECT array_agg(id ORDER BY id) FROM a),"
+        " (SELECT count(*) FROM u)"
+    )
+
+
+JSON_COLUMNS = {"entry_ids": "jsonb", "schedule_change": "jsonb"}
+
+
+def repayment_insert(
+    repayment: Repayment, allocations: Sequence[Allocation], *, rows: Sequence[Installment] = ()
+) -> None:
+    """Write the changed installments back and insert a repayment with its allocations: one
+    statement on PostgreSQL. Sets their ids."""
+    if connection.vendor != "postgresql":
+        installments_write(rows)
+        repayment.save(force_insert=True)
+        for allocation in allocations:
+            allocation.repayment = repayment
+        Allocation.objects.bulk_create(allocations)
+        return
+    repayment.created_at = timezone.now()
+    params: list[object] = [[row.pk for row in rows]]
+    params += [[getattr(row, name) for row in rows] for name, _ in INSTALLMENT_WRITES]
+    for name in REPAYMENT_COLUMNS:
+        value = getattr(repayment, name)
+        params.append(json.dumps(value) if name in JSON_COLUMNS else value)
+    params += [
+        repayment.generation,
+        [allocation.installment_id for allocation in allocations],
+        [allocation.component for allocation in allocations],
+        [allocation.amount for allocation in allocations],
+        [allocation.recognized for allocation in allocations],
+    ]
+    repayment.pk, allocation_ids, _ = _fetch(_write_sql(), params, one=True)
+    repayment._state.adding = False
+    for allocation, pk in zip(allocations, allocation_ids or [], strict=False):
+        allocation.pk = pk
+        allocation.repayment = repayment

@@ -1,0 +1,74 @@
+"""Reversal of a repayment that was returned or bounced.
+
+Its entries are reversed (never edited) and its allocations undone, reopening the installments
+it paid (and a loan it paid off). Repayments dated after it are unwound first and applied again
+after it, in value-date order, so the schedule ends as if it had never arrived. A refund's
+reversal (the transfer to the customer came back) restores the overpayment held.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+
+from ledger.services import entry_reverse
+from loans.errors import LoanStateError
+from loans.models import Repayment
+
+from .applying import (
+    RECEIVING,
+    check_refunds_covered,
+    later_repayments,
+    loan_lock,
+    loan_rows,
+    loan_status_settle,
+    replay,
+    rewind,
+)
+from .book import LoanBook
+
+
+def repayment_reverse(
+    *, repayment: Repayment, business_date: date, actor: str, reason: str = ""
+) -> Repayment:
+    """Reverse `repayment` on `business_date`. Reversing it again returns it unchanged.
+
+    Keeps the loan's receivables equal to its schedule's outstanding amounts; refuses (and
+    changes nothing) when a refund already paid out the overpayment it would take back."""
+    with transaction.atomic():
+        loan = loan_lock(repayment.loan_id)
+        repayment = Repayment.objects.get(pk=repayment.pk)
+        if repayment.status == Repayment.Status.REVERSED:
+            return repayment
+        if repayment.kind == Repayment.Kind.COOLING_OFF:
+            raise LoanStateError("A cooling-off cancellation cannot be reversed.")
+        if repayment.kind == Repayment.Kind.REFUND:
+            reversal = entry_reverse(
+                entry_id=repayment.entry_id,
+                business_date=business_date,
+                actor=actor,
+                idempotency_key=f"refund-reversal:{repayment.pk}",
+            )
+            repayment.entry_ids = [*repayment.entry_ids, reversal.entry_id]
+            return _mark_reversed(repayment, business_date, reason)
+        if loan.status not in RECEIVING:
+            raise LoanStateError(
+                f"Loan {loan.reference} is {loan.status}; its repayments cannot be reversed."
+            )
+        book = LoanBook(loan, business_date=business_date, rows=loan_rows(loan, open_only=False))
+        later = later_repayments(loan, value_date=repayment.value_date, after_id=repayment.pk)
+        rewind(book, [repayment, *later], actor=actor)
+        _mark_reversed(repayment, business_date, reason)
+        replay(book, later, actor=actor)
+        check_refunds_covered(loan)
+        loan_status_settle(book, actor=actor, reason=f"reversal of {repayment.idempotency_key}")
+        return repayment
+
+
+def _mark_reversed(repayment: Repayment, business_date: date, reason: str) -> Repayment:
+    repayment.status = Repayment.Status.REVERSED
+    repayment.reversed_on = business_date
+    repayment.reversal_reason = reason[:255]
+    repayment.save(update_fields=["status", "reversed_on", "reversal_reason", "entry_ids"])
+    return repayment
