@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Q, Sum
 
 from .models import Account, JournalLine, LoanAccountBalance
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,14 @@ class TrialBalance:
         return all(debit == credit for debit, credit in self.totals().values())
 
 
+def _exact(amount: Decimal) -> Decimal:
+    """SQLite (the demo) sums decimals as binary floats: round its sums back to the cent (no
+    currency the ledger knows has a finer minor unit). PostgreSQL's sums are exact as they are."""
+    if connection.vendor == "postgresql":
+        return amount
+    return amount.quantize(CENT)
+
+
 def _up_to(as_of: date | None) -> Q:
     return Q() if as_of is None else Q(business_date__lte=as_of)
 
@@ -55,7 +65,7 @@ def account_balance(*, code: str, currency: str = "CNY", as_of: date | None = No
     totals = JournalLine.objects.filter(_up_to(as_of), account=account).aggregate(
         debit=Sum("debit", default=ZERO), credit=Sum("credit", default=ZERO)
     )
-    return account.signed(totals["debit"], totals["credit"])
+    return account.signed(_exact(totals["debit"]), _exact(totals["credit"]))
 
 
 def loan_balances(
@@ -83,7 +93,7 @@ def loan_balances(
 
 def trial_balance(*, as_of: date | None = None) -> TrialBalance:
     sums = {
-        row["account_id"]: (row["debit"], row["credit"])
+        row["account_id"]: (_exact(row["debit"]), _exact(row["credit"]))
         for row in JournalLine.objects.filter(_up_to(as_of))
         .values("account_id")
         .annotate(debit=Sum("debit"), credit=Sum("credit"))

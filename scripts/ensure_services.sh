@@ -40,4 +40,11 @@ if command -v redis-server >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/127.0.0.1/6379
     echo "Starting Redis."
     $SUDO redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no || true
 fi
+# The admin browser test drives Debian's Chromium (headless, through Playwright's client only).
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+    echo "Installing Chromium for the browser test."
+    $SUDO apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null \
+        || echo "Chromium could not be installed: the browser test will be skipped." >&2
+fi
 echo "PostgreSQL is up."

@@ -45,7 +45,7 @@ def accrual_key(loan_id: int, business_date) -> str:
     return f"accrual:{loan_id}:{business_date}"
 
 
-def accrue(chunk: Chunk) -> StepResult:
+def interest_accrue(chunk: Chunk) -> StepResult:
     today = chunk.business_date
     loans_lock(chunk)
     rows = (

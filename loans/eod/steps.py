@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .accrual import accrue
+from .accrual import interest_accrue
 from .advance import business_date_next
 from .collection_hook import collection_sync
 from .common import Chunk, StepResult
+from .credit_lines_hook import credit_lines_update
 from .delinquency import delinquency_update
 from .due import installments_mark_due
 from .penalties import penalties_accrue
@@ -26,13 +27,14 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("accrual", accrue),
+    Step("accrual", interest_accrue),
     Step("due", installments_mark_due),
     Step("delinquency", delinquency_update),
     Step("penalties", penalties_accrue),
     Step("states", states_update),
     Step("provisioning", provisions_update),
     Step("collection", collection_sync),
+    Step("credit_lines", credit_lines_update, chunked=False),
     Step("snapshot", snapshot_take, chunked=False),
     Step("advance", business_date_next, chunked=False),
 )

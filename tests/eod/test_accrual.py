@@ -10,7 +10,7 @@ from ledger import chart
 from ledger.models import JournalEntry, JournalLine
 from ledger.selectors import account_balance
 from ledger.services import business_date_current
-from loans.eod.accrual import accrue
+from loans.eod.accrual import interest_accrue
 from loans.eod.common import Chunk
 from loans.models import Installment
 from tests.eod.helpers import balances, close, close_until, d, make_loan
@@ -115,8 +115,8 @@ def test_running_the_step_again_books_nothing_twice():
     loan = make_loan()
     close()
     today = business_date_current()
-    accrue(Chunk(today))
-    again = accrue(Chunk(today))
+    interest_accrue(Chunk(today))
+    again = interest_accrue(Chunk(today))
     assert again.entries == 0
     assert JournalEntry.objects.filter(kind="accrual").count() == 1
     assert JournalLine.objects.filter(loan_id=loan.id, entry__kind="accrual").aggregate(

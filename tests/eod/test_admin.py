@@ -33,7 +33,7 @@ def test_the_admin_shows_the_close(admin_client):
         response = admin_client.get(page)
         assert response.status_code == 200, page
     listing = admin_client.get(reverse("admin:loans_closerun_changelist")).content.decode()
-    assert "9/9" in listing  # step × chunk rows done: seven chunked steps of one chunk, and two
+    assert "10/10" in listing  # step × chunk rows done: seven chunked steps of one chunk, and three
     assert PortfolioSnapshot.objects.exists() and not PenaltyCap.objects.exists()
 
 

@@ -8,6 +8,7 @@ import time
 import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
+from kombu import Queue
 
 from ledger.models import JournalEntry
 from ledger.services import business_date_current
@@ -45,6 +46,7 @@ def celery_app():
         result_backend=BACKEND,
         task_always_eager=False,
         task_default_queue=QUEUE,
+        task_queues=[Queue(QUEUE, auto_delete=True)],  # gone when the test worker stops
         worker_hijack_root_logger=False,
         broker_heartbeat=0,  # else stopping the worker waits on the heartbeat thread
     )

@@ -61,7 +61,7 @@ def test_a_close_records_its_run_steps_and_chunks():
     assert run.open_loans == 7
     assert len(run.chunk_bounds) == 4
     rows = CloseStepRun.objects.filter(run=run)
-    assert rows.count() == 7 * 4 + 2  # chunked steps × chunks, snapshot and advance
+    assert rows.count() == 7 * 4 + 3  # chunked steps × chunks; credit lines, snapshot, advance
     assert set(rows.values_list("status", flat=True)) == {"done"}
     assert all(row.duration_ms is not None and row.attempts == 1 for row in rows)
     assert list(rows.filter(chunk=0).order_by("position").values_list("step", flat=True)) == list(
@@ -150,7 +150,7 @@ def test_close_day_command_prints_its_progress(capsys):
     call_command("close_day", "--days", "2")
     out = capsys.readouterr().out
     assert "Closing 2026-01-01" in out and "Closing 2026-01-02" in out
-    assert "step 9/9 advance" in out
+    assert "step 10/10 advance" in out
     assert "business date now 2026-01-03" in out
 
 
