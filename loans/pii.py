@@ -18,7 +18,9 @@ def _keys(secret: str, explicit: str | None) -> tuple[Fernet, bytes]:
     if explicit:
         fernet_key = explicit.encode()
     else:
-        fernet_key = base64.urlsafe_b64encode(hashlib.sha256(b"pii-encrypt:" + secret.encode()).digest())
+        fernet_key = base64.urlsafe_b64encode(
+            hashlib.sha256(b"pii-encrypt:" + secret.encode()).digest()
+        )
     digest_key = hashlib.sha256(b"pii-digest:" + fernet_key).digest()
     return Fernet(fernet_key), digest_key
 

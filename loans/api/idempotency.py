@@ -78,7 +78,7 @@ def idempotent(request: Request, perform: Callable[[], Response]) -> Response:
     """Run ``perform`` once per (user, ``Idempotency-Key``) and store its response.
 
     Validate the body before calling this: a malformed request stores nothing, so the client may
-    correct it and retry under the same key.
+    correct it and retry under the same key. ``perform`` calls one (atomic) service.
     """
     key = idempotency_key(request)
     fingerprint = request_fingerprint(request)
@@ -87,8 +87,9 @@ def idempotent(request: Request, perform: Callable[[], Response]) -> Response:
         if record_id is None:
             return _replay(request, key, fingerprint)
         try:
-            with transaction.atomic():
-                response = perform()
+            # No savepoint of our own: ``perform`` makes one service call, and a service is one
+            # atomic block, so a domain error has already rolled its writes back.
+            response = perform()
         except DomainError as exc:
             response = domain_problem(exc)
         IdempotencyRecord.objects.filter(pk=record_id).update(

@@ -24,7 +24,7 @@ from ledger.services import business_date_current
 from loans.calc.schedules import RescheduleMode
 from loans.errors import LoanStateError
 from loans.models import Allocation, Loan, Repayment
-from loans.selectors.consumer import loan_get_for_user
+from loans.selectors.consumer import loan_get_for_user, loan_ref_for_user
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from loans.services.prepayments import loan_prepay
 from loans.services.repayments import loan_repay
@@ -119,7 +119,7 @@ class LoanRepaymentApi(APIView):
         responses={201: RepaymentOutputSerializer, **MONEY_PROBLEMS},
     )
     def post(self, request: Request, loan_id: int) -> Response:
-        loan = loan_get_for_user(user=request.user, loan_id=loan_id)
+        loan = loan_ref_for_user(user=request.user, loan_id=loan_id)
         payload = self.RepaymentInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -172,7 +172,7 @@ class LoanPrepaymentApi(APIView):
         responses={201: RepaymentOutputSerializer, **MONEY_PROBLEMS},
     )
     def post(self, request: Request, loan_id: int) -> Response:
-        loan = loan_get_for_user(user=request.user, loan_id=loan_id)
+        loan = loan_ref_for_user(user=request.user, loan_id=loan_id)
         payload = self.PrepaymentInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

@@ -129,9 +129,7 @@ class Loan(models.Model):
     def reopen(self) -> None:
         """The repayment that paid the loan off was reversed."""
 
-    @transition(
-        field=status, source=[Status.ACTIVE, Status.DELINQUENT], target=Status.CHARGED_OFF
-    )
+    @transition(field=status, source=[Status.ACTIVE, Status.DELINQUENT], target=Status.CHARGED_OFF)
     def charge_off(self) -> None:
         """Written off."""
 

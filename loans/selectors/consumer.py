@@ -59,6 +59,19 @@ def loan_get_for_user(*, user, loan_id: int) -> Loan:
     return loan
 
 
+def loan_ref_for_user(*, user, loan_id: int) -> Loan:
+    """Just enough of one of the user's loans to hand to a payment service, which locks and
+    reads the whole row itself (the hot write path of the app)."""
+    loan = (
+        Loan.objects.filter(pk=loan_id, borrower__user_id=user.pk)
+        .only("id", "currency", "status", "borrower_id", "prepayment_mode")
+        .first()
+    )
+    if loan is None:
+        raise LoanNotFound(_("There is no loan with this id."))
+    return loan
+
+
 def loan_schedule(*, loan: Loan) -> list[Installment]:
     return list(loan.installments.exclude(status=Installment.Status.CANCELLED).order_by("number"))
 

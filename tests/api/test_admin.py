@@ -14,7 +14,7 @@ from loans.models import Installment
 from loans.services.recognition import accrue_penalty
 from tests.lifecycle.factories import assert_books_consistent, make_loan, reload
 
-from .conftest import active_loan_for, make_borrower_user, make_user
+from .conftest import make_borrower_user, make_user
 
 D = Decimal
 
@@ -273,7 +273,7 @@ def test_the_dashboard_shows_the_portfolio_with_charts(loan, pending):
     viewer, _ = staff_client("viewer")
     page = viewer.get(reverse("admin:index")).content.decode()
     assert 'id="portfolio-dashboard"' in page
-    assert page.count("<svg role=\"img\"") == 3
+    assert page.count('<svg role="img"') == 3
     assert "principal outstanding" in page and "12,000.00" in page
 
 
