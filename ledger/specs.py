@@ -51,7 +51,7 @@ class BulkPostingResult:
     existing: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Prepared:
     spec: EntrySpec
     content_hash: str
