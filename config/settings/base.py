@@ -175,3 +175,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# Fernet key for borrowers' personal data at rest (loans/pii.py); derived from SECRET_KEY if unset.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
