@@ -104,6 +104,36 @@ def _post(
     return entry_post(spec=spec, actor=actor)
 
 
+def _recognize(
+    *,
+    installment: Installment,
+    amount: Decimal,
+    field: str,
+    lines: list[LineSpec],
+    kind: str,
+    memo: str,
+    business_date: date,
+    idempotency_key: str,
+    actor: str,
+) -> PostingResult:
+    """Post `lines` and raise the installment's `field` by `amount`, once per key (a repeated
+    key posts nothing and raises nothing twice). The caller holds the loan's row lock."""
+    with transaction.atomic():
+        result = _post(
+            loan=installment.loan,
+            lines=lines,
+            kind=kind,
+            business_date=business_date,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            memo=memo,
+        )
+        if result.created:
+            Installment.objects.filter(pk=installment.pk).update(**{field: F(field) + amount})
+            setattr(installment, field, getattr(installment, field) + amount)
+    return result
+
+
 def recognize_interest(
     *,
     installment: Installment,
@@ -115,28 +145,22 @@ def recognize_interest(
 ) -> PostingResult:
     """Recognize `amount` (> 0) more of an installment's interest and raise `interest_accrued`.
 
-    Keeps interest_paid <= interest_accrued <= interest_due (the database refuses more). The
-    caller holds the loan's row lock. A repeated key posts nothing and raises nothing twice.
+    Keeps interest_paid <= interest_accrued <= interest_due (the database refuses more).
     """
     if amount <= 0:
         raise LoanRuleError(f"Interest to recognize must be positive, not {amount}.")
     loan = installment.loan
-    with transaction.atomic():
-        result = _post(
-            loan=loan,
-            lines=interest_lines(loan_id=loan.id, amount=amount, non_accrual=loan.non_accrual),
-            kind=kind,
-            business_date=business_date,
-            idempotency_key=idempotency_key,
-            actor=actor,
-            memo=f"Interest of installment {installment.number}",
-        )
-        if result.created:
-            Installment.objects.filter(pk=installment.pk).update(
-                interest_accrued=F("interest_accrued") + amount
-            )
-            installment.interest_accrued += amount
-    return result
+    return _recognize(
+        installment=installment,
+        amount=amount,
+        field="interest_accrued",
+        lines=interest_lines(loan_id=loan.id, amount=amount, non_accrual=loan.non_accrual),
+        kind=kind,
+        memo=f"Interest of installment {installment.number}",
+        business_date=business_date,
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )
 
 
 def charge_fee(
@@ -149,26 +173,20 @@ def charge_fee(
     kind: str = "fee",
 ) -> PostingResult:
     """Charge `amount` (> 0) more of an installment's fee and raise `fee_charged` (at most
-    `fee_due`). The caller holds the loan's row lock."""
+    `fee_due`)."""
     if amount <= 0:
         raise LoanRuleError(f"A fee to charge must be positive, not {amount}.")
-    loan = installment.loan
-    with transaction.atomic():
-        result = _post(
-            loan=loan,
-            lines=fee_lines(loan_id=loan.id, amount=amount),
-            kind=kind,
-            business_date=business_date,
-            idempotency_key=idempotency_key,
-            actor=actor,
-            memo=f"Fee of installment {installment.number}",
-        )
-        if result.created:
-            Installment.objects.filter(pk=installment.pk).update(
-                fee_charged=F("fee_charged") + amount
-            )
-            installment.fee_charged += amount
-    return result
+    return _recognize(
+        installment=installment,
+        amount=amount,
+        field="fee_charged",
+        lines=fee_lines(loan_id=installment.loan.id, amount=amount),
+        kind=kind,
+        memo=f"Fee of installment {installment.number}",
+        business_date=business_date,
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )
 
 
 def accrue_penalty(
@@ -184,19 +202,14 @@ def accrue_penalty(
     if amount <= 0:
         raise LoanRuleError(f"A penalty must be positive, not {amount}.")
     loan = installment.loan
-    with transaction.atomic():
-        result = _post(
-            loan=loan,
-            lines=penalty_lines(loan_id=loan.id, amount=amount, non_accrual=loan.non_accrual),
-            kind=kind,
-            business_date=business_date,
-            idempotency_key=idempotency_key,
-            actor=actor,
-            memo=f"Penalty interest on installment {installment.number}",
-        )
-        if result.created:
-            Installment.objects.filter(pk=installment.pk).update(
-                penalty_due=F("penalty_due") + amount
-            )
-            installment.penalty_due += amount
-    return result
+    return _recognize(
+        installment=installment,
+        amount=amount,
+        field="penalty_due",
+        lines=penalty_lines(loan_id=loan.id, amount=amount, non_accrual=loan.non_accrual),
+        kind=kind,
+        memo=f"Penalty interest on installment {installment.number}",
+        business_date=business_date,
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )
