@@ -32,16 +32,14 @@ import threading
 import time
 import uuid
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _django  # noqa: E402
+import _portfolio  # noqa: E402
 
 DB = "il_api_bench"
 ON = date(2026, 1, 1)  # the business date config.settings.test opens the books on
-PRINCIPAL = Decimal("12000.00")
-BATCH = 1_000
 MAX_REQUESTS = 20_000
 SECRET = secrets.token_urlsafe(60)
 
@@ -49,98 +47,23 @@ SECRET = secrets.token_urlsafe(60)
 def build_portfolio(count: int) -> list[tuple[int, str]]:
     """(loan id, its borrower's token) for ``count`` active loans disbursed on ``ON``."""
     from django.contrib.auth.models import User
-    from django.db import transaction
     from rest_framework.authtoken.models import Token
 
-    from ledger import chart
-    from ledger.services import EntrySpec, LineSpec, entries_post_bulk
-    from loans.calc.schedules import build_schedule
-    from loans.models import Borrower, Installment, Loan, Product
-    from loans.terms import product_terms
+    from loans.models import Borrower
 
-    product = Product.objects.create(
-        code="bench-api",
-        name="API benchmark cash loan",
-        method="equal_installment",
-        annual_rate=Decimal("0.12"),
-        min_amount=Decimal("100"),
-        max_amount=Decimal("100000"),
-        max_term=36,
+    product = _portfolio.bench_product("bench-api", "API benchmark cash loan")
+    users = User.objects.bulk_create(User(username=f"bench{n}", password="!") for n in range(count))
+    tokens = Token.objects.bulk_create(Token(key=Token.generate_key(), user=user) for user in users)
+    borrowers = []
+    for n, user in enumerate(users):
+        borrower = Borrower(name=f"Borrower {n}", user=user)
+        borrower.set_national_id(f"1101011990{n:08d}")
+        borrowers.append(borrower)
+    Borrower.objects.bulk_create(borrowers)
+    loan_ids = _portfolio.active_loans(
+        product=product, borrowers=borrowers, start=ON, reference="APIBENCH"
     )
-    terms = product_terms(
-        product, principal=PRINCIPAL, term=12, start_date=ON, annual_rate=product.annual_rate
-    )
-    rows = build_schedule(terms).installments
-    pairs: list[tuple[int, str]] = []
-    with transaction.atomic():
-        for first in range(0, count, BATCH):
-            size = min(BATCH, count - first)
-            users = User.objects.bulk_create(
-                User(username=f"bench{first + n}", password="!") for n in range(size)
-            )
-            tokens = Token.objects.bulk_create(
-                Token(key=Token.generate_key(), user=user) for user in users
-            )
-            borrowers = []
-            for n, user in enumerate(users):
-                borrower = Borrower(name=f"Borrower {first + n}", user=user)
-                borrower.set_national_id(f"1101011990{first + n:08d}")
-                borrowers.append(borrower)
-            Borrower.objects.bulk_create(borrowers)
-            loans = Loan.objects.bulk_create(
-                Loan(
-                    reference=f"APIBENCH{first + n:07d}",
-                    borrower=borrower,
-                    product=product,
-                    status=Loan.Status.ACTIVE,
-                    currency="CNY",
-                    principal=PRINCIPAL,
-                    annual_rate=product.annual_rate,
-                    term=12,
-                    method=product.method,
-                    frequency=product.frequency,
-                    day_count=product.day_count,
-                    rounding=product.rounding,
-                    application_date=ON,
-                    start_date=ON,
-                    disbursed_on=ON,
-                    maturity_date=rows[-1].due_date,
-                    apr_nominal=Decimal("0.12"),
-                    apr_effective=Decimal("0.1268"),
-                )
-                for n, borrower in enumerate(borrowers)
-            )
-            Installment.objects.bulk_create(
-                Installment(
-                    loan=loan,
-                    number=row.number,
-                    period_start=row.period_start,
-                    due_date=row.due_date,
-                    days_in_period=row.days_in_period,
-                    principal_due=row.principal,
-                    interest_due=row.interest,
-                    fee_due=row.fee,
-                )
-                for loan in loans
-                for row in rows
-            )
-            pairs += [(loan.pk, token.key) for loan, token in zip(loans, tokens, strict=True)]
-        entries_post_bulk(
-            specs=[
-                EntrySpec(
-                    kind="disbursement",
-                    business_date=ON,
-                    idempotency_key=f"disbursement:{loan_id}",
-                    lines=(
-                        LineSpec(account=chart.LOANS_PRINCIPAL, debit=PRINCIPAL, loan_id=loan_id),
-                        LineSpec(account=chart.CASH, credit=PRINCIPAL),
-                    ),
-                )
-                for loan_id, _ in pairs
-            ],
-            actor="bench",
-        )
-    return pairs
+    return [(loan_id, token.key) for loan_id, token in zip(loan_ids, tokens, strict=True)]
 
 
 def free_port() -> int:

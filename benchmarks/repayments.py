@@ -25,100 +25,30 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _django  # noqa: E402
+import _portfolio  # noqa: E402
 
 DB = "il_lifecycle_bench"
 START = date(2026, 1, 15)
 PAY_ON = date(2026, 2, 15)
 AMOUNT = Decimal("60.00")
-BATCH = 2_000
 
 
 def build_portfolio(count: int) -> list[int]:
-    from django.db import transaction
+    from loans.models import Borrower
 
-    from ledger import chart
-    from ledger.services import EntrySpec, LineSpec, entries_post_bulk
-    from loans.calc.schedules import build_schedule
-    from loans.models import Borrower, Installment, Loan, Product
-    from loans.terms import product_terms
-
-    product = Product.objects.create(
-        code="bench-cash",
-        name="Benchmark cash loan",
-        method="equal_installment",
-        annual_rate=Decimal("0.12"),
-        min_amount=Decimal("100"),
-        max_amount=Decimal("100000"),
-        max_term=36,
-    )
+    product = _portfolio.bench_product("bench-cash", "Benchmark cash loan")
     borrowers = []
     for number in range(100):
         borrower = Borrower(name=f"Borrower {number}")
         borrower.set_national_id(f"1101011990030{number:05d}")
         borrowers.append(borrower)
     Borrower.objects.bulk_create(borrowers)
-    principal = Decimal("12000.00")
-    terms = product_terms(
-        product, principal=principal, term=12, start_date=START, annual_rate=product.annual_rate
+    return _portfolio.active_loans(
+        product=product,
+        borrowers=[borrowers[n % len(borrowers)] for n in range(count)],
+        start=START,
+        reference="BENCH",
     )
-    rows = build_schedule(terms).installments
-    ids: list[int] = []
-    with transaction.atomic():
-        for first in range(0, count, BATCH):
-            loans = Loan.objects.bulk_create(
-                Loan(
-                    reference=f"BENCH{first + n:07d}",
-                    borrower=borrowers[(first + n) % len(borrowers)],
-                    product=product,
-                    status=Loan.Status.ACTIVE,
-                    currency="CNY",
-                    principal=principal,
-                    annual_rate=product.annual_rate,
-                    term=12,
-                    method=product.method,
-                    frequency=product.frequency,
-                    day_count=product.day_count,
-                    rounding=product.rounding,
-                    application_date=START,
-                    start_date=START,
-                    disbursed_on=START,
-                    maturity_date=rows[-1].due_date,
-                    apr_nominal=Decimal("0.12"),
-                    apr_effective=Decimal("0.1268"),
-                )
-                for n in range(min(BATCH, count - first))
-            )
-            Installment.objects.bulk_create(
-                Installment(
-                    loan=loan,
-                    number=row.number,
-                    period_start=row.period_start,
-                    due_date=row.due_date,
-                    days_in_period=row.days_in_period,
-                    principal_due=row.principal,
-                    interest_due=row.interest,
-                    fee_due=row.fee,
-                )
-                for loan in loans
-                for row in rows
-            )
-            ids += [loan.pk for loan in loans]
-        entries_post_bulk(
-            specs=[
-                EntrySpec(
-                    kind="disbursement",
-                    business_date=START,
-                    idempotency_key=f"disbursement:{loan_id}",
-                    lines=(
-                        LineSpec(account=chart.LOANS_PRINCIPAL, debit=principal, loan_id=loan_id),
-                        LineSpec(account=chart.CASH, credit=principal),
-                    ),
-                )
-                for loan_id in ids
-            ],
-            actor="bench",
-        )
-    return ids
 
 
 def repay(loan, key: str) -> None:
