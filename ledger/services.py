@@ -9,12 +9,13 @@ returns the first entry, with other content it is refused), entries are never ch
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from .bulk import entries_post_bulk, posting_uses_database_functions
 from .errors import AlreadyReversed, BusinessDateError, IdempotencyConflict, PostingRejected
 from .models import BusinessDate, JournalEntry
 from .posting_orm import post_with_orm
+from .prepared import fetch_prepared
 from .specs import (
     BulkPostingResult,
     EntrySpec,
@@ -48,30 +49,35 @@ def entry_post(*, spec: EntrySpec, actor: str = "system") -> PostingResult:
     return post_with_orm(prepared, actor)
 
 
+POST_ENTRY_CALL = (
+    "SELECT entry_id, created, stored_hash FROM ledger_post_entry("
+    "%s, %s, %s, %s::date, %s::date, %s, %s, %s::bigint, %s,"
+    " %s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[])"
+)
+
+
 def _post_with_function(prepared: Prepared, actor: str) -> PostingResult:
     spec = prepared.spec
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT entry_id, created, stored_hash FROM ledger_post_entry("
-            "%s, %s, %s, %s, %s, %s, %s, %s, %s,"
-            " %s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[])",
-            [
-                spec.idempotency_key,
-                prepared.content_hash,
-                spec.kind,
-                spec.business_date,
-                spec.effective_value_date,
-                spec.memo,
-                spec.currency,
-                spec.reverses_id,
-                actor,
-                prepared.account_ids,
-                [line.loan_id for line in spec.lines],
-                [line.debit for line in spec.lines],
-                [line.credit for line in spec.lines],
-            ],
-        )
-        entry_id, created, stored_hash = cursor.fetchone()
+    lines = spec.lines
+    entry_id, created, stored_hash = fetch_prepared(
+        POST_ENTRY_CALL,
+        [
+            spec.idempotency_key,
+            prepared.content_hash,
+            spec.kind,
+            spec.business_date,
+            spec.value_date or spec.business_date,
+            spec.memo,
+            spec.currency,
+            spec.reverses_id,
+            actor,
+            prepared.account_ids,
+            [line.loan_id for line in lines],
+            [line.debit for line in lines],
+            [line.credit for line in lines],
+        ],
+        one=True,
+    )
     if not created and stored_hash != prepared.content_hash:
         raise IdempotencyConflict(
             f"Idempotency key {spec.idempotency_key!r} was already used for a different entry."

@@ -71,8 +71,24 @@ TEMPLATES = [
     },
 ]
 
+
+def database(url: str, *, conn_max_age: int) -> dict:
+    """A database setting from a URL. On PostgreSQL the hot money statements (repayments,
+    postings) run as prepared statements: planned once per connection, not on every call.
+    Django leaves psycopg's preparation off, so it is switched on here; the ORM's own queries
+    still bind on the client and are never prepared. Behind a pooler in transaction mode
+    without prepared-statement support, set DATABASE_PREPARE_THRESHOLD=off."""
+    config = dj_database_url.parse(url, conn_max_age=conn_max_age)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        threshold = env("DATABASE_PREPARE_THRESHOLD", "5")
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = (
+            None if threshold.lower() in {"off", "none"} else int(threshold)
+        )
+    return config
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "60")),
     )

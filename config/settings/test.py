@@ -1,13 +1,11 @@
 import os
 
-import dj_database_url
-
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import database, env
 
 # The suite runs on PostgreSQL: row locks, triggers and constraints are part of what it tests.
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database(
         env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/installment_ledger"),
         conn_max_age=0,
     )

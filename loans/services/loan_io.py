@@ -5,10 +5,11 @@ the same statement, and its open installments read by a second statement pipelin
 (so that it sees what a payment that held the lock before committed); one posting
 (`entry_post`); the changed installments written back with the repayment and its allocations
 inserted, in one statement; COMMIT. Compiling ORM queries costs more than running
-them here, so these are plain SQL built once, run as prepared statements and turned into model
-instances with `from_db`. They bypass Django's cursor wrappers (query logging and counting);
-behind a pooler in transaction mode, prepared statements need one that supports them (PgBouncer
-1.21+ with `max_prepared_statements`). Other databases (the SQLite demo) go through the ORM.
+them here, so these are plain SQL built once, run as prepared statements
+(`ledger.prepared`), with many-row parameters sent as one JSON value, and turned into model
+instances without the ORM's per-field `__init__`. Behind a pooler in transaction mode, prepared
+statements need one that supports them (PgBouncer 1.21+ with `max_prepared_statements`), or
+`DATABASE_PREPARE_THRESHOLD=off`. Other databases (the SQLite demo) go through the ORM.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from functools import lru_cache
 
 import psycopg
 from django.db import connection
+from django.db.models.base import ModelState
 from django.utils import timezone
 
+from ledger.prepared import fetch_prepared
 from loans.eod.common import rows_update
 from loans.models import Allocation, Installment, Loan, Repayment
 
@@ -42,6 +45,7 @@ INSTALLMENT_WRITES = (
     ("due_date", "date"),
     ("days_in_period", "integer"),
 )
+INSTALLMENT_NAMES = tuple(name for name, _ in INSTALLMENT_WRITES)
 REPAYMENT_COLUMNS = (
     "loan_id",
     "kind",
@@ -70,16 +74,6 @@ REPAYMENT_COLUMNS = (
 DEFERRED = {"terms_snapshot"}
 
 
-def _fetch(sql: str, params: Sequence[object], *, one: bool = False):
-    """Run a hot statement as a prepared statement (PostgreSQL): parsed and planned once per
-    connection, not on every call as Django's client-side binding would. Errors come back as
-    Django's (an `IntegrityError` on a unique violation)."""
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        return cursor.fetchone() if one else cursor.fetchall()
-
-
 def _columns(model) -> tuple[list[str], str]:
     fields = [f for f in model._meta.concrete_fields if f.attname not in DEFERRED]
     return [field.attname for field in fields], ", ".join(f'"{field.column}"' for field in fields)
@@ -95,13 +89,22 @@ def _converted(model) -> tuple[tuple[int, object], ...]:
 
 
 def _instance(model, names: list[str], record: tuple):
-    """A model instance from a raw row, with the conversions a queryset would apply."""
+    """A model instance from a raw row, with the conversions a queryset would apply.
+
+    Built as `Model.from_db` would, without running `__init__` (field by field, with
+    signals): on the repayment path that cost more than the query. No model read here has
+    `pre_init`/`post_init` receivers; the protected FSM field is loaded as `from_db` loads it."""
     converted = _converted(model)
     if converted:
         record = list(record)
         for index, field in converted:
             record[index] = field.from_db_value(record[index], None, connection)
-    return model.from_db(connection.alias, names, record)
+    instance = model.__new__(model)
+    instance.__dict__.update(zip(names, record, strict=True))
+    state = instance._state = ModelState()
+    state.adding = False
+    state.db = connection.alias
+    return instance
 
 
 @lru_cache(maxsize=4)
@@ -125,7 +128,7 @@ def loan_lock_with_key(loan_id: int, idempotency_key: str = "") -> tuple[Loan | 
         existing = Repayment.objects.filter(idempotency_key=idempotency_key).first()
         return loan, None if existing is None else existing.pk
     names, sql = _lock_sql(connection.vendor)
-    row = _fetch(sql, [idempotency_key, loan_id], one=True)
+    row = fetch_prepared(sql, [idempotency_key, loan_id], one=True)
     if row is None:
         return None, None
     return _instance(Loan, names, row[:-1]), row[-1]
@@ -189,7 +192,7 @@ def installments_of(loan: Loan, *, open_only: bool) -> list[Installment]:
             row.loan = loan
         return rows
     names, sql = _rows_sql(connection.vendor, open_only)
-    return _rows(loan, names, _fetch(sql, [loan.pk]))
+    return _rows(loan, names, fetch_prepared(sql, [loan.pk]))
 
 
 def installments_write(rows: Sequence[Installment]) -> None:
@@ -204,11 +207,11 @@ def installments_write(rows: Sequence[Installment]) -> None:
 
 def _update_sql() -> str:
     names = [name for name, _ in INSTALLMENT_WRITES]
-    arrays = ", ".join(["%s::bigint[]"] + [f"%s::{kind}[]" for _, kind in INSTALLMENT_WRITES])
+    record = ", ".join(["id bigint"] + [f"{name} {kind}" for name, kind in INSTALLMENT_WRITES])
     return (
         f"UPDATE {Installment._meta.db_table} AS t SET "
         + ", ".join(f"{name} = v.{name}" for name in names)
-        + f" FROM unnest({arrays}) AS v(id, {', '.join(names)}) WHERE t.id = v.id RETURNING 1"
+        + f" FROM jsonb_to_recordset(%s::jsonb) AS v({record}) WHERE t.id = v.id RETURNING 1"
     )
 
 
@@ -224,11 +227,18 @@ def _write_sql() -> str:
         f" a AS (INSERT INTO {Allocation._meta.db_table}"
         " (repayment_id, installment_id, component, amount, recognized, generation, active)"
         " SELECT r.id, v.installment_id, v.component, v.amount, v.recognized, %s, true"
-        " FROM r, unnest(%s::bigint[], %s::text[], %s::numeric[], %s::numeric[])"
-        " AS v(installment_id, component, amount, recognized) RETURNING id)"
+        " FROM r, jsonb_to_recordset(%s::jsonb)"
+        " AS v(installment_id bigint, component text, amount numeric, recognized numeric)"
+        " RETURNING id)"
         " SELECT (SELECT id FROM r), (SELECT array_agg(id ORDER BY id) FROM a),"
         " (SELECT count(*) FROM u)"
     )
+
+
+def _as_json(records: list[dict]) -> str:
+    """Rows as one JSON parameter: one value to send instead of an array per column (Python's
+    array dumping cost more than the statement). Decimals and dates travel as their exact text."""
+    return json.dumps(records, default=str)
 
 
 JSON_COLUMNS = {"entry_ids": "jsonb", "schedule_change": "jsonb"}
@@ -247,19 +257,32 @@ def repayment_insert(
         Allocation.objects.bulk_create(allocations)
         return
     repayment.created_at = timezone.now()
-    params: list[object] = [[row.pk for row in rows]]
-    params += [[getattr(row, name) for row in rows] for name, _ in INSTALLMENT_WRITES]
+    params: list[object] = [
+        _as_json(
+            [
+                {"id": row.pk, **{name: getattr(row, name) for name in INSTALLMENT_NAMES}}
+                for row in rows
+            ]
+        )
+    ]
     for name in REPAYMENT_COLUMNS:
         value = getattr(repayment, name)
         params.append(json.dumps(value) if name in JSON_COLUMNS else value)
     params += [
         repayment.generation,
-        [allocation.installment_id for allocation in allocations],
-        [allocation.component for allocation in allocations],
-        [allocation.amount for allocation in allocations],
-        [allocation.recognized for allocation in allocations],
+        _as_json(
+            [
+                {
+                    "installment_id": allocation.installment_id,
+                    "component": allocation.component,
+                    "amount": allocation.amount,
+                    "recognized": allocation.recognized,
+                }
+                for allocation in allocations
+            ]
+        ),
     ]
-    repayment.pk, allocation_ids, _ = _fetch(_write_sql(), params, one=True)
+    repayment.pk, allocation_ids, _ = fetch_prepared(_write_sql(), params, one=True)
     repayment._state.adding = False
     for allocation, pk in zip(allocations, allocation_ids or [], strict=False):
         allocation.pk = pk
