@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from compliance.rate_caps import rate_cap
+from loans.calc.money import minor_unit_for
 from loans.calc.pricing import CapPolicy, RiskPricing, ScoreBand
 from loans.calc.schedules import ScheduleTerms
 
@@ -51,6 +52,7 @@ def product_terms(
         first_due_date=first_due_date,
         day_count=product.day_count,
         rounding=product.rounding,
+        minor_unit=minor_unit_for(product.currency),
         fee_rate=product.fee_rate,
         upfront_fee=product.upfront_fee_amount,
         upfront_fee_rate=product.upfront_fee_rate,
@@ -71,6 +73,7 @@ def loan_terms(loan: Loan, *, start_date: date | None = None) -> ScheduleTerms:
         first_due_date=loan.first_due_date,
         day_count=loan.day_count,
         rounding=loan.rounding,
+        minor_unit=minor_unit_for(loan.currency),
         fee_rate=loan.fee_rate,
         upfront_fee=loan.upfront_fee,
         calendar=loan.calendar or None,
