@@ -13,7 +13,10 @@ out of income; later, when the borrower pays some of it, the excess suspense is 
 income (Dr 2261 / Cr 6011 or 6031: income on a cash basis). The penalty part of the suspense is
 told apart by entry kind (`penalty`, `penalty_suspense`); the rest is interest. A loan stays on
 non-accrual until it is charged off or paid off (a paid-off loan's suspense is released and the
-flag cleared); returning a loan to accrual would need a sustained-performance rule, not built.
+flag cleared), or until it has performed again: **back to accrual** once nothing has been past
+due for `ACCRUAL_REINSTATEMENT_DAYS` (90) days since its last cure — three monthly installments
+paid on time. Then the whole suspense is income again (Dr 2261 / Cr 6011 and 6031, memo naming
+the cure date) and accruals go to income from the next close. A re-default restarts the count.
 
 **Charge-off** (核销) at `Loan.charge_off_days_past_due` (default 180) days past due. One entry
 (key `write-off:{loan}`): Cr every open receivable (1303, 1132, 1133, 1134); Dr 2261 the
@@ -38,7 +41,7 @@ from django.utils import timezone
 from ledger import chart
 from ledger.models import JournalLine
 from ledger.services import EntrySpec, LineSpec, entries_post_bulk
-from loans.models import Installment, Loan
+from loans.models import Installment, Loan, LoanTransition
 from loans.transitions import loan_transition_bulk
 
 from . import penalties
@@ -56,11 +59,13 @@ from .common import (
 )
 
 NON_ACCRUAL_DAYS = 90
+ACCRUAL_REINSTATEMENT_DAYS = 90
 INTEREST_SUSPENSE_KIND = "interest_suspense"
 PENALTY_SUSPENSE_KIND = "penalty_suspense"
 WRITE_OFF_KIND = "write_off"
 PENALTY_KINDS = (penalties.KIND, PENALTY_SUSPENSE_KIND)
 PAID_OFF = Loan.Status.PAID_OFF.value
+ACTIVE = Loan.Status.ACTIVE.value
 
 
 def write_off_key(loan_id: int) -> str:
@@ -68,7 +73,14 @@ def write_off_key(loan_id: int) -> str:
 
 
 def _suspense_spec(
-    kind: str, key: str, income: str, delta: Decimal, loan_id: int, today: date, currency: str
+    kind: str,
+    key: str,
+    income: str,
+    delta: Decimal,
+    loan_id: int,
+    today: date,
+    currency: str,
+    memo: str = "",
 ) -> EntrySpec:
     """Move `delta` from income into suspense (or back, when negative)."""
     amount = abs(delta)
@@ -80,6 +92,7 @@ def _suspense_spec(
         business_date=today,
         idempotency_key=key,
         currency=currency,
+        memo=memo,
         lines=(
             LineSpec(account=debit, debit=amount, loan_id=loan_dimension(debit, loan_id)),
             LineSpec(account=credit, credit=amount, loan_id=loan_dimension(credit, loan_id)),
@@ -141,11 +154,15 @@ def _penalty_suspense(loan_ids: list[int], accounts) -> dict[int, Decimal]:
     return out
 
 
-def _suspense_true_up(loans: list[tuple], today: date, accounts) -> list[EntrySpec]:
+def _suspense_true_up(
+    loans: list[tuple], today: date, accounts, *, release: Mapping[int, date] | None = None
+) -> list[EntrySpec]:
     """Entries keeping each non-accrual loan's suspense equal to its unpaid interest and
-    penalties. `loans` are (id, currency) pairs."""
+    penalties. `loans` are (id, currency) pairs; the loans in `release` (id → the date they
+    were cured) return to accrual: their whole suspense goes back to income."""
+    release = release or {}
     ids = [loan_id for loan_id, _ in loans]
-    targets = _suspense_targets(ids)
+    targets = _suspense_targets([loan_id for loan_id in ids if loan_id not in release])
     balances = loan_balances(
         loans=Q(loan_id__in=ids), codes=[chart.INTEREST_SUSPENSE], accounts=accounts
     )
@@ -157,6 +174,11 @@ def _suspense_true_up(loans: list[tuple], today: date, accounts) -> list[EntrySp
         penalty_in = penalty_part.get(loan_id, ZERO)
         interest_delta = interest_owed - (suspense - penalty_in)
         penalty_delta = penalty_owed - penalty_in
+        memo = (
+            f"Returned to accrual: nothing past due since {release[loan_id]}"
+            if loan_id in release
+            else ""
+        )
         if interest_delta:
             specs.append(
                 _suspense_spec(
@@ -167,6 +189,7 @@ def _suspense_true_up(loans: list[tuple], today: date, accounts) -> list[EntrySp
                     loan_id,
                     today,
                     currency,
+                    memo,
                 )
             )
         if penalty_delta:
@@ -179,9 +202,30 @@ def _suspense_true_up(loans: list[tuple], today: date, accounts) -> list[EntrySp
                     loan_id,
                     today,
                     currency,
+                    memo,
                 )
             )
     return specs
+
+
+def _performing_again(candidates: list[tuple], today: date) -> dict[int, date]:
+    """Non-accrual loans with nothing past due since a cure at least
+    `ACCRUAL_REINSTATEMENT_DAYS` ago: loan id → the date of that (last) cure."""
+    current = [row[0] for row in candidates if row[3] and row[1] == ACTIVE and row[2] == 0]
+    if not current:
+        return {}
+    cured: dict[int, date] = {}
+    for loan_id, on in LoanTransition.objects.filter(
+        loan_id__in=current,
+        from_status=Loan.Status.DELINQUENT,
+        to_status=Loan.Status.ACTIVE,
+    ).values_list("loan_id", "business_date"):
+        cured[loan_id] = max(on, cured.get(loan_id, on))
+    return {
+        loan_id: on
+        for loan_id, on in cured.items()
+        if (today - on).days >= ACCRUAL_REINSTATEMENT_DAYS
+    }
 
 
 def _transition(ids: list[int], action: str, today: date, reasons: dict[int, str]) -> int:
@@ -217,10 +261,14 @@ def states_update(chunk: Chunk) -> StepResult:
         row for row in candidates if row[1] in OPEN and not row[3] and row[2] >= NON_ACCRUAL_DAYS
     ]
     suspended = [row for row in candidates if row[3]] + newly_suspended
-    specs = _suspense_true_up([(row[0], row[5]) for row in suspended], today, accounts)
+    reinstated = _performing_again(candidates, today)
+    specs = _suspense_true_up(
+        [(row[0], row[5]) for row in suspended], today, accounts, release=reinstated
+    )
     entries_post_bulk(specs=specs, actor=ACTOR)
     flags = [(row[0], True) for row in newly_suspended]
     flags += [(row[0], False) for row in suspended if row[1] == PAID_OFF]
+    flags += [(loan_id, False) for loan_id in reinstated]
     rows_update("loans_loan", [("non_accrual", "boolean")], flags, constants={"updated_at": now})
 
     charged = [row for row in candidates if row[1] in OPEN and row[2] >= row[4]]
