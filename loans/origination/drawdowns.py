@@ -30,11 +30,10 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from ledger import chart
-from loans.calc.schedules import ScheduleError, build_schedule
-from loans.models import Collateral, CreditLine, Drawdown, Installment, Loan, Merchant, Product
+from loans.errors import LoanRuleError
+from loans.models import Collateral, CreditLine, Drawdown, Loan, Merchant, Product
 from loans.services.book import LoanBook
-from loans.services.schedule_rows import rows_from_schedule
-from loans.terms import loan_terms
+from loans.services.disbursement import disbursement_post
 from loans.transitions import loan_transition
 
 from . import limits
@@ -204,29 +203,15 @@ def _disburse(loan: Loan, *, payout_account: str, business_date: date, actor: st
             loan=loan, action=action, actor=actor, business_date=business_date, reason="drawdown"
         )
     try:
-        schedule = build_schedule(loan_terms(loan, start_date=business_date))
-    except ScheduleError as exc:
-        raise OriginationError(f"Loan {loan.reference} cannot be scheduled: {exc}") from exc
-    rows = rows_from_schedule(loan, schedule, first_number=1, business_date=business_date)
-    fee = schedule.totals.upfront_fee
-    book = LoanBook(loan, business_date=business_date)
-    book.debit(chart.LOANS_PRINCIPAL, loan.principal)
-    # The merchant payable is per drawdown (per loan) so its settlement can be followed.
-    if loan.upfront_fee_withheld:
-        book.credit(payout_account, loan.principal - fee, per_loan=payout_account != chart.CASH)
-        book.credit(chart.FEE_INCOME, fee)
-    else:
-        book.credit(payout_account, loan.principal, per_loan=payout_account != chart.CASH)
-        rows[0].fee_due += fee
-        book.charge_fee(rows[0], fee)
-    Installment.objects.bulk_create(rows)
-    book.post(
-        kind="disbursement",
-        key=f"disbursement:{loan.pk}",
-        value_date=business_date,
-        memo=f"Drawdown of loan {loan.reference}",
-        actor=actor,
-    )
+        rows = disbursement_post(
+            loan,
+            business_date=business_date,
+            actor=actor,
+            memo=f"Drawdown of loan {loan.reference}",
+            payout_account=payout_account,
+        )
+    except LoanRuleError as exc:
+        raise OriginationError(str(exc)) from exc
     loan.disbursed_on = business_date
     loan.maturity_date = rows[-1].due_date
     loan.save(update_fields=["disbursed_on", "maturity_date", "updated_at"])

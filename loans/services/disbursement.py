@@ -38,28 +38,11 @@ def loan_disburse(*, loan: Loan, business_date: date, actor: str) -> Loan:
         )
         if loan.first_due_date is not None and loan.first_due_date <= business_date:
             loan.first_due_date = None  # signed for a later start; the regular first period
-        try:
-            schedule = build_schedule(loan_terms(loan, start_date=business_date))
-        except ScheduleError as exc:
-            raise LoanRuleError(f"Loan {loan.reference} cannot be scheduled: {exc}") from exc
-        rows = rows_from_schedule(loan, schedule, first_number=1, business_date=business_date)
-        fee = schedule.totals.upfront_fee
-        book = LoanBook(loan, business_date=business_date)
-        book.debit(chart.LOANS_PRINCIPAL, loan.principal)
-        if loan.upfront_fee_withheld:
-            book.credit(chart.CASH, loan.principal - fee, per_loan=False)
-            book.credit(chart.FEE_INCOME, fee)
-        else:
-            book.credit(chart.CASH, loan.principal, per_loan=False)
-            rows[0].fee_due += fee
-            book.charge_fee(rows[0], fee)
-        Installment.objects.bulk_create(rows)
-        book.post(
-            kind="disbursement",
-            key=f"disbursement:{loan.pk}",
-            value_date=business_date,
-            memo=f"Disbursement of loan {loan.reference}",
+        rows = disbursement_post(
+            loan,
+            business_date=business_date,
             actor=actor,
+            memo=f"Disbursement of loan {loan.reference}",
         )
         loan.start_date = loan.disbursed_on = business_date
         loan.maturity_date = rows[-1].due_date
@@ -73,3 +56,41 @@ def loan_disburse(*, loan: Loan, business_date: date, actor: str) -> Loan:
             ]
         )
         return loan
+
+
+def disbursement_post(
+    loan: Loan,
+    *,
+    business_date: date,
+    actor: str,
+    memo: str,
+    payout_account: str = chart.CASH,
+) -> list[Installment]:
+    """Build the schedule from `business_date`, insert its rows and post the disbursement (see
+    the module docstring); the money goes out through `payout_account` (cash, or a merchant
+    payable for a scene loan: per loan, so its settlement can be followed). Returns the rows."""
+    try:
+        schedule = build_schedule(loan_terms(loan, start_date=business_date))
+    except ScheduleError as exc:
+        raise LoanRuleError(f"Loan {loan.reference} cannot be scheduled: {exc}") from exc
+    rows = rows_from_schedule(loan, schedule, first_number=1, business_date=business_date)
+    fee = schedule.totals.upfront_fee
+    per_loan = payout_account != chart.CASH
+    book = LoanBook(loan, business_date=business_date)
+    book.debit(chart.LOANS_PRINCIPAL, loan.principal)
+    if loan.upfront_fee_withheld:
+        book.credit(payout_account, loan.principal - fee, per_loan=per_loan)
+        book.credit(chart.FEE_INCOME, fee)
+    else:
+        book.credit(payout_account, loan.principal, per_loan=per_loan)
+        rows[0].fee_due += fee
+        book.charge_fee(rows[0], fee)
+    Installment.objects.bulk_create(rows)
+    book.post(
+        kind="disbursement",
+        key=f"disbursement:{loan.pk}",
+        value_date=business_date,
+        memo=memo,
+        actor=actor,
+    )
+    return rows
