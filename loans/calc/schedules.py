@@ -35,6 +35,7 @@ Conventions (one set, used by every method):
 from __future__ import annotations
 
 import decimal
+import math
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -106,7 +107,16 @@ class _Period(NamedTuple):
     due: date
     start: date
     days: int
-    rate: Decimal
+    rate_numerator: Decimal
+    rate_denominator: int
+    """The period's rate is ``rate_numerator / rate_denominator``, kept as a fraction so that
+    interest is ``balance × numerator / denominator``: one division, last. Multiplying by a
+    rate already divided (0.10 / 12 = 0.00833…) lands a hair below an exact 100.00, which
+    rounding down or half-up turns into a cent less."""
+
+    def interest(self, balance: Decimal) -> Decimal:
+        """Unrounded interest on ``balance`` for the period."""
+        return balance * self.rate_numerator / self.rate_denominator
 
 
 def _periods(terms: ScheduleTerms) -> list[_Period]:
@@ -114,7 +124,7 @@ def _periods(terms: ScheduleTerms) -> list[_Period]:
     contractual = contractual_due_dates(
         terms.start_date, terms.term, terms.frequency, terms.first_due_date, terms.due_day
     )
-    regular_rate = terms.periodic_rate
+    regular_rate = terms.periodic_rate_parts
     calendar = get_calendar(terms.calendar) if terms.shift_rule is not ShiftRule.NONE else None
     periods = []
     previous = terms.start_date
@@ -124,13 +134,14 @@ def _periods(terms: ScheduleTerms) -> list[_Period]:
             if calendar is None
             else shift_due_date(day, terms.shift_rule, calendar, not_before=terms.start_date)
         )
-        periods.append(_Period(day, due, previous, (day - previous).days, regular_rate))
+        periods.append(_Period(day, due, previous, (day - previous).days, *regular_rate))
         previous = day
     first = periods[0]
     if not is_regular_first_period(terms.start_date, first.contractual, terms.frequency):
         days = terms.day_count.days(terms.start_date, first.contractual)
-        odd_rate = terms.annual_rate * days / terms.day_count.basis
-        periods[0] = first._replace(rate=odd_rate)
+        periods[0] = first._replace(
+            rate_numerator=terms.annual_rate * days, rate_denominator=terms.day_count.basis
+        )
     return periods
 
 
@@ -149,17 +160,18 @@ def _rows_level_payment(
     ``open_ended`` the rows stop as soon as the payment retires the balance (shorten term)."""
     unit, mode = terms.minor_unit, ROUNDING_MODES[terms.rounding]
     quantize = Decimal.quantize  # bound once: this loop runs for every period of every quote
-    regular = terms.periodic_rate
+    regular_numerator, regular_denominator = terms.periodic_rate_parts
     fee = terms.period_fee
     balance = terms.principal
     last = len(periods)
     rows = []
     for number, period in enumerate(periods, start=1):
-        regular_interest = quantize(balance * regular, unit, mode)
+        regular_interest = quantize(balance * regular_numerator / regular_denominator, unit, mode)
         interest = (
             regular_interest
-            if period.rate == regular
-            else quantize(balance * period.rate, unit, mode)
+            if (period.rate_numerator, period.rate_denominator)
+            == (regular_numerator, regular_denominator)
+            else quantize(period.interest(balance), unit, mode)
         )
         principal = payment - regular_interest
         if number == last or (open_ended and principal >= balance):
@@ -198,7 +210,7 @@ def _rows_level_principal(
     last = len(periods)
     rows = []
     for number, period in enumerate(periods, start=1):
-        interest = rounder(balance * period.rate) if with_interest else no_interest
+        interest = rounder(period.interest(balance)) if with_interest else no_interest
         principal = balance if number == last else min(level, balance)
         balance -= principal
         rows.append(
@@ -265,7 +277,7 @@ def _interest_only(terms: ScheduleTerms, periods: list[_Period]) -> Schedule:
     last = len(periods)
     rows = []
     for number, period in enumerate(periods, start=1):
-        interest = rounder(principal * period.rate)
+        interest = rounder(period.interest(principal))
         repaid = principal if number == last else nothing
         rows.append(
             Installment(
@@ -286,8 +298,12 @@ def _interest_only(terms: ScheduleTerms, periods: list[_Period]) -> Schedule:
 
 def _bullet(terms: ScheduleTerms, periods: list[_Period]) -> Schedule:
     rounder = terms.rounder
-    total_rate = sum((period.rate for period in periods), ZERO)
-    interest = rounder(terms.principal * total_rate)
+    # Σ numerator_i / denominator_i over one common denominator: still one division.
+    common = math.lcm(*(period.rate_denominator for period in periods))
+    numerator = sum(
+        (period.rate_numerator * (common // period.rate_denominator) for period in periods), ZERO
+    )
+    interest = rounder(terms.principal * numerator / common)
     base = terms.principal if terms.fee_base is None else terms.fee_base
     fee = rounder(base * terms.fee_rate * len(periods))
     maturity = periods[-1]
@@ -388,7 +404,8 @@ def reschedule(
         context.prec = _PRECISION
         periods = _periods(new_terms)
         if method is Method.EQUAL_INSTALLMENT:
-            first_interest = new_terms.rounder(new_terms.principal * new_terms.periodic_rate)
+            numerator, denominator = new_terms.periodic_rate_parts
+            first_interest = new_terms.rounder(new_terms.principal * numerator / denominator)
             if level <= first_interest and remaining_term > 1:
                 raise ScheduleError(
                     f"installment {level} does not cover the interest {first_interest}; "

@@ -161,10 +161,17 @@ class ScheduleTerms:
     @property
     def periodic_rate(self) -> Decimal:
         """The rate a regular period earns (see the module's conventions)."""
+        numerator, denominator = self.periodic_rate_parts
+        return numerator / denominator
+
+    @property
+    def periodic_rate_parts(self) -> tuple[Decimal, int]:
+        """The regular period's rate as (numerator, denominator): multiply a balance by the
+        numerator, then divide, so that exact interest stays exact before rounding."""
         step = self.frequency.days
         if step is None:
-            return self.annual_rate / 12
-        return self.annual_rate * step / self.day_count.basis
+            return self.annual_rate, 12
+        return self.annual_rate * step, self.day_count.basis
 
     @property
     def upfront_fee_total(self) -> Decimal:
