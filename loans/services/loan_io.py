@@ -88,23 +88,36 @@ def _converted(model) -> tuple[tuple[int, object], ...]:
     )
 
 
-def _instance(model, names: list[str], record: tuple):
-    """A model instance from a raw row, with the conversions a queryset would apply.
+def _instances(model, names: list[str], records, *, loan: Loan | None = None) -> list:
+    """Model instances from raw rows, with the conversions a queryset would apply (and, for
+    installments, their loan set as `row.loan = loan` would).
 
     Built as `Model.from_db` would, without running `__init__` (field by field, with
     signals): on the repayment path that cost more than the query. No model read here has
     `pre_init`/`post_init` receivers; the protected FSM field is loaded as `from_db` loads it."""
     converted = _converted(model)
-    if converted:
-        record = list(record)
-        for index, field in converted:
-            record[index] = field.from_db_value(record[index], None, connection)
-    instance = model.__new__(model)
-    instance.__dict__.update(zip(names, record, strict=True))
-    state = instance._state = ModelState()
-    state.adding = False
-    state.db = connection.alias
-    return instance
+    alias = connection.alias
+    new = model.__new__
+    instances = []
+    for record in records:
+        if converted:
+            record = list(record)
+            for index, field in converted:
+                record[index] = field.from_db_value(record[index], None, connection)
+        instance = new(model)
+        values = instance.__dict__
+        values.update(zip(names, record, strict=True))
+        state = values["_state"] = ModelState()
+        state.adding = False
+        state.db = alias
+        if loan is not None:
+            state.fields_cache["loan"] = loan
+        instances.append(instance)
+    return instances
+
+
+def _instance(model, names: list[str], record: tuple):
+    return _instances(model, names, [record])[0]
 
 
 @lru_cache(maxsize=4)
@@ -144,12 +157,7 @@ def _rows_sql(vendor: str, open_only: bool) -> tuple[list[str], str]:
 
 
 def _rows(loan: Loan, names: list[str], records) -> list[Installment]:
-    rows = []
-    for record in records:
-        row = _instance(Installment, names, record)
-        row.loan = loan
-        rows.append(row)
-    return rows
+    return _instances(Installment, names, records, loan=loan)
 
 
 def loan_lock_with_open_rows(
