@@ -210,6 +210,9 @@ def _allocate_entry_ids(cursor, count: int) -> list[int]:
 
 
 def _copy_text(value: str) -> str:
+    # Most values need no escaping, and checking is cheaper than translating.
+    if value.isprintable() and "\\" not in value:
+        return value
     return value.translate(_COPY_ESCAPES)
 
 

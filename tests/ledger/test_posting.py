@@ -230,3 +230,23 @@ def test_bulk_with_an_unknown_account_is_refused(backend):
     with pytest.raises(PostingRejected, match="no CNY account with code 9999"):
         entries_post_bulk(specs=specs)
     assert not JournalEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["only\\backslash", "carriage\rreturn", "\\N", "vertical\x0btab", "plain words 中文", ""],
+)
+def test_bulk_keeps_each_kind_of_awkward_memo(backend, text):
+    spec = EntrySpec(
+        kind="memo-test",
+        business_date=date(2026, 1, 1),
+        idempotency_key=f"memo:{text!r}",
+        memo=text,
+        lines=(
+            LineSpec(account="1303", debit=Decimal("1.00"), loan_id=1),
+            LineSpec(account="1002", credit=Decimal("1.00")),
+        ),
+    )
+    entries_post_bulk(specs=[spec])
+    entry = JournalEntry.objects.get()
+    assert (entry.memo, entry.idempotency_key) == (text, spec.idempotency_key)
