@@ -199,6 +199,11 @@ def close_until(day: date) -> None:
         close_day_run()
 
 
+def fresh(loan: Loan) -> Loan:
+    """The loan as the database has it now."""
+    return Loan.objects.get(pk=loan.pk)
+
+
 def balances(loan: Loan) -> dict[str, Decimal]:
     return {code: amount for code, amount in loan_balances(loan_id=loan.id).items() if amount}
 

@@ -12,14 +12,10 @@ from ledger.selectors import account_balance, trial_balance
 from ledger.services import business_date_current
 from loans.eod.states import ACCRUAL_REINSTATEMENT_DAYS
 from loans.models import Loan, LoanTransition
-from tests.eod.helpers import balances, close, d, make_loan, pay
+from tests.eod.helpers import balances, close, d, fresh, make_loan, pay
 
 ZERO = Decimal("0")
 pytestmark = pytest.mark.django_db
-
-
-def fresh(loan: Loan) -> Loan:
-    return Loan.objects.get(pk=loan.pk)
 
 
 def last_cure(loan: Loan) -> date:

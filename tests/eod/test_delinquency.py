@@ -5,12 +5,8 @@ from datetime import timedelta
 import pytest
 
 from loans.eod.delinquency import bucket_for, days_past_due
-from loans.models import Installment, Loan, LoanTransition
-from tests.eod.helpers import close, close_until, d, make_loan, pay
-
-
-def fresh(loan):
-    return Loan.objects.get(pk=loan.pk)
+from loans.models import Installment, LoanTransition
+from tests.eod.helpers import close, close_until, d, fresh, make_loan, pay
 
 
 @pytest.mark.parametrize(

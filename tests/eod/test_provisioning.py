@@ -8,13 +8,8 @@ from compliance.models import ClassificationRule
 from ledger import chart
 from ledger.models import JournalEntry
 from ledger.selectors import account_balance
-from loans.models import Loan
 from loans.transitions import loan_transition
-from tests.eod.helpers import balances, close, close_until, d, make_loan, pay
-
-
-def fresh(loan):
-    return Loan.objects.get(pk=loan.pk)
+from tests.eod.helpers import balances, close, close_until, d, fresh, make_loan, pay
 
 
 def provisions(loan):

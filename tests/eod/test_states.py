@@ -8,14 +8,10 @@ from ledger import chart
 from ledger.models import JournalEntry
 from ledger.selectors import account_balance, trial_balance
 from loans.eod.states import write_off_lines
-from loans.models import Installment, Loan, LoanTransition
-from tests.eod.helpers import balances, close, d, make_loan, pay
+from loans.models import Installment, LoanTransition
+from tests.eod.helpers import balances, close, d, fresh, make_loan, pay
 
 ZERO = Decimal("0")
-
-
-def fresh(loan):
-    return Loan.objects.get(pk=loan.pk)
 
 
 def unpaid(loan, recognized: str, paid: str) -> Decimal:
