@@ -112,8 +112,8 @@ def _insert_loans(cursor, template, loans: int, first_borrower: int) -> None:
 
 
 def _insert_installments(cursor, template_id: int) -> None:
-    """One schedule per start date (built by loans.calc), joined onto the loans started then."""
-    from loans.calc.schedules import ScheduleTerms, build_schedule
+    """One schedule per start date (built by calc), joined onto the loans started then."""
+    from calc.schedules import ScheduleTerms, build_schedule
 
     rows = []
     for offset in range(1, SPREAD_DAYS + 1):

@@ -5,15 +5,15 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from calc.classification import DEFAULT_POLICY, Category, ClassificationError, ClassificationPolicy
+from core.money import RATE
+
 from .audit_models import AdjustmentRequest, AuditEvent  # noqa: F401  (the audit trail's models)
-from .classification import DEFAULT_POLICY, Category, ClassificationError, ClassificationPolicy
 from .reports.models import (  # noqa: F401  (the reports' stored state and files)
     LoanMonthEnd,
     MonthEndCapture,
     ReportRun,
 )
-
-RATE = {"max_digits": 12, "decimal_places": 8}
 
 
 def _default_ratio(category: Category) -> Decimal:
@@ -22,7 +22,7 @@ def _default_ratio(category: Category) -> Decimal:
 
 class ClassificationRule(models.Model):
     """Thresholds (days past due) and provision ratios for one product type; product types
-    without a rule use ``compliance.classification.DEFAULT_POLICY``."""
+    without a rule use ``calc.classification.DEFAULT_POLICY``."""
 
     product_type = models.CharField(
         max_length=32, unique=True, help_text="A loan product type, e.g. cash_loan."

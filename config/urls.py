@@ -10,5 +10,5 @@ urlpatterns = [
 ]
 
 # Outside DRF's views (no route, a middleware error) API clients still get problem+json.
-handler404 = "config.problem.api_page_not_found"
-handler500 = "config.problem.api_server_error"
+handler404 = "core.api.problem.api_page_not_found"
+handler500 = "core.api.problem.api_server_error"

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
+from calc.rate_caps import RateCapError, rate_cap
 from collection.guard import (
     DENY,
     AttemptRequest,
@@ -32,12 +33,11 @@ from collection.rules import (
     UnknownJurisdiction,
     rules_for,
 )
-from compliance.rate_caps import RateCapError, rate_cap
+from core.money import ZERO
 from loans.models import Installment
 
 logger = logging.getLogger(__name__)
 
-ZERO = Decimal("0")
 # History the guard sees: a month back covers every shipped window and the unreachable check;
 # a week ahead catches back-dated logs whose 7-day windows include later calls.
 HISTORY_BEFORE = timedelta(days=31)

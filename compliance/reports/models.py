@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 
-from loans.models.fields import AMOUNT, ZERO
+from core.money import AMOUNT, ZERO
 
 
 def reports_root() -> str:

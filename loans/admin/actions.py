@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from compliance.audit_models import AdjustmentRequest
-from ledger.errors import DomainError
+from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.models import Loan
 from loans.services.adjustments import adjustment_request

@@ -17,7 +17,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from compliance.audit_models import AdjustmentRequest, AuditEvent
-from ledger.errors import DomainError
+from core.admin import ReadOnlyAdmin
+from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.services.adjustments import (
     APPROVE_PERMISSION,
@@ -155,19 +156,10 @@ class AdjustmentRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The audit trail: read-only for everyone (PostgreSQL refuses changes anyway)."""
 
     list_display = ("created_at", "actor_username", "action", "object_repr", "source", "reason")
     list_filter = ("action", "source", "object_type")
     search_fields = ("actor_username", "object_repr", "object_id", "reason")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

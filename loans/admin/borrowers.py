@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 from loans.models import Borrower
 from loans.services.backoffice import borrower_unmask
 

@@ -18,7 +18,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from ledger.errors import DomainError
+from core.admin import ReadOnlyAdmin
+from core.errors import DomainError
 from ledger.services import business_date_current
 from loans import pii
 from loans.models import (
@@ -49,18 +50,7 @@ from loans.origination.merchants import merchant_settle
 REVIEW_PERMISSION = "loans.review_application"
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class DecisionStepInline(ReadOnlyMixin, admin.TabularInline):
+class DecisionStepInline(ReadOnlyAdmin, admin.TabularInline):
     model = DecisionStep
     fields = ("position", "name", "result", "reason_code", "detail", "inputs")
     readonly_fields = fields
@@ -68,7 +58,7 @@ class DecisionStepInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(DecisionRecord)
-class DecisionRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DecisionRecordAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "application", "kind", "outcome", "score", "policy_version", "actor")
     list_filter = ("outcome", "kind", "policy_version")
     search_fields = ("application__reference",)
@@ -117,7 +107,7 @@ def _trail(application: LoanApplication):
 
 
 @admin.register(LoanApplication)
-class LoanApplicationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class LoanApplicationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The manual-review queue is this list filtered on ``referred`` (the default view links
     to it); each application shows its decision trail and, when referred, the buttons."""
 
@@ -230,14 +220,14 @@ class LoanApplicationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         )
 
 
-class CreditLimitChangeInline(ReadOnlyMixin, admin.TabularInline):
+class CreditLimitChangeInline(ReadOnlyAdmin, admin.TabularInline):
     model = CreditLimitChange
     fields = ("business_date", "kind", "old_limit", "new_limit", "new_status", "reason", "actor")
     readonly_fields = fields
     extra = 0
 
 
-class DrawdownInline(ReadOnlyMixin, admin.TabularInline):
+class DrawdownInline(ReadOnlyAdmin, admin.TabularInline):
     model = Drawdown
     fields = ("loan", "amount", "payee_kind", "payee_name", "settlement_status", "refunded_amount")
     readonly_fields = fields
@@ -245,7 +235,7 @@ class DrawdownInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(CreditLine)
-class CreditLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CreditLineAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = (
         "reference",
         "borrower",
@@ -391,7 +381,7 @@ class BlockListEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Drawdown)
-class DrawdownAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class DrawdownAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = (
         "id",
         "line",
@@ -408,6 +398,6 @@ class DrawdownAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Collateral)
-class CollateralAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CollateralAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("loan", "insurer", "policy_number", "cash_value", "status", "released_on")
     list_filter = ("status",)

@@ -16,6 +16,8 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from compliance.audit_models import AdjustmentRequest
+from core.api.permissions import StaffPermission
+from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
 from ledger.services import business_date_current
 from loans.models import Loan, Repayment
 from loans.services.adjustments import adjustment_approve, adjustment_reject, adjustment_request
@@ -30,8 +32,6 @@ from loans.services.backoffice import (
 from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .loans import LoanOutputSerializer
 from .payments import RepaymentOutputSerializer, repayment_output, service_key
-from .permissions import StaffPermission
-from .serializers import DecimalStringField, ProblemSerializer, exact_decimal
 
 STAFF_PROBLEMS = {
     400: OpenApiResponse(ProblemSerializer, description="A field is invalid (problem)."),

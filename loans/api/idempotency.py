@@ -24,8 +24,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.problem import domain_problem
-from ledger.errors import DomainError
+from core.api.problem import domain_problem
+from core.errors import DomainError
 from loans.errors import IdempotencyKeyReused
 from loans.models import IdempotencyRecord
 

@@ -18,6 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.permissions import IsBorrower, borrower_of
+from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
 from ledger.services import business_date_current
 from loans.models import Consent, Drawdown, LoanApplication, Merchant, Product
 from loans.origination.applications import (
@@ -36,8 +38,6 @@ from loans.origination.selectors import (
 )
 
 from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
-from .permissions import IsBorrower, borrower_of
-from .serializers import DecimalStringField, ProblemSerializer, exact_decimal
 
 PROBLEMS = {
     400: OpenApiResponse(ProblemSerializer, description="A field is invalid (problem)."),

@@ -20,8 +20,9 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from calc.schedules import RescheduleMode
+from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
 from ledger.services import business_date_current
-from loans.calc.schedules import RescheduleMode
 from loans.errors import LoanStateError
 from loans.models import Allocation, Loan, Repayment
 from loans.selectors.consumer import loan_get_for_user, loan_ref_for_user
@@ -31,7 +32,6 @@ from loans.services.repayments import loan_repay
 
 from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .loans import BAD_REQUEST, LOAN_ID, NOT_FOUND, UNAUTHENTICATED, money
-from .serializers import DecimalStringField, ProblemSerializer, exact_decimal
 
 APP_CHANNEL = "app"
 MONEY_PROBLEMS = {

@@ -10,38 +10,8 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from loans.calc.schedules import MAX_TERM
-
-
-def exact_decimal(**options) -> serializers.DecimalField:
-    """A Decimal rendered as given (no re-quantizing), as a string."""
-    return serializers.DecimalField(
-        max_digits=None, decimal_places=None, coerce_to_string=True, **options
-    )
-
-
-class RateField(serializers.DecimalField):
-    """An annual or per-period rate without the storage's trailing zeros ("0.18", not
-    "0.18000000"), so a rate reads the same whether it came from a product row or an argument."""
-
-    def __init__(self, **options):
-        super().__init__(max_digits=None, decimal_places=None, coerce_to_string=True, **options)
-
-    def to_representation(self, value):
-        return super().to_representation(Decimal(value).normalize())
-
-
-class DecimalStringField(serializers.DecimalField):
-    """A Decimal input that refuses JSON numbers with a fraction: they arrive as binary floats."""
-
-    default_error_messages = {
-        "float": 'Send amounts as decimal strings, e.g. "12000.00", not as JSON numbers.',
-    }
-
-    def to_internal_value(self, data):
-        if isinstance(data, float):
-            self.fail("float")
-        return super().to_internal_value(data)
+from calc.schedules import MAX_TERM
+from core.api.serializers import DecimalStringField, RateField, exact_decimal
 
 
 class QuoteInputSerializer(serializers.Serializer):
@@ -185,15 +155,3 @@ class ProductSerializer(serializers.Serializer):
             }
             for band in product.pricing_bands
         ]
-
-
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details (``application/problem+json``)."""
-
-    type = serializers.URLField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
-    )

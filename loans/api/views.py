@@ -7,16 +7,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.serializers import ProblemSerializer
+from core.api.throttles import AnonQuoteThrottle
 from loans.selectors.products import product_list_active
 from loans.services.quotes import QuoteInputError, quote_for_product
 
 from .serializers import (
-    ProblemSerializer,
     ProductSerializer,
     QuoteInputSerializer,
     QuoteOutputSerializer,
 )
-from .throttles import AnonQuoteThrottle
 
 
 class QuoteCreateApi(APIView):

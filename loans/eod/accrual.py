@@ -1,7 +1,7 @@
 """Step 1: recognize the day's interest, and each period's fee on the day it falls due.
 
 Stateless and exact: for every installment whose accrual period has started, the interest
-recognized through the business date D is `loans.calc.accrual.accrued_through(...)` (the
+recognized through the business date D is `calc.accrual.accrued_through(...)` (the
 period's scheduled interest × elapsed days / period days, rounded), which is monotone and equals
 the scheduled interest exactly on the period's last day. The step books the difference from
 `Installment.interest_accrued` (never less than zero: a repayment may have recognized interest
@@ -21,9 +21,9 @@ from datetime import timedelta
 
 from django.db.models import F, Q
 
+from calc.accrual import accrued_through
 from ledger import chart
 from ledger.services import EntrySpec, LineSpec, entries_post_bulk
-from loans.calc.accrual import accrued_through
 from loans.models import Installment
 
 from .common import (

@@ -11,13 +11,13 @@ from functools import lru_cache
 from django.db import connection
 from django.db.models import Q
 
+from calc.daycount import parse_day_count
+from calc.money import Rounding, minor_unit_for
+from core.money import ZERO
 from ledger import chart
 from ledger.models import Account, JournalEntry, LoanAccountBalance
-from loans.calc.daycount import parse_day_count
-from loans.calc.money import Rounding, minor_unit_for
 from loans.models import Loan
 
-ZERO = Decimal("0")
 ACTOR = "eod"
 OPEN = (Loan.Status.ACTIVE.value, Loan.Status.DELINQUENT.value)
 

@@ -31,7 +31,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from compliance.rate_caps import RateCapError, rate_cap
+from calc.rate_caps import RateCapError, rate_cap
 from ledger import chart
 from ledger.services import EntrySpec, LineSpec, entries_post_bulk
 from loans.models import Installment, Loan, PenaltyCap

@@ -1,7 +1,7 @@
 """Step 6: risk classification (五级分类) and provisioning (拨备).
 
 Each open loan is classified from its days past due with its product type's policy
-(`compliance.classification`, overridable per product type in `compliance.models`), and needs an
+(`calc.classification`, overridable per product type in `compliance.models`), and needs an
 allowance of the category's ratio × its principal outstanding (the 1303 balance). The step books
 the *change* against the allowance the loan already holds (its 1304 balance), key
 `provision:{loan}:{D}`: Dr 6701 credit impairment / Cr 1304 allowance when it rises, the reverse
@@ -17,11 +17,11 @@ from decimal import Decimal
 from django.db.models import F, Q
 from django.utils import timezone
 
+from calc.money import minor_unit_for
 from compliance.selectors import classification_policies
 from ledger import chart
 from ledger.models import LoanAccountBalance
 from ledger.services import EntrySpec, LineSpec, entries_post_bulk
-from loans.calc.money import minor_unit_for
 from loans.models import Loan
 
 from .common import (

@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.models import CloseRun, CloseStepRun, Loan
 from loans.models.eod import RunStatus

@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db.models import Count, F
 
+from core.money import ZERO
 from ledger.services import business_date_current
 from loans.errors import LoanRuleError
 from loans.models import Borrower, Installment, Loan, Product
@@ -40,7 +41,6 @@ ACTOR = "simulate"
 BEHAVIOURS = (("on_time", 68), ("late", 14), ("stops_paying", 10), ("prepays", 8))
 ORIGINATION_SHARE = Decimal("0.7")
 """Loans are disbursed over the first 70% of the simulated days, so most have some history."""
-ZERO = Decimal("0")
 
 Progress = Callable[[date, int, int], None]
 

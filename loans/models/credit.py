@@ -7,9 +7,10 @@ made, and where each drawdown's money went.
 
 from django.db import models
 
+from core.money import AMOUNT, RATE, ZERO
+
 from .borrowers import Borrower
 from .contracts import Loan
-from .fields import AMOUNT, RATE, ZERO
 from .products import Product
 
 

@@ -16,6 +16,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
 
+from core.money import ZERO
 from loans import pii
 from loans.models import (
     Borrower,
@@ -41,7 +42,6 @@ from .scorecard import Scorecard, ScorecardError
 from .scoring import ScoringError, provider_for
 from .trail import Decided, trail_store
 
-ZERO = Decimal("0.00")
 Outcome = DecisionRecord.Outcome
 AppStatus = LoanApplication.Status
 STATUS_FOR = {APPROVE: AppStatus.APPROVED, REFER: AppStatus.REFERRED, DECLINE: AppStatus.DECLINED}

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Max
 
+from core.money import ZERO
 from loans.models import Collateral, CreditLimitChange, CreditLine, Drawdown, Loan
 
 from . import limits
@@ -27,7 +28,6 @@ from .errors import CreditLineStateError, OriginationError
 from .facts import borrowers_lock, outstanding_principal, unsecured_exposure
 from .trail import objects_insert
 
-ZERO = Decimal("0.00")
 DELINQUENCY = "delinquency"
 SETTLED_LOAN = (Loan.Status.PAID_OFF, Loan.Status.CLOSED, Loan.Status.CANCELLED)
 Status = CreditLine.Status

@@ -13,10 +13,11 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from compliance.apr import AprError, AprResult, annual_percentage_rate
-from compliance.rate_caps import CapCheck, cap_check, rate_cap
-from loans.calc.quote import Quote
-from loans.calc.schedules import ScheduleError
+from calc.apr import AprError, AprResult, annual_percentage_rate
+from calc.quote import Quote
+from calc.rate_caps import CapCheck, cap_check, rate_cap
+from calc.schedules import ScheduleError
+from core.money import ZERO
 from loans.models import CreditLine, Loan, Product
 
 from .errors import OriginationError
@@ -26,7 +27,6 @@ from .pricing import DynamicRate, PricingRuleError, drawdown_rate, priced_quote
 if TYPE_CHECKING:
     from .drawdowns import DrawdownRequest
 
-ZERO = Decimal("0.00")
 MERCHANT_TYPES = ("ecommerce_installment", "scene_education", "scene_car", "scene_medical")
 NOT_SIGNED = (Loan.Status.PENDING, Loan.Status.REJECTED, Loan.Status.CANCELLED)
 

@@ -47,7 +47,6 @@ from .errors import (
 )
 from .facts import product_snapshot
 
-ZERO = Decimal("0.00")
 PAYEE_FOR_TYPE = {
     "cash_loan": Drawdown.PayeeKind.BORROWER,
     "policy_loan": Drawdown.PayeeKind.BORROWER,

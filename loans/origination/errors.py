@@ -1,6 +1,6 @@
 """Domain errors of origination and credit lines (turned into problem+json by the API)."""
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 
 
 class OriginationError(DomainError):

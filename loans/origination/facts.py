@@ -30,6 +30,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
+from core.money import ZERO
 from ledger import chart
 from ledger.models import LoanAccountBalance
 from loans import pii
@@ -46,7 +47,6 @@ from loans.models import (
 from . import limits
 from .scoring import provider_for
 
-ZERO = Decimal("0.00")
 OPEN_LINE = (CreditLine.Status.ACTIVE, CreditLine.Status.FROZEN)
 OPEN_LOAN = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
 VELOCITY_FIELDS = {

@@ -6,7 +6,7 @@ taken from it before settlement: Dr 2202 / Cr 1002 (key `merchant-settlement:{dr
 A refund or a cancelled service (a returned purchase, a course refunded) reduces the plan's
 principal by the amount the merchant gives back: Dr 2202 when it is taken from a payable not
 yet settled, Dr 1002 when the merchant pays it back after settlement; Cr 1303. The principal not
-yet due is rebuilt with `loans.calc.schedules.reschedule` over the same remaining due dates
+yet due is rebuilt with `calc.schedules.reschedule` over the same remaining due dates
 (`lower_installment`): the current period keeps the interest it earned up to the refund date and
 accrues on the reduced principal after it; per-period fees follow the reduced amount (the
 service refunded is no longer financed). Installments already due are left as they are. A
@@ -23,10 +23,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 
+from calc.accrual import accrued_through
+from calc.schedules import RescheduleMode, ScheduleError, reschedule
+from core.money import ZERO
 from ledger import chart
 from ledger.models import JournalEntry
-from loans.calc.accrual import accrued_through
-from loans.calc.schedules import RescheduleMode, ScheduleError, reschedule
 from loans.models import Drawdown, Installment, Loan, Merchant
 from loans.services.applying import loan_lock, loan_status_settle
 from loans.services.book import LoanBook
@@ -36,7 +37,6 @@ from loans.terms import loan_terms
 from .credit_lines import credit_line_restore
 from .errors import OriginationError
 
-ZERO = Decimal("0.00")
 OPEN_ROW = (
     Installment.Status.SCHEDULED,
     Installment.Status.DUE,

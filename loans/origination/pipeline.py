@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from compliance.rate_caps import RateCapError, rate_cap
-from loans.calc.calendar import add_months
-from loans.calc.schedules import ScheduleError
+from calc.calendar import add_months
+from calc.rate_caps import RateCapError, rate_cap
+from calc.schedules import ScheduleError
 
 from . import limits
 from .pricing import PricingRuleError, band_for, bands_from_policy, credit_limit, priced_quote

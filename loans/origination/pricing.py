@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
-from loans.calc.quote import Quote, quote
-from loans.calc.schedules import ScheduleTerms
+from calc.contract_terms import schedule_terms
+from calc.quote import Quote, quote
+from core.money import ZERO
 
-ZERO = Decimal("0")
 CENT = Decimal("0.01")
 RATE_STEP = Decimal("0.0001")
 MAX_CAP_ITERATIONS = 8
@@ -152,33 +152,6 @@ def drawdown_rate(
         adjustments.append(("cap", cap - rate))
         rate = cap
     return DynamicRate(rate, base_rate, tuple(adjustments))
-
-
-def schedule_terms(
-    product: Mapping[str, object],
-    *,
-    principal: Decimal,
-    term: int,
-    start_date: date,
-    annual_rate: Decimal,
-    fee_rate: Decimal | None = None,
-) -> ScheduleTerms:
-    """Schedule terms from a product snapshot (``pipeline.product_snapshot``)."""
-    return ScheduleTerms(
-        principal=principal,
-        annual_rate=annual_rate,
-        term=term,
-        start_date=start_date,
-        method=str(product["method"]),
-        frequency=str(product["frequency"]),
-        day_count=str(product["day_count"]),
-        rounding=str(product["rounding"]),
-        fee_rate=Decimal(str(product["fee_rate"])) if fee_rate is None else fee_rate,
-        upfront_fee=Decimal(str(product["upfront_fee_amount"])),
-        upfront_fee_rate=Decimal(str(product["upfront_fee_rate"])),
-        calendar=str(product.get("calendar") or "") or None,
-        shift_rule=str(product.get("shift_rule") or "none"),
-    )
 
 
 def priced_quote(

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from compliance.audit import audit_record, audit_snapshot
 from compliance.audit_models import AdjustmentRequest
-from ledger.errors import DomainError
+from core.errors import DomainError
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Loan, Repayment
 

@@ -28,10 +28,11 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 
+from calc.delinquency import bucket_for, days_past_due
+from calc.money import is_quantized, minor_unit_for
+from core.money import ZERO
 from ledger.errors import IdempotencyConflict
 from ledger.services import entry_reverse
-from loans.calc.money import is_quantized, minor_unit_for
-from loans.eod.delinquency import bucket_for, days_past_due
 from loans.errors import IdempotencyKeyReused, LoanRuleError, LoanStateError
 from loans.models import Allocation, Installment, Loan, Repayment
 from loans.transitions import loan_transition
@@ -46,7 +47,6 @@ from .loan_io import (
 )
 from .payoff_plan import payoff_plan
 
-ZERO = Decimal("0")
 OPEN = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
 RECEIVING = (*OPEN, Loan.Status.PAID_OFF)
 UNPAID = (Installment.Status.DUE, Installment.Status.PARTIALLY_PAID)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from compliance.audit import audit_record, audit_snapshot
-from ledger.errors import DomainError
+from core.errors import DomainError
 from loans.models import Borrower, Loan, Repayment
 
 from .applying import loan_lock

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Max
 
+from core.money import ZERO
 from ledger import chart
 from ledger.accounts import account_ids
 from ledger.models import LoanAccountBalance
@@ -24,7 +25,6 @@ from .loan_io import installments_write
 from .recognition import fee_lines, interest_lines, penalty_lines
 from .schedule_rows import open_sorted, row_status
 
-ZERO = Decimal("0")
 RECEIVABLE = {
     "principal": chart.LOANS_PRINCIPAL,
     "interest": chart.INTEREST_RECEIVABLE,

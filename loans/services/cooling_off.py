@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from core.money import ZERO
 from ledger import chart
 from ledger.selectors import loan_balances
 from loans.errors import LoanRuleError, LoanStateError
@@ -35,7 +36,6 @@ from .applying import (
 )
 from .book import LoanBook
 
-ZERO = Decimal("0")
 # Normal-side balances the cancellation brings to zero; True where the account is credit-normal.
 SETTLED_ACCOUNTS = {
     chart.LOANS_PRINCIPAL: False,

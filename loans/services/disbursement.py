@@ -12,8 +12,8 @@ from datetime import date
 
 from django.db import transaction
 
+from calc.schedules import ScheduleError, build_schedule
 from ledger import chart
-from loans.calc.schedules import ScheduleError, build_schedule
 from loans.errors import LoanRuleError
 from loans.models import Installment, Loan
 from loans.terms import loan_terms

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from core.money import ZERO
 from ledger import chart
 from loans.models import Allocation, Installment, Loan
 
@@ -50,7 +51,6 @@ from .schedule_rows import (
     upfront_fee_part,
 )
 
-ZERO = Decimal("0.00")
 COMPONENTS = ("penalty", "fee", "interest", "principal")
 
 

@@ -18,9 +18,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.forms.models import model_to_dict
 
-from compliance.apr import AprResult, annual_percentage_rate
-from compliance.rate_caps import CapCheck, cap_check
-from loans.calc.quote import Quote
+from calc.apr import AprResult, annual_percentage_rate
+from calc.quote import Quote
+from calc.rate_caps import CapCheck, cap_check
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Borrower, Loan, Product
 from loans.transitions import loan_transition

@@ -1,7 +1,7 @@
 """Payoff (full prepayment): the quote for any date, exact to the cent, and its settlement.
 
 The quote on date D is the principal outstanding, the interest to D (in full for periods ended by
-D, for the current period the part accrued to D by `loans.calc.accrual.accrued_through` on the
+D, for the current period the part accrued to D by `calc.accrual.accrued_through` on the
 loan's terms, never less than what was already paid), every fee due by D (and an upfront fee
 charged on the first installment) and the penalties outstanding. Paying exactly that on D pays
 the loan off with nothing left. Penalties are those booked when the quote is made: a quote for

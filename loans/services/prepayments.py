@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from loans.calc.schedules import RescheduleMode
+from calc.schedules import RescheduleMode
 from loans.errors import LoanRuleError
 from loans.models import Loan, Repayment
 

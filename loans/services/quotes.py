@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from compliance.apr import AprError
-from compliance.rate_caps import RateCapError, jurisdictions
-from ledger.errors import DomainError
+from calc.apr import AprError
+from calc.money import is_quantized, minor_unit_for
+from calc.pricing import PricedRate, PricingError
+from calc.quote import Quote, quote
+from calc.rate_caps import RateCapError, jurisdictions
+from calc.schedules import ScheduleError, ScheduleTerms
+from core.errors import DomainError
 from ledger.services import business_date_current
-from loans.calc.money import is_quantized, minor_unit_for
-from loans.calc.pricing import PricedRate, PricingError
-from loans.calc.quote import Quote, quote
-from loans.calc.schedules import ScheduleError, ScheduleTerms
 from loans.models import Product
 from loans.selectors.products import product_get_active
 from loans.terms import product_pricing, product_terms

@@ -26,12 +26,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
+from core.money import ZERO
 from ledger import chart
 from ledger.services import EntrySpec, LineSpec, PostingResult, entry_post
 from loans.errors import LoanRuleError
 from loans.models import Installment, Loan
-
-ZERO = Decimal("0")
 
 
 def _pair(debit: str, credit: str, amount: Decimal, loan_id: int) -> list[LineSpec]:

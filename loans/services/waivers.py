@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from core.money import ZERO
 from ledger import chart
 from ledger.selectors import loan_balances
 from ledger.services import EntrySpec, LineSpec, PostingResult, entry_post
@@ -30,7 +31,6 @@ from loans.transitions import loan_transition
 
 from .schedule_rows import open_sorted, row_status
 
-ZERO = Decimal("0")
 WAIVABLE = {
     # component: (receivable, income, entry kind, charged field, due field)
     "fee": (chart.FEES_RECEIVABLE, chart.FEE_INCOME, "fee_waiver", "fee_charged", "fee_due"),

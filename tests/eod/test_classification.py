@@ -1,10 +1,10 @@
-"""Five-category classification and provisioning rules (compliance.classification)."""
+"""Five-category classification and provisioning rules (calc.classification)."""
 
 from decimal import Decimal
 
 import pytest
 
-from compliance.classification import (
+from calc.classification import (
     DEFAULT_POLICY,
     Category,
     ClassificationError,

@@ -7,6 +7,7 @@ repayment equals its allocations plus its overpayment."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -24,7 +25,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Installment, Loan, Repayment
 from loans.services.applying import overpayment_held
@@ -76,6 +77,18 @@ class LoanLives(RuleBasedStateMachine):
     @staticmethod
     def fresh(loan_id: int) -> Loan:
         return Loan.objects.get(pk=loan_id)
+
+    @contextmanager
+    def refused_if_back_dated_past_a_refund(self, loan: Loan, on: date):
+        """A back-dated payment replays the later ones; a replay that would take back an
+        overpayment already refunded is refused (the services' rule) and changes nothing."""
+        before = (Repayment.objects.filter(loan=loan).count(), overpayment_held(loan))
+        try:
+            yield
+        except LoanRuleError as exc:
+            if on == self.today or "already refunded" not in exc.detail:
+                raise
+            assert (Repayment.objects.filter(loan=loan).count(), overpayment_held(loan)) == before
 
     # Loans -------------------------------------------------------------------------------
 
@@ -178,14 +191,14 @@ class LoanLives(RuleBasedStateMachine):
             "exact": bill,
             "over": quote + cents(Decimal(share) / 7) + CENT,
         }[size]
-        repayment = loan_repay(
-            loan=loan,
-            amount=amount,
-            value_date=on,
-            business_date=self.today,
-            idempotency_key=self.key("repay"),
-        )
-        return repayment.pk
+        with self.refused_if_back_dated_past_a_refund(loan, on):
+            return loan_repay(
+                loan=loan,
+                amount=amount,
+                value_date=on,
+                business_date=self.today,
+                idempotency_key=self.key("repay"),
+            ).pk
 
     @rule(
         target=repayments,
@@ -200,14 +213,15 @@ class LoanLives(RuleBasedStateMachine):
             return None
         on = self.value_date(loan, back)
         amount = max(CENT, cents(loan_payoff_quote(loan=loan, on=on).total * share / 100))
-        return loan_prepay(
-            loan=loan,
-            amount=amount,
-            value_date=on,
-            business_date=self.today,
-            mode=mode,
-            idempotency_key=self.key("prepay"),
-        ).pk
+        with self.refused_if_back_dated_past_a_refund(loan, on):
+            return loan_prepay(
+                loan=loan,
+                amount=amount,
+                value_date=on,
+                business_date=self.today,
+                mode=mode,
+                idempotency_key=self.key("prepay"),
+            ).pk
 
     @rule(target=repayments, loan_id=loans, extra=st.sampled_from(["0.00", "0.01", "35.10"]))
     def pay_off(self, loan_id, extra):

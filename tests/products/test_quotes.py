@@ -7,8 +7,8 @@ from django.conf import settings
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from calc.quote import quote
 from ledger.services import business_date_advance
-from loans.calc.quote import quote
 from loans.models import Product
 from loans.services.demo_products import demo_products_load
 from loans.services.quotes import QuoteInputError, quote_for_product

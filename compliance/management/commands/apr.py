@@ -8,7 +8,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from compliance.apr import AprError, annual_percentage_rate, regular_payments
+from calc.apr import AprError, annual_percentage_rate, regular_payments
 from loans.management.parsing import UsageErrorCommand, cents, date_arg, decimal_arg
 
 FREQUENCIES = ("monthly", "semimonthly", "biweekly", "weekly", "quarterly")

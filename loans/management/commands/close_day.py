@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.eod import STEP_NAMES, close_day_run
 from loans.models import CloseStepRun

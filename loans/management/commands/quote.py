@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from calc.calendar import Frequency
+from calc.daycount import DayCount
+from calc.schedules import Method, ScheduleError, ScheduleTerms
 from loans.api.serializers import QuoteOutputSerializer
-from loans.calc.calendar import Frequency
-from loans.calc.daycount import DayCount
-from loans.calc.schedules import Method, ScheduleError, ScheduleTerms
 from loans.management.parsing import (
     UsageErrorCommand,
     cents,

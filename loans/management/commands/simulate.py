@@ -3,7 +3,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 from loans.eod.simulation import DEMO_PASSWORD, portfolio_simulate
 from loans.models import Loan
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from loans.calc.money import to_decimal
+from calc.money import to_decimal
 
 
 class PricingError(ValueError):

@@ -13,12 +13,12 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 
 PROBLEM_BASE = "https://installment-ledger.dev/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
-logger = logging.getLogger("config.problem")
+logger = logging.getLogger("core.api.problem")
 
 
 def problem_body(

@@ -43,6 +43,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from core.money import ZERO as _ZERO
+
 __all__ = [
     "AprError",
     "AprResult",
@@ -54,7 +56,6 @@ __all__ = [
     "unit_periods_between",
 ]
 
-_ZERO = Decimal(0)
 _ONE = Decimal(1)
 _TOLERANCE = Decimal("1e-16")
 _MAX_ITERATIONS = 300

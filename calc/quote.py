@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from compliance.apr import AprResult, annual_percentage_rate
-from compliance.rate_caps import CapCheck, cap_check
-from loans.calc.schedules import Schedule, ScheduleTerms, build_schedule
+from calc.apr import AprResult, annual_percentage_rate
+from calc.rate_caps import CapCheck, cap_check
+from calc.schedules import Schedule, ScheduleTerms, build_schedule
 
 
 def schedule_apr(schedule: Schedule) -> AprResult:

@@ -1,7 +1,7 @@
 """The inputs and outputs of a repayment schedule: ``ScheduleTerms`` in, ``Schedule`` out.
 
 Plain frozen values, easy to serialize: ``as_dict()`` keeps Decimals as Decimal and dates as dates.
-The conventions that turn one into the other are in ``loans.calc.schedules``.
+The conventions that turn one into the other are in ``calc.schedules``.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
-from loans.calc.calendar import (
+from calc.calendar import (
     Frequency,
     ShiftRule,
     get_calendar,
     parse_frequency,
     parse_shift_rule,
 )
-from loans.calc.daycount import DayCount, parse_day_count
-from loans.calc.money import CENT, Rounding, to_decimal, to_minor_unit
+from calc.daycount import DayCount, parse_day_count
+from calc.money import CENT, Rounding, to_decimal, to_minor_unit
+from core.money import ZERO
 
-ZERO = Decimal(0)
 MAX_TERM = 360
 
 
@@ -68,7 +68,7 @@ class ScheduleTerms:
     period on ``fee_base`` (default: ``principal``). ``term`` counts periods of ``frequency``
     (1 to 360). ``first_due_date`` makes an odd first period; ``due_day`` fixes the day of month
     monthly installments fall on (default: the first due date's day, else the start's).
-    ``rounding`` names a mode of ``loans.calc.money.ROUNDING_MODES``; ``minor_unit`` is 0.01 or
+    ``rounding`` names a mode of ``calc.money.ROUNDING_MODES``; ``minor_unit`` is 0.01 or
     2 (decimal places), 1 or 0 for yen. ``calendar`` names a business calendar (``"CN"``,
     ``"weekends"``, any ``holidays`` country code) used by ``shift_rule``.
     """

@@ -6,8 +6,8 @@ import decimal
 from datetime import date, timedelta
 from decimal import Decimal
 
-from loans.calc.daycount import DayCount, interest_for_days, parse_day_count
-from loans.calc.money import Rounding
+from calc.daycount import DayCount, interest_for_days, parse_day_count
+from calc.money import Rounding
 
 _PRECISION = 34
 

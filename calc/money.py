@@ -1,7 +1,8 @@
 """Money helpers: Decimal conversion, rounding modes by name, currency minor units.
 
 Every amount in the calculation core is a ``Decimal`` quantized to the loan currency's minor unit
-with the product's rounding mode. This module is the one place that knows how.
+with the product's rounding mode. This module is the one place that knows how; the currencies'
+minor units are `core.money`'s table, the one the ledger checks postings against.
 """
 
 from __future__ import annotations
@@ -9,6 +10,24 @@ from __future__ import annotations
 import decimal
 from dataclasses import dataclass
 from decimal import Decimal
+
+from core.money import CENT, ZERO, MoneyError, minor_unit_for, register_currency
+
+__all__ = [
+    "CENT",
+    "DEFAULT_ROUNDING",
+    "ROUNDING_MODES",
+    "ZERO",
+    "MoneyError",
+    "Rounding",
+    "is_quantized",
+    "minor_unit_for",
+    "quantize",
+    "register_currency",
+    "rounding_mode",
+    "to_decimal",
+    "to_minor_unit",
+]
 
 ROUNDING_MODES: dict[str, str] = {
     "half_up": decimal.ROUND_HALF_UP,
@@ -22,24 +41,6 @@ ROUNDING_MODES: dict[str, str] = {
 """Rounding modes by the names products store. ``down``/``up`` are toward/away from zero."""
 
 DEFAULT_ROUNDING = "half_up"
-CENT = Decimal("0.01")
-ZERO = Decimal("0")
-
-# ISO 4217 minor units for the currencies the lenders here use; extend with `register_currency`.
-_CURRENCY_DECIMAL_PLACES: dict[str, int] = {
-    "CNY": 2,
-    "USD": 2,
-    "EUR": 2,
-    "GBP": 2,
-    "HKD": 2,
-    "SGD": 2,
-    "JPY": 0,
-    "KRW": 0,
-}
-
-
-class MoneyError(ValueError):
-    """An amount, rounding mode or currency the calculation core cannot use."""
 
 
 def to_decimal(value: Decimal | int | str) -> Decimal:
@@ -80,23 +81,6 @@ def to_minor_unit(value: Decimal | int | str) -> Decimal:
         raise MoneyError(f"minor unit must be at most 1, not {value}")
     # Keep the exponent explicit so quantize() yields e.g. '12.30', not '12.3'.
     return Decimal(1).scaleb(unit.adjusted())
-
-
-def minor_unit_for(currency: str) -> Decimal:
-    """The minor unit of an ISO 4217 currency: CNY and USD 0.01, JPY 1."""
-    try:
-        places = _CURRENCY_DECIMAL_PLACES[currency.upper()]
-    except KeyError:
-        raise MoneyError(f"unknown currency {currency!r}; register it first") from None
-    return Decimal(1).scaleb(-places)
-
-
-def register_currency(code: str, decimal_places: int) -> None:
-    """Make a further ISO 4217 currency known with its number of decimal places."""
-    if len(code) != 3 or not code.isalpha():
-        raise MoneyError(f"currency code must be three letters, not {code!r}")
-    to_minor_unit(decimal_places)
-    _CURRENCY_DECIMAL_PLACES[code.upper()] = decimal_places
 
 
 def quantize(

@@ -41,7 +41,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from loans.calc.calendar import (
+from calc.calendar import (
     Frequency,
     ShiftRule,
     contractual_due_dates,
@@ -49,8 +49,8 @@ from loans.calc.calendar import (
     is_regular_first_period,
     shift_due_date,
 )
-from loans.calc.money import ROUNDING_MODES, to_decimal
-from loans.calc.terms import (
+from calc.money import ROUNDING_MODES, to_decimal
+from calc.terms import (
     MAX_TERM,
     ZERO,
     Installment,
