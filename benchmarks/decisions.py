@@ -35,8 +35,9 @@ REGIONS = ("110101", "310101", "440301", "510104", "330106")
 def build(applications: int) -> list[int]:
     """Borrowers and their submitted applications, bulk-inserted; returns the application ids."""
     from loans import pii
-    from loans.models import Borrower, LoanApplication, Product
-    from loans.origination.identity import make_national_id
+    from loans.models import Borrower, Product
+    from origination.identity import make_national_id
+    from origination.models import LoanApplication
 
     product = Product.objects.create(
         code="bench-cash",
@@ -103,8 +104,8 @@ def main() -> None:
     args = parser.parse_args()
     _django.setup(DB)
 
-    from loans.models import DecisionStep, LoanApplication
-    from loans.origination.applications import (
+    from origination.models import DecisionStep, LoanApplication
+    from origination.services.applications import (
         application_decide,
         applications_decide,
         policy_version_active,

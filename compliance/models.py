@@ -8,7 +8,6 @@ from django.db import models
 from calc.classification import DEFAULT_POLICY, Category, ClassificationError, ClassificationPolicy
 from core.money import RATE
 
-from .audit_models import AdjustmentRequest, AuditEvent  # noqa: F401  (the audit trail's models)
 from .reports.models import (  # noqa: F401  (the reports' stored state and files)
     LoanMonthEnd,
     MonthEndCapture,

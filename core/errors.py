@@ -14,3 +14,9 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.context = context
+
+
+class IdempotencyKeyReused(DomainError):
+    status_code = 422
+    code = "idempotency-key-reused"
+    title = "The idempotency key was already used for a different request."

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "core",
     "ledger",
     "loans",
+    "origination",
     "collection",
     "compliance",
 ]

@@ -7,6 +7,5 @@ from . import (  # noqa: F401
     dashboard,
     eod,
     loans,
-    origination,
     products,
 )

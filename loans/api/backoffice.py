@@ -15,11 +15,11 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from compliance.audit_models import AdjustmentRequest
+from core.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.api.permissions import StaffPermission
 from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
 from ledger.services import business_date_current
-from loans.models import Loan, Repayment
+from loans.models import AdjustmentRequest, Loan, Repayment
 from loans.services.adjustments import adjustment_approve, adjustment_reject, adjustment_request
 from loans.services.backoffice import (
     backoffice_loan_approve,
@@ -29,7 +29,6 @@ from loans.services.backoffice import (
     backoffice_repayment_reverse,
 )
 
-from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .loans import LoanOutputSerializer
 from .payments import RepaymentOutputSerializer, repayment_output, service_key
 
@@ -238,7 +237,7 @@ class NoteSerializer(serializers.Serializer):
 
 
 class AdjustmentDecisionApi(StaffApi):
-    required_permission = "compliance.approve_adjustmentrequest"
+    required_permission = "loans.approve_adjustmentrequest"
     decide = None
 
     def post(self, request: Request, pk: int) -> Response:

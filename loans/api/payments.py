@@ -21,6 +21,7 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from calc.schedules import RescheduleMode
+from core.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
 from ledger.services import business_date_current
 from loans.errors import LoanStateError
@@ -30,7 +31,6 @@ from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from loans.services.prepayments import loan_prepay
 from loans.services.repayments import loan_repay
 
-from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .loans import BAD_REQUEST, LOAN_ID, NOT_FOUND, UNAUTHENTICATED, money
 
 APP_CHANNEL = "app"

@@ -2,7 +2,7 @@
 write a loan off.
 
 One staff user asks (``adjustment_request``); a *different* user holding
-``compliance.approve_adjustmentrequest`` approves, which applies it, or rejects it. Each step is
+``loans.approve_adjustmentrequest`` approves, which applies it, or rejects it. Each step is
 one transaction with its audit event; the database itself refuses a decision by the requester.
 """
 
@@ -14,11 +14,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.audit import audit_record, audit_snapshot
-from compliance.audit_models import AdjustmentRequest
+from core.audit import audit_record, audit_snapshot
 from core.errors import DomainError
 from loans.errors import LoanRuleError, LoanStateError
-from loans.models import Loan, Repayment
+from loans.models import AdjustmentRequest, Loan, Repayment
 
 from . import waivers
 from .backoffice import require_permission
@@ -26,8 +25,8 @@ from .repayments import loan_repay
 from .reversals import repayment_reverse
 
 Kind = AdjustmentRequest.Kind
-REQUEST_PERMISSION = "compliance.add_adjustmentrequest"
-APPROVE_PERMISSION = "compliance.approve_adjustmentrequest"
+REQUEST_PERMISSION = "loans.add_adjustmentrequest"
+APPROVE_PERMISSION = "loans.approve_adjustmentrequest"
 # What asking for (maker) and deciding (checker) a kind needs besides the adjustment permissions.
 MAKER_PERMISSION = {
     Kind.WRITE_OFF: "loans.write_off_loan",

@@ -1,5 +1,5 @@
 """Staff actions on loans, each checked against the actor's Django permission and recorded in
-the audit trail in the same transaction as the action (``compliance.audit``).
+the audit trail in the same transaction as the action (``core.audit``).
 
 The admin and the back-office API both call these; the lifecycle services they wrap
 (``origination``, ``disbursement``, ``repayments``, ``reversals``) keep the books.
@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from compliance.audit import audit_record, audit_snapshot
+from core.audit import audit_record, audit_snapshot
 from core.errors import DomainError
 from loans.models import Borrower, Loan, Repayment
 

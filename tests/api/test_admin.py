@@ -8,9 +8,9 @@ from django.db import IntegrityError, InternalError, transaction
 from django.test import Client
 from django.urls import reverse
 
-from compliance.audit_models import AdjustmentRequest, AuditEvent
+from core.models import AuditEvent
 from ledger.selectors import loan_balances
-from loans.models import Installment
+from loans.models import AdjustmentRequest, Installment
 from loans.services.recognition import accrue_penalty
 from tests.lifecycle.factories import assert_books_consistent, make_loan, reload
 
@@ -157,11 +157,11 @@ def fee_loan(today):
 
 def ask(client, loan, **fields):
     data = {"loan": loan.pk, "reason": "goodwill", "amount": "", "repayment_id": "", **fields}
-    return client.post(reverse("admin:compliance_adjustmentrequest_add"), data, follow=True)
+    return client.post(reverse("admin:loans_adjustmentrequest_add"), data, follow=True)
 
 
 def decide(client, adjustment, decision="approve"):
-    url = reverse("admin:compliance_adjustmentrequest_decide", args=[adjustment.pk, decision])
+    url = reverse("admin:loans_adjustmentrequest_decide", args=[adjustment.pk, decision])
     return client.post(url, {"note": "checked"}, follow=True)
 
 
@@ -260,9 +260,9 @@ def test_the_audit_trail_is_read_only_in_the_admin_and_in_the_database(pending):
     transition(officer, pending, "approve")
     event = AuditEvent.objects.get()
     auditor, _ = staff_client("auditor")
-    page = auditor.get(reverse("admin:compliance_auditevent_change", args=[event.pk]))
+    page = auditor.get(reverse("admin:core_auditevent_change", args=[event.pk]))
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
-    assert auditor.get(reverse("admin:compliance_auditevent_changelist")).status_code == 200
+    assert auditor.get(reverse("admin:core_auditevent_changelist")).status_code == 200
     for change in (lambda: AuditEvent.objects.update(action="x"), AuditEvent.objects.all().delete):
         with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
             change()

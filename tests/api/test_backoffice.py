@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from compliance.audit_models import AdjustmentRequest, AuditEvent
+from core.models import AuditEvent
 from ledger.selectors import loan_balances, trial_balance
-from loans.models import Installment, Loan, Repayment
+from loans.models import AdjustmentRequest, Installment, Loan, Repayment
 from tests.lifecycle.factories import assert_books_consistent, make_loan, reload
 
 from .conftest import client_for, make_user, problem

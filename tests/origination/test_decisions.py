@@ -6,8 +6,11 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from loans.models import CreditLine, DecisionRecord, LoanApplication, PolicyVersion
-from loans.origination.applications import (
+from origination.errors import ApplicationStateError, OriginationError, PolicyError
+from origination.models import CreditLine, DecisionRecord, LoanApplication, PolicyVersion
+from origination.pipeline import evaluate
+from origination.scoring import register_provider
+from origination.services.applications import (
     application_review,
     applications_decide,
     decision_replay,
@@ -15,9 +18,6 @@ from loans.origination.applications import (
     policy_version_active,
     policy_version_publish,
 )
-from loans.origination.errors import ApplicationStateError, OriginationError, PolicyError
-from loans.origination.pipeline import evaluate
-from loans.origination.scoring import register_provider
 
 from .factories import ACTOR, TODAY, decide, make_borrower, make_policy, make_product, submit
 from .test_scorecard import FixedBureau

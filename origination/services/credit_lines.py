@@ -21,10 +21,11 @@ from django.db import transaction
 from django.db.models import Max
 
 from core.money import ZERO
-from loans.models import Collateral, CreditLimitChange, CreditLine, Drawdown, Loan
+from loans.models import Loan
+from origination import limits
+from origination.errors import CreditLineStateError, OriginationError
+from origination.models import Collateral, CreditLimitChange, CreditLine, Drawdown
 
-from . import limits
-from .errors import CreditLineStateError, OriginationError
 from .facts import borrowers_lock, outstanding_principal, unsecured_exposure
 from .trail import objects_insert
 

@@ -1,47 +1,14 @@
-"""The audit trail of staff actions and the maker-checker requests for manual adjustments.
+"""Maker-checker requests for manual adjustments of a loan's balances.
 
-Both are append-only records of who did what: an ``AuditEvent`` is never changed (PostgreSQL
-refuses ``UPDATE`` and ``DELETE`` of its rows, migration ``audit_0002``); an
-``AdjustmentRequest`` only moves from pending to applied or rejected, and the database refuses a
-decision by the user who asked for it.
+An ``AdjustmentRequest`` only moves from pending to applied or rejected, and the database refuses
+a decision by the user who asked for it. It changes balances, so it belongs with the loans (it
+was in compliance, which must not change balances; its table kept its name).
 """
 
 from django.conf import settings
 from django.db import models
 
-AMOUNT = {"max_digits": 20, "decimal_places": 2}
-
-
-class AuditEvent(models.Model):
-    """One staff action: who, what, on which object, the object before and after, when."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="audit_events",
-    )
-    actor_username = models.CharField(
-        max_length=150, help_text="As it was when the action was taken."
-    )
-    action = models.CharField(max_length=64, db_index=True, help_text="e.g. loan.approve")
-    object_type = models.CharField(max_length=100, help_text="app_label.model")
-    object_id = models.CharField(max_length=64, blank=True)
-    object_repr = models.CharField(max_length=200, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    reason = models.CharField(max_length=255, blank=True)
-    source = models.CharField(max_length=16, default="admin", help_text="admin, api or command")
-    business_date = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"
+from core.money import AMOUNT
 
 
 class AdjustmentRequest(models.Model):
@@ -89,6 +56,7 @@ class AdjustmentRequest(models.Model):
     result = models.JSONField(default=dict, blank=True, help_text="What applying it posted.")
 
     class Meta:
+        db_table = "compliance_adjustmentrequest"
         ordering = ["-requested_at", "-id"]
         permissions = [
             ("approve_adjustmentrequest", "Can approve or reject another user's adjustment"),

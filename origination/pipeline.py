@@ -3,7 +3,7 @@
 Pure and deterministic: ``evaluate`` reads nothing but its two arguments (JSON-shaped: strings
 for amounts and dates), so a stored decision's ``inputs`` re-run through the same policy version
 give the same ``fingerprint``. The facts are gathered from the database by
-``loans.origination.facts``; the decision is stored by ``loans.origination.applications``.
+``origination.services.facts``; the decision is stored by ``origination.services.applications``.
 
 Steps, in order: the rules of ``rules.RULES`` (consents, age, residency, identity, block list,
 velocity per ID / phone / device, exposure against the regulatory limit, term, collateral), then

@@ -2,19 +2,19 @@
 
 from django.urls import path
 
-from . import origination
+from . import views
 
 urlpatterns = [
-    path("applications", origination.ApplicationCreateApi.as_view(), name="application-create"),
+    path("applications", views.ApplicationCreateApi.as_view(), name="application-create"),
     path(
         "applications/<str:reference>",
-        origination.ApplicationDetailApi.as_view(),
+        views.ApplicationDetailApi.as_view(),
         name="application-detail",
     ),
-    path("credit-lines", origination.CreditLineListApi.as_view(), name="credit-line-list"),
+    path("credit-lines", views.CreditLineListApi.as_view(), name="credit-line-list"),
     path(
         "credit-lines/<str:reference>/drawdowns",
-        origination.DrawdownCreateApi.as_view(),
+        views.DrawdownCreateApi.as_view(),
         name="drawdown-create",
     ),
 ]

@@ -28,14 +28,15 @@ from calc.schedules import RescheduleMode, ScheduleError, reschedule
 from core.money import ZERO
 from ledger import chart
 from ledger.models import JournalEntry
-from loans.models import Drawdown, Installment, Loan, Merchant
+from loans.models import Installment, Loan
 from loans.services.applying import loan_lock, loan_status_settle
 from loans.services.book import LoanBook
 from loans.services.schedule_rows import loan_rounding, period_end
 from loans.terms import loan_terms
+from origination.errors import OriginationError
+from origination.models import Drawdown, Merchant
 
 from .credit_lines import credit_line_restore
-from .errors import OriginationError
 
 OPEN_ROW = (
     Installment.Status.SCHEDULED,

@@ -34,18 +34,10 @@ from core.money import ZERO
 from ledger import chart
 from ledger.models import LoanAccountBalance
 from loans import pii
-from loans.models import (
-    BlockListEntry,
-    Borrower,
-    CreditLine,
-    Installment,
-    Loan,
-    LoanApplication,
-    Product,
-)
-
-from . import limits
-from .scoring import provider_for
+from loans.models import Borrower, Installment, Loan, Product
+from origination import limits
+from origination.models import BlockListEntry, CreditLine, LoanApplication
+from origination.scoring import provider_for
 
 OPEN_LINE = (CreditLine.Status.ACTIVE, CreditLine.Status.FROZEN)
 OPEN_LOAN = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
@@ -278,7 +270,7 @@ def gather(
         out[app.id] = facts
     provider = provider_for(policy.get("scoring", {}).get("provider"))
     if not provider.pure:
-        from .pipeline import features
+        from origination.pipeline import features
 
         for facts in out.values():
             facts["external_score"] = provider.score(

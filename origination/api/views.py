@@ -1,8 +1,8 @@
 """Origination for the borrower: apply (decided at once), see an application's status and
 reasons, see my credit lines, and draw down (idempotent: ``Idempotency-Key`` required).
 
-Reads go through ``loans.origination.selectors``: another borrower's application or line is a
-404. Writes call the services of ``loans.origination``; domain errors become problem+json.
+Reads go through ``origination.selectors``: another borrower's application or line is a
+404. Writes call the services of ``origination.services``; domain errors become problem+json.
 """
 
 from __future__ import annotations
@@ -18,26 +18,26 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.api.permissions import IsBorrower, borrower_of
 from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
 from ledger.services import business_date_current
-from loans.models import Consent, Drawdown, LoanApplication, Merchant, Product
-from loans.origination.applications import (
-    ApplicantData,
-    application_decide,
-    application_submit,
-    decision_reasons,
-)
-from loans.origination.credit_lines import credit_line_available, credit_lines_available
-from loans.origination.drawdowns import DrawdownRequest, Payee, PledgedPolicy, drawdown_create
-from loans.origination.selectors import (
+from loans.models import Consent, Product
+from origination.models import Drawdown, LoanApplication, Merchant
+from origination.selectors import (
     application_get_for_user,
     application_latest_decision,
     credit_line_get_for_user,
     credit_lines_for_user,
 )
-
-from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from origination.services.applications import (
+    ApplicantData,
+    application_decide,
+    application_submit,
+    decision_reasons,
+)
+from origination.services.credit_lines import credit_line_available, credit_lines_available
+from origination.services.drawdowns import DrawdownRequest, Payee, PledgedPolicy, drawdown_create
 
 PROBLEMS = {
     400: OpenApiResponse(ProblemSerializer, description="A field is invalid (problem)."),

@@ -24,6 +24,7 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "loans_idempotencyrecord"
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_uniq")
         ]

@@ -18,11 +18,12 @@ from calc.quote import Quote
 from calc.rate_caps import CapCheck, cap_check, rate_cap
 from calc.schedules import ScheduleError
 from core.money import ZERO
-from loans.models import CreditLine, Loan, Product
+from loans.models import Loan, Product
+from origination.errors import OriginationError
+from origination.models import CreditLine
+from origination.pricing import DynamicRate, PricingRuleError, drawdown_rate, priced_quote
 
-from .errors import OriginationError
 from .facts import product_snapshot, repayment_history
-from .pricing import DynamicRate, PricingRuleError, drawdown_rate, priced_quote
 
 if TYPE_CHECKING:
     from .drawdowns import DrawdownRequest

@@ -65,7 +65,7 @@ class ScoringProvider(Protocol):
 
 
 class BuiltinScorecardProvider:
-    """The policy's own points scorecard (``loans.origination.scorecard``)."""
+    """The policy's own points scorecard (``origination.scorecard``)."""
 
     name = BUILTIN
     pure = True

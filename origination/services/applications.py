@@ -18,28 +18,26 @@ from django.db import transaction
 
 from core.money import ZERO
 from loans import pii
-from loans.models import (
-    Borrower,
-    Consent,
+from loans.models import Borrower, Consent, Product
+from origination import limits
+from origination.errors import ApplicationStateError, OriginationError, PolicyError
+from origination.identity import parse_national_id
+from origination.models import (
     CreditLine,
     DecisionRecord,
     DecisionStep,
     LoanApplication,
     PolicyVersion,
-    Product,
 )
+from origination.pipeline import APPROVE, DECLINE, Evaluation, evaluate
+from origination.policy_default import DEFAULT_POLICY, DEFAULT_POLICY_CODE
+from origination.pricing import bands_from_policy
+from origination.rules import REFER, reason_text
+from origination.scorecard import Scorecard, ScorecardError
+from origination.scoring import ScoringError, provider_for
 
 from . import facts as facts_module
-from . import limits
 from .credit_lines import LineOpening, credit_lines_open
-from .errors import ApplicationStateError, OriginationError, PolicyError
-from .identity import parse_national_id
-from .pipeline import APPROVE, DECLINE, Evaluation, evaluate
-from .policy_default import DEFAULT_POLICY, DEFAULT_POLICY_CODE
-from .pricing import bands_from_policy
-from .rules import REFER, reason_text
-from .scorecard import Scorecard, ScorecardError
-from .scoring import ScoringError, provider_for
 from .trail import Decided, trail_store
 
 Outcome = DecisionRecord.Outcome

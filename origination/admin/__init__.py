@@ -2,7 +2,7 @@
 approve / decline buttons, credit lines (with their limit log and drawdowns), merchants (with
 settlement), policy versions (immutable once used), decisions and the block list.
 
-Every write calls a service of ``loans.origination``; a domain error comes back as a message.
+Every write calls a service of ``origination.services``; a domain error comes back as a message.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 from ledger.services import business_date_current
 from loans import pii
-from loans.models import (
+from origination.models import (
     BlockListEntry,
     Collateral,
     CreditLimitChange,
@@ -34,20 +34,20 @@ from loans.models import (
     Merchant,
     PolicyVersion,
 )
-from loans.origination.applications import (
+from origination.services.applications import (
     application_review,
     decision_reasons,
     policy_validate,
     policy_version_publish,
 )
-from loans.origination.credit_lines import (
+from origination.services.credit_lines import (
     credit_line_available,
     credit_line_freeze,
     credit_line_unfreeze,
 )
-from loans.origination.merchants import merchant_settle
+from origination.services.merchants import merchant_settle
 
-REVIEW_PERMISSION = "loans.review_application"
+REVIEW_PERMISSION = "origination.review_application"
 
 
 class DecisionStepInline(ReadOnlyAdmin, admin.TabularInline):
@@ -166,7 +166,7 @@ class LoanApplicationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             path(
                 "<path:object_id>/review/<str:verdict>/",
                 self.admin_site.admin_view(self.review_view),
-                name="loans_loanapplication_review",
+                name="origination_loanapplication_review",
             ),
             *super().get_urls(),
         ]
@@ -184,7 +184,7 @@ class LoanApplicationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
                     "verdict": verdict,
                     "label": label,
                     "url": reverse(
-                        "admin:loans_loanapplication_review",
+                        "admin:origination_loanapplication_review",
                         args=[application.pk, verdict],
                         current_app=self.admin_site.name,
                     ),
@@ -213,7 +213,7 @@ class LoanApplicationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             messages.success(request, f"Application {application.reference}: {verdict}d.")
         return HttpResponseRedirect(
             reverse(
-                "admin:loans_loanapplication_change",
+                "admin:origination_loanapplication_change",
                 args=[application.pk],
                 current_app=self.admin_site.name,
             )

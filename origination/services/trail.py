@@ -13,9 +13,8 @@ from decimal import Decimal
 from django.db import connection, models
 from django.utils import timezone
 
-from loans.models import DecisionRecord, DecisionStep
-
-from .pipeline import Evaluation, canonical_json
+from origination.models import DecisionRecord, DecisionStep
+from origination.pipeline import Evaluation, canonical_json
 
 COPY_CHUNK = 2000
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

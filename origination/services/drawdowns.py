@@ -31,20 +31,21 @@ from django.db import IntegrityError, transaction
 
 from ledger import chart
 from loans.errors import LoanRuleError
-from loans.models import Collateral, CreditLine, Drawdown, Loan, Merchant, Product
+from loans.models import Loan, Product
 from loans.services.book import LoanBook
 from loans.services.disbursement import disbursement_post
 from loans.transitions import loan_transition
-
-from . import limits
-from .credit_lines import credit_line_available, credit_line_close, credit_line_lock
-from .drawdown_pricing import MERCHANT_TYPES, DrawdownPricing, drawdown_price
-from .errors import (
+from origination import limits
+from origination.errors import (
     CreditLimitExceeded,
     CreditLineStateError,
     DrawdownIdempotencyConflict,
     OriginationError,
 )
+from origination.models import Collateral, CreditLine, Drawdown, Merchant
+
+from .credit_lines import credit_line_available, credit_line_close, credit_line_lock
+from .drawdown_pricing import MERCHANT_TYPES, DrawdownPricing, drawdown_price
 from .facts import product_snapshot
 
 PAYEE_FOR_TYPE = {

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from .audit_models import AuditEvent
+from core.models import AuditEvent
 
 
 def audit_snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:

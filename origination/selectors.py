@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from loans.models import CreditLine, DecisionRecord, LoanApplication
+from origination.models import CreditLine, DecisionRecord, LoanApplication
 
 
 def _borrower_id(user) -> int | None:

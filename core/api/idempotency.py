@@ -25,9 +25,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.problem import domain_problem
-from core.errors import DomainError
-from loans.errors import IdempotencyKeyReused
-from loans.models import IdempotencyRecord
+from core.errors import DomainError, IdempotencyKeyReused
+from core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
