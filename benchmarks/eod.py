@@ -240,7 +240,7 @@ def _open_balances(loans: int) -> None:
 
 
 def run_close(chunk_size: int) -> tuple[float, dict[str, float]]:
-    from loans.eod import STEP_NAMES, close_day_run
+    from loans.eod import close_day_run, close_step_names
     from loans.models import CloseStepRun
 
     def progress(step: str, done: int, total: int) -> None:
@@ -250,7 +250,7 @@ def run_close(chunk_size: int) -> tuple[float, dict[str, float]]:
     run = close_day_run(business_date=ON, progress=progress, chunk_size=chunk_size)
     seconds = time.perf_counter() - started
     print()
-    steps = {name: 0.0 for name in STEP_NAMES}
+    steps = {name: 0.0 for name in close_step_names()}
     for step, millis in CloseStepRun.objects.filter(run=run).values_list("step", "duration_ms"):
         steps[step] += (millis or 0) / 1000
     return seconds, {name: round(value, 3) for name, value in steps.items()}

@@ -9,3 +9,8 @@ class OriginationConfig(AppConfig):
 
     name = "origination"
     verbose_name = "Origination"
+
+    def ready(self) -> None:
+        from . import close_steps
+
+        close_steps.register()

@@ -174,6 +174,22 @@ LEDGER_INITIAL_BUSINESS_DATE = env("LEDGER_INITIAL_BUSINESS_DATE")
 # psql function posting (one round trip) when the database is PostgreSQL; the ORM path otherwise.
 LEDGER_POSTING_BACKEND = env("LEDGER_POSTING_BACKEND", "auto")
 
+# The end-of-day close's steps, in order: apps register them (`loans.eod.steps`); the close
+# refuses to start when this list and the registered steps disagree.
+CLOSE_STEPS = (
+    "accrual",  # loans: interest of the day, period fees falling due
+    "due",  # loans: installments falling due
+    "delinquency",  # loans: days past due and buckets
+    "penalties",  # loans: penalty interest, capped at the all-in cost ceiling
+    "states",  # loans: non-accrual, charge-off, delinquent / cured
+    "provisioning",  # compliance: five-category classification, allowance change
+    "collection",  # collection: cases open, move on and close
+    "credit_lines",  # origination: lines frozen, unfrozen, closed; collateral released
+    "snapshot",  # loans: the daily portfolio snapshot
+    "month_end",  # compliance: loan states captured on a month's last business date
+    "advance",  # loans: the business date moves to the next day
+)
+
 # Collections: how messages leave ("console", "file" or a dotted ChannelBackend path), optionally
 # per channel ({"sms": "myapp.sms.GatewayBackend"}), the lender name every message must carry,
 # and extra words (comma-separated) the guard treats as threatening on top of its own list.

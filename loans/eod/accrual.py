@@ -1,4 +1,5 @@
-"""Step 1: recognize the day's interest, and each period's fee on the day it falls due.
+"""The close's `accrual` step: recognize the day's interest, and each period's fee on the day
+it falls due.
 
 Stateless and exact: for every installment whose accrual period has started, the interest
 recognized through the business date D is `calc.accrual.accrued_through(...)` (the

@@ -1,4 +1,4 @@
-"""Step 3: days past due and the delinquency bucket of every open loan.
+"""The close's `delinquency` step: days past due and the delinquency bucket of every open loan.
 
 Days past due (DPD) on business date D count from the oldest installment still unpaid after its
 due date, *after the grace days*: DPD = max(0, (D - oldest due date) - grace days). An

@@ -1,4 +1,5 @@
-"""Step 4: penalty interest (罚息) on overdue amounts, never above the jurisdiction's cap.
+"""The close's `penalties` step: penalty interest (罚息) on overdue amounts, never above the
+jurisdiction's cap.
 
 Each day a loan is past due (beyond its grace days), every installment past due accrues
     round(overdue principal and interest of the installment × penalty rate / day-count basis)

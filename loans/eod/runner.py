@@ -25,7 +25,7 @@ from loans.models import CloseRun, CloseStepRun, Loan
 from loans.models.eod import RunStatus
 
 from .common import OPEN, Chunk
-from .steps import BY_NAME, DONE, STEP_NAMES, STEPS, step_after
+from .steps import BY_NAME, DONE, close_step_names, close_steps, step_after
 
 CHUNK_SIZE = 5_000
 """Open loans per chunk: big enough that set-based statements amortize, small enough that a
@@ -73,6 +73,7 @@ def _chunk_bounds(chunk_size: int) -> tuple[list[list[int]], int]:
 def close_run_open(*, business_date: date | None = None, chunk_size: int = CHUNK_SIZE) -> CloseRun:
     """The close of `business_date` (default: the current business date), opened with its
     chunks and step rows on first call; later calls return it (to resume it)."""
+    steps = close_steps()  # refuses a registry that disagrees with settings.CLOSE_STEPS
     current = business_date_current()
     business_date = business_date or current
     existing = CloseRun.objects.filter(business_date=business_date).first()
@@ -92,12 +93,12 @@ def close_run_open(*, business_date: date | None = None, chunk_size: int = CHUNK
             run = CloseRun.objects.create(
                 business_date=business_date,
                 status=RunStatus.RUNNING,
-                current_step=STEP_NAMES[0],
+                current_step=steps[0].name,
                 chunk_bounds=bounds,
                 open_loans=open_loans,
             )
             rows = []
-            for position, step in enumerate(STEPS):
+            for position, step in enumerate(steps):
                 ranges = bounds if step.chunked else [[None, None]]
                 rows += [
                     CloseStepRun(
@@ -149,7 +150,8 @@ def close_chunk_run(
             if row.status == RunStatus.DONE:
                 return row  # done before, or by another worker while this one waited
             current = row.run.current_step
-            if current == DONE or STEP_NAMES.index(step) > STEP_NAMES.index(current):
+            names = close_step_names()
+            if current == DONE or names.index(step) > names.index(current):
                 raise CloseError(
                     f"Step {step} of the {business_date} close is not due (it is at {current})."
                 )

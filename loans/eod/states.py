@@ -1,4 +1,4 @@
-"""Step 5: state changes — non-accrual, charge-off, delinquent and cured.
+"""The close's `states` step: state changes — non-accrual, charge-off, delinquent and cured.
 
 **Non-accrual** (停止计息入收入) from 90 days past due (`NON_ACCRUAL_DAYS`): interest and
 penalties stop being booked to income. The loan is flagged `non_accrual`; from then on the

@@ -1,4 +1,7 @@
-"""Step 6: risk classification (五级分类) and provisioning (拨备).
+"""The close's compliance steps: `provisioning` (risk classification and the allowance) and
+`month_end` (each loan's state stored on the last day of a month).
+
+**Provisioning** — risk classification (五级分类) and provisioning (拨备).
 
 Each open loan is classified from its days past due with its product type's policy
 (`calc.classification`, overridable per product type in `compliance.models`), and needs an
@@ -7,6 +10,11 @@ the *change* against the allowance the loan already holds (its 1304 balance), ke
 `provision:{loan}:{D}`: Dr 6701 credit impairment / Cr 1304 allowance when it rises, the reverse
 when it falls. Loans no longer open (paid off) release whatever allowance they still hold.
 Stateless, so running it twice books nothing twice.
+
+**Month end** — on the last business date of a month, `month_end_capture` stores every
+reportable loan's state as the close leaves it (after classification, before the date moves
+on); the reports read it for months gone by. It returns an existing capture untouched, so a
+resumed or repeated close captures once.
 """
 
 from __future__ import annotations
@@ -18,23 +26,23 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from calc.money import minor_unit_for
+from compliance.reports.base import is_month_end
+from compliance.reports.month_end import month_end_capture
 from compliance.selectors import classification_policies
+from core.money import ZERO
 from ledger import chart
 from ledger.models import LoanAccountBalance
 from ledger.services import EntrySpec, LineSpec, entries_post_bulk
-from loans.models import Loan
-
-from .common import (
+from loans.eod import Chunk, StepResult, step_register
+from loans.eod.common import (
     ACTOR,
     OPEN,
-    ZERO,
-    Chunk,
-    StepResult,
     accounts_by_id,
     loan_balances,
     loan_dimension,
     rows_update,
 )
+from loans.models import Loan
 
 KIND = "provision"
 
@@ -117,3 +125,15 @@ def provisions_update(chunk: Chunk) -> StepResult:
         loans=len({spec.lines[0].loan_id for spec in specs} | {c[0] for c in categories}),
         entries=len(specs),
     )
+
+
+def month_end_take(chunk: Chunk) -> StepResult:
+    if not is_month_end(chunk.business_date):
+        return StepResult()
+    capture = month_end_capture(business_date=chunk.business_date)
+    return StepResult(loans=capture.loans)
+
+
+def register() -> None:
+    step_register("provisioning", provisions_update)
+    step_register("month_end", month_end_take, chunked=False)

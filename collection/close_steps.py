@@ -1,4 +1,4 @@
-"""Step 7: hand the day's delinquency picture to collections.
+"""The close's `collection` step: hand the day's delinquency picture to collections.
 
 Calls `collection.services.cases_sync(business_date=..., loan_ids=[...])` for the chunk's loans
 whose cases can change: the delinquent ones (their days past due moved, or a case opens) and
@@ -12,9 +12,9 @@ from __future__ import annotations
 from django.db.models import Q
 
 from collection.services import cases_sync
+from loans.eod import Chunk, StepResult, step_register
+from loans.eod.common import OPEN
 from loans.models import Loan, LoanTransition
-
-from .common import OPEN, Chunk, StepResult
 
 
 def collection_sync(chunk: Chunk) -> StepResult:
@@ -34,3 +34,7 @@ def collection_sync(chunk: Chunk) -> StepResult:
     if loan_ids:
         cases_sync(business_date=chunk.business_date, loan_ids=loan_ids)
     return StepResult(loans=len(loan_ids))
+
+
+def register() -> None:
+    step_register("collection", collection_sync)

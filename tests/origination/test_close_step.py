@@ -3,7 +3,8 @@
 import pytest
 
 from ledger.services import business_date_current
-from loans.eod import STEP_NAMES, close_day_run, credit_lines_hook
+from loans.eod import close_day_run, close_step_names
+from origination import close_steps as credit_lines_hook
 
 pytestmark = pytest.mark.django_db
 
@@ -22,5 +23,6 @@ def test_close_runs_the_credit_line_sync_once_for_the_business_date(monkeypatch)
     # when the day is closed
     close_day_run(business_date=closed)
     # then the step ran after collections, once, for that date
-    assert STEP_NAMES.index("credit_lines") == STEP_NAMES.index("collection") + 1
+    names = close_step_names()
+    assert names.index("credit_lines") == names.index("collection") + 1
     assert calls == [{"business_date": closed}]

@@ -1,4 +1,4 @@
-"""Step 6: classification and the allowance change it requires."""
+"""The close's provisioning step: classification and the allowance change it requires."""
 
 from decimal import Decimal
 
