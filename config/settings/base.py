@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "origination",
     "collection",
     "compliance",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from calc.quote import quote
+from demo.products import demo_products_load, demo_products_read
 from loans.models import Product
-from loans.services.demo_products import demo_products_load, demo_products_read
 from loans.services.products import (
     ProductRuleError,
     RateCapExceeded,

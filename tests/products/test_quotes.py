@@ -8,9 +8,9 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from calc.quote import quote
+from demo.products import demo_products_load
 from ledger.services import business_date_advance
 from loans.models import Product
-from loans.services.demo_products import demo_products_load
 from loans.services.quotes import QuoteInputError, quote_for_product
 from loans.terms import product_terms
 

@@ -1,13 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.products import demo_products_load
 from ledger.services import business_date_current
-from loans.services.demo_products import demo_products_load
 from loans.services.products import ProductRuleError
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo products (loans/fixtures/demo_products.json) through the product rules; "
+        "Load the demo products (demo/fixtures/demo_products.json) through the product rules; "
         "existing products are kept unless --update."
     )
 

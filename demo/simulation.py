@@ -25,6 +25,8 @@ from django.db.models import Count, F
 
 from core.money import ZERO
 from ledger.services import business_date_current
+from loans.eod import close_day_run
+from loans.eod.common import OPEN
 from loans.errors import LoanRuleError
 from loans.models import Borrower, Installment, Loan, Product
 from loans.services.disbursement import loan_disburse
@@ -32,9 +34,6 @@ from loans.services.origination import loan_approve, loan_create
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from loans.services.quotes import QuoteInputError
 from loans.services.repayments import loan_repay
-
-from .common import OPEN
-from .runner import close_day_run
 
 DEMO_PASSWORD = "demo-password"
 ACTOR = "simulate"

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
-from loans.eod.simulation import DEMO_PASSWORD, portfolio_simulate
+from demo.simulation import DEMO_PASSWORD, portfolio_simulate
 from loans.models import Loan
 
 BAR = 30

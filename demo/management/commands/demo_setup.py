@@ -4,8 +4,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.products import demo_products_load
 from ledger.services import business_date_current
-from loans.services.demo_products import demo_products_load
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""The demo products (``loans/fixtures/demo_products.json``), loaded through the product rules.
+"""The demo products (``demo/fixtures/demo_products.json``), loaded through the product rules.
 
 ``loaddata`` would write the rows raw; loading them here runs every product rule and the
 worst-case APR check, and is idempotent on the product code.
@@ -14,10 +14,9 @@ from pathlib import Path
 from django.db import transaction
 
 from loans.models import Product
+from loans.services.products import product_save
 
-from .products import product_save
-
-DEMO_PRODUCTS_FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "demo_products.json"
+DEMO_PRODUCTS_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "demo_products.json"
 
 
 @dataclass(frozen=True, slots=True)
