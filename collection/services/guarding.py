@@ -35,6 +35,7 @@ from collection.rules import (
 )
 from core.money import ZERO
 from loans.models import Installment
+from loans.services.signing import signed_terms
 
 logger = logging.getLogger(__name__)
 
@@ -177,9 +178,7 @@ def case_facts(*, case: CollectionCase, as_of: date, with_limit: bool) -> CaseFa
         cease_contact=case.cease_contact,
         disputed=case.disputed,
         promise_open_until=promise,
-        guarantor_contact_allowed=bool(
-            (case.loan.terms_snapshot or {}).get("guarantor_contact_allowed", False)
-        ),
+        guarantor_contact_allowed=bool(signed_terms(case.loan).guarantor_contact_allowed),
         collectible_limit=case_collectible_limit(case=case, as_of=as_of) if with_limit else None,
     )
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
-from calc.apr import AprError, AprResult, annual_percentage_rate
+from calc.apr import AprError, AprResult
+from calc.disclosure import disclosed_apr
 from calc.quote import Quote
-from calc.rate_caps import CapCheck, cap_check, rate_cap
+from calc.rate_caps import CapCheck, rate_cap
 from calc.schedules import ScheduleError
 from core.money import ZERO
 from loans.models import Loan, Product
@@ -24,9 +24,6 @@ from origination.models import CreditLine
 from origination.pricing import DynamicRate, PricingRuleError, drawdown_rate, priced_quote
 
 from .facts import product_snapshot, repayment_history
-
-if TYPE_CHECKING:
-    from .drawdowns import DrawdownRequest
 
 MERCHANT_TYPES = ("ecommerce_installment", "scene_education", "scene_car", "scene_medical")
 NOT_SIGNED = (Loan.Status.PENDING, Loan.Status.REJECTED, Loan.Status.CANCELLED)
@@ -44,35 +41,15 @@ class DrawdownPricing:
     cap: CapCheck | None
 
 
-def _disclosure(
-    priced: Quote, *, withheld: bool, product: Product
-) -> tuple[AprResult, CapCheck | None]:
-    """The APR disclosed: the quote's, or with an upfront fee paid with the first installment
-    (not withheld) the APR of those flows (as `loans.services.origination` discloses it)."""
-    schedule = priced.schedule
-    fee = schedule.totals.upfront_fee
-    if withheld or not fee:
-        return priced.apr, priced.rate_cap
-    terms = schedule.terms
-    flows = schedule.cash_flows()
-    flows[0] = (flows[0][0] + fee, flows[0][1])
-    apr = annual_percentage_rate(
-        terms.principal,
-        terms.start_date,
-        flows,
-        unit_period=terms.frequency.value,
-        guess=terms.periodic_rate,
-    )
-    check = cap_check(
-        apr.nominal, product.jurisdiction, on_date=terms.start_date, rule=product.cap_rule or None
-    )
-    return apr, check
-
-
 def drawdown_price(
-    line: CreditLine, request: DrawdownRequest, business_date: date
+    line: CreditLine,
+    *,
+    product: Product,
+    amount: Decimal,
+    term: int,
+    subsidised: bool,
+    business_date: date,
 ) -> DrawdownPricing:
-    product = request.product
     snapshot = product_snapshot(product)
     flat_fee = product.method == "flat_fee"
     withheld = product.upfront_fee_withheld and product.product_type not in MERCHANT_TYPES
@@ -95,25 +72,30 @@ def drawdown_price(
     try:
         rate, priced = priced_quote(
             snapshot,
-            principal=request.amount,
-            term=request.term,
+            principal=amount,
+            term=term,
             start_date=business_date,
             annual_rate=rate,
         )
         fee_rate, subsidy = product.fee_rate, ZERO
-        if request.subsidised:
+        if subsidised:
             totals = priced.schedule.totals
             subsidy = totals.interest + totals.fee + totals.upfront_fee
             rate, fee_rate = ZERO, ZERO
             _, priced = priced_quote(
                 {**snapshot, "upfront_fee_amount": "0", "upfront_fee_rate": "0"},
-                principal=request.amount,
-                term=request.term,
+                principal=amount,
+                term=term,
                 start_date=business_date,
                 annual_rate=ZERO,
                 fee_rate=ZERO,
             )
-        apr, check = _disclosure(priced, withheld=withheld, product=product)
+        apr, check = disclosed_apr(
+            priced,
+            upfront_fee_withheld=withheld,
+            jurisdiction=product.jurisdiction,
+            cap_rule=product.cap_rule or None,
+        )
     except (PricingRuleError, ScheduleError, AprError) as exc:
         raise OriginationError(f"The drawdown cannot be priced: {exc}") from exc
     if check is not None and not check.within_cap:

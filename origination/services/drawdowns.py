@@ -22,7 +22,6 @@ fee conventions) with the payee's account in place of cash.
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -34,6 +33,7 @@ from loans.errors import LoanRuleError
 from loans.models import Loan, Product
 from loans.services.book import LoanBook
 from loans.services.disbursement import disbursement_post
+from loans.services.signing import Pricing, loan_sign
 from loans.transitions import loan_transition
 from origination import limits
 from origination.errors import (
@@ -46,7 +46,6 @@ from origination.models import Collateral, CreditLine, Drawdown, Merchant
 
 from .credit_lines import credit_line_available, credit_line_close, credit_line_lock
 from .drawdown_pricing import MERCHANT_TYPES, DrawdownPricing, drawdown_price
-from .facts import product_snapshot
 
 PAYEE_FOR_TYPE = {
     "cash_loan": Drawdown.PayeeKind.BORROWER,
@@ -152,49 +151,27 @@ def _check_request(line: CreditLine, request: DrawdownRequest, business_date: da
 def _sign(
     line: CreditLine, request: DrawdownRequest, pricing: DrawdownPricing, business_date: date
 ) -> Loan:
-    product = request.product
-    terms = pricing.quote.schedule.terms
-    check = pricing.cap
-    return Loan.objects.create(
-        reference=f"LN{business_date:%Y%m%d}{secrets.token_hex(5).upper()}",
-        borrower_id=line.borrower_id,
-        product=product,
-        currency=product.currency,
-        principal=request.amount,
-        annual_rate=pricing.annual_rate,
-        term=request.term,
-        method=terms.method.value,
-        frequency=terms.frequency.value,
-        day_count=terms.day_count.value,
-        rounding=terms.rounding,
-        fee_rate=pricing.fee_rate,
-        upfront_fee=terms.upfront_fee_total,
-        upfront_fee_withheld=pricing.fee_withheld,
-        penalty_rate=product.penalty_rate,
-        grace_days=product.grace_days,
-        allocation_order=list(product.allocation_order),
-        calendar=product.calendar,
-        shift_rule=product.shift_rule,
-        prepayment_mode=product.prepayment_mode,
-        cooling_off_days=product.cooling_off_days,
-        charge_off_days_past_due=product.charge_off_days_past_due,
-        jurisdiction=product.jurisdiction,
-        terms_snapshot={
-            "product": product_snapshot(product),
-            "credit_line": line.reference,
-            "pricing_band": line.pricing_band,
-            "base_rate": str(pricing.dynamic.base_rate),
-            "adjustments": pricing.dynamic.adjustments_as_list(),
-            "subsidy": str(pricing.subsidy),
-        },
-        credit_score=line.credit_score,
-        application_date=business_date,
-        start_date=business_date,
-        apr_nominal=pricing.apr.nominal,
-        apr_effective=pricing.apr.effective,
-        apr_cap=None if check is None else check.cap,
-        apr_cap_rule="" if check is None else check.rule,
-    )
+    try:
+        return loan_sign(
+            borrower_id=line.borrower_id,
+            product=request.product,
+            quote=pricing.quote,
+            application_date=business_date,
+            start_date=business_date,
+            credit_score=line.credit_score,
+            pricing=Pricing(
+                upfront_fee_withheld=pricing.fee_withheld,
+                details={
+                    "credit_line": line.reference,
+                    "pricing_band": line.pricing_band,
+                    "base_rate": str(pricing.dynamic.base_rate),
+                    "adjustments": pricing.dynamic.adjustments_as_list(),
+                    "subsidy": str(pricing.subsidy),
+                },
+            ),
+        )
+    except LoanRuleError as exc:
+        raise OriginationError(exc.detail, **exc.context) from exc
 
 
 def _disburse(loan: Loan, *, payout_account: str, business_date: date, actor: str) -> list:
@@ -284,7 +261,14 @@ def _draw(
             f"{request.amount} is above the {available} available on {line.reference}.",
             available=str(available),
         )
-    pricing = drawdown_price(line, request, business_date)
+    pricing = drawdown_price(
+        line,
+        product=request.product,
+        amount=request.amount,
+        term=request.term,
+        subsidised=request.subsidised,
+        business_date=business_date,
+    )
     loan = _sign(line, request, pricing, business_date)
     dynamic, subsidy = pricing.dynamic, pricing.subsidy
     to_merchant = payee_kind == Drawdown.PayeeKind.MERCHANT
