@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api.problem import domain_problem
+from core.db import action_transaction
 from core.errors import DomainError, IdempotencyKeyReused
 from core.models import IdempotencyRecord
 
@@ -77,11 +78,14 @@ def idempotent(request: Request, perform: Callable[[], Response]) -> Response:
     """Run ``perform`` once per (user, ``Idempotency-Key``) and store its response.
 
     Validate the body before calling this: a malformed request stores nothing, so the client may
-    correct it and retry under the same key. ``perform`` calls one (atomic) service.
+    correct it and retry under the same key. ``perform`` calls one money-moving service, composed
+    into this transaction (``durable=False``).
     """
     key = idempotency_key(request)
     fingerprint = request_fingerprint(request)
-    with transaction.atomic():
+    # The request is the action: its record and the work it guards are one durable transaction,
+    # into which ``perform`` composes its service (``durable=False``).
+    with action_transaction(durable=True):
         record_id = _insert_first(request, key, fingerprint)
         if record_id is None:
             return _replay(request, key, fingerprint)

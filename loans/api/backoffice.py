@@ -158,6 +158,7 @@ class BankRepaymentApi(StaffApi):
                 business_date=today,
                 external_reference=data["external_reference"],
                 source="api",
+                durable=False,  # inside the idempotency record's transaction
             )
             return Response(repayment_output(repayment), status=status.HTTP_201_CREATED)
 

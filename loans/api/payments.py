@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from calc.schedules import RescheduleMode
 from core.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
+from core.audit import AuditContext
 from ledger.services import business_date_current
 from loans.errors import LoanStateError
 from loans.models import Allocation, Loan, Repayment
@@ -135,6 +136,8 @@ class LoanRepaymentApi(APIView):
                 channel=APP_CHANNEL,
                 external_reference=data["external_reference"],
                 actor=request.user.get_username(),
+                audit=AuditContext(user=request.user, source="api"),
+                durable=False,  # inside the idempotency record's transaction
             )
             return Response(repayment_output(repayment), status=status.HTTP_201_CREATED)
 
@@ -187,6 +190,8 @@ class LoanPrepaymentApi(APIView):
                 "channel": APP_CHANNEL,
                 "external_reference": data["external_reference"],
                 "actor": request.user.get_username(),
+                "audit": AuditContext(user=request.user, source="api"),
+                "durable": False,  # inside the idempotency record's transaction
             }
             if data["payoff"]:
                 repayment = loan_pay_off(

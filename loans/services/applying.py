@@ -25,11 +25,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q, Sum
 
 from calc.delinquency import bucket_for, days_past_due
 from calc.money import is_quantized, minor_unit_for
+from core.audit import NO_CONTEXT, AuditContext, audit_event, audit_snapshot
+from core.db import action_transaction
+from core.models import AuditEvent
 from core.money import ZERO
 from ledger.errors import IdempotencyConflict
 from ledger.services import entry_reverse
@@ -50,6 +53,14 @@ from .payoff_plan import payoff_plan
 OPEN = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
 RECEIVING = (*OPEN, Loan.Status.PAID_OFF)
 UNPAID = (Installment.Status.DUE, Installment.Status.PARTIALLY_PAID)
+REPAYMENT_AUDIT_FIELDS = (
+    "status",
+    "kind",
+    "amount",
+    "value_date",
+    "reversed_on",
+    "reversal_reason",
+)
 
 
 @dataclass(frozen=True)
@@ -135,8 +146,11 @@ def later_repayments(loan: Loan, *, value_date: date, after_id: int | None) -> l
     )
 
 
-def apply_repayment(book: LoanBook, repayment: Repayment, *, actor: str) -> Repayment:
-    """Apply a repayment (new, or again after an unwind) and post its one entry."""
+def apply_repayment(
+    book: LoanBook, repayment: Repayment, *, actor: str, audit: AuditEvent | None = None
+) -> Repayment:
+    """Apply a repayment (new, or again after an unwind) and post its one entry; a new one is
+    inserted with its `audit` event."""
     app = apply_payment(
         book,
         amount=repayment.amount,
@@ -158,7 +172,7 @@ def apply_repayment(book: LoanBook, repayment: Repayment, *, actor: str) -> Repa
     for allocation in app.allocations:
         allocation.generation = repayment.generation
     if repayment.pk is None:
-        repayment_insert(repayment, app.allocations, rows=book.take_changed())
+        repayment_insert(repayment, app.allocations, rows=book.take_changed(), audit=audit)
         return repayment
     book.flush()
     repayment.save(
@@ -260,12 +274,16 @@ def payment_receive(
     business_date: date,
     actor: str,
     payoff_required: bool = False,
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Repayment:
-    """Receive a payment: lock the loan, refuse a reused key, apply it in value-date order."""
+    """Receive a payment: lock the loan, refuse a reused key, apply it in value-date order, and
+    record it in the audit trail (``{kind}.record``), all in one durable transaction (see
+    `core.db.action_transaction` for ``durable``)."""
     check_key(request.idempotency_key)
     request_hash = request.hash(loan.pk)
     try:
-        with transaction.atomic():
+        with action_transaction(durable=durable):
             if request.value_date < business_date:
                 # Back-dated: which rows to read depends on the repayments after it.
                 locked, existing_id = loan_lock_with_key(loan.pk, request.idempotency_key)
@@ -281,7 +299,7 @@ def payment_receive(
                 return same_request(existing, loan_id=locked.pk, request_hash=request_hash)
             check_amount(request.amount, locked.currency)
             return _receive(
-                locked, rows, request, request_hash, business_date, actor, payoff_required
+                locked, rows, request, request_hash, business_date, actor, payoff_required, audit
             )
     except (IntegrityError, IdempotencyConflict) as exc:
         # The same key committed by a concurrent request while this one waited for the lock
@@ -302,6 +320,7 @@ def _receive(
     business_date: date,
     actor: str,
     payoff_required: bool,
+    audit: AuditContext,
 ) -> Repayment:
     if loan.status not in RECEIVING:
         raise LoanStateError(f"Loan {loan.reference} is {loan.status}; it takes no payments.")
@@ -339,7 +358,16 @@ def _receive(
         prepayment_mode=request.mode,
         actor=actor,
     )
-    apply_repayment(book, repayment, actor=actor)
+    event = audit_event(
+        actor=audit.actor(actor),
+        action=f"{request.kind}.record",
+        target=repayment,
+        after=audit_snapshot(repayment, REPAYMENT_AUDIT_FIELDS) | {"loan": loan.reference},
+        reason=audit.reason,
+        source=audit.source,
+        business_date=business_date,
+    )
+    apply_repayment(book, repayment, actor=actor, audit=event)
     replay(book, later, actor=actor)
     if later:
         check_refunds_covered(loan)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-
+from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
+from core.db import action_transaction
 from core.money import ZERO
 from ledger import chart
 from ledger.selectors import loan_balances
@@ -25,6 +25,7 @@ from loans.models import Installment, Loan, Repayment
 from loans.transitions import loan_transition
 
 from .applying import (
+    REPAYMENT_AUDIT_FIELDS,
     PaymentRequest,
     check_key,
     entry_key,
@@ -91,6 +92,8 @@ def loan_cancel_cooling_off(
     channel: str = "",
     external_reference: str = "",
     actor: str = "system",
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Repayment:
     """Cancel a loan in its cooling-off period on the borrower's return of `amount`, which must
     be the quote's `returned_by_borrower` exactly. Keeps: every receivable, suspense, overpayment
@@ -105,7 +108,7 @@ def loan_cancel_cooling_off(
         external_reference=external_reference,
     )
     request_hash = request.hash(loan.pk)
-    with transaction.atomic():
+    with action_transaction(durable=durable):
         locked = loan_lock(loan.pk)
         existing = repayment_by_key(idempotency_key)
         if existing is not None:
@@ -172,5 +175,15 @@ def loan_cancel_cooling_off(
             actor=actor,
             business_date=business_date,
             reason="cooling-off cancellation",
+        )
+        audit_record(
+            actor=audit.actor(actor),
+            action="loan.cancel_cooling_off",
+            target=cancellation,
+            after=audit_snapshot(cancellation, REPAYMENT_AUDIT_FIELDS)
+            | {"loan": locked.reference, "loan_status": locked.status},
+            reason=audit.reason,
+            source=audit.source,
+            business_date=business_date,
         )
         return cancellation

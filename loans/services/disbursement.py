@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
-
 from calc.schedules import ScheduleError, build_schedule
+from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
+from core.db import action_transaction
 from ledger import chart
 from loans.errors import LoanRuleError
 from loans.models import Installment, Loan
@@ -23,12 +23,23 @@ from .applying import loan_lock
 from .book import LoanBook
 from .schedule_rows import rows_from_schedule
 
+LOAN_AUDIT_FIELDS = ("status", "disbursed_on", "maturity_date", "risk_category")
 
-def loan_disburse(*, loan: Loan, business_date: date, actor: str) -> Loan:
+
+def loan_disburse(
+    *,
+    loan: Loan,
+    business_date: date,
+    actor: str,
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
+) -> Loan:
     """Disburse an approved loan on `business_date`. Keeps: the schedule's principal sums to the
-    loan's principal, and the loan's principal receivable equals it."""
-    with transaction.atomic():
+    loan's principal, and the loan's principal receivable equals it. One durable transaction
+    with its audit row (``loan.disburse``)."""
+    with action_transaction(durable=durable):
         loan = loan_lock(loan.pk)
+        before = audit_snapshot(loan, LOAN_AUDIT_FIELDS)
         loan_transition(
             loan=loan,
             action="activate",
@@ -54,6 +65,16 @@ def loan_disburse(*, loan: Loan, business_date: date, actor: str) -> Loan:
                 "first_due_date",
                 "updated_at",
             ]
+        )
+        audit_record(
+            actor=audit.actor(actor),
+            action="loan.disburse",
+            target=loan,
+            before=before,
+            after=audit_snapshot(loan, LOAN_AUDIT_FIELDS),
+            reason=audit.reason,
+            source=audit.source,
+            business_date=business_date,
         )
         return loan
 

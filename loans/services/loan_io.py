@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models.base import ModelState
 from django.utils import timezone
 
+from core.models import AuditEvent
 from ledger.prepared import fetch_prepared
 from loans.eod.common import rows_update
 from loans.models import Allocation, Installment, Loan, Repayment
@@ -223,15 +224,41 @@ def _update_sql() -> str:
     )
 
 
-@lru_cache(maxsize=1)
-def _write_sql() -> str:
+AUDIT_COLUMNS = (
+    "actor_id",
+    "actor_username",
+    "action",
+    "object_type",
+    "object_repr",
+    "before",
+    "after",
+    "reason",
+    "source",
+    "business_date",
+    "created_at",
+)
+
+
+@lru_cache(maxsize=2)
+def _write_sql(audited: bool) -> str:
     marks = ", ".join(
         f"%s::{JSON_COLUMNS[name]}" if name in JSON_COLUMNS else "%s" for name in REPAYMENT_COLUMNS
     )
+    audit = ""
+    if audited:
+        # The repayment's audit row goes in with it: the row needs the repayment's id, and a
+        # statement of its own would be one more round trip on every repayment.
+        values = ", ".join(
+            "%s::jsonb" if name in ("before", "after") else "%s" for name in AUDIT_COLUMNS
+        )
+        audit = (
+            f" e AS (INSERT INTO {AuditEvent._meta.db_table} ({', '.join(AUDIT_COLUMNS)}, object_id)"
+            f" SELECT {values}, r.id::text FROM r RETURNING 1),"
+        )
     return (
         f"WITH u AS ({_update_sql()}),"
         f" r AS (INSERT INTO {Repayment._meta.db_table} ({', '.join(REPAYMENT_COLUMNS)})"
-        f" VALUES ({marks}) RETURNING id),"
+        f" VALUES ({marks}) RETURNING id),{audit}"
         f" a AS (INSERT INTO {Allocation._meta.db_table}"
         " (repayment_id, installment_id, component, amount, recognized, generation, active)"
         " SELECT r.id, v.installment_id, v.component, v.amount, v.recognized, %s, true"
@@ -252,17 +279,31 @@ def _as_json(records: list[dict]) -> str:
 JSON_COLUMNS = {"entry_ids": "jsonb", "schedule_change": "jsonb"}
 
 
+def _audit_value(audit: AuditEvent, name: str) -> object:
+    value = getattr(audit, name)
+    if name in ("before", "after") and value is not None:
+        return json.dumps(value)
+    return value
+
+
 def repayment_insert(
-    repayment: Repayment, allocations: Sequence[Allocation], *, rows: Sequence[Installment] = ()
+    repayment: Repayment,
+    allocations: Sequence[Allocation],
+    *,
+    rows: Sequence[Installment] = (),
+    audit: AuditEvent | None = None,
 ) -> None:
-    """Write the changed installments back and insert a repayment with its allocations: one
-    statement on PostgreSQL. Sets their ids."""
+    """Write the changed installments back and insert a repayment with its allocations and its
+    audit event (whose object is the repayment): one statement on PostgreSQL. Sets their ids."""
     if connection.vendor != "postgresql":
         installments_write(rows)
         repayment.save(force_insert=True)
         for allocation in allocations:
             allocation.repayment = repayment
         Allocation.objects.bulk_create(allocations)
+        if audit is not None:
+            audit.object_id = str(repayment.pk)
+            audit.save(force_insert=True)
         return
     repayment.created_at = timezone.now()
     params: list[object] = [
@@ -276,6 +317,9 @@ def repayment_insert(
     for name in REPAYMENT_COLUMNS:
         value = getattr(repayment, name)
         params.append(json.dumps(value) if name in JSON_COLUMNS else value)
+    if audit is not None:
+        audit.created_at = repayment.created_at
+        params += [_audit_value(audit, name) for name in AUDIT_COLUMNS]
     params += [
         repayment.generation,
         _as_json(
@@ -290,8 +334,12 @@ def repayment_insert(
             ]
         ),
     ]
-    repayment.pk, allocation_ids, _ = fetch_prepared(_write_sql(), params, one=True)
+    repayment.pk, allocation_ids, _ = fetch_prepared(
+        _write_sql(audit is not None), params, one=True
+    )
     repayment._state.adding = False
+    if audit is not None:
+        audit.object_id = str(repayment.pk)
     for allocation, pk in zip(allocations, allocation_ids or [], strict=False):
         allocation.pk = pk
         allocation.repayment = repayment

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from core.audit import NO_CONTEXT, AuditContext
 from loans.models import Loan, Repayment
 
 from .applying import PaymentRequest, payment_receive
@@ -29,11 +30,14 @@ def loan_repay(
     channel: str = "",
     external_reference: str = "",
     actor: str = "system",
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Repayment:
     """Receive a repayment. The same idempotency key with the same request returns the first
     repayment (nothing posted twice); with another request it raises `IdempotencyKeyReused`.
     Keeps: the loan's receivables equal its schedule's outstanding amounts, no installment paid
-    beyond what is due, amount = allocations + overpayment."""
+    beyond what is due, amount = allocations + overpayment. One durable transaction with its
+    audit row (``repayment.record``); ``durable=False`` composes it into the caller's."""
     request = PaymentRequest(
         kind=Repayment.Kind.REPAYMENT,
         amount=amount,
@@ -42,4 +46,11 @@ def loan_repay(
         channel=channel,
         external_reference=external_reference,
     )
-    return payment_receive(loan=loan, request=request, business_date=business_date, actor=actor)
+    return payment_receive(
+        loan=loan,
+        request=request,
+        business_date=business_date,
+        actor=actor,
+        audit=audit,
+        durable=durable,
+    )

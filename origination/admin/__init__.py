@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
+from core.audit import AuditContext
 from core.errors import DomainError
 from ledger.services import business_date_current
 from loans import pii
@@ -298,6 +299,7 @@ class MerchantAdmin(admin.ModelAdmin):
                     merchant=merchant,
                     business_date=business_date_current(),
                     actor=request.user.get_username(),
+                    audit=AuditContext(user=request.user, source="admin"),
                 )
             except DomainError as exc:
                 messages.error(request, f"{merchant.code}: {exc.detail}")

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from core.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.api.permissions import IsBorrower, borrower_of
 from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
+from core.audit import AuditContext
 from ledger.services import business_date_current
 from loans.models import Consent, Product
 from origination.models import Drawdown, LoanApplication, Merchant
@@ -313,6 +314,8 @@ class DrawdownCreateApi(APIView):
                 business_date=business_date_current(),
                 actor=f"api:{request.user.pk}",
                 idempotency_key=_service_key(request, line.pk),
+                audit=AuditContext(user=request.user, source="api"),
+                durable=False,  # inside the idempotency record's transaction
             )
             return Response(drawdown_output(drawdown), status=status.HTTP_201_CREATED)
 

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
+from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
+from core.db import action_transaction
 from ledger import chart
 from loans.errors import LoanRuleError
 from loans.models import Loan, Product
@@ -211,6 +213,15 @@ def _book_subsidy(loan: Loan, subsidy: Decimal, *, business_date: date, actor: s
     )
 
 
+DRAWDOWN_AUDIT_FIELDS = (
+    "amount",
+    "payee_kind",
+    "payee_name",
+    "settlement_status",
+    "subsidy_amount",
+)
+
+
 def drawdown_create(
     *,
     line: CreditLine,
@@ -218,19 +229,33 @@ def drawdown_create(
     business_date: date,
     actor: str,
     idempotency_key: str,
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Drawdown:
     """Draw on a line (see the module docstring). The same key with the same request returns
-    the first drawdown; with another request it raises `DrawdownIdempotencyConflict`."""
+    the first drawdown; with another request it raises `DrawdownIdempotencyConflict`. One durable
+    transaction with its audit row (``drawdown.create``)."""
     if not idempotency_key or len(idempotency_key) > 200:
         raise OriginationError("A drawdown needs an idempotency key of 1 to 200 characters.")
     request_hash = request.fingerprint(line.pk)
     try:
-        with transaction.atomic():
+        with action_transaction(durable=durable):
             locked = credit_line_lock(line.pk)
             existing = Drawdown.objects.filter(idempotency_key=idempotency_key).first()
             if existing is not None:
                 return _same(existing, request_hash)
-            return _draw(locked, request, request_hash, business_date, actor, idempotency_key)
+            drawdown = _draw(locked, request, request_hash, business_date, actor, idempotency_key)
+            audit_record(
+                actor=audit.actor(actor),
+                action="drawdown.create",
+                target=drawdown,
+                after=audit_snapshot(drawdown, DRAWDOWN_AUDIT_FIELDS)
+                | {"credit_line": locked.reference, "loan": drawdown.loan.reference},
+                reason=audit.reason,
+                source=audit.source,
+                business_date=business_date,
+            )
+            return drawdown
     except IntegrityError:
         existing = Drawdown.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:

@@ -25,6 +25,8 @@ from django.db.models import Sum
 
 from calc.accrual import accrued_through
 from calc.schedules import RescheduleMode, ScheduleError, reschedule
+from core.audit import NO_CONTEXT, AuditContext, audit_record
+from core.db import action_transaction
 from core.money import ZERO
 from ledger import chart
 from ledger.models import JournalEntry
@@ -67,9 +69,17 @@ def drawdown_payable(drawdown: Drawdown) -> Decimal:
     return drawdown.amount - drawdown.subsidy_amount - drawdown.refunded_amount
 
 
-def merchant_settle(*, merchant: Merchant, business_date: date, actor: str) -> list[Drawdown]:
-    """Pay the merchant every pending drawdown's net payable (one entry per drawdown)."""
-    with transaction.atomic():
+def merchant_settle(
+    *,
+    merchant: Merchant,
+    business_date: date,
+    actor: str,
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
+) -> list[Drawdown]:
+    """Pay the merchant every pending drawdown's net payable (one entry per drawdown). One
+    durable transaction with its audit row (``merchant.settle``)."""
+    with action_transaction(durable=durable):
         pending = list(
             Drawdown.objects.select_for_update()
             .filter(merchant=merchant, settlement_status=Drawdown.Settlement.PENDING)
@@ -93,6 +103,18 @@ def merchant_settle(*, merchant: Merchant, business_date: date, actor: str) -> l
             drawdown.settled_amount = amount
             drawdown.settled_on = business_date
         Drawdown.objects.bulk_update(pending, ["settlement_status", "settled_amount", "settled_on"])
+        audit_record(
+            actor=audit.actor(actor),
+            action="merchant.settle",
+            target=merchant,
+            after={
+                "drawdowns": [drawdown.pk for drawdown in pending],
+                "amount": sum((drawdown.settled_amount for drawdown in pending), ZERO),
+            },
+            reason=audit.reason,
+            source=audit.source,
+            business_date=business_date,
+        )
         return pending
 
 
@@ -104,13 +126,15 @@ def merchant_refund(
     actor: str,
     idempotency_key: str,
     reason: str,
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Drawdown:
     """Reduce a drawdown's plan by a merchant refund (see the module docstring). The same key
-    refunds once."""
+    refunds once. One durable transaction with its audit row (``drawdown.refund``)."""
     key = f"merchant-refund:{idempotency_key}"
     if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
         raise OriginationError("A refund is a positive amount in cents.")
-    with transaction.atomic():
+    with action_transaction(durable=durable):
         locked = Drawdown.objects.select_for_update().get(pk=drawdown.pk)
         if JournalEntry.objects.filter(idempotency_key=key).exists():
             return locked
@@ -142,6 +166,19 @@ def merchant_refund(
         locked.save(update_fields=["refunded_amount"])
         loan_status_settle(book, actor=actor, reason=f"merchant refund {idempotency_key}")
         credit_line_restore(loan=loan, principal_repaid=amount)
+        audit_record(
+            actor=audit.actor(actor),
+            action="drawdown.refund",
+            target=locked,
+            after={
+                "amount": amount,
+                "refunded_amount": locked.refunded_amount,
+                "loan": loan.reference,
+            },
+            reason=audit.reason or reason,
+            source=audit.source,
+            business_date=business_date,
+        )
         return locked
 
 

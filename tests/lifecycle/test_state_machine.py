@@ -59,13 +59,12 @@ class LoanLives(RuleBasedStateMachine):
         super().__init__()
         self.today = date(2026, 1, 15)
         self.keys = 0
-        # Every run in a savepoint of the test's transaction, rolled back at teardown.
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
+        # Every run in a savepoint of the test's transaction, rolled back at teardown (a bare
+        # savepoint, not an atomic block: the money services' transactions are durable).
+        self._savepoint = transaction.savepoint()
 
     def teardown(self):
-        transaction.set_rollback(True)
-        self._atomic.__exit__(None, None, None)
+        transaction.savepoint_rollback(self._savepoint)
 
     def key(self, prefix: str) -> str:
         self.keys += 1
