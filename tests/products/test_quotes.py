@@ -163,7 +163,8 @@ def test_api_quote_happy_path_matches_the_calculation_core(demo, api):
     assert body["apr"] == {
         "nominal": str(expected.apr.nominal),
         "effective": str(expected.apr.effective),
-        "method": "irr",
+        "method": "cn_irr",
+        "disclosed_percent": str(expected.apr.disclosed),
     }
     assert body["rate_cap"]["jurisdiction"] == "CN"
     assert body["rate_cap"]["cap"] == "0.24"
