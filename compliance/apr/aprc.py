@@ -54,6 +54,7 @@ _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _TOLERANCE = Decimal("1e-20")
 _MAX_ITERATIONS = 200
+_MAX_STEP = Decimal(2)
 _WEEKS = "weeks"
 _MONTHS = "months"
 _YEARS = "years"
@@ -135,7 +136,10 @@ def annual_percentage_rate_of_charge(
     elif len(flows) == 1:
         unit = None  # a single payment: whole years, then days (98/7/EC Annex III, example 1)
     else:
-        unit = infer_unit_period(dates)
+        try:
+            unit = infer_unit_period(dates)
+        except AprError:
+            unit = None  # irregular flows (remark (a)): whole years, then days
     counting = _counting_unit(unit)
     nominal_day = series_day(dates) if counting != _WEEKS and len(flows) > 1 else None
     with decimal.localcontext() as context:
@@ -219,6 +223,9 @@ def _solve(
         if not residual or not slope:
             return log_rate
         step = residual / slope
+        if abs(step) > _MAX_STEP:
+            # Far from the root the tangent can be nearly flat; move by at most e² in 1 + X.
+            step = _MAX_STEP if step > 0 else -_MAX_STEP
         log_rate -= step
         if abs(step) <= _TOLERANCE:
             return log_rate

@@ -10,6 +10,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from compliance.jurisdictions import apr_method_for
 from loans.calc.schedules import MAX_TERM
 
 
@@ -187,6 +188,15 @@ class ProductSerializer(serializers.Serializer):
     )
     penalty_rate = RateField()
     grace_days = serializers.IntegerField()
+    installment_rounding = serializers.CharField()
+    level_convention = serializers.CharField()
+    bullet_interest = serializers.CharField()
+    apr_method = serializers.SerializerMethodField(
+        help_text="The jurisdiction's APR method (us_reg_z, cn_irr, eu_aprc, uk_aprc)"
+    )
+
+    def get_apr_method(self, product) -> str:
+        return apr_method_for(product.jurisdiction).value
 
     @extend_schema_field(ProductBandSerializer(many=True))
     def get_pricing_bands(self, product) -> list[dict[str, object]]:

@@ -216,3 +216,23 @@ def test_apr_methods_are_jurisdiction_data():
         rate_cap("EU", date(2026, 1, 1))
     # Disclosure: one decimal under Annex I, two under Regulation Z and China's IRR disclosure.
     assert [m.disclosure_places for m in AprMethod] == [2, 1, 1, 2]
+
+
+def test_irregular_flows_and_extreme_rates():
+    """Remark (a): payments need not be equal nor at equal intervals. 500 on 1 February and 600
+    on 20 August 2026 for 1 000 drawn on 1 January fit no unit-period, so each counts whole years
+    (none) then days: t = 31/365 and 231/365; the APRC solves its own equation.
+
+    A fee of 990 withheld leaves 10 repaid by 1 100 after 31 days: X = 110^(365/31) − 1 =
+    e^(11.774 × 4.70048) − 1 = e^55.345 ≈ 1.0858 × 10^24, reached from a flat start by capped
+    Newton steps."""
+    start = date(2026, 1, 1)
+    flows = [(D(500), date(2026, 2, 1)), (D(600), date(2026, 8, 20))]
+    result = apr_by_method("eu_aprc", D(1000), start, flows)
+    assert present_value(result.nominal - D("1e-11"), start, flows, "annual") > D(1000)
+    assert present_value(result.nominal + D("1e-11"), start, flows, "annual") < D(1000)
+    huge = apr_by_method("eu_aprc", D(1000), start, [(D(1100), date(2026, 2, 1))], fee=D(990))
+    with decimal.localcontext() as context:
+        context.prec = 40
+        expected = ((D(365) / 31) * D(110).ln()).exp() - 1
+    assert abs(huge.nominal / expected - 1) < D("1e-20")
