@@ -80,6 +80,14 @@ def _counting_unit(unit: UnitPeriod | None) -> str:
     return _MONTHS
 
 
+def _counted_day(payment: date, nominal_day: int | None) -> int:
+    """The day of month counted back on: the series' day for a payment on a short month's end."""
+    day = payment.day
+    if nominal_day is not None and nominal_day > day == days_in_month(payment.year, payment.month):
+        return nominal_day
+    return day
+
+
 def year_fraction(
     start: date, payment: date, unit: UnitPeriod | str | None = None, nominal_day: int | None = None
 ) -> tuple[int, int, int, int]:
@@ -95,13 +103,7 @@ def year_fraction(
         days = (payment - start).days
         whole, days = divmod(days, 7)
         return whole, 52, days, _year_days(start + timedelta(days=days)) if days else 365
-    day = payment.day
-    if (
-        nominal_day is not None
-        and day < nominal_day
-        and day == days_in_month(payment.year, payment.month)
-    ):
-        day = nominal_day
+    day = _counted_day(payment, nominal_day)
     months, back = whole_months_back(start, payment, day)
     if counting == _YEARS:
         years = months // 12
@@ -148,8 +150,21 @@ def annual_percentage_rate_of_charge(
         per_year = _PER_YEAR[counting]
         groups: dict[tuple[int, int], dict[int, Decimal]] = {}
         at_start = _ZERO
+        # Counted back in whole months, every payment on the same day of month reaches the same
+        # date (the first such day on or after the drawdown): the days left are the same.
+        stops: dict[int, tuple[int, int, int]] = {}
         for amount, day in flows:
-            whole, _, days, year_days = year_fraction(start_date, day, unit, nominal_day)
+            if counting == _MONTHS:
+                counted = _counted_day(day, nominal_day)
+                month_index = day.year * 12 + day.month
+                stop = stops.get(counted)
+                if stop is None:
+                    whole, _, days, year_days = year_fraction(start_date, day, unit, nominal_day)
+                    stops[counted] = (month_index - whole, days, year_days)
+                else:
+                    whole, days, year_days = month_index - stop[0], stop[1], stop[2]
+            else:
+                whole, _, days, year_days = year_fraction(start_date, day, unit, nominal_day)
             if not whole and not days:
                 at_start += amount
                 continue
