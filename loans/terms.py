@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from compliance.rate_caps import rate_cap
+from compliance.rate_caps import capped_rate
 from loans.calc.money import minor_unit_for
 from loans.calc.pricing import CapPolicy, RiskPricing, ScoreBand
 from loans.calc.schedules import ScheduleTerms
@@ -14,10 +14,12 @@ from .models import Loan, Product
 
 
 def product_pricing(product: Product, *, on_date: date) -> RiskPricing | None:
-    """The product's score bands, clamped to the jurisdiction's cap on `on_date`."""
+    """The product's score bands, clamped to the jurisdiction's cap on `on_date` (none where
+    the jurisdiction has no APR ceiling)."""
     if not product.pricing_bands:
         return None
-    _, cap = rate_cap(product.jurisdiction, on_date, product.cap_rule or None)
+    capped = capped_rate(product.jurisdiction, on_date, product.cap_rule or None)
+    cap = None if capped is None else capped[1]
     bands = tuple(
         ScoreBand(band.get("min_score"), Decimal(str(band["annual_rate"])), band.get("name", ""))
         for band in product.pricing_bands
@@ -58,6 +60,9 @@ def product_terms(
         upfront_fee_rate=product.upfront_fee_rate,
         calendar=product.calendar or None,
         shift_rule=product.shift_rule,
+        installment_rounding=product.installment_rounding,
+        level_convention=product.level_convention,
+        bullet_interest=product.bullet_interest,
     )
 
 
@@ -78,4 +83,7 @@ def loan_terms(loan: Loan, *, start_date: date | None = None) -> ScheduleTerms:
         upfront_fee=loan.upfront_fee,
         calendar=loan.calendar or None,
         shift_rule=loan.shift_rule,
+        installment_rounding=loan.installment_rounding,
+        level_convention=loan.level_convention,
+        bullet_interest=loan.bullet_interest,
     )

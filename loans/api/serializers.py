@@ -10,6 +10,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from compliance.jurisdictions import apr_method_for
 from loans.calc.schedules import MAX_TERM
 
 
@@ -79,6 +80,11 @@ class QuoteTermsSerializer(serializers.Serializer):
     upfront_fee_rate = RateField()
     calendar = serializers.CharField(allow_null=True)
     shift_rule = serializers.CharField()
+    installment_rounding = serializers.CharField(
+        help_text="cent, whole_unit or multiple:N, optionally :up, :half_up or :down"
+    )
+    level_convention = serializers.CharField(help_text="last_absorbs or rounded_once")
+    bullet_interest = serializers.CharField(help_text="simple or compound_monthly")
 
 
 class InstallmentSerializer(serializers.Serializer):
@@ -103,9 +109,17 @@ class TotalsSerializer(serializers.Serializer):
 
 
 class AprSerializer(serializers.Serializer):
-    nominal = exact_decimal(help_text="periodic IRR × periods a year (0.1203 = 12.03%)")
-    effective = exact_decimal(help_text="(1 + periodic IRR)^periods − 1")
-    method = serializers.CharField()
+    nominal = exact_decimal(
+        help_text="The APR: periodic IRR × periods a year (us_reg_z, cn_irr) or the APRC X "
+        "itself (eu_aprc, uk_aprc); 0.1203 = 12.03%"
+    )
+    effective = exact_decimal(help_text="The effective annual rate")
+    method = serializers.CharField(
+        help_text="The jurisdiction's APR method: us_reg_z, cn_irr, eu_aprc or uk_aprc"
+    )
+    disclosed_percent = exact_decimal(
+        help_text="The APR in percent as the method discloses it (EU/UK: one decimal place)"
+    )
 
 
 class RateCapSerializer(serializers.Serializer):
@@ -174,6 +188,15 @@ class ProductSerializer(serializers.Serializer):
     )
     penalty_rate = RateField()
     grace_days = serializers.IntegerField()
+    installment_rounding = serializers.CharField()
+    level_convention = serializers.CharField()
+    bullet_interest = serializers.CharField()
+    apr_method = serializers.SerializerMethodField(
+        help_text="The jurisdiction's APR method (us_reg_z, cn_irr, eu_aprc, uk_aprc)"
+    )
+
+    def get_apr_method(self, product) -> str:
+        return apr_method_for(product.jurisdiction).value
 
     @extend_schema_field(ProductBandSerializer(many=True))
     def get_pricing_bands(self, product) -> list[dict[str, object]]:

@@ -1,7 +1,8 @@
 """The pure calculation core: money, day counts, due dates, schedules, pricing, quotes.
 
-No Django here, so it is fast and property-testable. APR and rate caps live in
-``compliance.apr`` and ``compliance.rate_caps``, which this package calls.
+No Django here, so it is fast and property-testable. APR (by the jurisdiction's method), the
+jurisdictions and rate caps live in ``compliance.apr``, ``compliance.jurisdictions`` and
+``compliance.rate_caps``, which this package calls.
 """
 
 from loans.calc.accrual import accrued_interest, accrued_through, daily_accruals

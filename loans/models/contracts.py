@@ -37,6 +37,9 @@ class Loan(models.Model):
     frequency = models.CharField(max_length=12)
     day_count = models.CharField(max_length=10)
     rounding = models.CharField(max_length=12)
+    installment_rounding = models.CharField(max_length=32, default="cent")
+    level_convention = models.CharField(max_length=16, default="last_absorbs")
+    bullet_interest = models.CharField(max_length=20, default="simple")
     fee_rate = models.DecimalField(**RATE, default=ZERO)
     upfront_fee = models.DecimalField(**AMOUNT, default=ZERO)
     upfront_fee_withheld = models.BooleanField(default=True)
@@ -65,6 +68,9 @@ class Loan(models.Model):
     apr_effective = models.DecimalField(**RATE)
     apr_cap = models.DecimalField(**RATE, null=True, blank=True)
     apr_cap_rule = models.CharField(max_length=40, blank=True)
+    apr_method = models.CharField(
+        max_length=12, default="cn_irr", help_text="The APR method of the disclosure."
+    )
 
     # Kept by the end-of-day close.
     days_past_due = models.PositiveIntegerField(default=0)

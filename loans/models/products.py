@@ -5,7 +5,7 @@ from django.db import models
 
 from loans.calc.calendar import Frequency, ShiftRule
 from loans.calc.daycount import DayCount
-from loans.calc.terms import Method, RescheduleMode
+from loans.calc.terms import BulletInterest, LevelConvention, Method, RescheduleMode
 
 from .fields import AMOUNT, RATE, ZERO, default_allocation_order
 
@@ -48,6 +48,26 @@ class Product(models.Model):
         max_length=10, choices=_choices(DayCount), default=DayCount.ACT_360.value
     )
     rounding = models.CharField(max_length=12, default="half_up")
+    installment_rounding = models.CharField(
+        max_length=32,
+        default="cent",
+        help_text="Level installment rounding: cent (the rounding mode above), whole_unit, or "
+        "multiple:N (e.g. multiple:10), each optionally :up, :half_up or :down "
+        "(whole_unit:up, multiple:100:down).",
+    )
+    level_convention = models.CharField(
+        max_length=16,
+        choices=_choices(LevelConvention),
+        default=LevelConvention.LAST_ABSORBS.value,
+        help_text="Equal installments: the last absorbs the rounding, or every installment is "
+        "the payment rounded once (EU / spreadsheet convention).",
+    )
+    bullet_interest = models.CharField(
+        max_length=20,
+        choices=_choices(BulletInterest),
+        default=BulletInterest.SIMPLE.value,
+        help_text="Bullet loans: simple interest, or interest compounded monthly to maturity.",
+    )
     annual_rate = models.DecimalField(**RATE, default=ZERO, help_text="0.18 = 18% a year")
     pricing_bands = models.JSONField(
         default=list,

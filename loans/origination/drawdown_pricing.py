@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from compliance.apr import AprError, AprResult, annual_percentage_rate
-from compliance.rate_caps import CapCheck, cap_check, rate_cap
+from compliance.apr import AprError, AprResult, apr_by_method
+from compliance.rate_caps import CapCheck, capped_check, capped_rate
 from loans.calc.quote import Quote
 from loans.calc.schedules import ScheduleError
 from loans.models import CreditLine, Loan, Product
@@ -55,14 +55,15 @@ def _disclosure(
     terms = schedule.terms
     flows = schedule.cash_flows()
     flows[0] = (flows[0][0] + fee, flows[0][1])
-    apr = annual_percentage_rate(
+    apr = apr_by_method(
+        priced.apr.method,
         terms.principal,
         terms.start_date,
         flows,
         unit_period=terms.frequency.value,
         guess=terms.periodic_rate,
     )
-    check = cap_check(
+    check = capped_check(
         apr.nominal, product.jurisdiction, on_date=terms.start_date, rule=product.cap_rule or None
     )
     return apr, check
@@ -75,7 +76,8 @@ def drawdown_price(
     snapshot = product_snapshot(product)
     flat_fee = product.method == "flat_fee"
     withheld = product.upfront_fee_withheld and product.product_type not in MERCHANT_TYPES
-    _, cap = rate_cap(product.jurisdiction, business_date, product.cap_rule or None)
+    capped = capped_rate(product.jurisdiction, business_date, product.cap_rule or None)
+    cap = None if capped is None else capped[1]
     history = repayment_history([line.borrower_id], business_date)[line.borrower_id]
     first = (
         not Loan.objects.filter(borrower_id=line.borrower_id)

@@ -167,6 +167,9 @@ def _sign(
         frequency=terms.frequency.value,
         day_count=terms.day_count.value,
         rounding=terms.rounding,
+        installment_rounding=terms.installment_rounding.spec,
+        level_convention=terms.level_convention.value,
+        bullet_interest=terms.bullet_interest.value,
         fee_rate=pricing.fee_rate,
         upfront_fee=terms.upfront_fee_total,
         upfront_fee_withheld=pricing.fee_withheld,
@@ -194,6 +197,7 @@ def _sign(
         apr_effective=pricing.apr.effective,
         apr_cap=None if check is None else check.cap,
         apr_cap_rule="" if check is None else check.rule,
+        apr_method=pricing.apr.method,
     )
 
 

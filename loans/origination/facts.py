@@ -97,6 +97,9 @@ def product_snapshot(product: Product) -> dict[str, object]:
         "terms": product.terms_in_range(),
         "calendar": product.calendar,
         "shift_rule": product.shift_rule,
+        "installment_rounding": product.installment_rounding,
+        "level_convention": product.level_convention,
+        "bullet_interest": product.bullet_interest,
     }
 
 

@@ -18,8 +18,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.forms.models import model_to_dict
 
-from compliance.apr import AprResult, annual_percentage_rate
-from compliance.rate_caps import CapCheck, cap_check
+from compliance.apr import AprResult, apr_by_method
+from compliance.rate_caps import CapCheck, capped_check
 from loans.calc.quote import Quote
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Borrower, Loan, Product
@@ -37,14 +37,15 @@ def _disclosure(product: Product, quote: Quote) -> tuple[AprResult, CapCheck | N
         return quote.apr, quote.rate_cap
     flows = schedule.cash_flows()
     flows[0] = (flows[0][0] + fee, flows[0][1])
-    apr = annual_percentage_rate(
+    apr = apr_by_method(
+        quote.apr.method,
         terms.principal,
         terms.start_date,
         flows,
         unit_period=terms.frequency.value,
         guess=terms.periodic_rate,
     )
-    check = cap_check(
+    check = capped_check(
         apr.nominal, product.jurisdiction, on_date=terms.start_date, rule=product.cap_rule or None
     )
     return apr, check
@@ -106,6 +107,9 @@ def loan_create(
             frequency=terms.frequency.value,
             day_count=terms.day_count.value,
             rounding=terms.rounding,
+            installment_rounding=terms.installment_rounding.spec,
+            level_convention=terms.level_convention.value,
+            bullet_interest=terms.bullet_interest.value,
             fee_rate=terms.fee_rate,
             upfront_fee=terms.upfront_fee_total,
             upfront_fee_withheld=product.upfront_fee_withheld,
@@ -127,6 +131,7 @@ def loan_create(
             apr_effective=apr.effective,
             apr_cap=None if cap is None else cap.cap,
             apr_cap_rule="" if cap is None else cap.rule,
+            apr_method=apr.method,
         )
 
 

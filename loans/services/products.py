@@ -12,7 +12,6 @@ still carries its own cap check.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -21,15 +20,23 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from compliance.apr import AprError
-from compliance.rate_caps import CapCheck, RateCapError, cap_check, rate_cap
-from loans.calc.calendar import CalendarError, ShiftRule, get_calendar, parse_frequency
-from loans.calc.daycount import DayCountError, parse_day_count
-from loans.calc.money import ROUNDING_MODES, MoneyError, is_quantized, minor_unit_for
+from compliance.jurisdictions import JurisdictionError, apr_method_for
+from compliance.rate_caps import CapCheck, RateCapError, capped_check, capped_rate
 from loans.calc.quote import quote
-from loans.calc.schedules import MAX_TERM, Method, ScheduleError, parse_method
+from loans.calc.schedules import (
+    ScheduleError,
+)
 from loans.errors import LoanRuleError
 from loans.models import Product
-from loans.models.fields import COMPONENTS
+from loans.services.product_rules import (
+    band_errors,
+    check_allocation_order,
+    check_amounts,
+    check_conventions,
+    check_enums,
+    check_rates,
+    check_terms,
+)
 from loans.terms import product_terms
 
 ZERO = Decimal(0)
@@ -38,7 +45,6 @@ TERMS_CHECKED_IN_FULL = 48
 ``TERM_SAMPLES`` evenly spaced terms between (the APR is monotone in the term for each kind of
 fee, so the ends are the extremes and the samples a safety net)."""
 TERM_SAMPLES = 24
-BAND_KEYS = frozenset({"min_score", "annual_rate", "name"})
 REQUIRED_FIELDS = (
     "min_amount",
     "max_amount",
@@ -83,7 +89,8 @@ class AprCase:
 @dataclass(frozen=True, slots=True)
 class WorstCaseApr:
     case: AprCase
-    check: CapCheck
+    check: CapCheck | None
+    """None where the jurisdiction has no APR ceiling."""
     band: str
     """The pricing band the rate came from ("" without risk-based pricing)."""
     cases: tuple[AprCase, ...]
@@ -92,17 +99,25 @@ class WorstCaseApr:
     def apr(self) -> Decimal:
         return self.case.apr
 
+    method: str = "us_reg_z"
+    """The jurisdiction's APR method the cases were computed by."""
+
     @property
     def within_cap(self) -> bool:
-        return self.check.within_cap
+        return self.check is None or self.check.within_cap
 
     def describe(self) -> str:
-        verdict = "is within" if self.within_cap else "exceeds"
         band = f", band {self.band}" if self.band else ""
+        figure = (
+            f"worst-case APR {percent(self.apr)} ({self.method}, fees included; term "
+            f"{self.case.term}, amount {self.case.principal}, annual rate "
+            f"{percent(self.case.annual_rate)}{band})"
+        )
+        if self.check is None:
+            return f"{figure}: the jurisdiction has no APR cap"
+        verdict = "is within" if self.within_cap else "exceeds"
         return (
-            f"worst-case APR {percent(self.apr)} (IRR, fees included; term {self.case.term}, "
-            f"amount {self.case.principal}, annual rate {percent(self.case.annual_rate)}{band}) "
-            f"{verdict} the cap {percent(self.check.cap)} of rule {self.check.rule} "
+            f"{figure} {verdict} the cap {percent(self.check.cap)} of rule {self.check.rule} "
             f"({self.check.jurisdiction}) on {self.check.on_date}"
         )
 
@@ -118,6 +133,10 @@ def product_worst_case_apr(product: Product, on_date: date) -> WorstCaseApr:
     terms the calculation core refuses raise ``ProductRuleError``.
     """
     annual_rate, band = _worst_rate(product)
+    try:
+        method = apr_method_for(product.jurisdiction)
+    except JurisdictionError as exc:
+        raise ProductRuleError(str(exc), errors={"jurisdiction": [str(exc)]}) from exc
     cases = []
     for term in _candidate_terms(product):
         for principal in sorted({product.min_amount, product.max_amount}):
@@ -129,7 +148,7 @@ def product_worst_case_apr(product: Product, on_date: date) -> WorstCaseApr:
                     start_date=on_date,
                     annual_rate=annual_rate,
                 )
-                result = quote(terms)
+                result = quote(terms, apr_method=method)
             except (ScheduleError, AprError) as exc:
                 raise ProductRuleError(
                     f"term {term}, amount {principal}: {exc}", term=term, principal=principal
@@ -139,12 +158,12 @@ def product_worst_case_apr(product: Product, on_date: date) -> WorstCaseApr:
             )
     worst = max(cases, key=lambda case: (case.apr, -case.term))
     try:
-        check = cap_check(
+        check = capped_check(
             worst.apr, product.jurisdiction, on_date=on_date, rule=product.cap_rule or None
         )
     except RateCapError as exc:
         raise ProductRuleError(str(exc), errors={_cap_field(product): [str(exc)]}) from exc
-    return WorstCaseApr(case=worst, check=check, band=band, cases=tuple(cases))
+    return WorstCaseApr(case=worst, check=check, band=band, cases=tuple(cases), method=method.value)
 
 
 def product_validate(product: Product, on_date: date) -> WorstCaseApr:
@@ -159,7 +178,7 @@ def product_validate(product: Product, on_date: date) -> WorstCaseApr:
         )
         raise ProductRuleError(summary, errors=errors)
     worst = product_worst_case_apr(product, on_date)
-    if not worst.within_cap:
+    if worst.check is not None and not worst.within_cap:
         detail = f"Product {product.code}: {worst.describe()}."
         raise RateCapExceeded(
             detail,
@@ -226,147 +245,16 @@ def _rule_errors(product: Product, on_date: date) -> dict[str, list[str]]:
             add(name, "This field is required.")
     if errors:
         return errors
-    _check_enums(product, add)
-    _check_amounts(product, add)
-    _check_terms(product, add)
-    _check_rates(product, add)
-    for message in _band_errors(product.pricing_bands):
+    check_enums(product, add)
+    check_amounts(product, add)
+    check_terms(product, add)
+    check_rates(product, add)
+    for message in band_errors(product.pricing_bands):
         add("pricing_bands", message)
-    _check_allocation_order(product.allocation_order, add)
+    check_allocation_order(product.allocation_order, add)
     try:
-        rate_cap(product.jurisdiction, on_date, product.cap_rule or None)
+        capped_rate(product.jurisdiction, on_date, product.cap_rule or None)
     except RateCapError as exc:
         add(_cap_field(product), str(exc))
+    check_conventions(product, add)
     return errors
-
-
-def _check_enums(product: Product, add) -> None:
-    parsers = (
-        ("method", parse_method, ScheduleError),
-        ("frequency", parse_frequency, CalendarError),
-        ("day_count", parse_day_count, DayCountError),
-    )
-    for field, parse, error in parsers:
-        try:
-            parse(getattr(product, field))
-        except error as exc:
-            add(field, str(exc))
-    if product.rounding not in ROUNDING_MODES:
-        add("rounding", f"Unknown rounding mode; use one of: {', '.join(sorted(ROUNDING_MODES))}.")
-    if product.calendar:
-        try:
-            get_calendar(product.calendar)
-        except CalendarError as exc:
-            add("calendar", str(exc))
-    if product.shift_rule not in (rule.value for rule in ShiftRule):
-        add("shift_rule", f"Unknown shift rule {product.shift_rule!r}.")
-    elif product.shift_rule != ShiftRule.NONE.value and not product.calendar:
-        add("calendar", f"The shift rule {product.shift_rule} needs a business calendar.")
-
-
-def _check_amounts(product: Product, add) -> None:
-    try:
-        unit = minor_unit_for(product.currency)
-    except MoneyError as exc:
-        add("currency", str(exc))
-        unit = None
-    if product.min_amount <= 0:
-        add("min_amount", "The minimum amount must be positive.")
-    if product.min_amount > product.max_amount:
-        add(
-            "max_amount",
-            f"The maximum amount {product.max_amount} is below the minimum {product.min_amount}.",
-        )
-    if unit is not None:
-        for field in ("min_amount", "max_amount", "upfront_fee_amount"):
-            if not is_quantized(getattr(product, field), unit):
-                add(field, f"Amounts in {product.currency} have no digits below {unit}.")
-
-
-def _check_terms(product: Product, add) -> None:
-    if not 1 <= product.min_term <= MAX_TERM:
-        add("min_term", f"The minimum term must be between 1 and {MAX_TERM} periods.")
-    if not 1 <= product.max_term <= MAX_TERM:
-        add("max_term", f"The maximum term must be between 1 and {MAX_TERM} periods.")
-    if product.min_term > product.max_term:
-        add(
-            "max_term",
-            f"The maximum term {product.max_term} is below the minimum {product.min_term}.",
-        )
-    allowed = product.allowed_terms
-    if not isinstance(allowed, list):
-        add("allowed_terms", "Allowed terms are a list of whole numbers, e.g. [3, 6, 12].")
-        return
-    for term in allowed:
-        if isinstance(term, bool) or not isinstance(term, int):
-            add("allowed_terms", f"{term!r} is not a whole number of periods.")
-        elif not product.min_term <= term <= product.max_term:
-            add(
-                "allowed_terms",
-                f"Term {term} is outside the range {product.min_term}–{product.max_term}.",
-            )
-    if len(set(map(repr, allowed))) != len(allowed):
-        add("allowed_terms", "A term is listed twice.")
-
-
-def _check_rates(product: Product, add) -> None:
-    for field in ("annual_rate", "fee_rate", "upfront_fee_rate", "penalty_rate"):
-        if getattr(product, field) < 0:
-            add(field, "A rate cannot be negative.")
-    if product.upfront_fee_amount < 0:
-        add("upfront_fee_amount", "A fee cannot be negative.")
-    if product.method == Method.FLAT_FEE.value:
-        if product.annual_rate != 0:
-            add("annual_rate", "A flat-fee plan charges no interest: set the rate to 0.")
-        if product.pricing_bands:
-            add("pricing_bands", "A flat-fee plan charges no interest: it has no rate bands.")
-    if product.min_amount > 0:
-        upfront = product.upfront_fee_amount + product.min_amount * product.upfront_fee_rate
-        if upfront >= product.min_amount:
-            add(
-                "upfront_fee_amount",
-                f"The upfront fee ({upfront}) leaves nothing of the minimum amount "
-                f"{product.min_amount} to pay out.",
-            )
-
-
-def _band_errors(bands) -> Iterable[str]:
-    if not isinstance(bands, list):
-        yield 'Pricing bands are a list: [{"min_score": 700, "annual_rate": "0.12"}, …].'
-        return
-    scores = []
-    for position, band in enumerate(bands, start=1):
-        if not isinstance(band, dict):
-            yield f"Band {position} is not an object with min_score and annual_rate."
-            continue
-        unknown = set(band) - BAND_KEYS
-        if unknown:
-            yield f"Band {position} has unknown keys: {', '.join(sorted(unknown))}."
-        score = band.get("min_score")
-        if score is not None and (isinstance(score, bool) or not isinstance(score, int)):
-            yield f"Band {position}: min_score is a whole number or null, not {score!r}."
-        elif score is not None and score < 0:
-            yield f"Band {position}: min_score cannot be negative."
-        scores.append(score)
-        rate = band.get("annual_rate")
-        if isinstance(rate, bool) or not isinstance(rate, (str, int)):
-            # JSON numbers with a fraction parse as binary floats: rates travel as strings.
-            yield f'Band {position}: annual_rate is a decimal string such as "0.12", not {rate!r}.'
-            continue
-        try:
-            value = Decimal(str(rate).strip())
-        except ArithmeticError:
-            yield f"Band {position}: annual_rate {rate!r} is not a decimal number."
-            continue
-        if not value.is_finite() or value < 0:
-            yield f"Band {position}: annual_rate must be a non-negative number."
-    if len(set(scores)) != len(scores):
-        yield "Two bands start at the same score."
-
-
-def _check_allocation_order(order, add) -> None:
-    if not isinstance(order, list) or sorted(map(str, order)) != sorted(COMPONENTS):
-        add(
-            "allocation_order",
-            f"The allocation order must list each of {', '.join(COMPONENTS)} exactly once.",
-        )

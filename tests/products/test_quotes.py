@@ -163,7 +163,8 @@ def test_api_quote_happy_path_matches_the_calculation_core(demo, api):
     assert body["apr"] == {
         "nominal": str(expected.apr.nominal),
         "effective": str(expected.apr.effective),
-        "method": "irr",
+        "method": "cn_irr",
+        "disclosed_percent": str(expected.apr.disclosed),
     }
     assert body["rate_cap"]["jurisdiction"] == "CN"
     assert body["rate_cap"]["cap"] == "0.24"
@@ -307,6 +308,9 @@ def test_products_list_shows_active_products_with_their_terms(demo, api):
         "name": "prime", "min_score": 700, "annual_rate": "0.12"
     }  # fmt: skip
     assert products["cash-loan"]["min_amount"] == "500.00"
+    assert products["cash-loan"]["apr_method"] == "cn_irr"
+    assert products["cash-loan"]["installment_rounding"] == "cent"
+    assert products["cash-loan"]["level_convention"] == "last_absorbs"
     assert floats_in(products) == []
 
 
