@@ -22,6 +22,7 @@ from django.db import transaction
 
 from compliance.apr import AprError
 from compliance.rate_caps import CapCheck, RateCapError, cap_check, rate_cap
+from loans.calc import limits
 from loans.calc.calendar import CalendarError, ShiftRule, get_calendar, parse_frequency
 from loans.calc.daycount import DayCountError, parse_day_count
 from loans.calc.money import ROUNDING_MODES, MoneyError, is_quantized, minor_unit_for
@@ -230,6 +231,8 @@ def _rule_errors(product: Product, on_date: date) -> dict[str, list[str]]:
     _check_amounts(product, add)
     _check_terms(product, add)
     _check_rates(product, add)
+    if not errors:
+        _check_lending_limits(product, add)
     for message in _band_errors(product.pricing_bands):
         add("pricing_bands", message)
     _check_allocation_order(product.allocation_order, add)
@@ -307,6 +310,34 @@ def _check_terms(product: Product, add) -> None:
             )
     if len(set(map(repr, allowed))) != len(allowed):
         add("allowed_terms", "A term is listed twice.")
+
+
+def _check_lending_limits(product: Product, add) -> None:
+    """Terms the product type's regulatory limits forbid: a term longer than the method or type
+    may run (a single bullet a year, a policy loan six months), an amount above the
+    per-borrower limit of unsecured consumer credit (``loans.calc.limits``)."""
+    field = "allowed_terms" if product.allowed_terms else "max_term"
+    try:
+        limits.term_check(
+            jurisdiction=product.jurisdiction,
+            product_type=product.product_type,
+            method=product.method,
+            term=max(product.terms_in_range()),
+            frequency=product.frequency,
+        )
+    except limits.LimitBreach as exc:
+        add(field, f"{exc} The product type's rules ({exc.limit}) forbid it.")
+    exposure = limits.exposure_limit(product.jurisdiction, product.product_type)
+    if (
+        exposure is not None
+        and exposure.currency == product.currency
+        and product.max_amount > exposure.amount
+    ):
+        add(
+            "max_amount",
+            f"{exposure.source}: {product.max_amount} is above {exposure.amount} "
+            f"{exposure.currency} ({exposure.name}).",
+        )
 
 
 def _check_rates(product: Product, add) -> None:
