@@ -13,26 +13,36 @@ from loans.calc.schedules import ScheduleTerms
 from .models import Loan, Product
 
 
+def risk_pricing(
+    bands, *, jurisdiction: str, cap_rule: str | None, on_date: date
+) -> RiskPricing | None:
+    """Score bands (a product's ``pricing_bands``) clamped to the jurisdiction's cap on
+    `on_date`; None without bands (a flat rate)."""
+    if not bands:
+        return None
+    capped = capped_rate(jurisdiction, on_date, cap_rule or None)
+    cap = None if capped is None else capped[1]
+    return RiskPricing(
+        tuple(
+            ScoreBand(
+                band.get("min_score"), Decimal(str(band["annual_rate"])), band.get("name", "")
+            )
+            for band in bands
+        ),
+        cap=cap,
+        policy=CapPolicy.CLAMP,
+    )
+
+
 def product_pricing(product: Product, *, on_date: date) -> RiskPricing | None:
     """The product's score bands, clamped to the jurisdiction's cap on `on_date` (none where
     the jurisdiction has no APR ceiling)."""
-    if not product.pricing_bands:
-        return None
-    capped = capped_rate(product.jurisdiction, on_date, product.cap_rule or None)
-    cap = None if capped is None else capped[1]
-    bands = tuple(
-        ScoreBand(band.get("min_score"), Decimal(str(band["annual_rate"])), band.get("name", ""))
-        for band in product.pricing_bands
+    return risk_pricing(
+        product.pricing_bands,
+        jurisdiction=product.jurisdiction,
+        cap_rule=product.cap_rule,
+        on_date=on_date,
     )
-    return RiskPricing(bands, cap=cap, policy=CapPolicy.CLAMP)
-
-
-def product_rate(product: Product, *, credit_score: int | None, on_date: date) -> Decimal:
-    """The annual rate a borrower with `credit_score` is offered (no score: the worst band)."""
-    pricing = product_pricing(product, on_date=on_date)
-    if pricing is None:
-        return product.annual_rate
-    return pricing.rate_for(credit_score).annual_rate
 
 
 def product_terms(

@@ -88,7 +88,17 @@ class ProductAdmin(admin.ModelAdmin):
             {"fields": ("min_amount", "max_amount", "frequency", "min_term", "max_term")},
         ),
         ("Allowed terms", {"fields": ("allowed_terms",)}),
-        ("Overdue", {"fields": ("penalty_rate", "grace_days", "charge_off_days_past_due")}),
+        (
+            "Overdue",
+            {
+                "fields": (
+                    "penalty_rate",
+                    "grace_days",
+                    "charge_off_days_past_due",
+                    "line_on_charge_off",
+                )
+            },
+        ),
         (
             "Schedule rules",
             {

@@ -45,7 +45,35 @@ class DecimalStringField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
-class QuoteInputSerializer(serializers.Serializer):
+class RefusedFieldsMixin:
+    """Fields a client must not send: refused with a 400 naming them (with any other invalid
+    field), never silently ignored, so a client that sends one is told it is not accepted."""
+
+    refused_fields: dict[str, str] = {}
+
+    def to_internal_value(self, data):
+        sent = data if isinstance(data, dict) else {}
+        refused = {name: [text] for name, text in self.refused_fields.items() if name in sent}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if refused and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **refused}) from exc
+            raise
+        if refused:
+            raise serializers.ValidationError(refused)
+        return value
+
+
+CREDIT_SCORE_REFUSED = (
+    "Not accepted: the price follows the lender's own credit assessment of the borrower, "
+    "never a score sent with the request."
+)
+
+
+class QuoteInputSerializer(RefusedFieldsMixin, serializers.Serializer):
+    refused_fields = {"credit_score": CREDIT_SCORE_REFUSED}
+
     product = serializers.SlugField(max_length=40, help_text="The product's code.")
     principal = DecimalStringField(
         max_digits=20, decimal_places=2, min_value=Decimal("0.01"), help_text='e.g. "12000.00"'
@@ -56,9 +84,6 @@ class QuoteInputSerializer(serializers.Serializer):
     )
     first_due_date = serializers.DateField(
         required=False, allow_null=True, help_text="Makes an odd first period; default: regular."
-    )
-    credit_score = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=9999, help_text="Risk pricing."
     )
 
 
@@ -144,11 +169,24 @@ class PricingBandSerializer(serializers.Serializer):
     capped = serializers.BooleanField(help_text="The band's rate was above the cap: priced at it.")
 
 
+class BandAprSerializer(serializers.Serializer):
+    nominal = exact_decimal()
+    effective = exact_decimal()
+
+
+class BandPriceSerializer(PricingBandSerializer):
+    apr = BandAprSerializer(help_text="The APR this band gives for the amount and term quoted.")
+
+
 class QuoteOutputSerializer(serializers.Serializer):
     product = ProductRefSerializer(allow_null=True)
     currency = serializers.CharField()
-    credit_score = serializers.IntegerField(allow_null=True)
-    pricing_band = PricingBandSerializer(allow_null=True)
+    pricing_band = PricingBandSerializer(
+        allow_null=True,
+        help_text="The band priced: the lender's assessment of the signed-in borrower's "
+        "credit; without one, the worst band.",
+    )
+    bands = BandPriceSerializer(many=True, help_text="Every band of the product, with its APR.")
     terms = QuoteTermsSerializer()
     level_amount = exact_decimal(allow_null=True)
     net_disbursement = exact_decimal()

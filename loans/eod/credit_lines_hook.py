@@ -3,7 +3,7 @@ unfreezes it by policy, expired lines close and settled loans release their coll
 
 from __future__ import annotations
 
-from loans.origination.credit_lines import credit_lines_sync
+from loans.origination.line_sync import credit_lines_sync
 
 from .common import Chunk, StepResult
 

@@ -1,4 +1,4 @@
-from .borrowers import Borrower, Consent
+from .borrowers import Borrower, Consent, CreditAssessment
 from .contracts import Installment, Loan, LoanTransition
 from .credit import (
     BlockListEntry,
@@ -25,6 +25,7 @@ __all__ = [
     "CloseStepRun",
     "Collateral",
     "Consent",
+    "CreditAssessment",
     "CreditLimitChange",
     "CreditLine",
     "DecisionRecord",

@@ -1,7 +1,7 @@
 from django.db import models
 from django_fsm import FSMField, transition
 
-from .borrowers import Borrower
+from .borrowers import Borrower, CreditAssessment
 from .fields import AMOUNT, RATE, ZERO, default_allocation_order
 from .products import Product
 
@@ -54,6 +54,14 @@ class Loan(models.Model):
     jurisdiction = models.CharField(max_length=8, default="CN")
     terms_snapshot = models.JSONField(default=dict, help_text="Every product term at signing.")
     credit_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    credit_assessment = models.ForeignKey(
+        CreditAssessment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loans",
+        help_text="The lender's assessment the price was set on (none: the worst band).",
+    )
 
     # Dates (business dates).
     application_date = models.DateField()

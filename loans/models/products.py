@@ -20,6 +20,10 @@ class Product(models.Model):
     A signed loan snapshots these terms; editing a product never changes a loan.
     """
 
+    class ChargeOffLineRule(models.TextChoices):
+        BLOCK = "block", "Block the line (frozen until staff lift it, after full recovery)"
+        CLOSE = "close", "Close the line"
+
     class Type(models.TextChoices):
         ECOMMERCE_INSTALLMENT = "ecommerce_installment", "E-commerce installment (电商分期)"
         CASH_LOAN = "cash_loan", "Cash loan (现金贷)"
@@ -105,6 +109,13 @@ class Product(models.Model):
     )
     cooling_off_days = models.PositiveSmallIntegerField(default=7)
     charge_off_days_past_due = models.PositiveSmallIntegerField(default=180)
+    line_on_charge_off = models.CharField(
+        max_length=8,
+        choices=ChargeOffLineRule.choices,
+        default=ChargeOffLineRule.BLOCK,
+        help_text="What a charge-off of a loan drawn on a credit line of this product does to "
+        "the line.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,10 +2,12 @@
 
 In one transaction, under a row lock on the line (two drawdowns racing for its last available
 amount serialize; exactly one wins): the idempotency key is checked, the product type, amount,
-term, regulatory limits (single-bullet ≤ 1 year, policy loans ≤ 90% of cash value and ≤ 6
-months) and the available amount are checked, the rate is priced (the line's band rate with the
-dynamic discounts, never above the cap; a merchant-subsidised plan is interest- and fee-free),
-the loan is created, approved and disbursed, and the money goes to its payee:
+term, a charge-off on the line not yet recovered, the regulatory limits every loan is checked
+against (``loans.services.lending_limits``: single-bullet ≤ 1 year, policy loans ≤ 90% of cash
+value and ≤ 6 months, the borrower's exposure) and the available amount are checked, the rate
+is priced (the line's band rate with the dynamic discounts, never above the cap; a
+merchant-subsidised plan is interest- and fee-free), the loan is created, approved and
+disbursed, and the money goes to its payee:
 
     merchant (e-commerce, scene loans)  Dr 1303 / Cr 2202 merchant payable (settled later by
                                         `merchants.merchant_settle`: Dr 2202 / Cr 1002)
@@ -34,10 +36,19 @@ from loans.errors import LoanRuleError
 from loans.models import Collateral, CreditLine, Drawdown, Loan, Merchant, Product
 from loans.services.book import LoanBook
 from loans.services.disbursement import disbursement_post
+from loans.services.lending_limits import (
+    PledgedPolicy,
+    lending_limits_check,
+    lending_terms_for_product,
+)
 from loans.transitions import loan_transition
 
-from . import limits
-from .credit_lines import credit_line_available, credit_line_close, credit_line_lock
+from .credit_lines import (
+    credit_line_available,
+    credit_line_close,
+    credit_line_lock,
+    written_off_on_lines,
+)
 from .drawdown_pricing import MERCHANT_TYPES, DrawdownPricing, drawdown_price
 from .errors import (
     CreditLimitExceeded,
@@ -62,14 +73,6 @@ class Payee:
 
     name: str
     account_masked: str
-
-
-@dataclass(frozen=True)
-class PledgedPolicy:
-    insurer: str
-    policy_number: str
-    cash_value: Decimal
-    valued_on: date
 
 
 @dataclass(frozen=True)
@@ -128,24 +131,24 @@ def _check_request(line: CreditLine, request: DrawdownRequest, business_date: da
         raise OriginationError(f"A {product.product_type} drawdown needs the payee's account.")
     if request.subsidised and kind != Drawdown.PayeeKind.MERCHANT:
         raise OriginationError("Only a merchant can subsidise a plan.")
-    try:
-        limits.term_check(
-            jurisdiction=product.jurisdiction,
-            product_type=product.product_type,
-            method=product.method,
-            term=request.term,
-            frequency=product.frequency,
+    unrecovered = written_off_on_lines([line.pk]).get(line.pk, ZERO)
+    if unrecovered > 0:
+        # The close blocks or closes the line; until it runs, the charge-off blocks it here.
+        raise CreditLineStateError(
+            f"Credit line {line.reference} has a charged-off loan: {unrecovered} "
+            f"{line.currency} written off on it is not recovered.",
+            unrecovered=str(unrecovered),
         )
-        if limits.collateral_limit(product.jurisdiction, product.product_type) is not None:
-            pledged = request.collateral
-            limits.collateral_check(
-                jurisdiction=product.jurisdiction,
-                product_type=product.product_type,
-                amount=request.amount,
-                cash_value=pledged.cash_value if pledged else None,
-            )
-    except limits.LimitBreach as exc:
-        raise OriginationError(str(exc), limit=exc.limit) from exc
+    lending_limits_check(
+        lending_terms_for_product(
+            borrower_id=line.borrower_id,
+            product=product,
+            principal=request.amount,
+            term=request.term,
+            collateral=request.collateral,
+            on_line=True,
+        )
+    )
     return kind
 
 

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
     Count,
     DateTimeField,
@@ -24,45 +23,31 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
-from ledger import chart
-from ledger.models import LoanAccountBalance
 from loans import pii
+from loans.calc import limits
 from loans.models import (
     BlockListEntry,
     Borrower,
-    CreditLine,
     Installment,
     Loan,
     LoanApplication,
     Product,
 )
+from loans.selectors.batch import among
+from loans.selectors.exposure import unsecured_exposure
 
-from . import limits
 from .scoring import provider_for
 
 ZERO = Decimal("0.00")
-OPEN_LINE = (CreditLine.Status.ACTIVE, CreditLine.Status.FROZEN)
-OPEN_LOAN = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
 VELOCITY_FIELDS = {
     "national_id": "national_id_digest",
     "mobile": "mobile_digest",
     "device": "device_id",
 }
-
-
-def among(values: Sequence, sql_type: str = "bigint"):
-    """The right side of an `__in` for a batch: on PostgreSQL one array parameter (Django
-    spells a list as one parameter per value, and building a thousand costs more than the
-    query), elsewhere the list itself."""
-    if connection.vendor == "postgresql":
-        return RawSQL(f"SELECT unnest(%s::{sql_type}[])", (list(values),))
-    return list(values)
 
 
 def borrowers_lock(borrower_ids: Sequence[int]) -> None:
@@ -101,44 +86,6 @@ def product_snapshot(product: Product) -> dict[str, object]:
         "level_convention": product.level_convention,
         "bullet_interest": product.bullet_interest,
     }
-
-
-def outstanding_principal(loan_ids: Sequence[int]) -> dict[int, Decimal]:
-    """Each loan's principal still owed (1303 on its normal side), from the ledger's stored
-    per-(account, loan) totals."""
-    if not loan_ids:
-        return {}
-    rows = LoanAccountBalance.objects.filter(
-        account__code=chart.LOANS_PRINCIPAL, loan_id__in=among(loan_ids)
-    ).values_list("loan_id", "debit_total", "credit_total")
-    return {loan_id: debit - credit for loan_id, debit, credit in rows}
-
-
-def unsecured_exposure(borrower_ids: Sequence[int]) -> dict[int, Decimal]:
-    """Credit granted per borrower that counts against the per-lender limit: the limits of open
-    unsecured lines plus the principal owed on open unsecured loans not drawn on such a line."""
-    exposure: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for borrower_id, total in (
-        CreditLine.objects.filter(
-            borrower_id__in=among(borrower_ids), status__in=OPEN_LINE, secured=False
-        )
-        .values("borrower_id")
-        .annotate(total=Sum("limit"))
-        .values_list("borrower_id", "total")
-    ):
-        exposure[borrower_id] += total
-    loans = dict(
-        Loan.objects.filter(
-            borrower_id__in=among(borrower_ids),
-            status__in=OPEN_LOAN,
-            product__product_type__in=limits.UNSECURED_CONSUMER_TYPES,
-        )
-        .exclude(drawdown__line__status__in=OPEN_LINE, drawdown__line__secured=False)
-        .values_list("id", "borrower_id")
-    )
-    for loan_id, owed in outstanding_principal(list(loans)).items():
-        exposure[loans[loan_id]] += max(owed, ZERO)
-    return exposure
 
 
 def repayment_history(borrower_ids: Sequence[int], business_date: date) -> dict[int, dict]:

@@ -23,10 +23,10 @@ from datetime import date
 from decimal import Decimal
 
 from compliance.rate_caps import RateCapError, capped_rate
+from loans.calc import limits
 from loans.calc.calendar import add_months
 from loans.calc.schedules import ScheduleError
 
-from . import limits
 from .pricing import PricingRuleError, band_for, bands_from_policy, credit_limit, priced_quote
 from .rules import FAIL, INFO, PASS, REFER, RULES, Step, age_on, borrower_reasons
 from .scoring import ScoreOutcome, ScoringError, provider_for

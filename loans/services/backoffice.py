@@ -15,14 +15,17 @@ from django.utils.translation import gettext_lazy
 
 from compliance.audit import audit_record, audit_snapshot
 from ledger.errors import DomainError
-from loans.models import Borrower, Loan, Repayment
+from loans.errors import LoanRuleError
+from loans.models import Borrower, CreditAssessment, Loan, Repayment
 
 from .applying import loan_lock
+from .credit_assessments import credit_assessment_record
 from .disbursement import loan_disburse
 from .origination import loan_approve, loan_reject
 from .repayments import loan_repay
 from .reversals import repayment_reverse
 
+ASSESS_PERMISSION = "loans.assess_credit"
 LOAN_FIELDS = ("status", "disbursed_on", "maturity_date", "risk_category")
 REPAYMENT_FIELDS = ("status", "kind", "amount", "value_date", "reversed_on", "reversal_reason")
 
@@ -183,6 +186,45 @@ def backoffice_repayment_reverse(
             business_date=business_date,
         )
     return reversed_repayment
+
+
+def backoffice_credit_assess(
+    *,
+    borrower: Borrower,
+    score: int,
+    reason: str,
+    actor,
+    business_date: date,
+    reference: str = "",
+    source: str = "admin",
+) -> CreditAssessment:
+    """A staff user's credit assessment of a borrower (``loans.assess_credit``), with the reason
+    and the evidence it rests on (e.g. a bureau report's number), audited: it sets the price of
+    the borrower's next direct application and rechecks the price of pending ones."""
+    require_permission(actor, ASSESS_PERMISSION)
+    if not reason.strip():
+        raise LoanRuleError("A credit assessment needs a reason.")
+    with transaction.atomic():
+        assessment = credit_assessment_record(
+            borrower=borrower,
+            score=score,
+            source=CreditAssessment.Source.STAFF,
+            provider=actor.get_username(),
+            reference=reference,
+            reason=reason,
+            business_date=business_date,
+            assessed_by=actor.get_username(),
+        )
+        audit_record(
+            actor=actor,
+            action="borrower.credit_assess",
+            target=borrower,
+            after={"assessment": assessment.pk, "score": score, "reference": reference},
+            reason=reason,
+            source=source,
+            business_date=business_date,
+        )
+    return assessment
 
 
 def borrower_unmask(*, borrower: Borrower, actor, source: str = "admin") -> dict[str, str]:

@@ -21,14 +21,18 @@ from loans.transitions import loan_transition
 
 from .applying import loan_lock
 from .book import LoanBook
+from .lending_limits import lending_limits_check, lending_terms_for_loan
 from .schedule_rows import rows_from_schedule
 
 
 def loan_disburse(*, loan: Loan, business_date: date, actor: str) -> Loan:
     """Disburse an approved loan on `business_date`. Keeps: the schedule's principal sums to the
-    loan's principal, and the loan's principal receivable equals it."""
+    loan's principal, and the loan's principal receivable equals it. The regulatory lending
+    limits are checked again first: the borrower's exposure may have grown since approval."""
     with transaction.atomic():
         loan = loan_lock(loan.pk)
+        if loan.status == Loan.Status.APPROVED:
+            lending_limits_check(lending_terms_for_loan(loan))
         loan_transition(
             loan=loan,
             action="activate",

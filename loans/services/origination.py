@@ -5,6 +5,13 @@ A loan snapshots every term it is signed on (later product edits never change it
 disclosed: the quote's APR by the IRR method when the upfront fee is withheld, or, when the fee
 is paid with the first installment instead, the APR of those cash flows. A loan whose APR is
 above the jurisdiction's cap on its start date is refused with both figures.
+
+The price follows the lender's credit assessment of the borrower (``CreditAssessment``: the
+decision pipeline, a bureau pull or staff), never a score the borrower sends; without a valid
+assessment the borrower is priced in the worst band. Approval checks the price again against
+the assessment valid on the approval date and refuses a loan priced in another band.
+Every loan is checked against the regulatory lending limits (``lending_limits``) when it is
+created, approved and disbursed.
 """
 
 from __future__ import annotations
@@ -20,13 +27,22 @@ from django.forms.models import model_to_dict
 
 from compliance.apr import AprResult, apr_by_method
 from compliance.rate_caps import CapCheck, capped_check
+from loans.calc.pricing import PricingError
 from loans.calc.quote import Quote
 from loans.errors import LoanRuleError, LoanStateError
-from loans.models import Borrower, Loan, Product
+from loans.models import Borrower, CreditAssessment, Loan, Product
+from loans.selectors.assessments import credit_assessment_current
+from loans.terms import risk_pricing
 from loans.transitions import loan_transition
 
 from .applying import loan_lock
+from .lending_limits import lending_limits_check, lending_terms_for_loan, lending_terms_for_product
 from .quotes import product_quote
+
+
+class PriceMismatch(LoanRuleError):
+    code = "price-mismatch"
+    title = "The loan's rate is not the rate of the lender's assessment of the borrower."
 
 
 def _disclosure(product: Product, quote: Quote) -> tuple[AprResult, CapCheck | None]:
@@ -70,14 +86,16 @@ def loan_create(
     actor: str,
     start_date: date | None = None,
     first_due_date: date | None = None,
-    credit_score: int | None = None,
 ) -> Loan:
-    """A pending loan on the product's terms for this borrower, priced by the quote (risk band,
-    cap check). Raises `QuoteInputError` for terms the product does not offer and
-    `LoanRuleError` for an APR above the cap."""
+    """A pending loan on the product's terms for this borrower, priced by the quote on the
+    lender's assessment valid on the application date (risk band, cap check). Raises
+    `QuoteInputError` for terms the product does not offer, `LoanRuleError` for an APR above
+    the cap and `LendingLimitExceeded` for a loan beyond a regulatory limit."""
     if not product.is_active:
         raise LoanRuleError(f"Product {product.code} is not offered.")
     start = start_date or application_date
+    assessment = credit_assessment_current(borrower_id=borrower.pk, on_date=application_date)
+    credit_score = None if assessment is None else assessment.score
     result = product_quote(
         product=product,
         principal=principal,
@@ -95,6 +113,11 @@ def loan_create(
             cap=str(cap.cap),
         )
     with transaction.atomic():
+        lending_limits_check(
+            lending_terms_for_product(
+                borrower_id=borrower.pk, product=product, principal=terms.principal, term=term
+            )
+        )
         return Loan.objects.create(
             reference=f"LN{application_date:%Y%m%d}{secrets.token_hex(5).upper()}",
             borrower=borrower,
@@ -124,6 +147,7 @@ def loan_create(
             jurisdiction=product.jurisdiction,
             terms_snapshot=_snapshot(product, result.quote),
             credit_score=credit_score,
+            credit_assessment=assessment,
             application_date=application_date,
             start_date=start,
             first_due_date=first_due_date,
@@ -145,8 +169,66 @@ def _move(loan: Loan, action: str, *, business_date: date, actor: str, reason: s
 
 
 def loan_approve(*, loan: Loan, business_date: date, actor: str, reason: str = "") -> Loan:
-    """pending → approved (credit decision); anything else raises `LoanStateError`."""
-    return _move(loan, "approve", business_date=business_date, actor=actor, reason=reason)
+    """pending → approved (credit decision); anything else raises `LoanStateError`. Refuses a
+    loan whose rate is not its band's on the lender's assessment valid today (`PriceMismatch`)
+    or that the borrower's exposure today no longer leaves room for (`LendingLimitExceeded`)."""
+    with transaction.atomic():
+        locked = loan_lock(loan.pk)
+        if locked.status == Loan.Status.PENDING:
+            loan_price_check(loan=locked, business_date=business_date)
+            lending_limits_check(lending_terms_for_loan(locked))
+        loan_transition(
+            loan=locked, action="approve", actor=actor, business_date=business_date, reason=reason
+        )
+        return locked
+
+
+def _signed_pricing(loan: Loan):
+    """The score bands and flat rate the loan was signed on (its snapshot; the product's for a
+    loan signed before snapshots carried them), with the cap in force on its start date."""
+    signed = (loan.terms_snapshot or {}).get("product") or {}
+    bands = signed.get("pricing_bands", loan.product.pricing_bands)
+    flat = Decimal(str(signed.get("annual_rate", loan.product.annual_rate)))
+    cap_rule = signed.get("cap_rule", loan.product.cap_rule) or None
+    pricing = risk_pricing(
+        bands, jurisdiction=loan.jurisdiction, cap_rule=cap_rule, on_date=loan.start_date
+    )
+    return pricing, flat
+
+
+def loan_price_check(*, loan: Loan, business_date: date) -> None:
+    """Refuse (`PriceMismatch`) a loan whose rate is not the one the lender's assessment of the
+    borrower valid on `business_date` gives (no assessment: the worst band), whatever score the
+    loan was signed with."""
+    assessment = credit_assessment_current(borrower_id=loan.borrower_id, on_date=business_date)
+    score = None if assessment is None else assessment.score
+    pricing, flat = _signed_pricing(loan)
+    try:
+        priced = None if pricing is None else pricing.rate_for(score)
+    except PricingError as exc:
+        raise PriceMismatch(
+            f"Loan {loan.reference} cannot be priced on {_describe(assessment)}: {exc}."
+        ) from exc
+    expected = flat if priced is None else priced.annual_rate
+    if loan.annual_rate != expected:
+        band = "" if priced is None else f", band {priced.band.name or priced.band.min_score}"
+        raise PriceMismatch(
+            f"Loan {loan.reference} is priced at {loan.annual_rate.normalize()} a year; "
+            f"{_describe(assessment)} prices it at {expected.normalize()}{band}. Reject it: the "
+            "borrower may apply again at the price of their band.",
+            annual_rate=str(loan.annual_rate),
+            expected_rate=str(expected),
+            score=score,
+        )
+
+
+def _describe(assessment: CreditAssessment | None) -> str:
+    if assessment is None:
+        return "no valid credit assessment (the worst band)"
+    return (
+        f"the credit assessment of {assessment.business_date} "
+        f"(score {assessment.score}, {assessment.get_source_display().lower()})"
+    )
 
 
 def loan_reject(*, loan: Loan, business_date: date, actor: str, reason: str = "") -> Loan:

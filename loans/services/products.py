@@ -22,6 +22,7 @@ from django.db import transaction
 from compliance.apr import AprError
 from compliance.jurisdictions import JurisdictionError, apr_method_for
 from compliance.rate_caps import CapCheck, RateCapError, capped_check, capped_rate
+from loans.calc import limits
 from loans.calc.quote import quote
 from loans.calc.schedules import (
     ScheduleError,
@@ -249,6 +250,8 @@ def _rule_errors(product: Product, on_date: date) -> dict[str, list[str]]:
     check_amounts(product, add)
     check_terms(product, add)
     check_rates(product, add)
+    if not errors:
+        _check_lending_limits(product, add)
     for message in band_errors(product.pricing_bands):
         add("pricing_bands", message)
     check_allocation_order(product.allocation_order, add)
@@ -258,3 +261,31 @@ def _rule_errors(product: Product, on_date: date) -> dict[str, list[str]]:
         add(_cap_field(product), str(exc))
     check_conventions(product, add)
     return errors
+
+
+def _check_lending_limits(product: Product, add) -> None:
+    """Terms the product type's regulatory limits forbid: a term longer than the method or type
+    may run (a single bullet a year, a policy loan six months), an amount above the
+    per-borrower limit of unsecured consumer credit (``loans.calc.limits``)."""
+    field = "allowed_terms" if product.allowed_terms else "max_term"
+    try:
+        limits.term_check(
+            jurisdiction=product.jurisdiction,
+            product_type=product.product_type,
+            method=product.method,
+            term=max(product.terms_in_range()),
+            frequency=product.frequency,
+        )
+    except limits.LimitBreach as exc:
+        add(field, f"{exc} The product type's rules ({exc.limit}) forbid it.")
+    exposure = limits.exposure_limit(product.jurisdiction, product.product_type)
+    if (
+        exposure is not None
+        and exposure.currency == product.currency
+        and product.max_amount > exposure.amount
+    ):
+        add(
+            "max_amount",
+            f"{exposure.source}: {product.max_amount} is above {exposure.amount} "
+            f"{exposure.currency} ({exposure.name}).",
+        )

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from loans.origination import limits
+from loans.calc import limits
 from loans.origination.policy_default import DEFAULT_POLICY
 from loans.origination.pricing import (
     PricingRuleError,

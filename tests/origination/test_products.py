@@ -8,9 +8,11 @@ import pytest
 
 from ledger.selectors import account_balance, loan_balances, trial_balance
 from loans.models import Collateral, CreditLine, Installment, LoanApplication
-from loans.origination.credit_lines import credit_line_available, credit_lines_sync
+from loans.origination.credit_lines import credit_line_available
 from loans.origination.errors import OriginationError
+from loans.origination.line_sync import credit_lines_sync
 from loans.origination.merchants import merchant_refund, merchant_settle
+from loans.services.lending_limits import LendingLimitExceeded
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from tests.lifecycle.factories import assert_books_consistent, reload, schedule
 
@@ -158,9 +160,9 @@ def test_policy_loan_is_secured_at_most_90_percent_for_at_most_6_months():
     line = CreditLine.objects.get(application=decision.application)
     assert (line.secured, line.revolving) == (True, False)
     # a pledge worth less than the amount / 0.9, or a term over 6 months, is refused
-    with pytest.raises(OriginationError, match="90"):
+    with pytest.raises(LendingLimitExceeded, match="90"):
         draw(line, product, "90000", 6, collateral=pledged("99999"))
-    with pytest.raises(OriginationError, match="6 months"):
+    with pytest.raises(LendingLimitExceeded, match="6 months"):
         draw(line, product, "90000", 7, collateral=pledged("100000"))
     # when drawn within both
     drawdown = draw(line, product, "90000", 6, collateral=pledged("100000"))
@@ -198,7 +200,7 @@ def test_policy_loan_collateral_is_released_on_payoff():
 def test_policy_loan_without_a_pledge_is_refused():
     decision, product = policy_line()
     line = CreditLine.objects.get(application=decision.application)
-    with pytest.raises(OriginationError):
+    with pytest.raises(LendingLimitExceeded, match="no cash value pledged"):
         draw(line, product, "1000", 6)
 
 
