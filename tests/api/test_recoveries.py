@@ -52,6 +52,15 @@ def test_the_borrower_pays_a_charged_off_loan_through_the_app(client, charged_of
     assert refused["status"] == 422
     assert "12000.00" in refused["detail"] and "11600.00" in refused["detail"]
     assert Repayment.objects.filter(loan=charged_off).count() == 1
+    # and the borrower's transactions show the write-off and the payment after it
+    rows = client.get(f"/api/v1/loans/{charged_off.id}/transactions").json()["results"]
+    shown = {row["kind"]: (row["amount"], row["description"]) for row in rows}
+    assert shown["write_off"][0] == "12000.00"
+    assert shown["recovery"] == ("400.00", "Payment after the write-off")
+    zh = client.get(
+        f"/api/v1/loans/{charged_off.id}/transactions", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).json()["results"]
+    assert "核销后还款" in {row["description"] for row in zh}
     assert_books_consistent(charged_off)
 
 
