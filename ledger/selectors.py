@@ -95,24 +95,6 @@ def loan_balances(
     }
 
 
-def loans_account_movements(
-    *, loan_ids: list[int], codes: list[str], currency: str = "CNY", as_of: date | None = None
-) -> dict[int, dict[str, Decimal]]:
-    """Per loan and account code, the normal-side sum of the loans' lines up to a business date:
-    how income and expense are read per loan (they keep no stored row)."""
-    accounts = {a.id: a for a in Account.objects.filter(currency=currency, code__in=codes)}
-    out: dict[int, dict[str, Decimal]] = {}
-    for loan_id, account_id, debit, credit in (
-        JournalLine.objects.filter(_up_to(as_of), loan_id__in=loan_ids, account_id__in=accounts)
-        .values("loan_id", "account_id")
-        .annotate(debit=Sum("debit"), credit=Sum("credit"))
-        .values_list("loan_id", "account_id", "debit", "credit")
-    ):
-        account = accounts[account_id]
-        out.setdefault(loan_id, {})[account.code] = account.signed(_exact(debit), _exact(credit))
-    return out
-
-
 def trial_balance(*, as_of: date | None = None) -> TrialBalance:
     sums = {
         row["account_id"]: (_exact(row["debit"]), _exact(row["credit"]))
