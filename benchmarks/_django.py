@@ -8,6 +8,15 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+def scratch_name(suffix: str) -> str:
+    """A benchmark's database named after DATABASE_URL's, so that runs side by side (one per
+    DATABASE_URL) never share one."""
+    from urllib.parse import urlparse
+
+    base = urlparse(os.environ.get("DATABASE_URL", "")).path.lstrip("/") or "il"
+    return f"{base}_{suffix}"
+
+
 def setup(db_name: str, *, fresh: bool = True) -> str:
     """Point Django at database `db_name` (created fresh and migrated) and return its URL."""
     import psycopg
@@ -35,3 +44,23 @@ def peak_rss_mb() -> float:
     import resource
 
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def cpu_seconds() -> tuple[float, float | None]:
+    """(this process's CPU seconds, its database backend's): on a shared machine CPU time moves
+    far less with other people's load than wall time. The backend's is read from /proc, so only
+    when the database runs on this machine (else None)."""
+    import resource
+
+    from django.db import connection
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    client = usage.ru_utime + usage.ru_stime
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return client, None
+    return client, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

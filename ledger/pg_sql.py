@@ -19,7 +19,9 @@ CREATE TRIGGER journalline_immutable BEFORE UPDATE OR DELETE ON ledger_journalli
 # Lines are checked per statement, set-based, rather than by one trigger per line:
 # - referential integrity (every line's entry and account exist; the foreign keys are declared
 #   without per-row database constraints, see JournalLine);
-# - stored balances: the per-(account, loan) totals are upserted from the statement's lines;
+# - stored balances: the per-(account, loan) totals are upserted from the statement's lines
+#   (migration 0004 narrows this to balance-sheet accounts: income and expense lines keep their
+#   loan but no stored row);
 # - balance: every committed entry balances, and lines are never changed, so an entry still
 #   balances at commit exactly when the lines this transaction added to it net to zero per
 #   currency. Each statement records the non-zero nets it left per (entry, currency); a deferred

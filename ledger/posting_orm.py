@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
+from .accounts import keeps_loan_balances
 from .errors import IdempotencyConflict
 from .models import JournalEntry, JournalLine, LoanAccountBalance
 from .specs import ZERO, PostingResult, Prepared
@@ -71,7 +72,7 @@ def _write_lines_with_orm(posted: list[tuple[JournalEntry, Prepared]]) -> None:
                     business_date=spec.business_date,
                 )
             )
-            if line.loan_id is not None:
+            if line.loan_id is not None and keeps_loan_balances(account_id):
                 total = totals.setdefault((line.loan_id, account_id), [ZERO, ZERO])
                 total[0] += line.debit
                 total[1] += line.credit

@@ -135,10 +135,18 @@ class BankRepaymentApi(StaffApi):
             required=False, help_text="When the bank received it; default: the business date."
         )
         external_reference = serializers.CharField(max_length=64, required=False, default="")
+        source = serializers.ChoiceField(
+            choices=Repayment.Source.choices,
+            required=False,
+            default="",
+            help_text="On a charged-off loan (a recovery): who collected it; default: the "
+            "borrower. Refused on other loans.",
+        )
 
     @extend_schema(
         operation_id="backoffice_repayment_create",
-        summary="Record a repayment received at the bank (back-dated if need be)",
+        summary="Record a repayment received at the bank (back-dated if need be); on a "
+        "charged-off loan, a recovery",
         tags=["backoffice"],
         parameters=[ID, IDEMPOTENCY_PARAMETER],
         request=BankRepaymentInputSerializer,
@@ -160,6 +168,7 @@ class BankRepaymentApi(StaffApi):
                 actor=request.user,
                 business_date=today,
                 external_reference=data["external_reference"],
+                recovery_source=data["source"],
                 source="api",
             )
             return Response(repayment_output(repayment), status=status.HTTP_201_CREATED)

@@ -227,11 +227,11 @@ def _disburse(loan: Loan, *, payout_account: str, business_date: date, actor: st
 
 def _book_subsidy(loan: Loan, subsidy: Decimal, *, business_date: date, actor: str) -> None:
     """The merchant pays the plan's interest and fees: netted from its settlement. The income
-    line carries no loan: it is the merchant's payment, not a charge to the borrower (the
-    borrower's all-in cost, and a cooling-off refund, never include it)."""
+    is the loan's (kind `merchant_subsidy`), but the merchant's payment, not a charge to the
+    borrower: a cooling-off refund leaves it out."""
     book = LoanBook(loan, business_date=business_date)
     book.debit(chart.MERCHANT_PAYABLE, subsidy)
-    book.credit(chart.FEE_INCOME, subsidy, per_loan=False)
+    book.credit(chart.FEE_INCOME, subsidy)
     book.post(
         kind="merchant_subsidy",
         key=f"merchant-subsidy:{loan.pk}",

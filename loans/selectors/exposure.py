@@ -100,9 +100,13 @@ def recovered(loan_ids: Sequence[int]) -> dict[int, Decimal]:
     """Per loan, the recoveries booked to it after its write-off (6111, net of reversals)."""
     if not loan_ids:
         return {}
-    rows = LoanAccountBalance.objects.filter(
-        account__code=chart.RECOVERIES, loan_id__in=among(loan_ids)
-    ).values_list("loan_id", "debit_total", "credit_total")
+    # Income accounts keep no stored per-loan rows: summed from the loan's own lines.
+    rows = (
+        JournalLine.objects.filter(account__code=chart.RECOVERIES, loan_id__in=among(loan_ids))
+        .values("loan_id")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .values_list("loan_id", "debit", "credit")
+    )
     return {loan_id: credit - debit for loan_id, debit, credit in rows}
 
 

@@ -243,6 +243,7 @@ def _correct_repayment(adjustment: AdjustmentRequest, loan: Loan, actor: str, on
             external_reference=original.external_reference,
             idempotency_key=f"adjustment:{adjustment.pk}",
             actor=actor,
+            source=original.source,
         )
         result["corrected_repayment"] = corrected.pk
     return result

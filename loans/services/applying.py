@@ -45,6 +45,7 @@ from .loan_io import (
     repayment_insert,
 )
 from .payoff_plan import payoff_plan
+from .recovery_entry import RECOVERING, recovery_post
 
 ZERO = Decimal("0")
 OPEN = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
@@ -63,6 +64,7 @@ class PaymentRequest:
     channel: str = ""
     external_reference: str = ""
     mode: str = ""
+    source: str = ""
 
     def hash(self, loan_id: int) -> str:
         text = "|".join(
@@ -74,6 +76,8 @@ class PaymentRequest:
                 self.channel,
                 self.external_reference,
                 self.mode,
+                # Only when given, so that the hashes of requests stored before it stay valid.
+                *((self.source,) if self.source else ()),
             )
         )
         return hashlib.sha256(text.encode()).hexdigest()
@@ -261,7 +265,8 @@ def payment_receive(
     actor: str,
     payoff_required: bool = False,
 ) -> Repayment:
-    """Receive a payment: lock the loan, refuse a reused key, apply it in value-date order."""
+    """Receive a payment: lock the loan, refuse a reused key, apply it in value-date order. On a
+    charged-off loan a repayment is a recovery (`recovery_entry`)."""
     check_key(request.idempotency_key)
     request_hash = request.hash(loan.pk)
     try:
@@ -280,6 +285,19 @@ def payment_receive(
                 existing = Repayment.objects.get(pk=existing_id)
                 return same_request(existing, loan_id=locked.pk, request_hash=request_hash)
             check_amount(request.amount, locked.currency)
+            if locked.status in RECOVERING or request.kind == Repayment.Kind.RECOVERY:
+                return recovery_post(
+                    locked,
+                    request=request,
+                    request_hash=request_hash,
+                    business_date=business_date,
+                    actor=actor,
+                )
+            if request.source:
+                raise LoanRuleError(
+                    f"Loan {locked.reference} is {locked.status}: a source is given for "
+                    "recoveries (payments on a charged-off loan) only."
+                )
             return _receive(
                 locked, rows, request, request_hash, business_date, actor, payoff_required
             )

@@ -27,7 +27,15 @@ from .reversals import repayment_reverse
 
 ASSESS_PERMISSION = "loans.assess_credit"
 LOAN_FIELDS = ("status", "disbursed_on", "maturity_date", "risk_category")
-REPAYMENT_FIELDS = ("status", "kind", "amount", "value_date", "reversed_on", "reversal_reason")
+REPAYMENT_FIELDS = (
+    "status",
+    "kind",
+    "source",
+    "amount",
+    "value_date",
+    "reversed_on",
+    "reversal_reason",
+)
 
 
 class StaffPermissionDenied(DomainError):
@@ -135,12 +143,16 @@ def backoffice_repayment_record(
     business_date: date,
     external_reference: str = "",
     channel: str = "bank",
+    recovery_source: str = "",
     source: str = "admin",
 ) -> Repayment:
-    """A repayment received at the bank, recorded by staff (``loans.record_repayment``).
-    The same key and request returns the first repayment."""
+    """A repayment received at the bank, recorded by staff (``loans.record_repayment``); on a
+    charged-off loan a recovery, collected by `recovery_source`. The same key and request
+    returns the first repayment."""
     require_permission(actor, "loans.record_repayment")
     with transaction.atomic():
+        # A retry returns the first repayment, already audited: no second audit row.
+        retried = Repayment.objects.filter(idempotency_key=idempotency_key).exists()
         repayment = loan_repay(
             loan=loan,
             amount=amount,
@@ -150,10 +162,17 @@ def backoffice_repayment_record(
             channel=channel,
             external_reference=external_reference,
             actor=actor.get_username(),
+            source=recovery_source,
         )
+        if retried:
+            return repayment
         audit_record(
             actor=actor,
-            action="repayment.record",
+            action=(
+                "recovery.record"
+                if repayment.kind == Repayment.Kind.RECOVERY
+                else "repayment.record"
+            ),
             target=repayment,
             after=audit_snapshot(repayment, REPAYMENT_FIELDS) | {"loan": loan.reference},
             source=source,

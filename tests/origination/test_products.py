@@ -12,6 +12,7 @@ from loans.origination.credit_lines import credit_line_available
 from loans.origination.errors import OriginationError
 from loans.origination.line_sync import credit_lines_sync
 from loans.origination.merchants import merchant_refund, merchant_settle
+from loans.services.cooling_off import loan_cancel_cooling_off, loan_cooling_off_quote
 from loans.services.lending_limits import LendingLimitExceeded
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from tests.lifecycle.factories import assert_books_consistent, reload, schedule
@@ -86,6 +87,30 @@ def test_merchant_subsidised_interest_free_plan(line):
     assert drawdown.settled_amount == D("5568.00")
     assert account_balance(code="1002") == D("-5568.00")
     assert loan_balances(loan_id=loan.pk)["2202"] == D("0")
+    assert_books_consistent(loan)
+
+
+def test_a_subsidised_plans_cooling_off_refund_leaves_the_merchants_subsidy(line):
+    # given a subsidised plan: the subsidy is fee income of the loan, paid by the merchant
+    drawdown = draw(
+        line,
+        make_product("ecommerce_installment"),
+        "6000",
+        12,
+        merchant=make_merchant(),
+        subsidised=True,
+    )
+    loan = drawdown.loan
+    assert loan_balances(loan_id=loan.pk)["6021"] == D("432.00")
+    # when the borrower cancels in the cooling-off period, they return the 6,000 only
+    quote = loan_cooling_off_quote(loan=loan)
+    assert (quote.returned_by_borrower, quote.refunded_to_borrower) == (D("6000.00"), D("0"))
+    loan_cancel_cooling_off(
+        loan=loan, amount=D("6000.00"), business_date=TODAY, idempotency_key="c"
+    )
+    # then the subsidy stays the loan's income; nothing else is left on it
+    left = {code: amount for code, amount in loan_balances(loan_id=loan.pk).items() if amount}
+    assert left == {"2202": D("5568.00"), "6021": D("432.00")}
     assert_books_consistent(loan)
 
 
