@@ -7,7 +7,7 @@ with one worker, chunk after chunk. Prints seconds per step, loans per second an
 then times the floor: one UPDATE of the N loans plus an INSERT ... SELECT of 2N journal lines into
 a scratch table. The last line printed is a JSON object with the figures.
 
-    python benchmarks/eod.py [--loans 100000] [--chunk-size 5000]
+    python benchmarks/eod.py [--loans 100000] [--chunk-size 5000] [--database NAME]
 """
 
 import argparse
@@ -21,7 +21,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _django  # noqa: E402
 
-DB = "il_eod_bench"
 ON = date(2026, 1, 1)  # LEDGER_INITIAL_BUSINESS_DATE in config.settings.test
 PRINCIPAL = Decimal("12000.00")
 RATE = Decimal("0.18")
@@ -287,9 +286,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--loans", type=int, default=100_000)
     parser.add_argument("--chunk-size", type=int, default=None)
+    _django.add_database_argument(parser)
     args = parser.parse_args()
 
-    _django.setup(DB)
+    _django.setup(_django.database_name(args.database, "eod"))
     from loans.eod import CHUNK_SIZE
 
     chunk_size = args.chunk_size or CHUNK_SIZE
