@@ -298,14 +298,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--loans", type=int, default=100_000)
     parser.add_argument("--chunk-size", type=int, default=None)
-    parser.add_argument(
-        "--database",
-        default=None,
-        help="scratch database to build (default: DATABASE_URL's name + _eod_bench)",
-    )
+    _django.add_database_argument(parser)
     args = parser.parse_args()
 
-    _django.setup(args.database or _django.scratch_name("eod_bench"))
+    _django.setup(_django.database_name(args.database, "eod"))
     from loans.eod import CHUNK_SIZE
 
     chunk_size = args.chunk_size or CHUNK_SIZE

@@ -78,7 +78,7 @@ def _write_lines_with_orm(posted: list[tuple[JournalEntry, Prepared]]) -> None:
                 total[1] += line.credit
     JournalLine.objects.bulk_create(lines, batch_size=2000)
     if connection.vendor == "postgresql":
-        return  # the database's line trigger keeps the stored balances (ledger/pg_sql.py)
+        return  # the database's line trigger keeps the stored balances (migration 0002)
     # Fixed (loan, account) order: concurrent postings take these row locks in the same order.
     for (loan_id, account_id), (debit, credit) in sorted(totals.items()):
         updated = LoanAccountBalance.objects.filter(loan_id=loan_id, account_id=account_id).update(
