@@ -1,25 +1,107 @@
-"""Shared set-up for benchmarks: a fresh PostgreSQL database of their own, migrated."""
+"""Shared set-up for benchmarks: a PostgreSQL database of their own, migrated.
 
+A benchmark's database is named by the caller (`--database NAME`) or derived from
+`DATABASE_URL` (its database name and the benchmark's, e.g. `il_dev_bench_eod`), on the server
+`DATABASE_URL` points at, so that benchmarks run by different people on one server do not meet.
+A benchmark drops and rebuilds only a database that a benchmark created: it marks the databases
+it creates (a comment on the database) and refuses to touch any other.
+"""
+
+import argparse
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# The suite's default (config.settings.test), so that a bare run derives the same names.
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/installment_ledger"
+MARK = "installment-ledger benchmark scratch database: benchmarks drop and rebuild it"
+MAX_NAME = 63  # PostgreSQL truncates longer identifiers
+
+
+class NotOurDatabase(SystemExit):
+    """The database exists and no benchmark created it: it is never dropped."""
+
+
+def add_database_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        help="the benchmark's own database (default: DATABASE_URL's database name + "
+        "'_bench_' + the benchmark's name); created if absent, rebuilt only if a benchmark "
+        "created it",
+    )
+
+
+def database_name(requested: str | None, benchmark: str) -> str:
+    """The name the caller passed, else one derived from DATABASE_URL and the benchmark."""
+    if requested:
+        name = requested
+    else:
+        base = urlsplit(_server_url()).path.lstrip("/") or "installment_ledger"
+        name = f"{base}_bench_{benchmark}"
+    if len(name.encode()) > MAX_NAME:
+        raise SystemExit(f"database name {name!r} is longer than {MAX_NAME} bytes; pass --database")
+    return name
+
+
+def database_url(name: str) -> str:
+    """DATABASE_URL's server and credentials, with database `name`."""
+    parts = urlsplit(_server_url())
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def admin_url() -> str:
+    """Where CREATE and DROP DATABASE run: BENCH_ADMIN_URL, else DATABASE_URL's server."""
+    return os.environ.get("BENCH_ADMIN_URL") or database_url("postgres")
+
+
+def scratch_database(name: str) -> None:
+    """Create database `name` afresh, marked as a benchmark's. An existing one is dropped first
+    only if it carries the mark; otherwise this refuses (`NotOurDatabase`) and changes nothing."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [name],
+        ).fetchone()
+        if row is not None:
+            if row[0] != MARK:
+                raise NotOurDatabase(
+                    f"database {name!r} exists and was not created by a benchmark; it is left "
+                    "alone. Pass --database with another name (or drop it yourself)."
+                )
+            conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(MARK))
+        )
+
+
+def drop_scratch_database(name: str) -> None:
+    """Drop database `name` if a benchmark created it; leave any other alone."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [name],
+        ).fetchone()
+        if row is not None and row[0] == MARK:
+            conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
 
 
 def setup(db_name: str, *, fresh: bool = True) -> str:
-    """Point Django at database `db_name` (created fresh and migrated) and return its URL."""
-    import psycopg
-
-    url = f"postgres://postgres@127.0.0.1:5432/{db_name}"
+    """Point Django at database `db_name` (with `fresh`, created afresh and migrated) and return
+    its URL."""
+    url = database_url(db_name)
     if fresh:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{db_name}"')
+        scratch_database(db_name)
     sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     import django
 
@@ -35,3 +117,30 @@ def peak_rss_mb() -> float:
     import resource
 
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def cpu_seconds() -> tuple[float, float | None]:
+    """(this process's CPU seconds, its database backend's): on a shared machine CPU time moves
+    far less with other people's load than wall time. The backend's is read from /proc, so only
+    when the database runs on this machine (else None)."""
+    import resource
+
+    from django.db import connection
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    client = usage.ru_utime + usage.ru_stime
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return client, None
+    return client, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_url() -> str:
+    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if urlsplit(url).scheme not in ("postgres", "postgresql"):
+        raise SystemExit(f"benchmarks run on PostgreSQL; DATABASE_URL is {url!r}")
+    return url

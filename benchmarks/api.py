@@ -17,6 +17,7 @@ on this 2-core machine. The load generator shares the machine: figures drop shar
 processes are busy (``load_average_1m`` is in the JSON for that reason).
 
     python benchmarks/api.py [--loans 3000] [--seconds 12] [--clients 4] [--threads 1]
+        [--database NAME]
 """
 
 import argparse
@@ -38,7 +39,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _django  # noqa: E402
 import _portfolio  # noqa: E402
 
-DB = "il_api_bench"
 ON = date(2026, 1, 1)  # the business date config.settings.test opens the books on
 MAX_REQUESTS = 20_000
 SECRET = secrets.token_urlsafe(60)
@@ -174,10 +174,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=12.0)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="per gunicorn worker (1: sync)")
+    _django.add_database_argument(parser)
     args = parser.parse_args()
 
     os.environ["SECRET_KEY"] = SECRET
-    url = _django.setup(DB)
+    url = _django.setup(_django.database_name(args.database, "api"))
     started = time.perf_counter()
     pairs = build_portfolio(args.loans)
     print(f"built {len(pairs)} active loans in {time.perf_counter() - started:.1f} s")

@@ -8,7 +8,7 @@ band and limit, APR disclosure by IRR for approvals) and the stored trail (decis
 steps bulk-inserted, applications updated, credit lines opened). Also times one application at
 a time (the API's path) for comparison. The last line printed is a JSON object.
 
-    python benchmarks/decisions.py [--applications 5000] [--batch 500]
+    python benchmarks/decisions.py [--applications 5000] [--batch 500] [--database NAME]
 """
 
 import argparse
@@ -25,7 +25,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _django  # noqa: E402
 
-DB = "installment_ledger_bench_decisions"
 TARGET = 500
 ON = date(2026, 1, 15)
 NOON = datetime(2026, 1, 15, 4, 0, tzinfo=UTC)
@@ -101,8 +100,9 @@ def main() -> None:
     parser.add_argument("--applications", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--single", type=int, default=200, help="decided one at a time")
+    _django.add_database_argument(parser)
     args = parser.parse_args()
-    _django.setup(DB)
+    _django.setup(_django.database_name(args.database, "decisions"))
 
     from origination.models import DecisionStep, LoanApplication
     from origination.services.applications import (

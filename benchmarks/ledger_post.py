@@ -5,7 +5,9 @@ database triggers included), bulk posting of 100,000 entries, pgbench's TPC-B ra
 (`pgbench -c 4 -j 2 -T 15`) and a server-side INSERT ... SELECT of the same number of lines.
 The last line printed is a JSON object with the figures.
 
-    python benchmarks/ledger_post.py [--seconds 10] [--bulk 100000]
+    python benchmarks/ledger_post.py [--seconds 10] [--bulk 100000] [--database NAME]
+
+pgbench runs in a database of its own, named after the benchmark's with `_pgbench` appended.
 """
 
 import argparse
@@ -22,8 +24,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _django  # noqa: E402
 
-DB = "installment_ledger_bench"
-PGBENCH_DB = "installment_ledger_pgbench"
 LOANS = 10_000
 ON = date(2026, 1, 1)
 
@@ -44,8 +44,8 @@ def repayment(key: str, loan_id: int):
 
 
 def worker(args):
-    worker_no, seconds, start_at, prefix = args
-    _django.setup(DB, fresh=False)
+    worker_no, seconds, start_at, prefix, database = args
+    _django.setup(database, fresh=False)
     from django.db import connection, transaction
 
     from ledger.services import entry_post
@@ -63,11 +63,13 @@ def worker(args):
     return count
 
 
-def posting_rate(workers: int, seconds: float, prefix: str) -> float:
+def posting_rate(workers: int, seconds: float, prefix: str, database: str) -> float:
     start_at = time.time() + 2.0
     ctx = mp.get_context("fork")
     with ctx.Pool(workers) as pool:
-        counts = pool.map(worker, [(n, seconds, start_at, prefix) for n in range(workers)])
+        counts = pool.map(
+            worker, [(n, seconds, start_at, prefix, database) for n in range(workers)]
+        )
     return sum(counts) / seconds
 
 
@@ -117,25 +119,18 @@ def insert_select_rate(lines: int) -> float:
     return lines / (time.perf_counter() - started)
 
 
-def pgbench_tps(seconds: int) -> float:
-    import psycopg
-
-    with psycopg.connect(_django.ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PGBENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{PGBENCH_DB}"')
-    base = ["-h", "127.0.0.1", "-U", "postgres"]
-    subprocess.run(
-        ["pgbench", *base, "-i", "-s", "10", "-q", PGBENCH_DB], check=True, capture_output=True
-    )
+def pgbench_tps(seconds: int, database: str) -> float:
+    _django.scratch_database(database)
+    url = _django.database_url(database)
+    subprocess.run(["pgbench", "-i", "-s", "10", "-q", url], check=True, capture_output=True)
     out = subprocess.run(
-        ["pgbench", *base, "-c", "4", "-j", "2", "-T", str(seconds), PGBENCH_DB],
+        ["pgbench", "-c", "4", "-j", "2", "-T", str(seconds), url],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
     match = re.search(r"tps = ([\d.]+)", out)
-    with psycopg.connect(_django.ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PGBENCH_DB}" WITH (FORCE)')
+    _django.drop_scratch_database(database)
     return float(match.group(1))
 
 
@@ -144,22 +139,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--bulk", type=int, default=100_000)
     parser.add_argument("--pgbench-seconds", type=int, default=15)
+    _django.add_database_argument(parser)
     args = parser.parse_args()
 
-    _django.setup(DB)
+    database = _django.database_name(args.database, "ledger_post")
+    pgbench_database = _django.database_name(f"{database}_pgbench", "ledger_post")
+    _django.setup(database)
     from django.db import connections
 
     connections.close_all()
-    rate_1 = posting_rate(1, args.seconds, "one")
+    rate_1 = posting_rate(1, args.seconds, "one", database)
     print(f"single-entry posting, 1 worker : {rate_1:8.0f} entries/s")
-    rate_4 = posting_rate(4, args.seconds, "four")
+    rate_4 = posting_rate(4, args.seconds, "four", database)
     print(f"single-entry posting, 4 workers: {rate_4:8.0f} entries/s")
     bulk, lines = bulk_rate(args.bulk)
     print(f"bulk posting of {args.bulk} entries: {bulk:8.0f} lines/s")
     baseline_insert = insert_select_rate(lines)
     print(f"server-side INSERT ... SELECT of {lines} lines: {baseline_insert:8.0f} lines/s")
     connections.close_all()
-    tps = pgbench_tps(args.pgbench_seconds)
+    tps = pgbench_tps(args.pgbench_seconds, pgbench_database)
     print(f"pgbench -c 4 -j 2 -T {args.pgbench_seconds}: {tps:8.0f} tps")
     result = {
         "entries_per_second_1": round(rate_1, 1),

@@ -69,6 +69,10 @@ def main() -> None:
             lambda schedule=schedule: schedule_apr(schedule), ITERATIONS[term]
         )
         result = quote(terms, jurisdiction="CN")
+        per_aprc = seconds_per_call(
+            lambda terms=terms: quote(terms, jurisdiction="EU"), ITERATIONS[term]
+        )
+        figures[f"us_per_quote_eu_aprc_{term}"] = round(per_aprc * 1e6, 1)
         print(
             f"{term:>3}-period equal installment: {per_quote * 1e6:9.1f} µs per quote "
             f"({1 / per_quote:9.0f} quotes/s; schedule {per_schedule * 1e6:.1f} µs, "

@@ -11,7 +11,7 @@ For scale, the same harness then posts only the ledger entry such a repayment ma
 `entry_post` per transaction, no schedule). Reconciliation and the trial balance are checked at
 the end. The last line printed is a JSON object with the figures.
 
-    python benchmarks/repayments.py [--seconds 10] [--loans 10000]
+    python benchmarks/repayments.py [--seconds 10] [--loans 10000] [--database NAME]
 """
 
 import argparse
@@ -27,7 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _django  # noqa: E402
 import _portfolio  # noqa: E402
 
-DB = "il_lifecycle_bench"
 START = date(2026, 1, 15)
 PAY_ON = date(2026, 2, 15)
 AMOUNT = Decimal("60.00")
@@ -90,8 +89,8 @@ def post_only(loan, key: str) -> None:
 
 
 def worker(args):
-    worker_no, workers, seconds, start_at, prefix, loan_ids, action = args
-    _django.setup(DB, fresh=False)
+    worker_no, workers, seconds, start_at, prefix, loan_ids, action, database = args
+    _django.setup(database, fresh=False)
     from django.db import connection
 
     from loans.models import Loan
@@ -110,13 +109,18 @@ def worker(args):
     return count
 
 
-def rate(workers: int, seconds: float, prefix: str, loan_ids: list[int], action: str) -> float:
+def rate(
+    workers: int, seconds: float, prefix: str, loan_ids: list[int], action: str, database: str
+) -> float:
     start_at = time.time() + 2.0
     ctx = mp.get_context("fork")
     with ctx.Pool(workers) as pool:
         counts = pool.map(
             worker,
-            [(n, workers, seconds, start_at, prefix, loan_ids, action) for n in range(workers)],
+            [
+                (n, workers, seconds, start_at, prefix, loan_ids, action, database)
+                for n in range(workers)
+            ],
         )
     return sum(counts) / seconds
 
@@ -125,9 +129,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--loans", type=int, default=10_000)
+    _django.add_database_argument(parser)
     args = parser.parse_args()
 
-    _django.setup(DB)
+    database = _django.database_name(args.database, "repayments")
+    _django.setup(database)
     from django.db import connections
 
     from ledger.selectors import trial_balance
@@ -139,11 +145,11 @@ def main() -> None:
     built = time.perf_counter() - started
     print(f"portfolio of {args.loans} active loans built in {built:.1f} s")
     connections.close_all()
-    rate_1 = rate(1, args.seconds, "one", loan_ids, "repay")
+    rate_1 = rate(1, args.seconds, "one", loan_ids, "repay", database)
     print(f"repayments through the service, 1 worker : {rate_1:8.0f} /s")
-    rate_4 = rate(4, args.seconds, "four", loan_ids, "repay")
+    rate_4 = rate(4, args.seconds, "four", loan_ids, "repay", database)
     print(f"repayments through the service, 4 workers: {rate_4:8.0f} /s")
-    post_4 = rate(4, args.seconds, "post", loan_ids, "post")
+    post_4 = rate(4, args.seconds, "post", loan_ids, "post", database)
     print(f"baseline: its ledger posting alone, 4 workers: {post_4:8.0f} /s")
     started = time.perf_counter()
     mismatches = reconcile()

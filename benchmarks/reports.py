@@ -9,7 +9,7 @@ of 2026-06-30, both rebuilt from history (no close ran). Prints figures, then a 
 its last line: loans, aging_seconds, bureau_seconds, peak_rss_mb (of the measuring process), and
 build and capture times.
 
-    python benchmarks/reports.py [--loans 100000]
+    python benchmarks/reports.py [--loans 100000] [--database NAME]
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _django  # noqa: E402
 
-DB = "il_reports_bench"
 AS_OF = date(2026, 6, 30)
 BATCH = 10_000
 
@@ -163,9 +162,9 @@ def peak_rss_mb() -> float:
     return _django.peak_rss_mb()
 
 
-def measure() -> dict:
+def measure(database: str) -> dict:
     """Run in a fresh process: the reports' own time and memory."""
-    _django.setup(DB, fresh=False)
+    _django.setup(database, fresh=False)
     from compliance.reports.export import export_chunks
     from compliance.reports.registry import report_build
 
@@ -197,11 +196,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--loans", type=int, default=100_000)
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    _django.add_database_argument(parser)
     args = parser.parse_args()
+    database = _django.database_name(args.database, "reports")
     if args.measure_only:
-        print(json.dumps(measure()))
+        print(json.dumps(measure(database)))
         return
-    _django.setup(DB)
+    _django.setup(database)
     figures = build(args.loans)
     from django.db import connections
 
@@ -211,7 +212,10 @@ def main() -> None:
         f"5 month ends captured in {figures['capture_seconds_5_months']} s"
     )
     out = subprocess.run(
-        [sys.executable, __file__, "--measure-only"], check=True, capture_output=True, text=True
+        [sys.executable, __file__, "--measure-only", "--database", database],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     measured = json.loads(out.strip().splitlines()[-1])
     print(

@@ -2,7 +2,9 @@
 the IRR method, rate caps, risk classification and delinquency buckets.
 
 No Django and nothing of the project above `core.money`, so it is fast and property-testable,
-and every app may call it (an import-linter contract keeps it so).
+and every app may call it (an import-linter contract keeps it so). APR (by the jurisdiction's
+method), the jurisdictions and rate caps live in ``calc.apr``, ``calc.jurisdictions`` and
+``calc.rate_caps``.
 """
 
 from calc.accrual import accrued_interest, accrued_through, daily_accruals

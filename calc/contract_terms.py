@@ -1,9 +1,10 @@
 """From a contract's terms as data to the schedule terms the calculators take: the one place a
 product, a product snapshot or a signed loan becomes a `ScheduleTerms`.
 
-`terms` is a mapping with the keys of `TERM_KEYS` (a product's `terms_data()`, the `product`
-part of a loan's terms snapshot, or a signed loan's own terms); amounts and rates may be Decimals
-or their exact strings. The minor unit is the currency's (`core.money`), never a default cent.
+`terms` is a mapping with the keys of `TERM_KEYS` (a product's `contract_terms()`, a product
+snapshot a decision priced on, or a signed loan's own terms); amounts and rates may be Decimals
+or their exact strings, and a snapshot taken before the installment conventions existed gets
+their defaults. The minor unit is the currency's (`core.money`), never a default cent.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ TERM_KEYS = (
     "upfront_fee_rate",
     "calendar",
     "shift_rule",
+    "installment_rounding",
+    "level_convention",
+    "bullet_interest",
 )
 
 
@@ -57,4 +61,7 @@ def schedule_terms(
         upfront_fee_rate=to_decimal(terms["upfront_fee_rate"]),
         calendar=str(terms.get("calendar") or "") or None,
         shift_rule=str(terms.get("shift_rule") or "none"),
+        installment_rounding=str(terms.get("installment_rounding") or "cent"),
+        level_convention=str(terms.get("level_convention") or "last_absorbs"),
+        bullet_interest=str(terms.get("bullet_interest") or "simple"),
     )

@@ -2,15 +2,16 @@
 
 An upfront fee withheld from the payout is in the quote's flows already (the borrower receives
 the principal less the fee). A fee the borrower pays with the first installment instead is a
-cash flow of that installment, so the disclosed APR is the IRR of those flows, checked against
-the cap in force on the start date.
+cash flow of that installment, so the disclosed APR is that of those flows, by the quote's APR
+method (the jurisdiction's), checked against the cap in force on the start date (none where the
+jurisdiction has no APR ceiling).
 """
 
 from __future__ import annotations
 
-from calc.apr import AprResult, annual_percentage_rate
+from calc.apr import AprResult, apr_by_method
 from calc.quote import Quote
-from calc.rate_caps import CapCheck, cap_check
+from calc.rate_caps import CapCheck, capped_check
 
 
 def disclosed_apr(
@@ -23,12 +24,13 @@ def disclosed_apr(
     terms = schedule.terms
     flows = schedule.cash_flows()
     flows[0] = (flows[0][0] + fee, flows[0][1])
-    apr = annual_percentage_rate(
+    apr = apr_by_method(
+        quote.apr.method,
         terms.principal,
         terms.start_date,
         flows,
         unit_period=terms.frequency.value,
         guess=terms.periodic_rate,
     )
-    check = cap_check(apr.nominal, jurisdiction, on_date=terms.start_date, rule=cap_rule or None)
+    check = capped_check(apr.nominal, jurisdiction, on_date=terms.start_date, rule=cap_rule or None)
     return apr, check

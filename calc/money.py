@@ -115,3 +115,102 @@ class Rounding:
 
     def is_quantized(self, amount: Decimal) -> bool:
         return is_quantized(amount, self.minor_unit)
+
+
+INSTALLMENT_ROUNDING_MODES: dict[str, str] = {
+    "up": decimal.ROUND_UP,
+    "half_up": decimal.ROUND_HALF_UP,
+    "down": decimal.ROUND_DOWN,
+}
+INSTALLMENT_UNITS = ("cent", "whole_unit", "multiple")
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentRounding:
+    """How a schedule's level installment is rounded: to the minor unit (``cent``, whatever the
+    currency's minor unit is), to a whole unit of the currency (``whole_unit``: whole yuan), or
+    to a ``multiple`` of an amount (10, 100, 0.05), each ``up``, ``half_up`` or ``down``.
+
+    Written as a short spec a product stores: ``cent`` (the product's rounding mode, as before),
+    ``cent:up``, ``whole_unit:up``, ``multiple:10``, ``multiple:100:down``. Without a mode, a whole
+    unit or a multiple rounds half-up.
+    """
+
+    unit: str = "cent"
+    multiple: Decimal | None = None
+    mode: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.unit not in INSTALLMENT_UNITS:
+            raise MoneyError(
+                f"installment rounding unit {self.unit!r} is not one of: "
+                f"{', '.join(INSTALLMENT_UNITS)}"
+            )
+        if self.mode is not None and self.mode not in INSTALLMENT_ROUNDING_MODES:
+            raise MoneyError(
+                f"installment rounding mode {self.mode!r} is not one of: "
+                f"{', '.join(INSTALLMENT_ROUNDING_MODES)}"
+            )
+        if self.unit == "multiple":
+            if self.multiple is None:
+                raise MoneyError("installment rounding to a multiple needs the multiple, e.g. 10")
+            multiple = to_decimal(self.multiple)
+            if not multiple.is_finite() or multiple <= 0:
+                raise MoneyError(f"the installment multiple must be positive, not {multiple}")
+            object.__setattr__(self, "multiple", multiple)
+        elif self.multiple is not None:
+            raise MoneyError(f"only unit 'multiple' takes a multiple, not {self.unit!r}")
+
+    @classmethod
+    def parse(cls, spec: InstallmentRounding | str | None) -> InstallmentRounding:
+        """``cent``, ``cent:up``, ``whole_unit:half_up``, ``multiple:100``, ``multiple:10:down``."""
+        if isinstance(spec, InstallmentRounding):
+            return spec
+        text = "cent" if spec is None else str(spec).strip().lower()
+        parts = [part.strip() for part in text.split(":")] if text else ["cent"]
+        if parts[0] == "multiple":
+            if len(parts) not in (2, 3):
+                raise MoneyError(f"expected multiple:N or multiple:N:MODE, not {spec!r}")
+            return cls("multiple", parts[1], parts[2] if len(parts) == 3 else None)
+        if len(parts) > 2:
+            raise MoneyError(f"expected UNIT or UNIT:MODE, not {spec!r}")
+        return cls(parts[0], None, parts[1] if len(parts) == 2 else None)
+
+    @property
+    def spec(self) -> str:
+        parts = [self.unit]
+        if self.multiple is not None:
+            parts.append(format(self.multiple.normalize(), "f"))
+        if self.mode is not None:
+            parts.append(self.mode)
+        return ":".join(parts)
+
+    @property
+    def is_minor_unit(self) -> bool:
+        """Rounding to the minor unit with the product's own mode: the schedule as before."""
+        return self.unit == "cent" and self.mode is None
+
+    def step(self, minor_unit: Decimal) -> Decimal:
+        """The increment level installments move in, a whole number of minor units."""
+        if self.unit == "cent":
+            return minor_unit
+        step = Decimal(1) if self.unit == "whole_unit" else self.multiple
+        assert step is not None
+        if step < minor_unit or not is_quantized(step, minor_unit):
+            raise MoneyError(
+                f"an installment multiple of {step} is not a whole number of the minor unit "
+                f"{minor_unit}"
+            )
+        return step
+
+    def rounding(self, default_mode: str) -> str:
+        """The ``decimal`` rounding constant: this rounding's mode, else the product's."""
+        if self.mode is None:
+            return ROUNDING_MODES[default_mode] if self.unit == "cent" else decimal.ROUND_HALF_UP
+        return INSTALLMENT_ROUNDING_MODES[self.mode]
+
+    def apply(self, amount: Decimal, minor_unit: Decimal, default_mode: str) -> Decimal:
+        """``amount`` rounded to a multiple of the step, in the minor unit's exponent."""
+        step = self.step(minor_unit)
+        steps = (amount / step).to_integral_value(rounding=self.rounding(default_mode))
+        return (steps * step).quantize(minor_unit)

@@ -15,6 +15,9 @@ Shipped rules (annual fractions; the APR checked is the all-in APR by IRR, fees 
 * ``US-36-all-in`` (default for ``US``): an example all-in 36% APR ceiling, in the manner of the
   Military Lending Act's MAPR and many states' small-loan caps.
 
+Jurisdictions without an APR ceiling (``EU``, ``GB`` in ``calc.jurisdictions``) have no
+rules: ``capped_check`` returns None for them, while ``rate_cap`` and ``cap_check`` raise.
+
 The one-year LPR is a dated table of fixings (``ONE_YEAR_LPR``); a date takes the latest fixing on
 or before it.
 """
@@ -25,12 +28,16 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from calc.jurisdictions import JurisdictionError, jurisdiction_codes, jurisdiction_get
+
 __all__ = [
     "ONE_YEAR_LPR",
     "CapCheck",
     "RateCapError",
     "RateCapRule",
     "cap_check",
+    "capped_check",
+    "capped_rate",
     "jurisdictions",
     "lpr_on",
     "rate_cap",
@@ -148,15 +155,21 @@ def register_rule(rule: RateCapRule, *, default: bool = False) -> None:
 
 
 def jurisdictions() -> list[str]:
-    return sorted(_RULES)
+    """Every jurisdiction known: registered in ``calc.jurisdictions`` or given rules."""
+    return sorted(set(_RULES) | set(jurisdiction_codes()))
 
 
 def rules_for(jurisdiction: str) -> list[RateCapRule]:
+    """The jurisdiction's cap rules (none for one without an APR ceiling)."""
+    rules = _RULES.get(jurisdiction.upper())
+    if rules is not None:
+        return list(rules)
     try:
-        return list(_RULES[jurisdiction.upper()])
-    except KeyError:
+        jurisdiction_get(jurisdiction)
+    except JurisdictionError:
         known = ", ".join(jurisdictions())
         raise RateCapError(f"unknown jurisdiction {jurisdiction!r}; known: {known}") from None
+    return []
 
 
 def rate_cap(
@@ -165,6 +178,8 @@ def rate_cap(
     """The rule that applies on ``on_date`` (the named one, or the jurisdiction's default) and
     its cap as an annual fraction."""
     rules = rules_for(jurisdiction)
+    if not rules and rule is None:
+        raise RateCapError(f"{jurisdiction.upper()} has no APR cap")
     if rule is not None:
         named = [candidate for candidate in rules if candidate.name == rule]
         if not named:
@@ -194,6 +209,24 @@ def cap_check(
         on_date=on_date,
         within_cap=apr <= cap,
     )
+
+
+def capped_check(
+    apr: Decimal, jurisdiction: str, *, on_date: date, rule: str | None = None
+) -> CapCheck | None:
+    """``cap_check``, or None for a jurisdiction with no APR ceiling and no rule named."""
+    if rule is None and not rules_for(jurisdiction):
+        return None
+    return cap_check(apr, jurisdiction, on_date=on_date, rule=rule)
+
+
+def capped_rate(
+    jurisdiction: str, on_date: date, rule: str | None = None
+) -> tuple[RateCapRule, Decimal] | None:
+    """``rate_cap``, or None for a jurisdiction with no APR ceiling and no rule named."""
+    if rule is None and not rules_for(jurisdiction):
+        return None
+    return rate_cap(jurisdiction, on_date, rule)
 
 
 register_rule(

@@ -21,7 +21,7 @@ from calc.calendar import (
     parse_shift_rule,
 )
 from calc.daycount import DayCount, parse_day_count
-from calc.money import CENT, Rounding, to_decimal, to_minor_unit
+from calc.money import CENT, InstallmentRounding, Rounding, to_decimal, to_minor_unit
 from core.money import ZERO
 
 MAX_TERM = 360
@@ -42,6 +42,31 @@ class Method(StrEnum):
     """一次性还本付息: principal and interest in one payment at maturity."""
     FLAT_FEE = "flat_fee"
     """分期手续费: principal / n plus a fee of principal × fee rate each period, no interest."""
+
+
+class LevelConvention(StrEnum):
+    LAST_ABSORBS = "last_absorbs"
+    """The level payment is rounded, then moved by rounding steps until every period is
+    feasible; the last installment pays what is left (principal and its interest)."""
+    ROUNDED_ONCE = "rounded_once"
+    """Every installment, the last included, is the unrounded payment rounded once (the EU's
+    and the spreadsheet convention); the rounding residue is carried in the last installment's
+    interest, unless the payment does not cover the principal left, which the last then pays."""
+
+
+class BulletInterest(StrEnum):
+    SIMPLE = "simple"
+    """Simple interest of every period on the principal (the sum of the periods' interest)."""
+    COMPOUND_MONTHLY = "compound_monthly"
+    """Interest compounds at each monthly period end until maturity."""
+
+
+def _parse_enum(enum, value, what: str):
+    try:
+        return enum(str(value).strip().lower())
+    except ValueError:
+        known = ", ".join(member.value for member in enum)
+        raise ScheduleError(f"unknown {what} {value!r}; use one of: {known}") from None
 
 
 class RescheduleMode(StrEnum):
@@ -71,6 +96,13 @@ class ScheduleTerms:
     ``rounding`` names a mode of ``calc.money.ROUNDING_MODES``; ``minor_unit`` is 0.01 or
     2 (decimal places), 1 or 0 for yen. ``calendar`` names a business calendar (``"CN"``,
     ``"weekends"``, any ``holidays`` country code) used by ``shift_rule``.
+
+    ``installment_rounding`` rounds the level amount (the equal installment's payment, the level
+    principal of equal-principal and flat-fee plans): ``cent`` (default), ``whole_unit`` or
+    ``multiple:N``, each optionally ``:up``, ``:half_up`` or ``:down``
+    (``calc.money.InstallmentRounding``). ``level_convention`` is ``last_absorbs``
+    (default) or ``rounded_once`` (equal installments only); ``bullet_interest`` is ``simple``
+    (default) or ``compound_monthly`` (monthly bullets only).
     """
 
     principal: Decimal
@@ -90,6 +122,9 @@ class ScheduleTerms:
     upfront_fee_rate: Decimal = ZERO
     calendar: str | None = None
     shift_rule: ShiftRule = ShiftRule.NONE
+    installment_rounding: InstallmentRounding = InstallmentRounding()
+    level_convention: LevelConvention = LevelConvention.LAST_ABSORBS
+    bullet_interest: BulletInterest = BulletInterest.SIMPLE
     rounder: Rounding = field(init=False, repr=False, compare=False)
     """The product's rounding (mode and minor unit) as a callable."""
 
@@ -106,11 +141,55 @@ class ScheduleTerms:
             if self.fee_base is not None:
                 set_field(self, "fee_base", to_decimal(self.fee_base))
             set_field(self, "rounder", Rounding(self.rounding, self.minor_unit))
+            rounding = InstallmentRounding.parse(self.installment_rounding)
+            set_field(self, "installment_rounding", rounding)
+            rounding.step(self.minor_unit)
+            set_field(
+                self,
+                "level_convention",
+                _parse_enum(LevelConvention, self.level_convention, "level convention"),
+            )
+            set_field(
+                self,
+                "bullet_interest",
+                _parse_enum(BulletInterest, self.bullet_interest, "bullet interest mode"),
+            )
         except ValueError as exc:
             raise ScheduleError(str(exc)) from exc
         self._validate()
 
+    def _validate_conventions(self) -> None:
+        method = self.method
+        if not self.installment_rounding.is_minor_unit and method in (
+            Method.INTEREST_ONLY,
+            Method.BULLET,
+        ):
+            raise ScheduleError(
+                f"installment rounding {self.installment_rounding.spec} needs a level "
+                f"installment; {method.value} schedules have none"
+            )
+        if (
+            self.level_convention is LevelConvention.ROUNDED_ONCE
+            and method is not Method.EQUAL_INSTALLMENT
+        ):
+            raise ScheduleError("the rounded_once convention applies to equal installments only")
+        if (
+            self.level_convention is LevelConvention.ROUNDED_ONCE
+            and self.installment_rounding.unit != "cent"
+        ):
+            raise ScheduleError(
+                "the rounded_once convention keeps every installment equal, which rounding to "
+                f"{self.installment_rounding.spec} could only do by charging interest that never "
+                "accrued (or forgoing it): round to the minor unit, or use last_absorbs"
+            )
+        if self.bullet_interest is BulletInterest.COMPOUND_MONTHLY:
+            if method is not Method.BULLET:
+                raise ScheduleError("compound_monthly interest applies to bullet loans only")
+            if self.frequency is not Frequency.MONTHLY:
+                raise ScheduleError("compound_monthly interest needs monthly periods")
+
     def _validate(self) -> None:
+        self._validate_conventions()
         unit = self.minor_unit
         if self.principal <= 0:
             raise ScheduleError(f"principal must be positive, not {self.principal}")
@@ -201,6 +280,9 @@ class ScheduleTerms:
             "upfront_fee_rate": self.upfront_fee_rate,
             "calendar": self.calendar,
             "shift_rule": self.shift_rule.value,
+            "installment_rounding": self.installment_rounding.spec,
+            "level_convention": self.level_convention.value,
+            "bullet_interest": self.bullet_interest.value,
         }
 
 

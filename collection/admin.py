@@ -23,7 +23,7 @@ from .models import (
     Strategy,
     StrategyStep,
 )
-from .selectors import case_balances, case_schedule
+from .selectors import case_balances, case_recovery, case_schedule
 from .services import (
     case_update,
     cases_assign,
@@ -122,6 +122,7 @@ class CollectionCaseAdmin(admin.ModelAdmin):
         "opened_on",
         "closed_on",
         "close_reason",
+        "recovery_referred_on",
         "days_past_due",
         "peak_days_past_due",
         "bucket",
@@ -133,6 +134,7 @@ class CollectionCaseAdmin(admin.ModelAdmin):
         "cease_contact",
         "disputed",
         "balance",
+        "recovery",
         "schedule",
     )
     editable = ("assigned_agent", "priority", "queue", "cease_contact", "disputed")
@@ -159,6 +161,27 @@ class CollectionCaseAdmin(admin.ModelAdmin):
         return format_html(
             "<table><tr><th>account</th><th>balance</th></tr>{}</table>",
             format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows),
+        )
+
+    @admin.display(description="recovery after charge-off")
+    def recovery(self, obj):
+        figures, recoveries = case_recovery(case=obj)
+        if not figures.written_off:
+            return "not written off"
+        rows = [
+            (r.value_date, r.get_source_display(), r.amount, r.get_status_display())
+            for r in recoveries
+        ]
+        return format_html(
+            "<p id='case-recovery'>written off {} {} on {} &middot; recovered {} &middot; "
+            "still recoverable {}</p><table><tr><th>value date</th><th>source</th>"
+            "<th>amount</th><th>status</th></tr>{}</table>",
+            figures.written_off,
+            figures.currency,
+            figures.written_off_on,
+            figures.recovered,
+            figures.remaining,
+            format_html_join("", "<tr>" + "<td>{}</td>" * 4 + "</tr>", rows),
         )
 
     @admin.display(description="schedule")

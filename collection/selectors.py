@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet
 
 from ledger.selectors import loan_balances
-from loans.models import Installment
+from loans.models import Installment, Repayment
+from loans.selectors.recoveries import LoanRecovery, loan_recoveries, loan_recovery
 
 from .models import CollectionCase, ContactAttempt, PromiseToPay
 
@@ -29,6 +30,12 @@ def agent_queue(*, agent) -> QuerySet[CollectionCase]:
 def case_balances(*, case: CollectionCase) -> dict[str, Decimal]:
     """The loan's ledger balances per account code (normal side), now."""
     return loan_balances(loan_id=case.loan_id, currency=case.loan.currency)
+
+
+def case_recovery(*, case: CollectionCase) -> tuple[LoanRecovery, QuerySet[Repayment]]:
+    """What the case's loan had written off and recovered since, and its recoveries: a case
+    closed at charge-off is referred to recovery, and this is what came of it."""
+    return loan_recovery(loan=case.loan), loan_recoveries(loan_id=case.loan_id)
 
 
 def case_schedule(*, case: CollectionCase) -> QuerySet[Installment]:

@@ -39,7 +39,6 @@ from loans.eod.common import (
     OPEN,
     accounts_by_id,
     loan_balances,
-    loan_dimension,
     rows_update,
 )
 from loans.models import Loan
@@ -64,8 +63,8 @@ def provision_spec(loan_id: int, change: Decimal, today: date, currency: str) ->
         idempotency_key=provision_key(loan_id, today),
         currency=currency,
         lines=(
-            LineSpec(account=debit, debit=amount, loan_id=loan_dimension(debit, loan_id)),
-            LineSpec(account=credit, credit=amount, loan_id=loan_dimension(credit, loan_id)),
+            LineSpec(account=debit, debit=amount, loan_id=loan_id),
+            LineSpec(account=credit, credit=amount, loan_id=loan_id),
         ),
     )
 

@@ -15,7 +15,6 @@ MOVED = {
     ("loans", "creditline"): "origination",
     ("loans", "creditlimitchange"): "origination",
     ("loans", "drawdown"): "origination",
-    ("loans", "collateral"): "origination",
     ("compliance", "adjustmentrequest"): "loans",
     ("compliance", "auditevent"): "core",
 }

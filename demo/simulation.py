@@ -28,7 +28,8 @@ from ledger.services import business_date_current
 from loans.eod import close_day_run
 from loans.eod.common import OPEN
 from loans.errors import LoanRuleError
-from loans.models import Borrower, Installment, Loan, Product
+from loans.models import Borrower, CreditAssessment, Installment, Loan, Product
+from loans.services.credit_assessments import credit_assessment_record
 from loans.services.disbursement import loan_disburse
 from loans.services.origination import loan_approve, loan_create
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
@@ -157,15 +158,24 @@ def _originate(
     low = max(product.min_amount, Decimal("500"))
     high = min(product.max_amount, Decimal("30000"))
     principal = Decimal(rng.randint(int(low // 100), max(int(high // 100), int(low // 100)))) * 100
+    term = rng.choice(terms)
+    # A bureau pull at application: the price follows the lender's assessment.
+    credit_assessment_record(
+        borrower=borrower,
+        score=rng.randint(600, 800),
+        source=CreditAssessment.Source.BUREAU,
+        provider="simulated bureau",
+        business_date=today,
+        assessed_by=ACTOR,
+    )
     try:
         loan = loan_create(
             borrower=borrower,
             product=product,
             principal=max(principal, product.min_amount),
-            term=rng.choice(terms),
+            term=term,
             application_date=today,
             actor=ACTOR,
-            credit_score=rng.randint(600, 800),
         )
     except (LoanRuleError, QuoteInputError):
         return None  # terms the product refuses (e.g. above its cap): the applicant walks away

@@ -6,6 +6,7 @@ from .errors import PostingRejected
 from .models import Account
 
 _cache: dict[tuple[str, str], tuple[int, bool]] = {}
+_stored: set[int] = set()
 
 
 def load_accounts() -> None:
@@ -15,10 +16,13 @@ def load_accounts() -> None:
 
 def _load() -> None:
     _cache.clear()
-    for pk, code, currency, active in Account.objects.values_list(
-        "id", "code", "currency", "is_active"
+    _stored.clear()
+    for pk, code, currency, active, kind in Account.objects.values_list(
+        "id", "code", "currency", "is_active", "type"
     ):
         _cache[(code, currency)] = (pk, active)
+        if kind in Account.STORED_BALANCE_TYPES:
+            _stored.add(pk)
 
 
 def account_ids(codes: list[str], currency: str, *, reload: bool = True) -> list[int]:
@@ -37,8 +41,17 @@ def account_ids(codes: list[str], currency: str, *, reload: bool = True) -> list
     return ids
 
 
+def keeps_loan_balances(account_id: int) -> bool:
+    """Whether the account's per-loan lines keep a stored running total (balance-sheet
+    accounts; see `LoanAccountBalance`)."""
+    if account_id not in _stored and not _cache:
+        _load()
+    return account_id in _stored
+
+
 def clear_account_cache(**_kwargs) -> None:
     _cache.clear()
+    _stored.clear()
 
 
 post_save.connect(clear_account_cache, sender=Account)

@@ -1,15 +1,6 @@
-"""The default chart of accounts for a consumer lender (codes styled on the Chinese
-financial-enterprise chart, so that reports and tools can rely on them)."""
-
-from typing import NamedTuple
-
-
-class AccountDef(NamedTuple):
-    code: str
-    name: str
-    type: str
-    normal_side: str
-
+"""Codes of the default chart of accounts that the code posts to. The chart itself (names,
+types, normal sides) is loaded by migrations, frozen there: `ledger/migrations/0003_default_chart`
+and any later migration that adds an account."""
 
 CASH = "1002"
 INTEREST_RECEIVABLE = "1132"
@@ -27,22 +18,3 @@ RECOVERIES = "6111"
 CREDIT_IMPAIRMENT = "6701"
 WRITE_OFF_EXPENSE = "6711"
 EQUITY = "4001"
-
-DEFAULT_CHART: tuple[AccountDef, ...] = (
-    AccountDef(CASH, "Bank — disbursement and collection clearing", "asset", "debit"),
-    AccountDef(INTEREST_RECEIVABLE, "Interest receivable", "asset", "debit"),
-    AccountDef(FEES_RECEIVABLE, "Fees receivable", "asset", "debit"),
-    AccountDef(PENALTY_RECEIVABLE, "Penalty interest receivable", "asset", "debit"),
-    AccountDef(LOANS_PRINCIPAL, "Loans receivable — principal", "asset", "debit"),
-    AccountDef(ALLOWANCE, "Allowance for loan losses", "asset", "credit"),
-    AccountDef(MERCHANT_PAYABLE, "Payable to merchants", "liability", "credit"),
-    AccountDef(CUSTOMER_OVERPAYMENTS, "Customer overpayments", "liability", "credit"),
-    AccountDef(INTEREST_SUSPENSE, "Interest in suspense (non-accrual)", "liability", "credit"),
-    AccountDef(EQUITY, "Paid-in capital", "equity", "credit"),
-    AccountDef(INTEREST_INCOME, "Interest income", "income", "credit"),
-    AccountDef(FEE_INCOME, "Fee income", "income", "credit"),
-    AccountDef(PENALTY_INCOME, "Penalty interest income", "income", "credit"),
-    AccountDef(RECOVERIES, "Recoveries of written-off loans", "income", "credit"),
-    AccountDef(CREDIT_IMPAIRMENT, "Credit impairment loss (provisions)", "expense", "debit"),
-    AccountDef(WRITE_OFF_EXPENSE, "Write-off expense", "expense", "debit"),
-)

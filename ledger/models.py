@@ -18,6 +18,10 @@ class Account(models.Model):
         DEBIT = "debit", "Debit"
         CREDIT = "credit", "Credit"
 
+    # Types whose lines keep a stored per-(account, loan) running total; income and expense
+    # lines carry their loan too, but a loan's income is summed from its lines (migration 0004).
+    STORED_BALANCE_TYPES = (Type.ASSET, Type.LIABILITY, Type.EQUITY)
+
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=120)
     type = models.CharField(max_length=10, choices=Type.choices)
@@ -33,6 +37,10 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name} ({self.currency})"
+
+    @property
+    def keeps_loan_balances(self) -> bool:
+        return self.type in self.STORED_BALANCE_TYPES
 
     def signed(self, debit: Decimal, credit: Decimal) -> Decimal:
         """A balance on the account's normal side: positive when it holds what it should."""
@@ -120,10 +128,12 @@ class JournalLine(models.Model):
 
 
 class LoanAccountBalance(models.Model):
-    """Running totals per (account, loan): cold rows, so concurrent postings rarely meet.
+    """Running totals per (balance-sheet account, loan): cold rows, so concurrent postings rarely
+    meet.
 
     House accounts (no loan) keep no stored balance: one hot row would serialize every posting.
-    Their balances are derived from the lines.
+    Income and expense lines carry their loan but keep no stored row either (the close would
+    write twice as many): both are derived from the lines (`ledger.selectors`).
     """
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="loan_balances")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
+from .accounts import keeps_loan_balances
 from .errors import IdempotencyConflict
 from .models import JournalEntry, JournalLine, LoanAccountBalance
 from .specs import ZERO, PostingResult, Prepared
@@ -71,13 +72,13 @@ def _write_lines_with_orm(posted: list[tuple[JournalEntry, Prepared]]) -> None:
                     business_date=spec.business_date,
                 )
             )
-            if line.loan_id is not None:
+            if line.loan_id is not None and keeps_loan_balances(account_id):
                 total = totals.setdefault((line.loan_id, account_id), [ZERO, ZERO])
                 total[0] += line.debit
                 total[1] += line.credit
     JournalLine.objects.bulk_create(lines, batch_size=2000)
     if connection.vendor == "postgresql":
-        return  # the database's line trigger keeps the stored balances (ledger/pg_sql.py)
+        return  # the database's line trigger keeps the stored balances (migration 0002)
     # Fixed (loan, account) order: concurrent postings take these row locks in the same order.
     for (loan_id, account_id), (debit, credit) in sorted(totals.items()):
         updated = LoanAccountBalance.objects.filter(loan_id=loan_id, account_id=account_id).update(

@@ -72,22 +72,26 @@ def account_balance(*, code: str, currency: str = "CNY", as_of: date | None = No
 def loan_balances(
     *, loan_id: int, as_of: date | None = None, currency: str = "CNY"
 ) -> dict[str, Decimal]:
-    """A loan's balance per account code (normal side). Current ones come from the stored rows."""
+    """A loan's balance per account code (normal side), income and expense included. Current
+    balance-sheet balances come from the stored rows; the rest is summed from the loan's lines."""
     accounts = {a.id: a for a in Account.objects.filter(currency=currency)}
+    derived = list(accounts)
+    rows = []
     if as_of is None:
-        rows = LoanAccountBalance.objects.filter(
-            loan_id=loan_id, account_id__in=accounts
-        ).values_list("account_id", "debit_total", "credit_total")
-    else:
-        rows = (
-            JournalLine.objects.filter(loan_id=loan_id, business_date__lte=as_of)
-            .filter(account_id__in=accounts)
-            .values("account_id")
-            .annotate(debit=Sum("debit"), credit=Sum("credit"))
-            .values_list("account_id", "debit", "credit")
+        rows = list(
+            LoanAccountBalance.objects.filter(loan_id=loan_id, account_id__in=accounts).values_list(
+                "account_id", "debit_total", "credit_total"
+            )
         )
+        derived = [pk for pk, account in accounts.items() if not account.keeps_loan_balances]
+    rows += (
+        JournalLine.objects.filter(_up_to(as_of), loan_id=loan_id, account_id__in=derived)
+        .values("account_id")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .values_list("account_id", "debit", "credit")
+    )
     return {
-        accounts[account_id].code: accounts[account_id].signed(debit, credit)
+        accounts[account_id].code: accounts[account_id].signed(_exact(debit), _exact(credit))
         for account_id, debit, credit in rows
     }
 
@@ -115,21 +119,28 @@ def trial_balance(*, as_of: date | None = None) -> TrialBalance:
 
 
 def stored_balances_match_lines() -> list[tuple[int, int, Decimal, Decimal]]:
-    """(loan, account, stored net, lines net) wherever the stored running totals disagree."""
-    from django.db import connection
-
+    """(loan, account, stored net, lines net) wherever the stored running totals disagree with
+    the lines, or a stored row exists for an account that keeps none (income, expense)."""
+    stored = [
+        pk
+        for pk, kind in Account.objects.values_list("id", "type")
+        if kind in Account.STORED_BALANCE_TYPES
+    ]
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             SELECT b.loan_id, b.account_id, b.debit_total - b.credit_total,
                    coalesce(l.debit, 0) - coalesce(l.credit, 0)
               FROM ledger_loanaccountbalance b
               FULL JOIN (SELECT loan_id, account_id, sum(debit) AS debit, sum(credit) AS credit
-                           FROM ledger_journalline WHERE loan_id IS NOT NULL
+                           FROM ledger_journalline
+                          WHERE loan_id IS NOT NULL
+                            AND account_id IN ({", ".join(str(int(pk)) for pk in stored) or "NULL"})
                           GROUP BY loan_id, account_id) l
                 ON l.loan_id = b.loan_id AND l.account_id = b.account_id
              WHERE coalesce(b.debit_total - b.credit_total, 0)
                    <> coalesce(l.debit, 0) - coalesce(l.credit, 0)
+                OR l.loan_id IS NULL
             """
         )
         return cursor.fetchall()

@@ -7,31 +7,43 @@ from decimal import Decimal
 
 from calc.contract_terms import schedule_terms
 from calc.pricing import CapPolicy, RiskPricing, ScoreBand
-from calc.rate_caps import rate_cap
+from calc.rate_caps import capped_rate
 from calc.schedules import ScheduleTerms
 from core.money import ZERO
 
 from .models import Loan, Product
 
 
-def product_pricing(product: Product, *, on_date: date) -> RiskPricing | None:
-    """The product's score bands, clamped to the jurisdiction's cap on `on_date`."""
-    if not product.pricing_bands:
+def risk_pricing(
+    bands, *, jurisdiction: str, cap_rule: str | None, on_date: date
+) -> RiskPricing | None:
+    """Score bands (a product's ``pricing_bands``) clamped to the jurisdiction's cap on
+    `on_date`; None without bands (a flat rate)."""
+    if not bands:
         return None
-    _, cap = rate_cap(product.jurisdiction, on_date, product.cap_rule or None)
-    bands = tuple(
-        ScoreBand(band.get("min_score"), Decimal(str(band["annual_rate"])), band.get("name", ""))
-        for band in product.pricing_bands
+    capped = capped_rate(jurisdiction, on_date, cap_rule or None)
+    cap = None if capped is None else capped[1]
+    return RiskPricing(
+        tuple(
+            ScoreBand(
+                band.get("min_score"), Decimal(str(band["annual_rate"])), band.get("name", "")
+            )
+            for band in bands
+        ),
+        cap=cap,
+        policy=CapPolicy.CLAMP,
     )
-    return RiskPricing(bands, cap=cap, policy=CapPolicy.CLAMP)
 
 
-def product_rate(product: Product, *, credit_score: int | None, on_date: date) -> Decimal:
-    """The annual rate a borrower with `credit_score` is offered (no score: the worst band)."""
-    pricing = product_pricing(product, on_date=on_date)
-    if pricing is None:
-        return product.annual_rate
-    return pricing.rate_for(credit_score).annual_rate
+def product_pricing(product: Product, *, on_date: date) -> RiskPricing | None:
+    """The product's score bands, clamped to the jurisdiction's cap on `on_date` (none where
+    the jurisdiction has no APR ceiling)."""
+    return risk_pricing(
+        product.pricing_bands,
+        jurisdiction=product.jurisdiction,
+        cap_rule=product.cap_rule,
+        on_date=on_date,
+    )
 
 
 def product_terms(
@@ -67,6 +79,9 @@ def loan_terms(loan: Loan, *, start_date: date | None = None) -> ScheduleTerms:
             "upfront_fee_rate": ZERO,
             "calendar": loan.calendar,
             "shift_rule": loan.shift_rule,
+            "installment_rounding": loan.installment_rounding,
+            "level_convention": loan.level_convention,
+            "bullet_interest": loan.bullet_interest,
         },
         principal=loan.principal,
         term=loan.term,

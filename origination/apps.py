@@ -11,6 +11,12 @@ class OriginationConfig(AppConfig):
     verbose_name = "Origination"
 
     def ready(self) -> None:
+        from loans.selectors.exposure import exposure_source_register
+
         from . import close_steps
+        from .services.credit_lines import lines_exposure
 
         close_steps.register()
+        # Credit lines count their limits in a borrower's exposure; the exposure selector
+        # (below them, in loans) learns of it here rather than importing them.
+        exposure_source_register("credit_lines", lines_exposure)

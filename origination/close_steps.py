@@ -1,10 +1,11 @@
-"""The close's `credit_lines` step: credit lines follow their loans: a delinquent drawdown freezes its line, a cure
-unfreezes it by policy, expired lines close and settled loans release their collateral."""
+"""The close's `credit_lines` step: credit lines follow their loans: a delinquent drawdown
+freezes its line, a cure unfreezes it by policy, expired lines close and settled loans release
+their collateral."""
 
 from __future__ import annotations
 
 from loans.eod import Chunk, StepResult, step_register
-from origination.services.credit_lines import credit_lines_sync
+from origination.services.line_sync import credit_lines_sync
 
 
 def credit_lines_update(chunk: Chunk) -> StepResult:

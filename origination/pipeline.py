@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from calc import limits
 from calc.calendar import add_months
-from calc.rate_caps import RateCapError, rate_cap
+from calc.rate_caps import RateCapError, capped_rate
 from calc.schedules import ScheduleError
 
-from . import limits
 from .pricing import PricingRuleError, band_for, bands_from_policy, credit_limit, priced_quote
 from .rules import FAIL, INFO, PASS, REFER, RULES, Step, age_on, borrower_reasons
 from .scoring import ScoreOutcome, ScoringError, provider_for
@@ -148,8 +148,8 @@ def _pricing(facts: Mapping, policy: Mapping, score: int) -> tuple[Step, dict[st
         inputs["min_limit"] = str(minimum)
         return Step("pricing", FAIL, inputs, "D02", f"limit below {minimum}"), {}
     try:
-        _, cap = rate_cap(product["jurisdiction"], on, product.get("cap_rule") or None)
-        line_rate = min(band.annual_rate, cap)
+        capped = capped_rate(product["jurisdiction"], on, product.get("cap_rule") or None)
+        line_rate = band.annual_rate if capped is None else min(band.annual_rate, capped[1])
         amount, term = _representative(product, application, decided.limit)
         flat_fee = product["method"] == "flat_fee"
         rate, example = priced_quote(
@@ -171,12 +171,13 @@ def _pricing(facts: Mapping, policy: Mapping, score: int) -> tuple[Step, dict[st
         "band": band.name,
         "annual_rate": str(line_rate),
         "rate_capped": band.annual_rate > line_rate,
-        "rate_cap": str(cap),
+        "rate_cap": None if capped is None else str(capped[1]),
         "revolving": not one_off,
         "expires_on": add_months(on, int(limit_rules.get("expiry_months", 12))).isoformat(),
         "apr": {
             "nominal": str(example.apr.nominal),
             "effective": str(example.apr.effective),
+            "method": example.apr.method,
             "example_principal": str(amount),
             "example_term": term,
             "example_total_interest": str(totals.interest),

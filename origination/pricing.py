@@ -117,7 +117,7 @@ class DynamicRate:
 def drawdown_rate(
     *,
     base_rate: Decimal,
-    cap: Decimal,
+    cap: Decimal | None,
     config: Mapping[str, object],
     is_first_loan: bool,
     on_time_installments: int,
@@ -148,7 +148,7 @@ def drawdown_rate(
     if adjustments and rate < min(floor, base_rate):
         adjustments.append(("floor", min(floor, base_rate) - rate))
         rate = min(floor, base_rate)
-    if rate > cap:
+    if cap is not None and rate > cap:
         adjustments.append(("cap", cap - rate))
         rate = cap
     return DynamicRate(rate, base_rate, tuple(adjustments))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from . import limits
+from calc import limits
 
 PASS, REFER, FAIL, INFO = "pass", "refer", "fail", "info"
 GENERIC_REASON = "R99"

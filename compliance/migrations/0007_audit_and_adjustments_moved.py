@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("compliance", "0006_report_schedule"),
         ("core", "0001_initial"),
-        ("loans", "0007_house_moves"),
+        ("loans", "0010_house_moves"),
     ]
 
     operations = [

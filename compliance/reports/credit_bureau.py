@@ -33,7 +33,7 @@ from .base import (
     money,
     month_end,
 )
-from .month_end import missing_month_ends, month_state_sql
+from .month_end import missing_month_ends, month_state_sql, recoveries_sql
 from .sql import Sql, in_list, is_postgresql, stream
 from .state import Source, source_for
 
@@ -41,8 +41,8 @@ NAME = "credit_bureau"
 TITLE = "Credit-bureau monthly file (征信报送)"
 HISTORY_MONTHS = 24
 CHUNK = 5_000
-LAYOUT_VERSION = "01"
-RECORD_LENGTH = 159
+LAYOUT_VERSION = "02"
+RECORD_LENGTH = 174
 NOT_OPENED = "/"
 NOT_REPORTED = "*"
 COLUMNS = (
@@ -58,6 +58,7 @@ COLUMNS = (
     Column("days_past_due", "int"),
     Column("status"),
     Column("history"),
+    Column("recovered", "money"),
 )
 
 
@@ -117,6 +118,7 @@ def detail_record(row: tuple) -> str:
         dpd,
         status,
         history,
+        recovered,
     ) = row
     record = "".join(
         (
@@ -133,6 +135,7 @@ def detail_record(row: tuple) -> str:
             _number(min(dpd, 9999), 4),
             status,
             history,
+            _number(_minor(recovered, currency), 15),
         )
     )
     assert len(record) == RECORD_LENGTH, record
@@ -154,6 +157,7 @@ def trailer_record(totals: dict, currency: str) -> str:
         f"{_number(_minor(totals['balance'], currency), 18)}"
         f"{_number(_minor(totals['amount_overdue'], currency), 18)}"
         f"{totals['body_sha256']}"
+        f"{_number(_minor(totals['recovered'], currency), 18)}"
     )
     return text.ljust(RECORD_LENGTH)
 
@@ -161,7 +165,11 @@ def trailer_record(totals: dict, currency: str) -> str:
 def _accounts_sql(params: ReportParams) -> tuple[Sql, Source]:
     source = source_for(params.as_of, per_loan=True)
     if source is Source.MONTH_END:
-        values = {"as_of": params.as_of, "currency": params.currency}
+        values = {
+            "as_of": params.as_of,
+            "currency": params.currency,
+            "month_start": params.as_of.replace(day=1),
+        }
         relation = """
             SELECT loan_id, principal, amount_overdue, days_past_due AS dpd, bureau_status
               FROM compliance_loanmonthend
@@ -178,11 +186,13 @@ def _accounts_sql(params: ReportParams) -> tuple[Sql, Source]:
         values = {**values, "product": params.product}
     text = f"""
         SELECT l.id, l.reference, b.national_id_digest, l.disbursed_on, l.principal, l.term,
-               r.principal, r.amount_overdue, r.dpd, r.bureau_status
+               r.principal, r.amount_overdue, r.dpd, r.bureau_status,
+               COALESCE(rc.recovered, 0)
           FROM ({relation}) r
           JOIN loans_loan l ON l.id = r.loan_id
           JOIN loans_borrower b ON b.id = l.borrower_id
           JOIN loans_product p ON p.id = l.product_id
+          LEFT JOIN ({recoveries_sql(params.currency).text}) rc ON rc.loan_id = l.id
           {product_filter}
          ORDER BY l.reference"""
     return Sql(text, values), source
@@ -262,15 +272,33 @@ def _rows(report: Report, query: Sql, months: list[date]) -> Iterator[tuple]:
     params = report.params
     month = f"{params.as_of:%Y-%m}"
     body = hashlib.sha256()
-    totals = {"records": 0, "balance": ZERO, "amount_overdue": ZERO, "by_status": {}}
+    totals = {
+        "records": 0,
+        "balance": ZERO,
+        "amount_overdue": ZERO,
+        "recovered": ZERO,
+        "by_status": {},
+    }
     chunk: list[tuple] = []
     key = _token_key()
 
     def flush() -> Iterator[tuple]:
         histories = _histories([row[0] for row in chunk], months)
-        for loan_id, reference, digest, opened, amount, term, balance, overdue, dpd, code in chunk:
+        for (
+            loan_id,
+            reference,
+            digest,
+            opened,
+            amount,
+            term,
+            balance,
+            overdue,
+            dpd,
+            code,
+            recovered,
+        ) in chunk:
             opened = opened if isinstance(opened, date) else date.fromisoformat(str(opened))
-            balance, overdue = money(balance), money(overdue)
+            balance, overdue, recovered = money(balance), money(overdue), money(recovered)
             row = (
                 month,
                 reference,
@@ -284,6 +312,7 @@ def _rows(report: Report, query: Sql, months: list[date]) -> Iterator[tuple]:
                 int(dpd),
                 code,
                 _history(opened, histories.get(loan_id, {}), code, months),
+                recovered,
             )
             record = detail_record(row)
             if report.records is not None:
@@ -292,6 +321,7 @@ def _rows(report: Report, query: Sql, months: list[date]) -> Iterator[tuple]:
             totals["records"] += 1
             totals["balance"] += balance
             totals["amount_overdue"] += overdue
+            totals["recovered"] += recovered
             totals["by_status"][code] = totals["by_status"].get(code, 0) + 1
             yield row
 

@@ -2,7 +2,9 @@
 penalty (6031) income, recoveries of written-off loans (6111), write-offs (6711) and credit
 impairment (6701), each the movement of its ledger account over the period (income on its credit
 side, expenses on their debit side), so the totals equal the ledger's income and expense
-accounts for the same dates. Lines without a loan (house postings) fall under product "".
+accounts for the same dates. Every posting of the lifecycle and of the close puts the loan on its
+income and expense lines, so each falls under its loan's product; a line without a loan (a manual
+house posting) would fall under product "".
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@ file read for months gone by.
 
 `month_end_capture(business_date=D)` runs once the close of a month's last day D is done (the
 close can call it; the report schedule calls it too, idempotently). It writes one
-`LoanMonthEnd` row per loan that is open at D, still holds a balance, or ended during the month
-(paid off, written off, cancelled), with the month's credit-bureau status:
+`LoanMonthEnd` row per loan that is open at D, still holds a balance, ended during the month
+(paid off, written off, cancelled), or was written off earlier and had a recovery (or its
+reversal) booked during the month, with the month's credit-bureau status:
 
+* ``R`` — written off, then recovered in full: recoveries (6111) reached the written-off amount;
 * ``G`` — written off (ended unsettled): status charged off, or closed after a charge-off;
 * ``C`` — settled: paid off, closed or cancelled;
 * ``1``–``7`` — the worst days past due during the month in 30-day bands (1–30 → 1, …,
@@ -31,12 +33,15 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.db.models import Min
 
+from ledger import chart
 from ledger.services import business_date_current
+from loans.eod.common import RECEIVABLES as RECEIVABLE_CODES
+from loans.eod.states import WRITE_OFF_KIND
 from loans.models import Loan
 
 from .base import OPEN_STATUSES, ReportDateError, is_month_end, month_ends_between
 from .models import LoanMonthEnd, MonthEndCapture
-from .sql import BALANCE_COLUMNS, Sql, days_between
+from .sql import BALANCE_COLUMNS, Sql, account_ids, days_between
 from .state import Source, in_portfolio, installments_at_sql, loan_state_sql, loans_source
 
 TERMINAL = ("paid_off", "charged_off", "cancelled")
@@ -53,6 +58,33 @@ def _installment_facts() -> str:
                SUM(CASE WHEN ia.due_date >= %(month_start)s THEN 1 ELSE 0 END) AS due_in_month
           FROM ({installments_at_sql()}) ia
          GROUP BY ia.loan_id"""
+
+
+def recoveries_sql(currency: str) -> Sql:
+    """Per loan charged off by `as_of`: the receivables its write-off took off the books
+    (`written_off`), the recoveries income (6111) booked on it up to `as_of` net of reversals
+    (`recovered`), and whether a recovery or its reversal was booked from `month_start`
+    (`recovery_in_month`, 1 or 0). Read from the loans' own lines ((loan, account) index)."""
+    ids = account_ids(currency, [chart.RECOVERIES, *RECEIVABLE_CODES])
+    recoveries = int(ids[chart.RECOVERIES])
+    receivables = ", ".join(str(int(ids[code])) for code in RECEIVABLE_CODES)
+    text = f"""
+        SELECT jl.loan_id,
+               SUM(CASE WHEN jl.account_id = {recoveries} THEN jl.credit - jl.debit ELSE 0 END)
+                   AS recovered,
+               SUM(CASE WHEN jl.account_id <> {recoveries} THEN jl.credit - jl.debit ELSE 0 END)
+                   AS written_off,
+               MAX(CASE WHEN jl.account_id = {recoveries} AND jl.business_date >= %(month_start)s
+                        THEN 1 ELSE 0 END) AS recovery_in_month
+          FROM ledger_journalline jl
+          JOIN ledger_journalentry e ON e.id = jl.entry_id
+         WHERE jl.loan_id IN (SELECT t.loan_id FROM loans_loantransition t
+                               WHERE t.to_status = 'charged_off' AND t.business_date <= %(as_of)s)
+           AND jl.business_date <= %(as_of)s
+           AND (jl.account_id = {recoveries}
+                OR (jl.account_id IN ({receivables}) AND e.kind = '{WRITE_OFF_KIND}'))
+         GROUP BY jl.loan_id"""
+    return Sql(text)
 
 
 def _endings() -> str:
@@ -102,15 +134,20 @@ def month_state_sql(
                s.bucket, s.risk_category, {balances},
                COALESCE(f.overdue, 0) + s.penalty AS amount_overdue,
                (COALESCE(f.due_in_month, 0) > 0) AS installment_due,
-               COALESCE(e.charged_off, 0) AS charged_off, e.ended_on
+               COALESCE(e.charged_off, 0) AS charged_off, e.ended_on,
+               COALESCE(rc.written_off, 0) AS written_off, COALESCE(rc.recovered, 0) AS recovered,
+               COALESCE(rc.recovery_in_month, 0) AS recovery_in_month
           FROM ({state.text}) s
           JOIN loans_loan l ON l.id = s.loan_id
           LEFT JOIN ({_installment_facts()}) f ON f.loan_id = s.loan_id
-          LEFT JOIN ({_endings()}) e ON e.loan_id = s.loan_id"""
+          LEFT JOIN ({_endings()}) e ON e.loan_id = s.loan_id
+          LEFT JOIN ({recoveries_sql(currency).text}) rc ON rc.loan_id = s.loan_id"""
     columns = ", ".join(f"w.{name}" for name in MONTH_COLUMNS[:-1])
     text = f"""
         SELECT {columns},
-               CASE WHEN w.status = 'charged_off' OR (w.status = 'closed' AND w.charged_off = 1)
+               CASE WHEN (w.status = 'charged_off' OR (w.status = 'closed' AND w.charged_off = 1))
+                         AND w.written_off > 0 AND w.recovered >= w.written_off THEN 'R'
+                    WHEN w.status = 'charged_off' OR (w.status = 'closed' AND w.charged_off = 1)
                          THEN 'G'
                     WHEN w.status NOT IN ({open_list}) THEN 'C'
                     WHEN w.worst_dpd > 180 THEN '7'
@@ -119,7 +156,8 @@ def month_state_sql(
                     ELSE '*' END AS bureau_status
           FROM ({inner}) w
          WHERE {in_portfolio("w")}
-            OR (w.status NOT IN ({open_list}) AND w.ended_on >= %(month_start)s)"""
+            OR (w.status NOT IN ({open_list}) AND w.ended_on >= %(month_start)s)
+            OR w.recovery_in_month = 1"""
     params = {**state.params, "month_start": as_of.replace(day=1), "active": True}
     return Sql(text, params), source
 

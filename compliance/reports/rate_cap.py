@@ -17,10 +17,9 @@ from functools import lru_cache
 
 from django.db.models import Sum
 
-from calc.apr import AprError, annual_percentage_rate
-from calc.rate_caps import RateCapError, cap_check
-from calc.schedules import build_schedule
-from calc.terms import ScheduleError
+from calc.apr import AprError, apr_by_method
+from calc.rate_caps import RateCapError, cap_check, rules_for
+from calc.schedules import ScheduleError, build_schedule
 from ledger import chart
 from ledger.models import JournalLine
 from loans.models import Loan
@@ -50,14 +49,15 @@ COLUMNS = (
 
 
 @lru_cache(maxsize=4096)
-def _apr(terms, withheld: bool) -> Decimal:
+def _apr(terms, withheld: bool, method: str) -> Decimal:
     schedule = build_schedule(terms)
     fee = schedule.totals.upfront_fee
     flows = schedule.cash_flows()
     if not withheld and fee:
         flows[0] = (flows[0][0] + fee, flows[0][1])
         fee = ZERO
-    result = annual_percentage_rate(
+    result = apr_by_method(
+        method,
         terms.principal,
         terms.start_date,
         flows,
@@ -71,9 +71,11 @@ def _apr(terms, withheld: bool) -> Decimal:
 def _check(loan: Loan) -> tuple[Decimal | None, Decimal | None, str, bool, str]:
     """(APR as disbursed, cap, rule, within the cap, error)."""
     try:
-        apr = _apr(loan_terms(loan), loan.upfront_fee_withheld)
+        apr = _apr(loan_terms(loan), loan.upfront_fee_withheld, loan.apr_method)
     except (AprError, ScheduleError) as exc:
         return None, None, "", False, f"APR: {exc}"
+    if not loan.apr_cap_rule and not rules_for(loan.jurisdiction):
+        return apr, None, "", True, ""  # no APR ceiling in the loan's jurisdiction
     try:
         check = cap_check(
             apr, loan.jurisdiction, on_date=loan.start_date, rule=loan.apr_cap_rule or None

@@ -36,6 +36,26 @@ class DecimalStringField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
+class RefusedFieldsMixin:
+    """Fields a client must not send: refused with a 400 naming them (with any other invalid
+    field), never silently ignored, so a client that sends one is told it is not accepted."""
+
+    refused_fields: dict[str, str] = {}
+
+    def to_internal_value(self, data):
+        sent = data if isinstance(data, dict) else {}
+        refused = {name: [text] for name, text in self.refused_fields.items() if name in sent}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if refused and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **refused}) from exc
+            raise
+        if refused:
+            raise serializers.ValidationError(refused)
+        return value
+
+
 class ProblemSerializer(serializers.Serializer):
     """RFC 9457 problem details (``application/problem+json``)."""
 

@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("loans", "0006_credit_origination"),
+        ("loans", "0009_repayment_recovery_source"),
         ("compliance", "0006_report_schedule"),
         ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

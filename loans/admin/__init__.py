@@ -1,5 +1,5 @@
-# Importing registers the admin classes; `actions` and `borrowers` extend the loan and borrower
-# admins registered by `loans`, whatever the import order.
+# Importing registers the admin classes; `actions`, `recoveries` and `borrowers` extend the loan
+# and borrower admins registered by `loans`, whatever the import order.
 from . import (  # noqa: F401
     actions,
     adjustments,
@@ -8,4 +8,5 @@ from . import (  # noqa: F401
     eod,
     loans,
     products,
+    recoveries,
 )

@@ -1,8 +1,11 @@
 """Borrowers in the admin: personal data masked everywhere; "Show personal data" reveals the
-national ID and phone to a user with ``loans.unmask_borrower``, and every reveal is audited."""
+national ID and phone to a user with ``loans.unmask_borrower``, and every reveal is audited.
+Credit assessments are listed, and recorded ("Add credit assessment") by a user with
+``loans.assess_credit``, audited; they are never edited or deleted."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
@@ -12,8 +15,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from loans.models import Borrower
-from loans.services.backoffice import borrower_unmask
+from ledger.services import business_date_current
+from loans.models import Borrower, CreditAssessment
+from loans.services.backoffice import ASSESS_PERMISSION, backoffice_credit_assess, borrower_unmask
+from loans.services.credit_assessments import MAX_SCORE
 
 from .actions import extend_registered_admin
 
@@ -82,3 +87,53 @@ class BasicBorrowerAdmin(admin.ModelAdmin):
 
 
 extend_registered_admin(Borrower, BorrowerUnmaskMixin, BasicBorrowerAdmin)
+
+
+class CreditAssessmentForm(forms.ModelForm):
+    score = forms.IntegerField(min_value=0, max_value=MAX_SCORE)
+
+    class Meta:
+        model = CreditAssessment
+        fields = ("borrower", "score", "reference", "reason")
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data.get("reason", "")
+        if not reason.strip():
+            raise forms.ValidationError(_("Say why (e.g. the bureau report it rests on)."))
+        return reason
+
+
+@admin.register(CreditAssessment)
+class CreditAssessmentAdmin(admin.ModelAdmin):
+    form = CreditAssessmentForm
+    list_display = ("borrower", "score", "source", "business_date", "assessed_by", "reference")
+    list_filter = ("source", "business_date")
+    search_fields = ("borrower__name", "reference")
+    raw_id_fields = ("borrower",)
+    readonly_fields = ("source", "provider", "assessed_by", "business_date", "created_at")
+
+    def get_fields(self, request, obj=None):
+        fields = ["borrower", "score", "reference", "reason"]
+        return fields if obj is None else [*fields, *self.readonly_fields]
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.has_perm(ASSESS_PERMISSION)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj: CreditAssessment, form, change: bool) -> None:
+        created = backoffice_credit_assess(
+            borrower=obj.borrower,
+            score=obj.score,
+            reason=obj.reason,
+            reference=obj.reference,
+            actor=request.user,
+            business_date=business_date_current(),
+            source="admin",
+        )
+        obj.pk = created.pk
+        obj._state.adding = False

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ReadOnlyAdmin
 from ledger.models import JournalLine
 from loans.models import Allocation, Installment, Loan, LoanTransition, Repayment
+from loans.selectors.recoveries import loan_recoveries, loan_recovery
 
 LEDGER_LINES_SHOWN = 200
 
@@ -64,12 +65,54 @@ class RepaymentInline(ReadOnlyInline):
         "value_date",
         "business_date",
         "channel",
+        "source",
         "external_reference",
         "generation",
         "reversed_on",
     )
     readonly_fields = fields
     show_change_link = True
+
+
+def recovery_summary(loan: Loan):
+    """Written off, recovered and what is left, then each recovery: for the loan's page and
+    the collection case's."""
+    figures = loan_recovery(loan=loan)
+    if not figures.written_off:
+        return _("not written off")
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td style='text-align:right'>{}</td><td>{}</td></tr>",
+        (
+            (
+                repayment.value_date,
+                repayment.get_source_display(),
+                repayment.external_reference,
+                repayment.amount,
+                repayment.get_status_display(),
+            )
+            for repayment in loan_recoveries(loan_id=loan.pk)
+        ),
+    )
+    return format_html(
+        "<p id='recovery-figures'>{} {} {} {} {} &middot; {} {} &middot; {} {}</p>"
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+        _("written off"),
+        figures.written_off,
+        loan.currency,
+        _("on"),
+        figures.written_off_on,
+        _("recovered"),
+        figures.recovered,
+        _("still recoverable"),
+        figures.remaining,
+        _("value date"),
+        _("source"),
+        _("reference"),
+        _("amount"),
+        _("status"),
+        rows,
+    )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -111,11 +154,17 @@ class LoanAdmin(ReadOnlyAdmin):
     search_fields = ("reference", "borrower__name", "=id")
     list_select_related = ("borrower", "product")
     date_hierarchy = "disbursed_on"
-    readonly_fields = ("ledger_lines",)
+    readonly_fields = ("recovery", "ledger_lines")
     inlines = [InstallmentInline, RepaymentInline, LoanTransitionInline]
 
     def get_fields(self, request, obj=None):
-        return [field.name for field in Loan._meta.fields] + ["ledger_lines"]
+        return [field.name for field in Loan._meta.fields] + ["recovery", "ledger_lines"]
+
+    @admin.display(description=_("recovery after charge-off"))
+    def recovery(self, obj: Loan):
+        if obj is None or obj.pk is None:
+            return "—"
+        return recovery_summary(obj)
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
@@ -174,9 +223,16 @@ class RepaymentAdmin(ReadOnlyAdmin):
         "value_date",
         "business_date",
         "channel",
+        "source",
         "external_reference",
     )
-    list_filter = ("kind", "status", "channel", ("value_date", admin.DateFieldListFilter))
+    list_filter = (
+        "kind",
+        "status",
+        "channel",
+        "source",
+        ("value_date", admin.DateFieldListFilter),
+    )
     search_fields = ("=loan__id", "loan__reference", "external_reference", "idempotency_key")
     list_select_related = ("loan",)
     inlines = [AllocationInline]

@@ -55,9 +55,20 @@ class ProductAdmin(admin.ModelAdmin):
         (
             "Pricing",
             {
-                "fields": ("method", "annual_rate", "pricing_bands", "day_count", "rounding"),
+                "fields": (
+                    "method",
+                    "annual_rate",
+                    "pricing_bands",
+                    "day_count",
+                    "rounding",
+                    "installment_rounding",
+                    "level_convention",
+                    "bullet_interest",
+                ),
                 "description": "Rates are annual fractions (0.18 = 18%). Risk-based pricing "
-                'bands replace the annual rate; write their rates as strings ("0.12").',
+                'bands replace the annual rate; write their rates as strings ("0.12"). '
+                "Installment rounding rounds the level installment: cent, whole_unit or "
+                "multiple:N, optionally :up, :half_up or :down.",
             },
         ),
         (
@@ -77,7 +88,17 @@ class ProductAdmin(admin.ModelAdmin):
             {"fields": ("min_amount", "max_amount", "frequency", "min_term", "max_term")},
         ),
         ("Allowed terms", {"fields": ("allowed_terms",)}),
-        ("Overdue", {"fields": ("penalty_rate", "grace_days", "charge_off_days_past_due")}),
+        (
+            "Overdue",
+            {
+                "fields": (
+                    "penalty_rate",
+                    "grace_days",
+                    "charge_off_days_past_due",
+                    "line_on_charge_off",
+                )
+            },
+        ),
         (
             "Schedule rules",
             {
@@ -130,6 +151,8 @@ class ProductAdmin(admin.ModelAdmin):
             worst = product_worst_case_apr(product, business_date_current())
         except ProductRuleError as exc:
             return format_html('<span class="errornote">{}</span>', exc.detail)
+        if worst.check is None:
+            return worst.describe()
         verdict = "within the cap ✓" if worst.within_cap else "OVER THE CAP ✗"
         return format_html("<strong>{}</strong> — {}", verdict, worst.describe())
 
@@ -188,7 +211,7 @@ class ProductAdmin(admin.ModelAdmin):
             '<table class="schedule-preview"><thead><tr>{}</tr></thead><tbody>{}</tbody>'
             "<tfoot><tr><th colspan=3>total</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
             "<th></th></tr></tfoot></table>"
-            "<p>APR (IRR): nominal <strong>{}</strong>, effective {}; {}</p>",
+            "<p>APR ({}): <strong>{}%</strong> disclosed (nominal {}, effective {}); {}</p>",
             amount,
             product.currency,
             term,
@@ -203,9 +226,11 @@ class ProductAdmin(admin.ModelAdmin):
             totals["interest"],
             totals["fee"],
             totals["total"],
+            apr.method,
+            apr.disclosed,
             percent(apr.nominal),
             percent(apr.effective),
-            cap,
+            cap or "no APR cap in this jurisdiction",
         )
 
     def save_model(self, request, obj: Product, form, change: bool) -> None:

@@ -1,6 +1,7 @@
 """Back-office endpoints (``/api/v1/backoffice/...``): staff users with the matching Django
-permission approve, reject and disburse loans, record bank repayments, reverse repayments and
-ask for (or decide) write-offs. Every action is audited by the service it calls."""
+permission approve, reject and disburse loans, record bank repayments, reverse repayments, ask
+for (or decide) write-offs and record a borrower's credit assessment. Every action is audited by
+the service it calls."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from core.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.api.permissions import StaffPermission
 from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
 from ledger.services import business_date_current
-from loans.models import AdjustmentRequest, Loan, Repayment
+from loans.models import AdjustmentRequest, Borrower, Loan, Repayment
 from loans.services.adjustments import adjustment_approve, adjustment_reject, adjustment_request
 from loans.services.backoffice import (
+    backoffice_credit_assess,
     backoffice_loan_approve,
     backoffice_loan_disburse,
     backoffice_loan_reject,
@@ -132,10 +134,18 @@ class BankRepaymentApi(StaffApi):
             required=False, help_text="When the bank received it; default: the business date."
         )
         external_reference = serializers.CharField(max_length=64, required=False, default="")
+        source = serializers.ChoiceField(
+            choices=Repayment.Source.choices,
+            required=False,
+            default="",
+            help_text="On a charged-off loan (a recovery): who collected it; default: the "
+            "borrower. Refused on other loans.",
+        )
 
     @extend_schema(
         operation_id="backoffice_repayment_create",
-        summary="Record a repayment received at the bank (back-dated if need be)",
+        summary="Record a repayment received at the bank (back-dated if need be); on a "
+        "charged-off loan, a recovery",
         tags=["backoffice"],
         parameters=[ID, IDEMPOTENCY_PARAMETER],
         request=BankRepaymentInputSerializer,
@@ -157,6 +167,7 @@ class BankRepaymentApi(StaffApi):
                 actor=request.user,
                 business_date=today,
                 external_reference=data["external_reference"],
+                recovery_source=data["source"],
                 source="api",
                 durable=False,  # inside the idempotency record's transaction
             )
@@ -283,3 +294,58 @@ class AdjustmentRejectApi(AdjustmentDecisionApi):
     )
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
+
+
+class CreditAssessmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    borrower = serializers.IntegerField(source="borrower_id")
+    score = serializers.IntegerField()
+    source = serializers.CharField()
+    reference = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField()
+    assessed_by = serializers.CharField()
+    business_date = serializers.DateField()
+
+
+class CreditAssessApi(StaffApi):
+    """The lender's credit score of a borrower, recorded by staff: the only kind of score (with
+    the decision pipeline's and a bureau's) that risk-based prices follow."""
+
+    required_permission = "loans.assess_credit"
+
+    class CreditAssessInputSerializer(serializers.Serializer):
+        score = serializers.IntegerField(min_value=0, max_value=9999)
+        reason = serializers.CharField(max_length=255)
+        reference = serializers.CharField(
+            max_length=64,
+            required=False,
+            default="",
+            allow_blank=True,
+            help_text="The evidence, e.g. the bureau report's number.",
+        )
+
+    @extend_schema(
+        operation_id="backoffice_credit_assess",
+        summary="Record the lender's credit assessment of a borrower (prices their next loans)",
+        tags=["backoffice"],
+        parameters=[ID],
+        request=CreditAssessInputSerializer,
+        responses={201: CreditAssessmentOutputSerializer, **STAFF_PROBLEMS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        borrower = get_object_or_404(Borrower, pk=pk)
+        payload = self.CreditAssessInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        assessment = backoffice_credit_assess(
+            borrower=borrower,
+            score=data["score"],
+            reason=data["reason"],
+            reference=data["reference"],
+            actor=request.user,
+            business_date=business_date_current(),
+            source="api",
+        )
+        return Response(
+            CreditAssessmentOutputSerializer(assessment).data, status=status.HTTP_201_CREATED
+        )

@@ -60,6 +60,11 @@ urlpatterns = [
         name="backoffice-loan-write-off",
     ),
     path(
+        "backoffice/borrowers/<int:pk>/credit-assessments",
+        backoffice.CreditAssessApi.as_view(),
+        name="backoffice-credit-assess",
+    ),
+    path(
         "backoffice/repayments/<int:pk>/reverse",
         backoffice.RepaymentReverseApi.as_view(),
         name="backoffice-repayment-reverse",

@@ -15,7 +15,12 @@ from rest_framework.views import APIView
 
 from core.api.pagination import LoanCursorPagination, SequenceCursorPagination, page_serializer
 from core.api.permissions import IsBorrower, borrower_of
-from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
+from core.api.serializers import (
+    DecimalStringField,
+    ProblemSerializer,
+    RefusedFieldsMixin,
+    exact_decimal,
+)
 from ledger.services import business_date_current
 from loans.selectors.consumer import (
     loan_balance_summary,
@@ -25,6 +30,8 @@ from loans.selectors.consumer import (
     loan_transactions,
 )
 from loans.services.applications import loan_apply
+
+from .serializers import CREDIT_SCORE_REFUSED
 
 NOT_FOUND = OpenApiResponse(ProblemSerializer, description="No such loan of yours (problem).")
 UNAUTHENTICATED = OpenApiResponse(ProblemSerializer, description="Not signed in (problem).")
@@ -145,7 +152,9 @@ class LoanListApi(APIView):
 
     permission_classes = [IsBorrower]
 
-    class ApplyInputSerializer(serializers.Serializer):
+    class ApplyInputSerializer(RefusedFieldsMixin, serializers.Serializer):
+        refused_fields = {"credit_score": CREDIT_SCORE_REFUSED}
+
         product = serializers.SlugField(max_length=40, help_text="The product's code.")
         principal = DecimalStringField(
             max_digits=20, decimal_places=2, help_text='As quoted, e.g. "12000.00"'
@@ -155,9 +164,6 @@ class LoanListApi(APIView):
             required=False, allow_null=True, help_text="Default: the business date."
         )
         first_due_date = serializers.DateField(required=False, allow_null=True)
-        credit_score = serializers.IntegerField(
-            required=False, allow_null=True, min_value=0, max_value=9999
-        )
         disclosed_apr = DecimalStringField(
             max_digits=20,
             decimal_places=12,
@@ -186,6 +192,8 @@ class LoanListApi(APIView):
     @extend_schema(
         operation_id="loan_apply",
         summary="Apply for a loan from a quote: a pending loan with its APR disclosure",
+        description="Priced on the lender's credit assessment of the borrower (without one: "
+        "the worst band); a `credit_score` in the request is refused (400).",
         tags=["loans"],
         request=ApplyInputSerializer,
         responses={
@@ -209,7 +217,6 @@ class LoanListApi(APIView):
             actor=request.user.get_username(),
             start_date=data.get("start_date"),
             first_due_date=data.get("first_due_date"),
-            credit_score=data.get("credit_score"),
             disclosed_apr=data.get("disclosed_apr"),
         )
         return Response(LoanOutputSerializer(loan).data, status=status.HTTP_201_CREATED)

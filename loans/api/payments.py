@@ -64,6 +64,9 @@ class RepaymentOutputSerializer(serializers.Serializer):
     currency = serializers.CharField()
     value_date = serializers.DateField()
     channel = serializers.CharField()
+    source = serializers.CharField(
+        allow_blank=True, help_text="A recovery's collector (borrower, collections, agency, sale)."
+    )
     external_reference = serializers.CharField(allow_blank=True)
     prepayment_mode = serializers.CharField(allow_blank=True)
     allocated = serializers.DictField(
@@ -113,7 +116,8 @@ class LoanRepaymentApi(APIView):
 
     @extend_schema(
         operation_id="loan_repayment_create",
-        summary="Repay: allocated to overdue installments first, then the current one",
+        summary="Repay: allocated to overdue installments first, then the current one "
+        "(on a charged-off loan: a recovery)",
         tags=["payments"],
         parameters=[LOAN_ID, IDEMPOTENCY_PARAMETER],
         request=RepaymentInputSerializer,

@@ -10,11 +10,19 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from calc.jurisdictions import apr_method_for
 from calc.schedules import MAX_TERM
-from core.api.serializers import DecimalStringField, RateField, exact_decimal
+from core.api.serializers import DecimalStringField, RateField, RefusedFieldsMixin, exact_decimal
+
+CREDIT_SCORE_REFUSED = (
+    "Not accepted: the price follows the lender's own credit assessment of the borrower, "
+    "never a score sent with the request."
+)
 
 
-class QuoteInputSerializer(serializers.Serializer):
+class QuoteInputSerializer(RefusedFieldsMixin, serializers.Serializer):
+    refused_fields = {"credit_score": CREDIT_SCORE_REFUSED}
+
     product = serializers.SlugField(max_length=40, help_text="The product's code.")
     principal = DecimalStringField(
         max_digits=20, decimal_places=2, min_value=Decimal("0.01"), help_text='e.g. "12000.00"'
@@ -25,9 +33,6 @@ class QuoteInputSerializer(serializers.Serializer):
     )
     first_due_date = serializers.DateField(
         required=False, allow_null=True, help_text="Makes an odd first period; default: regular."
-    )
-    credit_score = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=9999, help_text="Risk pricing."
     )
 
 
@@ -49,6 +54,11 @@ class QuoteTermsSerializer(serializers.Serializer):
     upfront_fee_rate = RateField()
     calendar = serializers.CharField(allow_null=True)
     shift_rule = serializers.CharField()
+    installment_rounding = serializers.CharField(
+        help_text="cent, whole_unit or multiple:N, optionally :up, :half_up or :down"
+    )
+    level_convention = serializers.CharField(help_text="last_absorbs or rounded_once")
+    bullet_interest = serializers.CharField(help_text="simple or compound_monthly")
 
 
 class InstallmentSerializer(serializers.Serializer):
@@ -73,9 +83,17 @@ class TotalsSerializer(serializers.Serializer):
 
 
 class AprSerializer(serializers.Serializer):
-    nominal = exact_decimal(help_text="periodic IRR × periods a year (0.1203 = 12.03%)")
-    effective = exact_decimal(help_text="(1 + periodic IRR)^periods − 1")
-    method = serializers.CharField()
+    nominal = exact_decimal(
+        help_text="The APR: periodic IRR × periods a year (us_reg_z, cn_irr) or the APRC X "
+        "itself (eu_aprc, uk_aprc); 0.1203 = 12.03%"
+    )
+    effective = exact_decimal(help_text="The effective annual rate")
+    method = serializers.CharField(
+        help_text="The jurisdiction's APR method: us_reg_z, cn_irr, eu_aprc or uk_aprc"
+    )
+    disclosed_percent = exact_decimal(
+        help_text="The APR in percent as the method discloses it (EU/UK: one decimal place)"
+    )
 
 
 class RateCapSerializer(serializers.Serializer):
@@ -100,11 +118,24 @@ class PricingBandSerializer(serializers.Serializer):
     capped = serializers.BooleanField(help_text="The band's rate was above the cap: priced at it.")
 
 
+class BandAprSerializer(serializers.Serializer):
+    nominal = exact_decimal()
+    effective = exact_decimal()
+
+
+class BandPriceSerializer(PricingBandSerializer):
+    apr = BandAprSerializer(help_text="The APR this band gives for the amount and term quoted.")
+
+
 class QuoteOutputSerializer(serializers.Serializer):
     product = ProductRefSerializer(allow_null=True)
     currency = serializers.CharField()
-    credit_score = serializers.IntegerField(allow_null=True)
-    pricing_band = PricingBandSerializer(allow_null=True)
+    pricing_band = PricingBandSerializer(
+        allow_null=True,
+        help_text="The band priced: the lender's assessment of the signed-in borrower's "
+        "credit; without one, the worst band.",
+    )
+    bands = BandPriceSerializer(many=True, help_text="Every band of the product, with its APR.")
     terms = QuoteTermsSerializer()
     level_amount = exact_decimal(allow_null=True)
     net_disbursement = exact_decimal()
@@ -144,6 +175,15 @@ class ProductSerializer(serializers.Serializer):
     )
     penalty_rate = RateField()
     grace_days = serializers.IntegerField()
+    installment_rounding = serializers.CharField()
+    level_convention = serializers.CharField()
+    bullet_interest = serializers.CharField()
+    apr_method = serializers.SerializerMethodField(
+        help_text="The jurisdiction's APR method (us_reg_z, cn_irr, eu_aprc, uk_aprc)"
+    )
+
+    def get_apr_method(self, product) -> str:
+        return apr_method_for(product.jurisdiction).value
 
     @extend_schema_field(ProductBandSerializer(many=True))
     def get_pricing_bands(self, product) -> list[dict[str, object]]:

@@ -1,4 +1,5 @@
-"""Quote and product endpoints: anonymous, read-only in effect (a quote writes nothing)."""
+"""Quote and product endpoints: anonymous, read-only in effect (a quote writes nothing). A
+signed-in borrower's quote is priced on the lender's assessment of them."""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -7,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.permissions import borrower_of
 from core.api.serializers import ProblemSerializer
 from core.api.throttles import AnonQuoteThrottle
 from loans.selectors.products import product_list_active
@@ -25,7 +27,7 @@ class QuoteCreateApi(APIView):
 
     @extend_schema(
         operation_id="quote_create",
-        summary="Quote a product: schedule, totals, APR (IRR) and rate-cap check",
+        summary="Quote a product: schedule, totals, APR (IRR), rate-cap check and band table",
         tags=["quotes"],
         request=QuoteInputSerializer,
         responses={
@@ -43,8 +45,8 @@ class QuoteCreateApi(APIView):
                 principal=payload.validated_data["principal"],
                 term=payload.validated_data["term"],
                 start_date=payload.validated_data.get("start_date"),
-                credit_score=payload.validated_data.get("credit_score"),
                 first_due_date=payload.validated_data.get("first_due_date"),
+                borrower=borrower_of(request.user),
             )
         except QuoteInputError as exc:
             # Field-level problems become the same 400 problem+json as the serializer's.

@@ -33,7 +33,6 @@ from .common import (
     ZERO,
     Chunk,
     StepResult,
-    loan_dimension,
     loans_lock,
     rounding_for,
     rows_update,
@@ -87,12 +86,12 @@ def interest_accrue(chunk: Chunk) -> StepResult:
             income = chart.INTEREST_SUSPENSE if non_accrual else chart.INTEREST_INCOME
             lines += [
                 LineSpec(account=chart.INTEREST_RECEIVABLE, debit=interest, loan_id=loan_id),
-                LineSpec(account=income, credit=interest, loan_id=loan_dimension(income, loan_id)),
+                LineSpec(account=income, credit=interest, loan_id=loan_id),
             ]
         if fee:
             lines += [
                 LineSpec(account=chart.FEES_RECEIVABLE, debit=fee, loan_id=loan_id),
-                LineSpec(account=chart.FEE_INCOME, credit=fee),
+                LineSpec(account=chart.FEE_INCOME, credit=fee, loan_id=loan_id),
             ]
         specs.append(
             EntrySpec(

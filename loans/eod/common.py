@@ -160,25 +160,6 @@ def rows_update(
     return len(rows)
 
 
-PER_LOAN_ACCOUNTS = frozenset(
-    (
-        chart.INTEREST_RECEIVABLE,
-        chart.FEES_RECEIVABLE,
-        chart.PENALTY_RECEIVABLE,
-        chart.LOANS_PRINCIPAL,
-        chart.ALLOWANCE,
-        chart.INTEREST_SUSPENSE,
-    )
-)
-"""Accounts whose lines carry the loan: its receivables, allowance and suspense. Income and
-expense lines do not: per-loan rows on house accounts would double the balance rows every
-posting keeps, and nothing reads income per loan."""
-
-
-def loan_dimension(account: str, loan_id: int) -> int | None:
-    return loan_id if account in PER_LOAN_ACCOUNTS else None
-
-
 RECEIVABLES = (
     chart.LOANS_PRINCIPAL,
     chart.INTEREST_RECEIVABLE,

@@ -44,7 +44,6 @@ from .common import (
     Chunk,
     StepResult,
     basis_for,
-    loan_dimension,
     posted_keys,
     rounding_for,
     rows_update,
@@ -239,9 +238,7 @@ def penalties_accrue(chunk: Chunk) -> StepResult:
                 currency=currency,
                 lines=(
                     LineSpec(account=chart.PENALTY_RECEIVABLE, debit=booked, loan_id=loan_id),
-                    LineSpec(
-                        account=income, credit=booked, loan_id=loan_dimension(income, loan_id)
-                    ),
+                    LineSpec(account=income, credit=booked, loan_id=loan_id),
                 ),
             )
         )

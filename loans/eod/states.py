@@ -54,7 +54,6 @@ from .common import (
     StepResult,
     accounts_by_id,
     loan_balances,
-    loan_dimension,
     rows_update,
 )
 
@@ -94,8 +93,8 @@ def _suspense_spec(
         currency=currency,
         memo=memo,
         lines=(
-            LineSpec(account=debit, debit=amount, loan_id=loan_dimension(debit, loan_id)),
-            LineSpec(account=credit, credit=amount, loan_id=loan_dimension(credit, loan_id)),
+            LineSpec(account=debit, debit=amount, loan_id=loan_id),
+            LineSpec(account=credit, credit=amount, loan_id=loan_id),
         ),
     )
 
@@ -115,11 +114,13 @@ def write_off_lines(loan_id: int, balances: Mapping[str, Decimal]) -> tuple[Line
     lines += [
         LineSpec(account=chart.INTEREST_SUSPENSE, debit=suspense, loan_id=loan_id),
         # Suspense beyond what is owed was collected in cash: it is income after all.
-        LineSpec(account=chart.INTEREST_INCOME, credit=suspense - offset),
+        LineSpec(account=chart.INTEREST_INCOME, credit=suspense - offset, loan_id=loan_id),
         LineSpec(account=chart.ALLOWANCE, debit=allowance, loan_id=loan_id),
         # Allowance beyond the loss is released.
-        LineSpec(account=chart.CREDIT_IMPAIRMENT, credit=allowance - from_allowance),
-        LineSpec(account=chart.WRITE_OFF_EXPENSE, debit=loss - from_allowance),
+        LineSpec(
+            account=chart.CREDIT_IMPAIRMENT, credit=allowance - from_allowance, loan_id=loan_id
+        ),
+        LineSpec(account=chart.WRITE_OFF_EXPENSE, debit=loss - from_allowance, loan_id=loan_id),
     ]
     return tuple(line for line in lines if line.debit or line.credit)
 

@@ -1,5 +1,6 @@
 from .adjustments import AdjustmentRequest
-from .borrowers import Borrower, Consent
+from .borrowers import Borrower, Consent, CreditAssessment
+from .collateral import Collateral
 from .contracts import Installment, Loan, LoanTransition
 from .eod import CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
 from .products import Product
@@ -11,7 +12,9 @@ __all__ = [
     "Borrower",
     "CloseRun",
     "CloseStepRun",
+    "Collateral",
     "Consent",
+    "CreditAssessment",
     "Installment",
     "Loan",
     "LoanTransition",

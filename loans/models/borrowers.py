@@ -74,3 +74,39 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.borrower_id} {self.purpose} {'granted' if self.granted else 'withdrawn'}"
+
+
+class CreditAssessment(models.Model):
+    """A credit score the lender assessed for a borrower: by its decision pipeline, a credit
+    bureau pull, or a staff user holding ``loans.assess_credit`` (audited). Never a score the
+    borrower claims: risk-based prices are read from the borrower's latest assessment still
+    valid on the pricing date. Rows are never edited; a new assessment supersedes the last."""
+
+    class Source(models.TextChoices):
+        DECISION = "decision", "Decision pipeline"
+        BUREAU = "bureau", "Credit bureau"
+        STAFF = "staff", "Staff assessment"
+
+    borrower = models.ForeignKey(
+        Borrower, on_delete=models.PROTECT, related_name="credit_assessments"
+    )
+    score = models.IntegerField()
+    source = models.CharField(max_length=16, choices=Source.choices)
+    provider = models.CharField(max_length=64, blank=True, help_text="Scorecard or bureau.")
+    reference = models.CharField(
+        max_length=64, blank=True, help_text="The decision or bureau report it came from."
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    assessed_by = models.CharField(max_length=150)
+    business_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-business_date", "-id"]
+        indexes = [
+            models.Index(fields=["borrower", "-business_date", "-id"], name="assessment_latest")
+        ]
+        permissions = [("assess_credit", "Can record a borrower's credit score")]
+
+    def __str__(self) -> str:
+        return f"{self.borrower_id}: {self.score} ({self.source}, {self.business_date})"

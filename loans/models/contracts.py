@@ -3,7 +3,7 @@ from django_fsm import FSMField, transition
 
 from core.money import AMOUNT, RATE, ZERO
 
-from .borrowers import Borrower
+from .borrowers import Borrower, CreditAssessment
 from .fields import default_allocation_order
 from .products import Product
 
@@ -39,6 +39,9 @@ class Loan(models.Model):
     frequency = models.CharField(max_length=12)
     day_count = models.CharField(max_length=10)
     rounding = models.CharField(max_length=12)
+    installment_rounding = models.CharField(max_length=32, default="cent")
+    level_convention = models.CharField(max_length=16, default="last_absorbs")
+    bullet_interest = models.CharField(max_length=20, default="simple")
     fee_rate = models.DecimalField(**RATE, default=ZERO)
     upfront_fee = models.DecimalField(**AMOUNT, default=ZERO)
     upfront_fee_withheld = models.BooleanField(default=True)
@@ -53,6 +56,14 @@ class Loan(models.Model):
     jurisdiction = models.CharField(max_length=8, default="CN")
     terms_snapshot = models.JSONField(default=dict, help_text="Every product term at signing.")
     credit_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    credit_assessment = models.ForeignKey(
+        CreditAssessment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loans",
+        help_text="The lender's assessment the price was set on (none: the worst band).",
+    )
 
     # Dates (business dates).
     application_date = models.DateField()
@@ -67,6 +78,9 @@ class Loan(models.Model):
     apr_effective = models.DecimalField(**RATE)
     apr_cap = models.DecimalField(**RATE, null=True, blank=True)
     apr_cap_rule = models.CharField(max_length=40, blank=True)
+    apr_method = models.CharField(
+        max_length=12, default="cn_irr", help_text="The APR method of the disclosure."
+    )
 
     # Kept by the end-of-day close.
     days_past_due = models.PositiveIntegerField(default=0)

@@ -1,228 +1,37 @@
-"""Product rules: a product is valid only when its terms are coherent and its worst-case all-in
-APR (by the IRR method, fees included) is within its jurisdiction's cap on the date it is saved.
-
-The worst case is the highest rate any borrower can be priced at (the highest score band, taken
-as configured: a band above the cap is refused here rather than silently clamped at quote time),
-every fee the product charges, and each term and amount extreme the product allows: the shortest
-term is the worst for an upfront fee, the longest for a per-period fee on the original amount
-(分期手续费), and the smallest amount is the worst for a fixed fee and for rounding. Schedules are
-regular (no odd first period) and start on the date checked; a quote with an odd first period
-still carries its own cap check.
-"""
+"""Field rules of a product: each check adds field errors (``add(field, message)``) the way
+Django forms show them. ``product_validation`` runs them before the worst-case APR check; the
+product model's ``clean()`` runs that (a model calls the rules and the calculators, never a
+service)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
-from django.core.exceptions import NON_FIELD_ERRORS
-
-from calc.apr import AprError
 from calc.calendar import CalendarError, ShiftRule, get_calendar, parse_frequency
-from calc.contract_terms import schedule_terms
 from calc.daycount import DayCountError, parse_day_count
-from calc.money import ROUNDING_MODES, MoneyError, is_quantized, minor_unit_for
-from calc.quote import quote
-from calc.rate_caps import CapCheck, RateCapError, cap_check, rate_cap
-from calc.schedules import MAX_TERM, Method, ScheduleError, parse_method
-from loans.errors import LoanRuleError
+from calc.money import (
+    ROUNDING_MODES,
+    InstallmentRounding,
+    MoneyError,
+    is_quantized,
+    minor_unit_for,
+)
+from calc.schedules import (
+    MAX_TERM,
+    BulletInterest,
+    LevelConvention,
+    Method,
+    ScheduleError,
+    parse_method,
+)
 
 from .fields import COMPONENTS
 
-TERMS_CHECKED_IN_FULL = 48
-"""A term range up to this many terms is checked term by term; a longer one at its ends and at
-``TERM_SAMPLES`` evenly spaced terms between (the APR is monotone in the term for each kind of
-fee, so the ends are the extremes and the samples a safety net)."""
-TERM_SAMPLES = 24
 BAND_KEYS = frozenset({"min_score", "annual_rate", "name"})
-REQUIRED_FIELDS = (
-    "min_amount",
-    "max_amount",
-    "min_term",
-    "max_term",
-    "annual_rate",
-    "fee_rate",
-    "upfront_fee_amount",
-    "upfront_fee_rate",
-    "penalty_rate",
-)
 
 
-class ProductRuleError(LoanRuleError):
-    """A product that may not be saved; ``errors`` maps field names (``__all__`` for the
-    product as a whole) to messages, as Django forms expect."""
-
-    code = "product-rule"
-    title = "The product breaks a product rule."
-
-    def __init__(self, detail: str, *, errors: dict[str, list[str]] | None = None, **context):
-        super().__init__(detail, **context)
-        self.errors = errors or {NON_FIELD_ERRORS: [detail]}
-
-
-class RateCapExceeded(ProductRuleError):
-    code = "rate-cap-exceeded"
-    title = "The product's worst-case APR exceeds its jurisdiction's rate cap."
-
-
-@dataclass(frozen=True, slots=True)
-class AprCase:
-    """One (term, amount, rate) the worst case was searched over, with its APR."""
-
-    term: int
-    principal: Decimal
-    annual_rate: Decimal
-    apr: Decimal
-    effective: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class WorstCaseApr:
-    case: AprCase
-    check: CapCheck
-    band: str
-    """The pricing band the rate came from ("" without risk-based pricing)."""
-    cases: tuple[AprCase, ...]
-
-    @property
-    def apr(self) -> Decimal:
-        return self.case.apr
-
-    @property
-    def within_cap(self) -> bool:
-        return self.check.within_cap
-
-    def describe(self) -> str:
-        verdict = "is within" if self.within_cap else "exceeds"
-        band = f", band {self.band}" if self.band else ""
-        return (
-            f"worst-case APR {percent(self.apr)} (IRR, fees included; term {self.case.term}, "
-            f"amount {self.case.principal}, annual rate {percent(self.case.annual_rate)}{band}) "
-            f"{verdict} the cap {percent(self.check.cap)} of rule {self.check.rule} "
-            f"({self.check.jurisdiction}) on {self.check.on_date}"
-        )
-
-
-def percent(rate: Decimal, places: int = 4) -> str:
-    return f"{(rate * 100).quantize(Decimal(1).scaleb(-places))}%"
-
-
-def product_worst_case_apr(product, on_date: date) -> WorstCaseApr:
-    """The highest APR the product can produce on ``on_date`` and its cap check.
-
-    Expects a product whose terms are coherent (``product_validate`` checks them first);
-    terms the calculation core refuses raise ``ProductRuleError``.
-    """
-    annual_rate, band = _worst_rate(product)
-    cases = []
-    for term in _candidate_terms(product):
-        for principal in sorted({product.min_amount, product.max_amount}):
-            try:
-                terms = schedule_terms(
-                    product.contract_terms(),
-                    principal=principal,
-                    term=term,
-                    start_date=on_date,
-                    annual_rate=annual_rate,
-                )
-                result = quote(terms)
-            except (ScheduleError, AprError) as exc:
-                raise ProductRuleError(
-                    f"term {term}, amount {principal}: {exc}", term=term, principal=principal
-                ) from exc
-            cases.append(
-                AprCase(term, principal, annual_rate, result.apr.nominal, result.apr.effective)
-            )
-    worst = max(cases, key=lambda case: (case.apr, -case.term))
-    try:
-        check = cap_check(
-            worst.apr, product.jurisdiction, on_date=on_date, rule=product.cap_rule or None
-        )
-    except RateCapError as exc:
-        raise ProductRuleError(str(exc), errors={_cap_field(product): [str(exc)]}) from exc
-    return WorstCaseApr(case=worst, check=check, band=band, cases=tuple(cases))
-
-
-def product_validate(product, on_date: date) -> WorstCaseApr:
-    """Refuse an incoherent product (``ProductRuleError`` with every field's messages) or one
-    whose worst-case APR exceeds its cap on ``on_date`` (``RateCapExceeded``, with the APR, the
-    cap, the rule and the term and amount that gave it). Returns the worst case when it passes."""
-    errors = _rule_errors(product, on_date)
-    if errors:
-        summary = "; ".join(
-            f"{'product' if field == NON_FIELD_ERRORS else field}: {' '.join(messages)}"
-            for field, messages in errors.items()
-        )
-        raise ProductRuleError(summary, errors=errors)
-    worst = product_worst_case_apr(product, on_date)
-    if not worst.within_cap:
-        detail = f"Product {product.code}: {worst.describe()}."
-        raise RateCapExceeded(
-            detail,
-            errors={NON_FIELD_ERRORS: [detail]},
-            apr=worst.apr,
-            cap=worst.check.cap,
-            rule=worst.check.rule,
-            jurisdiction=worst.check.jurisdiction,
-            term=worst.case.term,
-            principal=worst.case.principal,
-            annual_rate=worst.case.annual_rate,
-        )
-    return worst
-
-
-def _worst_rate(product) -> tuple[Decimal, str]:
-    if not product.pricing_bands:
-        return product.annual_rate, ""
-    band = max(product.pricing_bands, key=lambda band: Decimal(str(band["annual_rate"])))
-    label = band.get("name") or (
-        f"score ≥ {band['min_score']}" if band.get("min_score") is not None else "lowest scores"
-    )
-    return Decimal(str(band["annual_rate"])), label
-
-
-def _candidate_terms(product) -> list[int]:
-    terms = product.terms_in_range()
-    if len(terms) <= TERMS_CHECKED_IN_FULL:
-        return terms
-    step = (len(terms) - 1) / TERM_SAMPLES
-    picked = {terms[0], terms[-1]}
-    picked.update(terms[round(step * k)] for k in range(1, TERM_SAMPLES))
-    return sorted(picked)
-
-
-def _cap_field(product) -> str:
-    return "cap_rule" if product.cap_rule else "jurisdiction"
-
-
-def _rule_errors(product, on_date: date) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-
-    def add(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
-
-    for name in REQUIRED_FIELDS:
-        if getattr(product, name) is None:
-            add(name, "This field is required.")
-    if errors:
-        return errors
-    _check_enums(product, add)
-    _check_amounts(product, add)
-    _check_terms(product, add)
-    _check_rates(product, add)
-    for message in _band_errors(product.pricing_bands):
-        add("pricing_bands", message)
-    _check_allocation_order(product.allocation_order, add)
-    try:
-        rate_cap(product.jurisdiction, on_date, product.cap_rule or None)
-    except RateCapError as exc:
-        add(_cap_field(product), str(exc))
-    return errors
-
-
-def _check_enums(product, add) -> None:
+def check_enums(product, add) -> None:
     parsers = (
         ("method", parse_method, ScheduleError),
         ("frequency", parse_frequency, CalendarError),
@@ -246,7 +55,48 @@ def _check_enums(product, add) -> None:
         add("calendar", f"The shift rule {product.shift_rule} needs a business calendar.")
 
 
-def _check_amounts(product, add) -> None:
+def check_conventions(product, add) -> None:
+    """Installment rounding, the level convention and the bullet's interest mode, and the
+    methods each applies to (the calculation core's rules, as field errors)."""
+    try:
+        rounding = InstallmentRounding.parse(product.installment_rounding)
+        rounding.step(minor_unit_for(product.currency))
+    except MoneyError as exc:
+        add("installment_rounding", f"{exc}.")
+    else:
+        if not rounding.is_minor_unit and product.method in (
+            Method.INTEREST_ONLY.value,
+            Method.BULLET.value,
+        ):
+            add(
+                "installment_rounding",
+                f"A {product.method.replace('_', ' ')} schedule has no level installment to round.",
+            )
+    if product.level_convention not in (member.value for member in LevelConvention):
+        add("level_convention", f"Unknown level convention {product.level_convention!r}.")
+    elif (
+        product.level_convention == LevelConvention.ROUNDED_ONCE.value
+        and product.method != Method.EQUAL_INSTALLMENT.value
+    ):
+        add("level_convention", "The rounded-once convention applies to equal installments.")
+    elif product.level_convention == LevelConvention.ROUNDED_ONCE.value and not str(
+        product.installment_rounding or "cent"
+    ).startswith("cent"):
+        add(
+            "level_convention",
+            "The rounded-once convention rounds installments to the minor unit (cent); a whole "
+            "unit or a multiple needs the last installment to absorb the rest.",
+        )
+    if product.bullet_interest not in (member.value for member in BulletInterest):
+        add("bullet_interest", f"Unknown bullet interest mode {product.bullet_interest!r}.")
+    elif product.bullet_interest == BulletInterest.COMPOUND_MONTHLY.value:
+        if product.method != Method.BULLET.value:
+            add("bullet_interest", "Compound monthly interest applies to bullet loans only.")
+        elif product.frequency != "monthly":
+            add("bullet_interest", "Compound monthly interest needs monthly periods.")
+
+
+def check_amounts(product, add) -> None:
     try:
         unit = minor_unit_for(product.currency)
     except MoneyError as exc:
@@ -265,7 +115,7 @@ def _check_amounts(product, add) -> None:
                 add(field, f"Amounts in {product.currency} have no digits below {unit}.")
 
 
-def _check_terms(product, add) -> None:
+def check_terms(product, add) -> None:
     if not 1 <= product.min_term <= MAX_TERM:
         add("min_term", f"The minimum term must be between 1 and {MAX_TERM} periods.")
     if not 1 <= product.max_term <= MAX_TERM:
@@ -291,7 +141,7 @@ def _check_terms(product, add) -> None:
         add("allowed_terms", "A term is listed twice.")
 
 
-def _check_rates(product, add) -> None:
+def check_rates(product, add) -> None:
     for field in ("annual_rate", "fee_rate", "upfront_fee_rate", "penalty_rate"):
         if getattr(product, field) < 0:
             add(field, "A rate cannot be negative.")
@@ -312,7 +162,7 @@ def _check_rates(product, add) -> None:
             )
 
 
-def _band_errors(bands) -> Iterable[str]:
+def band_errors(bands) -> Iterable[str]:
     if not isinstance(bands, list):
         yield 'Pricing bands are a list: [{"min_score": 700, "annual_rate": "0.12"}, …].'
         return
@@ -346,7 +196,7 @@ def _band_errors(bands) -> Iterable[str]:
         yield "Two bands start at the same score."
 
 
-def _check_allocation_order(order, add) -> None:
+def check_allocation_order(order, add) -> None:
     if not isinstance(order, list) or sorted(map(str, order)) != sorted(COMPONENTS):
         add(
             "allocation_order",

@@ -6,12 +6,12 @@ from django.db import models
 from calc.calendar import Frequency, ShiftRule
 from calc.contract_terms import TERM_KEYS
 from calc.daycount import DayCount
-from calc.terms import Method, RescheduleMode
+from calc.terms import BulletInterest, LevelConvention, Method, RescheduleMode
 from core.money import AMOUNT, RATE, ZERO
 from ledger.services import business_date_current
 
 from .fields import default_allocation_order
-from .product_rules import REQUIRED_FIELDS, ProductRuleError, product_validate
+from .product_validation import REQUIRED_FIELDS, ProductRuleError, product_validate
 
 
 def _choices(enum) -> list[tuple[str, str]]:
@@ -23,6 +23,10 @@ class Product(models.Model):
 
     A signed loan snapshots these terms; editing a product never changes a loan.
     """
+
+    class ChargeOffLineRule(models.TextChoices):
+        BLOCK = "block", "Block the line (frozen until staff lift it, after full recovery)"
+        CLOSE = "close", "Close the line"
 
     class Type(models.TextChoices):
         ECOMMERCE_INSTALLMENT = "ecommerce_installment", "E-commerce installment (电商分期)"
@@ -52,6 +56,26 @@ class Product(models.Model):
         max_length=10, choices=_choices(DayCount), default=DayCount.ACT_360.value
     )
     rounding = models.CharField(max_length=12, default="half_up")
+    installment_rounding = models.CharField(
+        max_length=32,
+        default="cent",
+        help_text="Level installment rounding: cent (the rounding mode above), whole_unit, or "
+        "multiple:N (e.g. multiple:10), each optionally :up, :half_up or :down "
+        "(whole_unit:up, multiple:100:down).",
+    )
+    level_convention = models.CharField(
+        max_length=16,
+        choices=_choices(LevelConvention),
+        default=LevelConvention.LAST_ABSORBS.value,
+        help_text="Equal installments: the last absorbs the rounding, or every installment is "
+        "the payment rounded once (EU / spreadsheet convention).",
+    )
+    bullet_interest = models.CharField(
+        max_length=20,
+        choices=_choices(BulletInterest),
+        default=BulletInterest.SIMPLE.value,
+        help_text="Bullet loans: simple interest, or interest compounded monthly to maturity.",
+    )
     annual_rate = models.DecimalField(**RATE, default=ZERO, help_text="0.18 = 18% a year")
     pricing_bands = models.JSONField(
         default=list,
@@ -89,6 +113,13 @@ class Product(models.Model):
     )
     cooling_off_days = models.PositiveSmallIntegerField(default=7)
     charge_off_days_past_due = models.PositiveSmallIntegerField(default=180)
+    line_on_charge_off = models.CharField(
+        max_length=8,
+        choices=ChargeOffLineRule.choices,
+        default=ChargeOffLineRule.BLOCK,
+        help_text="What a charge-off of a loan drawn on a credit line of this product does to "
+        "the line.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

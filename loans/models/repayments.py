@@ -8,6 +8,10 @@ from .contracts import Installment, Loan
 class Repayment(models.Model):
     """Money the borrower paid (or the lender paid back) on a loan, and how it was applied.
 
+    A recovery (a payment on a charged-off loan) is applied to nothing: the write-off took the
+    receivables off the books, so it is recoveries income (6111) of the loan, up to the amount
+    written off (`loans.services.recoveries`).
+
     A repayment is applied once per *generation*: a back-dated payment or a reversal unwinds the
     repayments after it (reversal entries, allocations set inactive) and applies them again, each
     time under the next generation. `entry_id` is the live application's journal entry;
@@ -20,6 +24,15 @@ class Repayment(models.Model):
         PAYOFF = "payoff", "Payoff"
         COOLING_OFF = "cooling_off", "Cooling-off cancellation"
         REFUND = "refund", "Overpayment refund"
+        RECOVERY = "recovery", "Recovery after charge-off"
+
+    class Source(models.TextChoices):
+        """Who collected a recovery (a payment on a charged-off loan)."""
+
+        BORROWER = "borrower", "Paid by the borrower"
+        COLLECTIONS = "collections", "In-house collections"
+        AGENCY = "agency", "Collection agency"
+        SALE = "sale", "Sale of the debt"
 
     class Status(models.TextChoices):
         POSTED = "posted", "Posted"
@@ -39,6 +52,13 @@ class Repayment(models.Model):
     value_date = models.DateField()
     business_date = models.DateField()
     channel = models.CharField(max_length=32, blank=True)
+    source = models.CharField(
+        max_length=16,
+        choices=Source.choices,
+        blank=True,
+        default="",
+        help_text="Recoveries: who collected it. Empty for other kinds.",
+    )
     external_reference = models.CharField(max_length=64, blank=True)
     idempotency_key = models.CharField(max_length=100)
     request_hash = models.CharField(max_length=64)

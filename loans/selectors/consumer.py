@@ -210,6 +210,7 @@ REPAYMENT_DESCRIPTIONS = {
     Repayment.Kind.PAYOFF: gettext_lazy("Payoff"),
     Repayment.Kind.COOLING_OFF: gettext_lazy("Cooling-off cancellation"),
     Repayment.Kind.REFUND: gettext_lazy("Refund of an overpayment"),
+    Repayment.Kind.RECOVERY: gettext_lazy("Payment after the write-off"),
 }
 
 

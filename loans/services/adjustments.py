@@ -253,6 +253,7 @@ def _correct_repayment(
             external_reference=original.external_reference,
             idempotency_key=f"adjustment:{adjustment.pk}",
             actor=actor,
+            source=original.source,
             audit=audit,
             durable=False,
         )

@@ -34,12 +34,12 @@ def loan_apply(
     actor: str,
     start_date: date | None = None,
     first_due_date: date | None = None,
-    credit_score: int | None = None,
     disclosed_apr: Decimal | None = None,
 ) -> Loan:
-    """A pending loan for ``borrower``. ``disclosed_apr`` is the nominal APR the borrower was
-    shown; a loan that would disclose another (the price or the cap moved) is refused, so nobody
-    signs a price they did not see."""
+    """A pending loan for ``borrower``, priced on the lender's assessment of them (never on a
+    score they send). ``disclosed_apr`` is the nominal APR the borrower was shown; a loan that
+    would disclose another (the price or the cap moved) is refused, so nobody signs a price
+    they did not see."""
     product = product_get_active(code=product_code)
     if product is None:
         raise QuoteInputError({"product": [f"There is no active product {product_code!r}."]})
@@ -55,7 +55,6 @@ def loan_apply(
             actor=actor,
             start_date=start_date,
             first_due_date=first_due_date,
-            credit_score=credit_score,
         )
         if disclosed_apr is not None and abs(loan.apr_nominal - disclosed_apr) > APR_TOLERANCE:
             raise AprChanged(

@@ -49,6 +49,7 @@ from .loan_io import (
     repayment_insert,
 )
 from .payoff_plan import payoff_plan
+from .recovery_entry import RECOVERING, recovery_post
 
 OPEN = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
 RECEIVING = (*OPEN, Loan.Status.PAID_OFF)
@@ -56,6 +57,7 @@ UNPAID = (Installment.Status.DUE, Installment.Status.PARTIALLY_PAID)
 REPAYMENT_AUDIT_FIELDS = (
     "status",
     "kind",
+    "source",
     "amount",
     "value_date",
     "reversed_on",
@@ -74,6 +76,7 @@ class PaymentRequest:
     channel: str = ""
     external_reference: str = ""
     mode: str = ""
+    source: str = ""
 
     def hash(self, loan_id: int) -> str:
         text = "|".join(
@@ -85,6 +88,8 @@ class PaymentRequest:
                 self.channel,
                 self.external_reference,
                 self.mode,
+                # Only when given, so that the hashes of requests stored before it stay valid.
+                *((self.source,) if self.source else ()),
             )
         )
         return hashlib.sha256(text.encode()).hexdigest()
@@ -277,8 +282,9 @@ def payment_receive(
     audit: AuditContext = NO_CONTEXT,
     durable: bool = True,
 ) -> Repayment:
-    """Receive a payment: lock the loan, refuse a reused key, apply it in value-date order, and
-    record it in the audit trail (``{kind}.record``), all in one durable transaction (see
+    """Receive a payment: lock the loan, refuse a reused key, apply it in value-date order (on a
+    charged-off loan a repayment is a recovery, `recovery_entry`), and record it in the audit
+    trail (``{kind}.record``), all in one durable transaction (see
     `core.db.action_transaction` for ``durable``)."""
     check_key(request.idempotency_key)
     request_hash = request.hash(loan.pk)
@@ -298,6 +304,20 @@ def payment_receive(
                 existing = Repayment.objects.get(pk=existing_id)
                 return same_request(existing, loan_id=locked.pk, request_hash=request_hash)
             check_amount(request.amount, locked.currency)
+            if locked.status in RECOVERING or request.kind == Repayment.Kind.RECOVERY:
+                return recovery_post(
+                    locked,
+                    request=request,
+                    request_hash=request_hash,
+                    business_date=business_date,
+                    actor=actor,
+                    audit=audit,
+                )
+            if request.source:
+                raise LoanRuleError(
+                    f"Loan {locked.reference} is {locked.status}: a source is given for "
+                    "recoveries (payments on a charged-off loan) only."
+                )
             return _receive(
                 locked, rows, request, request_hash, business_date, actor, payoff_required, audit
             )

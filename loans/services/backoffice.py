@@ -17,13 +17,17 @@ from django.utils.translation import gettext_lazy
 
 from core.audit import AuditContext, audit_record, audit_snapshot
 from core.errors import DomainError
-from loans.models import Borrower, Loan, Repayment
+from loans.errors import LoanRuleError
+from loans.models import Borrower, CreditAssessment, Loan, Repayment
 
 from .applying import loan_lock
+from .credit_assessments import credit_assessment_record
 from .disbursement import LOAN_AUDIT_FIELDS, loan_disburse
 from .origination import loan_approve, loan_reject
 from .repayments import loan_repay
 from .reversals import repayment_reverse
+
+ASSESS_PERMISSION = "loans.assess_credit"
 
 
 class StaffPermissionDenied(DomainError):
@@ -127,11 +131,13 @@ def backoffice_repayment_record(
     business_date: date,
     external_reference: str = "",
     channel: str = "bank",
+    recovery_source: str = "",
     source: str = "admin",
     durable: bool = True,
 ) -> Repayment:
-    """A repayment received at the bank, recorded by staff (``loans.record_repayment``).
-    The same key and request returns the first repayment."""
+    """A repayment received at the bank, recorded by staff (``loans.record_repayment``); on a
+    charged-off loan a recovery, collected by `recovery_source`. The same key and request
+    returns the first repayment."""
     require_permission(actor, "loans.record_repayment")
     return loan_repay(
         loan=loan,
@@ -142,6 +148,7 @@ def backoffice_repayment_record(
         channel=channel,
         external_reference=external_reference,
         actor=actor.get_username(),
+        source=recovery_source,
         audit=AuditContext(user=actor, source=source),
         durable=durable,
     )
@@ -159,6 +166,45 @@ def backoffice_repayment_reverse(
         reason=reason,
         audit=AuditContext(user=actor, source=source, reason=reason),
     )
+
+
+def backoffice_credit_assess(
+    *,
+    borrower: Borrower,
+    score: int,
+    reason: str,
+    actor,
+    business_date: date,
+    reference: str = "",
+    source: str = "admin",
+) -> CreditAssessment:
+    """A staff user's credit assessment of a borrower (``loans.assess_credit``), with the reason
+    and the evidence it rests on (e.g. a bureau report's number), audited: it sets the price of
+    the borrower's next direct application and rechecks the price of pending ones."""
+    require_permission(actor, ASSESS_PERMISSION)
+    if not reason.strip():
+        raise LoanRuleError("A credit assessment needs a reason.")
+    with transaction.atomic():
+        assessment = credit_assessment_record(
+            borrower=borrower,
+            score=score,
+            source=CreditAssessment.Source.STAFF,
+            provider=actor.get_username(),
+            reference=reference,
+            reason=reason,
+            business_date=business_date,
+            assessed_by=actor.get_username(),
+        )
+        audit_record(
+            actor=actor,
+            action="borrower.credit_assess",
+            target=borrower,
+            after={"assessment": assessment.pk, "score": score, "reference": reference},
+            reason=reason,
+            source=source,
+            business_date=business_date,
+        )
+    return assessment
 
 
 def borrower_unmask(*, borrower: Borrower, actor, source: str = "admin") -> dict[str, str]:

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Sum
+
 from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
 from core.db import action_transaction
 from core.money import ZERO
 from ledger import chart
+from ledger.models import JournalLine
 from ledger.selectors import loan_balances
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Installment, Loan, Repayment
@@ -37,6 +40,7 @@ from .applying import (
 )
 from .book import LoanBook
 
+MERCHANT_SUBSIDY_KIND = "merchant_subsidy"
 # Normal-side balances the cancellation brings to zero; True where the account is credit-normal.
 SETTLED_ACCOUNTS = {
     chart.LOANS_PRINCIPAL: False,
@@ -60,17 +64,29 @@ class CoolingOffQuote:
 
 
 def _settlement(loan: Loan) -> tuple[dict[str, Decimal], Decimal]:
-    """(balances to take back, cash the borrower returns: negative when the lender pays)."""
+    """(balances to take back, cash the borrower returns: negative when the lender pays).
+    A merchant's subsidy is fee income of the loan the borrower never paid: it stays."""
+    balances = loan_balances(loan_id=loan.pk, currency=loan.currency)
+    if chart.FEE_INCOME in balances:
+        balances[chart.FEE_INCOME] -= _merchant_subsidy(loan)
     balances = {
-        code: amount
-        for code, amount in loan_balances(loan_id=loan.pk, currency=loan.currency).items()
-        if code in SETTLED_ACCOUNTS and amount
+        code: amount for code, amount in balances.items() if code in SETTLED_ACCOUNTS and amount
     }
     # Taking an asset back is a credit, a liability or income back a debit; cash balances it.
     cash = sum(
         (-amount if SETTLED_ACCOUNTS[code] else amount for code, amount in balances.items()), ZERO
     )
     return balances, cash
+
+
+def _merchant_subsidy(loan: Loan) -> Decimal:
+    totals = JournalLine.objects.filter(
+        loan_id=loan.pk,
+        account__code=chart.FEE_INCOME,
+        account__currency=loan.currency,
+        entry__kind=MERCHANT_SUBSIDY_KIND,
+    ).aggregate(credit=Sum("credit", default=ZERO), debit=Sum("debit", default=ZERO))
+    return totals["credit"] - totals["debit"]
 
 
 def loan_cooling_off_quote(*, loan: Loan) -> CoolingOffQuote:

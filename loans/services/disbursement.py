@@ -21,6 +21,7 @@ from loans.transitions import loan_transition
 
 from .applying import loan_lock
 from .book import LoanBook
+from .lending_limits import lending_limits_check, lending_terms_for_loan
 from .schedule_rows import rows_from_schedule
 
 LOAN_AUDIT_FIELDS = ("status", "disbursed_on", "maturity_date", "risk_category")
@@ -35,11 +36,14 @@ def loan_disburse(
     durable: bool = True,
 ) -> Loan:
     """Disburse an approved loan on `business_date`. Keeps: the schedule's principal sums to the
-    loan's principal, and the loan's principal receivable equals it. One durable transaction
-    with its audit row (``loan.disburse``)."""
+    loan's principal, and the loan's principal receivable equals it. The regulatory lending
+    limits are checked again first: the borrower's exposure may have grown since approval. One
+    durable transaction with its audit row (``loan.disburse``)."""
     with action_transaction(durable=durable):
         loan = loan_lock(loan.pk)
         before = audit_snapshot(loan, LOAN_AUDIT_FIELDS)
+        if loan.status == Loan.Status.APPROVED:
+            lending_limits_check(lending_terms_for_loan(loan))
         loan_transition(
             loan=loan,
             action="activate",

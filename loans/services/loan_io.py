@@ -56,6 +56,7 @@ REPAYMENT_COLUMNS = (
     "value_date",
     "business_date",
     "channel",
+    "source",
     "external_reference",
     "idempotency_key",
     "request_hash",

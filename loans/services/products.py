@@ -1,5 +1,6 @@
 """Saving products: only a product whose fields are valid and that passes the product rules
-(`loans.models.product_rules`: coherent terms, worst-case APR within the cap) is written."""
+(`loans.models.product_validation`: coherent terms, regulatory limits, worst-case APR within the
+cap) is written."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from loans.models import Product
-from loans.models.product_rules import (
+from loans.models.product_validation import (
     REQUIRED_FIELDS,
     ProductRuleError,
     RateCapExceeded,

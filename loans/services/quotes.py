@@ -1,17 +1,21 @@
 """Quotes: the schedule, the APR by the IRR method and the rate-cap check for an amount and a term
 of a product (the consumer quote), or for bare schedule terms (the back-office command).
 
-A quote writes nothing. Its shape (``QuoteResult.as_dict``) is the one the API and the
-``quote`` command's ``--json`` both render, through ``loans.api.serializers``.
+A product with risk-based pricing is quoted at the rate of the borrower's band on the lender's
+credit assessment (``CreditAssessment``; none, or an anonymous caller: the worst band), never on
+a score the caller claims, together with the band table: each band's rate and the APR it gives
+for the amount and term asked. A quote writes nothing. Its shape (``QuoteResult.as_dict``) is
+the one the API and the ``quote`` command's ``--json`` both render, through
+``loans.api.serializers``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from calc.apr import AprError
+from calc.apr import AprError, AprResult
 from calc.money import is_quantized, minor_unit_for
 from calc.pricing import PricedRate, PricingError
 from calc.quote import Quote, quote
@@ -19,7 +23,8 @@ from calc.rate_caps import RateCapError, jurisdictions
 from calc.schedules import ScheduleError, ScheduleTerms
 from core.errors import DomainError
 from ledger.services import business_date_current
-from loans.models import Product
+from loans.models import Borrower, Product
+from loans.selectors.assessments import credit_assessment_current
 from loans.selectors.products import product_get_active
 from loans.terms import product_pricing, product_terms
 
@@ -28,7 +33,7 @@ NON_FIELD = "non_field_errors"
 
 class QuoteInputError(DomainError):
     """A quote request that cannot be priced; ``errors`` maps each offending field (``product``,
-    ``principal``, ``term``, ``start_date``, ``first_due_date``, ``credit_score``) to messages."""
+    ``principal``, ``term``, ``start_date``, ``first_due_date``) to messages."""
 
     status_code = 400
     code = "validation-error"
@@ -41,13 +46,34 @@ class QuoteInputError(DomainError):
 
 
 @dataclass(frozen=True, slots=True)
+class BandPrice:
+    """One row of a product's band table: the band, its rate (clamped to the cap) and the APR
+    it gives for the amount and term quoted."""
+
+    name: str
+    min_score: int | None
+    annual_rate: Decimal
+    capped: bool
+    apr: AprResult
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "min_score": self.min_score,
+            "annual_rate": self.annual_rate,
+            "capped": self.capped,
+            "apr": {"nominal": self.apr.nominal, "effective": self.apr.effective},
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class QuoteResult:
     quote: Quote
     currency: str
     product: Product | None = None
-    credit_score: int | None = None
     priced: PricedRate | None = None
     """The risk-based price (band, rate, whether the cap clamped it); None without bands."""
+    bands: tuple[BandPrice, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """The quote API's shape; Decimals and dates stay Decimal and date."""
@@ -58,7 +84,6 @@ class QuoteResult:
             if product is None
             else {"code": product.code, "name": product.name, "currency": product.currency},
             "currency": self.currency,
-            "credit_score": self.credit_score,
             "pricing_band": None
             if priced is None
             else {
@@ -67,6 +92,7 @@ class QuoteResult:
                 "annual_rate": priced.annual_rate,
                 "capped": priced.capped,
             },
+            "bands": [band.as_dict() for band in self.bands],
             **self.quote.as_dict(),
         }
 
@@ -77,21 +103,54 @@ def quote_for_product(
     principal: Decimal,
     term: int,
     start_date: date | None = None,
-    credit_score: int | None = None,
     first_due_date: date | None = None,
+    borrower: Borrower | None = None,
 ) -> QuoteResult:
-    """Quote an active product by code; the start date defaults to the business date."""
+    """Quote an active product by code, with its band table; the start date defaults to the
+    business date. Priced on ``borrower``'s credit assessment valid today (see the module
+    docstring); without one, in the worst band."""
     product = product_get_active(code=product_code)
     if product is None:
         raise QuoteInputError({"product": [f"There is no active product {product_code!r}."]})
-    return product_quote(
+    today = business_date_current()
+    assessment = (
+        None
+        if borrower is None
+        else credit_assessment_current(borrower_id=borrower.pk, on_date=today)
+    )
+    result = product_quote(
         product=product,
         principal=principal,
         term=term,
-        start_date=business_date_current() if start_date is None else start_date,
-        credit_score=credit_score,
+        start_date=today if start_date is None else start_date,
+        credit_score=None if assessment is None else assessment.score,
         first_due_date=first_due_date,
     )
+    return replace(result, bands=_band_table(product, result))
+
+
+def _band_table(product: Product, result: QuoteResult) -> tuple[BandPrice, ...]:
+    terms = result.quote.schedule.terms
+    pricing = product_pricing(product, on_date=terms.start_date)
+    if pricing is None:
+        return ()
+    rows = []
+    aprs = {terms.annual_rate: result.quote.apr}
+    for band in pricing.bands:
+        capped = pricing.cap is not None and band.annual_rate > pricing.cap
+        rate = pricing.cap if capped else band.annual_rate
+        if rate not in aprs:
+            banded = product_terms(
+                product,
+                principal=terms.principal,
+                term=terms.term,
+                start_date=terms.start_date,
+                annual_rate=rate,
+                first_due_date=terms.first_due_date,
+            )
+            aprs[rate] = quote(banded).apr
+        rows.append(BandPrice(band.name, band.min_score, rate, capped, aprs[rate]))
+    return tuple(rows)
 
 
 def product_quote(
@@ -103,9 +162,9 @@ def product_quote(
     credit_score: int | None = None,
     first_due_date: date | None = None,
 ) -> QuoteResult:
-    """Quote a product: amount and term within its ranges, the rate of the borrower's score band
-    (no score: the worst band) clamped to the cap in force on ``start_date``, and the cap check
-    of the resulting all-in APR on that date."""
+    """Quote a product: amount and term within its ranges, the rate of the score band of
+    ``credit_score`` (the lender's assessment; no score: the worst band) clamped to the cap in
+    force on ``start_date``, and the cap check of the resulting all-in APR on that date."""
     errors = _input_errors(product, principal, term, start_date, first_due_date)
     priced = None
     annual_rate = product.annual_rate
@@ -117,7 +176,7 @@ def product_quote(
     except RateCapError as exc:
         errors.setdefault("start_date", []).append(str(exc))
     except PricingError as exc:
-        errors.setdefault("credit_score", []).append(str(exc))
+        errors.setdefault(NON_FIELD, []).append(str(exc))
     if errors:
         raise QuoteInputError(errors)
     try:
@@ -134,7 +193,7 @@ def product_quote(
         raise QuoteInputError({"start_date": [str(exc)]}) from exc
     except (ScheduleError, AprError) as exc:
         raise QuoteInputError({NON_FIELD: [str(exc)]}) from exc
-    return QuoteResult(result, product.currency, product, credit_score, priced)
+    return QuoteResult(result, product.currency, product, priced)
 
 
 def quote_for_terms(

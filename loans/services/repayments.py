@@ -7,6 +7,8 @@ repayment: Dr 1002 cash / Cr 1134, 1133, 1132, 1303 (and Cr 2241), with the catc
 of interest or fees paid early, and on a non-accrual loan the interest collected moved from
 suspense to income (Dr 2261 / Cr 6011). A value date before the business date applies the
 repayment as of that date: repayments after it are unwound and applied again after it.
+
+A repayment on a charged-off loan is a recovery (`recoveries`): Dr 1002 / Cr 6111.
 """
 
 from __future__ import annotations
@@ -30,14 +32,17 @@ def loan_repay(
     channel: str = "",
     external_reference: str = "",
     actor: str = "system",
+    source: str = "",
     audit: AuditContext = NO_CONTEXT,
     durable: bool = True,
 ) -> Repayment:
     """Receive a repayment. The same idempotency key with the same request returns the first
     repayment (nothing posted twice); with another request it raises `IdempotencyKeyReused`.
     Keeps: the loan's receivables equal its schedule's outstanding amounts, no installment paid
-    beyond what is due, amount = allocations + overpayment. One durable transaction with its
-    audit row (``repayment.record``); ``durable=False`` composes it into the caller's."""
+    beyond what is due, amount = allocations + overpayment. On a charged-off loan it is a
+    recovery (`loans.services.recoveries`; `source`: who collected it, default the borrower).
+    One durable transaction with its audit row (``repayment.record``, ``recovery.record``);
+    ``durable=False`` composes it into the caller's."""
     request = PaymentRequest(
         kind=Repayment.Kind.REPAYMENT,
         amount=amount,
@@ -45,6 +50,7 @@ def loan_repay(
         idempotency_key=idempotency_key,
         channel=channel,
         external_reference=external_reference,
+        source=source,
     )
     return payment_receive(
         loan=loan,

@@ -3,7 +3,8 @@
 Its entries are reversed (never edited) and its allocations undone, reopening the installments
 it paid (and a loan it paid off). Repayments dated after it are unwound first and applied again
 after it, in value-date order, so the schedule ends as if it had never arrived. A refund's
-reversal (the transfer to the customer came back) restores the overpayment held.
+reversal (the transfer to the customer came back) restores the overpayment held; a recovery's
+(a bounced payment on a charged-off loan) takes its recoveries income back.
 """
 
 from __future__ import annotations
@@ -67,12 +68,19 @@ def repayment_reverse(
 def _reverse(loan: Loan, repayment: Repayment, business_date: date, actor: str, reason: str):
     if repayment.kind == Repayment.Kind.COOLING_OFF:
         raise LoanStateError("A cooling-off cancellation cannot be reversed.")
-    if repayment.kind == Repayment.Kind.REFUND:
+    if repayment.kind in (Repayment.Kind.REFUND, Repayment.Kind.RECOVERY):
+        # Applied to no schedule: the entry's mirror undoes it (a refund's restores the
+        # overpayment held; a recovery's takes the recoveries income back).
         reversal = entry_reverse(
             entry_id=repayment.entry_id,
             business_date=business_date,
             actor=actor,
-            idempotency_key=f"refund-reversal:{repayment.pk}",
+            idempotency_key=f"{repayment.kind}-reversal:{repayment.pk}",
+            memo=(
+                f"Reversal of recovery {repayment.idempotency_key}: {reason}"[:255]
+                if repayment.kind == Repayment.Kind.RECOVERY
+                else ""
+            ),
         )
         repayment.entry_ids = [*repayment.entry_ids, reversal.entry_id]
         _mark_reversed(repayment, business_date, reason)

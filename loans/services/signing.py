@@ -28,7 +28,7 @@ from django.forms.models import model_to_dict
 from calc.disclosure import disclosed_apr
 from calc.quote import Quote
 from loans.errors import LoanRuleError
-from loans.models import Loan, Product
+from loans.models import CreditAssessment, Loan, Product
 
 SNAPSHOT_VERSION = 2
 
@@ -73,6 +73,7 @@ def loan_sign(
     start_date: date,
     first_due_date: date | None = None,
     credit_score: int | None = None,
+    credit_assessment: CreditAssessment | None = None,
     pricing: Pricing | None = None,
 ) -> Loan:
     """A pending loan on `product`'s terms at `quote`'s price. Raises `LoanRuleError` when the
@@ -123,6 +124,9 @@ def loan_sign(
         frequency=terms.frequency.value,
         day_count=terms.day_count.value,
         rounding=terms.rounding,
+        installment_rounding=terms.installment_rounding.spec,
+        level_convention=terms.level_convention.value,
+        bullet_interest=terms.bullet_interest.value,
         fee_rate=terms.fee_rate,
         upfront_fee=terms.upfront_fee_total,
         upfront_fee_withheld=withheld,
@@ -137,6 +141,7 @@ def loan_sign(
         jurisdiction=product.jurisdiction,
         terms_snapshot=_as_json(snapshot),
         credit_score=credit_score,
+        credit_assessment=credit_assessment,
         application_date=application_date,
         start_date=start_date,
         first_due_date=first_due_date,
@@ -144,6 +149,7 @@ def loan_sign(
         apr_effective=apr.effective,
         apr_cap=None if cap is None else cap.cap,
         apr_cap_rule="" if cap is None else cap.rule,
+        apr_method=apr.method,
     )
 
 

@@ -23,9 +23,9 @@ from core.audit import AuditContext
 from core.errors import DomainError
 from ledger.services import business_date_current
 from loans import pii
+from loans.models import Collateral
 from origination.models import (
     BlockListEntry,
-    Collateral,
     CreditLimitChange,
     CreditLine,
     DecisionRecord,

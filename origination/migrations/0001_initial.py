@@ -43,7 +43,6 @@ MOVES = [
     ("loans", "origination", "creditline"),
     ("loans", "origination", "creditlimitchange"),
     ("loans", "origination", "drawdown"),
-    ("loans", "origination", "collateral"),
 ]
 
 
@@ -51,7 +50,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("loans", "0006_credit_origination"),
+        ("loans", "0009_repayment_recovery_source"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
@@ -284,28 +283,6 @@ class Migration(migrations.Migration):
                     model_name='creditline',
                     name='policy_version',
                     field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='origination.policyversion'),
-                ),
-                migrations.CreateModel(
-                    name='Collateral',
-                    fields=[
-                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                        ('kind', models.CharField(choices=[('insurance_policy', 'Insurance policy cash value (保单)')], default='insurance_policy', max_length=24)),
-                        ('insurer', models.CharField(max_length=120)),
-                        ('policy_number', models.CharField(max_length=64)),
-                        ('cash_value', models.DecimalField(decimal_places=2, max_digits=20)),
-                        ('valued_on', models.DateField()),
-                        ('advance_ratio', models.DecimalField(decimal_places=8, max_digits=12)),
-                        ('status', models.CharField(choices=[('pledged', 'Pledged'), ('released', 'Released')], default='pledged', max_length=10)),
-                        ('pledged_on', models.DateField()),
-                        ('released_on', models.DateField(blank=True, null=True)),
-                        ('borrower', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='collateral', to='loans.borrower')),
-                        ('loan', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='collateral', to='loans.loan')),
-                    ],
-                    options={
-                        'db_table': 'loans_collateral',
-                        'ordering': ['-id'],
-                        'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'pledged')), fields=('insurer', 'policy_number'), name='collateral_pledged_once')],
-                    },
                 ),
                 migrations.AddIndex(
                     model_name='loanapplication',

@@ -1,11 +1,10 @@
 from .applications import DecisionRecord, DecisionStep, LoanApplication
-from .credit_lines import Collateral, CreditLimitChange, CreditLine, Drawdown
+from .credit_lines import CreditLimitChange, CreditLine, Drawdown
 from .merchants import Merchant
 from .policy import BlockListEntry, PolicyVersion
 
 __all__ = [
     "BlockListEntry",
-    "Collateral",
     "CreditLimitChange",
     "CreditLine",
     "DecisionRecord",

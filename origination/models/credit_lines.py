@@ -1,4 +1,4 @@
-"""Credit lines (授信 / 用信): lines and their limit log, drawdowns and collateral.
+"""Credit lines (授信 / 用信): lines and their limit log, and drawdowns.
 
 Money moves only through the ledger; these rows say who may draw how much and where each
 drawdown's money went.
@@ -139,41 +139,3 @@ class Drawdown(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id}: {self.amount} → {self.payee_kind}"
-
-
-class Collateral(models.Model):
-    """A pledged asset securing a loan (policy loans: an insurance policy's cash value),
-    recorded at drawdown and released when the loan is paid off."""
-
-    class Kind(models.TextChoices):
-        INSURANCE_POLICY = "insurance_policy", "Insurance policy cash value (保单)"
-
-    class Status(models.TextChoices):
-        PLEDGED = "pledged", "Pledged"
-        RELEASED = "released", "Released"
-
-    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="collateral")
-    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="collateral")
-    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.INSURANCE_POLICY)
-    insurer = models.CharField(max_length=120)
-    policy_number = models.CharField(max_length=64)
-    cash_value = models.DecimalField(**AMOUNT)
-    valued_on = models.DateField()
-    advance_ratio = models.DecimalField(**RATE)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLEDGED)
-    pledged_on = models.DateField()
-    released_on = models.DateField(null=True, blank=True)
-
-    class Meta:
-        db_table = "loans_collateral"
-        ordering = ["-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["insurer", "policy_number"],
-                condition=models.Q(status="pledged"),
-                name="collateral_pledged_once",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.insurer} {self.policy_number} ({self.status})"

@@ -7,12 +7,16 @@ Entry points (services are keyword-only, one transaction each):
   ``applications_decide`` / ``application_decide``, ``application_review``,
   ``decision_replay`` / ``decision_reproduces``, ``decision_reasons``.
 * ``credit_lines``: ``credit_line_available`` / ``credit_lines_available`` (derived from the
-  ledger), ``credit_line_restore``, ``credit_line_change_limit``, ``credit_line_freeze`` /
-  ``_unfreeze`` / ``_close``, ``credit_lines_sync`` (the end-of-day close's hook),
-  ``collateral_release_settled``.
+  ledger, written-off amounts not recovered included), ``credit_line_restore``,
+  ``credit_line_change_limit``, ``credit_line_freeze`` / ``_unfreeze`` / ``_close``,
+  ``lines_exposure`` (the lines' share of a borrower's exposure).
+* ``line_sync``: ``credit_lines_sync`` (the end-of-day close's hook: expiry, charge-off block or
+  close by the product's rule, delinquency freeze and cure), ``collateral_release_settled``.
 * ``drawdowns``: ``drawdown_create`` (``DrawdownRequest``, ``Payee``, ``PledgedPolicy``).
 * ``merchants``: ``merchant_register``, ``merchant_settle``, ``merchant_refund``.
 
 Pure modules: ``pipeline`` (the decision), ``rules``, ``scorecard``, ``scoring`` (pluggable
-providers), ``pricing``, ``limits`` (regulatory limits as data), ``identity``.
+providers), ``pricing``, ``identity``. The regulatory limits as data are ``calc.limits``;
+every loan, drawn or applied for directly, is checked against them by
+``loans.services.lending_limits``.
 """

@@ -2,8 +2,10 @@
 
 A decision is the pure pipeline (`pipeline.evaluate`) over facts gathered set-based for the
 batch (`facts.gather`), stored with its trail in bulk: one INSERT of decisions, one of steps,
-one UPDATE per outcome, one INSERT of the credit lines approved. The stored inputs and the
-policy version reproduce it: `decision_replay` re-runs them and must give the same fingerprint.
+one UPDATE per outcome, one INSERT of the credit lines approved and one of the borrowers' credit
+assessments (the decision's score, which prices their direct applications). The stored inputs
+and the policy version reproduce it: `decision_replay` re-runs them and must give the same
+fingerprint.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
 
+from calc import limits
 from core.money import ZERO
 from loans import pii
-from loans.models import Borrower, Consent, Product
-from origination import limits
+from loans.models import Borrower, Consent, CreditAssessment, Product
 from origination.errors import ApplicationStateError, OriginationError, PolicyError
 from origination.identity import parse_national_id
 from origination.models import (
@@ -38,7 +40,7 @@ from origination.scoring import ScoringError, provider_for
 
 from . import facts as facts_module
 from .credit_lines import LineOpening, credit_lines_open
-from .trail import Decided, trail_store
+from .trail import Decided, objects_insert, trail_store
 
 Outcome = DecisionRecord.Outcome
 AppStatus = LoanApplication.Status
@@ -186,6 +188,22 @@ def _persist(
         policy_version_id=version.id,
         business_date=business_date,
         actor=actor,
+    )
+    # The score is the lender's own assessment of the borrower: it prices direct applications.
+    objects_insert(
+        [
+            CreditAssessment(
+                borrower_id=app.borrower_id,
+                score=result.score,
+                source=CreditAssessment.Source.DECISION,
+                provider=result.score_provider,
+                reference=f"decision {decision_id}",
+                assessed_by=actor,
+                business_date=business_date,
+            )
+            for decision_id, (app, _, result) in zip(ids, decided, strict=True)
+            if result.score is not None
+        ]
     )
     for outcome, status in STATUS_FOR.items():
         chosen = [app.id for app, _, result in decided if result.outcome == outcome]

@@ -1,55 +1,121 @@
 """Credit lines (授信): opening from an approved decision, the available amount, limit changes,
-freezing on delinquency and unfreezing on cure, and the end-of-day sync.
+freezing, unfreezing and closing, and the lines' share of a borrower's exposure (the end-of-day
+sync is ``line_sync``).
 
 The available amount is derived, never kept by counting: for a revolving line it is the limit
-less the principal its loans still owe in the ledger (1303), so any repayment, prepayment,
-refund, reversal or write-off restores exactly what it repaid with no hook; for a one-off line
-it is the limit less everything drawn. A drawdown locks the line's row, so two drawdowns racing
-for the last available amount serialize and exactly one wins. `available_amount` on the row is
-the last figure computed, refreshed on every drawdown, restore and sync (for lists and admin).
+less the principal its loans still owe in the ledger (1303) and less what their write-offs took
+off the books and was not recovered since, so any repayment, prepayment, refund, reversal or
+recovery restores exactly what it repaid with no hook, and a write-off restores nothing; for a
+one-off line it is the limit less everything drawn.
+
+A charge-off of a loan drawn on a line closes or blocks the line by its product's rule
+(``Product.line_on_charge_off``, default block): a blocked line is frozen with the reason
+``charged_off``, which no cure lifts; staff may lift it only once everything written off on it
+has been recovered.
+
+A drawdown locks the line's row, so two drawdowns racing for the last available amount
+serialize and exactly one wins. `available_amount` on the row is the last figure computed,
+refreshed on every drawdown, restore and sync (for lists and admin).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max
 
+from calc import limits
 from core.money import ZERO
 from loans.models import Loan
-from origination import limits
+from loans.selectors.batch import among
+from loans.selectors.exposure import (
+    ExposureShare,
+    outstanding_principal,
+    unsecured_exposure,
+    written_off_outstanding,
+)
 from origination.errors import CreditLineStateError, OriginationError
-from origination.models import Collateral, CreditLimitChange, CreditLine, Drawdown
+from origination.models import CreditLimitChange, CreditLine, Drawdown
 
-from .facts import borrowers_lock, outstanding_principal, unsecured_exposure
+from .facts import borrowers_lock
 from .trail import objects_insert
 
 DELINQUENCY = "delinquency"
+CHARGED_OFF = "charged_off"
+OPEN_LINE = (CreditLine.Status.ACTIVE, CreditLine.Status.FROZEN)
 SETTLED_LOAN = (Loan.Status.PAID_OFF, Loan.Status.CLOSED, Loan.Status.CANCELLED)
 Status = CreditLine.Status
 Kind = CreditLimitChange.Kind
 
 
 def _drawn(lines: Sequence[CreditLine]) -> dict[int, Decimal]:
-    """Per line: principal owed (revolving) or drawn net of refunds (one-off)."""
+    """Per line: principal owed and written off unrecovered (revolving), or drawn net of
+    refunds (one-off)."""
     ids = [line.id for line in lines]
     used: dict[int, Decimal] = defaultdict(lambda: ZERO)
     revolving = {line.id for line in lines if line.revolving}
-    links = list(Drawdown.objects.filter(line_id__in=ids).values_list("line_id", "loan_id"))
-    owed = outstanding_principal([loan_id for line_id, loan_id in links if line_id in revolving])
-    for line_id, loan_id in links:
-        if line_id in revolving:
-            used[line_id] += max(owed.get(loan_id, ZERO), ZERO)
+    links = [
+        link
+        for link in Drawdown.objects.filter(line_id__in=ids).values_list(
+            "line_id", "loan_id", "loan__status"
+        )
+        if link[0] in revolving
+    ]
+    owed = outstanding_principal([loan_id for _, loan_id, _ in links])
+    lost = written_off_outstanding(
+        [loan_id for _, loan_id, status in links if status == Loan.Status.CHARGED_OFF]
+    )
+    for line_id, loan_id, _ in links:
+        used[line_id] += max(owed.get(loan_id, ZERO), ZERO) + lost.get(loan_id, ZERO)
     for line_id, amount, refunded in Drawdown.objects.filter(
         line_id__in=[i for i in ids if i not in revolving]
     ).values_list("line_id", "amount", "refunded_amount"):
         used[line_id] += amount - refunded
     return used
+
+
+def written_off_on_lines(line_ids: Sequence[int]) -> dict[int, Decimal]:
+    """Per line with a charged-off loan drawn on it: what was written off and not recovered
+    (zero once recovered in full)."""
+    links = list(
+        Drawdown.objects.filter(
+            line_id__in=among(line_ids), loan__status=Loan.Status.CHARGED_OFF
+        ).values_list("line_id", "loan_id")
+    )
+    lost = written_off_outstanding([loan_id for _, loan_id in links])
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for line_id, loan_id in links:
+        totals[line_id] += lost.get(loan_id, ZERO)
+    return dict(totals)
+
+
+def lines_exposure(borrower_ids: Sequence[int], currency: str | None) -> list[ExposureShare]:
+    """The exposure source of credit lines: an open unsecured line counts its whole limit,
+    drawn or not (it is credit granted), and so covers the loans drawn on it."""
+    lines = CreditLine.objects.filter(
+        borrower_id__in=among(borrower_ids), status__in=OPEN_LINE, secured=False
+    )
+    if currency is not None:
+        lines = lines.filter(currency=currency)
+    rows = list(lines.values_list("id", "borrower_id", "limit"))
+    if not rows:
+        return []
+    covered: dict[int, set[int]] = defaultdict(set)
+    for borrower_id, loan_id in Drawdown.objects.filter(
+        line_id__in=[line_id for line_id, _, _ in rows]
+    ).values_list("line__borrower_id", "loan_id"):
+        covered[borrower_id].add(loan_id)
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for _, borrower_id, limit in rows:
+        totals[borrower_id] += limit
+    return [
+        ExposureShare(borrower_id, amount, frozenset(covered[borrower_id]))
+        for borrower_id, amount in totals.items()
+    ]
 
 
 def credit_lines_available(lines: Sequence[CreditLine]) -> dict[int, Decimal]:
@@ -202,7 +268,7 @@ def credit_line_change_limit(
         return locked
 
 
-def _set_status(
+def line_status_set(
     line: CreditLine, *, status: str, kind: str, reason: str, actor: str, business_date: date
 ) -> CreditLimitChange:
     old_status = line.status
@@ -229,7 +295,7 @@ def credit_line_freeze(
             raise CreditLineStateError(f"Credit line {locked.reference} is closed.")
         if locked.status == Status.FROZEN:
             return locked
-        change = _set_status(
+        change = line_status_set(
             locked,
             status=Status.FROZEN,
             kind=Kind.FREEZE,
@@ -249,7 +315,15 @@ def credit_line_unfreeze(
         locked = credit_line_lock(line.pk)
         if locked.status != Status.FROZEN:
             raise CreditLineStateError(f"Credit line {locked.reference} is {locked.status}.")
-        change = _set_status(
+        if locked.freeze_reason == CHARGED_OFF:
+            unrecovered = written_off_on_lines([locked.pk]).get(locked.pk, ZERO)
+            if unrecovered > 0:
+                raise CreditLineStateError(
+                    f"Credit line {locked.reference} is blocked by a charge-off: {unrecovered} "
+                    f"{locked.currency} written off on it is not recovered.",
+                    unrecovered=str(unrecovered),
+                )
+        change = line_status_set(
             locked,
             status=Status.ACTIVE,
             kind=Kind.UNFREEZE,
@@ -270,7 +344,7 @@ def credit_line_close(
         locked = credit_line_lock(line.pk)
         if locked.status == Status.CLOSED:
             return locked
-        change = _set_status(
+        change = line_status_set(
             locked,
             status=Status.CLOSED,
             kind=Kind.CLOSE,
@@ -298,100 +372,3 @@ def credit_line_restore(
         locked.available_amount = credit_line_available(line=locked)
         locked.save(update_fields=["available_amount", "updated_at"])
         return locked
-
-
-@dataclass(frozen=True)
-class SyncResult:
-    frozen: int
-    unfrozen: int
-    closed: int
-    collateral_released: int
-    refreshed: int
-
-
-def _policy_section(line: CreditLine) -> Mapping[str, object]:
-    return line.policy_version.policy.get("credit_line", {})
-
-
-def credit_lines_sync(*, business_date: date, loan_ids: Iterable[int] | None = None) -> SyncResult:
-    """The end-of-day close's hook: for the lines of `loan_ids` (None: every open line) freeze
-    those with a loan past the policy's days past due, unfreeze by policy those frozen for
-    delinquency whose loans are all current again, close expired lines, release the collateral
-    of settled loans, and refresh the listed available amounts. Idempotent."""
-    with transaction.atomic():
-        lines_query = CreditLine.objects.exclude(status=Status.CLOSED)
-        released = 0
-        if loan_ids is not None:
-            ids = list(loan_ids)
-            lines_query = lines_query.filter(drawdowns__loan_id__in=ids).distinct()
-            released = collateral_release_settled(business_date=business_date, loan_ids=ids)
-        else:
-            released = collateral_release_settled(business_date=business_date, loan_ids=None)
-        lines = list(
-            CreditLine.objects.select_for_update()
-            .filter(pk__in=lines_query.values("pk"))
-            .select_related("policy_version")
-            .order_by("pk")
-        )
-        worst = dict(
-            Loan.objects.filter(drawdown__line__in=lines, status__in=Loan.OPEN_STATUSES)
-            .values("drawdown__line_id")
-            .annotate(worst=Max("days_past_due"))
-            .values_list("drawdown__line_id", "worst")
-        )
-        changes: list[CreditLimitChange] = []
-        counts = {"frozen": 0, "unfrozen": 0, "closed": 0}
-        for line in lines:
-            section = _policy_section(line)
-            threshold = int(section.get("freeze_days_past_due", 1))
-            past_due = worst.get(line.id, 0) or 0
-            if line.expires_on < business_date:
-                changes.append(
-                    _sync_status(line, Status.CLOSED, Kind.CLOSE, "expired", business_date)
-                )
-                counts["closed"] += 1
-            elif line.status == Status.ACTIVE and past_due >= threshold:
-                changes.append(
-                    _sync_status(line, Status.FROZEN, Kind.FREEZE, DELINQUENCY, business_date)
-                )
-                counts["frozen"] += 1
-            elif (
-                line.status == Status.FROZEN
-                and line.freeze_reason == DELINQUENCY
-                and past_due == 0
-                and section.get("unfreeze_on_cure", True)
-            ):
-                changes.append(
-                    _sync_status(line, Status.ACTIVE, Kind.UNFREEZE, "cured", business_date)
-                )
-                counts["unfrozen"] += 1
-        available = credit_lines_available(lines)
-        for line in lines:
-            line.available_amount = ZERO if line.status == Status.CLOSED else available[line.id]
-        CreditLine.objects.bulk_update(lines, ["status", "freeze_reason", "available_amount"])
-        CreditLimitChange.objects.bulk_create(changes)
-        return SyncResult(
-            frozen=counts["frozen"],
-            unfrozen=counts["unfrozen"],
-            closed=counts["closed"],
-            collateral_released=released,
-            refreshed=len(lines),
-        )
-
-
-def _sync_status(
-    line: CreditLine, status: str, kind: str, reason: str, business_date: date
-) -> CreditLimitChange:
-    return _set_status(
-        line, status=status, kind=kind, reason=reason, actor="eod", business_date=business_date
-    )
-
-
-def collateral_release_settled(*, business_date: date, loan_ids: Iterable[int] | None) -> int:
-    """Release the pledged collateral of loans paid off, closed or cancelled."""
-    query = Collateral.objects.filter(
-        status=Collateral.Status.PLEDGED, loan__status__in=SETTLED_LOAN
-    )
-    if loan_ids is not None:
-        query = query.filter(loan_id__in=list(loan_ids))
-    return query.update(status=Collateral.Status.RELEASED, released_on=business_date)

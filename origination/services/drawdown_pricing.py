@@ -15,7 +15,7 @@ from decimal import Decimal
 from calc.apr import AprError, AprResult
 from calc.disclosure import disclosed_apr
 from calc.quote import Quote
-from calc.rate_caps import CapCheck, rate_cap
+from calc.rate_caps import CapCheck, capped_rate
 from calc.schedules import ScheduleError
 from core.money import ZERO
 from loans.models import Loan, Product
@@ -53,7 +53,8 @@ def drawdown_price(
     snapshot = product_snapshot(product)
     flat_fee = product.method == "flat_fee"
     withheld = product.upfront_fee_withheld and product.product_type not in MERCHANT_TYPES
-    _, cap = rate_cap(product.jurisdiction, business_date, product.cap_rule or None)
+    capped = capped_rate(product.jurisdiction, business_date, product.cap_rule or None)
+    cap = None if capped is None else capped[1]
     history = repayment_history([line.borrower_id], business_date)[line.borrower_id]
     first = (
         not Loan.objects.filter(borrower_id=line.borrower_id)

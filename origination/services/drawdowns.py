@@ -2,10 +2,12 @@
 
 In one transaction, under a row lock on the line (two drawdowns racing for its last available
 amount serialize; exactly one wins): the idempotency key is checked, the product type, amount,
-term, regulatory limits (single-bullet ≤ 1 year, policy loans ≤ 90% of cash value and ≤ 6
-months) and the available amount are checked, the rate is priced (the line's band rate with the
-dynamic discounts, never above the cap; a merchant-subsidised plan is interest- and fee-free),
-the loan is created, approved and disbursed, and the money goes to its payee:
+term, a charge-off on the line not yet recovered, the regulatory limits every loan is checked
+against (``loans.services.lending_limits``: single-bullet ≤ 1 year, policy loans ≤ 90% of cash
+value and ≤ 6 months, the borrower's exposure) and the available amount are checked, the rate
+is priced (the line's band rate with the dynamic discounts, never above the cap; a
+merchant-subsidised plan is interest- and fee-free), the loan is created, approved and
+disbursed, and the money goes to its payee:
 
     merchant (e-commerce, scene loans)  Dr 1303 / Cr 2202 merchant payable (settled later by
                                         `merchants.merchant_settle`: Dr 2202 / Cr 1002)
@@ -30,23 +32,33 @@ from django.db import IntegrityError
 
 from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
 from core.db import action_transaction
+from core.money import ZERO
 from ledger import chart
 from loans.errors import LoanRuleError
-from loans.models import Loan, Product
+from loans.models import Collateral, Loan, Product
 from loans.services.book import LoanBook
 from loans.services.disbursement import disbursement_post
+from loans.services.lending_limits import (
+    PledgedPolicy,
+    lending_limits_check,
+    lending_terms_for_product,
+)
 from loans.services.signing import Pricing, loan_sign
 from loans.transitions import loan_transition
-from origination import limits
 from origination.errors import (
     CreditLimitExceeded,
     CreditLineStateError,
     DrawdownIdempotencyConflict,
     OriginationError,
 )
-from origination.models import Collateral, CreditLine, Drawdown, Merchant
+from origination.models import CreditLine, Drawdown, Merchant
 
-from .credit_lines import credit_line_available, credit_line_close, credit_line_lock
+from .credit_lines import (
+    credit_line_available,
+    credit_line_close,
+    credit_line_lock,
+    written_off_on_lines,
+)
 from .drawdown_pricing import MERCHANT_TYPES, DrawdownPricing, drawdown_price
 
 PAYEE_FOR_TYPE = {
@@ -63,14 +75,6 @@ class Payee:
 
     name: str
     account_masked: str
-
-
-@dataclass(frozen=True)
-class PledgedPolicy:
-    insurer: str
-    policy_number: str
-    cash_value: Decimal
-    valued_on: date
 
 
 @dataclass(frozen=True)
@@ -129,24 +133,24 @@ def _check_request(line: CreditLine, request: DrawdownRequest, business_date: da
         raise OriginationError(f"A {product.product_type} drawdown needs the payee's account.")
     if request.subsidised and kind != Drawdown.PayeeKind.MERCHANT:
         raise OriginationError("Only a merchant can subsidise a plan.")
-    try:
-        limits.term_check(
-            jurisdiction=product.jurisdiction,
-            product_type=product.product_type,
-            method=product.method,
-            term=request.term,
-            frequency=product.frequency,
+    unrecovered = written_off_on_lines([line.pk]).get(line.pk, ZERO)
+    if unrecovered > 0:
+        # The close blocks or closes the line; until it runs, the charge-off blocks it here.
+        raise CreditLineStateError(
+            f"Credit line {line.reference} has a charged-off loan: {unrecovered} "
+            f"{line.currency} written off on it is not recovered.",
+            unrecovered=str(unrecovered),
         )
-        if limits.collateral_limit(product.jurisdiction, product.product_type) is not None:
-            pledged = request.collateral
-            limits.collateral_check(
-                jurisdiction=product.jurisdiction,
-                product_type=product.product_type,
-                amount=request.amount,
-                cash_value=pledged.cash_value if pledged else None,
-            )
-    except limits.LimitBreach as exc:
-        raise OriginationError(str(exc), limit=exc.limit) from exc
+    lending_limits_check(
+        lending_terms_for_product(
+            borrower_id=line.borrower_id,
+            product=product,
+            principal=request.amount,
+            term=request.term,
+            collateral=request.collateral,
+            on_line=True,
+        )
+    )
     return kind
 
 
@@ -199,11 +203,11 @@ def _disburse(loan: Loan, *, payout_account: str, business_date: date, actor: st
 
 def _book_subsidy(loan: Loan, subsidy: Decimal, *, business_date: date, actor: str) -> None:
     """The merchant pays the plan's interest and fees: netted from its settlement. The income
-    line carries no loan: it is the merchant's payment, not a charge to the borrower (the
-    borrower's all-in cost, and a cooling-off refund, never include it)."""
+    is the loan's (kind `merchant_subsidy`), but the merchant's payment, not a charge to the
+    borrower: a cooling-off refund leaves it out."""
     book = LoanBook(loan, business_date=business_date)
     book.debit(chart.MERCHANT_PAYABLE, subsidy)
-    book.credit(chart.FEE_INCOME, subsidy, per_loan=False)
+    book.credit(chart.FEE_INCOME, subsidy)
     book.post(
         kind="merchant_subsidy",
         key=f"merchant-subsidy:{loan.pk}",

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
-from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
     Count,
     DateTimeField,
@@ -24,18 +22,16 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
+from calc import limits
 from core.money import ZERO
-from ledger import chart
-from ledger.models import LoanAccountBalance
 from loans import pii
 from loans.models import Borrower, Installment, Loan, Product
-from origination import limits
+from loans.selectors.batch import among
+from loans.selectors.exposure import unsecured_exposure
 from origination.models import BlockListEntry, CreditLine, LoanApplication
 from origination.scoring import provider_for
 
@@ -46,15 +42,6 @@ VELOCITY_FIELDS = {
     "mobile": "mobile_digest",
     "device": "device_id",
 }
-
-
-def among(values: Sequence, sql_type: str = "bigint"):
-    """The right side of an `__in` for a batch: on PostgreSQL one array parameter (Django
-    spells a list as one parameter per value, and building a thousand costs more than the
-    query), elsewhere the list itself."""
-    if connection.vendor == "postgresql":
-        return RawSQL(f"SELECT unnest(%s::{sql_type}[])", (list(values),))
-    return list(values)
 
 
 def borrowers_lock(borrower_ids: Sequence[int]) -> None:
@@ -89,45 +76,10 @@ def product_snapshot(product: Product) -> dict[str, object]:
         "terms": product.terms_in_range(),
         "calendar": product.calendar,
         "shift_rule": product.shift_rule,
+        "installment_rounding": product.installment_rounding,
+        "level_convention": product.level_convention,
+        "bullet_interest": product.bullet_interest,
     }
-
-
-def outstanding_principal(loan_ids: Sequence[int]) -> dict[int, Decimal]:
-    """Each loan's principal still owed (1303 on its normal side), from the ledger's stored
-    per-(account, loan) totals."""
-    if not loan_ids:
-        return {}
-    rows = LoanAccountBalance.objects.filter(
-        account__code=chart.LOANS_PRINCIPAL, loan_id__in=among(loan_ids)
-    ).values_list("loan_id", "debit_total", "credit_total")
-    return {loan_id: debit - credit for loan_id, debit, credit in rows}
-
-
-def unsecured_exposure(borrower_ids: Sequence[int]) -> dict[int, Decimal]:
-    """Credit granted per borrower that counts against the per-lender limit: the limits of open
-    unsecured lines plus the principal owed on open unsecured loans not drawn on such a line."""
-    exposure: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for borrower_id, total in (
-        CreditLine.objects.filter(
-            borrower_id__in=among(borrower_ids), status__in=OPEN_LINE, secured=False
-        )
-        .values("borrower_id")
-        .annotate(total=Sum("limit"))
-        .values_list("borrower_id", "total")
-    ):
-        exposure[borrower_id] += total
-    loans = dict(
-        Loan.objects.filter(
-            borrower_id__in=among(borrower_ids),
-            status__in=OPEN_LOAN,
-            product__product_type__in=limits.UNSECURED_CONSUMER_TYPES,
-        )
-        .exclude(drawdown__line__status__in=OPEN_LINE, drawdown__line__secured=False)
-        .values_list("id", "borrower_id")
-    )
-    for loan_id, owed in outstanding_principal(list(loans)).items():
-        exposure[loans[loan_id]] += max(owed, ZERO)
-    return exposure
 
 
 def repayment_history(borrower_ids: Sequence[int], business_date: date) -> dict[int, dict]:

@@ -267,3 +267,20 @@ def test_a_loan_not_yet_disbursed_has_an_empty_schedule_not_a_404(client, borrow
 def test_a_staff_user_without_loans_gets_404_on_a_loan(loan):
     staff = client_for(make_user(staff=True))
     assert problem(staff.get(f"/api/v1/loans/{loan.id}/schedule"))["status"] == 404
+
+
+@pytest.mark.django_db
+def test_an_application_beyond_the_lending_limit_is_a_422_with_the_figures(client):
+    from tests.lifecycle.factories import make_product
+
+    cash = make_product(code="limits-cash")
+    response = client.post(
+        "/api/v1/loans",
+        {"product": cash.code, "principal": "250000.00", "term": 12},
+        format="json",
+    )
+    body = problem(response)
+    assert response.status_code == 422
+    assert body["type"].endswith("/lending-limit")
+    assert "250000.00" in body["detail"] and "200000.00" in body["detail"]
+    assert not Loan.objects.exists()

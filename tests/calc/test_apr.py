@@ -338,7 +338,8 @@ def test_unit_period_inference_and_payment_dates():
 def test_result_as_dict_and_percentages():
     result = quote(monthly_terms()).apr
     data = result.as_dict()
-    assert data["method"] == "irr"
+    assert data["method"] == "us_reg_z"
+    assert data["disclosed_percent"] == D("18.00")
     assert data["unit_period"] == "monthly"
     assert isinstance(data["nominal"], Decimal)
     assert result.nominal_percent() == D("18.0004")

@@ -24,7 +24,7 @@ def terms(**options):
 def test_quote_has_schedule_apr_and_cap():
     result = quote(terms(), jurisdiction="CN")
     data = result.as_dict()
-    assert data["apr"]["method"] == "irr"
+    assert data["apr"]["method"] == "cn_irr"
     assert abs(data["apr"]["nominal"] - D("0.18")) < D("0.0001")
     assert data["rate_cap"]["rule"] == "CN-licensed-24"
     assert data["rate_cap"]["within_cap"] is True

@@ -9,12 +9,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from compliance.reports.month_end import month_end_capture
-from ledger import chart
-from ledger.services import EntrySpec, LineSpec, business_date_current, entry_post
+from ledger.services import business_date_current
 from loans.eod import close_day_run
 from loans.models import Installment, Loan, Product
 from loans.services.disbursement import loan_disburse
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
+from loans.services.recoveries import loan_recover
 from loans.services.repayments import loan_repay
 from tests.lifecycle.factories import ACTOR, make_borrower, make_loan, make_product
 
@@ -57,18 +57,15 @@ def pay_off(loan: Loan, day: date) -> None:
 
 
 def recover(loan: Loan, day: date, amount: str) -> None:
-    """Cash collected on a written-off loan: recoveries income (6111)."""
-    value = Decimal(amount)
-    entry_post(
-        spec=EntrySpec(
-            kind="recovery",
-            business_date=day,
-            idempotency_key=f"recovery:{loan.pk}:{day}",
-            lines=(
-                LineSpec(account=chart.CASH, debit=value),
-                LineSpec(account=chart.RECOVERIES, credit=value, loan_id=loan.pk),
-            ),
-        )
+    """Cash collected on a written-off loan by collections: recoveries income (6111)."""
+    loan_recover(
+        loan=loan,
+        amount=Decimal(amount),
+        value_date=day,
+        business_date=day,
+        idempotency_key=f"recovery:{loan.pk}:{day}",
+        source="collections",
+        actor=ACTOR,
     )
 
 

@@ -5,6 +5,7 @@ fixed-width layout; and the file's determinism."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal as D
 
 import pytest
 
@@ -13,7 +14,10 @@ from compliance.reports.credit_bureau import RECORD_LENGTH, borrower_token
 from compliance.reports.models import MonthEndCapture
 from compliance.reports.month_end import month_end_backfill
 from ledger.services import business_date_advance, business_date_current
-from loans.models import Installment, Loan
+from loans.models import Installment, Loan, Repayment
+from loans.services.recoveries import loan_recover
+from loans.services.reversals import repayment_reverse
+from loans.services.waivers import loan_write_off
 from loans.transitions import loan_transition
 from tests.lifecycle.factories import make_active_loan
 
@@ -79,23 +83,23 @@ def test_status_strings_of_four_histories(histories):
     july = records(date(2026, 7, 31))
     ref = {name: loan.reference for name, loan in histories.items()}
     # Paid on time: nothing due in January, then normal, settled in July.
-    assert july[ref["on_time"]][-1] == "/" * 17 + "*NNNNNC"
+    assert july[ref["on_time"]][11] == "/" * 17 + "*NNNNNC"
     # 45 days late on the February installment, cured on 22 March (44 days past due the night
     # before): band 1 at the end of February, band 2 in March, then normal to settlement.
-    assert july[ref["late"]][-1] == "/" * 17 + "*12NNNC"
+    assert july[ref["late"]][11] == "/" * 17 + "*12NNNC"
     # Never paid: one band deeper every month (23, 54, 84, 115, 145, 176 days past due) …
-    assert july[ref["charged_off"]][-1] == "/" * 17 + "*123456"
+    assert july[ref["charged_off"]][11] == "/" * 17 + "*123456"
     assert july[ref["charged_off"]][9] == 176
     # … then written off in August: ended unsettled.
     august = records(date(2026, 8, 31))
-    assert august[ref["charged_off"]][-1] == "/" * 16 + "*123456G"
+    assert august[ref["charged_off"]][11] == "/" * 16 + "*123456G"
     assert august[ref["charged_off"]][10] == "G"
     # Settled early in March: reported that month with C, then no more.
     march = records(date(2026, 3, 31))
-    assert march[ref["settled_early"]][-1] == "/" * 21 + "*NC"
+    assert march[ref["settled_early"]][11] == "/" * 21 + "*NC"
     assert ref["settled_early"] not in july
     assert set(august) == {ref["charged_off"]}
-    assert march[ref["late"]][-1] == "/" * 21 + "*12"
+    assert march[ref["late"]][11] == "/" * 21 + "*12"
 
 
 def test_amounts_overdue_and_days_past_due_at_a_month_end(histories):
@@ -121,7 +125,7 @@ def test_the_fixed_width_file_has_its_documented_layout_and_is_deterministic(his
     assert lines[-1] == ""
     header, *body, trailer = lines[:-1]
     assert all(len(line) == RECORD_LENGTH for line in lines[:-1])
-    assert header[:7] == "HILCB01" and header[23:29] == "202607" and header[29:37] == "20260731"
+    assert header[:7] == "HILCB02" and header[23:29] == "202607" and header[29:37] == "20260731"
     assert body == sorted(body, key=lambda line: line[7:39])
     loan = histories["late"]
     (line,) = [line for line in body if line[7:39].rstrip() == loan.reference]
@@ -130,8 +134,10 @@ def test_the_fixed_width_file_has_its_documented_layout_and_is_deterministic(his
     assert int(line[82:97]) == 600000 and int(line[97:100]) == 6
     assert int(line[100:115]) == 0 and int(line[115:130]) == 0 and int(line[130:134]) == 0
     assert line[134] == "C" and line[135:159] == "/" * 17 + "*12NNNC"
+    assert line[159:174] == "0" * 15  # nothing recovered: it was never written off
     assert int(trailer[1:10]) == len(body)
     assert int(trailer[10:28]) == sum(int(row[100:115]) for row in body)
+    assert int(trailer[110:128]) == 0 and trailer[128:] == " " * 46
 
 
 def test_a_month_not_captured_is_refused_until_backfilled(histories):
@@ -140,3 +146,59 @@ def test_a_month_not_captured_is_refused_until_backfilled(histories):
         produce("credit_bureau", date(2026, 7, 31))
     month_end_backfill(through=date(2026, 8, 31))
     assert produce("credit_bureau", date(2026, 7, 31)).totals["records"] == 3
+
+
+def test_a_written_off_account_is_reported_with_its_recoveries():
+    # Given a 6,000 loan written off on 4 August with nothing paid (6,000.00 off the books),
+    # 2,500 recovered by an agency in September, 3,500 from the debt's sale in October, and the
+    # October payment bounced in December
+    advance_to(START)
+    loan = make_active_loan("6000.00", 6, START)
+    events = {
+        date(2026, 8, 4): lambda day: loan_write_off(
+            loan=Loan.objects.get(pk=loan.pk), business_date=day, actor="test", reason="lost"
+        ),
+        date(2026, 9, 10): lambda day: recover(loan, "2500.00", "agency", day),
+        date(2026, 10, 12): lambda day: recover(loan, "3500.00", "sale", day),
+        date(2026, 12, 3): lambda day: repayment_reverse(
+            repayment=Repayment.objects.get(idempotency_key="sale"),
+            business_date=day,
+            actor="test",
+            reason="bounced",
+        ),
+    }
+    for day, event in events.items():
+        advance_to(day)
+        event(day)
+    advance_to(date(2027, 1, 1))
+    month_end_backfill(through=date(2026, 12, 31))
+
+    def record(on: date):
+        return records(on).get(loan.reference)
+
+    # Then August reports the write-off, September the partial recovery (still G), October the
+    # account recovered in full (R); November, with no recovery, reports nothing; December the
+    # bounce: G again, with what is left recovered
+    assert record(date(2026, 8, 31))[10:] == ("G", "/" * 16 + "*123456G", D("0"))
+    assert record(date(2026, 9, 30))[10:] == ("G", "/" * 15 + "*123456GG", D("2500.00"))
+    assert record(date(2026, 10, 31))[10:] == ("R", "/" * 14 + "*123456GGR", D("6000.00"))
+    assert record(date(2026, 11, 30)) is None
+    assert record(date(2026, 12, 31))[10:] == ("G", "/" * 12 + "*123456GGR*G", D("2500.00"))
+    # and the fixed-width file carries the recovered amount in fen, totalled in the trailer
+    lines = exported("credit_bureau", date(2026, 10, 31), "txt").splitlines()
+    (line,) = [row for row in lines[1:-1] if row[7:39].rstrip() == loan.reference]
+    assert len(line) == RECORD_LENGTH == 174
+    assert line[134] == "R" and int(line[159:174]) == 600000
+    assert int(lines[-1][110:128]) == 600000
+
+
+def recover(loan: Loan, amount: str, source: str, day: date) -> Repayment:
+    return loan_recover(
+        loan=Loan.objects.get(pk=loan.pk),
+        amount=D(amount),
+        value_date=day,
+        business_date=day,
+        idempotency_key=source,
+        source=source,
+        actor="test",
+    )

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from compliance.reports.credit_bureau import RECORD_LENGTH
+from compliance.reports.credit_bureau import LAYOUT_VERSION, RECORD_LENGTH
 from compliance.reports.models import LoanMonthEnd, MonthEndCapture
 from compliance.reports.month_end import month_end_capture
 from compliance.reports.registry import REPORTS
@@ -68,10 +68,13 @@ def check_income(on: date) -> None:
         "credit_impairment": chart.CREDIT_IMPAIRMENT,
     }
     for start in (on.replace(day=1), YEAR_START):
-        totals = produce("income", on, start=start).totals
+        report = produce("income", on, start=start)
+        totals = report.totals
         assert {name: totals[name] for name in accounts} == {
             name: movement(code, start, on) for name, code in accounts.items()
         }
+        # every line of the close and of the lifecycle carries its loan, hence its product
+        assert {row[1] for row in report.rows} <= {"cash", "risky", "shop"}
 
 
 def check_bureau(on: date) -> None:
@@ -80,7 +83,12 @@ def check_bureau(on: date) -> None:
     assert report.totals["records"] == len(report.rows)
     lines = exported("credit_bureau", on, "txt").splitlines()
     assert all(len(line) == RECORD_LENGTH for line in lines)
-    assert lines[0].startswith("HILCB01") and lines[-1].startswith("T")
+    assert lines[0].startswith(f"HILCB{LAYOUT_VERSION}") and lines[-1].startswith("T")
+    assert (
+        report.totals["recovered"]
+        == sum((row[12] for row in report.rows), Decimal(0))
+        == movement(chart.RECOVERIES, YEAR_START, on)
+    )
     assert int(lines[-1][1:10]) == len(lines) - 2
     import hashlib
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from calc.quote import schedule_apr
 from calc.schedules import ScheduleTerms, build_schedule
 from ledger import chart
+from ledger.models import Account
 from ledger.selectors import loan_balances
 from ledger.services import EntrySpec, LineSpec, business_date_current, entry_post
 from loans.eod import close_day_run
@@ -205,7 +206,15 @@ def fresh(loan: Loan) -> Loan:
 
 
 def balances(loan: Loan) -> dict[str, Decimal]:
-    return {code: amount for code, amount in loan_balances(loan_id=loan.id).items() if amount}
+    """The loan's non-zero balance-sheet balances (its income and expense lines left out)."""
+    return balance_sheet(loan_balances(loan_id=loan.id))
+
+
+def balance_sheet(by_code: dict[str, Decimal]) -> dict[str, Decimal]:
+    stored = set(
+        Account.objects.filter(type__in=Account.STORED_BALANCE_TYPES).values_list("code", flat=True)
+    )
+    return {code: amount for code, amount in by_code.items() if amount and code in stored}
 
 
 def d(text: str) -> date:

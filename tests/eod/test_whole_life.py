@@ -18,7 +18,7 @@ from ledger.selectors import account_balance, loan_balances, trial_balance
 from ledger.services import business_date_current
 from loans.models import Loan, LoanTransition, PenaltyCap
 from loans.services.repayments import loan_repay
-from tests.eod.helpers import close, close_until, d
+from tests.eod.helpers import balance_sheet, close, close_until, d
 from tests.lifecycle.factories import make_active_loan
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -26,7 +26,7 @@ ZERO = Decimal("0")
 
 
 def books(loan) -> dict[str, Decimal]:
-    return {code: value for code, value in loan_balances(loan_id=loan.pk).items() if value}
+    return balance_sheet(loan_balances(loan_id=loan.pk))
 
 
 def income(code: str) -> Decimal:

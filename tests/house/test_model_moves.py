@@ -18,7 +18,7 @@ from loans.models import AdjustmentRequest, Borrower, Loan, Product
 from origination.models import CreditLine, Drawdown, PolicyVersion
 
 BEFORE_THE_MOVE = [
-    ("loans", "0006_credit_origination"),
+    ("loans", "0009_repayment_recovery_source"),
     ("compliance", "0006_report_schedule"),
     ("core", None),
     ("origination", None),
@@ -190,7 +190,6 @@ MOVED_ADMIN = [
     ("loans", "policyversion", "origination"),
     ("loans", "blocklistentry", "origination"),
     ("loans", "drawdown", "origination"),
-    ("loans", "collateral", "origination"),
     ("loans", "decisionrecord", "origination"),
     ("compliance", "adjustmentrequest", "loans"),
     ("compliance", "auditevent", "core"),

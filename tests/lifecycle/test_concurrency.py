@@ -1,5 +1,6 @@
 """Concurrent repayments on one loan (real transactions, threads): they serialize on the loan's
-row lock, and the same idempotency key posts once."""
+row lock, and the same idempotency key posts once. Concurrent approvals for one borrower
+serialize on the borrower's row lock."""
 
 import threading
 from datetime import date
@@ -10,10 +11,19 @@ from django.db import connection
 
 from ledger.models import JournalEntry
 from ledger.selectors import loan_balances
-from loans.models import Repayment
+from loans.models import Loan, Repayment
+from loans.services.lending_limits import LendingLimitExceeded
+from loans.services.origination import loan_approve
 from loans.services.repayments import loan_repay
 
-from .factories import assert_books_consistent, make_active_loan, schedule
+from .factories import (
+    assert_books_consistent,
+    make_active_loan,
+    make_borrower,
+    make_loan,
+    make_product,
+    schedule,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ON = date(2026, 2, 15)
@@ -96,3 +106,24 @@ def test_the_same_idempotency_key_from_concurrent_requests_posts_once():
     assert JournalEntry.objects.filter(kind="repayment").count() == 1
     assert loan_balances(loan_id=loan.pk)["1303"] == Decimal("11620.00")
     assert_books_consistent(loan)
+
+
+def test_concurrent_approvals_for_one_borrower_cannot_both_use_the_same_headroom():
+    # given four pending applications of 150,000 by one borrower (limit 200,000)
+    borrower = make_borrower()
+    product = make_product()
+    pending = [
+        make_loan("150000.00", 12, ON, product=product, borrower=borrower, approve=False)
+        for _ in range(THREADS)
+    ]
+
+    # when they are approved at the same time
+    def approve(n):
+        return loan_approve(loan=pending[n], business_date=ON, actor="approver")
+
+    results, errors = run_together(approve)
+    # then the borrower's row lock lets exactly one through; the others see it approved
+    assert len(results) == 1, errors
+    assert len(errors) == THREADS - 1
+    assert all(isinstance(error, LendingLimitExceeded) for error in errors), errors
+    assert Loan.objects.filter(borrower=borrower, status="approved").count() == 1

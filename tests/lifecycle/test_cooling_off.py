@@ -6,7 +6,10 @@ from decimal import Decimal
 
 import pytest
 
+from ledger import chart
 from ledger.selectors import account_balance, loan_balances
+from ledger.services import business_date_current
+from loans.eod import close_day_run
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Installment
 from loans.services.cooling_off import loan_cancel_cooling_off, loan_cooling_off_quote
@@ -88,3 +91,27 @@ def test_a_cancellation_out_of_time_or_for_the_wrong_amount_is_refused():
             loan=paid_off, amount=D("0.00"), business_date=START, idempotency_key="c"
         )
     assert_books_consistent(loan, paid_off)
+
+
+def test_a_cancellation_after_the_close_accrued_interest_takes_back_only_the_principal():
+    # given 12,000 disbursed on the business date and three closes of interest accrued: the
+    # close's income lines carry the loan, so the cancellation takes that income back too
+    loan = make_active_loan(start=business_date_current())
+    for _ in range(3):
+        close_day_run()
+    assert loan_balances(loan_id=loan.pk)[chart.INTEREST_INCOME] > 0
+    # when the borrower returns what they received
+    quote = loan_cooling_off_quote(loan=reload(loan))
+    assert quote.returned_by_borrower == D("12000.00")
+    loan_cancel_cooling_off(
+        loan=reload(loan),
+        amount=D("12000.00"),
+        business_date=business_date_current(),
+        idempotency_key="cool-after-close",
+    )
+    # then no interest is left on the loan, nor in the books; the next close releases the
+    # allowance its provisioning booked, and the loan holds nothing at all
+    assert account_balance(code=chart.INTEREST_INCOME) == 0
+    close_day_run()
+    assert all(amount == 0 for amount in loan_balances(loan_id=loan.pk).values())
+    assert_books_consistent(loan)

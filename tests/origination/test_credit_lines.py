@@ -22,8 +22,8 @@ from origination.services.credit_lines import (
     credit_line_freeze,
     credit_line_restore,
     credit_line_unfreeze,
-    credit_lines_sync,
 )
+from origination.services.line_sync import credit_lines_sync
 from tests.lifecycle.factories import assert_books_consistent, schedule
 
 from .factories import ACTOR, TODAY, draw, make_product, open_line
@@ -176,3 +176,20 @@ def test_the_sync_closes_expired_lines(line):
 def test_a_product_type_the_line_does_not_cover_is_refused(line):
     with pytest.raises(OriginationError):
         draw(line, make_product("policy_loan"), "1000", 6)
+
+
+def test_a_drawdown_is_refused_while_the_borrowers_exposure_is_above_the_regulatory_limit(
+    line, cash
+):
+    from loans.services.lending_limits import LendingLimitExceeded
+    from tests.lifecycle.factories import make_active_loan
+
+    # given a 140,000 direct loan beside the 60,000 line (200,000 in all)
+    make_active_loan("140000.00", 12, TODAY, borrower=line.borrower, product=cash)
+    draw(line, cash, "1000", 6)
+    # when the line's limit is found raised past the regulatory limit (e.g. before the check)
+    type(line).objects.filter(pk=line.pk).update(limit=D("70000.00"))
+    line.refresh_from_db()
+    # then the next drawdown is refused, naming the exposure
+    with pytest.raises(LendingLimitExceeded, match="exposure is 210000.00"):
+        draw(line, cash, "1000", 6)

@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
+from loans.models import CreditAssessment
+from loans.services.applications import loan_apply
 from origination.errors import ApplicationStateError, OriginationError, PolicyError
 from origination.models import CreditLine, DecisionRecord, LoanApplication, PolicyVersion
 from origination.pipeline import evaluate
@@ -186,3 +188,31 @@ def test_manual_approval_respects_the_regulatory_limit_as_it_is_now():
     )
     assert (manual.offer["limit"], manual.offer["limit_binding"]) == ("1000.00", "regulatory")
     assert CreditLine.objects.get(application=application).limit == Decimal("1000")
+
+
+def test_a_decisions_score_is_the_lenders_assessment_that_prices_a_direct_application():
+    # given a borrower decided by the pipeline
+    borrower = make_borrower()
+    decision = decide(submit(borrower))
+    # then its score is recorded as the lender's assessment of the borrower
+    assessment = CreditAssessment.objects.get(borrower=borrower)
+    assert (assessment.score, assessment.source, assessment.reference) == (
+        decision.score,
+        "decision",
+        f"decision {decision.pk}",
+    )
+    # and a direct application is priced on it (the band of the decision's score)
+    bands = [
+        {"min_score": decision.score, "annual_rate": "0.12", "name": "at or above"},
+        {"min_score": None, "annual_rate": "0.24", "name": "below"},
+    ]
+    product = make_product("cash_loan", pricing_bands=bands)
+    loan = loan_apply(
+        borrower=borrower,
+        product_code=product.code,
+        principal=Decimal("5000"),
+        term=6,
+        business_date=TODAY,
+        actor=ACTOR,
+    )
+    assert (loan.annual_rate, loan.credit_assessment_id) == (Decimal("0.12"), assessment.pk)

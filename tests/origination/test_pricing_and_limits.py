@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from origination import limits
+from calc import limits
 from origination.policy_default import DEFAULT_POLICY
 from origination.pricing import (
     PricingRuleError,

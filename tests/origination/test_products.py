@@ -7,11 +7,14 @@ from decimal import Decimal
 import pytest
 
 from ledger.selectors import account_balance, loan_balances, trial_balance
-from loans.models import Installment
+from loans.models import Collateral, Installment
+from loans.services.cooling_off import loan_cancel_cooling_off, loan_cooling_off_quote
+from loans.services.lending_limits import LendingLimitExceeded
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from origination.errors import OriginationError
-from origination.models import Collateral, CreditLine, LoanApplication
-from origination.services.credit_lines import credit_line_available, credit_lines_sync
+from origination.models import CreditLine, LoanApplication
+from origination.services.credit_lines import credit_line_available
+from origination.services.line_sync import credit_lines_sync
 from origination.services.merchants import merchant_refund, merchant_settle
 from tests.lifecycle.factories import assert_books_consistent, reload, schedule
 
@@ -88,6 +91,30 @@ def test_merchant_subsidised_interest_free_plan(line):
     assert_books_consistent(loan)
 
 
+def test_a_subsidised_plans_cooling_off_refund_leaves_the_merchants_subsidy(line):
+    # given a subsidised plan: the subsidy is fee income of the loan, paid by the merchant
+    drawdown = draw(
+        line,
+        make_product("ecommerce_installment"),
+        "6000",
+        12,
+        merchant=make_merchant(),
+        subsidised=True,
+    )
+    loan = drawdown.loan
+    assert loan_balances(loan_id=loan.pk)["6021"] == D("432.00")
+    # when the borrower cancels in the cooling-off period, they return the 6,000 only
+    quote = loan_cooling_off_quote(loan=loan)
+    assert (quote.returned_by_borrower, quote.refunded_to_borrower) == (D("6000.00"), D("0"))
+    loan_cancel_cooling_off(
+        loan=loan, amount=D("6000.00"), business_date=TODAY, idempotency_key="c"
+    )
+    # then the subsidy stays the loan's income; nothing else is left on it
+    left = {code: amount for code, amount in loan_balances(loan_id=loan.pk).items() if amount}
+    assert left == {"2202": D("5568.00"), "6021": D("432.00")}
+    assert_books_consistent(loan)
+
+
 def test_only_a_merchant_subsidises(line):
     with pytest.raises(OriginationError):
         draw(line, make_product("cash_loan"), "1000", 6, subsidised=True)
@@ -159,9 +186,9 @@ def test_policy_loan_is_secured_at_most_90_percent_for_at_most_6_months():
     line = CreditLine.objects.get(application=decision.application)
     assert (line.secured, line.revolving) == (True, False)
     # a pledge worth less than the amount / 0.9, or a term over 6 months, is refused
-    with pytest.raises(OriginationError, match="90"):
+    with pytest.raises(LendingLimitExceeded, match="90"):
         draw(line, product, "90000", 6, collateral=pledged("99999"))
-    with pytest.raises(OriginationError, match="6 months"):
+    with pytest.raises(LendingLimitExceeded, match="6 months"):
         draw(line, product, "90000", 7, collateral=pledged("100000"))
     # when drawn within both
     drawdown = draw(line, product, "90000", 6, collateral=pledged("100000"))
@@ -199,7 +226,7 @@ def test_policy_loan_collateral_is_released_on_payoff():
 def test_policy_loan_without_a_pledge_is_refused():
     decision, product = policy_line()
     line = CreditLine.objects.get(application=decision.application)
-    with pytest.raises(OriginationError):
+    with pytest.raises(LendingLimitExceeded, match="no cash value pledged"):
         draw(line, product, "1000", 6)
 
 

@@ -4,15 +4,18 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.test import override_settings
 from rest_framework.test import APIClient
 
 from calc.quote import quote
 from demo.products import demo_products_load
 from ledger.services import business_date_advance
-from loans.models import Product
+from loans.models import Borrower, CreditAssessment, Product
+from loans.services.credit_assessments import credit_assessment_record
 from loans.services.quotes import QuoteInputError, quote_for_product
 from loans.terms import product_terms
+from tests.lifecycle.factories import make_borrower
 
 from .conftest import BUSINESS_DATE
 
@@ -70,17 +73,56 @@ def test_service_quotes_a_product_like_the_calculation_core(demo):
     assert data["product"]["code"] == "cash-loan"
 
 
+def assessed(score: int | None, on: date = BUSINESS_DATE):
+    """A borrower with the lender's credit assessment `score` (None: never assessed)."""
+    borrower = make_borrower()
+    if score is not None:
+        credit_assessment_record(
+            borrower=borrower,
+            score=score,
+            source=CreditAssessment.Source.BUREAU,
+            business_date=on,
+            assessed_by="tester",
+        )
+    return borrower
+
+
 @pytest.mark.parametrize(
     ("score", "rate", "band"),
     [(710, "0.12", "prime"), (700, "0.12", "prime"), (699, "0.18", "near prime"),
      (650, "0.18", "near prime"), (649, "0.24", "subprime"), (None, "0.24", "subprime")],
 )  # fmt: skip
-def test_service_prices_by_the_score_band(demo, score, rate, band):
+def test_service_prices_by_the_band_of_the_lenders_assessment(demo, score, rate, band):
     result = quote_for_product(
-        product_code="cash-loan", principal=D("10000.00"), term=6, credit_score=score
+        product_code="cash-loan", principal=D("10000.00"), term=6, borrower=assessed(score)
     )
     assert result.quote.schedule.terms.annual_rate == D(rate)
     assert result.priced.band.name == band and not result.priced.capped
+
+
+def test_an_assessment_older_than_its_validity_prices_nothing(demo):
+    business_date_advance(to=date(2026, 1, 2))
+    borrower = assessed(720, on=date(2026, 1, 2))
+    CreditAssessment.objects.filter(borrower=borrower).update(business_date=date(2025, 10, 1))
+    result = quote_for_product(
+        product_code="cash-loan", principal=D("10000.00"), term=6, borrower=borrower
+    )
+    assert result.priced.band.name == "subprime"
+
+
+def test_the_quote_shows_every_band_with_its_rate_and_apr(demo):
+    result = quote_for_product(product_code="cash-loan", principal=D("10000.00"), term=6)
+    table = {band.name: band for band in result.bands}
+    assert {name: band.annual_rate for name, band in table.items()} == {
+        "prime": D("0.12"), "near prime": D("0.18"), "subprime": D("0.24")
+    }  # fmt: skip
+    for band in result.bands:
+        expected = expected_quote(
+            demo["cash-loan"], principal="10000.00", term=6, start=BUSINESS_DATE,
+            rate=band.annual_rate,
+        ).apr  # fmt: skip
+        assert (band.apr.nominal, band.apr.effective) == (expected.nominal, expected.effective)
+    assert table["subprime"].apr == result.quote.apr  # priced in the worst band: no assessment
 
 
 def test_service_defaults_the_start_date_to_the_business_date(demo):
@@ -130,7 +172,7 @@ def test_service_quotes_an_odd_first_period(demo):
         term=6,
         start_date=date(2026, 1, 10),
         first_due_date=date(2026, 2, 25),
-        credit_score=720,
+        borrower=assessed(720),
     )
     first = result.quote.schedule.installments[0]
     assert first.days_in_period == 46
@@ -151,10 +193,14 @@ def test_service_quotes_an_odd_first_period(demo):
 
 
 def test_api_quote_happy_path_matches_the_calculation_core(demo, api):
+    # given a signed-in borrower the lender assessed at 710
+    user = User.objects.create_user(username="quoting-borrower")
+    borrower = assessed(710)
+    Borrower.objects.filter(pk=borrower.pk).update(user=user)
+    api.force_authenticate(user)
     response = post(
-        api, product="cash-loan", principal="12000.00", term=12, start_date="2026-01-15",
-        credit_score=710,
-    )  # fmt: skip
+        api, product="cash-loan", principal="12000.00", term=12, start_date="2026-01-15"
+    )
     assert response.status_code == 200, response.content
     body = json.loads(response.content)
     expected = expected_quote(
@@ -163,7 +209,8 @@ def test_api_quote_happy_path_matches_the_calculation_core(demo, api):
     assert body["apr"] == {
         "nominal": str(expected.apr.nominal),
         "effective": str(expected.apr.effective),
-        "method": "irr",
+        "method": "cn_irr",
+        "disclosed_percent": str(expected.apr.disclosed),
     }
     assert body["rate_cap"]["jurisdiction"] == "CN"
     assert body["rate_cap"]["cap"] == "0.24"
@@ -172,7 +219,13 @@ def test_api_quote_happy_path_matches_the_calculation_core(demo, api):
     assert body["pricing_band"] == {
         "name": "prime", "min_score": 700, "annual_rate": "0.12", "capped": False
     }  # fmt: skip
-    assert body["credit_score"] == 710
+    assert "credit_score" not in body
+    assert [(band["name"], band["annual_rate"]) for band in body["bands"]] == [
+        ("prime", "0.12"), ("near prime", "0.18"), ("subprime", "0.24")
+    ]  # fmt: skip
+    assert body["bands"][0]["apr"] == {
+        "nominal": str(expected.apr.nominal), "effective": str(expected.apr.effective)
+    }  # fmt: skip
     assert len(body["installments"]) == 12
     for row, installment in zip(body["installments"], expected.schedule.installments, strict=True):
         assert row["due_date"] == installment.due_date.isoformat()
@@ -206,14 +259,17 @@ def test_api_defaults_the_start_date_to_the_business_date(demo, api):
     assert body["net_disbursement"] == "19800.00"
 
 
-def test_api_chooses_the_band_by_credit_score(demo, api):
-    rates = {
-        score: json.loads(
-            post(api, product="cash-loan", principal="5000.00", term=6, credit_score=score).content
-        )["terms"]["annual_rate"]
-        for score in (800, 660, 500)
-    }
-    assert rates == {800: "0.12", 660: "0.18", 500: "0.24"}
+def test_a_claimed_credit_score_is_refused_and_cannot_choose_the_price(demo, api):
+    # the same request with 720 and with 300 no longer gives two prices: both are refused
+    for score in (720, 300):
+        response = post(api, product="cash-loan", principal="5000.00", term=6, credit_score=score)
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("application/problem+json")
+        assert "Not accepted" in json.loads(response.content)["errors"]["credit_score"][0]
+    # without it, an anonymous caller is quoted the worst band
+    body = json.loads(post(api, product="cash-loan", principal="5000.00", term=6).content)
+    assert body["terms"]["annual_rate"] == "0.24"
+    assert body["pricing_band"]["name"] == "subprime"
 
 
 @pytest.mark.parametrize(
@@ -307,6 +363,9 @@ def test_products_list_shows_active_products_with_their_terms(demo, api):
         "name": "prime", "min_score": 700, "annual_rate": "0.12"
     }  # fmt: skip
     assert products["cash-loan"]["min_amount"] == "500.00"
+    assert products["cash-loan"]["apr_method"] == "cn_irr"
+    assert products["cash-loan"]["installment_rounding"] == "cent"
+    assert products["cash-loan"]["level_convention"] == "last_absorbs"
     assert floats_in(products) == []
 
 

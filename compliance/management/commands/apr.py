@@ -1,5 +1,6 @@
-"""``manage.py apr``: the APR by the IRR method (Regulation Z Appendix J actuarial method) of any
-cash-flow stream, for compliance staff checking a contract they did not price."""
+"""``manage.py apr``: the APR of any cash-flow stream by a named method (Regulation Z Appendix J,
+China's IRR disclosure, the EU's or the UK's APRC), for compliance staff checking a contract they
+did not price."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from calc.apr import AprError, annual_percentage_rate, regular_payments
+from calc.apr import AprError, AprMethod, apr_by_method, regular_payments
 from loans.management.parsing import UsageErrorCommand, cents, date_arg, decimal_arg
 
 FREQUENCIES = ("monthly", "semimonthly", "biweekly", "weekly", "quarterly")
@@ -40,7 +41,9 @@ def payment_arg(text: str) -> tuple[Decimal, date]:
 
 class Command(UsageErrorCommand):
     help = (
-        "APR by the IRR method of one advance and its payments: a series "
+        "APR of one advance and its payments by --method (us_reg_z: Regulation Z Appendix J, "
+        "the default; cn_irr: China's annualized rate by IRR; eu_aprc: Directive 2008/48/EC "
+        "Annex I; uk_aprc: FCA CONC App 1): a series "
         "(--payments N@AMOUNT --first-payment-date D --frequency F) and/or single payments "
         "(--payment AMOUNT@DATE, repeatable), less any --fee withheld at the start. Prints the "
         "nominal APR and the effective annual rate; bad arguments exit with 2."
@@ -63,6 +66,12 @@ class Command(UsageErrorCommand):
         parser.add_argument(
             "--fee", type=decimal_arg, default=Decimal(0), metavar="A", help="withheld at start"
         )
+        parser.add_argument(
+            "--method",
+            default=AprMethod.US_REG_Z.value,
+            choices=[method.value for method in AprMethod],
+            help="the APR method (default: us_reg_z)",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
@@ -82,7 +91,9 @@ class Command(UsageErrorCommand):
         advance, fee = cents(options["advance"]), cents(options["fee"])
         start = options["start_date"]
         try:
-            result = annual_percentage_rate(advance, start, flows, unit_period=unit_period, fee=fee)
+            result = apr_by_method(
+                options["method"], advance, start, flows, unit_period=unit_period, fee=fee
+            )
         except AprError as exc:
             raise self.usage_error(str(exc)) from exc
         document = {
@@ -101,6 +112,7 @@ class Command(UsageErrorCommand):
                 "method": result.method,
                 "nominal_percent": str(result.nominal_percent()),
                 "effective_percent": str(result.effective_percent()),
+                "disclosed_percent": str(result.disclosed),
             },
         }
         if options["json"]:
@@ -112,6 +124,7 @@ class Command(UsageErrorCommand):
             f"{len(flows)} payment{'s' if len(flows) > 1 else ''} totalling {document['total_of_payments']}, "
             f"{flows[0][1]} to {flows[-1][1]}; unit-period {result.unit_period.value} "
             f"({result.periods_per_year} a year)\n"
+            f"APR ({result.method})       {result.disclosed}% disclosed\n"
             f"nominal APR            {result.nominal_percent()}%\n"
             f"effective annual rate  {result.effective_percent()}%\n"
             f"periodic rate          {result.periodic * 100:.6f}% per unit-period"

@@ -1,4 +1,5 @@
-"""``manage.py quote``: a schedule, its APR by IRR and the rate-cap check, without a product."""
+"""``manage.py quote``: a schedule, its APR by the jurisdiction's method and the rate-cap check,
+without a product."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from decimal import Decimal
 
 from calc.calendar import Frequency
 from calc.daycount import DayCount
-from calc.schedules import Method, ScheduleError, ScheduleTerms
+from calc.schedules import (
+    BulletInterest,
+    LevelConvention,
+    Method,
+    ScheduleError,
+    ScheduleTerms,
+)
 from loans.api.serializers import QuoteOutputSerializer
 from loans.management.parsing import (
     UsageErrorCommand,
@@ -33,7 +40,8 @@ COLUMNS = (
 
 class Command(UsageErrorCommand):
     help = (
-        "Quote a repayment schedule with its APR (IRR method) and the rate-cap check: a table, "
+        "Quote a repayment schedule with its APR (by the jurisdiction's method: CN cn_irr, US "
+        "us_reg_z, EU eu_aprc, GB uk_aprc) and the rate-cap check: a table, "
         "or with --json the same document as POST /api/v1/quotes. Bad arguments exit with 2."
     )
 
@@ -61,7 +69,25 @@ class Command(UsageErrorCommand):
             "--upfront-fee", type=decimal_arg, default=None, metavar="A", help="withheld"
         )
         parser.add_argument(
-            "--jurisdiction", default="CN", help="whose rate cap to check (default: CN)"
+            "--installment-rounding",
+            default="cent",
+            metavar="SPEC",
+            help="cent, whole_unit or multiple:N, optionally :up, :half_up or :down",
+        )
+        parser.add_argument(
+            "--level-convention",
+            default=LevelConvention.LAST_ABSORBS.value,
+            choices=[c.value for c in LevelConvention],
+        )
+        parser.add_argument(
+            "--bullet-interest",
+            default=BulletInterest.SIMPLE.value,
+            choices=[c.value for c in BulletInterest],
+        )
+        parser.add_argument(
+            "--jurisdiction",
+            default="CN",
+            help="whose APR method and rate cap apply (CN, US, EU, GB; default: CN)",
         )
         parser.add_argument("--json", action="store_true", help="print the API's JSON document")
 
@@ -78,6 +104,9 @@ class Command(UsageErrorCommand):
                 day_count=options["day_count"],
                 fee_rate=options["fee_rate"] or 0,
                 upfront_fee=cents(options["upfront_fee"] or Decimal(0)),
+                installment_rounding=options["installment_rounding"],
+                level_convention=options["level_convention"],
+                bullet_interest=options["bullet_interest"],
             )
             result = quote_for_terms(terms=terms, jurisdiction=options["jurisdiction"])
         except ScheduleError as exc:
@@ -121,7 +150,8 @@ def render_table(result: QuoteResult, document: dict) -> str:
         line(footer),
         "",
         f"upfront fee {totals['upfront_fee']}, paid out {document['net_disbursement']}",
-        f"APR (IRR): nominal {percent(apr.nominal)}, effective {percent(apr.effective)}",
+        f"APR ({apr.method}): {apr.disclosed}% disclosed; nominal {percent(apr.nominal)}, "
+        f"effective {percent(apr.effective)}",
     ]
     check = result.quote.rate_cap
     if check is not None:

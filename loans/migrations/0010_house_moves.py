@@ -41,7 +41,7 @@ MOVES = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("loans", "0006_credit_origination"),
+        ("loans", "0009_repayment_recovery_source"),
         ("core", "0001_initial"),
         ("origination", "0001_initial"),
         ("compliance", "0006_report_schedule"),
@@ -135,9 +135,6 @@ class Migration(migrations.Migration):
                 migrations.RemoveField(
                     model_name='loanapplication',
                     name='product',
-                ),
-                migrations.DeleteModel(
-                    name='Collateral',
                 ),
                 migrations.DeleteModel(
                     name='CreditLimitChange',
