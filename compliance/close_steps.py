@@ -32,7 +32,7 @@ from compliance.selectors import classification_policies
 from core.money import ZERO
 from ledger import chart
 from ledger.models import LoanAccountBalance
-from ledger.services import EntrySpec, LineSpec, entries_post_bulk
+from ledger.services import EntrySpec, entries_post_bulk
 from loans.eod import Chunk, StepResult, step_register
 from loans.eod.common import (
     ACTOR,
@@ -42,6 +42,7 @@ from loans.eod.common import (
     rows_update,
 )
 from loans.models import Loan
+from loans.posting_rules import provision_lines
 
 KIND = "provision"
 
@@ -51,21 +52,12 @@ def provision_key(loan_id: int, business_date: date) -> str:
 
 
 def provision_spec(loan_id: int, change: Decimal, today: date, currency: str) -> EntrySpec:
-    amount = abs(change)
-    debit, credit = (
-        (chart.CREDIT_IMPAIRMENT, chart.ALLOWANCE)
-        if change > 0
-        else (chart.ALLOWANCE, chart.CREDIT_IMPAIRMENT)
-    )
     return EntrySpec(
         kind=KIND,
         business_date=today,
         idempotency_key=provision_key(loan_id, today),
         currency=currency,
-        lines=(
-            LineSpec(account=debit, debit=amount, loan_id=loan_id),
-            LineSpec(account=credit, credit=amount, loan_id=loan_id),
-        ),
+        lines=tuple(provision_lines(loan_id=loan_id, change=change)),
     )
 
 

@@ -35,9 +35,9 @@ from django.db.models import Min
 
 from ledger import chart
 from ledger.services import business_date_current
-from loans.eod.common import RECEIVABLES as RECEIVABLE_CODES
 from loans.eod.states import WRITE_OFF_KIND
 from loans.models import Loan
+from loans.posting_rules import RECEIVABLES as RECEIVABLE_CODES
 
 from .base import OPEN_STATUSES, ReportDateError, is_month_end, month_ends_between
 from .models import LoanMonthEnd, MonthEndCapture

@@ -23,9 +23,9 @@ from datetime import timedelta
 from django.db.models import F, Q
 
 from calc.accrual import accrued_through
-from ledger import chart
-from ledger.services import EntrySpec, LineSpec, entries_post_bulk
+from ledger.services import EntrySpec, entries_post_bulk
 from loans.models import Installment
+from loans.posting_rules import accrual_lines
 
 from .common import (
     ACTOR,
@@ -81,18 +81,7 @@ def interest_accrue(chunk: Chunk) -> StepResult:
     def flush() -> None:
         if loan_id is None or not (interest or fee):
             return
-        lines = []
-        if interest:
-            income = chart.INTEREST_SUSPENSE if non_accrual else chart.INTEREST_INCOME
-            lines += [
-                LineSpec(account=chart.INTEREST_RECEIVABLE, debit=interest, loan_id=loan_id),
-                LineSpec(account=income, credit=interest, loan_id=loan_id),
-            ]
-        if fee:
-            lines += [
-                LineSpec(account=chart.FEES_RECEIVABLE, debit=fee, loan_id=loan_id),
-                LineSpec(account=chart.FEE_INCOME, credit=fee, loan_id=loan_id),
-            ]
+        lines = accrual_lines(loan_id=loan_id, interest=interest, fee=fee, non_accrual=non_accrual)
         specs.append(
             EntrySpec(
                 kind=KIND,

@@ -14,7 +14,6 @@ from django.db.models import Q
 from calc.daycount import parse_day_count
 from calc.money import Rounding, minor_unit_for
 from core.money import ZERO
-from ledger import chart
 from ledger.models import Account, JournalEntry, LoanAccountBalance
 from loans.models import Loan
 
@@ -158,11 +157,3 @@ def rows_update(
     with connection.cursor() as cursor:
         cursor.executemany(sql, [[*row[1:], *extra, row[0]] for row in rows])
     return len(rows)
-
-
-RECEIVABLES = (
-    chart.LOANS_PRINCIPAL,
-    chart.INTEREST_RECEIVABLE,
-    chart.FEES_RECEIVABLE,
-    chart.PENALTY_RECEIVABLE,
-)

@@ -33,9 +33,9 @@ from decimal import Decimal
 from functools import lru_cache
 
 from calc.rate_caps import RateCapError, rate_cap
-from ledger import chart
-from ledger.services import EntrySpec, LineSpec, entries_post_bulk
+from ledger.services import EntrySpec, entries_post_bulk
 from loans.models import Installment, Loan, PenaltyCap
+from loans.posting_rules import penalty_accrual_lines
 
 from .common import (
     ACTOR,
@@ -229,16 +229,14 @@ def penalties_accrue(chunk: Chunk) -> StepResult:
             if share:
                 updates.append((pk, penalty_now[pk] + share))
                 left -= share
-        income = chart.INTEREST_SUSPENSE if non_accrual else chart.PENALTY_INCOME
         specs.append(
             EntrySpec(
                 kind=KIND,
                 business_date=today,
                 idempotency_key=penalty_key(loan_id, today),
                 currency=currency,
-                lines=(
-                    LineSpec(account=chart.PENALTY_RECEIVABLE, debit=booked, loan_id=loan_id),
-                    LineSpec(account=income, credit=booked, loan_id=loan_id),
+                lines=tuple(
+                    penalty_accrual_lines(loan_id=loan_id, amount=booked, non_accrual=non_accrual)
                 ),
             )
         )

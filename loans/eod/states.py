@@ -40,15 +40,15 @@ from django.utils import timezone
 
 from ledger import chart
 from ledger.models import JournalLine
-from ledger.services import EntrySpec, LineSpec, entries_post_bulk
+from ledger.services import EntrySpec, entries_post_bulk
 from loans.models import Installment, Loan, LoanTransition
+from loans.posting_rules import RECEIVABLES, suspense_lines, write_off_lines
 from loans.transitions import loan_transition_bulk
 
 from . import penalties
 from .common import (
     ACTOR,
     OPEN,
-    RECEIVABLES,
     ZERO,
     Chunk,
     StepResult,
@@ -82,47 +82,14 @@ def _suspense_spec(
     memo: str = "",
 ) -> EntrySpec:
     """Move `delta` from income into suspense (or back, when negative)."""
-    amount = abs(delta)
-    debit, credit = (
-        (income, chart.INTEREST_SUSPENSE) if delta > 0 else (chart.INTEREST_SUSPENSE, income)
-    )
     return EntrySpec(
         kind=kind,
         business_date=today,
         idempotency_key=key,
         currency=currency,
         memo=memo,
-        lines=(
-            LineSpec(account=debit, debit=amount, loan_id=loan_id),
-            LineSpec(account=credit, credit=amount, loan_id=loan_id),
-        ),
+        lines=tuple(suspense_lines(income=income, delta=delta, loan_id=loan_id)),
     )
-
-
-def write_off_lines(loan_id: int, balances: Mapping[str, Decimal]) -> tuple[LineSpec, ...]:
-    """The write-off of a loan with these balances (normal side); see the module docstring."""
-    owed = {code: max(ZERO, balances.get(code, ZERO)) for code in RECEIVABLES}
-    total = sum(owed.values(), ZERO)
-    suspense = max(ZERO, balances.get(chart.INTEREST_SUSPENSE, ZERO))
-    allowance = max(ZERO, balances.get(chart.ALLOWANCE, ZERO))
-    offset = min(suspense, total)
-    loss = total - offset
-    from_allowance = min(allowance, loss)
-    lines = [
-        LineSpec(account=code, credit=amount, loan_id=loan_id) for code, amount in owed.items()
-    ]
-    lines += [
-        LineSpec(account=chart.INTEREST_SUSPENSE, debit=suspense, loan_id=loan_id),
-        # Suspense beyond what is owed was collected in cash: it is income after all.
-        LineSpec(account=chart.INTEREST_INCOME, credit=suspense - offset, loan_id=loan_id),
-        LineSpec(account=chart.ALLOWANCE, debit=allowance, loan_id=loan_id),
-        # Allowance beyond the loss is released.
-        LineSpec(
-            account=chart.CREDIT_IMPAIRMENT, credit=allowance - from_allowance, loan_id=loan_id
-        ),
-        LineSpec(account=chart.WRITE_OFF_EXPENSE, debit=loss - from_allowance, loan_id=loan_id),
-    ]
-    return tuple(line for line in lines if line.debit or line.credit)
 
 
 def _suspense_targets(loan_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:

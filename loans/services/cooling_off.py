@@ -25,6 +25,7 @@ from ledger.models import JournalLine
 from ledger.selectors import loan_balances
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Installment, Loan, Repayment
+from loans.posting_rules import COOLING_OFF_SETTLED, cooling_off_cash, cooling_off_lines
 from loans.transitions import loan_transition
 
 from .applying import (
@@ -41,18 +42,6 @@ from .applying import (
 from .book import LoanBook
 
 MERCHANT_SUBSIDY_KIND = "merchant_subsidy"
-# Normal-side balances the cancellation brings to zero; True where the account is credit-normal.
-SETTLED_ACCOUNTS = {
-    chart.LOANS_PRINCIPAL: False,
-    chart.INTEREST_RECEIVABLE: False,
-    chart.FEES_RECEIVABLE: False,
-    chart.PENALTY_RECEIVABLE: False,
-    chart.CUSTOMER_OVERPAYMENTS: True,
-    chart.INTEREST_SUSPENSE: True,
-    chart.INTEREST_INCOME: True,
-    chart.FEE_INCOME: True,
-    chart.PENALTY_INCOME: True,
-}
 
 
 @dataclass(frozen=True)
@@ -70,13 +59,9 @@ def _settlement(loan: Loan) -> tuple[dict[str, Decimal], Decimal]:
     if chart.FEE_INCOME in balances:
         balances[chart.FEE_INCOME] -= _merchant_subsidy(loan)
     balances = {
-        code: amount for code, amount in balances.items() if code in SETTLED_ACCOUNTS and amount
+        code: amount for code, amount in balances.items() if code in COOLING_OFF_SETTLED and amount
     }
-    # Taking an asset back is a credit, a liability or income back a debit; cash balances it.
-    cash = sum(
-        (-amount if SETTLED_ACCOUNTS[code] else amount for code, amount in balances.items()), ZERO
-    )
-    return balances, cash
+    return balances, cooling_off_cash(balances)
 
 
 def _merchant_subsidy(loan: Loan) -> Decimal:
@@ -146,18 +131,9 @@ def loan_cancel_cooling_off(
                 returned_by_borrower=str(quote.returned_by_borrower),
                 refunded_to_borrower=str(quote.refunded_to_borrower),
             )
-        balances, cash = _settlement(locked)
+        balances, _ = _settlement(locked)
         book = LoanBook(locked, business_date=business_date)
-        for code, balance in balances.items():
-            taken = -balance if SETTLED_ACCOUNTS[code] else balance
-            if taken > 0:
-                book.credit(code, taken)
-            else:
-                book.debit(code, -taken)
-        if cash > 0:
-            book.debit(chart.CASH, cash, per_loan=False)
-        elif cash < 0:
-            book.credit(chart.CASH, -cash, per_loan=False)
+        book.add(cooling_off_lines(loan_id=locked.id, balances=balances))
         cancellation = Repayment(
             loan=locked,
             kind=Repayment.Kind.COOLING_OFF,

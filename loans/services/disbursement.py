@@ -16,6 +16,7 @@ from core.db import action_transaction
 from ledger import chart
 from loans.errors import LoanRuleError
 from loans.models import Installment, Loan
+from loans.posting_rules import disbursement_lines
 from loans.terms import loan_terms
 from loans.transitions import loan_transition
 
@@ -100,14 +101,17 @@ def disbursement_post(
         raise LoanRuleError(f"Loan {loan.reference} cannot be scheduled: {exc}") from exc
     rows = rows_from_schedule(loan, schedule, first_number=1, business_date=business_date)
     fee = schedule.totals.upfront_fee
-    per_loan = payout_account != chart.CASH
     book = LoanBook(loan, business_date=business_date)
-    book.debit(chart.LOANS_PRINCIPAL, loan.principal)
-    if loan.upfront_fee_withheld:
-        book.credit(payout_account, loan.principal - fee, per_loan=per_loan)
-        book.credit(chart.FEE_INCOME, fee)
-    else:
-        book.credit(payout_account, loan.principal, per_loan=per_loan)
+    book.add(
+        disbursement_lines(
+            loan_id=loan.id,
+            principal=loan.principal,
+            fee=fee,
+            fee_withheld=loan.upfront_fee_withheld,
+            payout_account=payout_account,
+        )
+    )
+    if not loan.upfront_fee_withheld:
         rows[0].fee_due += fee
         book.charge_fee(rows[0], fee)
     Installment.objects.bulk_create(rows)

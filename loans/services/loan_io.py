@@ -9,7 +9,8 @@ them here, so these are plain SQL built once, run as prepared statements
 (`ledger.prepared`), with many-row parameters sent as one JSON value, and turned into model
 instances without the ORM's per-field `__init__`. Behind a pooler in transaction mode, prepared
 statements need one that supports them (PgBouncer 1.21+ with `max_prepared_statements`), or
-`DATABASE_PREPARE_THRESHOLD=off`. Other databases (the SQLite demo) go through the ORM.
+`DATABASE_PREPARE_THRESHOLD=off`. Other databases (the SQLite demo) go through the ORM. The
+instances are built by `raw_instances`, the one module that touches the ORM's internals.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from functools import lru_cache
 
 import psycopg
 from django.db import connection
-from django.db.models.base import ModelState
 from django.utils import timezone
 
 from core.models import AuditEvent
@@ -28,6 +28,7 @@ from ledger.prepared import fetch_prepared
 from loans.eod.common import rows_update
 from loans.models import Allocation, Installment, Loan, Repayment
 
+from .raw_instances import instance_from_row, instances_from_rows, mark_inserted, model_columns
 from .schedule_rows import CLOSED
 
 INSTALLMENT_WRITES = (
@@ -72,59 +73,9 @@ REPAYMENT_COLUMNS = (
 )
 
 
-# Read when needed only (a deferred field): the signed terms' full snapshot, sizeable JSON.
-DEFERRED = {"terms_snapshot"}
-
-
-def _columns(model) -> tuple[list[str], str]:
-    fields = [f for f in model._meta.concrete_fields if f.attname not in DEFERRED]
-    return [field.attname for field in fields], ", ".join(f'"{field.column}"' for field in fields)
-
-
-@lru_cache(maxsize=8)
-def _converted(model) -> tuple[tuple[int, object], ...]:
-    """Fields whose database values need converting (JSON), by position in the select."""
-    fields = [f for f in model._meta.concrete_fields if f.attname not in DEFERRED]
-    return tuple(
-        (index, field) for index, field in enumerate(fields) if hasattr(field, "from_db_value")
-    )
-
-
-def _instances(model, names: list[str], records, *, loan: Loan | None = None) -> list:
-    """Model instances from raw rows, with the conversions a queryset would apply (and, for
-    installments, their loan set as `row.loan = loan` would).
-
-    Built as `Model.from_db` would, without running `__init__` (field by field, with
-    signals): on the repayment path that cost more than the query. No model read here has
-    `pre_init`/`post_init` receivers; the protected FSM field is loaded as `from_db` loads it."""
-    converted = _converted(model)
-    alias = connection.alias
-    new = model.__new__
-    instances = []
-    for record in records:
-        if converted:
-            record = list(record)
-            for index, field in converted:
-                record[index] = field.from_db_value(record[index], None, connection)
-        instance = new(model)
-        values = instance.__dict__
-        values.update(zip(names, record, strict=True))
-        state = values["_state"] = ModelState()
-        state.adding = False
-        state.db = alias
-        if loan is not None:
-            state.fields_cache["loan"] = loan
-        instances.append(instance)
-    return instances
-
-
-def _instance(model, names: list[str], record: tuple):
-    return _instances(model, names, [record])[0]
-
-
 @lru_cache(maxsize=4)
 def _lock_sql(vendor: str) -> tuple[list[str], str]:
-    names, columns = _columns(Loan)
+    names, columns = model_columns(Loan)
     table = Loan._meta.db_table
     return names, (
         f"SELECT {columns}, (SELECT r.id FROM {Repayment._meta.db_table} r"
@@ -146,12 +97,12 @@ def loan_lock_with_key(loan_id: int, idempotency_key: str = "") -> tuple[Loan | 
     row = fetch_prepared(sql, [idempotency_key, loan_id], one=True)
     if row is None:
         return None, None
-    return _instance(Loan, names, row[:-1]), row[-1]
+    return instance_from_row(Loan, names, row[:-1]), row[-1]
 
 
 @lru_cache(maxsize=8)
 def _rows_sql(vendor: str, open_only: bool) -> tuple[list[str], str]:
-    names, columns = _columns(Installment)
+    names, columns = model_columns(Installment)
     where = "loan_id = %s"
     if open_only:
         where += " AND status NOT IN (" + ", ".join(f"'{status}'" for status in CLOSED) + ")"
@@ -159,7 +110,7 @@ def _rows_sql(vendor: str, open_only: bool) -> tuple[list[str], str]:
 
 
 def _rows(loan: Loan, names: list[str], records) -> list[Installment]:
-    return _instances(Installment, names, records, loan=loan)
+    return instances_from_rows(Installment, names, records, related={"loan": loan})
 
 
 def loan_lock_with_open_rows(
@@ -188,7 +139,7 @@ def loan_lock_with_open_rows(
         records = rows.fetchall()
     if record is None:
         return None, None, []
-    loan = _instance(Loan, names, record[:-1])
+    loan = instance_from_row(Loan, names, record[:-1])
     return loan, record[-1], _rows(loan, row_names, records)
 
 
@@ -338,7 +289,7 @@ def repayment_insert(
     repayment.pk, allocation_ids, _ = fetch_prepared(
         _write_sql(audit is not None), params, one=True
     )
-    repayment._state.adding = False
+    mark_inserted(repayment)
     if audit is not None:
         audit.object_id = str(repayment.pk)
     for allocation, pk in zip(allocations, allocation_ids or [], strict=False):

@@ -14,9 +14,9 @@ from django.db import IntegrityError
 
 from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
 from core.db import action_transaction
-from ledger import chart
 from loans.errors import LoanRuleError
 from loans.models import Loan, Repayment
+from loans.posting_rules import refund_lines
 
 from .applying import (
     REPAYMENT_AUDIT_FIELDS,
@@ -86,8 +86,7 @@ def overpayment_refund(
                 actor=actor,
             )
             book = LoanBook(locked, business_date=business_date)
-            book.debit(chart.CUSTOMER_OVERPAYMENTS, amount)
-            book.credit(chart.CASH, amount, per_loan=False)
+            book.add(refund_lines(loan_id=locked.id, amount=amount))
             refund.entry_id = book.post(
                 kind="refund",
                 key=entry_key(refund, "refund"),

@@ -12,9 +12,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
-from ledger import chart
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Loan, Repayment
+from loans.posting_rules import recovery_lines
 from loans.selectors.recoveries import loan_recovery
 
 from .book import LoanBook
@@ -86,8 +86,7 @@ def recovery_post(
         actor=actor,
     )
     book = LoanBook(loan, business_date=business_date)
-    book.debit(chart.CASH, request.amount, per_loan=False)
-    book.credit(chart.RECOVERIES, request.amount)
+    book.add(recovery_lines(loan_id=loan.id, amount=request.amount))
     repayment.entry_id = book.post(
         kind=KIND,
         key=f"recovery:{loan.pk}:{request.idempotency_key}",

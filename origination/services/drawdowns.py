@@ -36,6 +36,7 @@ from core.money import ZERO
 from ledger import chart
 from loans.errors import LoanRuleError
 from loans.models import Collateral, Loan, Product
+from loans.posting_rules import merchant_subsidy_lines
 from loans.services.book import LoanBook
 from loans.services.disbursement import disbursement_post
 from loans.services.lending_limits import (
@@ -202,12 +203,11 @@ def _disburse(loan: Loan, *, payout_account: str, business_date: date, actor: st
 
 
 def _book_subsidy(loan: Loan, subsidy: Decimal, *, business_date: date, actor: str) -> None:
-    """The merchant pays the plan's interest and fees: netted from its settlement. The income
-    is the loan's (kind `merchant_subsidy`), but the merchant's payment, not a charge to the
-    borrower: a cooling-off refund leaves it out."""
+    """The merchant pays the plan's interest and fees, netted from its settlement: fee income
+    of the loan (kind `merchant_subsidy`), but the merchant's payment, not a charge to the
+    borrower (a cooling-off refund leaves it out)."""
     book = LoanBook(loan, business_date=business_date)
-    book.debit(chart.MERCHANT_PAYABLE, subsidy)
-    book.credit(chart.FEE_INCOME, subsidy)
+    book.add(merchant_subsidy_lines(loan_id=loan.id, amount=subsidy))
     book.post(
         kind="merchant_subsidy",
         key=f"merchant-subsidy:{loan.pk}",

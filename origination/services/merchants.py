@@ -28,9 +28,9 @@ from calc.schedules import RescheduleMode, ScheduleError, reschedule
 from core.audit import NO_CONTEXT, AuditContext, audit_record
 from core.db import action_transaction
 from core.money import ZERO
-from ledger import chart
 from ledger.models import JournalEntry
 from loans.models import Installment, Loan
+from loans.posting_rules import merchant_refund_lines, merchant_settlement_lines
 from loans.services.applying import loan_lock, loan_status_settle
 from loans.services.book import LoanBook
 from loans.services.schedule_rows import loan_rounding, period_end
@@ -90,8 +90,7 @@ def merchant_settle(
             amount = drawdown_payable(drawdown)
             if amount > 0:
                 book = LoanBook(drawdown.loan, business_date=business_date)
-                book.debit(chart.MERCHANT_PAYABLE, amount)
-                book.credit(chart.CASH, amount, per_loan=False)
+                book.add(merchant_settlement_lines(loan_id=drawdown.loan_id, amount=amount))
                 book.post(
                     kind="merchant_settlement",
                     key=f"merchant-settlement:{drawdown.pk}",
@@ -150,10 +149,7 @@ def merchant_refund(
                 "to the merchant."
             )
         book = _reduce_principal(loan, locked, amount, business_date)
-        book.debit(
-            chart.MERCHANT_PAYABLE if from_payable else chart.CASH, amount, per_loan=from_payable
-        )
-        book.credit(chart.LOANS_PRINCIPAL, amount)
+        book.add(merchant_refund_lines(loan_id=loan.id, amount=amount, from_payable=from_payable))
         book.post(
             kind="merchant_refund",
             key=key,

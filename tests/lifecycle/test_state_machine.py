@@ -1,7 +1,6 @@
 """Random loan lives against the books: disbursements, repayments (under, exact, over),
 prepayments, payoffs, reversals, back-dated payments, refunds, cooling-off cancellations and the
-passing of days (with the close's interest accrual, fee charging and some penalty interest
-simulated through the recognition services). After every step: reconciliation passes, the trial
+passing of days (each closed by the close's own loan steps). After every step: reconciliation passes, the trial
 balance nets to zero, no installment is paid beyond what is due or recognized, and every
 repayment equals its allocations plus its overpayment."""
 
@@ -33,18 +32,16 @@ from loans.services.cooling_off import loan_cancel_cooling_off, loan_cooling_off
 from loans.services.overpayments import overpayment_refund
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from loans.services.prepayments import loan_prepay
-from loans.services.recognition import accrue_penalty, charge_fee, recognize_interest
 from loans.services.repayments import loan_repay
 from loans.services.reversals import repayment_reverse
-from loans.services.schedule_rows import interest_earned, loan_rounding
-from loans.transitions import loan_transition
 
-from .factories import assert_books_consistent, make_active_loan
+from .factories import assert_books_consistent, close_steps, make_active_loan
 
 pytestmark = pytest.mark.django_db
 CENT = Decimal("0.01")
 RECEIVING = ("active", "delinquent", "paid_off")
 METHODS = ["equal_installment", "equal_principal", "interest_only", "bullet", "flat_fee"]
+LOAN_STEPS = ("accrual", "due", "delinquency", "penalties", "states")
 
 
 def cents(value: Decimal) -> Decimal:
@@ -122,47 +119,12 @@ class LoanLives(RuleBasedStateMachine):
 
     @rule(days=st.integers(min_value=1, max_value=25))
     def days_pass(self, days):
-        """Close each day: accrue interest to it, charge fees falling due, a little penalty on
-        installments past due, delinquent loans marked (the close's conventions)."""
+        """Close each day with the close's own loan steps: interest accrued to it, fees falling
+        due charged, days past due, penalty interest on installments past due (capped), and the
+        state changes (delinquent, cured, non-accrual, charge-off)."""
         for _ in range(days):
-            self.close(self.today)
+            close_steps(self.today, *LOAN_STEPS)
             self.today += timedelta(days=1)
-
-    def close(self, day: date) -> None:
-        for loan in Loan.objects.filter(status__in=("active", "delinquent")):
-            rounding = loan_rounding(loan)
-            overdue = False
-            rows = Installment.objects.filter(loan=loan).exclude(status__in=("paid", "cancelled"))
-            for row in rows:
-                row.loan = loan
-                if row.period_start < day:
-                    target = interest_earned(row, day, rounding)
-                    if target > row.interest_accrued:
-                        recognize_interest(
-                            installment=row,
-                            amount=target - row.interest_accrued,
-                            business_date=day,
-                            idempotency_key=self.key("accrual"),
-                        )
-                if row.due_date <= day and row.fee_charged < row.fee_due:
-                    charge_fee(
-                        installment=row,
-                        amount=row.fee_due - row.fee_charged,
-                        business_date=day,
-                        idempotency_key=self.key("fee"),
-                    )
-                if row.due_date < day:
-                    overdue = True
-                    accrue_penalty(
-                        installment=row,
-                        amount=Decimal("0.37"),
-                        business_date=day,
-                        idempotency_key=self.key("penalty"),
-                    )
-            if overdue and loan.status == "active":
-                loan_transition(
-                    loan=loan, action="mark_delinquent", actor="close", business_date=day
-                )
 
     # Money -------------------------------------------------------------------------------
 
