@@ -105,11 +105,8 @@ def main() -> None:
     _django.setup(_django.database_name(args.database, "decisions"))
 
     from origination.models import DecisionStep, LoanApplication
-    from origination.services.applications import (
-        application_decide,
-        applications_decide,
-        policy_version_active,
-    )
+    from origination.services.applications import application_decide, applications_decide
+    from origination.services.policies import policy_version_active
 
     policy_version_active()  # publish the default policy
     ids = build(args.applications + args.single)

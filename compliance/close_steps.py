@@ -29,18 +29,13 @@ from calc.money import minor_unit_for
 from compliance.reports.base import is_month_end
 from compliance.reports.month_end import month_end_capture
 from compliance.selectors import classification_policies
+from core.db import rows_update
 from core.money import ZERO
 from ledger import chart
 from ledger.models import LoanAccountBalance
 from ledger.services import EntrySpec, entries_post_bulk
 from loans.eod import Chunk, StepResult, step_register
-from loans.eod.common import (
-    ACTOR,
-    OPEN,
-    accounts_by_id,
-    loan_balances,
-    rows_update,
-)
+from loans.eod.common import ACTOR, OPEN, accounts_by_id, loan_balances
 from loans.models import Loan
 from loans.posting_rules import provision_lines
 

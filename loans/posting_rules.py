@@ -240,6 +240,14 @@ def suspense_lines(*, income: str, delta: Decimal, loan_id: int) -> Lines:
     return _pair(chart.INTEREST_SUSPENSE, income, amount, loan_id)
 
 
+WRITE_OFF_KIND = "write_off"
+
+
+def write_off_key(loan_id: int) -> str:
+    """One write-off per loan, whichever path gets there first (the close or an adjustment)."""
+    return f"write-off:{loan_id}"
+
+
 def write_off_lines(loan_id: int, balances: Mapping[str, Decimal]) -> tuple[LineSpec, ...]:
     """The write-off of a loan with these balances (normal side): every open receivable
     credited; the suspense offsets the interest and penalties it held (any beyond what is owed

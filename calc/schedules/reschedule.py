@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from calc.calendar import Frequency
 from calc.money import to_decimal
-from calc.schedules import build_schedule
+from calc.schedules.build import build_schedule
 from calc.schedules.level_payment import Underpay, rows_level_payment
 from calc.schedules.level_principal import rows_level_principal
 from calc.schedules.periods import PRECISION, accrual_periods

@@ -16,11 +16,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from compliance.models import LoanMonthEnd, MonthEndCapture, ReportRun
 from core.admin import ReadOnlyAdmin
 
 from .base import ReportError
 from .charts import report_charts
-from .models import LoanMonthEnd, MonthEndCapture, ReportRun
 from .registry import FORMATS, REPORTS, last_closed_date
 from .runs import report_run_produce
 

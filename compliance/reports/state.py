@@ -28,12 +28,12 @@ from enum import StrEnum
 
 from calc.classification import DEFAULT_POLICY, Category
 from calc.delinquency import BUCKETS
+from compliance.models import MonthEndCapture
 from compliance.selectors import classification_policies
 from ledger.services import business_date_current
 from loans.models import PortfolioSnapshot
 
 from .base import OPEN_STATUSES
-from .models import MonthEndCapture
 from .sql import BALANCE_COLUMNS, CREDIT_NORMAL, Sql, account_sides, days_between
 
 ROLL_BACK_DAYS = 62

@@ -28,8 +28,8 @@ from loans.services.backoffice import backoffice_repayment_record
 from loans.services.recovery_entry import RECOVERING
 
 # The lifecycle's loan admin (and the transition buttons) register first; this extends them.
-from . import actions as _actions
-from . import loans as _lifecycle_admin  # noqa: F401
+from .actions import extend_registered_admin
+from .loans import LoanAdmin  # noqa: F401
 
 PERMISSION = "loans.record_repayment"
 
@@ -113,4 +113,4 @@ class LoanRecoveryMixin:
         return TemplateResponse(request, "admin/loans/loan/recovery_form.html", context)
 
 
-_actions.extend_registered_admin(Loan, LoanRecoveryMixin, admin.ModelAdmin)
+extend_registered_admin(Loan, LoanRecoveryMixin, admin.ModelAdmin)

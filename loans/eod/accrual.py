@@ -23,20 +23,12 @@ from datetime import timedelta
 from django.db.models import F, Q
 
 from calc.accrual import accrued_through
+from core.db import rows_update
 from ledger.services import EntrySpec, entries_post_bulk
 from loans.models import Installment
 from loans.posting_rules import accrual_lines
 
-from .common import (
-    ACTOR,
-    OPEN,
-    ZERO,
-    Chunk,
-    StepResult,
-    loans_lock,
-    rounding_for,
-    rows_update,
-)
+from .common import ACTOR, OPEN, ZERO, Chunk, StepResult, loans_lock, rounding_for
 
 KIND = "accrual"
 

@@ -16,9 +16,10 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from calc.delinquency import CURRENT, bucket_for, days_past_due
+from core.db import rows_update
 from loans.models import Installment, Loan
 
-from .common import OPEN, Chunk, StepResult, rows_update
+from .common import OPEN, Chunk, StepResult
 
 UNPAID = (Installment.Status.DUE, Installment.Status.PARTIALLY_PAID)
 

@@ -33,21 +33,12 @@ from decimal import Decimal
 from functools import lru_cache
 
 from calc.rate_caps import RateCapError, rate_cap
+from core.db import rows_update
 from ledger.services import EntrySpec, entries_post_bulk
 from loans.models import Installment, Loan, PenaltyCap
 from loans.posting_rules import penalty_accrual_lines
 
-from .common import (
-    ACTOR,
-    OPEN,
-    ZERO,
-    Chunk,
-    StepResult,
-    basis_for,
-    posted_keys,
-    rounding_for,
-    rows_update,
-)
+from .common import ACTOR, OPEN, ZERO, Chunk, StepResult, basis_for, posted_keys, rounding_for
 from .delinquency import UNPAID
 
 KIND = "penalty"

@@ -38,37 +38,30 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
+from core.db import rows_update
 from ledger import chart
 from ledger.models import JournalLine
 from ledger.services import EntrySpec, entries_post_bulk
 from loans.models import Installment, Loan, LoanTransition
-from loans.posting_rules import RECEIVABLES, suspense_lines, write_off_lines
+from loans.posting_rules import (
+    RECEIVABLES,
+    WRITE_OFF_KIND,
+    suspense_lines,
+    write_off_key,
+    write_off_lines,
+)
 from loans.transitions import loan_transition_bulk
 
-from . import penalties
-from .common import (
-    ACTOR,
-    OPEN,
-    ZERO,
-    Chunk,
-    StepResult,
-    accounts_by_id,
-    loan_balances,
-    rows_update,
-)
+from .common import ACTOR, OPEN, ZERO, Chunk, StepResult, accounts_by_id, loan_balances
+from .penalties import KIND as PENALTY_KIND
 
 NON_ACCRUAL_DAYS = 90
 ACCRUAL_REINSTATEMENT_DAYS = 90
 INTEREST_SUSPENSE_KIND = "interest_suspense"
 PENALTY_SUSPENSE_KIND = "penalty_suspense"
-WRITE_OFF_KIND = "write_off"
-PENALTY_KINDS = (penalties.KIND, PENALTY_SUSPENSE_KIND)
+PENALTY_KINDS = (PENALTY_KIND, PENALTY_SUSPENSE_KIND)
 PAID_OFF = Loan.Status.PAID_OFF.value
 ACTIVE = Loan.Status.ACTIVE.value
-
-
-def write_off_key(loan_id: int) -> str:
-    return f"write-off:{loan_id}"
 
 
 def _suspense_spec(

@@ -16,9 +16,8 @@ from django.db.models import Max, Q, QuerySet, Sum
 from calc.money import minor_unit_for
 from ledger import chart
 from ledger.models import JournalLine
-from loans.eod.states import WRITE_OFF_KIND
 from loans.models import Loan, Repayment
-from loans.posting_rules import RECEIVABLES
+from loans.posting_rules import RECEIVABLES, WRITE_OFF_KIND
 
 ZERO = Decimal("0")
 

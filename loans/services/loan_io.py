@@ -23,9 +23,9 @@ import psycopg
 from django.db import connection
 from django.utils import timezone
 
+from core.db import rows_update
 from core.models import AuditEvent
 from ledger.prepared import fetch_prepared
-from loans.eod.common import rows_update
 from loans.models import Allocation, Installment, Loan, Repayment
 
 from .raw_instances import instance_from_row, instances_from_rows, mark_inserted, model_columns

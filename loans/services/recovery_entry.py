@@ -9,7 +9,6 @@ the loan, one entry (kind `recovery`): Dr 1002 cash / Cr 6111 recoveries of writ
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
 from loans.errors import LoanRuleError, LoanStateError
@@ -18,9 +17,7 @@ from loans.posting_rules import recovery_lines
 from loans.selectors.recoveries import loan_recovery
 
 from .book import LoanBook
-
-if TYPE_CHECKING:
-    from .applying import PaymentRequest
+from .payment_request import PaymentRequest
 
 RECOVERING = (Loan.Status.CHARGED_OFF, Loan.Status.CLOSED)
 KIND = Repayment.Kind.RECOVERY

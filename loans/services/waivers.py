@@ -24,10 +24,9 @@ from core.money import ZERO
 from ledger import chart
 from ledger.selectors import loan_balances
 from ledger.services import EntrySpec, PostingResult, entry_post
-from loans.eod.states import WRITE_OFF_KIND, write_off_key
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Installment, Loan
-from loans.posting_rules import waiver_lines, write_off_lines
+from loans.posting_rules import WRITE_OFF_KIND, waiver_lines, write_off_key, write_off_lines
 from loans.transitions import loan_transition
 
 from .schedule_rows import open_sorted, row_status

@@ -31,13 +31,9 @@ from origination.selectors import (
     credit_line_get_for_user,
     credit_lines_for_user,
 )
-from origination.services.applications import (
-    ApplicantData,
-    application_decide,
-    application_submit,
-    decision_reasons,
-)
+from origination.services.applications import ApplicantData, application_decide, application_submit
 from origination.services.credit_lines import credit_line_available, credit_lines_available
+from origination.services.decisions import decision_reasons
 from origination.services.drawdowns import DrawdownRequest, Payee, PledgedPolicy, drawdown_create
 
 PROBLEMS = {

@@ -3,9 +3,10 @@ decisions, risk-based limits and pricing, drawdowns of every product type, merch
 
 Entry points (services are keyword-only, one transaction each):
 
-* ``applications``: ``policy_version_publish``, ``policy_version_active``, ``application_submit``,
-  ``applications_decide`` / ``application_decide``, ``application_review``,
-  ``decision_replay`` / ``decision_reproduces``, ``decision_reasons``.
+* ``policies``: ``policy_validate``, ``policy_version_publish``, ``policy_version_active``.
+* ``applications``: ``application_submit``, ``applications_decide`` / ``application_decide``,
+  ``application_review``.
+* ``decisions``: ``decision_replay`` / ``decision_reproduces``, ``decision_reasons``.
 * ``credit_lines``: ``credit_line_available`` / ``credit_lines_available`` (derived from the
   ledger, written-off amounts not recovered included), ``credit_line_restore``,
   ``credit_line_change_limit``, ``credit_line_freeze`` / ``_unfreeze`` / ``_close``,
@@ -15,8 +16,8 @@ Entry points (services are keyword-only, one transaction each):
 * ``drawdowns``: ``drawdown_create`` (``DrawdownRequest``, ``Payee``, ``PledgedPolicy``).
 * ``merchants``: ``merchant_register``, ``merchant_settle``, ``merchant_refund``.
 
-Pure modules: ``pipeline`` (the decision), ``rules``, ``scorecard``, ``scoring`` (pluggable
-providers), ``pricing``, ``identity``. The regulatory limits as data are ``calc.limits``;
+Pure modules (``origination/``): ``pipeline`` (the decision), ``rules``, ``scorecard``,
+``scoring`` (pluggable providers), ``pricing``, ``identity``. The regulatory limits as data are ``calc.limits``;
 every loan, drawn or applied for directly, is checked against them by
 ``loans.services.lending_limits``.
 """

@@ -4,8 +4,8 @@ A decision is the pure pipeline (`pipeline.evaluate`) over facts gathered set-ba
 batch (`facts.gather`), stored with its trail in bulk: one INSERT of decisions, one of steps,
 one UPDATE per outcome, one INSERT of the credit lines approved and one of the borrowers' credit
 assessments (the decision's score, which prices their direct applications). The stored inputs
-and the policy version reproduce it: `decision_replay` re-runs them and must give the same
-fingerprint.
+and the policy version reproduce it (`decisions.decision_replay`). Policy versions are
+published by `policies`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from calc import limits
 from core.money import ZERO
 from loans import pii
 from loans.models import Borrower, Consent, CreditAssessment, Product
-from origination.errors import ApplicationStateError, OriginationError, PolicyError
+from origination.errors import ApplicationStateError, OriginationError
 from origination.identity import parse_national_id
 from origination.models import (
     CreditLine,
@@ -32,66 +32,16 @@ from origination.models import (
     PolicyVersion,
 )
 from origination.pipeline import APPROVE, DECLINE, Evaluation, evaluate
-from origination.policy_default import DEFAULT_POLICY, DEFAULT_POLICY_CODE
-from origination.pricing import bands_from_policy
-from origination.rules import REFER, reason_text
-from origination.scorecard import Scorecard, ScorecardError
-from origination.scoring import ScoringError, provider_for
+from origination.rules import REFER
 
 from . import facts as facts_module
 from .credit_lines import LineOpening, credit_lines_open
+from .policies import policy_version_active
 from .trail import Decided, objects_insert, trail_store
 
 Outcome = DecisionRecord.Outcome
 AppStatus = LoanApplication.Status
 STATUS_FOR = {APPROVE: AppStatus.APPROVED, REFER: AppStatus.REFERRED, DECLINE: AppStatus.DECLINED}
-
-
-def policy_validate(policy: Mapping) -> None:
-    """Refuse a policy the pipeline cannot run (the message names the section)."""
-    try:
-        provider_for(policy.get("scoring", {}).get("provider"))
-        Scorecard(policy["scorecard"])
-        if not bands_from_policy(policy["bands"]):
-            raise PolicyError("A policy needs at least one pricing band.")
-        int(policy["decision"]["approve_min_score"])
-        Decimal(str(policy["limits"]["rounding_unit"]))
-    except (KeyError, TypeError, ValueError, ArithmeticError, ScorecardError, ScoringError) as exc:
-        raise PolicyError(f"The policy is not valid: {exc!r}") from exc
-
-
-def policy_version_publish(
-    *, code: str, policy: Mapping, actor: str, description: str = "", activate: bool = True
-) -> PolicyVersion:
-    """Store a new version of a policy (the next number), optionally making it the active one.
-    Versions are never edited once used: changes are new versions."""
-    policy_validate(policy)
-    with transaction.atomic():
-        latest = (
-            PolicyVersion.objects.select_for_update().filter(code=code).order_by("-version").first()
-        )
-        if activate:
-            PolicyVersion.objects.filter(code=code, is_active=True).update(is_active=False)
-        return PolicyVersion.objects.create(
-            code=code,
-            version=(latest.version + 1) if latest else 1,
-            policy=dict(policy),
-            description=description,
-            is_active=activate,
-            created_by=actor,
-        )
-
-
-def policy_version_active(*, code: str = DEFAULT_POLICY_CODE) -> PolicyVersion:
-    """The active version of a policy; the default policy is published the first time."""
-    version = PolicyVersion.objects.filter(code=code, is_active=True).first()
-    if version is not None:
-        return version
-    if code != DEFAULT_POLICY_CODE:
-        raise PolicyError(f"There is no active version of policy {code!r}.")
-    return policy_version_publish(
-        code=code, policy=DEFAULT_POLICY, actor="system", description="default policy"
-    )
 
 
 @dataclass(frozen=True)
@@ -328,15 +278,6 @@ def application_decide(
     return records[0]
 
 
-def decision_replay(*, decision: DecisionRecord) -> Evaluation:
-    """Re-run a stored decision's inputs through its policy version (nothing is written)."""
-    return evaluate(decision.inputs, decision.policy_version.policy)
-
-
-def decision_reproduces(*, decision: DecisionRecord) -> bool:
-    return decision_replay(decision=decision).fingerprint == decision.fingerprint
-
-
 def _offer_within_headroom(application: LoanApplication, automated: DecisionRecord) -> dict:
     """The automated offer, its limit cut to what the regulatory limit leaves now: lines may
     have been granted to the borrower since the application was referred."""
@@ -428,10 +369,3 @@ def application_review(
 
 def application_line(*, application: LoanApplication) -> CreditLine | None:
     return CreditLine.objects.filter(application=application).first()
-
-
-def decision_reasons(*, decision: DecisionRecord) -> list[dict[str, str]]:
-    """The reasons a borrower is told, with their texts (scorecard texts from the policy)."""
-    characteristics = decision.policy_version.policy.get("scorecard", {}).get("characteristics", [])
-    texts = {str(c["reason_code"]): str(c.get("reason", c["name"])) for c in characteristics}
-    return [{"code": code, "text": reason_text(code, texts)} for code in decision.reason_codes]

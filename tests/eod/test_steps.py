@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from compliance.reports.models import LoanMonthEnd, MonthEndCapture
+from compliance.models import LoanMonthEnd, MonthEndCapture
 from ledger.services import business_date_current
 from loans.eod import CloseStepsMisconfigured, close_day_run, close_run_open, close_step_names
 from loans.eod.steps import BY_NAME

@@ -11,14 +11,10 @@ from loans.models import Borrower, Product
 from origination.identity import make_national_id
 from origination.models import CreditLine, LoanApplication, Merchant, PolicyVersion
 from origination.policy_default import DEFAULT_POLICY
-from origination.services.applications import (
-    ApplicantData,
-    application_decide,
-    application_submit,
-    policy_version_publish,
-)
+from origination.services.applications import ApplicantData, application_decide, application_submit
 from origination.services.drawdowns import DrawdownRequest, Payee, PledgedPolicy, drawdown_create
 from origination.services.merchants import merchant_register
+from origination.services.policies import policy_version_publish
 
 TODAY = date(2026, 1, 15)
 NOON = datetime(2026, 1, 15, 4, 0, tzinfo=UTC)

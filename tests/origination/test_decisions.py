@@ -12,14 +12,9 @@ from origination.errors import ApplicationStateError, OriginationError, PolicyEr
 from origination.models import CreditLine, DecisionRecord, LoanApplication, PolicyVersion
 from origination.pipeline import evaluate
 from origination.scoring import register_provider
-from origination.services.applications import (
-    application_review,
-    applications_decide,
-    decision_replay,
-    decision_reproduces,
-    policy_version_active,
-    policy_version_publish,
-)
+from origination.services.applications import application_review, applications_decide
+from origination.services.decisions import decision_replay, decision_reproduces
+from origination.services.policies import policy_version_active, policy_version_publish
 
 from .factories import ACTOR, TODAY, decide, make_borrower, make_policy, make_product, submit
 from .test_scorecard import FixedBureau

@@ -249,7 +249,8 @@ def test_national_id_fixture_is_well_formed():
 
 
 def test_lines_approved_earlier_in_a_batch_count_against_the_limit_of_later_ones():
-    from origination.services.applications import applications_decide, decision_reproduces
+    from origination.services.applications import applications_decide
+    from origination.services.decisions import decision_reproduces
 
     borrower = make_borrower()
     product = make_product(max_amount=Decimal("200000"))

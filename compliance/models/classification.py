@@ -8,12 +8,6 @@ from django.db import models
 from calc.classification import DEFAULT_POLICY, Category, ClassificationError, ClassificationPolicy
 from core.money import RATE
 
-from .reports.models import (  # noqa: F401  (the reports' stored state and files)
-    LoanMonthEnd,
-    MonthEndCapture,
-    ReportRun,
-)
-
 
 def _default_ratio(category: Category) -> Decimal:
     return DEFAULT_POLICY.ratio(category)
