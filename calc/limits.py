@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from core.money import ZERO
+
 UNSECURED_CONSUMER_TYPES = (
     "ecommerce_installment",
     "cash_loan",
@@ -111,7 +113,7 @@ def exposure_headroom(jurisdiction: str, product_type: str, exposure: Decimal) -
     limit = exposure_limit(jurisdiction, product_type)
     if limit is None:
         return None
-    return max(limit.amount - exposure, Decimal("0.00"))
+    return max(limit.amount - exposure, ZERO)
 
 
 def term_months(term: int, frequency: str) -> Decimal:

@@ -47,10 +47,10 @@ from calc.apr.periods import (
     series_day,
     whole_months_back,
 )
+from core.money import ZERO as _ZERO
 
 __all__ = ["annual_percentage_rate_of_charge", "year_fraction"]
 
-_ZERO = Decimal(0)
 _ONE = Decimal(1)
 _TOLERANCE = Decimal("1e-20")
 _MAX_ITERATIONS = 200

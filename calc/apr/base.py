@@ -23,8 +23,8 @@ from enum import StrEnum
 
 from calc.apr.errors import AprError
 from calc.apr.periods import UnitPeriod
+from core.money import ZERO
 
-ZERO = Decimal(0)
 ONE = Decimal(1)
 PRECISION = 28
 RESULT_QUANTUM = Decimal("1e-12")

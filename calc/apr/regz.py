@@ -59,10 +59,10 @@ from calc.apr.periods import (
     series_day,
     whole_months_back,
 )
+from core.money import ZERO as _ZERO
 
 __all__ = ["annual_percentage_rate"]
 
-_ZERO = Decimal(0)
 _ONE = Decimal(1)
 _TOLERANCE = Decimal("1e-16")
 _MAX_ITERATIONS = 300

@@ -25,13 +25,13 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 
 from calc import limits
+from core.money import ZERO
 from ledger import chart
 from ledger.models import JournalLine, LoanAccountBalance
 from loans.models import Loan
 
 from .batch import among
 
-ZERO = Decimal("0.00")
 WRITE_OFF_KIND = "write_off"
 RECEIVABLES = (
     chart.LOANS_PRINCIPAL,

@@ -14,12 +14,11 @@ from decimal import Decimal
 from django.db.models import Max, Q, QuerySet, Sum
 
 from calc.money import minor_unit_for
+from core.money import ZERO
 from ledger import chart
 from ledger.models import JournalLine
 from loans.models import Loan, Repayment
 from loans.posting_rules import RECEIVABLES, WRITE_OFF_KIND
-
-ZERO = Decimal("0")
 
 
 @dataclass(frozen=True)

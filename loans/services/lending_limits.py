@@ -19,11 +19,10 @@ from datetime import date
 from decimal import Decimal
 
 from calc import limits
+from core.money import ZERO
 from loans.errors import LoanRuleError
 from loans.models import Borrower, Collateral, Loan, Product
 from loans.selectors.exposure import unsecured_exposure
-
-ZERO = Decimal("0.00")
 
 
 class LendingLimitExceeded(LoanRuleError):
