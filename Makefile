@@ -30,6 +30,7 @@ test: install postgres
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: install postgres
 	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done

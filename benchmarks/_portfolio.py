@@ -28,9 +28,9 @@ def active_loans(*, product, borrowers: Sequence, start: date, reference: str) -
     returns the loan ids in the same order."""
     from django.db import transaction
 
+    from calc.schedules import build_schedule
     from ledger import chart
     from ledger.services import EntrySpec, LineSpec, entries_post_bulk
-    from loans.calc.schedules import build_schedule
     from loans.models import Installment, Loan
     from loans.terms import product_terms
 

@@ -199,7 +199,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
-    from loans.models import IdempotencyRecord, Repayment
+    from core.models import IdempotencyRecord
+    from loans.models import Repayment
 
     posted = Repayment.objects.filter(channel="app").count()
     records = IdempotencyRecord.objects.filter(status_code=201).count()

@@ -34,8 +34,9 @@ REGIONS = ("110101", "310101", "440301", "510104", "330106")
 def build(applications: int) -> list[int]:
     """Borrowers and their submitted applications, bulk-inserted; returns the application ids."""
     from loans import pii
-    from loans.models import Borrower, LoanApplication, Product
-    from loans.origination.identity import make_national_id
+    from loans.models import Borrower, Product
+    from origination.identity import make_national_id
+    from origination.models import LoanApplication
 
     product = Product.objects.create(
         code="bench-cash",
@@ -103,12 +104,9 @@ def main() -> None:
     args = parser.parse_args()
     _django.setup(_django.database_name(args.database, "decisions"))
 
-    from loans.models import DecisionStep, LoanApplication
-    from loans.origination.applications import (
-        application_decide,
-        applications_decide,
-        policy_version_active,
-    )
+    from origination.models import DecisionStep, LoanApplication
+    from origination.services.applications import application_decide, applications_decide
+    from origination.services.policies import policy_version_active
 
     policy_version_active()  # publish the default policy
     ids = build(args.applications + args.single)

@@ -113,8 +113,8 @@ def _insert_loans(cursor, template, loans: int, first_borrower: int) -> None:
 
 
 def _insert_installments(cursor, template_id: int) -> None:
-    """One schedule per start date (built by loans.calc), joined onto the loans started then."""
-    from loans.calc.schedules import ScheduleTerms, build_schedule
+    """One schedule per start date (built by calc), joined onto the loans started then."""
+    from calc.schedules import ScheduleTerms, build_schedule
 
     rows = []
     for offset in range(1, SPREAD_DAYS + 1):
@@ -245,7 +245,7 @@ def _open_balances(loans: int) -> None:
 
 
 def run_close(chunk_size: int) -> tuple[float, dict[str, float], dict[str, float | None]]:
-    from loans.eod import STEP_NAMES, close_day_run
+    from loans.eod import close_day_run, close_step_names
     from loans.models import CloseStepRun
 
     def progress(step: str, done: int, total: int) -> None:
@@ -257,7 +257,7 @@ def run_close(chunk_size: int) -> tuple[float, dict[str, float], dict[str, float
     seconds = time.perf_counter() - started
     client_after, db_after = _django.cpu_seconds()
     print()
-    steps = {name: 0.0 for name in STEP_NAMES}
+    steps = {name: 0.0 for name in close_step_names()}
     for step, millis in CloseStepRun.objects.filter(run=run).values_list("step", "duration_ms"):
         steps[step] += (millis or 0) / 1000
     cpu = {

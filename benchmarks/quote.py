@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loans.calc.quote import quote, schedule_apr  # noqa: E402
-from loans.calc.schedules import ScheduleTerms, build_schedule  # noqa: E402
+from calc.quote import quote, schedule_apr  # noqa: E402
+from calc.schedules import ScheduleTerms, build_schedule  # noqa: E402
 
 TARGET_US_12 = 250
 TARGET_MS_360 = 5

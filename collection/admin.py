@@ -9,7 +9,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from ledger.errors import DomainError
+from core.admin import ReadOnlyAdmin
+from core.errors import DomainError
 from ledger.services import business_date_current
 
 from .forms import LogAttemptForm, RecordOutcomeForm, RecordPromiseForm
@@ -30,17 +31,6 @@ from .services import (
     contact_outcome_record,
     promise_record,
 )
-
-
-class ViewOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class StrategyStepInline(admin.TabularInline):
@@ -68,7 +58,7 @@ class StrategyAdmin(admin.ModelAdmin):
         return False  # scheduled actions refer to its steps; deactivate it instead
 
 
-class AttemptInline(ViewOnlyMixin, admin.TabularInline):
+class AttemptInline(ReadOnlyAdmin, admin.TabularInline):
     model = ContactAttempt
     fields = (
         "attempted_at",
@@ -87,14 +77,14 @@ class AttemptInline(ViewOnlyMixin, admin.TabularInline):
     extra = 0
 
 
-class PromiseInline(ViewOnlyMixin, admin.TabularInline):
+class PromiseInline(ReadOnlyAdmin, admin.TabularInline):
     model = PromiseToPay
     fields = ("made_on", "amount", "promised_date", "status", "paid_since", "resolved_on")
     readonly_fields = fields
     extra = 0
 
 
-class ActionInline(ViewOnlyMixin, admin.TabularInline):
+class ActionInline(ReadOnlyAdmin, admin.TabularInline):
     model = ScheduledAction
     fields = ("step", "due_at", "status", "deferrals", "last_rule", "last_reason")
     readonly_fields = fields
@@ -352,7 +342,7 @@ class CollectorQueueAdmin(CollectionCaseAdmin):
 
 
 @admin.register(ContactAttempt)
-class ContactAttemptAdmin(ViewOnlyMixin, admin.ModelAdmin):
+class ContactAttemptAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = (
         "id",
         "attempted_at",
@@ -373,14 +363,14 @@ class ContactAttemptAdmin(ViewOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(PromiseToPay)
-class PromiseToPayAdmin(ViewOnlyMixin, admin.ModelAdmin):
+class PromiseToPayAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "case", "amount", "promised_date", "status", "made_on", "resolved_on")
     list_filter = ("status",)
     search_fields = ("=case__id",)
 
 
 @admin.register(ScheduledAction)
-class ScheduledActionAdmin(ViewOnlyMixin, admin.ModelAdmin):
+class ScheduledActionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "case", "step", "due_at", "status", "attempts", "deferrals", "last_rule")
     list_filter = ("status", "last_rule", "step__action")
     search_fields = ("=case__id",)

@@ -6,3 +6,8 @@ class CollectionConfig(AppConfig):
     # imported at interpreter start-up and would always shadow a top-level package of that name.
     name = "collection"
     verbose_name = "Collections"
+
+    def ready(self) -> None:
+        from . import close_steps
+
+        close_steps.register()

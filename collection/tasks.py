@@ -7,7 +7,7 @@ from datetime import date, datetime
 from celery import shared_task
 from django.utils import timezone
 
-from .services import cases_sync, due_actions_execute
+from .services import due_actions_execute
 
 
 @shared_task(name="collection.tasks.execute_due_actions", acks_late=True)
@@ -19,9 +19,3 @@ def execute_due_actions(now: str | None = None, business_date: str | None = None
         moment = timezone.make_aware(moment)
     as_of = date.fromisoformat(business_date) if business_date else None
     return due_actions_execute(now=moment, business_date=as_of)
-
-
-@shared_task(name="collection.tasks.sync_cases", acks_late=True)
-def sync_cases(business_date: str, loan_ids: list[int] | None = None) -> dict:
-    """`cases_sync` for a close that enqueues its collection step as a task."""
-    return cases_sync(business_date=date.fromisoformat(business_date), loan_ids=loan_ids)

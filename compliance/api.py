@@ -15,8 +15,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from loans.api.permissions import StaffPermission
-from loans.api.serializers import ProblemSerializer
+from core.api.permissions import StaffPermission
+from core.api.serializers import ProblemSerializer
 
 from .reports.export import CONTENT_TYPES, export_chunks
 from .reports.registry import (

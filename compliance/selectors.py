@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .classification import DEFAULT_POLICY, ClassificationPolicy
+from calc.classification import DEFAULT_POLICY, ClassificationPolicy
+
 from .models import ClassificationRule
 
 

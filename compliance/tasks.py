@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from celery import shared_task
 
-from .reports.month_end import month_end_capture
 from .reports.runs import reports_produce_due
 
 
@@ -17,9 +14,3 @@ def produce_due_reports() -> list[int]:
     quarter of an hour; whatever is produced already is skipped, so it runs right after the
     close however long the close takes."""
     return [run.pk for run in reports_produce_due()]
-
-
-@shared_task(name="compliance.tasks.capture_month_end", acks_late=True)
-def capture_month_end(business_date: str) -> int:
-    """`month_end_capture` for the close to enqueue once a month's last day is closed."""
-    return month_end_capture(business_date=date.fromisoformat(business_date)).pk

@@ -5,6 +5,6 @@ from django.urls import include, path
 urlpatterns: list = [
     path("", include("loans.api.urls")),
     path("", include("loans.api.consumer_urls")),
-    path("", include("loans.api.origination_urls")),
+    path("", include("origination.api.urls")),
     path("", include("compliance.urls")),
 ]

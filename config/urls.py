@@ -2,7 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from . import moved_admin
+
 urlpatterns = [
+    *moved_admin.urlpatterns,
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
@@ -10,5 +13,5 @@ urlpatterns = [
 ]
 
 # Outside DRF's views (no route, a middleware error) API clients still get problem+json.
-handler404 = "config.problem.api_page_not_found"
-handler500 = "config.problem.api_server_error"
+handler404 = "core.api.problem.api_page_not_found"
+handler500 = "core.api.problem.api_server_error"

@@ -2,39 +2,24 @@
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from .models import Account, BusinessDate, JournalEntry, JournalLine, LoanAccountBalance
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Account)
-class AccountAdmin(ReadOnlyAdmin):
+class AccountAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("code", "name", "type", "normal_side", "currency", "is_active")
     list_filter = ("type", "currency", "is_active")
     search_fields = ("code", "name")
 
 
-class JournalLineInline(admin.TabularInline):
+class JournalLineInline(ReadOnlyAdmin, admin.TabularInline):
     model = JournalLine
     fields = ("account", "loan_id", "debit", "credit", "currency")
     readonly_fields = fields
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class LineLoanFilter(admin.SimpleListFilter):
@@ -55,7 +40,7 @@ class LineLoanFilter(admin.SimpleListFilter):
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnlyAdmin):
+class JournalEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "business_date", "value_date", "kind", "currency", "memo", "reverses")
     list_filter = ("kind", "business_date", "currency", "lines__account", LineLoanFilter)
     search_fields = ("idempotency_key", "memo")
@@ -65,7 +50,7 @@ class JournalEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(JournalLine)
-class JournalLineAdmin(ReadOnlyAdmin):
+class JournalLineAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "entry", "business_date", "account", "loan_id", "debit", "credit")
     list_filter = ("account", "business_date", "entry__kind")
     search_fields = ("=loan_id", "=entry__id")
@@ -73,7 +58,7 @@ class JournalLineAdmin(ReadOnlyAdmin):
 
 
 @admin.register(LoanAccountBalance)
-class LoanAccountBalanceAdmin(ReadOnlyAdmin):
+class LoanAccountBalanceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("loan_id", "account", "debit_total", "credit_total", "balance")
     list_filter = ("account",)
     search_fields = ("=loan_id",)
@@ -81,5 +66,5 @@ class LoanAccountBalanceAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BusinessDate)
-class BusinessDateAdmin(ReadOnlyAdmin):
+class BusinessDateAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("lender", "current", "updated_at")

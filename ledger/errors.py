@@ -1,19 +1,6 @@
-"""Domain errors: the one exception family services raise instead of returning flags.
+"""The ledger's domain errors (subclasses of `core.errors.DomainError`)."""
 
-The API turns them into RFC 9457 problem+json responses with `status_code`; commands turn them
-into `CommandError`s.
-"""
-
-
-class DomainError(Exception):
-    status_code = 409
-    code = "domain-error"
-    title = "The request conflicts with the state of the books."
-
-    def __init__(self, detail: str, **context):
-        super().__init__(detail)
-        self.detail = detail
-        self.context = context
+from core.errors import DomainError
 
 
 class PostingRejected(DomainError):

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import Q
 
-AMOUNT = {"max_digits": 20, "decimal_places": 2}
+from core.money import AMOUNT, ZERO
 
 
 class Account(models.Model):
@@ -99,8 +99,8 @@ class JournalLine(models.Model):
         db_index=False,
     )
     loan_id = models.BigIntegerField(null=True, blank=True)
-    debit = models.DecimalField(**AMOUNT, default=Decimal("0"))
-    credit = models.DecimalField(**AMOUNT, default=Decimal("0"))
+    debit = models.DecimalField(**AMOUNT, default=ZERO)
+    credit = models.DecimalField(**AMOUNT, default=ZERO)
     currency = models.CharField(max_length=3)
     # Copied from the entry so that balances at a date need no join (and lines can later be
     # partitioned by business date).
@@ -138,8 +138,8 @@ class LoanAccountBalance(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="loan_balances")
     loan_id = models.BigIntegerField()
-    debit_total = models.DecimalField(**AMOUNT, default=Decimal("0"))
-    credit_total = models.DecimalField(**AMOUNT, default=Decimal("0"))
+    debit_total = models.DecimalField(**AMOUNT, default=ZERO)
+    credit_total = models.DecimalField(**AMOUNT, default=ZERO)
 
     class Meta:
         constraints = [

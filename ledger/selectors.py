@@ -9,9 +9,10 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Q, Sum
 
+from core.money import ZERO
+
 from .models import Account, JournalLine, LoanAccountBalance
 
-ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
 

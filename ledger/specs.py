@@ -7,12 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from core.money import ZERO, MoneyError, minor_unit_for
+
 from .accounts import account_ids
 from .errors import PostingRejected
-
-ZERO = Decimal("0")
-MINOR_UNIT_EXPONENT = {"JPY": 0, "KRW": 0, "VND": 0}
-_UNITS = {exponent: Decimal(1).scaleb(-exponent) for exponent in (0, 1, 2, 3)}
 
 
 @dataclass(frozen=True)
@@ -65,7 +63,10 @@ def prepare(spec: EntrySpec, *, reload_accounts: bool = True) -> Prepared:
         raise PostingRejected("An idempotency key of 1 to 200 characters is required.")
     if len(spec.lines) < 2:
         raise PostingRejected(f"{key}: an entry needs at least two lines.")
-    unit = _UNITS[MINOR_UNIT_EXPONENT.get(spec.currency, 2)]
+    try:
+        unit = minor_unit_for(spec.currency)
+    except MoneyError as exc:
+        raise PostingRejected(f"{key}: {exc}.") from exc
     debits = credits = ZERO
     parts = []
     for line in spec.lines:

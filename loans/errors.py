@@ -1,4 +1,6 @@
-from ledger.errors import DomainError
+from core.errors import DomainError, IdempotencyKeyReused
+
+__all__ = ["IdempotencyKeyReused", "LoanRuleError", "LoanStateError"]
 
 
 class LoanStateError(DomainError):
@@ -11,9 +13,3 @@ class LoanRuleError(DomainError):
     status_code = 422
     code = "loan-rule"
     title = "The request breaks a rule of the loan or its product."
-
-
-class IdempotencyKeyReused(DomainError):
-    status_code = 422
-    code = "idempotency-key-reused"
-    title = "The idempotency key was already used for a different request."

@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.money import ZERO
 from ledger import chart
 from ledger.models import Account, LoanAccountBalance
 from loans.models import Loan
 from loans.selectors.balances import Outstanding, loans_outstanding
 
-ZERO = Decimal("0")
 ACCOUNTS = {
     "principal": chart.LOANS_PRINCIPAL,
     "interest": chart.INTEREST_RECEIVABLE,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from compliance.rate_caps import capped_rate
-from loans.calc.money import minor_unit_for
-from loans.calc.pricing import CapPolicy, RiskPricing, ScoreBand
-from loans.calc.schedules import ScheduleTerms
+from calc.contract_terms import schedule_terms
+from calc.pricing import CapPolicy, RiskPricing, ScoreBand
+from calc.rate_caps import capped_rate
+from calc.schedules import ScheduleTerms
+from core.money import ZERO
 
 from .models import Loan, Product
 
@@ -54,46 +55,37 @@ def product_terms(
     annual_rate: Decimal,
     first_due_date: date | None = None,
 ) -> ScheduleTerms:
-    return ScheduleTerms(
+    return schedule_terms(
+        product.contract_terms(),
         principal=principal,
-        annual_rate=annual_rate,
         term=term,
         start_date=start_date,
-        method=product.method,
-        frequency=product.frequency,
+        annual_rate=annual_rate,
         first_due_date=first_due_date,
-        day_count=product.day_count,
-        rounding=product.rounding,
-        minor_unit=minor_unit_for(product.currency),
-        fee_rate=product.fee_rate,
-        upfront_fee=product.upfront_fee_amount,
-        upfront_fee_rate=product.upfront_fee_rate,
-        calendar=product.calendar or None,
-        shift_rule=product.shift_rule,
-        installment_rounding=product.installment_rounding,
-        level_convention=product.level_convention,
-        bullet_interest=product.bullet_interest,
     )
 
 
 def loan_terms(loan: Loan, *, start_date: date | None = None) -> ScheduleTerms:
-    """The schedule terms a loan was signed on (its snapshot, never the live product)."""
-    return ScheduleTerms(
+    """The schedule terms a loan was signed on (its own terms, never the live product)."""
+    return schedule_terms(
+        {
+            "currency": loan.currency,
+            "method": loan.method,
+            "frequency": loan.frequency,
+            "day_count": loan.day_count,
+            "rounding": loan.rounding,
+            "fee_rate": loan.fee_rate,
+            "upfront_fee_amount": loan.upfront_fee,
+            "upfront_fee_rate": ZERO,
+            "calendar": loan.calendar,
+            "shift_rule": loan.shift_rule,
+            "installment_rounding": loan.installment_rounding,
+            "level_convention": loan.level_convention,
+            "bullet_interest": loan.bullet_interest,
+        },
         principal=loan.principal,
-        annual_rate=loan.annual_rate,
         term=loan.term,
         start_date=start_date or loan.start_date,
-        method=loan.method,
-        frequency=loan.frequency,
+        annual_rate=loan.annual_rate,
         first_due_date=loan.first_due_date,
-        day_count=loan.day_count,
-        rounding=loan.rounding,
-        minor_unit=minor_unit_for(loan.currency),
-        fee_rate=loan.fee_rate,
-        upfront_fee=loan.upfront_fee,
-        calendar=loan.calendar or None,
-        shift_rule=loan.shift_rule,
-        installment_rounding=loan.installment_rounding,
-        level_convention=loan.level_convention,
-        bullet_interest=loan.bullet_interest,
     )

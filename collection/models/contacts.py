@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from collection.rules import CHANNELS, Purpose, Target
-from loans.models.fields import AMOUNT, ZERO
+from core.money import AMOUNT, ZERO
 
 ATTEMPT_RETENTION_YEARS = 5
 """Every attempt, allowed or blocked, is kept this long (CN 2025 standard). No code path

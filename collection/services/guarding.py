@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
+from calc.rate_caps import RateCapError, rate_cap
 from collection.guard import (
     DENY,
     AttemptRequest,
@@ -32,12 +33,12 @@ from collection.rules import (
     UnknownJurisdiction,
     rules_for,
 )
-from compliance.rate_caps import RateCapError, rate_cap
+from core.money import ZERO
 from loans.models import Installment
+from loans.services.signing import signed_terms
 
 logger = logging.getLogger(__name__)
 
-ZERO = Decimal("0")
 # History the guard sees: a month back covers every shipped window and the unreachable check;
 # a week ahead catches back-dated logs whose 7-day windows include later calls.
 HISTORY_BEFORE = timedelta(days=31)
@@ -177,9 +178,7 @@ def case_facts(*, case: CollectionCase, as_of: date, with_limit: bool) -> CaseFa
         cease_contact=case.cease_contact,
         disputed=case.disputed,
         promise_open_until=promise,
-        guarantor_contact_allowed=bool(
-            (case.loan.terms_snapshot or {}).get("guarantor_contact_allowed", False)
-        ),
+        guarantor_contact_allowed=bool(signed_terms(case.loan).guarantor_contact_allowed),
         collectible_limit=case_collectible_limit(case=case, as_of=as_of) if with_limit else None,
     )
 

@@ -5,7 +5,5 @@ as-of business date (or the period that ends on it), by product. Big reports str
 from server-side cursors, so memory stays flat however many loans there are. Balances come from
 the ledger; a loan's state on a past date from what was stored then (`LoanMonthEnd`, the close's
 `PortfolioSnapshot`) or, failing that, rebuilt from history (`state.py` says which and how).
-
-Nothing here is imported when Django loads its models but `models.py`: keep this file empty of
-imports so that `compliance.models` can import the report models without loading the reports.
+The reports' stored state and files are models of the app (`compliance.models.reports`).
 """

@@ -16,9 +16,11 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from compliance.models import LoanMonthEnd, MonthEndCapture, ReportRun
+from core.admin import ReadOnlyAdmin
+
 from .base import ReportError
 from .charts import report_charts
-from .models import LoanMonthEnd, MonthEndCapture, ReportRun
 from .registry import FORMATS, REPORTS, last_closed_date
 from .runs import report_run_produce
 
@@ -39,7 +41,7 @@ def _require(request: HttpRequest) -> None:
 
 
 @admin.register(ReportRun)
-class ReportRunAdmin(admin.ModelAdmin):
+class ReportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = (
         "name",
         "as_of",
@@ -59,15 +61,6 @@ class ReportRunAdmin(admin.ModelAdmin):
     search_fields = ("name", "sha256")
     readonly_fields = [field.name for field in ReportRun._meta.fields] + ["download"]
     change_list_template = "admin/compliance/reportrun/change_list.html"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(PERMISSION)
@@ -140,22 +133,13 @@ class ReportRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(MonthEndCapture)
-class MonthEndCaptureAdmin(admin.ModelAdmin):
+class MonthEndCaptureAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("month_end", "loans", "source", "business_date", "created_at")
     readonly_fields = [field.name for field in MonthEndCapture._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(LoanMonthEnd)
-class LoanMonthEndAdmin(admin.ModelAdmin):
+class LoanMonthEndAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = (
         "month_end",
         "loan",
@@ -173,12 +157,3 @@ class LoanMonthEndAdmin(admin.ModelAdmin):
     search_fields = ("loan__reference",)
     readonly_fields = [field.name for field in LoanMonthEnd._meta.fields]
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

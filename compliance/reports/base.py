@@ -10,9 +10,9 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from ledger.errors import DomainError
+from core.errors import DomainError
+from core.money import ZERO
 
-ZERO = Decimal("0")
 CENT = Decimal("0.01")
 RATIO_PLACES = Decimal("0.000001")
 

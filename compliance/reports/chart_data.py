@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from compliance.models import ReportRun
+
 from .aging import aging_report
 from .base import ReportParams, add_months, month_end, year_month
 from .income import ACCOUNTS, income_report
-from .models import ReportRun
 from .roll_rates import roll_rates_report
 from .state import BUCKET_NAMES
 from .vintage import vintage_report

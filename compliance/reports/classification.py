@@ -2,7 +2,7 @@
 category, by product, at the end of a business date.
 
 * required: each loan's principal outstanding × its category's ratio under its product type's
-  policy (`compliance.classification`), rounded half-up to the cent per loan, as the close books
+  policy (`calc.classification`), rounded half-up to the cent per loan, as the close books
   it (a date read from the close's snapshot rounds per group instead: within cents);
 * booked: the loans' allowance for loan losses (1304) in the ledger as of the date;
 * the totals also give 1304's whole balance, so that an allowance booked without a loan shows.
@@ -10,7 +10,7 @@ category, by product, at the end of a business date.
 
 from __future__ import annotations
 
-from compliance.classification import Category
+from calc.classification import Category
 from compliance.selectors import classification_policies
 from ledger import chart
 from ledger.selectors import account_balance

@@ -19,7 +19,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.db.models import Min
 
-from loans.calc.money import minor_unit_for
+from calc.money import minor_unit_for
 from loans.models import Loan
 
 from .base import (

@@ -33,14 +33,14 @@ from datetime import date, timedelta
 from django.db import connection, transaction
 from django.db.models import Min
 
+from compliance.models import LoanMonthEnd, MonthEndCapture
 from ledger import chart
 from ledger.services import business_date_current
-from loans.eod.common import RECEIVABLES as RECEIVABLE_CODES
-from loans.eod.states import WRITE_OFF_KIND
 from loans.models import Loan
+from loans.posting_rules import RECEIVABLES as RECEIVABLE_CODES
+from loans.posting_rules import WRITE_OFF_KIND
 
 from .base import OPEN_STATUSES, ReportDateError, is_month_end, month_ends_between
-from .models import LoanMonthEnd, MonthEndCapture
 from .sql import BALANCE_COLUMNS, Sql, account_ids, days_between
 from .state import Source, in_portfolio, installments_at_sql, loan_state_sql, loans_source
 

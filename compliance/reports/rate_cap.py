@@ -2,9 +2,9 @@
 method, the cap it was checked against, and any breach — the report proves there is none.
 
 Each loan's APR is computed again here from the terms it was signed on, as disbursed (its
-schedule from `loans.calc`, every cash flow of the borrower, an upfront fee withheld or charged
+schedule from `calc`, every cash flow of the borrower, an upfront fee withheld or charged
 with the first installment), and checked against the jurisdiction's cap in force on its start
-date (`compliance.rate_caps`, the rule recorded at signing). The APR disclosed at signing is shown
+date (`calc.rate_caps`, the rule recorded at signing). The APR disclosed at signing is shown
 next to it; a loan disbursed later than planned may differ from it by the days moved. A breach
 is either APR above the cap. Rows are streamed; repeated terms are computed once.
 """
@@ -17,12 +17,11 @@ from functools import lru_cache
 
 from django.db.models import Sum
 
-from compliance.apr import AprError, apr_by_method
-from compliance.rate_caps import RateCapError, cap_check, rules_for
+from calc.apr import AprError, apr_by_method
+from calc.rate_caps import RateCapError, cap_check, rules_for
+from calc.schedules import ScheduleError, build_schedule
 from ledger import chart
 from ledger.models import JournalLine
-from loans.calc.schedules import build_schedule
-from loans.calc.terms import ScheduleError
 from loans.models import Loan
 from loans.terms import loan_terms
 

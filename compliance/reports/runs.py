@@ -16,11 +16,11 @@ from datetime import date, timedelta
 from django.core.files import File
 from django.db import transaction
 
+from compliance.models import ReportRun
 from ledger.services import business_date_current
 
 from .base import Report, ReportError, is_month_end
 from .export import export_write, to_json
-from .models import ReportRun
 from .month_end import month_end_backfill, month_end_capture
 from .registry import DAILY, MONTHLY, REPORTS, check_format, report_build, report_spec
 

@@ -26,14 +26,14 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from compliance.classification import DEFAULT_POLICY, Category
+from calc.classification import DEFAULT_POLICY, Category
+from calc.delinquency import BUCKETS
+from compliance.models import MonthEndCapture
 from compliance.selectors import classification_policies
 from ledger.services import business_date_current
-from loans.eod.delinquency import BUCKETS
 from loans.models import PortfolioSnapshot
 
 from .base import OPEN_STATUSES
-from .models import MonthEndCapture
 from .sql import BALANCE_COLUMNS, CREDIT_NORMAL, Sql, account_sides, days_between
 
 ROLL_BACK_DAYS = 62
@@ -79,7 +79,7 @@ def bucket_case(dpd: str) -> str:
 
 def risk_case(product_type: str, dpd: str) -> Sql:
     """The five-category class of a loan from its days past due, per its product type's
-    policy (`compliance.classification`; rules per product type in `ClassificationRule`)."""
+    policy (`calc.classification`; rules per product type in `ClassificationRule`)."""
     policies = classification_policies()
 
     def one(policy) -> str:

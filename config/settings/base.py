@@ -36,10 +36,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "core",
     "ledger",
     "loans",
+    "origination",
     "collection",
     "compliance",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -140,7 +143,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "EXCEPTION_HANDLER": "config.problem.problem_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.problem.problem_exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_RATES": {
         "anon_quote": env("THROTTLE_ANON_QUOTE", "60/min"),
@@ -161,7 +164,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.problem.problem_content_types",
+        "core.api.problem.problem_content_types",
     ],
 }
 
@@ -171,6 +174,22 @@ LEDGER_LENDER = env("LEDGER_LENDER", "default")
 LEDGER_INITIAL_BUSINESS_DATE = env("LEDGER_INITIAL_BUSINESS_DATE")
 # psql function posting (one round trip) when the database is PostgreSQL; the ORM path otherwise.
 LEDGER_POSTING_BACKEND = env("LEDGER_POSTING_BACKEND", "auto")
+
+# The end-of-day close's steps, in order: apps register them (`loans.eod.steps`); the close
+# refuses to start when this list and the registered steps disagree.
+CLOSE_STEPS = (
+    "accrual",  # loans: interest of the day, period fees falling due
+    "due",  # loans: installments falling due
+    "delinquency",  # loans: days past due and buckets
+    "penalties",  # loans: penalty interest, capped at the all-in cost ceiling
+    "states",  # loans: non-accrual, charge-off, delinquent / cured
+    "provisioning",  # compliance: five-category classification, allowance change
+    "collection",  # collection: cases open, move on and close
+    "credit_lines",  # origination: lines frozen, unfrozen, closed; collateral released
+    "snapshot",  # loans: the daily portfolio snapshot
+    "month_end",  # compliance: loan states captured on a month's last business date
+    "advance",  # loans: the business date moves to the next day
+)
 
 # Collections: how messages leave ("console", "file" or a dotted ChannelBackend path), optionally
 # per channel ({"sms": "myapp.sms.GatewayBackend"}), the lender name every message must carry,

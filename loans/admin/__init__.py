@@ -7,7 +7,6 @@ from . import (  # noqa: F401
     dashboard,
     eod,
     loans,
-    origination,
     products,
     recoveries,
 )

@@ -21,10 +21,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from compliance.audit_models import AdjustmentRequest
-from ledger.errors import DomainError
+from core.errors import DomainError
 from ledger.services import business_date_current
-from loans.models import Loan
+from loans.models import AdjustmentRequest, Loan
 from loans.services.adjustments import adjustment_request
 from loans.services.backoffice import (
     backoffice_loan_approve,
@@ -33,7 +32,7 @@ from loans.services.backoffice import (
 )
 
 # The lifecycle's admin classes register first; this module extends what they registered.
-from . import loans as _lifecycle_admin  # noqa: F401
+from .loans import LoanAdmin  # noqa: F401  (registered first: the buttons extend it)
 
 
 def _write_off(*, loan: Loan, actor, business_date, reason: str, source: str):
@@ -146,8 +145,8 @@ class LoanTransitionsMixin:
         if loan is not None:
             extra_context["transition_buttons"] = self.transition_buttons(request, loan)
             extra_context["waiver_url"] = (
-                reverse("admin:compliance_adjustmentrequest_add") + f"?loan={loan.pk}"
-                if request.user.has_perm("compliance.add_adjustmentrequest")
+                reverse("admin:loans_adjustmentrequest_add") + f"?loan={loan.pk}"
+                if request.user.has_perm("loans.add_adjustmentrequest")
                 else ""
             )
         return super().change_view(request, object_id, form_url, extra_context)

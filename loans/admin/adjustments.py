@@ -1,9 +1,9 @@
-"""Maker-checker adjustments and the audit trail in the admin.
+"""Maker-checker adjustments in the admin.
 
-A staff user with ``compliance.add_adjustmentrequest`` asks for a waiver, a repayment correction
+A staff user with ``loans.add_adjustmentrequest`` asks for a waiver, a repayment correction
 or a write-off ("Add adjustment request"); another user with
-``compliance.approve_adjustmentrequest`` approves (which applies it) or rejects it from the
-request's page. Requests are never edited or deleted; audit events are read-only.
+``loans.approve_adjustmentrequest`` approves (which applies it) or rejects it from the
+request's page. Requests are never edited or deleted.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from compliance.audit_models import AdjustmentRequest, AuditEvent
-from ledger.errors import DomainError
+from core.errors import DomainError
 from ledger.services import business_date_current
+from loans.models import AdjustmentRequest
 from loans.services.adjustments import (
     APPROVE_PERMISSION,
     adjustment_approve,
@@ -109,7 +109,7 @@ class AdjustmentRequestAdmin(admin.ModelAdmin):
             path(
                 "<path:object_id>/decide/<str:decision>/",
                 self.admin_site.admin_view(self.decide_view),
-                name="compliance_adjustmentrequest_decide",
+                name="loans_adjustmentrequest_decide",
             ),
             *super().get_urls(),
         ]
@@ -150,24 +150,5 @@ class AdjustmentRequestAdmin(admin.ModelAdmin):
                 request, _("Adjustment %(id)s %(done)s.") % {"id": adjustment.pk, "done": done}
             )
         return HttpResponseRedirect(
-            reverse("admin:compliance_adjustmentrequest_change", args=[adjustment.pk])
+            reverse("admin:loans_adjustmentrequest_change", args=[adjustment.pk])
         )
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """The audit trail: read-only for everyone (PostgreSQL refuses changes anyway)."""
-
-    list_display = ("created_at", "actor_username", "action", "object_repr", "source", "reason")
-    list_filter = ("action", "source", "object_type")
-    search_fields = ("actor_username", "object_repr", "object_id", "reason")
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.models import Borrower, CreditAssessment
 from loans.services.backoffice import ASSESS_PERMISSION, backoffice_credit_assess, borrower_unmask

@@ -1,6 +1,9 @@
 """Admin for the end-of-day close: runs with their steps and chunks, snapshots, penalty caps."""
 
+from functools import partial
+
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 
 from loans.models import CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
@@ -95,7 +98,8 @@ class CloseRunAdmin(admin.ModelAdmin):
         from loans.tasks import close_business_day
 
         for run in queryset.exclude(status=RunStatus.DONE):
-            close_business_day.delay(run.business_date.isoformat())
+            # Queued once what this request changed is committed, never before.
+            transaction.on_commit(partial(close_business_day.delay, run.business_date.isoformat()))
             self.message_user(request, f"Close of {run.business_date} queued.", messages.INFO)
 
 

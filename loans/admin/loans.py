@@ -11,26 +11,18 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
 from ledger.models import JournalLine
-from loans.models import Allocation, Installment, Loan, LoanTransition, Repayment
+from loans.models import Allocation, Collateral, Installment, Loan, LoanTransition, Repayment
 from loans.selectors.recoveries import loan_recoveries, loan_recovery
 
 LEDGER_LINES_SHOWN = 200
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdmin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class InstallmentInline(ReadOnlyInline):
@@ -123,19 +115,8 @@ def recovery_summary(loan: Loan):
     )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Loan)
-class LoanAdmin(ReadOnlyAdmin):
+class LoanAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = (
         "reference",
         "borrower",
@@ -220,7 +201,7 @@ class AllocationInline(ReadOnlyInline):
 
 
 @admin.register(Repayment)
-class RepaymentAdmin(ReadOnlyAdmin):
+class RepaymentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = (
         "id",
         "loan",
@@ -247,3 +228,9 @@ class RepaymentAdmin(ReadOnlyAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Repayment._meta.fields]
+
+
+@admin.register(Collateral)
+class CollateralAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("loan", "insurer", "policy_number", "cash_value", "status", "released_on")
+    list_filter = ("status",)

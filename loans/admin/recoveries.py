@@ -21,15 +21,15 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.models import Loan, Repayment
 from loans.services.backoffice import backoffice_repayment_record
 from loans.services.recovery_entry import RECOVERING
 
 # The lifecycle's loan admin (and the transition buttons) register first; this extends them.
-from . import actions as _actions
-from . import loans as _lifecycle_admin  # noqa: F401
+from .actions import extend_registered_admin
+from .loans import LoanAdmin  # noqa: F401
 
 PERMISSION = "loans.record_repayment"
 
@@ -113,4 +113,4 @@ class LoanRecoveryMixin:
         return TemplateResponse(request, "admin/loans/loan/recovery_form.html", context)
 
 
-_actions.extend_registered_admin(Loan, LoanRecoveryMixin, admin.ModelAdmin)
+extend_registered_admin(Loan, LoanRecoveryMixin, admin.ModelAdmin)

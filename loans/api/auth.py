@@ -20,7 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from .serializers import ProblemSerializer
+from core.api.serializers import ProblemSerializer
 
 
 class AuthTokenThrottle(AnonRateThrottle):

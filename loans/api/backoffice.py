@@ -16,9 +16,11 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from compliance.audit_models import AdjustmentRequest
+from core.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from core.api.permissions import StaffPermission
+from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
 from ledger.services import business_date_current
-from loans.models import Borrower, Loan, Repayment
+from loans.models import AdjustmentRequest, Borrower, Loan, Repayment
 from loans.services.adjustments import adjustment_approve, adjustment_reject, adjustment_request
 from loans.services.backoffice import (
     backoffice_credit_assess,
@@ -29,11 +31,8 @@ from loans.services.backoffice import (
     backoffice_repayment_reverse,
 )
 
-from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .loans import LoanOutputSerializer
 from .payments import RepaymentOutputSerializer, repayment_output, service_key
-from .permissions import StaffPermission
-from .serializers import DecimalStringField, ProblemSerializer, exact_decimal
 
 STAFF_PROBLEMS = {
     400: OpenApiResponse(ProblemSerializer, description="A field is invalid (problem)."),
@@ -170,6 +169,7 @@ class BankRepaymentApi(StaffApi):
                 external_reference=data["external_reference"],
                 recovery_source=data["source"],
                 source="api",
+                durable=False,  # inside the idempotency record's transaction
             )
             return Response(repayment_output(repayment), status=status.HTTP_201_CREATED)
 
@@ -249,7 +249,7 @@ class NoteSerializer(serializers.Serializer):
 
 
 class AdjustmentDecisionApi(StaffApi):
-    required_permission = "compliance.approve_adjustmentrequest"
+    required_permission = "loans.approve_adjustmentrequest"
     decide = None
 
     def post(self, request: Request, pk: int) -> Response:

@@ -13,6 +13,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.pagination import LoanCursorPagination, SequenceCursorPagination, page_serializer
+from core.api.permissions import IsBorrower, borrower_of
+from core.api.serializers import (
+    DecimalStringField,
+    ProblemSerializer,
+    RefusedFieldsMixin,
+    exact_decimal,
+)
 from ledger.services import business_date_current
 from loans.selectors.consumer import (
     loan_balance_summary,
@@ -23,15 +31,7 @@ from loans.selectors.consumer import (
 )
 from loans.services.applications import loan_apply
 
-from .pagination import LoanCursorPagination, SequenceCursorPagination, page_serializer
-from .permissions import IsBorrower, borrower_of
-from .serializers import (
-    CREDIT_SCORE_REFUSED,
-    DecimalStringField,
-    ProblemSerializer,
-    RefusedFieldsMixin,
-    exact_decimal,
-)
+from .serializers import CREDIT_SCORE_REFUSED
 
 NOT_FOUND = OpenApiResponse(ProblemSerializer, description="No such loan of yours (problem).")
 UNAUTHENTICATED = OpenApiResponse(ProblemSerializer, description="Not signed in (problem).")

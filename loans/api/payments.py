@@ -20,8 +20,11 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from calc.schedules import RescheduleMode
+from core.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
+from core.audit import AuditContext
 from ledger.services import business_date_current
-from loans.calc.schedules import RescheduleMode
 from loans.errors import LoanStateError
 from loans.models import Allocation, Loan, Repayment
 from loans.selectors.consumer import loan_get_for_user, loan_ref_for_user
@@ -29,9 +32,7 @@ from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from loans.services.prepayments import loan_prepay
 from loans.services.repayments import loan_repay
 
-from .idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from .loans import BAD_REQUEST, LOAN_ID, NOT_FOUND, UNAUTHENTICATED, money
-from .serializers import DecimalStringField, ProblemSerializer, exact_decimal
 
 APP_CHANNEL = "app"
 MONEY_PROBLEMS = {
@@ -139,6 +140,8 @@ class LoanRepaymentApi(APIView):
                 channel=APP_CHANNEL,
                 external_reference=data["external_reference"],
                 actor=request.user.get_username(),
+                audit=AuditContext(user=request.user, source="api"),
+                durable=False,  # inside the idempotency record's transaction
             )
             return Response(repayment_output(repayment), status=status.HTTP_201_CREATED)
 
@@ -191,6 +194,8 @@ class LoanPrepaymentApi(APIView):
                 "channel": APP_CHANNEL,
                 "external_reference": data["external_reference"],
                 "actor": request.user.get_username(),
+                "audit": AuditContext(user=request.user, source="api"),
+                "durable": False,  # inside the idempotency record's transaction
             }
             if data["payoff"]:
                 repayment = loan_pay_off(

@@ -10,60 +10,9 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from compliance.jurisdictions import apr_method_for
-from loans.calc.schedules import MAX_TERM
-
-
-def exact_decimal(**options) -> serializers.DecimalField:
-    """A Decimal rendered as given (no re-quantizing), as a string."""
-    return serializers.DecimalField(
-        max_digits=None, decimal_places=None, coerce_to_string=True, **options
-    )
-
-
-class RateField(serializers.DecimalField):
-    """An annual or per-period rate without the storage's trailing zeros ("0.18", not
-    "0.18000000"), so a rate reads the same whether it came from a product row or an argument."""
-
-    def __init__(self, **options):
-        super().__init__(max_digits=None, decimal_places=None, coerce_to_string=True, **options)
-
-    def to_representation(self, value):
-        return super().to_representation(Decimal(value).normalize())
-
-
-class DecimalStringField(serializers.DecimalField):
-    """A Decimal input that refuses JSON numbers with a fraction: they arrive as binary floats."""
-
-    default_error_messages = {
-        "float": 'Send amounts as decimal strings, e.g. "12000.00", not as JSON numbers.',
-    }
-
-    def to_internal_value(self, data):
-        if isinstance(data, float):
-            self.fail("float")
-        return super().to_internal_value(data)
-
-
-class RefusedFieldsMixin:
-    """Fields a client must not send: refused with a 400 naming them (with any other invalid
-    field), never silently ignored, so a client that sends one is told it is not accepted."""
-
-    refused_fields: dict[str, str] = {}
-
-    def to_internal_value(self, data):
-        sent = data if isinstance(data, dict) else {}
-        refused = {name: [text] for name, text in self.refused_fields.items() if name in sent}
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if refused and isinstance(exc.detail, dict):
-                raise serializers.ValidationError({**exc.detail, **refused}) from exc
-            raise
-        if refused:
-            raise serializers.ValidationError(refused)
-        return value
-
+from calc.jurisdictions import apr_method_for
+from calc.schedules import MAX_TERM
+from core.api.serializers import DecimalStringField, RateField, RefusedFieldsMixin, exact_decimal
 
 CREDIT_SCORE_REFUSED = (
     "Not accepted: the price follows the lender's own credit assessment of the borrower, "
@@ -246,15 +195,3 @@ class ProductSerializer(serializers.Serializer):
             }
             for band in product.pricing_bands
         ]
-
-
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details (``application/problem+json``)."""
-
-    type = serializers.URLField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
-    )

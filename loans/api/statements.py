@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.serializers import ProblemSerializer, exact_decimal
 from ledger.services import business_date_current
 from loans.selectors.consumer import loan_get_for_user, loan_statement
 
@@ -30,7 +31,6 @@ from .loans import (
     TransactionOutputSerializer,
     money,
 )
-from .serializers import ProblemSerializer, exact_decimal
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

@@ -8,17 +8,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.permissions import borrower_of
+from core.api.serializers import ProblemSerializer
+from core.api.throttles import AnonQuoteThrottle
 from loans.selectors.products import product_list_active
 from loans.services.quotes import QuoteInputError, quote_for_product
 
-from .permissions import borrower_of
 from .serializers import (
-    ProblemSerializer,
     ProductSerializer,
     QuoteInputSerializer,
     QuoteOutputSerializer,
 )
-from .throttles import AnonQuoteThrottle
 
 
 class QuoteCreateApi(APIView):

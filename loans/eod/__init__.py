@@ -1,22 +1,16 @@
 """The end-of-day close (日终): the nightly batch that keeps every loan's books true.
 
-One close of business date D runs these steps in order (`loans.eod.steps.STEPS`), each over
+One close of business date D runs the steps of `settings.CLOSE_STEPS` in that order, each over
 chunks of loan ids, set-based, each chunk in its own transaction and idempotent on
-(loan, date, step):
-
-1. ``accrual``       interest of the day and period fees falling due      (`accrual.py`)
-2. ``due``           installments falling due become due                  (`due.py`)
-3. ``delinquency``   days past due and delinquency buckets                (`delinquency.py`)
-4. ``penalties``     penalty interest, capped at the all-in cost ceiling  (`penalties.py`)
-5. ``states``        non-accrual, charge-off, delinquent / cured          (`states.py`)
-6. ``provisioning``  five-category classification, allowance change       (`provisioning.py`)
-7. ``collection``    hand-off to collections                              (`collection_hook.py`)
-8. ``snapshot``      the daily portfolio snapshot                         (`snapshot.py`)
-9. ``advance``       the business date moves to D + 1                     (`advance.py`)
+(loan, date, step). Apps contribute steps from their `AppConfig.ready()` (`steps.py`, the
+registry): `loans` its own (accrual, due, delinquency, penalties, states, snapshot, advance),
+`compliance` classification and provisioning and the month-end capture, `collection` its
+cases, `origination` its credit lines; `loans` imports none of them.
 
 `runner.py` opens a run, runs chunks and finishes steps; `loans.tasks` fans them out on Celery.
 """
 
+from .common import Chunk, StepResult
 from .runner import (
     CHUNK_SIZE,
     CloseError,
@@ -26,16 +20,41 @@ from .runner import (
     close_run_open,
     close_step_finish,
 )
-from .steps import STEP_NAMES, STEPS
+from .steps import CloseStepsMisconfigured, close_step_names, close_steps, step_register
+
+
+def register_loans_steps() -> None:
+    """The loans app's own steps (its `ready()` calls this)."""
+    from .accrual import interest_accrue
+    from .advance import business_date_next
+    from .delinquency import delinquency_update
+    from .due import installments_mark_due
+    from .penalties import penalties_accrue
+    from .snapshot import snapshot_take
+    from .states import states_update
+
+    step_register("accrual", interest_accrue)
+    step_register("due", installments_mark_due)
+    step_register("delinquency", delinquency_update)
+    step_register("penalties", penalties_accrue)
+    step_register("states", states_update)
+    step_register("snapshot", snapshot_take, chunked=False)
+    step_register("advance", business_date_next, chunked=False)
+
 
 __all__ = [
     "CHUNK_SIZE",
-    "STEPS",
-    "STEP_NAMES",
+    "Chunk",
     "CloseError",
+    "CloseStepsMisconfigured",
+    "StepResult",
     "close_chunk_run",
     "close_day_run",
     "close_pending_chunks",
     "close_run_open",
     "close_step_finish",
+    "close_step_names",
+    "close_steps",
+    "register_loans_steps",
+    "step_register",
 ]

@@ -1,7 +1,8 @@
-"""Step 1: recognize the day's interest, and each period's fee on the day it falls due.
+"""The close's `accrual` step: recognize the day's interest, and each period's fee on the day
+it falls due.
 
 Stateless and exact: for every installment whose accrual period has started, the interest
-recognized through the business date D is `loans.calc.accrual.accrued_through(...)` (the
+recognized through the business date D is `calc.accrual.accrued_through(...)` (the
 period's scheduled interest × elapsed days / period days, rounded), which is monotone and equals
 the scheduled interest exactly on the period's last day. The step books the difference from
 `Installment.interest_accrued` (never less than zero: a repayment may have recognized interest
@@ -21,21 +22,13 @@ from datetime import timedelta
 
 from django.db.models import F, Q
 
-from ledger import chart
-from ledger.services import EntrySpec, LineSpec, entries_post_bulk
-from loans.calc.accrual import accrued_through
+from calc.accrual import accrued_through
+from core.db import rows_update
+from ledger.services import EntrySpec, entries_post_bulk
 from loans.models import Installment
+from loans.posting_rules import accrual_lines
 
-from .common import (
-    ACTOR,
-    OPEN,
-    ZERO,
-    Chunk,
-    StepResult,
-    loans_lock,
-    rounding_for,
-    rows_update,
-)
+from .common import ACTOR, OPEN, ZERO, Chunk, StepResult, loans_lock, rounding_for
 
 KIND = "accrual"
 
@@ -80,18 +73,7 @@ def interest_accrue(chunk: Chunk) -> StepResult:
     def flush() -> None:
         if loan_id is None or not (interest or fee):
             return
-        lines = []
-        if interest:
-            income = chart.INTEREST_SUSPENSE if non_accrual else chart.INTEREST_INCOME
-            lines += [
-                LineSpec(account=chart.INTEREST_RECEIVABLE, debit=interest, loan_id=loan_id),
-                LineSpec(account=income, credit=interest, loan_id=loan_id),
-            ]
-        if fee:
-            lines += [
-                LineSpec(account=chart.FEES_RECEIVABLE, debit=fee, loan_id=loan_id),
-                LineSpec(account=chart.FEE_INCOME, credit=fee, loan_id=loan_id),
-            ]
+        lines = accrual_lines(loan_id=loan_id, interest=interest, fee=fee, non_accrual=non_accrual)
         specs.append(
             EntrySpec(
                 kind=KIND,

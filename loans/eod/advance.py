@@ -1,4 +1,5 @@
-"""Step 9: the business date moves to the next day (the ledger refuses any other move)."""
+"""The close's `advance` step: the business date moves to the next day (the ledger refuses any
+other move)."""
 
 from __future__ import annotations
 

@@ -8,16 +8,14 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from django.db import connection
 from django.db.models import Q
 
-from ledger import chart
+from calc.daycount import parse_day_count
+from calc.money import Rounding, minor_unit_for
+from core.money import ZERO
 from ledger.models import Account, JournalEntry, LoanAccountBalance
-from loans.calc.daycount import parse_day_count
-from loans.calc.money import Rounding, minor_unit_for
 from loans.models import Loan
 
-ZERO = Decimal("0")
 ACTOR = "eod"
 OPEN = (Loan.Status.ACTIVE.value, Loan.Status.DELINQUENT.value)
 
@@ -118,51 +116,3 @@ def posted_keys(keys: Sequence[str]) -> set[str]:
             "idempotency_key", flat=True
         )
     )
-
-
-_PG_TYPES = {"numeric", "bigint", "integer", "text", "date", "boolean", "timestamptz"}
-
-
-def rows_update(
-    table: str,
-    columns: Sequence[tuple[str, str]],
-    rows: Sequence[tuple],
-    *,
-    constants: Mapping[str, object] | None = None,
-) -> int:
-    """Set `columns` of many rows of `table` at once. Each row is (id, value, …) in the order of
-    `columns`, given as (column, PostgreSQL type). On PostgreSQL one `UPDATE … FROM unnest(…)`,
-    elsewhere (the SQLite demo) one prepared statement executed per row."""
-    if not rows:
-        return 0
-    constants = dict(constants or {})
-    names = [name for name, _ in columns]
-    if connection.vendor == "postgresql":
-        for _, sql_type in columns:
-            if sql_type not in _PG_TYPES:
-                raise ValueError(f"unsupported column type {sql_type}")
-        assignments = [f"{name} = v.{name}" for name in names]
-        assignments += [f"{name} = %s" for name in constants]
-        arrays = ", ".join(["%s::bigint[]"] + [f"%s::{sql_type}[]" for _, sql_type in columns])
-        sql = (
-            f"UPDATE {table} AS t SET {', '.join(assignments)}"
-            f" FROM unnest({arrays}) AS v(id, {', '.join(names)}) WHERE t.id = v.id"
-        )
-        params = [*constants.values(), *(list(values) for values in zip(*rows, strict=True))]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
-    assignments = [f"{name} = %s" for name in [*names, *constants]]
-    sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE id = %s"
-    extra = list(constants.values())
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [[*row[1:], *extra, row[0]] for row in rows])
-    return len(rows)
-
-
-RECEIVABLES = (
-    chart.LOANS_PRINCIPAL,
-    chart.INTEREST_RECEIVABLE,
-    chart.FEES_RECEIVABLE,
-    chart.PENALTY_RECEIVABLE,
-)

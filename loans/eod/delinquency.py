@@ -1,10 +1,10 @@
-"""Step 3: days past due and the delinquency bucket of every open loan.
+"""The close's `delinquency` step: days past due and the delinquency bucket of every open loan.
 
 Days past due (DPD) on business date D count from the oldest installment still unpaid after its
 due date, *after the grace days*: DPD = max(0, (D - oldest due date) - grace days). An
 installment due on D is not yet past due; with 3 grace days, an installment due on the 1st makes
 the loan 1 day past due on the 5th. Buckets (data, below): current, 1-30, 31-60, 61-90, 91-180,
-180+ (181 days and more).
+180+ (181 days and more): `calc.delinquency`, which the reports and the dashboard read too.
 
 Only loans whose figures change are written (one UPDATE per chunk). Loans paid off by a
 repayment keep no stale DPD: they are reset to current here too.
@@ -12,40 +12,16 @@ repayment keep no stale DPD: they are reset to current here too.
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from calc.delinquency import CURRENT, bucket_for, days_past_due
+from core.db import rows_update
 from loans.models import Installment, Loan
 
-from .common import OPEN, Chunk, StepResult, rows_update
-
-CURRENT = "current"
-BUCKETS: tuple[tuple[int | None, str], ...] = (
-    (0, CURRENT),
-    (30, "1-30"),
-    (60, "31-60"),
-    (90, "61-90"),
-    (180, "91-180"),
-    (None, "180+"),
-)
-"""(highest DPD of the bucket, name), in order; None: no upper bound."""
+from .common import OPEN, Chunk, StepResult
 
 UNPAID = (Installment.Status.DUE, Installment.Status.PARTIALLY_PAID)
-
-
-def days_past_due(oldest_unpaid_due: date | None, business_date: date, grace_days: int) -> int:
-    if oldest_unpaid_due is None:
-        return 0
-    return max(0, (business_date - oldest_unpaid_due).days - grace_days)
-
-
-def bucket_for(dpd: int) -> str:
-    for highest, name in BUCKETS:
-        if highest is None or dpd <= highest:
-            return name
-    raise AssertionError("the last bucket has no upper bound")
 
 
 def delinquency_update(chunk: Chunk) -> StepResult:

@@ -1,5 +1,5 @@
-"""Step 2: installments falling due on the business date (or before, if a close was missed)
-become `due`. One UPDATE per chunk; marking twice changes nothing."""
+"""The close's `due` step: installments falling due on the business date (or before, if a close
+was missed) become `due`. One UPDATE per chunk; marking twice changes nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Step 4: penalty interest (罚息) on overdue amounts, never above the jurisdiction's cap.
+"""The close's `penalties` step: penalty interest (罚息) on overdue amounts, never above the
+jurisdiction's cap.
 
 Each day a loan is past due (beyond its grace days), every installment past due accrues
     round(overdue principal and interest of the installment × penalty rate / day-count basis)
@@ -31,22 +32,13 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from compliance.rate_caps import RateCapError, rate_cap
-from ledger import chart
-from ledger.services import EntrySpec, LineSpec, entries_post_bulk
+from calc.rate_caps import RateCapError, rate_cap
+from core.db import rows_update
+from ledger.services import EntrySpec, entries_post_bulk
 from loans.models import Installment, Loan, PenaltyCap
+from loans.posting_rules import penalty_accrual_lines
 
-from .common import (
-    ACTOR,
-    OPEN,
-    ZERO,
-    Chunk,
-    StepResult,
-    basis_for,
-    posted_keys,
-    rounding_for,
-    rows_update,
-)
+from .common import ACTOR, OPEN, ZERO, Chunk, StepResult, basis_for, posted_keys, rounding_for
 from .delinquency import UNPAID
 
 KIND = "penalty"
@@ -228,16 +220,14 @@ def penalties_accrue(chunk: Chunk) -> StepResult:
             if share:
                 updates.append((pk, penalty_now[pk] + share))
                 left -= share
-        income = chart.INTEREST_SUSPENSE if non_accrual else chart.PENALTY_INCOME
         specs.append(
             EntrySpec(
                 kind=KIND,
                 business_date=today,
                 idempotency_key=penalty_key(loan_id, today),
                 currency=currency,
-                lines=(
-                    LineSpec(account=chart.PENALTY_RECEIVABLE, debit=booked, loan_id=loan_id),
-                    LineSpec(account=income, credit=booked, loan_id=loan_id),
+                lines=tuple(
+                    penalty_accrual_lines(loan_id=loan_id, amount=booked, non_accrual=non_accrual)
                 ),
             )
         )

@@ -16,16 +16,17 @@ from collections.abc import Callable
 from datetime import date
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, Max, OuterRef
+from django.db.models import Count, Exists, F, Max, OuterRef, Sum
 from django.utils import timezone
 
-from ledger.errors import DomainError
+from core.audit import audit_record
+from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.models import CloseRun, CloseStepRun, Loan
 from loans.models.eod import RunStatus
 
-from .common import OPEN, Chunk
-from .steps import BY_NAME, DONE, STEP_NAMES, STEPS, step_after
+from .common import ACTOR, OPEN, Chunk
+from .steps import BY_NAME, DONE, close_step_names, close_steps, step_after
 
 CHUNK_SIZE = 5_000
 """Open loans per chunk: big enough that set-based statements amortize, small enough that a
@@ -73,6 +74,7 @@ def _chunk_bounds(chunk_size: int) -> tuple[list[list[int]], int]:
 def close_run_open(*, business_date: date | None = None, chunk_size: int = CHUNK_SIZE) -> CloseRun:
     """The close of `business_date` (default: the current business date), opened with its
     chunks and step rows on first call; later calls return it (to resume it)."""
+    steps = close_steps()  # refuses a registry that disagrees with settings.CLOSE_STEPS
     current = business_date_current()
     business_date = business_date or current
     existing = CloseRun.objects.filter(business_date=business_date).first()
@@ -92,12 +94,12 @@ def close_run_open(*, business_date: date | None = None, chunk_size: int = CHUNK
             run = CloseRun.objects.create(
                 business_date=business_date,
                 status=RunStatus.RUNNING,
-                current_step=STEP_NAMES[0],
+                current_step=steps[0].name,
                 chunk_bounds=bounds,
                 open_loans=open_loans,
             )
             rows = []
-            for position, step in enumerate(STEPS):
+            for position, step in enumerate(steps):
                 ranges = bounds if step.chunked else [[None, None]]
                 rows += [
                     CloseStepRun(
@@ -149,7 +151,8 @@ def close_chunk_run(
             if row.status == RunStatus.DONE:
                 return row  # done before, or by another worker while this one waited
             current = row.run.current_step
-            if current == DONE or STEP_NAMES.index(step) > STEP_NAMES.index(current):
+            names = close_step_names()
+            if current == DONE or names.index(step) > names.index(current):
                 raise CloseError(
                     f"Step {step} of the {business_date} close is not due (it is at {current})."
                 )
@@ -196,8 +199,9 @@ def close_chunk_run(
 
 
 def close_step_finish(*, business_date: date, step: str) -> str | None:
-    """Move the run past `step` once all its chunks are done; return the next step, or None
-    when the close is complete or another caller already moved it on."""
+    """Move the run past `step` once all its chunks are done, and record the step in the audit
+    trail (one row per step: what it did over the whole portfolio); return the next step, or
+    None when the close is complete or another caller already moved it on."""
     following = step_after(step)
     unfinished = CloseStepRun.objects.filter(run=OuterRef("pk"), step=step).exclude(
         status=RunStatus.DONE
@@ -205,16 +209,40 @@ def close_step_finish(*, business_date: date, step: str) -> str | None:
     changes: dict = {"current_step": following}
     if following == DONE:
         changes.update(status=RunStatus.DONE, finished_at=timezone.now(), last_error="")
-    moved = (
-        CloseRun.objects.filter(business_date=business_date, current_step=step)
-        .exclude(Exists(unfinished))
-        .update(**changes)
-    )
+    with transaction.atomic():
+        moved = (
+            CloseRun.objects.filter(business_date=business_date, current_step=step)
+            .exclude(Exists(unfinished))
+            .update(**changes)
+        )
+        if moved:
+            _step_audit(business_date, step)
     if not moved:
         if CloseRun.objects.filter(business_date=business_date, current_step=step).exists():
             raise CloseError(f"Chunks of step {step} of the {business_date} close are not done.")
         return None
     return None if following == DONE else following
+
+
+def _step_audit(business_date: date, step: str) -> None:
+    run = CloseRun.objects.get(business_date=business_date)
+    done = CloseStepRun.objects.filter(run=run, step=step).aggregate(
+        chunks=Count("id"), loans=Sum("loans"), entries=Sum("entries"), ms=Sum("duration_ms")
+    )
+    audit_record(
+        actor=ACTOR,
+        action="close.step",
+        target=run,
+        after={
+            "step": step,
+            "chunks": done["chunks"],
+            "loans": done["loans"] or 0,
+            "entries": done["entries"] or 0,
+            "duration_ms": done["ms"] or 0,
+        },
+        source="close",
+        business_date=business_date,
+    )
 
 
 def close_day_run(

@@ -1,6 +1,7 @@
-"""Step 8: the daily portfolio snapshot reports read — counts and ledger balances by product,
-status, delinquency bucket and risk category. One INSERT … SELECT over the whole portfolio
-(loans that were never disbursed are left out); running it again replaces the day's rows."""
+"""The close's `snapshot` step: the daily portfolio snapshot reports read — counts and ledger
+balances by product, status, delinquency bucket and risk category. One INSERT … SELECT over
+the whole portfolio (loans that were never disbursed are left out); running it again replaces
+the day's rows."""
 
 from __future__ import annotations
 

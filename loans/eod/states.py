@@ -1,4 +1,4 @@
-"""Step 5: state changes — non-accrual, charge-off, delinquent and cured.
+"""The close's `states` step: state changes — non-accrual, charge-off, delinquent and cured.
 
 **Non-accrual** (停止计息入收入) from 90 days past due (`NON_ACCRUAL_DAYS`): interest and
 penalties stop being booked to income. The loan is flagged `non_accrual`; from then on the
@@ -38,37 +38,30 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
+from core.db import rows_update
 from ledger import chart
 from ledger.models import JournalLine
-from ledger.services import EntrySpec, LineSpec, entries_post_bulk
+from ledger.services import EntrySpec, entries_post_bulk
 from loans.models import Installment, Loan, LoanTransition
+from loans.posting_rules import (
+    RECEIVABLES,
+    WRITE_OFF_KIND,
+    suspense_lines,
+    write_off_key,
+    write_off_lines,
+)
 from loans.transitions import loan_transition_bulk
 
-from . import penalties
-from .common import (
-    ACTOR,
-    OPEN,
-    RECEIVABLES,
-    ZERO,
-    Chunk,
-    StepResult,
-    accounts_by_id,
-    loan_balances,
-    rows_update,
-)
+from .common import ACTOR, OPEN, ZERO, Chunk, StepResult, accounts_by_id, loan_balances
+from .penalties import KIND as PENALTY_KIND
 
 NON_ACCRUAL_DAYS = 90
 ACCRUAL_REINSTATEMENT_DAYS = 90
 INTEREST_SUSPENSE_KIND = "interest_suspense"
 PENALTY_SUSPENSE_KIND = "penalty_suspense"
-WRITE_OFF_KIND = "write_off"
-PENALTY_KINDS = (penalties.KIND, PENALTY_SUSPENSE_KIND)
+PENALTY_KINDS = (PENALTY_KIND, PENALTY_SUSPENSE_KIND)
 PAID_OFF = Loan.Status.PAID_OFF.value
 ACTIVE = Loan.Status.ACTIVE.value
-
-
-def write_off_key(loan_id: int) -> str:
-    return f"write-off:{loan_id}"
 
 
 def _suspense_spec(
@@ -82,47 +75,14 @@ def _suspense_spec(
     memo: str = "",
 ) -> EntrySpec:
     """Move `delta` from income into suspense (or back, when negative)."""
-    amount = abs(delta)
-    debit, credit = (
-        (income, chart.INTEREST_SUSPENSE) if delta > 0 else (chart.INTEREST_SUSPENSE, income)
-    )
     return EntrySpec(
         kind=kind,
         business_date=today,
         idempotency_key=key,
         currency=currency,
         memo=memo,
-        lines=(
-            LineSpec(account=debit, debit=amount, loan_id=loan_id),
-            LineSpec(account=credit, credit=amount, loan_id=loan_id),
-        ),
+        lines=tuple(suspense_lines(income=income, delta=delta, loan_id=loan_id)),
     )
-
-
-def write_off_lines(loan_id: int, balances: Mapping[str, Decimal]) -> tuple[LineSpec, ...]:
-    """The write-off of a loan with these balances (normal side); see the module docstring."""
-    owed = {code: max(ZERO, balances.get(code, ZERO)) for code in RECEIVABLES}
-    total = sum(owed.values(), ZERO)
-    suspense = max(ZERO, balances.get(chart.INTEREST_SUSPENSE, ZERO))
-    allowance = max(ZERO, balances.get(chart.ALLOWANCE, ZERO))
-    offset = min(suspense, total)
-    loss = total - offset
-    from_allowance = min(allowance, loss)
-    lines = [
-        LineSpec(account=code, credit=amount, loan_id=loan_id) for code, amount in owed.items()
-    ]
-    lines += [
-        LineSpec(account=chart.INTEREST_SUSPENSE, debit=suspense, loan_id=loan_id),
-        # Suspense beyond what is owed was collected in cash: it is income after all.
-        LineSpec(account=chart.INTEREST_INCOME, credit=suspense - offset, loan_id=loan_id),
-        LineSpec(account=chart.ALLOWANCE, debit=allowance, loan_id=loan_id),
-        # Allowance beyond the loss is released.
-        LineSpec(
-            account=chart.CREDIT_IMPAIRMENT, credit=allowance - from_allowance, loan_id=loan_id
-        ),
-        LineSpec(account=chart.WRITE_OFF_EXPENSE, debit=loss - from_allowance, loan_id=loan_id),
-    ]
-    return tuple(line for line in lines if line.debit or line.credit)
 
 
 def _suspense_targets(loan_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from loans.calc.money import CENT, is_quantized
+from calc.money import CENT, is_quantized
 
 USAGE_ERROR = 2
 

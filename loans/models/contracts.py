@@ -1,8 +1,10 @@
 from django.db import models
 from django_fsm import FSMField, transition
 
+from core.money import AMOUNT, RATE, ZERO
+
 from .borrowers import Borrower, CreditAssessment
-from .fields import AMOUNT, RATE, ZERO, default_allocation_order
+from .fields import default_allocation_order
 from .products import Product
 
 

@@ -3,8 +3,9 @@ snapshot reports read, and the penalty accruals it capped at the jurisdiction's 
 
 from django.db import models
 
+from core.money import AMOUNT, RATE, ZERO
+
 from .contracts import Loan
-from .fields import AMOUNT, RATE, ZERO
 from .products import Product
 
 

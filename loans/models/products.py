@@ -3,11 +3,15 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from loans.calc.calendar import Frequency, ShiftRule
-from loans.calc.daycount import DayCount
-from loans.calc.terms import BulletInterest, LevelConvention, Method, RescheduleMode
+from calc.calendar import Frequency, ShiftRule
+from calc.contract_terms import TERM_KEYS
+from calc.daycount import DayCount
+from calc.terms import BulletInterest, LevelConvention, Method, RescheduleMode
+from core.money import AMOUNT, RATE, ZERO
+from ledger.services import business_date_current
 
-from .fields import AMOUNT, RATE, ZERO, default_allocation_order
+from .fields import default_allocation_order
+from .product_validation import REQUIRED_FIELDS, ProductRuleError, product_validate
 
 
 def _choices(enum) -> list[tuple[str, str]]:
@@ -140,13 +144,13 @@ class Product(models.Model):
     def is_amount_allowed(self, amount: Decimal) -> bool:
         return self.min_amount <= amount <= self.max_amount
 
+    def contract_terms(self) -> dict[str, object]:
+        """The terms a schedule is built on (`calc.contract_terms.schedule_terms`)."""
+        return {key: getattr(self, key) for key in TERM_KEYS}
+
     def clean(self) -> None:
         """Product rules and the worst-case APR cap check on the current business date (the
         admin form shows the figures as form errors)."""
-        # Imported here: the services import this module.
-        from ledger.services import business_date_current
-        from loans.services.products import REQUIRED_FIELDS, ProductRuleError, product_validate
-
         if not self.method or any(getattr(self, name) is None for name in REQUIRED_FIELDS):
             return  # the missing fields are reported on their own; nothing to price yet
         try:

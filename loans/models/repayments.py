@@ -1,7 +1,8 @@
 from django.db import models
 
+from core.money import AMOUNT, ZERO
+
 from .contracts import Installment, Loan
-from .fields import AMOUNT, ZERO
 
 
 class Repayment(models.Model):

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from django.db import connection
 
+from core.money import ZERO
 from loans.models import Installment, Loan, Repayment
 
-ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
 

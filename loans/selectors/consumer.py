@@ -17,13 +17,13 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import DomainError
+from core.money import ZERO
 from ledger import chart
-from ledger.errors import DomainError
 from ledger.models import JournalLine
 from ledger.selectors import loan_balances
 from loans.models import Installment, Loan, Repayment
 
-ZERO = Decimal("0")
 BALANCE_ACCOUNTS = {
     "principal": chart.LOANS_PRINCIPAL,
     "interest": chart.INTEREST_RECEIVABLE,

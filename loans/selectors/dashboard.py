@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Subquery, Sum
 
+from calc.delinquency import BUCKETS
+from core.money import ZERO
 from ledger import chart
 from ledger.models import Account, LoanAccountBalance
-from loans.eod.delinquency import BUCKETS
 from loans.models import CloseRun, Loan
 
-ZERO = Decimal("0")
 TOTALS = (
     ("principal outstanding", chart.LOANS_PRINCIPAL),
     ("interest receivable", chart.INTEREST_RECEIVABLE),

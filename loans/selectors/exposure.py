@@ -1,5 +1,5 @@
 """A borrower's exposure: the credit the lender has granted them that counts against a
-per-borrower regulatory limit (``loans.calc.limits``), and what charged-off loans still owe.
+per-borrower regulatory limit (``calc.limits``), and what charged-off loans still owe.
 
 Counted per borrower, unsecured consumer product types only, in one currency:
 
@@ -24,14 +24,14 @@ from decimal import Decimal
 
 from django.db.models import Q, Sum
 
+from calc import limits
+from core.money import ZERO
 from ledger import chart
 from ledger.models import JournalLine, LoanAccountBalance
-from loans.calc import limits
 from loans.models import Loan
 
 from .batch import among
 
-ZERO = Decimal("0.00")
 WRITE_OFF_KIND = "write_off"
 RECEIVABLES = (
     chart.LOANS_PRINCIPAL,

@@ -13,14 +13,12 @@ from decimal import Decimal
 
 from django.db.models import Max, Q, QuerySet, Sum
 
+from calc.money import minor_unit_for
+from core.money import ZERO
 from ledger import chart
 from ledger.models import JournalLine
-from loans.calc.money import minor_unit_for
-from loans.eod.common import RECEIVABLES
-from loans.eod.states import WRITE_OFF_KIND
 from loans.models import Loan, Repayment
-
-ZERO = Decimal("0")
+from loans.posting_rules import RECEIVABLES, WRITE_OFF_KIND
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 write a loan off.
 
 One staff user asks (``adjustment_request``); a *different* user holding
-``compliance.approve_adjustmentrequest`` approves, which applies it, or rejects it. Each step is
-one transaction with its audit event; the database itself refuses a decision by the requester.
+``loans.approve_adjustmentrequest`` approves, which applies it, or rejects it. Each step is
+one transaction with its audit event, the approval (which applies it) a durable one (its
+waiver or write-off is audited by the approval itself); the database itself refuses a decision by the requester.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.audit import audit_record, audit_snapshot
-from compliance.audit_models import AdjustmentRequest
-from ledger.errors import DomainError
+from core.audit import AuditContext, audit_record, audit_snapshot
+from core.db import action_transaction
+from core.errors import DomainError
 from loans.errors import LoanRuleError, LoanStateError
-from loans.models import Loan, Repayment
+from loans.models import AdjustmentRequest, Loan, Repayment
 
 from . import waivers
 from .backoffice import require_permission
@@ -26,8 +27,8 @@ from .repayments import loan_repay
 from .reversals import repayment_reverse
 
 Kind = AdjustmentRequest.Kind
-REQUEST_PERMISSION = "compliance.add_adjustmentrequest"
-APPROVE_PERMISSION = "compliance.approve_adjustmentrequest"
+REQUEST_PERMISSION = "loans.add_adjustmentrequest"
+APPROVE_PERMISSION = "loans.approve_adjustmentrequest"
 # What asking for (maker) and deciding (checker) a kind needs besides the adjustment permissions.
 MAKER_PERMISSION = {
     Kind.WRITE_OFF: "loans.write_off_loan",
@@ -66,6 +67,7 @@ def adjustment_request(
         require_permission(actor, MAKER_PERMISSION[kind])
     if not reason.strip():
         raise LoanRuleError("Say why the adjustment is needed.")
+    # Moves no money, and the admin's add form calls it inside the form's own transaction.
     with transaction.atomic():
         loan = Loan.objects.select_for_update().get(pk=loan.pk)
         adjustment_validate(loan=loan, kind=kind, amount=amount, repayment_id=repayment_id)
@@ -95,13 +97,13 @@ def adjustment_approve(
 ) -> AdjustmentRequest:
     """Approve another user's pending adjustment and apply it, all or nothing."""
     require_permission(actor, APPROVE_PERMISSION)
-    with transaction.atomic():
+    with action_transaction(durable=True):
         adjustment = _pending(adjustment, actor)
         if adjustment.kind in CHECKER_PERMISSION:
             require_permission(actor, CHECKER_PERMISSION[adjustment.kind])
         loan = Loan.objects.select_for_update().get(pk=adjustment.loan_id)
         before = audit_snapshot(adjustment, AUDIT_FIELDS) | _loan_state(loan)
-        adjustment.result = _apply(adjustment, loan, actor, business_date)
+        adjustment.result = _apply(adjustment, loan, actor, business_date, source)
         loan = Loan.objects.get(pk=loan.pk)  # a protected FSM field cannot be refreshed
         _decide(adjustment, actor, AdjustmentRequest.Status.APPLIED, note)
         audit_record(
@@ -121,7 +123,7 @@ def adjustment_reject(
     *, adjustment: AdjustmentRequest, actor, business_date: date, note: str = "", source="admin"
 ) -> AdjustmentRequest:
     require_permission(actor, APPROVE_PERMISSION)
-    with transaction.atomic():
+    with transaction.atomic():  # moves no money
         adjustment = _pending(adjustment, actor)
         before = audit_snapshot(adjustment, AUDIT_FIELDS)
         _decide(adjustment, actor, AdjustmentRequest.Status.REJECTED, note)
@@ -196,7 +198,9 @@ def adjustment_validate(
         raise LoanRuleError(f"Unknown adjustment {kind!r}.")
 
 
-def _apply(adjustment: AdjustmentRequest, loan: Loan, actor, business_date: date) -> dict:
+def _apply(
+    adjustment: AdjustmentRequest, loan: Loan, actor, business_date: date, source: str
+) -> dict:
     adjustment_validate(
         loan=loan,
         kind=adjustment.kind,
@@ -220,17 +224,23 @@ def _apply(adjustment: AdjustmentRequest, loan: Loan, actor, business_date: date
             loan=loan, business_date=business_date, actor=name, reason=adjustment.reason[:200]
         )
         return {"entry_id": result.entry_id}
-    return _correct_repayment(adjustment, loan, name, business_date)
+    audit = AuditContext(user=actor, source=source, reason=f"adjustment {adjustment.pk}")
+    return _correct_repayment(adjustment, loan, name, business_date, audit)
 
 
-def _correct_repayment(adjustment: AdjustmentRequest, loan: Loan, actor: str, on: date) -> dict:
-    """Reverse the repayment as posted; post what it should have been (same value date)."""
+def _correct_repayment(
+    adjustment: AdjustmentRequest, loan: Loan, actor: str, on: date, audit: AuditContext
+) -> dict:
+    """Reverse the repayment as posted; post what it should have been (same value date). Both
+    compose into the approval's transaction, each with its own audit row."""
     original = Repayment.objects.get(pk=adjustment.repayment_id)
     repayment_reverse(
         repayment=original,
         business_date=on,
         actor=actor,
         reason=f"Corrected by adjustment {adjustment.pk}",
+        audit=audit,
+        durable=False,
     )
     result = {"reversed_repayment": original.pk}
     if adjustment.amount:
@@ -244,6 +254,8 @@ def _correct_repayment(adjustment: AdjustmentRequest, loan: Loan, actor: str, on
             idempotency_key=f"adjustment:{adjustment.pk}",
             actor=actor,
             source=original.source,
+            audit=audit,
+            durable=False,
         )
         result["corrected_repayment"] = corrected.pk
     return result

@@ -20,18 +20,20 @@ refunded is refused and changes nothing.
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q, Sum
 
+from calc.delinquency import bucket_for, days_past_due
+from calc.money import is_quantized, minor_unit_for
+from core.audit import NO_CONTEXT, AuditContext, audit_event, audit_snapshot
+from core.db import action_transaction
+from core.models import AuditEvent
+from core.money import ZERO
 from ledger.errors import IdempotencyConflict
 from ledger.services import entry_reverse
-from loans.calc.money import is_quantized, minor_unit_for
-from loans.eod.delinquency import bucket_for, days_past_due
 from loans.errors import IdempotencyKeyReused, LoanRuleError, LoanStateError
 from loans.models import Allocation, Installment, Loan, Repayment
 from loans.transitions import loan_transition
@@ -44,43 +46,22 @@ from .loan_io import (
     loan_lock_with_open_rows,
     repayment_insert,
 )
+from .payment_request import PaymentRequest
 from .payoff_plan import payoff_plan
 from .recovery_entry import RECOVERING, recovery_post
 
-ZERO = Decimal("0")
 OPEN = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
 RECEIVING = (*OPEN, Loan.Status.PAID_OFF)
 UNPAID = (Installment.Status.DUE, Installment.Status.PARTIALLY_PAID)
-
-
-@dataclass(frozen=True)
-class PaymentRequest:
-    """What a client asked for; its hash tells a retry (same) from a reused key (different)."""
-
-    kind: str
-    amount: Decimal
-    value_date: date
-    idempotency_key: str
-    channel: str = ""
-    external_reference: str = ""
-    mode: str = ""
-    source: str = ""
-
-    def hash(self, loan_id: int) -> str:
-        text = "|".join(
-            (
-                str(loan_id),
-                self.kind,
-                f"{self.amount:.2f}",
-                self.value_date.isoformat(),
-                self.channel,
-                self.external_reference,
-                self.mode,
-                # Only when given, so that the hashes of requests stored before it stay valid.
-                *((self.source,) if self.source else ()),
-            )
-        )
-        return hashlib.sha256(text.encode()).hexdigest()
+REPAYMENT_AUDIT_FIELDS = (
+    "status",
+    "kind",
+    "source",
+    "amount",
+    "value_date",
+    "reversed_on",
+    "reversal_reason",
+)
 
 
 def loan_lock(loan_id: int) -> Loan:
@@ -139,8 +120,11 @@ def later_repayments(loan: Loan, *, value_date: date, after_id: int | None) -> l
     )
 
 
-def apply_repayment(book: LoanBook, repayment: Repayment, *, actor: str) -> Repayment:
-    """Apply a repayment (new, or again after an unwind) and post its one entry."""
+def apply_repayment(
+    book: LoanBook, repayment: Repayment, *, actor: str, audit: AuditEvent | None = None
+) -> Repayment:
+    """Apply a repayment (new, or again after an unwind) and post its one entry; a new one is
+    inserted with its `audit` event."""
     app = apply_payment(
         book,
         amount=repayment.amount,
@@ -162,7 +146,7 @@ def apply_repayment(book: LoanBook, repayment: Repayment, *, actor: str) -> Repa
     for allocation in app.allocations:
         allocation.generation = repayment.generation
     if repayment.pk is None:
-        repayment_insert(repayment, app.allocations, rows=book.take_changed())
+        repayment_insert(repayment, app.allocations, rows=book.take_changed(), audit=audit)
         return repayment
     book.flush()
     repayment.save(
@@ -264,13 +248,17 @@ def payment_receive(
     business_date: date,
     actor: str,
     payoff_required: bool = False,
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Repayment:
-    """Receive a payment: lock the loan, refuse a reused key, apply it in value-date order. On a
-    charged-off loan a repayment is a recovery (`recovery_entry`)."""
+    """Receive a payment: lock the loan, refuse a reused key, apply it in value-date order (on a
+    charged-off loan a repayment is a recovery, `recovery_entry`), and record it in the audit
+    trail (``{kind}.record``), all in one durable transaction (see
+    `core.db.action_transaction` for ``durable``)."""
     check_key(request.idempotency_key)
     request_hash = request.hash(loan.pk)
     try:
-        with transaction.atomic():
+        with action_transaction(durable=durable):
             if request.value_date < business_date:
                 # Back-dated: which rows to read depends on the repayments after it.
                 locked, existing_id = loan_lock_with_key(loan.pk, request.idempotency_key)
@@ -292,6 +280,7 @@ def payment_receive(
                     request_hash=request_hash,
                     business_date=business_date,
                     actor=actor,
+                    audit=audit,
                 )
             if request.source:
                 raise LoanRuleError(
@@ -299,7 +288,7 @@ def payment_receive(
                     "recoveries (payments on a charged-off loan) only."
                 )
             return _receive(
-                locked, rows, request, request_hash, business_date, actor, payoff_required
+                locked, rows, request, request_hash, business_date, actor, payoff_required, audit
             )
     except (IntegrityError, IdempotencyConflict) as exc:
         # The same key committed by a concurrent request while this one waited for the lock
@@ -320,6 +309,7 @@ def _receive(
     business_date: date,
     actor: str,
     payoff_required: bool,
+    audit: AuditContext,
 ) -> Repayment:
     if loan.status not in RECEIVING:
         raise LoanStateError(f"Loan {loan.reference} is {loan.status}; it takes no payments.")
@@ -357,7 +347,16 @@ def _receive(
         prepayment_mode=request.mode,
         actor=actor,
     )
-    apply_repayment(book, repayment, actor=actor)
+    event = audit_event(
+        actor=audit.actor(actor),
+        action=f"{request.kind}.record",
+        target=repayment,
+        after=audit_snapshot(repayment, REPAYMENT_AUDIT_FIELDS) | {"loan": loan.reference},
+        reason=audit.reason,
+        source=audit.source,
+        business_date=business_date,
+    )
+    apply_repayment(book, repayment, actor=actor, audit=event)
     replay(book, later, actor=actor)
     if later:
         check_refunds_covered(loan)

@@ -1,8 +1,10 @@
 """Staff actions on loans, each checked against the actor's Django permission and recorded in
-the audit trail in the same transaction as the action (``compliance.audit``).
+the audit trail in the same transaction as the action (``core.audit``).
 
 The admin and the back-office API both call these; the lifecycle services they wrap
-(``origination``, ``disbursement``, ``repayments``, ``reversals``) keep the books.
+(``origination``, ``disbursement``, ``repayments``, ``reversals``) keep the books. Money-moving
+services write their own audit row in their own durable transaction: these wrappers pass them
+who asked; approval and rejection, which move no money, are audited here.
 """
 
 from __future__ import annotations
@@ -13,29 +15,19 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext_lazy
 
-from compliance.audit import audit_record, audit_snapshot
-from ledger.errors import DomainError
+from core.audit import AuditContext, audit_record, audit_snapshot
+from core.errors import DomainError
 from loans.errors import LoanRuleError
 from loans.models import Borrower, CreditAssessment, Loan, Repayment
 
 from .applying import loan_lock
 from .credit_assessments import credit_assessment_record
-from .disbursement import loan_disburse
+from .disbursement import LOAN_AUDIT_FIELDS, loan_disburse
 from .origination import loan_approve, loan_reject
 from .repayments import loan_repay
 from .reversals import repayment_reverse
 
 ASSESS_PERMISSION = "loans.assess_credit"
-LOAN_FIELDS = ("status", "disbursed_on", "maturity_date", "risk_category")
-REPAYMENT_FIELDS = (
-    "status",
-    "kind",
-    "source",
-    "amount",
-    "value_date",
-    "reversed_on",
-    "reversal_reason",
-)
 
 
 class StaffPermissionDenied(DomainError):
@@ -64,14 +56,14 @@ def _loan_action(
     require_permission(actor, permission)
     with transaction.atomic():
         locked = loan_lock(loan.pk)
-        before = audit_snapshot(locked, LOAN_FIELDS)
+        before = audit_snapshot(locked, LOAN_AUDIT_FIELDS)
         changed = run(locked)
         audit_record(
             actor=actor,
             action=f"loan.{action}",
             target=changed,
             before=before,
-            after=audit_snapshot(changed, LOAN_FIELDS),
+            after=audit_snapshot(changed, LOAN_AUDIT_FIELDS),
             reason=reason,
             source=source,
             business_date=business_date,
@@ -118,18 +110,14 @@ def backoffice_loan_reject(
 def backoffice_loan_disburse(
     *, loan: Loan, actor, business_date: date, reason: str = "", source: str = "admin"
 ) -> Loan:
-    """approved → active with its schedule and the disbursement posted (``loans.disburse_loan``)."""
-    return _loan_action(
-        action="disburse",
-        permission="loans.disburse_loan",
+    """approved → active with its schedule and the disbursement posted (``loans.disburse_loan``);
+    `loan_disburse` writes the audit row in its own (durable) transaction."""
+    require_permission(actor, "loans.disburse_loan")
+    return loan_disburse(
         loan=loan,
-        actor=actor,
         business_date=business_date,
-        reason=reason,
-        source=source,
-        run=lambda locked: loan_disburse(
-            loan=locked, business_date=business_date, actor=actor.get_username()
-        ),
+        actor=actor.get_username(),
+        audit=AuditContext(user=actor, source=source, reason=reason),
     )
 
 
@@ -145,40 +133,25 @@ def backoffice_repayment_record(
     channel: str = "bank",
     recovery_source: str = "",
     source: str = "admin",
+    durable: bool = True,
 ) -> Repayment:
     """A repayment received at the bank, recorded by staff (``loans.record_repayment``); on a
     charged-off loan a recovery, collected by `recovery_source`. The same key and request
     returns the first repayment."""
     require_permission(actor, "loans.record_repayment")
-    with transaction.atomic():
-        # A retry returns the first repayment, already audited: no second audit row.
-        retried = Repayment.objects.filter(idempotency_key=idempotency_key).exists()
-        repayment = loan_repay(
-            loan=loan,
-            amount=amount,
-            value_date=value_date,
-            business_date=business_date,
-            idempotency_key=idempotency_key,
-            channel=channel,
-            external_reference=external_reference,
-            actor=actor.get_username(),
-            source=recovery_source,
-        )
-        if retried:
-            return repayment
-        audit_record(
-            actor=actor,
-            action=(
-                "recovery.record"
-                if repayment.kind == Repayment.Kind.RECOVERY
-                else "repayment.record"
-            ),
-            target=repayment,
-            after=audit_snapshot(repayment, REPAYMENT_FIELDS) | {"loan": loan.reference},
-            source=source,
-            business_date=business_date,
-        )
-    return repayment
+    return loan_repay(
+        loan=loan,
+        amount=amount,
+        value_date=value_date,
+        business_date=business_date,
+        idempotency_key=idempotency_key,
+        channel=channel,
+        external_reference=external_reference,
+        actor=actor.get_username(),
+        source=recovery_source,
+        audit=AuditContext(user=actor, source=source),
+        durable=durable,
+    )
 
 
 def backoffice_repayment_reverse(
@@ -186,25 +159,13 @@ def backoffice_repayment_reverse(
 ) -> Repayment:
     """Reverse a returned or bounced repayment (``loans.record_repayment``)."""
     require_permission(actor, "loans.record_repayment")
-    with transaction.atomic():
-        before = audit_snapshot(repayment, REPAYMENT_FIELDS)
-        reversed_repayment = repayment_reverse(
-            repayment=repayment,
-            business_date=business_date,
-            actor=actor.get_username(),
-            reason=reason,
-        )
-        audit_record(
-            actor=actor,
-            action="repayment.reverse",
-            target=reversed_repayment,
-            before=before,
-            after=audit_snapshot(reversed_repayment, REPAYMENT_FIELDS),
-            reason=reason,
-            source=source,
-            business_date=business_date,
-        )
-    return reversed_repayment
+    return repayment_reverse(
+        repayment=repayment,
+        business_date=business_date,
+        actor=actor.get_username(),
+        reason=reason,
+        audit=AuditContext(user=actor, source=source, reason=reason),
+    )
 
 
 def backoffice_credit_assess(

@@ -14,23 +14,22 @@ from decimal import Decimal
 
 from django.db.models import Max
 
+from core.money import ZERO
 from ledger import chart
 from ledger.accounts import account_ids
 from ledger.models import LoanAccountBalance
 from ledger.services import EntrySpec, LineSpec, entry_post
 from loans.models import Installment, Loan
+from loans.posting_rules import (
+    collection_lines,
+    fee_lines,
+    interest_lines,
+    penalty_lines,
+    suspense_release_lines,
+)
 
 from .loan_io import installments_write
-from .recognition import fee_lines, interest_lines, penalty_lines
 from .schedule_rows import open_sorted, row_status
-
-ZERO = Decimal("0")
-RECEIVABLE = {
-    "principal": chart.LOANS_PRINCIPAL,
-    "interest": chart.INTEREST_RECEIVABLE,
-    "fee": chart.FEES_RECEIVABLE,
-    "penalty": chart.PENALTY_RECEIVABLE,
-}
 
 
 class LoanBook:
@@ -90,23 +89,14 @@ class LoanBook:
 
     # Lines ------------------------------------------------------------------------------
 
-    def _add(self, lines: Iterable[LineSpec]) -> None:
+    def add(self, lines: Iterable[LineSpec]) -> None:
+        """Gather lines (`loans.posting_rules`) into the entry being built."""
         for line in lines:
             debit = bool(line.debit)
             key = (line.account, debit, line.loan_id is not None)
             self._lines[key] = self._lines.get(key, ZERO) + (line.debit or line.credit)
             if line.account == chart.INTEREST_SUSPENSE and self._suspense is not None:
                 self._suspense += line.credit - line.debit
-
-    def debit(self, account: str, amount: Decimal, *, per_loan: bool = True) -> None:
-        if amount:
-            loan_id = self.loan.id if per_loan else None
-            self._add([LineSpec(account=account, debit=amount, loan_id=loan_id)])
-
-    def credit(self, account: str, amount: Decimal, *, per_loan: bool = True) -> None:
-        if amount:
-            loan_id = self.loan.id if per_loan else None
-            self._add([LineSpec(account=account, credit=amount, loan_id=loan_id)])
 
     @property
     def suspense(self) -> Decimal:
@@ -135,7 +125,7 @@ class LoanBook:
             return
         loan = self.loan
         suspense = self.suspense if amount < 0 else ZERO
-        self._add(
+        self.add(
             interest_lines(
                 loan_id=loan.id, amount=amount, non_accrual=loan.non_accrual, suspense=suspense
             )
@@ -145,13 +135,13 @@ class LoanBook:
 
     def charge_fee(self, row: Installment, amount: Decimal) -> None:
         if amount:
-            self._add(fee_lines(loan_id=self.loan.id, amount=amount))
+            self.add(fee_lines(loan_id=self.loan.id, amount=amount))
             row.fee_charged += amount
             self.touch(row)
 
     def adjust_penalty(self, row: Installment, amount: Decimal) -> None:
         if amount:
-            self._add(
+            self.add(
                 penalty_lines(
                     loan_id=self.loan.id, amount=amount, non_accrual=self.loan.non_accrual
                 )
@@ -169,12 +159,13 @@ class LoanBook:
             if self.loan.non_accrual:
                 # Interest collected on a non-accrual loan is income on a cash basis.
                 released = min(amount, max(self.suspense, ZERO))
-                self.debit(chart.INTEREST_SUSPENSE, released)
-                self.credit(chart.INTEREST_INCOME, released)
+                if released:
+                    self.add(suspense_release_lines(loan_id=self.loan.id, amount=released))
         elif component == "fee":
             recognized = max(ZERO, row.fee_paid + amount - row.fee_charged)
             self.charge_fee(row, recognized)
-        self.credit(RECEIVABLE[component], amount)
+        if amount:
+            self.add(collection_lines(loan_id=self.loan.id, component=component, amount=amount))
         setattr(row, f"{component}_paid", getattr(row, f"{component}_paid") + amount)
         self.touch(row)
         return recognized

@@ -15,17 +15,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
 from django.db.models import Sum
 
+from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
+from core.db import action_transaction
+from core.money import ZERO
 from ledger import chart
 from ledger.models import JournalLine
 from ledger.selectors import loan_balances
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Installment, Loan, Repayment
+from loans.posting_rules import COOLING_OFF_SETTLED, cooling_off_cash, cooling_off_lines
 from loans.transitions import loan_transition
 
 from .applying import (
+    REPAYMENT_AUDIT_FIELDS,
     PaymentRequest,
     check_key,
     entry_key,
@@ -37,20 +41,7 @@ from .applying import (
 )
 from .book import LoanBook
 
-ZERO = Decimal("0")
 MERCHANT_SUBSIDY_KIND = "merchant_subsidy"
-# Normal-side balances the cancellation brings to zero; True where the account is credit-normal.
-SETTLED_ACCOUNTS = {
-    chart.LOANS_PRINCIPAL: False,
-    chart.INTEREST_RECEIVABLE: False,
-    chart.FEES_RECEIVABLE: False,
-    chart.PENALTY_RECEIVABLE: False,
-    chart.CUSTOMER_OVERPAYMENTS: True,
-    chart.INTEREST_SUSPENSE: True,
-    chart.INTEREST_INCOME: True,
-    chart.FEE_INCOME: True,
-    chart.PENALTY_INCOME: True,
-}
 
 
 @dataclass(frozen=True)
@@ -68,13 +59,9 @@ def _settlement(loan: Loan) -> tuple[dict[str, Decimal], Decimal]:
     if chart.FEE_INCOME in balances:
         balances[chart.FEE_INCOME] -= _merchant_subsidy(loan)
     balances = {
-        code: amount for code, amount in balances.items() if code in SETTLED_ACCOUNTS and amount
+        code: amount for code, amount in balances.items() if code in COOLING_OFF_SETTLED and amount
     }
-    # Taking an asset back is a credit, a liability or income back a debit; cash balances it.
-    cash = sum(
-        (-amount if SETTLED_ACCOUNTS[code] else amount for code, amount in balances.items()), ZERO
-    )
-    return balances, cash
+    return balances, cooling_off_cash(balances)
 
 
 def _merchant_subsidy(loan: Loan) -> Decimal:
@@ -106,6 +93,8 @@ def loan_cancel_cooling_off(
     channel: str = "",
     external_reference: str = "",
     actor: str = "system",
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Repayment:
     """Cancel a loan in its cooling-off period on the borrower's return of `amount`, which must
     be the quote's `returned_by_borrower` exactly. Keeps: every receivable, suspense, overpayment
@@ -120,7 +109,7 @@ def loan_cancel_cooling_off(
         external_reference=external_reference,
     )
     request_hash = request.hash(loan.pk)
-    with transaction.atomic():
+    with action_transaction(durable=durable):
         locked = loan_lock(loan.pk)
         existing = repayment_by_key(idempotency_key)
         if existing is not None:
@@ -142,18 +131,9 @@ def loan_cancel_cooling_off(
                 returned_by_borrower=str(quote.returned_by_borrower),
                 refunded_to_borrower=str(quote.refunded_to_borrower),
             )
-        balances, cash = _settlement(locked)
+        balances, _ = _settlement(locked)
         book = LoanBook(locked, business_date=business_date)
-        for code, balance in balances.items():
-            taken = -balance if SETTLED_ACCOUNTS[code] else balance
-            if taken > 0:
-                book.credit(code, taken)
-            else:
-                book.debit(code, -taken)
-        if cash > 0:
-            book.debit(chart.CASH, cash, per_loan=False)
-        elif cash < 0:
-            book.credit(chart.CASH, -cash, per_loan=False)
+        book.add(cooling_off_lines(loan_id=locked.id, balances=balances))
         cancellation = Repayment(
             loan=locked,
             kind=Repayment.Kind.COOLING_OFF,
@@ -187,5 +167,15 @@ def loan_cancel_cooling_off(
             actor=actor,
             business_date=business_date,
             reason="cooling-off cancellation",
+        )
+        audit_record(
+            actor=audit.actor(actor),
+            action="loan.cancel_cooling_off",
+            target=cancellation,
+            after=audit_snapshot(cancellation, REPAYMENT_AUDIT_FIELDS)
+            | {"loan": locked.reference, "loan_status": locked.status},
+            reason=audit.reason,
+            source=audit.source,
+            business_date=business_date,
         )
         return cancellation

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
-
+from calc.schedules import ScheduleError, build_schedule
+from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
+from core.db import action_transaction
 from ledger import chart
-from loans.calc.schedules import ScheduleError, build_schedule
 from loans.errors import LoanRuleError
 from loans.models import Installment, Loan
+from loans.posting_rules import disbursement_lines
 from loans.terms import loan_terms
 from loans.transitions import loan_transition
 
@@ -24,13 +25,24 @@ from .book import LoanBook
 from .lending_limits import lending_limits_check, lending_terms_for_loan
 from .schedule_rows import rows_from_schedule
 
+LOAN_AUDIT_FIELDS = ("status", "disbursed_on", "maturity_date", "risk_category")
 
-def loan_disburse(*, loan: Loan, business_date: date, actor: str) -> Loan:
+
+def loan_disburse(
+    *,
+    loan: Loan,
+    business_date: date,
+    actor: str,
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
+) -> Loan:
     """Disburse an approved loan on `business_date`. Keeps: the schedule's principal sums to the
     loan's principal, and the loan's principal receivable equals it. The regulatory lending
-    limits are checked again first: the borrower's exposure may have grown since approval."""
-    with transaction.atomic():
+    limits are checked again first: the borrower's exposure may have grown since approval. One
+    durable transaction with its audit row (``loan.disburse``)."""
+    with action_transaction(durable=durable):
         loan = loan_lock(loan.pk)
+        before = audit_snapshot(loan, LOAN_AUDIT_FIELDS)
         if loan.status == Loan.Status.APPROVED:
             lending_limits_check(lending_terms_for_loan(loan))
         loan_transition(
@@ -59,6 +71,16 @@ def loan_disburse(*, loan: Loan, business_date: date, actor: str) -> Loan:
                 "updated_at",
             ]
         )
+        audit_record(
+            actor=audit.actor(actor),
+            action="loan.disburse",
+            target=loan,
+            before=before,
+            after=audit_snapshot(loan, LOAN_AUDIT_FIELDS),
+            reason=audit.reason,
+            source=audit.source,
+            business_date=business_date,
+        )
         return loan
 
 
@@ -79,14 +101,17 @@ def disbursement_post(
         raise LoanRuleError(f"Loan {loan.reference} cannot be scheduled: {exc}") from exc
     rows = rows_from_schedule(loan, schedule, first_number=1, business_date=business_date)
     fee = schedule.totals.upfront_fee
-    per_loan = payout_account != chart.CASH
     book = LoanBook(loan, business_date=business_date)
-    book.debit(chart.LOANS_PRINCIPAL, loan.principal)
-    if loan.upfront_fee_withheld:
-        book.credit(payout_account, loan.principal - fee, per_loan=per_loan)
-        book.credit(chart.FEE_INCOME, fee)
-    else:
-        book.credit(payout_account, loan.principal, per_loan=per_loan)
+    book.add(
+        disbursement_lines(
+            loan_id=loan.id,
+            principal=loan.principal,
+            fee=fee,
+            fee_withheld=loan.upfront_fee_withheld,
+            payout_account=payout_account,
+        )
+    )
+    if not loan.upfront_fee_withheld:
         rows[0].fee_due += fee
         book.charge_fee(rows[0], fee)
     Installment.objects.bulk_create(rows)

@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from ledger import chart
+from core.money import ZERO
 from loans.models import Allocation, Installment, Loan
+from loans.posting_rules import cash_received_lines, overpayment_lines
 
 from .book import LoanBook
 from .payoff_plan import PayoffPlan, payoff_plan
@@ -50,7 +51,6 @@ from .schedule_rows import (
     upfront_fee_part,
 )
 
-ZERO = Decimal("0.00")
 COMPONENTS = ("penalty", "fee", "interest", "principal")
 
 
@@ -294,7 +294,7 @@ def apply_payment(
     every line of the application are gathered in `book`; rows are changed in memory (new rows
     are inserted at once, they need ids)."""
     applier = _Applier(book, value_date, mode)
-    book.debit(chart.CASH, amount, per_loan=False)
+    book.add(cash_received_lines(amount))
     plan = payoff_plan(book.loan, book.rows, value_date)
     remaining = amount
     if remaining >= plan.total:
@@ -306,7 +306,7 @@ def apply_payment(
     if remaining:
         remaining = applier.pay(book.open_rows(), remaining)
     if remaining:
-        book.credit(chart.CUSTOMER_OVERPAYMENTS, remaining)
+        book.add(overpayment_lines(loan_id=book.loan.id, amount=remaining))
     applier.app.overpayment = remaining
     return applier.app
 

@@ -6,7 +6,7 @@ changed since.
 One function, ``lending_limits_check``: the term limits of the product type and method (a
 single bullet runs at most a year; a policy loan at most six months), the collateral a secured
 type needs (a policy loan lends at most 90% of the pledged cash value), and the per-borrower
-exposure limit of unsecured consumer credit (``loans.calc.limits``; exposure as
+exposure limit of unsecured consumer credit (``calc.limits``; exposure as
 ``loans.selectors.exposure`` counts it). It locks the borrower's row first, so two approvals
 or disbursements for one borrower are decided one after the other and cannot both pass on the
 same headroom; callers run it inside their transaction.
@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from loans.calc import limits
+from calc import limits
+from core.money import ZERO
 from loans.errors import LoanRuleError
 from loans.models import Borrower, Collateral, Loan, Product
 from loans.selectors.exposure import unsecured_exposure
-
-ZERO = Decimal("0.00")
 
 
 class LendingLimitExceeded(LoanRuleError):

@@ -9,7 +9,8 @@ them here, so these are plain SQL built once, run as prepared statements
 (`ledger.prepared`), with many-row parameters sent as one JSON value, and turned into model
 instances without the ORM's per-field `__init__`. Behind a pooler in transaction mode, prepared
 statements need one that supports them (PgBouncer 1.21+ with `max_prepared_statements`), or
-`DATABASE_PREPARE_THRESHOLD=off`. Other databases (the SQLite demo) go through the ORM.
+`DATABASE_PREPARE_THRESHOLD=off`. Other databases (the SQLite demo) go through the ORM. The
+instances are built by `raw_instances`, the one module that touches the ORM's internals.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from functools import lru_cache
 
 import psycopg
 from django.db import connection
-from django.db.models.base import ModelState
 from django.utils import timezone
 
+from core.db import rows_update
+from core.models import AuditEvent
 from ledger.prepared import fetch_prepared
-from loans.eod.common import rows_update
 from loans.models import Allocation, Installment, Loan, Repayment
 
+from .raw_instances import instance_from_row, instances_from_rows, mark_inserted, model_columns
 from .schedule_rows import CLOSED
 
 INSTALLMENT_WRITES = (
@@ -71,59 +73,9 @@ REPAYMENT_COLUMNS = (
 )
 
 
-# Read when needed only (a deferred field): the signed terms' full snapshot, sizeable JSON.
-DEFERRED = {"terms_snapshot"}
-
-
-def _columns(model) -> tuple[list[str], str]:
-    fields = [f for f in model._meta.concrete_fields if f.attname not in DEFERRED]
-    return [field.attname for field in fields], ", ".join(f'"{field.column}"' for field in fields)
-
-
-@lru_cache(maxsize=8)
-def _converted(model) -> tuple[tuple[int, object], ...]:
-    """Fields whose database values need converting (JSON), by position in the select."""
-    fields = [f for f in model._meta.concrete_fields if f.attname not in DEFERRED]
-    return tuple(
-        (index, field) for index, field in enumerate(fields) if hasattr(field, "from_db_value")
-    )
-
-
-def _instances(model, names: list[str], records, *, loan: Loan | None = None) -> list:
-    """Model instances from raw rows, with the conversions a queryset would apply (and, for
-    installments, their loan set as `row.loan = loan` would).
-
-    Built as `Model.from_db` would, without running `__init__` (field by field, with
-    signals): on the repayment path that cost more than the query. No model read here has
-    `pre_init`/`post_init` receivers; the protected FSM field is loaded as `from_db` loads it."""
-    converted = _converted(model)
-    alias = connection.alias
-    new = model.__new__
-    instances = []
-    for record in records:
-        if converted:
-            record = list(record)
-            for index, field in converted:
-                record[index] = field.from_db_value(record[index], None, connection)
-        instance = new(model)
-        values = instance.__dict__
-        values.update(zip(names, record, strict=True))
-        state = values["_state"] = ModelState()
-        state.adding = False
-        state.db = alias
-        if loan is not None:
-            state.fields_cache["loan"] = loan
-        instances.append(instance)
-    return instances
-
-
-def _instance(model, names: list[str], record: tuple):
-    return _instances(model, names, [record])[0]
-
-
 @lru_cache(maxsize=4)
 def _lock_sql(vendor: str) -> tuple[list[str], str]:
-    names, columns = _columns(Loan)
+    names, columns = model_columns(Loan)
     table = Loan._meta.db_table
     return names, (
         f"SELECT {columns}, (SELECT r.id FROM {Repayment._meta.db_table} r"
@@ -145,12 +97,12 @@ def loan_lock_with_key(loan_id: int, idempotency_key: str = "") -> tuple[Loan | 
     row = fetch_prepared(sql, [idempotency_key, loan_id], one=True)
     if row is None:
         return None, None
-    return _instance(Loan, names, row[:-1]), row[-1]
+    return instance_from_row(Loan, names, row[:-1]), row[-1]
 
 
 @lru_cache(maxsize=8)
 def _rows_sql(vendor: str, open_only: bool) -> tuple[list[str], str]:
-    names, columns = _columns(Installment)
+    names, columns = model_columns(Installment)
     where = "loan_id = %s"
     if open_only:
         where += " AND status NOT IN (" + ", ".join(f"'{status}'" for status in CLOSED) + ")"
@@ -158,7 +110,7 @@ def _rows_sql(vendor: str, open_only: bool) -> tuple[list[str], str]:
 
 
 def _rows(loan: Loan, names: list[str], records) -> list[Installment]:
-    return _instances(Installment, names, records, loan=loan)
+    return instances_from_rows(Installment, names, records, related={"loan": loan})
 
 
 def loan_lock_with_open_rows(
@@ -187,7 +139,7 @@ def loan_lock_with_open_rows(
         records = rows.fetchall()
     if record is None:
         return None, None, []
-    loan = _instance(Loan, names, record[:-1])
+    loan = instance_from_row(Loan, names, record[:-1])
     return loan, record[-1], _rows(loan, row_names, records)
 
 
@@ -224,15 +176,41 @@ def _update_sql() -> str:
     )
 
 
-@lru_cache(maxsize=1)
-def _write_sql() -> str:
+AUDIT_COLUMNS = (
+    "actor_id",
+    "actor_username",
+    "action",
+    "object_type",
+    "object_repr",
+    "before",
+    "after",
+    "reason",
+    "source",
+    "business_date",
+    "created_at",
+)
+
+
+@lru_cache(maxsize=2)
+def _write_sql(audited: bool) -> str:
     marks = ", ".join(
         f"%s::{JSON_COLUMNS[name]}" if name in JSON_COLUMNS else "%s" for name in REPAYMENT_COLUMNS
     )
+    audit = ""
+    if audited:
+        # The repayment's audit row goes in with it: the row needs the repayment's id, and a
+        # statement of its own would be one more round trip on every repayment.
+        values = ", ".join(
+            "%s::jsonb" if name in ("before", "after") else "%s" for name in AUDIT_COLUMNS
+        )
+        audit = (
+            f" e AS (INSERT INTO {AuditEvent._meta.db_table} ({', '.join(AUDIT_COLUMNS)}, object_id)"
+            f" SELECT {values}, r.id::text FROM r RETURNING 1),"
+        )
     return (
         f"WITH u AS ({_update_sql()}),"
         f" r AS (INSERT INTO {Repayment._meta.db_table} ({', '.join(REPAYMENT_COLUMNS)})"
-        f" VALUES ({marks}) RETURNING id),"
+        f" VALUES ({marks}) RETURNING id),{audit}"
         f" a AS (INSERT INTO {Allocation._meta.db_table}"
         " (repayment_id, installment_id, component, amount, recognized, generation, active)"
         " SELECT r.id, v.installment_id, v.component, v.amount, v.recognized, %s, true"
@@ -253,17 +231,31 @@ def _as_json(records: list[dict]) -> str:
 JSON_COLUMNS = {"entry_ids": "jsonb", "schedule_change": "jsonb"}
 
 
+def _audit_value(audit: AuditEvent, name: str) -> object:
+    value = getattr(audit, name)
+    if name in ("before", "after") and value is not None:
+        return json.dumps(value)
+    return value
+
+
 def repayment_insert(
-    repayment: Repayment, allocations: Sequence[Allocation], *, rows: Sequence[Installment] = ()
+    repayment: Repayment,
+    allocations: Sequence[Allocation],
+    *,
+    rows: Sequence[Installment] = (),
+    audit: AuditEvent | None = None,
 ) -> None:
-    """Write the changed installments back and insert a repayment with its allocations: one
-    statement on PostgreSQL. Sets their ids."""
+    """Write the changed installments back and insert a repayment with its allocations and its
+    audit event (whose object is the repayment): one statement on PostgreSQL. Sets their ids."""
     if connection.vendor != "postgresql":
         installments_write(rows)
         repayment.save(force_insert=True)
         for allocation in allocations:
             allocation.repayment = repayment
         Allocation.objects.bulk_create(allocations)
+        if audit is not None:
+            audit.object_id = str(repayment.pk)
+            audit.save(force_insert=True)
         return
     repayment.created_at = timezone.now()
     params: list[object] = [
@@ -277,6 +269,9 @@ def repayment_insert(
     for name in REPAYMENT_COLUMNS:
         value = getattr(repayment, name)
         params.append(json.dumps(value) if name in JSON_COLUMNS else value)
+    if audit is not None:
+        audit.created_at = repayment.created_at
+        params += [_audit_value(audit, name) for name in AUDIT_COLUMNS]
     params += [
         repayment.generation,
         _as_json(
@@ -291,8 +286,12 @@ def repayment_insert(
             ]
         ),
     ]
-    repayment.pk, allocation_ids, _ = fetch_prepared(_write_sql(), params, one=True)
-    repayment._state.adding = False
+    repayment.pk, allocation_ids, _ = fetch_prepared(
+        _write_sql(audit is not None), params, one=True
+    )
+    mark_inserted(repayment)
+    if audit is not None:
+        audit.object_id = str(repayment.pk)
     for allocation, pk in zip(allocations, allocation_ids or [], strict=False):
         allocation.pk = pk
         allocation.repayment = repayment

@@ -1,10 +1,9 @@
 """Origination: a pending loan from a product and its quote, then approval, rejection or
 cancellation before disbursement.
 
-A loan snapshots every term it is signed on (later product edits never change it) and the APR
-disclosed: the quote's APR by the IRR method when the upfront fee is withheld, or, when the fee
-is paid with the first installment instead, the APR of those cash flows. A loan whose APR is
-above the jurisdiction's cap on its start date is refused with both figures.
+A loan is signed by `signing.loan_sign` on the quote's price: it snapshots every term (later
+product edits never change it) and the APR disclosed, and a loan whose APR is above the
+jurisdiction's cap on its start date is refused with both figures.
 
 The price follows the lender's credit assessment of the borrower (``CreditAssessment``: the
 decision pipeline, a bureau pull or staff), never a score the borrower sends; without a valid
@@ -16,19 +15,12 @@ created, approved and disbursed.
 
 from __future__ import annotations
 
-import json
-import secrets
 from datetime import date
 from decimal import Decimal
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.forms.models import model_to_dict
 
-from compliance.apr import AprResult, apr_by_method
-from compliance.rate_caps import CapCheck, capped_check
-from loans.calc.pricing import PricingError
-from loans.calc.quote import Quote
+from calc.pricing import PricingError
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Borrower, CreditAssessment, Loan, Product
 from loans.selectors.assessments import credit_assessment_current
@@ -38,42 +30,12 @@ from loans.transitions import loan_transition
 from .applying import loan_lock
 from .lending_limits import lending_limits_check, lending_terms_for_loan, lending_terms_for_product
 from .quotes import product_quote
+from .signing import Pricing, loan_sign
 
 
 class PriceMismatch(LoanRuleError):
     code = "price-mismatch"
     title = "The loan's rate is not the rate of the lender's assessment of the borrower."
-
-
-def _disclosure(product: Product, quote: Quote) -> tuple[AprResult, CapCheck | None]:
-    schedule = quote.schedule
-    terms = schedule.terms
-    fee = schedule.totals.upfront_fee
-    if product.upfront_fee_withheld or not fee:
-        return quote.apr, quote.rate_cap
-    flows = schedule.cash_flows()
-    flows[0] = (flows[0][0] + fee, flows[0][1])
-    apr = apr_by_method(
-        quote.apr.method,
-        terms.principal,
-        terms.start_date,
-        flows,
-        unit_period=terms.frequency.value,
-        guess=terms.periodic_rate,
-    )
-    check = capped_check(
-        apr.nominal, product.jurisdiction, on_date=terms.start_date, rule=product.cap_rule or None
-    )
-    return apr, check
-
-
-def _snapshot(product: Product, quote: Quote) -> dict:
-    data = {
-        "product": model_to_dict(product),
-        "schedule_terms": quote.schedule.terms.as_dict(),
-        "level_amount": quote.schedule.level_amount,
-    }
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
 def loan_create(
@@ -104,58 +66,27 @@ def loan_create(
         credit_score=credit_score,
         first_due_date=first_due_date,
     )
-    terms = result.quote.schedule.terms
-    apr, cap = _disclosure(product, result.quote)
-    if cap is not None and not cap.within_cap:
-        raise LoanRuleError(
-            f"The APR {apr.nominal:.4%} exceeds the cap {cap.cap:.4%} ({cap.rule}).",
-            apr=str(apr.nominal),
-            cap=str(cap.cap),
-        )
+    priced = result.priced
+    details = {} if priced is None else {"pricing_band": priced.band.name, "capped": priced.capped}
     with transaction.atomic():
         lending_limits_check(
             lending_terms_for_product(
-                borrower_id=borrower.pk, product=product, principal=terms.principal, term=term
+                borrower_id=borrower.pk,
+                product=product,
+                principal=result.quote.schedule.terms.principal,
+                term=term,
             )
         )
-        return Loan.objects.create(
-            reference=f"LN{application_date:%Y%m%d}{secrets.token_hex(5).upper()}",
-            borrower=borrower,
+        return loan_sign(
+            borrower_id=borrower.pk,
             product=product,
-            currency=product.currency,
-            principal=terms.principal,
-            annual_rate=terms.annual_rate,
-            term=term,
-            method=terms.method.value,
-            frequency=terms.frequency.value,
-            day_count=terms.day_count.value,
-            rounding=terms.rounding,
-            installment_rounding=terms.installment_rounding.spec,
-            level_convention=terms.level_convention.value,
-            bullet_interest=terms.bullet_interest.value,
-            fee_rate=terms.fee_rate,
-            upfront_fee=terms.upfront_fee_total,
-            upfront_fee_withheld=product.upfront_fee_withheld,
-            penalty_rate=product.penalty_rate,
-            grace_days=product.grace_days,
-            allocation_order=list(product.allocation_order),
-            calendar=product.calendar,
-            shift_rule=product.shift_rule,
-            prepayment_mode=product.prepayment_mode,
-            cooling_off_days=product.cooling_off_days,
-            charge_off_days_past_due=product.charge_off_days_past_due,
-            jurisdiction=product.jurisdiction,
-            terms_snapshot=_snapshot(product, result.quote),
-            credit_score=credit_score,
-            credit_assessment=assessment,
+            quote=result.quote,
             application_date=application_date,
             start_date=start,
             first_due_date=first_due_date,
-            apr_nominal=apr.nominal,
-            apr_effective=apr.effective,
-            apr_cap=None if cap is None else cap.cap,
-            apr_cap_rule="" if cap is None else cap.rule,
-            apr_method=apr.method,
+            credit_score=credit_score,
+            credit_assessment=assessment,
+            pricing=Pricing(details=details),
         )
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
-from ledger import chart
+from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
+from core.db import action_transaction
 from loans.errors import LoanRuleError
 from loans.models import Loan, Repayment
+from loans.posting_rules import refund_lines
 
 from .applying import (
+    REPAYMENT_AUDIT_FIELDS,
     PaymentRequest,
     check_amount,
     check_key,
@@ -38,9 +41,12 @@ def overpayment_refund(
     channel: str = "",
     external_reference: str = "",
     actor: str = "system",
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Repayment:
     """Pay back `amount` (at most what the loan holds for the customer). Idempotent on the key
-    like a repayment; keeps the overpayment held never below zero."""
+    like a repayment; keeps the overpayment held never below zero. One durable transaction with
+    its audit row (``refund.record``)."""
     check_key(idempotency_key)
     request = PaymentRequest(
         kind=Repayment.Kind.REFUND,
@@ -52,7 +58,7 @@ def overpayment_refund(
     )
     request_hash = request.hash(loan.pk)
     try:
-        with transaction.atomic():
+        with action_transaction(durable=durable):
             locked = loan_lock(loan.pk)
             existing = repayment_by_key(idempotency_key)
             if existing is not None:
@@ -80,8 +86,7 @@ def overpayment_refund(
                 actor=actor,
             )
             book = LoanBook(locked, business_date=business_date)
-            book.debit(chart.CUSTOMER_OVERPAYMENTS, amount)
-            book.credit(chart.CASH, amount, per_loan=False)
+            book.add(refund_lines(loan_id=locked.id, amount=amount))
             refund.entry_id = book.post(
                 kind="refund",
                 key=entry_key(refund, "refund"),
@@ -91,6 +96,15 @@ def overpayment_refund(
             )
             refund.entry_ids = [refund.entry_id]
             refund.save(force_insert=True)
+            audit_record(
+                actor=audit.actor(actor),
+                action="refund.record",
+                target=refund,
+                after=audit_snapshot(refund, REPAYMENT_AUDIT_FIELDS) | {"loan": locked.reference},
+                reason=audit.reason,
+                source=audit.source,
+                business_date=business_date,
+            )
             return refund
     except IntegrityError as exc:
         if "repayment_idempotency_uniq" not in str(exc):

@@ -1,7 +1,7 @@
 """Payoff (full prepayment): the quote for any date, exact to the cent, and its settlement.
 
 The quote on date D is the principal outstanding, the interest to D (in full for periods ended by
-D, for the current period the part accrued to D by `loans.calc.accrual.accrued_through` on the
+D, for the current period the part accrued to D by `calc.accrual.accrued_through` on the
 loan's terms, never less than what was already paid), every fee due by D (and an upfront fee
 charged on the first installment) and the penalties outstanding. Paying exactly that on D pays
 the loan off with nothing left. Penalties are those booked when the quote is made: a quote for
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from core.audit import NO_CONTEXT, AuditContext
 from loans.models import Loan, Repayment
 
 from .applying import PaymentRequest, loan_rows, payment_receive
@@ -69,6 +70,8 @@ def loan_pay_off(
     channel: str = "",
     external_reference: str = "",
     actor: str = "system",
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Repayment:
     """Settle the loan on `value_date`. `amount` below the payoff amount raises
     `LoanRuleError` (with the figure); above it, the excess is held as an overpayment."""
@@ -81,5 +84,11 @@ def loan_pay_off(
         external_reference=external_reference,
     )
     return payment_receive(
-        loan=loan, request=request, business_date=business_date, actor=actor, payoff_required=True
+        loan=loan,
+        request=request,
+        business_date=business_date,
+        actor=actor,
+        payoff_required=True,
+        audit=audit,
+        durable=durable,
     )

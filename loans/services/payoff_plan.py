@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from core.money import ZERO
 from loans.models import Installment, Loan
 
 from .schedule_rows import (
@@ -17,8 +18,6 @@ from .schedule_rows import (
     period_end,
     upfront_fee_part,
 )
-
-ZERO = Decimal("0.00")
 
 
 @dataclass

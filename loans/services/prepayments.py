@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from loans.calc.schedules import RescheduleMode
+from calc.schedules import RescheduleMode
+from core.audit import NO_CONTEXT, AuditContext
 from loans.errors import LoanRuleError
 from loans.models import Loan, Repayment
 
@@ -32,6 +33,8 @@ def loan_prepay(
     channel: str = "",
     external_reference: str = "",
     actor: str = "system",
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Repayment:
     """Receive a partial prepayment in `mode` (default: the loan's). Same invariants and
     idempotency as `loan_repay`."""
@@ -48,4 +51,11 @@ def loan_prepay(
         external_reference=external_reference,
         mode=chosen,
     )
-    return payment_receive(loan=loan, request=request, business_date=business_date, actor=actor)
+    return payment_receive(
+        loan=loan,
+        request=request,
+        business_date=business_date,
+        actor=actor,
+        audit=audit,
+        durable=durable,
+    )

@@ -15,14 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from compliance.apr import AprError, AprResult
-from compliance.rate_caps import RateCapError, jurisdictions
-from ledger.errors import DomainError
+from calc.apr import AprError, AprResult
+from calc.money import is_quantized, minor_unit_for
+from calc.pricing import PricedRate, PricingError
+from calc.quote import Quote, quote
+from calc.rate_caps import RateCapError, jurisdictions
+from calc.schedules import ScheduleError, ScheduleTerms
+from core.errors import DomainError
 from ledger.services import business_date_current
-from loans.calc.money import is_quantized, minor_unit_for
-from loans.calc.pricing import PricedRate, PricingError
-from loans.calc.quote import Quote, quote
-from loans.calc.schedules import ScheduleError, ScheduleTerms
 from loans.models import Borrower, Product
 from loans.selectors.assessments import credit_assessment_current
 from loans.selectors.products import product_get_active

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from core.audit import NO_CONTEXT, AuditContext
 from loans.models import Loan, Repayment
 
 from .applying import PaymentRequest, payment_receive
@@ -29,10 +30,13 @@ def loan_recover(
     channel: str = "",
     external_reference: str = "",
     actor: str = "system",
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Repayment:
     """Receive `amount` on a charged-off loan, collected by `source` (`Repayment.Source`).
     Keeps: recovered ≤ written off, per loan; the same key and request returns the first
-    recovery, another request under it raises `IdempotencyKeyReused`."""
+    recovery, another request under it raises `IdempotencyKeyReused`. One durable transaction
+    with its audit row (``recovery.record``)."""
     request = PaymentRequest(
         kind=Repayment.Kind.RECOVERY,
         amount=amount,
@@ -42,4 +46,11 @@ def loan_recover(
         external_reference=external_reference,
         source=source,
     )
-    return payment_receive(loan=loan, request=request, business_date=business_date, actor=actor)
+    return payment_receive(
+        loan=loan,
+        request=request,
+        business_date=business_date,
+        actor=actor,
+        audit=audit,
+        durable=durable,
+    )

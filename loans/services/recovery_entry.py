@@ -9,26 +9,31 @@ the loan, one entry (kind `recovery`): Dr 1002 cash / Cr 6111 recoveries of writ
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
-from ledger import chart
+from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Loan, Repayment
+from loans.posting_rules import recovery_lines
 from loans.selectors.recoveries import loan_recovery
 
 from .book import LoanBook
-
-if TYPE_CHECKING:
-    from .applying import PaymentRequest
+from .payment_request import PaymentRequest
 
 RECOVERING = (Loan.Status.CHARGED_OFF, Loan.Status.CLOSED)
 KIND = Repayment.Kind.RECOVERY
 
 
 def recovery_post(
-    loan: Loan, *, request: PaymentRequest, request_hash: str, business_date: date, actor: str
+    loan: Loan,
+    *,
+    request: PaymentRequest,
+    request_hash: str,
+    business_date: date,
+    actor: str,
+    audit: AuditContext = NO_CONTEXT,
 ) -> Repayment:
-    """Book `request` as a recovery on the locked, charged-off `loan` (see the module)."""
+    """Book `request` as a recovery on the locked, charged-off `loan` (see the module), with its
+    audit row (``recovery.record``) in the caller's transaction."""
     if loan.status not in RECOVERING:
         raise LoanStateError(
             f"Loan {loan.reference} is {loan.status}; only a charged-off loan takes recoveries."
@@ -78,8 +83,7 @@ def recovery_post(
         actor=actor,
     )
     book = LoanBook(loan, business_date=business_date)
-    book.debit(chart.CASH, request.amount, per_loan=False)
-    book.credit(chart.RECOVERIES, request.amount)
+    book.add(recovery_lines(loan_id=loan.id, amount=request.amount))
     repayment.entry_id = book.post(
         kind=KIND,
         key=f"recovery:{loan.pk}:{request.idempotency_key}",
@@ -89,4 +93,14 @@ def recovery_post(
     )
     repayment.entry_ids = [repayment.entry_id]
     repayment.save(force_insert=True)
+    audit_record(
+        actor=audit.actor(actor),
+        action="recovery.record",
+        target=repayment,
+        after=audit_snapshot(repayment, ("status", "kind", "source", "amount", "value_date"))
+        | {"loan": loan.reference},
+        reason=audit.reason,
+        source=audit.source,
+        business_date=business_date,
+    )
     return repayment

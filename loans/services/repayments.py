@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from core.audit import NO_CONTEXT, AuditContext
 from loans.models import Loan, Repayment
 
 from .applying import PaymentRequest, payment_receive
@@ -32,12 +33,16 @@ def loan_repay(
     external_reference: str = "",
     actor: str = "system",
     source: str = "",
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Repayment:
     """Receive a repayment. The same idempotency key with the same request returns the first
     repayment (nothing posted twice); with another request it raises `IdempotencyKeyReused`.
     Keeps: the loan's receivables equal its schedule's outstanding amounts, no installment paid
     beyond what is due, amount = allocations + overpayment. On a charged-off loan it is a
-    recovery (`loans.services.recoveries`; `source`: who collected it, default the borrower)."""
+    recovery (`loans.services.recoveries`; `source`: who collected it, default the borrower).
+    One durable transaction with its audit row (``repayment.record``, ``recovery.record``);
+    ``durable=False`` composes it into the caller's."""
     request = PaymentRequest(
         kind=Repayment.Kind.REPAYMENT,
         amount=amount,
@@ -47,4 +52,11 @@ def loan_repay(
         external_reference=external_reference,
         source=source,
     )
-    return payment_receive(loan=loan, request=request, business_date=business_date, actor=actor)
+    return payment_receive(
+        loan=loan,
+        request=request,
+        business_date=business_date,
+        actor=actor,
+        audit=audit,
+        durable=durable,
+    )

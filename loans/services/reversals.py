@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
-
+from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
+from core.db import action_transaction
 from ledger.services import entry_reverse
 from loans.errors import LoanStateError
-from loans.models import Repayment
+from loans.models import Loan, Repayment
 
 from .applying import (
     RECEIVING,
+    REPAYMENT_AUDIT_FIELDS,
     check_refunds_covered,
     later_repayments,
     loan_lock,
@@ -31,47 +32,70 @@ from .book import LoanBook
 
 
 def repayment_reverse(
-    *, repayment: Repayment, business_date: date, actor: str, reason: str = ""
+    *,
+    repayment: Repayment,
+    business_date: date,
+    actor: str,
+    reason: str = "",
+    audit: AuditContext = NO_CONTEXT,
+    durable: bool = True,
 ) -> Repayment:
     """Reverse `repayment` on `business_date`. Reversing it again returns it unchanged.
 
     Keeps the loan's receivables equal to its schedule's outstanding amounts; refuses (and
-    changes nothing) when a refund already paid out the overpayment it would take back."""
-    with transaction.atomic():
+    changes nothing) when a refund already paid out the overpayment it would take back. One
+    durable transaction with its audit row (``repayment.reverse``)."""
+    with action_transaction(durable=durable):
         loan = loan_lock(repayment.loan_id)
         repayment = Repayment.objects.get(pk=repayment.pk)
         if repayment.status == Repayment.Status.REVERSED:
             return repayment
-        if repayment.kind == Repayment.Kind.COOLING_OFF:
-            raise LoanStateError("A cooling-off cancellation cannot be reversed.")
-        if repayment.kind in (Repayment.Kind.REFUND, Repayment.Kind.RECOVERY):
-            # Applied to no schedule: the entry's mirror undoes it (a refund's restores the
-            # overpayment held; a recovery's takes the recoveries income back).
-            reversal = entry_reverse(
-                entry_id=repayment.entry_id,
-                business_date=business_date,
-                actor=actor,
-                idempotency_key=f"{repayment.kind}-reversal:{repayment.pk}",
-                memo=(
-                    f"Reversal of recovery {repayment.idempotency_key}: {reason}"[:255]
-                    if repayment.kind == Repayment.Kind.RECOVERY
-                    else ""
-                ),
-            )
-            repayment.entry_ids = [*repayment.entry_ids, reversal.entry_id]
-            return _mark_reversed(repayment, business_date, reason)
-        if loan.status not in RECEIVING:
-            raise LoanStateError(
-                f"Loan {loan.reference} is {loan.status}; its repayments cannot be reversed."
-            )
-        book = LoanBook(loan, business_date=business_date, rows=loan_rows(loan, open_only=False))
-        later = later_repayments(loan, value_date=repayment.value_date, after_id=repayment.pk)
-        rewind(book, [repayment, *later], actor=actor)
-        _mark_reversed(repayment, business_date, reason)
-        replay(book, later, actor=actor)
-        check_refunds_covered(loan)
-        loan_status_settle(book, actor=actor, reason=f"reversal of {repayment.idempotency_key}")
+        before = audit_snapshot(repayment, REPAYMENT_AUDIT_FIELDS)
+        _reverse(loan, repayment, business_date, actor, reason)
+        audit_record(
+            actor=audit.actor(actor),
+            action="repayment.reverse",
+            target=repayment,
+            before=before,
+            after=audit_snapshot(repayment, REPAYMENT_AUDIT_FIELDS),
+            reason=audit.reason or reason,
+            source=audit.source,
+            business_date=business_date,
+        )
         return repayment
+
+
+def _reverse(loan: Loan, repayment: Repayment, business_date: date, actor: str, reason: str):
+    if repayment.kind == Repayment.Kind.COOLING_OFF:
+        raise LoanStateError("A cooling-off cancellation cannot be reversed.")
+    if repayment.kind in (Repayment.Kind.REFUND, Repayment.Kind.RECOVERY):
+        # Applied to no schedule: the entry's mirror undoes it (a refund's restores the
+        # overpayment held; a recovery's takes the recoveries income back).
+        reversal = entry_reverse(
+            entry_id=repayment.entry_id,
+            business_date=business_date,
+            actor=actor,
+            idempotency_key=f"{repayment.kind}-reversal:{repayment.pk}",
+            memo=(
+                f"Reversal of recovery {repayment.idempotency_key}: {reason}"[:255]
+                if repayment.kind == Repayment.Kind.RECOVERY
+                else ""
+            ),
+        )
+        repayment.entry_ids = [*repayment.entry_ids, reversal.entry_id]
+        _mark_reversed(repayment, business_date, reason)
+        return
+    if loan.status not in RECEIVING:
+        raise LoanStateError(
+            f"Loan {loan.reference} is {loan.status}; its repayments cannot be reversed."
+        )
+    book = LoanBook(loan, business_date=business_date, rows=loan_rows(loan, open_only=False))
+    later = later_repayments(loan, value_date=repayment.value_date, after_id=repayment.pk)
+    rewind(book, [repayment, *later], actor=actor)
+    _mark_reversed(repayment, business_date, reason)
+    replay(book, later, actor=actor)
+    check_refunds_covered(loan)
+    loan_status_settle(book, actor=actor, reason=f"reversal of {repayment.idempotency_key}")
 
 
 def _mark_reversed(repayment: Repayment, business_date: date, reason: str) -> Repayment:

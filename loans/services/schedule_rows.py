@@ -11,14 +11,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from loans.calc.accrual import accrued_through
-from loans.calc.money import Rounding, minor_unit_for
-from loans.calc.schedules import Method, RescheduleMode, Schedule, ScheduleError, reschedule
+from calc.accrual import accrued_through
+from calc.money import Rounding, minor_unit_for
+from calc.schedules import Method, RescheduleMode, Schedule, ScheduleError, reschedule
+from core.money import ZERO
 from loans.errors import LoanRuleError
 from loans.models import Installment, Loan
 from loans.terms import loan_terms
 
-ZERO = Decimal("0")
 CLOSED = (Installment.Status.PAID, Installment.Status.CANCELLED)
 AMOUNT_FIELDS = (
     "principal_due",

@@ -20,17 +20,17 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from core.money import ZERO
 from ledger import chart
 from ledger.selectors import loan_balances
-from ledger.services import EntrySpec, LineSpec, PostingResult, entry_post
-from loans.eod.states import WRITE_OFF_KIND, write_off_key, write_off_lines
+from ledger.services import EntrySpec, PostingResult, entry_post
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Installment, Loan
+from loans.posting_rules import WRITE_OFF_KIND, waiver_lines, write_off_key, write_off_lines
 from loans.transitions import loan_transition
 
 from .schedule_rows import open_sorted, row_status
 
-ZERO = Decimal("0")
 WAIVABLE = {
     # component: (receivable, income, entry kind, charged field, due field)
     "fee": (chart.FEES_RECEIVABLE, chart.FEE_INCOME, "fee_waiver", "fee_charged", "fee_due"),
@@ -104,10 +104,7 @@ def loan_charges_waive(
                 idempotency_key=idempotency_key,
                 currency=loan.currency,
                 memo=memo or f"{component.capitalize()} waived on loan {loan.reference}",
-                lines=(
-                    LineSpec(account=income, debit=amount, loan_id=loan.id),
-                    LineSpec(account=receivable, credit=amount, loan_id=loan.id),
-                ),
+                lines=tuple(waiver_lines(component=component, loan_id=loan.id, amount=amount)),
             ),
             actor=actor,
         )

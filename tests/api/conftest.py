@@ -12,6 +12,7 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from core.models import AuditEvent
 from ledger.services import business_date_current
 from loans.models import Loan
 from loans.services.disbursement import loan_disburse
@@ -32,6 +33,12 @@ def _fresh_throttle_counts():
 @pytest.fixture
 def today() -> date:
     return business_date_current()
+
+
+def staff_events():
+    """The audit events of what a test's users do: every money movement is audited, and those a
+    fixture makes through the services (a disbursement to set a loan up) are the system's."""
+    return AuditEvent.objects.exclude(source="system")
 
 
 def make_user(*, staff: bool = False, groups: tuple[str, ...] = (), **extra) -> User:

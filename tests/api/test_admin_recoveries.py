@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from collection.models import CollectionCase
 from collection.services import cases_sync
-from compliance.audit_models import AuditEvent
+from core.models import AuditEvent
 from loans.models import Loan, Repayment
 from loans.selectors.recoveries import loan_recovery
 from loans.services.recoveries import loan_recover

@@ -6,12 +6,12 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from compliance.audit_models import AdjustmentRequest, AuditEvent
+from core.models import AuditEvent
 from ledger.selectors import loan_balances, trial_balance
-from loans.models import Installment, Loan, Repayment
+from loans.models import AdjustmentRequest, Installment, Loan, Repayment
 from tests.lifecycle.factories import assert_books_consistent, make_loan, reload
 
-from .conftest import client_for, make_user, problem
+from .conftest import client_for, make_user, problem, staff_events
 
 D = Decimal
 
@@ -52,7 +52,7 @@ def test_staff_without_the_permission_get_403_and_nothing_changes(pending, group
     response = client_for(user).post(f"/api/v1/backoffice/loans/{pending.id}/approve")
     assert problem(response)["status"] == 403
     assert reload(pending).status == "pending"
-    assert not AuditEvent.objects.exists()
+    assert not staff_events().exists()
 
 
 @pytest.mark.django_db
@@ -169,7 +169,7 @@ def test_a_write_off_is_asked_by_one_user_and_applied_by_another(officer, approv
     assert done.status_code == 200, done.json()
     assert done.json()["status"] == "applied" and done.json()["decided_by"] == approver.username
     assert reload(loan).status == "charged_off"
-    assert [e.action for e in AuditEvent.objects.order_by("id")] == [
+    assert [e.action for e in staff_events().order_by("id")] == [
         "adjustment.request",
         "adjustment.approve",
     ]

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from compliance.audit_models import AuditEvent
+from core.models import AuditEvent
 from loans.models import CreditAssessment, Loan
 from loans.services.credit_assessments import credit_assessment_record
 from tests.lifecycle.factories import make_product, reload

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.settings import api_settings
 
+from core.models import IdempotencyRecord
 from ledger.models import JournalEntry
-from loans.models import IdempotencyRecord, Repayment
+from loans.models import Repayment
 from tests.lifecycle.factories import assert_books_consistent, make_loan
 
 from .conftest import active_loan_for, client_for, make_borrower_user, problem

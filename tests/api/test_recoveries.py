@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from compliance.audit_models import AuditEvent
+from core.models import AuditEvent
 from ledger import chart
 from ledger.selectors import loan_balances
 from loans.models import Repayment

@@ -4,8 +4,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loans.calc.accrual import accrued_through, daily_accruals
-from loans.calc.money import Rounding
+from calc.accrual import accrued_through, daily_accruals
+from calc.money import Rounding
 
 D = Decimal
 CENT = Rounding()

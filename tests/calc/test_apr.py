@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance.apr import (
+from calc.apr import (
     AprError,
     UnitPeriod,
     annual_percentage_rate,
@@ -18,8 +18,8 @@ from compliance.apr import (
     regular_payments,
     unit_periods_between,
 )
-from loans.calc.quote import quote
-from loans.calc.schedules import ScheduleTerms
+from calc.quote import quote
+from calc.schedules import ScheduleTerms
 
 D = Decimal
 TWO_PLACES = D("0.01")

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance.apr import (
+from calc.apr import (
     AprError,
     AprMethod,
     annual_percentage_rate,
@@ -24,8 +24,8 @@ from compliance.apr import (
     regular_payments,
     year_fraction,
 )
-from compliance.jurisdictions import JurisdictionError, apr_method_for, jurisdiction_get
-from compliance.rate_caps import RateCapError, capped_check, jurisdictions, rate_cap
+from calc.jurisdictions import JurisdictionError, apr_method_for, jurisdiction_get
+from calc.rate_caps import RateCapError, capped_check, jurisdictions, rate_cap
 
 D = Decimal
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loans.calc.calendar import (
+from calc.calendar import (
     CalendarError,
     Frequency,
     ShiftRule,

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from loans.calc.accrual import accrued_interest
-from loans.calc.daycount import DayCount, DayCountError, interest_for_days, parse_day_count
-from loans.calc.money import Rounding
+from calc.accrual import accrued_interest
+from calc.daycount import DayCount, DayCountError, interest_for_days, parse_day_count
+from calc.money import Rounding
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from loans.calc.schedules import Method, ScheduleTerms, build_schedule
+from calc.schedules import Method, ScheduleTerms, build_schedule
 
 START = date(2026, 1, 15)
 

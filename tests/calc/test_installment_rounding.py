@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loans.calc.money import InstallmentRounding, MoneyError
-from loans.calc.schedules import ScheduleError, ScheduleTerms, build_schedule
+from calc.money import InstallmentRounding, MoneyError
+from calc.schedules import ScheduleError, ScheduleTerms, build_schedule
 
 D = Decimal
 START = date(2026, 1, 15)

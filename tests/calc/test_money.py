@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from loans.calc.money import (
+from calc.money import (
     CENT,
     MoneyError,
     Rounding,

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from loans.calc.pricing import (
+from calc.pricing import (
     CapPolicy,
     PricingError,
     RiskPricing,

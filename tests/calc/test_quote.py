@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from compliance.rate_caps import RateCapError
-from loans.calc.quote import quote
-from loans.calc.schedules import ScheduleTerms
+from calc.quote import quote
+from calc.rate_caps import RateCapError
+from calc.schedules import ScheduleTerms
 
 D = Decimal
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from compliance.rate_caps import (
+from calc.rate_caps import (
     ONE_YEAR_LPR,
     RateCapError,
     RateCapRule,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loans.calc.schedules import (
+from calc.schedules import (
     Method,
     RescheduleMode,
     ScheduleError,

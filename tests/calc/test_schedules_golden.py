@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from loans.calc.schedules import (
+from calc.schedules import (
     Method,
     ScheduleError,
     ScheduleTerms,

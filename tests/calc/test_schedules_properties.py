@@ -6,10 +6,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loans.calc.calendar import Frequency
-from loans.calc.daycount import DayCount
-from loans.calc.money import ROUNDING_MODES
-from loans.calc.schedules import Method, Schedule, ScheduleTerms, build_schedule
+from calc.calendar import Frequency
+from calc.daycount import DayCount
+from calc.money import ROUNDING_MODES
+from calc.schedules import Method, Schedule, ScheduleTerms, build_schedule
 
 CENT = Decimal("0.01")
 YEN = Decimal("1")

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
+from calc.calendar import add_months
 from collection.models import CollectionCase
-from loans.calc.calendar import add_months
 from loans.models import Borrower, Installment, Loan, Product
 from loans.transitions import loan_transition
 

@@ -9,9 +9,9 @@ from decimal import Decimal as D
 
 import pytest
 
+from compliance.models import MonthEndCapture
 from compliance.reports.base import ReportUnavailable
 from compliance.reports.credit_bureau import RECORD_LENGTH, borrower_token
-from compliance.reports.models import MonthEndCapture
 from compliance.reports.month_end import month_end_backfill
 from ledger.services import business_date_advance, business_date_current
 from loans.models import Installment, Loan, Repayment

@@ -14,9 +14,9 @@ from django.contrib.auth.models import Permission, User
 from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
 
+from compliance.models import LoanMonthEnd, MonthEndCapture, ReportRun
 from compliance.reports.charts import report_charts
 from compliance.reports.export import parse_csv
-from compliance.reports.models import LoanMonthEnd, MonthEndCapture, ReportRun
 from compliance.reports.registry import REPORTS, report_build
 from compliance.reports.runs import report_run_produce, reports_produce_due
 from compliance.tasks import produce_due_reports

@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
+from compliance.models import LoanMonthEnd, MonthEndCapture
 from compliance.reports.credit_bureau import LAYOUT_VERSION, RECORD_LENGTH
-from compliance.reports.models import LoanMonthEnd, MonthEndCapture
 from compliance.reports.month_end import month_end_capture
 from compliance.reports.registry import REPORTS
 from ledger import chart

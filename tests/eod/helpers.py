@@ -1,4 +1,4 @@
-"""Loans for the close's tests: a schedule from `loans.calc`, the disbursement posted through the
+"""Loans for the close's tests: a schedule from `calc`, the disbursement posted through the
 ledger, the FSM moved through approve and activate; and a plain repayment that pays what is
 recognized, oldest installment first (the lifecycle services are built separately)."""
 
@@ -8,12 +8,12 @@ import itertools
 from datetime import date, timedelta
 from decimal import Decimal
 
+from calc.quote import schedule_apr
+from calc.schedules import ScheduleTerms, build_schedule
 from ledger import chart
 from ledger.models import Account
 from ledger.selectors import loan_balances
 from ledger.services import EntrySpec, LineSpec, business_date_current, entry_post
-from loans.calc.quote import schedule_apr
-from loans.calc.schedules import ScheduleTerms, build_schedule
 from loans.eod import close_day_run
 from loans.models import Borrower, Installment, Loan, Product
 from loans.transitions import loan_transition

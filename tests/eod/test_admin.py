@@ -33,7 +33,8 @@ def test_the_admin_shows_the_close(admin_client):
         response = admin_client.get(page)
         assert response.status_code == 200, page
     listing = admin_client.get(reverse("admin:loans_closerun_changelist")).content.decode()
-    assert "10/10" in listing  # step × chunk rows done: seven chunked steps of one chunk, and three
+    # step × chunk rows done: seven chunked steps of one chunk, and four (month end included)
+    assert "11/11" in listing
     assert PortfolioSnapshot.objects.exists() and not PenaltyCap.objects.exists()
 
 

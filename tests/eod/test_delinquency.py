@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from loans.eod.delinquency import bucket_for, days_past_due
+from calc.delinquency import bucket_for, days_past_due
 from loans.models import Installment, LoanTransition
 from tests.eod.helpers import close, close_until, d, fresh, make_loan, pay
 

@@ -8,7 +8,13 @@ from django.db import connection, transaction
 
 from ledger.selectors import trial_balance
 from ledger.services import business_date_current
-from loans.eod import STEP_NAMES, CloseError, close_chunk_run, close_day_run, close_run_open
+from loans.eod import (
+    CloseError,
+    close_chunk_run,
+    close_day_run,
+    close_run_open,
+    close_step_names,
+)
 from loans.eod import steps as eod_steps
 from loans.eod.common import Chunk
 from loans.models import CloseRun, CloseStepRun, PortfolioSnapshot
@@ -61,11 +67,12 @@ def test_a_close_records_its_run_steps_and_chunks():
     assert run.open_loans == 7
     assert len(run.chunk_bounds) == 4
     rows = CloseStepRun.objects.filter(run=run)
-    assert rows.count() == 7 * 4 + 3  # chunked steps × chunks; credit lines, snapshot, advance
+    # chunked steps × chunks; credit lines, snapshot, month end, advance
+    assert rows.count() == 7 * 4 + 4
     assert set(rows.values_list("status", flat=True)) == {"done"}
     assert all(row.duration_ms is not None and row.attempts == 1 for row in rows)
     assert list(rows.filter(chunk=0).order_by("position").values_list("step", flat=True)) == list(
-        STEP_NAMES
+        close_step_names()
     )
     assert business_date_current() == d("2026-01-02")
     assert PortfolioSnapshot.objects.filter(business_date=today).exists()
@@ -88,7 +95,7 @@ def test_closing_twice_books_nothing_twice():
         close_day_run(business_date=d(day))
     # Every chunked step run again over the last date, outside the run table.
     last = d("2026-01-03")
-    for step in eod_steps.STEPS:
+    for step in eod_steps.close_steps():
         if step.chunked:
             step.run(Chunk(last))
     assert books_picture() == once
@@ -150,7 +157,7 @@ def test_close_day_command_prints_its_progress(capsys):
     call_command("close_day", "--days", "2")
     out = capsys.readouterr().out
     assert "Closing 2026-01-01" in out and "Closing 2026-01-02" in out
-    assert "step 10/10 advance" in out
+    assert "step 11/11 advance" in out  # the month-end capture is a step of the close
     assert "business date now 2026-01-03" in out
 
 

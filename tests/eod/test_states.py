@@ -7,8 +7,8 @@ import pytest
 from ledger import chart
 from ledger.models import JournalEntry
 from ledger.selectors import account_balance, trial_balance
-from loans.eod.states import write_off_lines
 from loans.models import Installment, LoanTransition
+from loans.posting_rules import write_off_lines
 from tests.eod.helpers import balances, close, d, fresh, make_loan, pay
 
 ZERO = Decimal("0")

@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from ledger.selectors import trial_balance
+from loans.eod import Chunk
+from loans.eod.steps import BY_NAME
 from loans.models import Allocation, Borrower, Installment, Loan, Product, Repayment
 from loans.reconciliation import reconcile
 from loans.services.disbursement import loan_disburse
@@ -87,6 +89,15 @@ def make_active_loan(
     """A loan disbursed on `start` (its schedule built), through the services."""
     loan = make_loan(principal, term, start, method, **overrides)
     return loan_disburse(loan=loan, business_date=start, actor=ACTOR)
+
+
+def close_steps(on: date, *names: str, loan: Loan | None = None) -> None:
+    """Run the close's own steps `names` for business date `on` (over one loan, or all), as a
+    close of that date would, without moving the business date: what the close books, through
+    the close's code."""
+    chunk = Chunk(on, loan.pk, loan.pk) if loan is not None else Chunk(on)
+    for name in names:
+        BY_NAME[name].run(chunk)
 
 
 def schedule(loan: Loan) -> list[Installment]:

@@ -13,10 +13,9 @@ from loans.eod import close_day_run
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Installment
 from loans.services.cooling_off import loan_cancel_cooling_off, loan_cooling_off_quote
-from loans.services.recognition import recognize_interest
 from loans.services.repayments import loan_repay
 
-from .factories import assert_books_consistent, make_active_loan, reload
+from .factories import assert_books_consistent, close_steps, make_active_loan, reload
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -26,10 +25,8 @@ START = date(2026, 1, 15)
 def test_a_cancellation_with_a_withheld_fee_takes_back_what_was_paid_out():
     # given 12,000 disbursed with 200 withheld, and three days of interest accrued by the close
     loan = make_active_loan(upfront_fee_amount=D("200.00"))
-    first = Installment.objects.get(loan=loan, number=1)
-    recognize_interest(
-        installment=first, amount=D("11.61"), business_date=date(2026, 1, 18), idempotency_key="a"
-    )
+    close_steps(date(2026, 1, 18), "accrual", loan=loan)
+    assert Installment.objects.get(loan=loan, number=1).interest_accrued == D("11.61")
     # when the borrower returns the 11,800 received, on day 5
     quote = loan_cooling_off_quote(loan=loan)
     assert quote.returned_by_borrower == D("11800.00") and quote.last_day == date(2026, 1, 22)

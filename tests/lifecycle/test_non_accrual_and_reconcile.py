@@ -10,27 +10,23 @@ from django.core.management.base import CommandError
 
 from ledger.selectors import loan_balances
 from ledger.services import EntrySpec, LineSpec, entry_post
-from loans.models import Installment, Loan
-from loans.services.recognition import recognize_interest
+from loans.models import Loan
 from loans.services.repayments import loan_repay
 
-from .factories import assert_books_consistent, make_active_loan
+from .factories import assert_books_consistent, close_steps, make_active_loan
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 
 
 def test_interest_collected_on_a_non_accrual_loan_moves_from_suspense_to_income():
-    # given a non-accrual loan with 80.00 of interest recognized into suspense
+    # given a non-accrual loan whose interest the close accrued into suspense up to Feb 5
     loan = make_active_loan()
     Loan.objects.filter(pk=loan.pk).update(non_accrual=True)
     loan = Loan.objects.get(pk=loan.pk)
-    first = Installment.objects.get(loan=loan, number=1)
-    recognize_interest(
-        installment=first, amount=D("80.00"), business_date=date(2026, 2, 5), idempotency_key="s"
-    )
-    assert loan_balances(loan_id=loan.pk)["2261"] == D("80.00")
-    # when the borrower pays the installment (120.00 interest: 40.00 recognized now)
+    close_steps(date(2026, 2, 5), "accrual", loan=loan)
+    assert loan_balances(loan_id=loan.pk)["2261"] == D("81.29")  # 120.00 × 21 / 31 days
+    # when the borrower pays the installment (120.00 interest: 38.71 recognized now)
     loan_repay(
         loan=loan,
         amount=D("1066.19"),

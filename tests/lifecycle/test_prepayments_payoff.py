@@ -12,10 +12,9 @@ from loans.models import Installment
 from loans.services.overpayments import overpayment_refund
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from loans.services.prepayments import loan_prepay
-from loans.services.recognition import accrue_penalty, recognize_interest
 from loans.services.repayments import loan_repay
 
-from .factories import assert_books_consistent, make_active_loan, reload, schedule
+from .factories import assert_books_consistent, close_steps, make_active_loan, reload, schedule
 
 pytestmark = pytest.mark.django_db
 START = date(2026, 1, 15)
@@ -116,14 +115,13 @@ def test_a_payoff_quote_includes_fees_charged_and_penalties():
     loan = make_active_loan(
         fee_rate=D("0.001"), upfront_fee_amount=D("100.00"), upfront_fee_withheld=False
     )
-    first = schedule(loan)[0]
-    accrue_penalty(
-        installment=first, amount=D("3.21"), business_date=date(2026, 2, 20), idempotency_key="pen"
-    )
     on = date(2026, 2, 20)
+    # the close of Feb 20 books a day's penalty on the first installment, overdue since Feb 15
+    close_steps(on, "due", "delinquency", "penalties", loan=loan)
+    assert schedule(loan)[0].penalty_due == D("0.53")  # 1,066.19 × 18% / 360, one day
     quote = loan_payoff_quote(loan=loan, on=on)
     # first installment overdue in full (fee 12 + upfront 100), second period 5 of 28 days
-    assert (quote.fees, quote.penalties) == (D("112.00"), D("3.21"))
+    assert (quote.fees, quote.penalties) == (D("112.00"), D("0.53"))
     assert quote.interest == D("120.00") + D("19.74")
     with pytest.raises(LoanRuleError) as short:
         loan_pay_off(
@@ -143,13 +141,8 @@ def test_a_back_dated_payoff_gives_back_interest_the_close_accrued_after_its_val
     # given a paid first installment and the close's accruals on the second through Mar 10
     loan = make_active_loan()
     pay_first_installment(loan)
-    second = schedule(loan)[1]
-    recognize_interest(
-        installment=second,
-        amount=D("90.80"),
-        business_date=date(2026, 3, 10),
-        idempotency_key="acc",
-    )
+    close_steps(date(2026, 3, 10), "accrual", loan=loan)
+    assert schedule(loan)[1].interest_accrued == D("90.80")
     # when a payoff dated Mar 1 arrives on Mar 11
     quote = loan_payoff_quote(loan=loan, on=date(2026, 3, 1))
     assert quote.interest == D("55.27")

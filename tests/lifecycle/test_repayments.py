@@ -10,10 +10,16 @@ from ledger.models import JournalEntry
 from ledger.selectors import loan_balances
 from loans.errors import IdempotencyKeyReused, LoanRuleError, LoanStateError
 from loans.models import Allocation, Repayment
-from loans.services.recognition import accrue_penalty
 from loans.services.repayments import loan_repay
 
-from .factories import assert_books_consistent, make_active_loan, make_loan, reload, schedule
+from .factories import (
+    assert_books_consistent,
+    close_steps,
+    make_active_loan,
+    make_loan,
+    reload,
+    schedule,
+)
 
 pytestmark = pytest.mark.django_db
 START = date(2026, 1, 15)
@@ -112,26 +118,24 @@ def test_an_over_payment_prepays_later_principal_in_the_products_mode(mode, rows
 
 
 def test_overdue_installments_are_paid_oldest_first_in_the_products_order():
-    # given a loan with a per-period fee, two installments overdue and penalty on the first
+    # given a loan with a per-period fee, two installments overdue, and the close of Mar 20's
+    # penalty on each (a day of 18% a year on 1,066.19)
     loan = make_active_loan(fee_rate=Decimal("0.001"))
+    close_steps(date(2026, 3, 20), "due", "delinquency", "penalties", loan=loan)
     first, second = schedule(loan)[:2]
-    accrue_penalty(
-        installment=first,
-        amount=Decimal("7.50"),
-        business_date=date(2026, 3, 20),
-        idempotency_key="p1",
-    )
+    assert (first.penalty_due, second.penalty_due) == (Decimal("0.53"), Decimal("0.53"))
     # when 1,200 arrives on Apr 1
     repayment = repay(loan, "1200.00", date(2026, 4, 1), "arrears")
     # then the first installment is cured component by component (penalty, fee, interest,
     # principal), and the rest goes to the second one in the same order
     assert allocated(repayment) == [
-        (1, "penalty", Decimal("7.50")),
+        (1, "penalty", Decimal("0.53")),
         (1, "fee", Decimal("12.00")),
         (1, "interest", Decimal("120.00")),
         (1, "principal", Decimal("946.19")),
+        (2, "penalty", Decimal("0.53")),
         (2, "fee", Decimal("12.00")),
-        (2, "interest", Decimal("102.31")),
+        (2, "interest", Decimal("108.75")),
     ]
     assert_books_consistent(loan)
 

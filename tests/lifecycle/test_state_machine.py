@@ -1,12 +1,12 @@
 """Random loan lives against the books: disbursements, repayments (under, exact, over),
 prepayments, payoffs, reversals, back-dated payments, refunds, cooling-off cancellations and the
-passing of days (with the close's interest accrual, fee charging and some penalty interest
-simulated through the recognition services). After every step: reconciliation passes, the trial
+passing of days (each closed by the close's own loan steps). After every step: reconciliation passes, the trial
 balance nets to zero, no installment is paid beyond what is due or recognized, and every
 repayment equals its allocations plus its overpayment."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -24,7 +24,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Installment, Loan, Repayment
 from loans.services.applying import overpayment_held
@@ -32,18 +32,16 @@ from loans.services.cooling_off import loan_cancel_cooling_off, loan_cooling_off
 from loans.services.overpayments import overpayment_refund
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from loans.services.prepayments import loan_prepay
-from loans.services.recognition import accrue_penalty, charge_fee, recognize_interest
 from loans.services.repayments import loan_repay
 from loans.services.reversals import repayment_reverse
-from loans.services.schedule_rows import interest_earned, loan_rounding
-from loans.transitions import loan_transition
 
-from .factories import assert_books_consistent, make_active_loan
+from .factories import assert_books_consistent, close_steps, make_active_loan
 
 pytestmark = pytest.mark.django_db
 CENT = Decimal("0.01")
 RECEIVING = ("active", "delinquent", "paid_off")
 METHODS = ["equal_installment", "equal_principal", "interest_only", "bullet", "flat_fee"]
+LOAN_STEPS = ("accrual", "due", "delinquency", "penalties", "states")
 
 
 def cents(value: Decimal) -> Decimal:
@@ -58,13 +56,12 @@ class LoanLives(RuleBasedStateMachine):
         super().__init__()
         self.today = date(2026, 1, 15)
         self.keys = 0
-        # Every run in a savepoint of the test's transaction, rolled back at teardown.
-        self._atomic = transaction.atomic()
-        self._atomic.__enter__()
+        # Every run in a savepoint of the test's transaction, rolled back at teardown (a bare
+        # savepoint, not an atomic block: the money services' transactions are durable).
+        self._savepoint = transaction.savepoint()
 
     def teardown(self):
-        transaction.set_rollback(True)
-        self._atomic.__exit__(None, None, None)
+        transaction.savepoint_rollback(self._savepoint)
 
     def key(self, prefix: str) -> str:
         self.keys += 1
@@ -76,6 +73,18 @@ class LoanLives(RuleBasedStateMachine):
     @staticmethod
     def fresh(loan_id: int) -> Loan:
         return Loan.objects.get(pk=loan_id)
+
+    @contextmanager
+    def refused_if_back_dated_past_a_refund(self, loan: Loan, on: date):
+        """A back-dated payment replays the later ones; a replay that would take back an
+        overpayment already refunded is refused (the services' rule) and changes nothing."""
+        before = (Repayment.objects.filter(loan=loan).count(), overpayment_held(loan))
+        try:
+            yield
+        except LoanRuleError as exc:
+            if on == self.today or "already refunded" not in exc.detail:
+                raise
+            assert (Repayment.objects.filter(loan=loan).count(), overpayment_held(loan)) == before
 
     # Loans -------------------------------------------------------------------------------
 
@@ -110,47 +119,12 @@ class LoanLives(RuleBasedStateMachine):
 
     @rule(days=st.integers(min_value=1, max_value=25))
     def days_pass(self, days):
-        """Close each day: accrue interest to it, charge fees falling due, a little penalty on
-        installments past due, delinquent loans marked (the close's conventions)."""
+        """Close each day with the close's own loan steps: interest accrued to it, fees falling
+        due charged, days past due, penalty interest on installments past due (capped), and the
+        state changes (delinquent, cured, non-accrual, charge-off)."""
         for _ in range(days):
-            self.close(self.today)
+            close_steps(self.today, *LOAN_STEPS)
             self.today += timedelta(days=1)
-
-    def close(self, day: date) -> None:
-        for loan in Loan.objects.filter(status__in=("active", "delinquent")):
-            rounding = loan_rounding(loan)
-            overdue = False
-            rows = Installment.objects.filter(loan=loan).exclude(status__in=("paid", "cancelled"))
-            for row in rows:
-                row.loan = loan
-                if row.period_start < day:
-                    target = interest_earned(row, day, rounding)
-                    if target > row.interest_accrued:
-                        recognize_interest(
-                            installment=row,
-                            amount=target - row.interest_accrued,
-                            business_date=day,
-                            idempotency_key=self.key("accrual"),
-                        )
-                if row.due_date <= day and row.fee_charged < row.fee_due:
-                    charge_fee(
-                        installment=row,
-                        amount=row.fee_due - row.fee_charged,
-                        business_date=day,
-                        idempotency_key=self.key("fee"),
-                    )
-                if row.due_date < day:
-                    overdue = True
-                    accrue_penalty(
-                        installment=row,
-                        amount=Decimal("0.37"),
-                        business_date=day,
-                        idempotency_key=self.key("penalty"),
-                    )
-            if overdue and loan.status == "active":
-                loan_transition(
-                    loan=loan, action="mark_delinquent", actor="close", business_date=day
-                )
 
     # Money -------------------------------------------------------------------------------
 
@@ -178,14 +152,14 @@ class LoanLives(RuleBasedStateMachine):
             "exact": bill,
             "over": quote + cents(Decimal(share) / 7) + CENT,
         }[size]
-        repayment = loan_repay(
-            loan=loan,
-            amount=amount,
-            value_date=on,
-            business_date=self.today,
-            idempotency_key=self.key("repay"),
-        )
-        return repayment.pk
+        with self.refused_if_back_dated_past_a_refund(loan, on):
+            return loan_repay(
+                loan=loan,
+                amount=amount,
+                value_date=on,
+                business_date=self.today,
+                idempotency_key=self.key("repay"),
+            ).pk
 
     @rule(
         target=repayments,
@@ -200,14 +174,15 @@ class LoanLives(RuleBasedStateMachine):
             return None
         on = self.value_date(loan, back)
         amount = max(CENT, cents(loan_payoff_quote(loan=loan, on=on).total * share / 100))
-        return loan_prepay(
-            loan=loan,
-            amount=amount,
-            value_date=on,
-            business_date=self.today,
-            mode=mode,
-            idempotency_key=self.key("prepay"),
-        ).pk
+        with self.refused_if_back_dated_past_a_refund(loan, on):
+            return loan_prepay(
+                loan=loan,
+                amount=amount,
+                value_date=on,
+                business_date=self.today,
+                mode=mode,
+                idempotency_key=self.key("prepay"),
+            ).pk
 
     @rule(target=repayments, loan_id=loans, extra=st.sampled_from(["0.00", "0.01", "35.10"]))
     def pay_off(self, loan_id, extra):

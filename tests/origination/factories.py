@@ -7,17 +7,14 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from loans.models import Borrower, CreditLine, LoanApplication, Merchant, PolicyVersion, Product
-from loans.origination.applications import (
-    ApplicantData,
-    application_decide,
-    application_submit,
-    policy_version_publish,
-)
-from loans.origination.drawdowns import DrawdownRequest, Payee, PledgedPolicy, drawdown_create
-from loans.origination.identity import make_national_id
-from loans.origination.merchants import merchant_register
-from loans.origination.policy_default import DEFAULT_POLICY
+from loans.models import Borrower, Product
+from origination.identity import make_national_id
+from origination.models import CreditLine, LoanApplication, Merchant, PolicyVersion
+from origination.policy_default import DEFAULT_POLICY
+from origination.services.applications import ApplicantData, application_decide, application_submit
+from origination.services.drawdowns import DrawdownRequest, Payee, PledgedPolicy, drawdown_create
+from origination.services.merchants import merchant_register
+from origination.services.policies import policy_version_publish
 
 TODAY = date(2026, 1, 15)
 NOON = datetime(2026, 1, 15, 4, 0, tzinfo=UTC)

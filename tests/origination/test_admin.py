@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from ledger.services import business_date_open
 from loans import pii
-from loans.models import BlockListEntry, CreditLine, LoanApplication, PolicyVersion
+from origination.models import BlockListEntry, CreditLine, LoanApplication, PolicyVersion
 
 from .factories import decide, draw, make_merchant, make_product, open_line, submit
 
@@ -34,14 +34,14 @@ def referred():
 
 
 def test_the_review_queue_lists_referred_applications(staff, referred):
-    url = reverse("admin:loans_loanapplication_changelist") + "?status__exact=referred"
+    url = reverse("admin:origination_loanapplication_changelist") + "?status__exact=referred"
     page = staff.get(url)
     assert page.status_code == 200
     assert referred.reference in page.content.decode()
 
 
 def test_the_change_page_shows_the_trail_and_the_buttons(staff, referred):
-    page = staff.get(reverse("admin:loans_loanapplication_change", args=[referred.pk]))
+    page = staff.get(reverse("admin:origination_loanapplication_change", args=[referred.pk]))
     html = page.content.decode()
     assert page.status_code == 200
     for text in ("velocity_device", "cutoff", "D04", "review-approve", "review-decline"):
@@ -49,7 +49,7 @@ def test_the_change_page_shows_the_trail_and_the_buttons(staff, referred):
 
 
 def test_approve_button_opens_the_line(staff, referred):
-    url = reverse("admin:loans_loanapplication_review", args=[referred.pk, "approve"])
+    url = reverse("admin:origination_loanapplication_review", args=[referred.pk, "approve"])
     response = staff.post(url, {"note": "payslips checked"})
     assert response.status_code == 302
     referred.refresh_from_db()
@@ -64,7 +64,7 @@ def test_approve_button_opens_the_line(staff, referred):
 
 
 def test_decline_button_without_a_note_is_refused_with_a_message(staff, referred):
-    url = reverse("admin:loans_loanapplication_review", args=[referred.pk, "decline"])
+    url = reverse("admin:origination_loanapplication_review", args=[referred.pk, "decline"])
     response = staff.post(url, {"note": ""}, follow=True)
     assert "needs a note" in response.content.decode()
     referred.refresh_from_db()
@@ -76,16 +76,18 @@ def test_credit_line_and_merchant_pages(staff):
     line = open_line(cash)
     shop = make_merchant()
     draw(line, make_product("ecommerce_installment"), "1000", 3, merchant=shop)
-    assert staff.get(reverse("admin:loans_creditline_change", args=[line.pk])).status_code == 200
-    assert staff.get(reverse("admin:loans_creditline_changelist")).status_code == 200
+    assert (
+        staff.get(reverse("admin:origination_creditline_change", args=[line.pk])).status_code == 200
+    )
+    assert staff.get(reverse("admin:origination_creditline_changelist")).status_code == 200
     response = staff.post(
-        reverse("admin:loans_merchant_changelist"),
+        reverse("admin:origination_merchant_changelist"),
         {"action": "settle", "_selected_action": [shop.pk]},
         follow=True,
     )
     assert "1 drawdowns settled" in response.content.decode()
     response = staff.post(
-        reverse("admin:loans_creditline_changelist"),
+        reverse("admin:origination_creditline_changelist"),
         {"action": "freeze_lines", "_selected_action": [line.pk]},
     )
     line.refresh_from_db()
@@ -93,10 +95,10 @@ def test_credit_line_and_merchant_pages(staff):
 
 
 def test_a_policy_version_is_added_as_the_next_version(staff):
-    from loans.origination.policy_default import DEFAULT_POLICY
+    from origination.policy_default import DEFAULT_POLICY
 
     response = staff.post(
-        reverse("admin:loans_policyversion_add"),
+        reverse("admin:origination_policyversion_add"),
         {
             "code": "retail",
             "description": "tighter",
@@ -108,7 +110,7 @@ def test_a_policy_version_is_added_as_the_next_version(staff):
     version = PolicyVersion.objects.get(code="retail", is_active=True)
     assert (version.version, version.created_by) == (1, "reviewer")
     bad = staff.post(
-        reverse("admin:loans_policyversion_add"),
+        reverse("admin:origination_policyversion_add"),
         {
             "code": "retail",
             "description": "",
@@ -122,7 +124,7 @@ def test_a_policy_version_is_added_as_the_next_version(staff):
 
 def test_a_block_list_entry_keeps_only_the_digest(staff):
     response = staff.post(
-        reverse("admin:loans_blocklistentry_add"),
+        reverse("admin:origination_blocklistentry_add"),
         {"kind": "mobile", "value": "13800000000", "reason": "fraud", "added_on": "2026-01-15"},
     )
     assert response.status_code == 302

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from ledger.services import business_date_open
-from loans.models import Drawdown, Merchant
+from origination.models import Drawdown, Merchant
 
 from .factories import make_borrower, make_merchant, make_product
 

@@ -9,13 +9,14 @@ from django.db import transaction
 
 from ledger import chart
 from ledger.services import EntrySpec, LineSpec, entry_post
-from loans.models import CreditLimitChange, Loan
-from loans.origination.credit_lines import credit_line_available, credit_line_unfreeze
-from loans.origination.errors import CreditLineStateError
-from loans.origination.line_sync import credit_lines_sync
+from loans.models import Loan
 from loans.selectors.exposure import unsecured_exposure, written_off_outstanding
 from loans.services.applying import loan_lock
 from loans.services.waivers import loan_write_off
+from origination.errors import CreditLineStateError
+from origination.models import CreditLimitChange
+from origination.services.credit_lines import credit_line_available, credit_line_unfreeze
+from origination.services.line_sync import credit_lines_sync
 
 from .factories import ACTOR, TODAY, draw, make_product, open_line
 

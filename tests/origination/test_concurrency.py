@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 
 from ledger.selectors import trial_balance
-from loans.models import Drawdown
-from loans.origination.credit_lines import credit_line_available
-from loans.origination.errors import CreditLimitExceeded
+from origination.errors import CreditLimitExceeded
+from origination.models import Drawdown
+from origination.services.credit_lines import credit_line_available
 
 from .factories import draw, make_product, open_line
 

@@ -6,8 +6,16 @@ from decimal import Decimal
 
 import pytest
 
-from loans.models import CreditLimitChange, Drawdown, Loan
-from loans.origination.credit_lines import (
+from loans.models import Loan
+from loans.services.repayments import loan_repay
+from origination.errors import (
+    CreditLimitExceeded,
+    CreditLineStateError,
+    DrawdownIdempotencyConflict,
+    OriginationError,
+)
+from origination.models import CreditLimitChange, Drawdown
+from origination.services.credit_lines import (
     credit_line_available,
     credit_line_change_limit,
     credit_line_close,
@@ -15,14 +23,7 @@ from loans.origination.credit_lines import (
     credit_line_restore,
     credit_line_unfreeze,
 )
-from loans.origination.errors import (
-    CreditLimitExceeded,
-    CreditLineStateError,
-    DrawdownIdempotencyConflict,
-    OriginationError,
-)
-from loans.origination.line_sync import credit_lines_sync
-from loans.services.repayments import loan_repay
+from origination.services.line_sync import credit_lines_sync
 from tests.lifecycle.factories import assert_books_consistent, schedule
 
 from .factories import ACTOR, TODAY, draw, make_product, open_line

@@ -6,25 +6,15 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from loans.models import (
-    CreditAssessment,
-    CreditLine,
-    DecisionRecord,
-    LoanApplication,
-    PolicyVersion,
-)
-from loans.origination.applications import (
-    application_review,
-    applications_decide,
-    decision_replay,
-    decision_reproduces,
-    policy_version_active,
-    policy_version_publish,
-)
-from loans.origination.errors import ApplicationStateError, OriginationError, PolicyError
-from loans.origination.pipeline import evaluate
-from loans.origination.scoring import register_provider
+from loans.models import CreditAssessment
 from loans.services.applications import loan_apply
+from origination.errors import ApplicationStateError, OriginationError, PolicyError
+from origination.models import CreditLine, DecisionRecord, LoanApplication, PolicyVersion
+from origination.pipeline import evaluate
+from origination.scoring import register_provider
+from origination.services.applications import application_review, applications_decide
+from origination.services.decisions import decision_replay, decision_reproduces
+from origination.services.policies import policy_version_active, policy_version_publish
 
 from .factories import ACTOR, TODAY, decide, make_borrower, make_policy, make_product, submit
 from .test_scorecard import FixedBureau

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from loans.calc import limits
-from loans.origination.policy_default import DEFAULT_POLICY
-from loans.origination.pricing import (
+from calc import limits
+from origination.policy_default import DEFAULT_POLICY
+from origination.pricing import (
     PricingRuleError,
     band_for,
     bands_from_policy,

@@ -7,14 +7,15 @@ from decimal import Decimal
 import pytest
 
 from ledger.selectors import account_balance, loan_balances, trial_balance
-from loans.models import Collateral, CreditLine, Installment, LoanApplication
-from loans.origination.credit_lines import credit_line_available
-from loans.origination.errors import OriginationError
-from loans.origination.line_sync import credit_lines_sync
-from loans.origination.merchants import merchant_refund, merchant_settle
+from loans.models import Collateral, Installment
 from loans.services.cooling_off import loan_cancel_cooling_off, loan_cooling_off_quote
 from loans.services.lending_limits import LendingLimitExceeded
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
+from origination.errors import OriginationError
+from origination.models import CreditLine, LoanApplication
+from origination.services.credit_lines import credit_line_available
+from origination.services.line_sync import credit_lines_sync
+from origination.services.merchants import merchant_refund, merchant_settle
 from tests.lifecycle.factories import assert_books_consistent, reload, schedule
 
 from .factories import (
@@ -139,7 +140,7 @@ def test_second_drawdown_has_no_first_loan_discount(line):
 
 
 def test_cash_loan_needs_the_payees_account(line):
-    from loans.origination.drawdowns import DrawdownRequest, drawdown_create
+    from origination.services.drawdowns import DrawdownRequest, drawdown_create
 
     request = DrawdownRequest(product=make_product("cash_loan"), amount=D("1000"), term=6)
     with pytest.raises(OriginationError):

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from loans import pii
-from loans.models import BlockListEntry, CreditLine, DecisionRecord
-from loans.origination.credit_lines import credit_line_change_limit
+from origination.models import BlockListEntry, CreditLine, DecisionRecord
+from origination.services.credit_lines import credit_line_change_limit
 
 from .factories import (
     ACTOR,
@@ -207,7 +207,7 @@ def test_a_limit_raise_beyond_the_200k_limit_is_refused():
     product = make_product(max_amount=Decimal("200000"))
     line = open_line(product, borrower, monthly_income="50000")
     open_line(product, borrower, monthly_income="50000")
-    from loans.origination.errors import OriginationError
+    from origination.errors import OriginationError
 
     with pytest.raises(OriginationError) as refused:
         credit_line_change_limit(
@@ -242,14 +242,15 @@ def test_a_score_between_the_cut_offs_is_referred():
 
 
 def test_national_id_fixture_is_well_formed():
-    from loans.origination.identity import parse_national_id
+    from origination.identity import parse_national_id
 
     assert parse_national_id(national_id(date(1990, 3, 7))) == (True, date(1990, 3, 7))
     assert parse_national_id("1101011990030712") == (False, None)
 
 
 def test_lines_approved_earlier_in_a_batch_count_against_the_limit_of_later_ones():
-    from loans.origination.applications import applications_decide, decision_reproduces
+    from origination.services.applications import applications_decide
+    from origination.services.decisions import decision_reproduces
 
     borrower = make_borrower()
     product = make_product(max_amount=Decimal("200000"))

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from loans.origination.policy_default import DEFAULT_POLICY
-from loans.origination.scorecard import Scorecard, ScorecardError
-from loans.origination.scoring import (
+from origination.policy_default import DEFAULT_POLICY
+from origination.scorecard import Scorecard, ScorecardError
+from origination.scoring import (
     BUILTIN,
     ScoreOutcome,
     ScoringError,

@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from demo.products import demo_products_load
 from loans.admin.products import ProductAdmin, sample_amount
 from loans.models import Product
-from loans.services.demo_products import demo_products_load
 
 from .conftest import BUSINESS_DATE, make_product, product_fields
 

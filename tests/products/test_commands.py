@@ -8,10 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
-from compliance.apr import annual_percentage_rate, regular_payments
+from calc.apr import annual_percentage_rate, regular_payments
+from calc.quote import quote
+from calc.schedules import ScheduleTerms
 from compliance.management.commands.apr import Command as AprCommand
-from loans.calc.quote import quote
-from loans.calc.schedules import ScheduleTerms
 from loans.management.commands.quote import Command as QuoteCommand
 from loans.services.products import product_save
 

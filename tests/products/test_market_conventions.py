@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from loans.calc.schedules import build_schedule
+from calc.schedules import build_schedule
 from loans.models import Installment
 from loans.services.products import ProductRuleError, product_save, product_worst_case_apr
 from loans.terms import loan_terms

@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from loans.calc.quote import quote
+from calc.quote import quote
+from demo.products import demo_products_load, demo_products_read
 from loans.models import Product
-from loans.services.demo_products import demo_products_load, demo_products_read
 from loans.services.products import (
     ProductRuleError,
     RateCapExceeded,

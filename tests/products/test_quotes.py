@@ -8,11 +8,11 @@ from django.contrib.auth.models import User
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from calc.quote import quote
+from demo.products import demo_products_load
 from ledger.services import business_date_advance
-from loans.calc.quote import quote
 from loans.models import Borrower, CreditAssessment, Product
 from loans.services.credit_assessments import credit_assessment_record
-from loans.services.demo_products import demo_products_load
 from loans.services.quotes import QuoteInputError, quote_for_product
 from loans.terms import product_terms
 from tests.lifecycle.factories import make_borrower

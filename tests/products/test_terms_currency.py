@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from loans.calc import build_schedule
+from calc import build_schedule
 from loans.models import Loan
 from loans.terms import loan_terms, product_terms
 

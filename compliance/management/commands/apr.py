@@ -9,7 +9,7 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from compliance.apr import AprError, AprMethod, apr_by_method, regular_payments
+from calc.apr import AprError, AprMethod, apr_by_method, regular_payments
 from loans.management.parsing import UsageErrorCommand, cents, date_arg, decimal_arg
 
 FREQUENCIES = ("monthly", "semimonthly", "biweekly", "weekly", "quarterly")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from compliance.models import ReportRun
 from compliance.reports.base import ReportError
 from compliance.reports.export import export_chunks
-from compliance.reports.models import ReportRun
 from compliance.reports.registry import (
     FORMATS,
     REPORTS,

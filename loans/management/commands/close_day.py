@@ -2,9 +2,9 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger.errors import DomainError
+from core.errors import DomainError
 from ledger.services import business_date_current
-from loans.eod import STEP_NAMES, close_day_run
+from loans.eod import close_day_run, close_step_names
 from loans.models import CloseStepRun
 
 BAR = 30
@@ -56,9 +56,10 @@ class Command(BaseCommand):
 
     def _progress(self, step: str, done: int, total: int) -> None:
         filled = BAR * done // max(total, 1)
-        position = STEP_NAMES.index(step) + 1
+        names = close_step_names()
+        position = names.index(step) + 1
         self.stdout.write(
-            f"\r  [{'#' * filled}{'.' * (BAR - filled)}] step {position}/{len(STEP_NAMES)} "
+            f"\r  [{'#' * filled}{'.' * (BAR - filled)}] step {position}/{len(names)} "
             f"{step:<13} chunk {done}/{total}",
             ending="",
         )
@@ -74,4 +75,4 @@ class Command(BaseCommand):
             figures[1] += loans
             figures[2] += entries
             figures[3] += millis or 0
-        return [(step, *rows[step]) for step in STEP_NAMES if step in rows]
+        return [(step, *rows[step]) for step in close_step_names() if step in rows]

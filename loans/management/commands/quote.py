@@ -6,16 +6,16 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from loans.api.serializers import QuoteOutputSerializer
-from loans.calc.calendar import Frequency
-from loans.calc.daycount import DayCount
-from loans.calc.schedules import (
+from calc.calendar import Frequency
+from calc.daycount import DayCount
+from calc.schedules import (
     BulletInterest,
     LevelConvention,
     Method,
     ScheduleError,
     ScheduleTerms,
 )
+from loans.api.serializers import QuoteOutputSerializer
 from loans.management.parsing import (
     UsageErrorCommand,
     cents,

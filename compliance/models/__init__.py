@@ -1,0 +1,4 @@
+from .classification import ClassificationRule
+from .reports import LoanMonthEnd, MonthEndCapture, ReportRun, ReportsStorage
+
+__all__ = ["ClassificationRule", "LoanMonthEnd", "MonthEndCapture", "ReportRun", "ReportsStorage"]

@@ -1,0 +1,72 @@
+"""Compliance data the other apps read: per product type overrides of the classification rules."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from calc.classification import DEFAULT_POLICY, Category, ClassificationError, ClassificationPolicy
+from core.money import RATE
+
+
+def _default_ratio(category: Category) -> Decimal:
+    return DEFAULT_POLICY.ratio(category)
+
+
+class ClassificationRule(models.Model):
+    """Thresholds (days past due) and provision ratios for one product type; product types
+    without a rule use ``calc.classification.DEFAULT_POLICY``."""
+
+    product_type = models.CharField(
+        max_length=32, unique=True, help_text="A loan product type, e.g. cash_loan."
+    )
+    special_mention_after = models.PositiveSmallIntegerField(
+        default=DEFAULT_POLICY.special_mention_after,
+        help_text="Special mention (关注) when days past due exceed this.",
+    )
+    substandard_after = models.PositiveSmallIntegerField(
+        default=DEFAULT_POLICY.substandard_after,
+        help_text="Substandard (次级) when days past due exceed this.",
+    )
+    doubtful_after = models.PositiveSmallIntegerField(
+        default=DEFAULT_POLICY.doubtful_after,
+        help_text="Doubtful (可疑) when days past due exceed this.",
+    )
+    loss_after = models.PositiveSmallIntegerField(
+        default=DEFAULT_POLICY.loss_after, help_text="Loss (损失) when days past due exceed this."
+    )
+    normal_ratio = models.DecimalField(**RATE, default=_default_ratio(Category.NORMAL))
+    special_mention_ratio = models.DecimalField(
+        **RATE, default=_default_ratio(Category.SPECIAL_MENTION)
+    )
+    substandard_ratio = models.DecimalField(**RATE, default=_default_ratio(Category.SUBSTANDARD))
+    doubtful_ratio = models.DecimalField(**RATE, default=_default_ratio(Category.DOUBTFUL))
+    loss_ratio = models.DecimalField(**RATE, default=_default_ratio(Category.LOSS))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product_type"]
+
+    def __str__(self) -> str:
+        return f"Classification rule for {self.product_type}"
+
+    def policy(self) -> ClassificationPolicy:
+        return ClassificationPolicy(
+            special_mention_after=self.special_mention_after,
+            substandard_after=self.substandard_after,
+            doubtful_after=self.doubtful_after,
+            loss_after=self.loss_after,
+            ratios={
+                Category.NORMAL: Decimal(self.normal_ratio),
+                Category.SPECIAL_MENTION: Decimal(self.special_mention_ratio),
+                Category.SUBSTANDARD: Decimal(self.substandard_ratio),
+                Category.DOUBTFUL: Decimal(self.doubtful_ratio),
+                Category.LOSS: Decimal(self.loss_ratio),
+            },
+        )
+
+    def clean(self) -> None:
+        try:
+            self.policy()
+        except ClassificationError as exc:
+            raise ValidationError(str(exc)) from exc

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The foundation every app may import: domain errors, money, the API toolkit, the read-only
+    admin and the audit trail. It imports nothing of the project."""
+
+    name = "core"
+    label = "core"
+    verbose_name = "Core"

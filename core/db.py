@@ -1,0 +1,58 @@
+"""Database helpers every app may use: the transaction of an action (a money movement and its
+audit row), and set-based updates of many rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from django.db import connection, transaction
+
+
+def action_transaction(*, durable: bool = True) -> transaction.Atomic:
+    """At a money-moving service's public entry the transaction is durable: the outermost one,
+    so what the service returns is committed when it returns (Django raises if the caller holds
+    a transaction already). A caller composing the action into a transaction it holds (the API's
+    idempotency record, an approved adjustment) passes ``durable=False`` and must hold one."""
+    if not durable and not connection.in_atomic_block:
+        raise RuntimeError("durable=False composes an action into the caller's transaction.")
+    return transaction.atomic(durable=durable)
+
+
+_PG_TYPES = {"numeric", "bigint", "integer", "text", "date", "boolean", "timestamptz"}
+
+
+def rows_update(
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[tuple],
+    *,
+    constants: Mapping[str, object] | None = None,
+) -> int:
+    """Set `columns` of many rows of `table` at once. Each row is (id, value, …) in the order of
+    `columns`, given as (column, PostgreSQL type). On PostgreSQL one `UPDATE … FROM unnest(…)`,
+    elsewhere (the SQLite demo) one prepared statement executed per row."""
+    if not rows:
+        return 0
+    constants = dict(constants or {})
+    names = [name for name, _ in columns]
+    if connection.vendor == "postgresql":
+        for _, sql_type in columns:
+            if sql_type not in _PG_TYPES:
+                raise ValueError(f"unsupported column type {sql_type}")
+        assignments = [f"{name} = v.{name}" for name in names]
+        assignments += [f"{name} = %s" for name in constants]
+        arrays = ", ".join(["%s::bigint[]"] + [f"%s::{sql_type}[]" for _, sql_type in columns])
+        sql = (
+            f"UPDATE {table} AS t SET {', '.join(assignments)}"
+            f" FROM unnest({arrays}) AS v(id, {', '.join(names)}) WHERE t.id = v.id"
+        )
+        params = [*constants.values(), *(list(values) for values in zip(*rows, strict=True))]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    assignments = [f"{name} = %s" for name in [*names, *constants]]
+    sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE id = %s"
+    extra = list(constants.values())
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[*row[1:], *extra, row[0]] for row in rows])
+    return len(rows)

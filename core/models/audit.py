@@ -1,0 +1,41 @@
+"""The audit trail: who did what, to which object, before and after, on which business date.
+
+An ``AuditEvent`` is never changed: PostgreSQL refuses ``UPDATE`` and ``DELETE`` of its rows
+(migration ``compliance/0003``, on the table the model kept when it moved here).
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """One action: who, what, on which object, the object before and after, when."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+    )
+    actor_username = models.CharField(
+        max_length=150, help_text="As it was when the action was taken."
+    )
+    action = models.CharField(max_length=64, db_index=True, help_text="e.g. loan.approve")
+    object_type = models.CharField(max_length=100, help_text="app_label.model")
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    source = models.CharField(max_length=16, default="admin", help_text="admin, api or command")
+    business_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "compliance_auditevent"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"

@@ -1,0 +1,36 @@
+import os
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from demo.products import demo_products_load
+from ledger.services import business_date_current
+
+
+class Command(BaseCommand):
+    help = "Prepare the local demo: an admin user (credentials printed), open books, demo products."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not os.environ.get("DEMO_FORCE"):
+            raise CommandError("demo_setup is for the local demo (DEBUG on); set DEMO_FORCE=1.")
+        username = os.environ.get("DEMO_ADMIN_USER", "admin")
+        password = os.environ.get("DEMO_ADMIN_PASSWORD", "admin-password")
+        User = get_user_model()
+        user, _ = User.objects.get_or_create(username=username, defaults={"email": ""})
+        user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        business_date = business_date_current()
+        products = demo_products_load(on_date=business_date)
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("installment-ledger demo"))
+        self.stdout.write(
+            f"  admin:  http://127.0.0.1:8000/admin/   user {username!r}  password {password!r}"
+        )
+        self.stdout.write("  API:    http://127.0.0.1:8000/api/docs/")
+        self.stdout.write(f"  business date: {business_date}")
+        self.stdout.write(
+            "  products: " + ", ".join(f"{item.product.code} ({item.action})" for item in products)
+        )
+        self.stdout.write("")

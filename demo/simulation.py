@@ -1,0 +1,280 @@
+"""A living demo portfolio: borrowers, loans disbursed over time on the products in the books,
+repayments by seeded behaviour, and one end-of-day close per simulated day.
+
+Behaviour is drawn per loan from the seed and the loan id (so a rerun with the same seed is the
+same story): most borrowers pay each installment on its due date, some pay late (a few days to
+six weeks, penalties included), some stop paying after a few installments (and end charged off),
+some pay the loan off early. Loans are originated through the lifecycle services
+(`loan_create`, `loan_approve`, `loan_disburse`) and repaid through `loan_repay` and
+`loan_pay_off`, exactly as the API would; the closes are the real close.
+
+For the demo only: borrowers log in as `demo1`, `demo2`, … with the password `demo-password`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db.models import Count, F
+
+from core.money import ZERO
+from ledger.services import business_date_current
+from loans.eod import close_day_run
+from loans.eod.common import OPEN
+from loans.errors import LoanRuleError
+from loans.models import Borrower, CreditAssessment, Installment, Loan, Product
+from loans.services.credit_assessments import credit_assessment_record
+from loans.services.disbursement import loan_disburse
+from loans.services.origination import loan_approve, loan_create
+from loans.services.payoff import loan_pay_off, loan_payoff_quote
+from loans.services.quotes import QuoteInputError
+from loans.services.repayments import loan_repay
+
+DEMO_PASSWORD = "demo-password"
+ACTOR = "simulate"
+BEHAVIOURS = (("on_time", 68), ("late", 14), ("stops_paying", 10), ("prepays", 8))
+ORIGINATION_SHARE = Decimal("0.7")
+"""Loans are disbursed over the first 70% of the simulated days, so most have some history."""
+
+Progress = Callable[[date, int, int], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one borrower behaves on one loan."""
+
+    behaviour: str
+    seed: str
+    stop_after: int = 0
+    prepay_after: int = 0
+
+    def lateness(self, number: int) -> int:
+        """Days late for installment `number` (0: on its due date)."""
+        if self.behaviour != "late":
+            return 0
+        return random.Random(f"{self.seed}:{number}").choice((3, 5, 8, 12, 20, 33, 45))
+
+    def pays(self, number: int) -> bool:
+        return self.behaviour != "stops_paying" or number <= self.stop_after
+
+
+def plan_for(seed: int, loan_id: int) -> Plan:
+    rng = random.Random(f"{seed}:{loan_id}")
+    behaviour = rng.choices(
+        [name for name, _ in BEHAVIOURS], weights=[weight for _, weight in BEHAVIOURS]
+    )[0]
+    return Plan(
+        behaviour=behaviour,
+        seed=f"{seed}:{loan_id}",
+        stop_after=rng.randint(0, 3),
+        prepay_after=rng.randint(1, 4),
+    )
+
+
+@dataclass
+class SimulationResult:
+    first_day: date
+    last_day: date
+    loans: int = 0
+    repayments: int = 0
+    payoffs: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    by_bucket: dict[str, int] = field(default_factory=dict)
+
+
+def demo_products_ensure() -> list[Product]:
+    """The active products, or — in an empty database — two demo products made here."""
+    products = list(Product.objects.filter(is_active=True).order_by("code"))
+    if products:
+        return products
+    common = {"currency": "CNY", "jurisdiction": "CN", "frequency": "monthly"}
+    return [
+        Product.objects.create(
+            code="sim-cash-loan",
+            name="Cash loan (现金贷, simulated)",
+            product_type=Product.Type.CASH_LOAN,
+            method="equal_installment",
+            annual_rate=Decimal("0.18"),
+            penalty_rate=Decimal("0.27"),
+            min_amount=Decimal("1000"),
+            max_amount=Decimal("50000"),
+            allowed_terms=[6, 12, 24],
+            **common,
+        ),
+        Product.objects.create(
+            code="sim-ecommerce",
+            name="E-commerce installment (电商分期, simulated)",
+            product_type=Product.Type.ECOMMERCE_INSTALLMENT,
+            method="flat_fee",
+            fee_rate=Decimal("0.006"),
+            penalty_rate=Decimal("0.18"),
+            grace_days=3,
+            min_amount=Decimal("100"),
+            max_amount=Decimal("20000"),
+            allowed_terms=[3, 6, 12],
+            **common,
+        ),
+    ]
+
+
+def demo_borrowers_make(*, count: int, rng: random.Random) -> list[Borrower]:
+    """`count` borrowers, each with a `demoN` user (the first free numbers)."""
+    User = get_user_model()
+    taken = set(User.objects.filter(username__startswith="demo").values_list("username", flat=True))
+    password = make_password(DEMO_PASSWORD)  # hashed once: the demo's users share it
+    users, number = [], 0
+    while len(users) < count:
+        number += 1
+        username = f"demo{number}"
+        if username not in taken:
+            users.append(User(username=username, password=password))
+    User.objects.bulk_create(users)
+    users = list(User.objects.filter(username__in=[user.username for user in users]))
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+    given = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英"
+    borrowers = []
+    for user in users:
+        borrower = Borrower(user=user, name=rng.choice(surnames) + "".join(rng.sample(given, 2)))
+        birth = date(1965, 1, 1) + timedelta(days=rng.randint(0, 365 * 38))
+        borrower.set_national_id(
+            f"{rng.choice(('110101', '310104', '440305', '330106'))}{birth:%Y%m%d}"
+            f"{rng.randint(0, 9999):04d}"
+        )
+        borrower.set_mobile(f"1{rng.choice((3, 5, 8))}{rng.randint(0, 999_999_999):09d}")
+        borrowers.append(borrower)
+    return Borrower.objects.bulk_create(borrowers)
+
+
+def _originate(
+    product: Product, borrower: Borrower, today: date, rng: random.Random
+) -> Loan | None:
+    terms = product.terms_in_range()
+    low = max(product.min_amount, Decimal("500"))
+    high = min(product.max_amount, Decimal("30000"))
+    principal = Decimal(rng.randint(int(low // 100), max(int(high // 100), int(low // 100)))) * 100
+    term = rng.choice(terms)
+    # A bureau pull at application: the price follows the lender's assessment.
+    credit_assessment_record(
+        borrower=borrower,
+        score=rng.randint(600, 800),
+        source=CreditAssessment.Source.BUREAU,
+        provider="simulated bureau",
+        business_date=today,
+        assessed_by=ACTOR,
+    )
+    try:
+        loan = loan_create(
+            borrower=borrower,
+            product=product,
+            principal=max(principal, product.min_amount),
+            term=term,
+            application_date=today,
+            actor=ACTOR,
+        )
+    except (LoanRuleError, QuoteInputError):
+        return None  # terms the product refuses (e.g. above its cap): the applicant walks away
+    loan = loan_approve(loan=loan, business_date=today, actor=ACTOR)
+    return loan_disburse(loan=loan, business_date=today, actor=ACTOR)
+
+
+def _owed(today: date, loan_ids: list[int]) -> dict[int, list[tuple[int, date, Decimal]]]:
+    """Per open loan, its unpaid installments due by `today`: (number, due date, owed)."""
+    rows = (
+        Installment.objects.filter(loan_id__in=loan_ids, due_date__lte=today)
+        .exclude(status__in=[Installment.Status.PAID, Installment.Status.CANCELLED])
+        .order_by("loan_id", "due_date")
+        .values_list(
+            "loan_id",
+            "number",
+            "due_date",
+            F("principal_due")
+            - F("principal_paid")
+            + F("interest_due")
+            - F("interest_paid")
+            + F("fee_due")
+            - F("fee_paid")
+            + F("penalty_due")
+            - F("penalty_paid"),
+        )
+    )
+    owed: dict[int, list[tuple[int, date, Decimal]]] = {}
+    for loan_id, number, due, amount in rows:
+        if amount > 0:
+            owed.setdefault(loan_id, []).append((number, due, amount))
+    return owed
+
+
+def _repay_day(seed: int, today: date, result: SimulationResult) -> None:
+    open_ids = list(Loan.objects.filter(status__in=OPEN).values_list("id", flat=True))
+    for loan_id, rows in _owed(today, open_ids).items():
+        plan = plan_for(seed, loan_id)
+        oldest_number, oldest_due, _ = rows[0]
+        if not plan.pays(oldest_number):
+            continue
+        if today < oldest_due + timedelta(days=plan.lateness(oldest_number)):
+            continue
+        loan = Loan.objects.get(pk=loan_id)
+        loan_repay(
+            loan=loan,
+            amount=sum((amount for _, _, amount in rows), ZERO),
+            value_date=today,
+            business_date=today,
+            idempotency_key=f"simulate:{seed}:{loan_id}:{today}",
+            channel="simulated",
+        )
+        result.repayments += 1
+        if plan.behaviour == "prepays" and oldest_number >= plan.prepay_after:
+            loan = Loan.objects.get(pk=loan_id)
+            if loan.status in OPEN:
+                quote = loan_payoff_quote(loan=loan, on=today)
+                loan_pay_off(
+                    loan=loan,
+                    amount=quote.total,
+                    value_date=today,
+                    business_date=today,
+                    idempotency_key=f"simulate-payoff:{seed}:{loan_id}:{today}",
+                    channel="simulated",
+                )
+                result.payoffs += 1
+
+
+def portfolio_simulate(
+    *, loans: int, days: int, seed: int, progress: Progress | None = None
+) -> SimulationResult:
+    """Originate `loans` loans over the coming business days and run `days` closes, with the
+    borrowers' repayments arriving before each close."""
+    rng = random.Random(seed)
+    start = business_date_current()
+    products = demo_products_ensure()
+    borrowers = demo_borrowers_make(count=max(1, (loans * 3 + 3) // 4), rng=rng)
+    last_origination = max(0, int(days * ORIGINATION_SHARE) - 1)
+    schedule: dict[int, int] = {}
+    for _ in range(loans):
+        # More loans early than late: an older book shows every stage of a loan's life.
+        offset = int(last_origination * rng.random() ** 2)
+        schedule[offset] = schedule.get(offset, 0) + 1
+    result = SimulationResult(first_day=start, last_day=start)
+    for offset in range(days):
+        today = business_date_current()
+        for _ in range(schedule.get(offset, 0)):
+            if _originate(rng.choice(products), rng.choice(borrowers), today, rng) is not None:
+                result.loans += 1
+        _repay_day(seed, today, result)
+        close_day_run()
+        result.last_day = today
+        if progress is not None:
+            progress(today, offset + 1, days)
+    result.by_status = dict(Loan.objects.order_by().values_list("status").annotate(n=Count("id")))
+    result.by_bucket = dict(
+        Loan.objects.filter(status__in=OPEN)
+        .order_by()
+        .values_list("delinquency_bucket")
+        .annotate(n=Count("id"))
+    )
+    return result

@@ -1,0 +1,78 @@
+"""Maker-checker requests for manual adjustments of a loan's balances.
+
+An ``AdjustmentRequest`` only moves from pending to applied or rejected, and the database refuses
+a decision by the user who asked for it. It changes balances, so it belongs with the loans (it
+was in compliance, which must not change balances; its table kept its name).
+"""
+
+from django.conf import settings
+from django.db import models
+
+from core.money import AMOUNT
+
+
+class AdjustmentRequest(models.Model):
+    """A manual adjustment one staff user asks for and a different one approves (or rejects)."""
+
+    class Kind(models.TextChoices):
+        WAIVE_FEE = "waive_fee", "Waive fees"
+        WAIVE_PENALTY = "waive_penalty", "Waive penalty interest"
+        CORRECT_REPAYMENT = "correct_repayment", "Correct a repayment"
+        WRITE_OFF = "write_off", "Write off the loan"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending approval"
+        APPLIED = "applied", "Approved and applied"
+        REJECTED = "rejected", "Rejected"
+
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="adjustments")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    amount = models.DecimalField(
+        **AMOUNT,
+        null=True,
+        blank=True,
+        help_text="Waivers: the amount to waive. Corrections: the amount the repayment should "
+        "have been (0 to cancel it). Write-offs: empty (everything open).",
+    )
+    repayment_id = models.BigIntegerField(
+        null=True, blank=True, help_text="Corrections: the repayment to correct."
+    )
+    reason = models.TextField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjustments_requested"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    business_date = models.DateField(help_text="The business date it was requested on.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="adjustments_decided",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=255, blank=True)
+    result = models.JSONField(default=dict, blank=True, help_text="What applying it posted.")
+
+    class Meta:
+        db_table = "compliance_adjustmentrequest"
+        ordering = ["-requested_at", "-id"]
+        permissions = [
+            ("approve_adjustmentrequest", "Can approve or reject another user's adjustment"),
+        ]
+        constraints = [
+            # Maker-checker in the database: nobody decides their own request.
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True)
+                | ~models.Q(decided_by=models.F("requested_by")),
+                name="adjustment_checker_not_maker",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | models.Q(decided_by__isnull=False),
+                name="adjustment_decided_has_checker",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.loan_id} ({self.status})"

@@ -1,0 +1,47 @@
+"""Collateral securing a loan: the loan's own security, which the lending limits recheck at
+approval and disbursement (origination records it at a drawdown and releases it when the loan
+is settled)."""
+
+from django.db import models
+
+from core.money import AMOUNT, RATE
+
+from .borrowers import Borrower
+from .contracts import Loan
+
+
+class Collateral(models.Model):
+    """A pledged asset securing a loan (policy loans: an insurance policy's cash value),
+    recorded at drawdown and released when the loan is paid off."""
+
+    class Kind(models.TextChoices):
+        INSURANCE_POLICY = "insurance_policy", "Insurance policy cash value (保单)"
+
+    class Status(models.TextChoices):
+        PLEDGED = "pledged", "Pledged"
+        RELEASED = "released", "Released"
+
+    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="collateral")
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="collateral")
+    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.INSURANCE_POLICY)
+    insurer = models.CharField(max_length=120)
+    policy_number = models.CharField(max_length=64)
+    cash_value = models.DecimalField(**AMOUNT)
+    valued_on = models.DateField()
+    advance_ratio = models.DecimalField(**RATE)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLEDGED)
+    pledged_on = models.DateField()
+    released_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["insurer", "policy_number"],
+                condition=models.Q(status="pledged"),
+                name="collateral_pledged_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.insurer} {self.policy_number} ({self.status})"

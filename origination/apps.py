@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class OriginationConfig(AppConfig):
+    """Applications, the decision pipeline, credit lines, drawdowns and merchants.
+
+    Its own app, above `loans`: its models refer to borrowers, products and loans and nothing in
+    `loans` refers to them, so the layers contract can state it (see the README)."""
+
+    name = "origination"
+    verbose_name = "Origination"
+
+    def ready(self) -> None:
+        from loans.selectors.exposure import exposure_source_register
+
+        from . import close_steps
+        from .services.credit_lines import lines_exposure
+
+        close_steps.register()
+        # Credit lines count their limits in a borrower's exposure; the exposure selector
+        # (below them, in loans) learns of it here rather than importing them.
+        exposure_source_register("credit_lines", lines_exposure)

@@ -1,0 +1,27 @@
+"""Merchants paid on drawdowns (e-commerce shops and scenes: schools, car dealers, clinics)."""
+
+from django.db import models
+
+
+class Merchant(models.Model):
+    """A merchant (e-commerce shop or scene: school, car dealer, clinic) paid on drawdowns."""
+
+    class Kind(models.TextChoices):
+        ECOMMERCE = "ecommerce", "E-commerce (电商)"
+        EDUCATION = "education", "Education (教育)"
+        CAR = "car", "Car (车)"
+        MEDICAL = "medical", "Medical (医美)"
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ECOMMERCE)
+    settlement_account_masked = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "loans_merchant"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"

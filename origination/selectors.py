@@ -1,0 +1,54 @@
+"""Reads for the API and the admin: per-user (another borrower's application or line is simply
+not found) and the manual-review queue."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from origination.models import CreditLine, DecisionRecord, LoanApplication
+
+
+def _borrower_id(user) -> int | None:
+    borrower = getattr(user, "borrower", None) if user and user.is_authenticated else None
+    return None if borrower is None else borrower.pk
+
+
+def application_get_for_user(*, user, reference: str) -> LoanApplication:
+    borrower_id = _borrower_id(user)
+    application = (
+        LoanApplication.objects.filter(borrower_id=borrower_id, reference=reference)
+        .select_related("product")
+        .first()
+    )
+    if borrower_id is None or application is None:
+        raise Http404
+    return application
+
+
+def application_latest_decision(*, application: LoanApplication) -> DecisionRecord | None:
+    return application.decisions.order_by("-id").first()
+
+
+def credit_lines_for_user(*, user) -> QuerySet[CreditLine]:
+    return (
+        CreditLine.objects.filter(borrower_id=_borrower_id(user))
+        .select_related("product")
+        .order_by("-id")
+    )
+
+
+def credit_line_get_for_user(*, user, reference: str) -> CreditLine:
+    line = credit_lines_for_user(user=user).filter(reference=reference).first()
+    if line is None:
+        raise Http404
+    return line
+
+
+def review_queue() -> QuerySet[LoanApplication]:
+    """Referred applications, oldest first: the manual-review queue."""
+    return (
+        LoanApplication.objects.filter(status=LoanApplication.Status.REFERRED)
+        .select_related("borrower", "product")
+        .order_by("submitted_at", "id")
+    )
