@@ -2,7 +2,17 @@
 
 from django.contrib import admin
 
-from .models import Account, BusinessDate, JournalEntry, JournalLine, LoanAccountBalance
+from .models import (
+    Account,
+    BusinessDate,
+    JournalArchive,
+    JournalEntry,
+    JournalLine,
+    JournalMonth,
+    LoanAccountBalance,
+    LoanOpening,
+    MonthOpening,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -78,6 +88,31 @@ class LoanAccountBalanceAdmin(ReadOnlyAdmin):
     list_filter = ("account",)
     search_fields = ("=loan_id",)
     list_select_related = ("account",)
+
+
+@admin.register(JournalMonth)
+class JournalMonthAdmin(ReadOnlyAdmin):
+    list_display = ("month", "openings_captured_at")
+
+
+@admin.register(MonthOpening)
+class MonthOpeningAdmin(ReadOnlyAdmin):
+    list_display = ("month", "account", "debit_total", "credit_total")
+    list_filter = ("month", "account")
+    list_select_related = ("account",)
+
+
+@admin.register(LoanOpening)
+class LoanOpeningAdmin(ReadOnlyAdmin):
+    list_display = ("loan_id", "account", "debit_total", "credit_total")
+    list_filter = ("account",)
+    search_fields = ("=loan_id",)
+    list_select_related = ("account",)
+
+
+@admin.register(JournalArchive)
+class JournalArchiveAdmin(ReadOnlyAdmin):
+    list_display = ("before", "archived_at", "lines")
 
 
 @admin.register(BusinessDate)
