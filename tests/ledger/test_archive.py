@@ -279,3 +279,21 @@ def test_bulk_postings_land_in_their_months(books):
             "ledger_journalline_default",
         }
     assert stored_balances_match_lines() == []
+
+
+def test_an_account_whose_lines_are_all_archived_keeps_its_type_and_cannot_be_deleted(books):
+    from ledger.models import Account
+
+    Account.objects.create(code="1999", name="Old suspense", type="asset", normal_side="debit")
+    entry_post(spec=transfer("old", "3.00", debit="1999", on=date(2026, 1, 7)))
+    journal_archive(before=date(2026, 3, 1))
+    assert not JournalLine.objects.filter(account__code="1999").exists()
+    for sql, message in (
+        ("UPDATE ledger_account SET type = 'income' WHERE code = '1999'", "type cannot change"),
+        ("DELETE FROM ledger_account WHERE code = '1999'", "violates foreign key"),
+    ):
+        with pytest.raises(IntegrityError, match=message):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(sql)
+    assert account_balance(code="1999") == Decimal("3.00")
