@@ -3,9 +3,13 @@
 Measures single-entry posting with 1 and 4 worker processes (idempotency, stored balances and the
 database triggers included), bulk posting of 100,000 entries, pgbench's TPC-B rate
 (`pgbench -c 4 -j 2 -T 15`) and a server-side INSERT ... SELECT of the same number of lines.
-The last line printed is a JSON object with the figures.
+Next to wall time it reports the CPU seconds the database backends spent per posted entry or
+line: on a shared machine they move far less with other people's load than wall time. Where the
+journal is partitioned by month (issue 20), the month posted into gets its partition first, as
+the close makes sure it has. The last line printed is a JSON object with the figures.
 
     python benchmarks/ledger_post.py [--seconds 10] [--bulk 100000] [--database NAME]
+                                     [--pgbench-seconds 15 (0: skip)]
 
 pgbench runs in a database of its own, named after the benchmark's with `_pgbench` appended.
 """
@@ -50,6 +54,7 @@ def worker(args):
 
     from ledger.services import entry_post
 
+    _, backend_before = _django.cpu_seconds()
     while time.time() < start_at:
         time.sleep(0.001)
     deadline = start_at + seconds
@@ -59,18 +64,35 @@ def worker(args):
         with transaction.atomic():
             entry_post(spec=repayment(f"{prefix}-{worker_no}-{count}", loan_id))
         count += 1
+    _, backend_after = _django.cpu_seconds()
     connection.close()
-    return count
+    backend = None if backend_before is None else backend_after - backend_before
+    return count, backend
 
 
-def posting_rate(workers: int, seconds: float, prefix: str, database: str) -> float:
+def posting_rate(workers: int, seconds: float, prefix: str, database: str):
+    """(entries per second, database backend CPU microseconds per entry)."""
     start_at = time.time() + 2.0
     ctx = mp.get_context("fork")
     with ctx.Pool(workers) as pool:
-        counts = pool.map(
+        results = pool.map(
             worker, [(n, seconds, start_at, prefix, database) for n in range(workers)]
         )
-    return sum(counts) / seconds
+    count = sum(n for n, _ in results)
+    backend = None
+    if all(cpu is not None for _, cpu in results):
+        backend = round(sum(cpu for _, cpu in results) / count * 1e6, 1)
+    return count / seconds, backend
+
+
+def month_partition(day: date) -> bool:
+    """Give the month posted into its partition, where the journal is partitioned."""
+    try:
+        from ledger.partitions import journal_partitions_ensure
+    except ImportError:
+        return False
+    journal_partitions_ensure(since=day, through=day)
+    return True
 
 
 def bulk_rate(entries: int) -> tuple[float, int]:
@@ -93,10 +115,14 @@ def bulk_rate(entries: int) -> tuple[float, int]:
         for n in range(entries)
     ]
     lines = entries * 2
+    client_before, backend_before = _django.cpu_seconds()
     started = time.perf_counter()
     with transaction.atomic():
         entries_post_bulk(specs=specs, actor="bench")
-    return lines / (time.perf_counter() - started), lines
+    wall = time.perf_counter() - started
+    client_after, backend_after = _django.cpu_seconds()
+    backend = None if backend_before is None else backend_after - backend_before
+    return lines / wall, lines, backend, client_after - client_before
 
 
 def insert_select_rate(lines: int) -> float:
@@ -147,27 +173,38 @@ def main() -> None:
     _django.setup(database)
     from django.db import connections
 
+    partitioned = month_partition(ON)
     connections.close_all()
-    rate_1 = posting_rate(1, args.seconds, "one", database)
-    print(f"single-entry posting, 1 worker : {rate_1:8.0f} entries/s")
-    rate_4 = posting_rate(4, args.seconds, "four", database)
-    print(f"single-entry posting, 4 workers: {rate_4:8.0f} entries/s")
-    bulk, lines = bulk_rate(args.bulk)
-    print(f"bulk posting of {args.bulk} entries: {bulk:8.0f} lines/s")
+    rate_1, cpu_1 = posting_rate(1, args.seconds, "one", database)
+    print(f"single-entry posting, 1 worker : {rate_1:8.0f} entries/s ({cpu_1} backend µs/entry)")
+    rate_4, cpu_4 = posting_rate(4, args.seconds, "four", database)
+    print(f"single-entry posting, 4 workers: {rate_4:8.0f} entries/s ({cpu_4} backend µs/entry)")
+    bulk, lines, bulk_backend, bulk_client = bulk_rate(args.bulk)
+    print(
+        f"bulk posting of {args.bulk} entries: {bulk:8.0f} lines/s"
+        f" (backend {bulk_backend} s, client {bulk_client:.2f} s CPU)"
+    )
     baseline_insert = insert_select_rate(lines)
     print(f"server-side INSERT ... SELECT of {lines} lines: {baseline_insert:8.0f} lines/s")
     connections.close_all()
-    tps = pgbench_tps(args.pgbench_seconds, pgbench_database)
-    print(f"pgbench -c 4 -j 2 -T {args.pgbench_seconds}: {tps:8.0f} tps")
+    tps = None
+    if args.pgbench_seconds > 0:
+        tps = pgbench_tps(args.pgbench_seconds, pgbench_database)
+        print(f"pgbench -c 4 -j 2 -T {args.pgbench_seconds}: {tps:8.0f} tps")
     result = {
+        "journal_partitioned": partitioned,
         "entries_per_second_1": round(rate_1, 1),
+        "backend_cpu_us_per_entry_1": cpu_1,
         "entries_per_second_4": round(rate_4, 1),
+        "backend_cpu_us_per_entry_4": cpu_4,
         "bulk_entries": args.bulk,
         "bulk_lines_per_second": round(bulk, 1),
+        "bulk_backend_cpu_seconds": None if bulk_backend is None else round(bulk_backend, 2),
+        "bulk_client_cpu_seconds": round(bulk_client, 2),
         "insert_select_lines_per_second": round(baseline_insert, 1),
         "ratio_bulk_to_insert_select": round(bulk / baseline_insert, 3),
-        "pgbench_tps": round(tps, 1),
-        "ratio_to_pgbench_4": round(rate_4 / tps, 3),
+        "pgbench_tps": None if tps is None else round(tps, 1),
+        "ratio_to_pgbench_4": None if tps is None else round(rate_4 / tps, 3),
         "peak_rss_mb": _django.peak_rss_mb(),
     }
     print(json.dumps(result))

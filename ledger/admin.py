@@ -4,7 +4,17 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
 
-from .models import Account, BusinessDate, JournalEntry, JournalLine, LoanAccountBalance
+from .models import (
+    Account,
+    BusinessDate,
+    JournalArchive,
+    JournalEntry,
+    JournalLine,
+    JournalMonth,
+    LoanAccountBalance,
+    LoanOpening,
+    MonthOpening,
+)
 
 
 @admin.register(Account)
@@ -63,6 +73,31 @@ class LoanAccountBalanceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_filter = ("account",)
     search_fields = ("=loan_id",)
     list_select_related = ("account",)
+
+
+@admin.register(JournalMonth)
+class JournalMonthAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("month", "openings_captured_at")
+
+
+@admin.register(MonthOpening)
+class MonthOpeningAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("month", "account", "debit_total", "credit_total")
+    list_filter = ("month", "account")
+    list_select_related = ("account",)
+
+
+@admin.register(LoanOpening)
+class LoanOpeningAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("loan_id", "account", "debit_total", "credit_total")
+    list_filter = ("account",)
+    search_fields = ("=loan_id",)
+    list_select_related = ("account",)
+
+
+@admin.register(JournalArchive)
+class JournalArchiveAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("before", "archived_at", "lines")
 
 
 @admin.register(BusinessDate)

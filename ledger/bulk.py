@@ -5,12 +5,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Sequence
 from contextlib import contextmanager
+from datetime import date
 
 import psycopg
 from django.db import IntegrityError, connection, transaction
 
 from .accounts import load_accounts
-from .errors import IdempotencyConflict
+from .errors import IdempotencyConflict, archived_month_refusal
+from .partitions import partition_tables
 from .posting_orm import post_with_orm
 from .specs import BulkPostingResult, EntrySpec, Prepared, prepare
 
@@ -51,7 +53,13 @@ def _post_bulk(specs: Sequence[EntrySpec], actor: str) -> BulkPostingResult:
         return BulkPostingResult(created=0, existing=0)
     with transaction.atomic():
         if posting_uses_database_functions():
-            return _post_staged(specs, actor)
+            try:
+                return _post_staged(specs, actor)
+            except (IntegrityError, psycopg.errors.IntegrityError) as exc:
+                refusal = archived_month_refusal(exc, min(spec.business_date for spec in specs))
+                if refusal is None:
+                    raise
+                raise refusal from exc
         created = existing = 0
         for item in _prepare_batch(specs):
             result = post_with_orm(item, actor)
@@ -106,9 +114,13 @@ ENTRY_COPY = (
     "COPY ledger_journalentry (id, business_date, value_date, kind, memo, currency,"
     " idempotency_key, content_hash, reverses_id, created_at, created_by) FROM STDIN"
 )
+# Lines are copied into their month's partition where it exists (the parent otherwise, which
+# routes them to the default partition): PostgreSQL copies into a partitioned table one row at a
+# time when it has statement triggers with transition tables, as the ledger's has, but into a
+# partition in batches; the partition's own triggers check the lines the same way.
 LINE_COPY = (
-    "COPY ledger_journalline (entry_id, account_id, loan_id, debit, credit, currency,"
-    " business_date) FROM STDIN"
+    "COPY {table} (entry_id, account_id, loan_id, debit, credit, currency, business_date)"
+    " FROM STDIN"
 )
 
 
@@ -133,7 +145,9 @@ def _copy_entries(
         ids = _allocate_entry_ids(cursor, len(pending) if look_up_keys else len(specs))
         posted: list[Prepared] = []
         by_key: dict[str, Prepared] = {}
-        load_accounts()  # no other query may run on this connection while a COPY is open
+        # No other query may run on this connection while a COPY is open.
+        load_accounts()
+        partitions = partition_tables()
         with raw.copy(ENTRY_COPY) as copy:
             for number, start in enumerate(range(0, len(specs), COPY_CHUNK)):
                 if chunks is not None:
@@ -157,22 +171,40 @@ def _copy_entries(
                     posted.append(item)
                 if rows:
                     copy.write("".join(rows))
-        with raw.copy(LINE_COPY) as copy:
-            rows = []
-            for entry_id, item in zip(ids, posted, strict=False):
-                spec = item.spec
-                tail = f"\t{spec.currency}\t{spec.business_date}\n"
-                for line, account_id in zip(spec.lines, item.account_ids, strict=True):
-                    loan_id = "\\N" if line.loan_id is None else line.loan_id
-                    rows.append(
-                        f"{entry_id}\t{account_id}\t{loan_id}\t{line.debit}\t{line.credit}{tail}"
-                    )
-                if len(rows) >= COPY_CHUNK:
-                    copy.write("".join(rows))
-                    rows.clear()
-            if rows:
-                copy.write("".join(rows))
+        for table, entries in _by_partition(zip(ids, posted, strict=False), partitions).items():
+            _copy_lines(raw, table, entries)
     return BulkPostingResult(created=len(posted), existing=len(specs) - len(posted))
+
+
+def _by_partition(entries, partitions: dict[date, str]) -> dict[str, list[tuple[int, Prepared]]]:
+    """(entry id, entry) pairs grouped by the table their lines are copied into."""
+    tables: dict[date, str] = {}
+    out: dict[str, list[tuple[int, Prepared]]] = {}
+    for entry_id, item in entries:
+        day = item.spec.business_date
+        table = tables.get(day)
+        if table is None:
+            table = tables[day] = partitions.get(day.replace(day=1), "ledger_journalline")
+        out.setdefault(table, []).append((entry_id, item))
+    return out
+
+
+def _copy_lines(raw, table: str, entries: list[tuple[int, Prepared]]) -> None:
+    with raw.copy(LINE_COPY.format(table=table)) as copy:
+        rows = []
+        for entry_id, item in entries:
+            spec = item.spec
+            tail = f"\t{spec.currency}\t{spec.business_date}\n"
+            for line, account_id in zip(spec.lines, item.account_ids, strict=True):
+                loan_id = "\\N" if line.loan_id is None else line.loan_id
+                rows.append(
+                    f"{entry_id}\t{account_id}\t{loan_id}\t{line.debit}\t{line.credit}{tail}"
+                )
+            if len(rows) >= COPY_CHUNK:
+                copy.write("".join(rows))
+                rows.clear()
+        if rows:
+            copy.write("".join(rows))
 
 
 def _only_new(cursor, prepared: list[Prepared]) -> list[Prepared]:

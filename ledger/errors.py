@@ -25,3 +25,23 @@ class BusinessDateError(DomainError):
     status_code = 409
     code = "business-date"
     title = "The business date cannot move that way."
+
+
+class JournalMaintenanceRefused(DomainError):
+    status_code = 409
+    code = "journal-maintenance"
+    title = "The journal's partitions or archive cannot change that way."
+
+
+ARCHIVED_MONTH_CONSTRAINT = "journalline_month_archived"
+
+
+def archived_month_refusal(exc: Exception, business_date) -> PostingRejected | None:
+    """The posting error for a line the database refused because its month is archived (the
+    partition below the archive's horizon refuses every row, migration 0006), else None."""
+    if ARCHIVED_MONTH_CONSTRAINT not in str(exc):
+        return None
+    return PostingRejected(
+        f"The business date {business_date} is in an archived month of the journal; "
+        "archived months take no postings (post a correction in an open month)."
+    )

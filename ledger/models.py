@@ -85,6 +85,16 @@ class JournalEntry(models.Model):
 
 
 class JournalLine(models.Model):
+    """One debit or credit of an entry.
+
+    On PostgreSQL the table is partitioned by month of `business_date` (migration 0006,
+    `ledger.partitions`). A partitioned table's primary key must include the partition key, so
+    the database's key is (id, business_date); Django keeps `id` as the model's primary key.
+    Ids come from one sequence shared by every partition, so they stay unique without an index
+    across partitions; nothing refers to a line by id (no foreign key points at lines), and a
+    look-up by id alone probes each partition's key index, which leads with id.
+    """
+
     # Referential integrity of entry and account is checked once per statement by the database
     # (a set-based trigger, migration 0002) instead of one foreign-key trigger per line: bulk
     # posting writes hundreds of thousands of lines at a time.
@@ -102,8 +112,7 @@ class JournalLine(models.Model):
     debit = models.DecimalField(**AMOUNT, default=ZERO)
     credit = models.DecimalField(**AMOUNT, default=ZERO)
     currency = models.CharField(max_length=3)
-    # Copied from the entry so that balances at a date need no join (and lines can later be
-    # partitioned by business date).
+    # Copied from the entry so that balances at a date need no join; the partition key.
     business_date = models.DateField()
 
     class Meta:
@@ -154,6 +163,73 @@ class LoanAccountBalance(models.Model):
     @property
     def balance(self) -> Decimal:
         return self.account.signed(self.debit_total, self.credit_total)
+
+
+class JournalMonth(models.Model):
+    """A month whose opening balances are kept: the totals, per account, of every line before
+    its first day (`MonthOpening`). The database computes them when the month is recorded here
+    and keeps them equal to the lines when a line is later posted before the month."""
+
+    month = models.DateField(primary_key=True)
+    openings_captured_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class MonthOpening(models.Model):
+    """An account's debit and credit totals of every line before a month: a balance at a past
+    date is its month's opening plus that month's lines up to the date (one partition)."""
+
+    month = models.DateField()
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="month_openings")
+    debit_total = models.DecimalField(**AMOUNT, default=Decimal("0"))
+    credit_total = models.DecimalField(**AMOUNT, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["month", "account"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "account"], name="month_opening_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.account.code}"
+
+
+class LoanOpening(models.Model):
+    """A loan's totals per account of the lines in archived months, carried into the first month
+    still in the journal: what a loan's balances read once its old lines are archived."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="loan_openings")
+    loan_id = models.BigIntegerField()
+    debit_total = models.DecimalField(**AMOUNT, default=Decimal("0"))
+    credit_total = models.DecimalField(**AMOUNT, default=Decimal("0"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["loan_id", "account"], name="loan_opening_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.code} loan {self.loan_id}"
+
+
+class JournalArchive(models.Model):
+    """One archiving run: every line before `before` was moved out of the journal into the
+    archive schema (`ledger_archive.journalline`), its totals kept as opening balances."""
+
+    before = models.DateField(primary_key=True)
+    archived_at = models.DateTimeField()
+    lines = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["before"]
+
+    def __str__(self) -> str:
+        return f"archived before {self.before:%Y-%m}"
 
 
 class BusinessDate(models.Model):

@@ -11,7 +11,7 @@ from django.db.models import Q, Sum
 
 from core.money import ZERO
 
-from .models import Account, JournalLine, LoanAccountBalance
+from .models import Account, JournalLine, LoanAccountBalance, LoanOpening, MonthOpening
 
 CENT = Decimal("0.01")
 
@@ -60,49 +60,167 @@ def _up_to(as_of: date | None) -> Q:
     return Q() if as_of is None else Q(business_date__lte=as_of)
 
 
+@dataclass(frozen=True)
+class _Window:
+    """Where a read of the books at a date starts. `month`: the latest month up to the date
+    whose openings are kept (the totals of every line before it), so that only lines from its
+    first day are summed; None: every line is summed. `archived`: the date is before the
+    archive's horizon, so those lines are read from the archive schema."""
+
+    month: date | None = None
+    archived: bool = False
+
+
+def _journal_state() -> tuple[bool, bool]:
+    """(monthly openings are kept, months are archived), from the catalog only: the readers
+    also serve a database migrated back before 0006, which has neither table."""
+    if connection.vendor != "postgresql":
+        return False, False  # one plain table, no openings (ledger.partitions)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_regclass('ledger_journalmonth') IS NOT NULL,"
+            " EXISTS (SELECT 1 FROM pg_inherits"
+            "          WHERE inhparent = to_regclass('ledger_archive.journalline'))"
+        )
+        return cursor.fetchone()
+
+
+def _window(as_of: date | None) -> _Window:
+    kept, archived = _journal_state()
+    if not kept:
+        return _Window()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT max(month) FROM ledger_journalmonth"
+            "         WHERE %s::date IS NULL OR month <= %s::date),"
+            "       (SELECT max(before) FROM ledger_journalarchive)",
+            [as_of, as_of],
+        )
+        month, horizon = cursor.fetchone()
+    return _Window(
+        month, archived and as_of is not None and horizon is not None and as_of < horizon
+    )
+
+
+def _archive_horizon() -> date:
+    """The first day not archived (call only once months are archived)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(before) FROM ledger_journalarchive")
+        return cursor.fetchone()[0]
+
+
+def _add(sums: dict[int, list[Decimal]], rows) -> None:
+    for key, debit, credit in rows:
+        total = sums.setdefault(key, [ZERO, ZERO])
+        total[0] += _exact(debit or ZERO)
+        total[1] += _exact(credit or ZERO)
+
+
+def _account_sums(as_of: date | None, account_id: int | None = None) -> dict[int, list[Decimal]]:
+    """Per account: debit and credit totals of every line up to a business date. On PostgreSQL
+    a month's openings plus that month's lines: partition pruning leaves one partition to scan."""
+    window = _window(as_of)
+    sums: dict[int, list[Decimal]] = {}
+    if window.month is not None:
+        openings = MonthOpening.objects.filter(month=window.month)
+        if account_id is not None:
+            openings = openings.filter(account_id=account_id)
+        _add(sums, openings.values_list("account_id", "debit_total", "credit_total"))
+    if window.archived:
+        _add(sums, _archived_sums("account_id", window.month, as_of, account_id=account_id))
+        return sums
+    lines = JournalLine.objects.filter(_up_to(as_of))
+    if window.month is not None:
+        lines = lines.filter(business_date__gte=window.month)
+    if account_id is not None:
+        lines = lines.filter(account_id=account_id)
+    _add(
+        sums,
+        lines.values("account_id")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .values_list("account_id", "debit", "credit"),
+    )
+    return sums
+
+
+def _archived_sums(
+    key: str,
+    since: date | None,
+    as_of: date,
+    *,
+    account_id: int | None = None,
+    loan_id: int | None = None,
+):
+    """Totals per `key` of archived lines from `since` (or the first) up to `as_of`."""
+    where, params = ["business_date <= %s"], [as_of]
+    for column, value in (("business_date >=", since), ("account_id =", account_id)):
+        if value is not None:
+            where.append(f"{column} %s")
+            params.append(value)
+    if loan_id is not None:
+        where.append("loan_id = %s")
+        params.append(loan_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {key}, sum(debit), sum(credit) FROM ledger_archive.journalline"
+            f" WHERE {' AND '.join(where)} GROUP BY {key}",
+            params,
+        )
+        return cursor.fetchall()
+
+
 def account_balance(*, code: str, currency: str = "CNY", as_of: date | None = None) -> Decimal:
     """An account's balance on its normal side, from its lines up to a business date."""
     account = Account.objects.get(code=code, currency=currency)
-    totals = JournalLine.objects.filter(_up_to(as_of), account=account).aggregate(
-        debit=Sum("debit", default=ZERO), credit=Sum("credit", default=ZERO)
-    )
-    return account.signed(_exact(totals["debit"]), _exact(totals["credit"]))
+    debit, credit = _account_sums(as_of, account.id).get(account.id, (ZERO, ZERO))
+    return account.signed(debit, credit)
 
 
 def loan_balances(
     *, loan_id: int, as_of: date | None = None, currency: str = "CNY"
 ) -> dict[str, Decimal]:
     """A loan's balance per account code (normal side), income and expense included. Current
-    balance-sheet balances come from the stored rows; the rest is summed from the loan's lines."""
+    balance-sheet balances come from the stored rows; the rest is summed from the loan's lines,
+    plus, once months are archived, the totals of its archived lines (`LoanOpening`)."""
     accounts = {a.id: a for a in Account.objects.filter(currency=currency)}
+    sums: dict[int, list[Decimal]] = {}
     derived = list(accounts)
-    rows = []
+    archived = _journal_state()[1]
     if as_of is None:
-        rows = list(
+        _add(
+            sums,
             LoanAccountBalance.objects.filter(loan_id=loan_id, account_id__in=accounts).values_list(
                 "account_id", "debit_total", "credit_total"
-            )
+            ),
         )
         derived = [pk for pk, account in accounts.items() if not account.keeps_loan_balances]
-    rows += (
-        JournalLine.objects.filter(_up_to(as_of), loan_id=loan_id, account_id__in=derived)
-        .values("account_id")
-        .annotate(debit=Sum("debit"), credit=Sum("credit"))
-        .values_list("account_id", "debit", "credit")
-    )
+    elif archived and as_of < _archive_horizon():
+        _add(sums, _archived_sums("account_id", None, as_of, loan_id=loan_id))
+        derived = []
+    if derived:
+        _add(
+            sums,
+            JournalLine.objects.filter(_up_to(as_of), loan_id=loan_id, account_id__in=derived)
+            .values("account_id")
+            .annotate(debit=Sum("debit"), credit=Sum("credit"))
+            .values_list("account_id", "debit", "credit"),
+        )
+        if archived:
+            _add(
+                sums,
+                LoanOpening.objects.filter(loan_id=loan_id, account_id__in=derived).values_list(
+                    "account_id", "debit_total", "credit_total"
+                ),
+            )
     return {
-        accounts[account_id].code: accounts[account_id].signed(_exact(debit), _exact(credit))
-        for account_id, debit, credit in rows
+        accounts[account_id].code: accounts[account_id].signed(debit, credit)
+        for account_id, (debit, credit) in sums.items()
+        if account_id in accounts
     }
 
 
 def trial_balance(*, as_of: date | None = None) -> TrialBalance:
-    sums = {
-        row["account_id"]: (_exact(row["debit"]), _exact(row["credit"]))
-        for row in JournalLine.objects.filter(_up_to(as_of))
-        .values("account_id")
-        .annotate(debit=Sum("debit"), credit=Sum("credit"))
-    }
+    sums = _account_sums(as_of)
     rows = []
     for account in Account.objects.order_by("currency", "code"):
         debit, credit = sums.get(account.id, (ZERO, ZERO))
@@ -120,12 +238,20 @@ def trial_balance(*, as_of: date | None = None) -> TrialBalance:
 
 def stored_balances_match_lines() -> list[tuple[int, int, Decimal, Decimal]]:
     """(loan, account, stored net, lines net) wherever the stored running totals disagree with
-    the lines, or a stored row exists for an account that keeps none (income, expense)."""
+    the lines (with the totals of archived lines), or a stored row exists for an account that
+    keeps none (income, expense)."""
     stored = [
         pk
         for pk, kind in Account.objects.values_list("id", "type")
         if kind in Account.STORED_BALANCE_TYPES
     ]
+    carried = (
+        """UNION ALL
+                                 SELECT loan_id, account_id, debit_total, credit_total
+                                   FROM ledger_loanopening"""
+        if _journal_state()[1]
+        else ""
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -133,9 +259,11 @@ def stored_balances_match_lines() -> list[tuple[int, int, Decimal, Decimal]]:
                    coalesce(l.debit, 0) - coalesce(l.credit, 0)
               FROM ledger_loanaccountbalance b
               FULL JOIN (SELECT loan_id, account_id, sum(debit) AS debit, sum(credit) AS credit
-                           FROM ledger_journalline
-                          WHERE loan_id IS NOT NULL
-                            AND account_id IN ({", ".join(str(int(pk)) for pk in stored) or "NULL"})
+                           FROM (SELECT loan_id, account_id, debit, credit
+                                   FROM ledger_journalline
+                                  WHERE loan_id IS NOT NULL
+                                 {carried}) t
+                          WHERE account_id IN ({", ".join(str(int(pk)) for pk in stored) or "NULL"})
                           GROUP BY loan_id, account_id) l
                 ON l.loan_id = b.loan_id AND l.account_id = b.account_id
              WHERE coalesce(b.debit_total - b.credit_total, 0)

@@ -9,11 +9,18 @@ returns the first entry, with other content it is refused), entries are never ch
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .bulk import entries_post_bulk, posting_uses_database_functions
-from .errors import AlreadyReversed, BusinessDateError, IdempotencyConflict, PostingRejected
+from .errors import (
+    AlreadyReversed,
+    BusinessDateError,
+    IdempotencyConflict,
+    PostingRejected,
+    archived_month_refusal,
+)
 from .models import BusinessDate, JournalEntry
+from .partitions import archived_entry_lines
 from .posting_orm import post_with_orm
 from .prepared import fetch_prepared
 from .specs import (
@@ -45,7 +52,13 @@ def entry_post(*, spec: EntrySpec, actor: str = "system") -> PostingResult:
     """Post one balanced entry, idempotently, in the caller's transaction (or its own)."""
     prepared = prepare(spec)
     if posting_uses_database_functions():
-        return _post_with_function(prepared, actor)
+        try:
+            return _post_with_function(prepared, actor)
+        except IntegrityError as exc:
+            refusal = archived_month_refusal(exc, spec.business_date)
+            if refusal is None:
+                raise
+            raise refusal from exc
     return post_with_orm(prepared, actor)
 
 
@@ -99,11 +112,12 @@ def entry_reverse(
         original = JournalEntry.objects.select_for_update().filter(pk=entry_id).first()
         if original is None:
             raise PostingRejected(f"Journal entry {entry_id} does not exist.")
+        posted = list(
+            original.lines.order_by("id").values_list("account__code", "loan_id", "debit", "credit")
+        )
         lines = tuple(
             LineSpec(account=code, debit=credit, credit=debit, loan_id=loan_id)
-            for code, loan_id, debit, credit in original.lines.order_by("id").values_list(
-                "account__code", "loan_id", "debit", "credit"
-            )
+            for code, loan_id, debit, credit in posted or archived_entry_lines(entry_id)
         )
         spec = EntrySpec(
             kind="reversal",
