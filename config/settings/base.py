@@ -177,6 +177,9 @@ LEDGER_POSTING_BACKEND = env("LEDGER_POSTING_BACKEND", "auto")
 
 # The end-of-day close's steps, in order: apps register them (`loans.eod.steps`); the close
 # refuses to start when this list and the registered steps disagree.
+# Months of journal partitions the close keeps created ahead of the business date.
+LEDGER_PARTITIONS_AHEAD_MONTHS = int(env("LEDGER_PARTITIONS_AHEAD_MONTHS", "2"))
+
 CLOSE_STEPS = (
     "accrual",  # loans: interest of the day, period fees falling due
     "due",  # loans: installments falling due
@@ -188,6 +191,7 @@ CLOSE_STEPS = (
     "credit_lines",  # origination: lines frozen, unfrozen, closed; collateral released
     "snapshot",  # loans: the daily portfolio snapshot
     "month_end",  # compliance: loan states captured on a month's last business date
+    "journal",  # loans: ledger partitions made ahead, the month's opening balances recorded
     "advance",  # loans: the business date moves to the next day
 )
 

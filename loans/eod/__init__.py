@@ -29,6 +29,7 @@ def register_loans_steps() -> None:
     from .advance import business_date_next
     from .delinquency import delinquency_update
     from .due import installments_mark_due
+    from .journal import journal_months_prepare
     from .penalties import penalties_accrue
     from .snapshot import snapshot_take
     from .states import states_update
@@ -39,6 +40,7 @@ def register_loans_steps() -> None:
     step_register("penalties", penalties_accrue)
     step_register("states", states_update)
     step_register("snapshot", snapshot_take, chunked=False)
+    step_register("journal", journal_months_prepare, chunked=False)
     step_register("advance", business_date_next, chunked=False)
 
 

@@ -27,6 +27,7 @@ ORDER = (
     "credit_lines",
     "snapshot",
     "month_end",
+    "journal",
     "advance",
 )
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -45,6 +46,7 @@ def test_each_app_contributes_its_own_steps():
         "penalties": "loans",
         "states": "loans",
         "snapshot": "loans",
+        "journal": "loans",
         "advance": "loans",
         "provisioning": "compliance",
         "month_end": "compliance",
