@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# The suite runs on every core (pytest-xdist); each worker gets its own test database.
+PYTEST_ARGS ?= -n auto
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
 .PHONY: install run test lint bench postgres clean
