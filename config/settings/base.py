@@ -180,6 +180,11 @@ LEDGER_POSTING_BACKEND = env("LEDGER_POSTING_BACKEND", "auto")
 # Months of journal partitions the close keeps created ahead of the business date.
 LEDGER_PARTITIONS_AHEAD_MONTHS = int(env("LEDGER_PARTITIONS_AHEAD_MONTHS", "2"))
 
+# The close's workers: how many `close_work` tasks a close queues, and how long a worker's lease
+# on a chunk lasts without a heartbeat before another worker may take the chunk over.
+CLOSE_WORKERS = int(env("CLOSE_WORKERS", "4"))
+CLOSE_LEASE_SECONDS = int(env("CLOSE_LEASE_SECONDS", "30"))
+
 CLOSE_STEPS = (
     "accrual",  # loans: interest of the day, period fees falling due
     "due",  # loans: installments falling due

@@ -7,16 +7,18 @@ registry): `loans` its own (accrual, due, delinquency, penalties, states, snapsh
 `compliance` classification and provisioning and the month-end capture, `collection` its
 cases, `origination` its credit lines; `loans` imports none of them.
 
-`runner.py` opens a run, runs chunks and finishes steps; `loans.tasks` fans them out on Celery.
+`runner.py` opens a run, runs chunks and finishes steps; `leases.py` lets workers on several
+hosts share the chunks safely; `workers.py` is the loop every worker runs (`loans.tasks` queues
+it on Celery; `close_day` runs it in-process).
 """
 
 from .common import Chunk, StepResult
 from .runner import (
     CHUNK_SIZE,
     CloseError,
+    LeaseLost,
     close_chunk_run,
     close_day_run,
-    close_pending_chunks,
     close_run_open,
     close_step_finish,
 )
@@ -48,11 +50,11 @@ __all__ = [
     "CHUNK_SIZE",
     "Chunk",
     "CloseError",
+    "LeaseLost",
     "CloseStepsMisconfigured",
     "StepResult",
     "close_chunk_run",
     "close_day_run",
-    "close_pending_chunks",
     "close_run_open",
     "close_step_finish",
     "close_step_names",

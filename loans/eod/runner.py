@@ -20,12 +20,13 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Sum
 from django.utils import timezone
 
 from core.audit import audit_record
-from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.models import CloseRun, CloseStepRun, Loan
-from loans.models.eod import RunStatus
+from loans.models.eod import LeaseOutcome, RunStatus
 
 from .common import ACTOR, OPEN, Chunk
+from .errors import CloseError, LeaseLost
+from .leases import Lease, lease_end, lease_fence, lease_session_guard
 from .steps import BY_NAME, DONE, close_step_names, close_steps, step_after
 
 CHUNK_SIZE = 5_000
@@ -33,12 +34,6 @@ CHUNK_SIZE = 5_000
 chunk's transaction stays short and its rows fit comfortably in a worker's memory."""
 
 Progress = Callable[[str, int, int], None]
-
-
-class CloseError(DomainError):
-    status_code = 409
-    code = "close"
-    title = "The end-of-day close cannot do that."
 
 
 def default_worker() -> str:
@@ -119,35 +114,39 @@ def close_run_open(*, business_date: date | None = None, chunk_size: int = CHUNK
         return CloseRun.objects.get(business_date=business_date)
 
 
-def close_pending_chunks(*, business_date: date, step: str) -> list[int]:
-    return list(
-        CloseStepRun.objects.filter(run__business_date=business_date, step=step)
-        .exclude(status=RunStatus.DONE)
-        .order_by("chunk")
-        .values_list("chunk", flat=True)
-    )
-
-
 def close_chunk_run(
-    *, business_date: date, step: str, chunk: int, worker: str = "", mark_running: bool = True
+    *,
+    business_date: date,
+    step: str,
+    chunk: int,
+    worker: str = "",
+    mark_running: bool = True,
+    lease: Lease | None = None,
 ) -> CloseStepRun:
     """Run one step over one chunk, once: the work and its `done` mark commit together.
 
-    With `mark_running` the chunk shows as running (and its attempt counted) while it runs, in
-    a statement of its own, as the work's transaction commits only at the end."""
+    Under a `lease` (taken by `chunk_lease_take`) the commit is fenced by the lease's token: a
+    worker whose lease was taken over has its work rolled back (`LeaseLost`). Without one the
+    chunk's row is locked for the work's transaction. With `mark_running` the chunk shows as
+    running (and its attempt counted) while it runs, in a statement of its own."""
     rows = CloseStepRun.objects.filter(run__business_date=business_date, step=step, chunk=chunk)
     begun = timezone.now()
-    if mark_running:
+    worker = worker or (lease.worker if lease else default_worker())
+    if mark_running and lease is None:
         rows.exclude(status=RunStatus.DONE).update(
             status=RunStatus.RUNNING,
             started_at=begun,
             attempts=F("attempts") + 1,
-            worker=worker or default_worker(),
+            worker=worker,
         )
     started = time.perf_counter()
     try:
         with transaction.atomic():
-            row = rows.select_for_update(of=("self",)).select_related("run").get()
+            if lease is None:
+                row = rows.select_for_update(of=("self",)).select_related("run").get()
+            else:
+                lease_session_guard(lease)
+                row = rows.select_related("run").get()
             if row.status == RunStatus.DONE:
                 return row  # done before, or by another worker while this one waited
             current = row.run.current_step
@@ -157,15 +156,28 @@ def close_chunk_run(
                     f"Step {step} of the {business_date} close is not due (it is at {current})."
                 )
             result = BY_NAME[step].run(Chunk(business_date, row.first_loan_id, row.last_loan_id))
+            finished = timezone.now()
+            duration = int((time.perf_counter() - started) * 1000)
+            if lease is not None:
+                lease_fence(
+                    lease,
+                    loans=result.loans,
+                    entries=result.entries,
+                    finished_at=finished,
+                    duration_ms=duration,
+                    error="",
+                )
+                row.refresh_from_db()
+                return row
             if not mark_running:
                 row.started_at = begun
                 row.attempts += 1
-                row.worker = worker or default_worker()
+                row.worker = worker
             row.status = RunStatus.DONE
             row.loans = result.loans
             row.entries = result.entries
-            row.finished_at = timezone.now()
-            row.duration_ms = int((time.perf_counter() - started) * 1000)
+            row.finished_at = finished
+            row.duration_ms = duration
             row.error = ""
             row.save(
                 update_fields=[
@@ -181,8 +193,17 @@ def close_chunk_run(
                 ]
             )
             return row
+    except LeaseLost as exc:
+        lease_end(lease, outcome=LeaseOutcome.FENCED, error=str(exc))
+        raise
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"[:4000]
+        if lease is not None:
+            if lease_end(lease, outcome=LeaseOutcome.FAILED, error=message):
+                CloseRun.objects.filter(business_date=business_date).update(
+                    status=RunStatus.FAILED, last_error=f"{step} #{chunk}: {message}"
+                )
+            raise
         with transaction.atomic():
             rows.exclude(status=RunStatus.DONE).update(
                 status=RunStatus.FAILED,
@@ -190,7 +211,7 @@ def close_chunk_run(
                 started_at=begun,
                 finished_at=timezone.now(),
                 attempts=F("attempts") + (0 if mark_running else 1),
-                worker=worker or default_worker(),
+                worker=worker,
             )
             CloseRun.objects.filter(business_date=business_date).update(
                 status=RunStatus.FAILED, last_error=f"{step} #{chunk}: {message}"
@@ -252,30 +273,10 @@ def close_day_run(
     chunk_size: int = CHUNK_SIZE,
     worker: str = "",
 ) -> CloseRun:
-    """Run (or resume) a whole close in this process, chunk after chunk."""
+    """Run (or resume) a whole close in this process, chunk after chunk, each under a lease
+    (so another process working the same close, or a close_day run twice, shares the work)."""
+    from .workers import close_work
+
     run = close_run_open(business_date=business_date, chunk_size=chunk_size)
-    business_date = run.business_date
-    chunks: dict[str, list[tuple[int, bool]]] = {}
-    for step, chunk, status in run.steps.order_by("position", "chunk").values_list(
-        "step", "chunk", "status"
-    ):
-        chunks.setdefault(step, []).append((chunk, status == RunStatus.DONE))
-    step = run.current_step
-    while step != DONE:
-        total = len(chunks.get(step, []))
-        done = sum(1 for _, finished in chunks.get(step, []) if finished)
-        for chunk, finished in chunks.get(step, []):
-            if finished:
-                continue
-            close_chunk_run(
-                business_date=business_date,
-                step=step,
-                chunk=chunk,
-                worker=worker,
-                mark_running=False,
-            )
-            done += 1
-            if progress is not None:
-                progress(step, done, total)
-        step = close_step_finish(business_date=business_date, step=step) or DONE
+    close_work(business_date=run.business_date, worker=worker, progress=progress)
     return CloseRun.objects.get(pk=run.pk)

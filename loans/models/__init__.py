@@ -2,7 +2,7 @@ from .adjustments import AdjustmentRequest
 from .borrowers import Borrower, Consent, CreditAssessment
 from .collateral import Collateral
 from .contracts import Installment, Loan, LoanTransition
-from .eod import CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
+from .eod import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
 from .products import Product
 from .repayments import Allocation, Repayment
 
@@ -10,6 +10,7 @@ __all__ = [
     "AdjustmentRequest",
     "Allocation",
     "Borrower",
+    "CloseLease",
     "CloseRun",
     "CloseStepRun",
     "Collateral",

@@ -63,6 +63,13 @@ class CloseStepRun(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
+    lease_token = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="The token of the worker holding the chunk; its commit is refused without it.",
+    )
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["run", "position", "chunk"]
@@ -72,6 +79,37 @@ class CloseStepRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run.business_date} {self.step} #{self.chunk} ({self.status})"
+
+
+class LeaseOutcome(models.TextChoices):
+    HELD = "held", "Held"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    FENCED = "fenced", "Fenced (lease lost)"
+
+
+class CloseLease(models.Model):
+    """One worker's lease on one chunk: taken, kept alive by heartbeats, and ended done, failed,
+    or fenced (it expired, another worker took the chunk and this one's commit was refused). The
+    close's run page reads each worker's chunks, heartbeats and failures from these rows."""
+
+    step_run = models.ForeignKey(CloseStepRun, on_delete=models.CASCADE, related_name="leases")
+    worker = models.CharField(max_length=200)
+    token = models.CharField(max_length=32, unique=True)
+    taken_at = models.DateTimeField()
+    heartbeat_at = models.DateTimeField()
+    heartbeats = models.PositiveIntegerField(default=0)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=8, choices=LeaseOutcome.choices, default=LeaseOutcome.HELD
+    )
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["step_run", "taken_at"]
+
+    def __str__(self) -> str:
+        return f"{self.worker} on {self.step_run} ({self.outcome})"
 
 
 class PortfolioSnapshot(models.Model):

@@ -1,0 +1,187 @@
+"""Chunk leases: how workers on several hosts share a close without trusting each other.
+
+A worker takes a chunk by writing its own token and an expiry (the database's clock, not the
+worker's) on the chunk's row, in a short transaction of its own, and only if nobody holds a live
+lease on it. While the chunk runs, a heartbeat thread on its own connection pushes the expiry on.
+A worker that dies or is cut off stops beating; once its lease expires any worker may take the
+chunk. The chunk's work commits only together with an UPDATE that still finds the worker's token
+on the row (the fence): a late worker whose lease was taken over has its whole transaction
+rolled back, so a chunk is booked once however many workers ran it. On PostgreSQL the work's
+transaction also ends the session when its client falls silent for longer than a lease, so a
+cut-off worker's row locks cannot hold up the worker that took its chunk over.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import DatabaseError, connection, connections, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Now
+
+from loans.models import CloseLease, CloseStepRun
+from loans.models.eod import LeaseOutcome, RunStatus
+
+from .errors import LeaseLost
+
+
+def lease_seconds() -> int:
+    return int(getattr(settings, "CLOSE_LEASE_SECONDS", 30))
+
+
+def _expiry(seconds: int):
+    return Now() + timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A worker's hold on one chunk of one step."""
+
+    step_run_id: int
+    token: str
+    worker: str
+    seconds: int
+
+
+def chunk_lease_take(
+    *, business_date: date, step: str, chunk: int, worker: str, seconds: int | None = None
+) -> Lease | None:
+    """Take the chunk unless it is done or another worker's lease on it is still alive."""
+    seconds = seconds or lease_seconds()
+    token = uuid.uuid4().hex
+    row_id = (
+        CloseStepRun.objects.filter(run__business_date=business_date, step=step, chunk=chunk)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if row_id is None:
+        return None
+    with transaction.atomic():
+        # Conditions on the row itself (no join): a worker that waited on another's take
+        # re-reads them on the row as committed, and finds it taken.
+        taken = (
+            CloseStepRun.objects.filter(pk=row_id)
+            .exclude(status=RunStatus.DONE)
+            .filter(Q(lease_token="") | Q(lease_expires_at__lt=Now()))
+            .update(
+                lease_token=token,
+                lease_expires_at=_expiry(seconds),
+                heartbeat_at=Now(),
+                status=RunStatus.RUNNING,
+                started_at=Now(),
+                attempts=F("attempts") + 1,
+                worker=worker,
+                error="",
+            )
+        )
+        if not taken:
+            return None
+        row = CloseStepRun.objects.get(lease_token=token)
+        CloseLease.objects.create(
+            step_run=row,
+            worker=worker,
+            token=token,
+            taken_at=row.started_at,
+            heartbeat_at=row.heartbeat_at,
+        )
+    return Lease(row.pk, token, worker, seconds)
+
+
+def lease_fence(lease: Lease, **done) -> None:
+    """Inside the chunk's transaction: mark it done only if this lease still holds it, else
+    raise `LeaseLost` so that the whole transaction, the chunk's work included, rolls back."""
+    updated = (
+        CloseStepRun.objects.filter(pk=lease.step_run_id, lease_token=lease.token)
+        .exclude(status=RunStatus.DONE)
+        .update(status=RunStatus.DONE, lease_token="", lease_expires_at=None, **done)
+    )
+    if not updated:
+        raise LeaseLost(
+            f"{lease.worker} lost its lease on the chunk: another worker took it over.",
+            worker=lease.worker,
+        )
+    CloseLease.objects.filter(token=lease.token).update(outcome=LeaseOutcome.DONE, ended_at=Now())
+
+
+def lease_end(lease: Lease, *, outcome: str, error: str = "") -> bool:
+    """Record how a lease ended outside its chunk's transaction; a failure also frees the chunk
+    (marked failed) when this lease still holds it. True when it did."""
+    with transaction.atomic():
+        held = (
+            CloseStepRun.objects.filter(pk=lease.step_run_id, lease_token=lease.token)
+            .exclude(status=RunStatus.DONE)
+            .update(
+                status=RunStatus.FAILED,
+                lease_token="",
+                lease_expires_at=None,
+                error=error[:4000],
+                finished_at=Now(),
+            )
+            if outcome == LeaseOutcome.FAILED
+            else 0
+        )
+        CloseLease.objects.filter(token=lease.token, outcome=LeaseOutcome.HELD).update(
+            outcome=outcome, ended_at=Now(), error=error[:4000]
+        )
+    return bool(held)
+
+
+def lease_session_guard(lease: Lease) -> None:
+    """Inside the chunk's transaction on PostgreSQL: should this worker fall silent mid-chunk
+    (cut off from the network), the server ends its session after a lease's time and frees the
+    rows it locked."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
+                [f"{lease.seconds}s"],
+            )
+
+
+def _beat(lease: Lease) -> bool:
+    kept = CloseStepRun.objects.filter(pk=lease.step_run_id, lease_token=lease.token).update(
+        lease_expires_at=_expiry(lease.seconds), heartbeat_at=Now()
+    )
+    if kept:
+        CloseLease.objects.filter(token=lease.token).update(
+            heartbeat_at=Now(), heartbeats=F("heartbeats") + 1
+        )
+    return bool(kept)
+
+
+@contextmanager
+def lease_heartbeat(lease: Lease) -> Iterator[threading.Event]:
+    """Keep the lease alive while the block runs; the event is set if it was lost. Inside an
+    outer transaction (tests) the lease row is not visible to another connection, so there is
+    nothing to beat and no thread is started."""
+    lost = threading.Event()
+    if connection.in_atomic_block:
+        yield lost
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(lease.seconds / 3):
+                try:
+                    if not _beat(lease):
+                        lost.set()
+                        return
+                except DatabaseError:
+                    connections.close_all()  # cut off: try again on a new connection
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, name=f"lease-{lease.token[:8]}", daemon=True)
+    thread.start()
+    try:
+        yield lost
+    finally:
+        stop.set()
+        thread.join()

@@ -1,0 +1,86 @@
+"""A close worker: take a chunk of the current step under a lease, run it, move the step on
+when its last chunk is done, until the close is done. Every worker of a close, on any host, runs
+this same loop; nothing is handed out, so a worker that dies only delays its chunk by a lease."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q
+from django.db.models.functions import Now
+
+from loans.models import CloseRun, CloseStepRun
+from loans.models.eod import RunStatus
+
+from .errors import CloseError, LeaseLost
+from .leases import chunk_lease_take, lease_heartbeat, lease_seconds
+from .runner import close_chunk_run, close_step_finish, default_worker
+from .steps import DONE
+
+POLL_SECONDS = 0.2
+
+
+@dataclass
+class WorkDone:
+    """What one worker did for a close."""
+
+    business_date: date
+    worker: str
+    chunks: int = 0
+    fenced: int = 0
+
+
+def close_work(
+    *,
+    business_date: date,
+    worker: str = "",
+    progress: Callable[[str, int, int], None] | None = None,
+    seconds: int | None = None,
+    poll: float = POLL_SECONDS,
+) -> WorkDone:
+    """Work the close of `business_date` until it is done; raise `CloseError` if it failed."""
+    worker = worker or default_worker()
+    seconds = seconds or lease_seconds()
+    done = WorkDone(business_date, worker)
+    while True:
+        run = CloseRun.objects.filter(business_date=business_date).first()
+        if run is None:
+            raise CloseError(f"No close of {business_date} is open.")
+        if run.status == RunStatus.FAILED:
+            raise CloseError(f"The close of {business_date} failed: {run.last_error}")
+        step = run.current_step
+        if step == DONE:
+            return done
+        chunks = CloseStepRun.objects.filter(run=run, step=step)
+        open_chunks = list(
+            chunks.exclude(status=RunStatus.DONE).order_by("chunk").values_list("chunk", flat=True)
+        )
+        if not open_chunks:
+            close_step_finish(business_date=business_date, step=step)
+            continue
+        free = chunks.filter(chunk__in=open_chunks).filter(
+            Q(lease_token="") | Q(lease_expires_at__lt=Now())
+        )
+        lease = None
+        for chunk in free.order_by("chunk").values_list("chunk", flat=True):
+            lease = chunk_lease_take(
+                business_date=business_date, step=step, chunk=chunk, worker=worker, seconds=seconds
+            )
+            if lease is not None:
+                break
+        if lease is None:
+            time.sleep(poll)  # every open chunk is held by a live worker
+            continue
+        try:
+            with lease_heartbeat(lease):
+                close_chunk_run(business_date=business_date, step=step, chunk=chunk, lease=lease)
+        except LeaseLost:
+            done.fenced += 1
+            continue
+        done.chunks += 1
+        if progress is not None:
+            total = chunks.count()
+            progress(step, chunks.filter(status=RunStatus.DONE).count(), total)

@@ -1,0 +1,145 @@
+"""Chunk leases: a live lease keeps a chunk, an expired one is taken over, a late worker's commit
+is fenced off, heartbeats keep a lease alive, and workers sharing a close book it once."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models.functions import Now
+
+from ledger.models import JournalEntry
+from ledger.selectors import trial_balance
+from loans.eod import LeaseLost, close_chunk_run, close_day_run, close_run_open
+from loans.eod.leases import chunk_lease_take, lease_heartbeat
+from loans.eod.workers import close_work
+from loans.models import CloseLease, CloseRun, CloseStepRun
+from tests.eod.helpers import close, d, make_loan, make_product
+
+
+def _accrual_ready():
+    make_loan()
+    close()  # 1 January: the loan's start date, nothing accrues
+    return close_run_open()
+
+
+def _expire(lease) -> None:
+    CloseStepRun.objects.filter(pk=lease.step_run_id).update(
+        lease_expires_at=Now() - timedelta(seconds=1)
+    )
+
+
+@pytest.mark.django_db
+def test_a_live_lease_keeps_the_chunk_from_other_workers():
+    run = _accrual_ready()
+    first = chunk_lease_take(business_date=run.business_date, step="accrual", chunk=0, worker="a")
+    assert first is not None
+    second = chunk_lease_take(business_date=run.business_date, step="accrual", chunk=0, worker="b")
+    assert second is None
+    row = CloseStepRun.objects.get(pk=first.step_run_id)
+    assert (row.status, row.worker, row.lease_token) == ("running", "a", first.token)
+
+
+@pytest.mark.django_db
+def test_a_late_worker_whose_lease_was_taken_over_cannot_commit():
+    run = _accrual_ready()
+    day = run.business_date
+    late = chunk_lease_take(business_date=day, step="accrual", chunk=0, worker="late")
+    _expire(late)
+    taker = chunk_lease_take(business_date=day, step="accrual", chunk=0, worker="taker")
+    assert taker is not None and taker.token != late.token
+
+    with pytest.raises(LeaseLost):
+        close_chunk_run(business_date=day, step="accrual", chunk=0, lease=late)
+    assert not JournalEntry.objects.filter(kind="accrual").exists()  # its work rolled back
+    assert CloseLease.objects.get(token=late.token).outcome == "fenced"
+
+    row = close_chunk_run(business_date=day, step="accrual", chunk=0, lease=taker)
+    assert (row.status, row.worker, row.lease_token, row.attempts) == ("done", "taker", "", 2)
+    assert JournalEntry.objects.filter(kind="accrual").count() == 1
+    assert CloseLease.objects.get(token=taker.token).outcome == "done"
+    # A done chunk is taken by nobody.
+    assert chunk_lease_take(business_date=day, step="accrual", chunk=0, worker="x") is None
+
+
+@pytest.mark.django_db
+def test_a_failing_chunk_frees_its_lease_and_fails_the_run(monkeypatch):
+    from loans.eod import steps as eod_steps
+
+    run = _accrual_ready()
+    day = run.business_date
+
+    def broken(chunk):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(eod_steps.BY_NAME, "accrual", eod_steps.Step("accrual", broken))
+    lease = chunk_lease_take(business_date=day, step="accrual", chunk=0, worker="a")
+    with pytest.raises(RuntimeError):
+        close_chunk_run(business_date=day, step="accrual", chunk=0, lease=lease)
+    row = CloseStepRun.objects.get(pk=lease.step_run_id)
+    assert (row.status, row.lease_token) == ("failed", "")
+    assert CloseRun.objects.get(business_date=day).status == "failed"
+    assert CloseLease.objects.get(token=lease.token).outcome == "failed"
+    monkeypatch.undo()
+    assert close_day_run().status == "done"  # resumed
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_heartbeats_keep_a_lease_alive_past_its_length():
+    run = _accrual_ready()
+    lease = chunk_lease_take(
+        business_date=run.business_date, step="accrual", chunk=0, worker="slow", seconds=1
+    )
+    with lease_heartbeat(lease) as lost:
+        time.sleep(2.5)
+        assert (
+            chunk_lease_take(
+                business_date=run.business_date, step="accrual", chunk=0, worker="thief"
+            )
+            is None
+        )
+    assert not lost.is_set()
+    assert CloseLease.objects.get(token=lease.token).heartbeats >= 3
+    time.sleep(1.2)  # no more beats: the lease runs out
+    assert chunk_lease_take(
+        business_date=run.business_date, step="accrual", chunk=0, worker="thief"
+    )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_three_workers_share_a_close_and_book_it_as_one_would():
+    product = make_product()
+    loans = [
+        make_loan(product=product, start=d(start)).pk
+        for start in ("2025-12-01", "2025-11-10", "2025-09-04", "2025-06-06", "2025-12-15")
+    ]
+    close_day_run(chunk_size=1)
+    day = close_run_open(chunk_size=1).business_date
+    errors = []
+
+    def worker(name):
+        try:
+            close_work(business_date=day, worker=name, poll=0.01)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(f"w{n}",)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    run = CloseRun.objects.get(business_date=day)
+    assert (run.status, run.current_step) == ("done", "done")
+    rows = CloseStepRun.objects.filter(run=run)
+    assert all(row.attempts == 1 and row.status == "done" for row in rows)
+    assert len(set(rows.values_list("worker", flat=True))) >= 2
+    # Each loan accrued once for the day; the cluster test compares whole books with a
+    # single-process close of the same portfolio (tests/cluster).
+    accruals = JournalEntry.objects.filter(kind="accrual", business_date=day)
+    assert accruals.count() == 5
+    assert set(accruals.values_list("lines__loan_id", flat=True)) == set(loans)
+    assert trial_balance().balanced
