@@ -18,11 +18,11 @@ from .runner import (
     CloseError,
     LeaseLost,
     close_chunk_run,
-    close_day_run,
     close_run_open,
     close_step_finish,
 )
 from .steps import CloseStepsMisconfigured, close_step_names, close_steps, step_register
+from .workers import close_day_run
 
 
 def register_loans_steps() -> None:

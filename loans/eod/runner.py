@@ -264,19 +264,3 @@ def _step_audit(business_date: date, step: str) -> None:
         source="close",
         business_date=business_date,
     )
-
-
-def close_day_run(
-    *,
-    business_date: date | None = None,
-    progress: Progress | None = None,
-    chunk_size: int = CHUNK_SIZE,
-    worker: str = "",
-) -> CloseRun:
-    """Run (or resume) a whole close in this process, chunk after chunk, each under a lease
-    (so another process working the same close, or a close_day run twice, shares the work)."""
-    from .workers import close_work
-
-    run = close_run_open(business_date=business_date, chunk_size=chunk_size)
-    close_work(business_date=run.business_date, worker=worker, progress=progress)
-    return CloseRun.objects.get(pk=run.pk)

@@ -17,7 +17,14 @@ from loans.models.eod import RunStatus
 
 from .errors import CloseError, LeaseLost
 from .leases import chunk_lease_take, lease_heartbeat, lease_seconds
-from .runner import close_chunk_run, close_step_finish, default_worker
+from .runner import (
+    CHUNK_SIZE,
+    Progress,
+    close_chunk_run,
+    close_run_open,
+    close_step_finish,
+    default_worker,
+)
 from .steps import DONE
 
 POLL_SECONDS = 0.2
@@ -84,3 +91,17 @@ def close_work(
         if progress is not None:
             total = chunks.count()
             progress(step, chunks.filter(status=RunStatus.DONE).count(), total)
+
+
+def close_day_run(
+    *,
+    business_date: date | None = None,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    worker: str = "",
+) -> CloseRun:
+    """Run (or resume) a whole close in this process, chunk after chunk, each under a lease
+    (so another process working the same close, or a close_day run twice, shares the work)."""
+    run = close_run_open(business_date=business_date, chunk_size=chunk_size)
+    close_work(business_date=run.business_date, worker=worker, progress=progress)
+    return CloseRun.objects.get(pk=run.pk)
