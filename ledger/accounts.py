@@ -15,20 +15,24 @@ def load_accounts() -> None:
 
 
 def _load() -> None:
-    _cache.clear()
-    _stored.clear()
+    # Built aside and swapped in whole: another thread reading meanwhile sees the old chart or
+    # the new one, never a half-filled (or just cleared) one.
+    global _cache, _stored
+    cache: dict[tuple[str, str], tuple[int, bool]] = {}
+    stored: set[int] = set()
     for pk, code, currency, active, kind in Account.objects.values_list(
         "id", "code", "currency", "is_active", "type"
     ):
-        _cache[(code, currency)] = (pk, active)
+        cache[(code, currency)] = (pk, active)
         if kind in Account.STORED_BALANCE_TYPES:
-            _stored.add(pk)
+            stored.add(pk)
+    _cache, _stored = cache, stored
 
 
 def account_ids(codes: list[str], currency: str, *, reload: bool = True) -> list[int]:
     ids = []
-    cache_get = _cache.get
     for code in codes:
+        cache_get = _cache.get
         found = cache_get((code, currency))
         if found is None and reload:
             _load()
@@ -50,8 +54,8 @@ def keeps_loan_balances(account_id: int) -> bool:
 
 
 def clear_account_cache(**_kwargs) -> None:
-    _cache.clear()
-    _stored.clear()
+    global _cache, _stored
+    _cache, _stored = {}, set()
 
 
 post_save.connect(clear_account_cache, sender=Account)
