@@ -47,4 +47,11 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null \
         || echo "Chromium could not be installed: the browser test will be skipped." >&2
 fi
+# The cluster test starts workers in network namespaces (iproute2) behind forwarders (socat).
+if ! command -v socat >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
+    echo "Installing socat and iproute2 for the namespaced-workers test."
+    $SUDO apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq socat iproute2 >/dev/null \
+        || echo "socat/iproute2 could not be installed: the cluster test will say so." >&2
+fi
 echo "PostgreSQL is up."

@@ -4,10 +4,11 @@ from functools import partial
 
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
+from django.utils.html import format_html, format_html_join
 
-from loans.models import CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
-from loans.models.eod import RunStatus
+from loans.models import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
+from loans.models.eod import LeaseOutcome, RunStatus
 
 
 class CloseStepRunInline(admin.TabularInline):
@@ -60,6 +61,7 @@ class CloseRunAdmin(admin.ModelAdmin):
         "finished_at",
         "seconds",
         "last_error",
+        "workers",
     )
     inlines = [CloseStepRunInline]
     actions = ["resume"]
@@ -92,6 +94,57 @@ class CloseRunAdmin(admin.ModelAdmin):
     @admin.display(description="entries posted")
     def entries(self, obj):
         return obj.entries_posted or 0
+
+    @admin.display(description="workers")
+    def workers(self, obj):
+        """Each worker that took part: chunks done, leases lost, failures, last heartbeat."""
+        rows = (
+            CloseLease.objects.filter(step_run__run=obj)
+            .values("worker")
+            .annotate(
+                done=Count("id", filter=Q(outcome=LeaseOutcome.DONE)),
+                expired=Count("id", filter=Q(outcome=LeaseOutcome.EXPIRED)),
+                fenced=Count("id", filter=Q(outcome=LeaseOutcome.FENCED)),
+                failed=Count("id", filter=Q(outcome=LeaseOutcome.FAILED)),
+                held=Count("id", filter=Q(outcome=LeaseOutcome.HELD)),
+                beats=Sum("heartbeats"),
+                last_beat=Max("heartbeat_at"),
+            )
+            .order_by("worker")
+        )
+        if not rows:
+            return "—"
+        head = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th><th>{}</th></tr>",
+            "worker",
+            "chunks done",
+            "holding",
+            "leases expired",
+            "commits fenced",
+            "failed",
+            "heartbeats",
+            "last heartbeat",
+        )
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    row["worker"],
+                    row["done"],
+                    row["held"],
+                    row["expired"],
+                    row["fenced"],
+                    row["failed"],
+                    row["beats"] or 0,
+                    row["last_beat"],
+                )
+                for row in rows
+            ),
+        )
+        return format_html("<table>{}{}</table>", head, body)
 
     @admin.action(description="Resume the selected closes (queue the close task)")
     def resume(self, request, queryset):
@@ -171,4 +224,28 @@ class PenaltyCapAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CloseLease)
+class CloseLeaseAdmin(admin.ModelAdmin):
+    list_display = (
+        "step_run",
+        "worker",
+        "outcome",
+        "taken_at",
+        "heartbeat_at",
+        "heartbeats",
+        "ended_at",
+    )
+    list_filter = ("outcome", "step_run__run__business_date", "worker")
+    readonly_fields = [field.name for field in CloseLease._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

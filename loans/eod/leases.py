@@ -83,6 +83,9 @@ def chunk_lease_take(
         if not taken:
             return None
         row = CloseStepRun.objects.get(lease_token=token)
+        CloseLease.objects.filter(step_run=row, outcome=LeaseOutcome.HELD).update(
+            outcome=LeaseOutcome.EXPIRED, ended_at=Now()
+        )
         CloseLease.objects.create(
             step_run=row,
             worker=worker,
@@ -126,9 +129,9 @@ def lease_end(lease: Lease, *, outcome: str, error: str = "") -> bool:
             if outcome == LeaseOutcome.FAILED
             else 0
         )
-        CloseLease.objects.filter(token=lease.token, outcome=LeaseOutcome.HELD).update(
-            outcome=outcome, ended_at=Now(), error=error[:4000]
-        )
+        CloseLease.objects.filter(
+            token=lease.token, outcome__in=(LeaseOutcome.HELD, LeaseOutcome.EXPIRED)
+        ).update(outcome=outcome, ended_at=Now(), error=error[:4000])
     return bool(held)
 
 

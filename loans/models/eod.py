@@ -85,7 +85,8 @@ class LeaseOutcome(models.TextChoices):
     HELD = "held", "Held"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
-    FENCED = "fenced", "Fenced (lease lost)"
+    EXPIRED = "expired", "Expired (taken over)"
+    FENCED = "fenced", "Fenced (commit refused)"
 
 
 class CloseLease(models.Model):

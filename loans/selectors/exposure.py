@@ -22,12 +22,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, Sum
-
 from calc import limits
 from core.money import ZERO
 from ledger import chart
-from ledger.models import JournalLine, LoanAccountBalance
+from ledger.models import LoanAccountBalance
+from ledger.selectors import loan_kind_totals
 from loans.models import Loan
 
 from .batch import among
@@ -80,34 +79,22 @@ def outstanding_principal(loan_ids: Sequence[int]) -> dict[int, Decimal]:
 
 def written_off(loan_ids: Sequence[int]) -> dict[int, Decimal]:
     """Per loan, what its write-off took off the books: the receivables (principal, interest,
-    fees, penalty) its ``write_off`` entry credited, net of a reversal of that entry."""
-    if not loan_ids:
-        return {}
-    rows = (
-        JournalLine.objects.filter(
-            Q(entry__kind=WRITE_OFF_KIND) | Q(entry__reverses__kind=WRITE_OFF_KIND),
-            loan_id__in=among(loan_ids),
-            account__code__in=RECEIVABLES,
-        )
-        .values("loan_id")
-        .annotate(credit=Sum("credit"), debit=Sum("debit"))
-        .values_list("loan_id", "credit", "debit")
-    )
-    return {loan_id: credit - debit for loan_id, credit, debit in rows}
+    fees, penalty) its ``write_off`` entry credited, net of a reversal of that entry (archived
+    months included)."""
+    totals: dict[int, Decimal] = {}
+    for row in loan_kind_totals(
+        loan_ids=list(loan_ids), codes=list(RECEIVABLES), kinds=[WRITE_OFF_KIND]
+    ):
+        totals[row.loan_id] = totals.get(row.loan_id, ZERO) + row.credit - row.debit
+    return totals
 
 
 def recovered(loan_ids: Sequence[int]) -> dict[int, Decimal]:
     """Per loan, the recoveries booked to it after its write-off (6111, net of reversals)."""
-    if not loan_ids:
-        return {}
-    # Income accounts keep no stored per-loan rows: summed from the loan's own lines.
-    rows = (
-        JournalLine.objects.filter(account__code=chart.RECOVERIES, loan_id__in=among(loan_ids))
-        .values("loan_id")
-        .annotate(debit=Sum("debit"), credit=Sum("credit"))
-        .values_list("loan_id", "debit", "credit")
-    )
-    return {loan_id: credit - debit for loan_id, debit, credit in rows}
+    totals: dict[int, Decimal] = {}
+    for row in loan_kind_totals(loan_ids=list(loan_ids), codes=[chart.RECOVERIES]):
+        totals[row.loan_id] = totals.get(row.loan_id, ZERO) + row.credit - row.debit
+    return totals
 
 
 def written_off_outstanding(loan_ids: Sequence[int]) -> dict[int, Decimal]:

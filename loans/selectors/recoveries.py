@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import QuerySet
 
 from calc.money import minor_unit_for
 from core.money import ZERO
 from ledger import chart
-from ledger.models import JournalLine
+from ledger.selectors import loan_kind_totals
 from loans.models import Loan, Repayment
 from loans.posting_rules import RECEIVABLES, WRITE_OFF_KIND
 
@@ -40,26 +40,23 @@ class LoanRecovery:
 
 
 def loan_recovery(*, loan: Loan, as_of: date | None = None) -> LoanRecovery:
-    """The loan's written-off amount and its recoveries (up to a business date)."""
-    lines = JournalLine.objects.filter(loan_id=loan.pk, account__currency=loan.currency)
-    if as_of is not None:
-        lines = lines.filter(business_date__lte=as_of)
-    write_off = Q(entry__kind=WRITE_OFF_KIND, account__code__in=RECEIVABLES)
-    recovery = Q(account__code=chart.RECOVERIES)
-    totals = lines.filter(write_off | recovery).aggregate(
-        written_credit=Sum("credit", filter=write_off, default=ZERO),
-        written_debit=Sum("debit", filter=write_off, default=ZERO),
-        written_on=Max("business_date", filter=write_off),
-        recovered_credit=Sum("credit", filter=recovery, default=ZERO),
-        recovered_debit=Sum("debit", filter=recovery, default=ZERO),
+    """The loan's written-off amount (net of a reversal of the write-off) and its recoveries,
+    up to a business date, archived months included."""
+    rows = loan_kind_totals(
+        loan_ids=[loan.pk],
+        codes=[*RECEIVABLES, chart.RECOVERIES],
+        as_of=as_of,
+        currency=loan.currency,
     )
-    unit = minor_unit_for(loan.currency)  # SQLite (the demo) sums decimals as floats
+    written = [r for r in rows if r.kind == WRITE_OFF_KIND and r.code in RECEIVABLES]
+    back = [r for r in rows if r.code == chart.RECOVERIES]
+    unit = minor_unit_for(loan.currency)
     return LoanRecovery(
         loan_id=loan.pk,
         currency=loan.currency,
-        written_off=(totals["written_credit"] - totals["written_debit"]).quantize(unit),
-        written_off_on=totals["written_on"],
-        recovered=(totals["recovered_credit"] - totals["recovered_debit"]).quantize(unit),
+        written_off=sum((r.credit - r.debit for r in written), ZERO).quantize(unit),
+        written_off_on=max((r.last_date for r in written), default=None),
+        recovered=sum((r.credit - r.debit for r in back), ZERO).quantize(unit),
     )
 
 

@@ -143,3 +143,22 @@ def test_three_workers_share_a_close_and_book_it_as_one_would():
     assert accruals.count() == 5
     assert set(accruals.values_list("lines__loan_id", flat=True)) == set(loans)
     assert trial_balance().balanced
+
+
+@pytest.mark.django_db
+def test_the_run_page_shows_each_worker_with_its_chunks_and_lost_leases(client, django_user_model):
+    from django.urls import reverse
+
+    run = _accrual_ready()
+    lost = chunk_lease_take(business_date=run.business_date, step="accrual", chunk=0, worker="h1")
+    _expire(lost)
+    close_day_run(worker="h2")
+    assert CloseLease.objects.get(token=lost.token).outcome == "expired"
+    client.force_login(django_user_model.objects.create_superuser("root", "r@example.com", "pw"))
+    page = client.get(reverse("admin:loans_closerun_change", args=[run.pk])).content.decode()
+    workers = page[page.index("chunks done") :]
+    # h1: nothing done, one lease expired; h2: every chunk of the close.
+    assert "<td>h1</td><td>0</td><td>0</td><td>1</td>" in workers
+    done = CloseStepRun.objects.filter(run=run).count()
+    assert f"<td>h2</td><td>{done}</td><td>0</td><td>0</td>" in workers
+    assert client.get(reverse("admin:loans_closelease_changelist")).status_code == 200

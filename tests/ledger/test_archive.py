@@ -297,3 +297,35 @@ def test_an_account_whose_lines_are_all_archived_keeps_its_type_and_cannot_be_de
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(sql)
     assert account_balance(code="1999") == Decimal("3.00")
+
+
+def test_totals_by_entry_kind_read_archived_months_too(books):
+    from ledger.selectors import loan_kind_totals
+
+    written = entry_post(
+        spec=transfer(
+            "write-off-1", "40.00", debit="6711", credit="1303", credit_loan=1,
+            on=date(2026, 1, 30), kind="write_off",
+        )
+    )  # fmt: skip
+    entry_reverse(
+        entry_id=written.entry_id, business_date=date(2026, 2, 10), idempotency_key="undo-1"
+    )
+    entry_post(
+        spec=transfer(
+            "write-off-2", "15.00", debit="6711", credit="1303", credit_loan=1,
+            on=date(2026, 3, 20), kind="write_off",
+        )
+    )  # fmt: skip
+
+    def read():
+        rows = loan_kind_totals(loan_ids=[1, 2], codes=["1303"], kinds=["write_off"])
+        return sorted((r.loan_id, r.code, r.kind, r.debit, r.credit, r.last_date) for r in rows)
+
+    before = read()
+    # The reversal counts under the write-off's kind: 40 + 15 credited, 40 debited back.
+    assert before == [
+        (1, "1303", "write_off", Decimal("40.00"), Decimal("55.00"), date(2026, 3, 20))
+    ]
+    journal_archive(before=date(2026, 3, 1))
+    assert read() == before
