@@ -74,5 +74,8 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages per field, by dotted path (`payee.name`, `consents.0`); "
+        "`non_field_errors` for the body as a whole.",
     )
