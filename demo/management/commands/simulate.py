@@ -4,10 +4,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
+from core.progress import command_progress
 from demo.simulation import DEMO_PASSWORD, portfolio_simulate
 from loans.models import Loan
-
-BAR = 30
 
 
 class Command(BaseCommand):
@@ -35,16 +34,19 @@ class Command(BaseCommand):
         if options["if_empty"] and Loan.objects.exists():
             self.stdout.write("The books already hold loans: nothing simulated.")
             return
+        days = options["days"]
         try:
-            result = portfolio_simulate(
-                loans=options["loans"],
-                days=options["days"],
-                seed=options["seed"],
-                progress=self._progress,
-            )
+            with command_progress(self.stdout._out, total=days, label="Simulating") as update:
+                result = portfolio_simulate(
+                    loans=options["loans"],
+                    days=days,
+                    seed=options["seed"],
+                    progress=lambda day, done, total: update(
+                        done, f"closed {day} ({done}/{total})"
+                    ),
+                )
         except DomainError as exc:
             raise CommandError(exc.detail) from exc
-        self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Simulated {result.first_day} to {result.last_day}: {result.loans} loans, "
@@ -56,11 +58,3 @@ class Command(BaseCommand):
         buckets = ", ".join(f"{name} {count}" for name, count in sorted(result.by_bucket.items()))
         self.stdout.write(f"  open loans by days past due: {buckets or 'none'}")
         self.stdout.write(f"  borrowers log in as demo1, demo2, … with password {DEMO_PASSWORD!r}")
-
-    def _progress(self, day, done: int, total: int) -> None:
-        filled = BAR * done // total
-        self.stdout.write(
-            f"\r  [{'#' * filled}{'.' * (BAR - filled)}] closed {day} ({done}/{total} days)",
-            ending="",
-        )
-        self.stdout.flush()
