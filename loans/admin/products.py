@@ -106,6 +106,7 @@ class ProductAdmin(admin.ModelAdmin):
                     "calendar",
                     "shift_rule",
                     "allocation_order",
+                    "interest_in_advance",
                     "prepayment_mode",
                     "cooling_off_days",
                 )
