@@ -4,6 +4,13 @@
 from django.db import migrations, models
 
 
+def constraints_checked_now(apps, schema_editor):
+    # PostgreSQL refuses ALTER TABLE on a table with deferred constraint checks pending in the
+    # same transaction (rows written earlier in it, as in a migration test): run them first.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -11,6 +18,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(constraints_checked_now, migrations.RunPython.noop),
         migrations.AddField(
             model_name='loan',
             name='interest_in_advance',
