@@ -3,6 +3,8 @@ history) with "log attempt", "record outcome" and "record promise" going through
 strategies (editable) and the attempt log (read-only: attempts are evidence, kept 5 years)."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -31,6 +33,34 @@ from .services import (
     contact_outcome_record,
     promise_record,
 )
+
+
+def collection_staff():
+    """Active staff who can work cases: the collector group, a direct grant, or a superuser."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(
+                groups__permissions__codename="work_case",
+                groups__permissions__content_type__app_label="collection",
+            )
+            | Q(
+                user_permissions__codename="work_case",
+                user_permissions__content_type__app_label="collection",
+            )
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+class AssignedAgentFilter(admin.RelatedFieldListFilter):
+    """Only collection staff to choose from, not every user (borrowers included)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(user.pk, str(user)) for user in collection_staff()]
 
 
 class StrategyStepInline(admin.TabularInline):
@@ -110,7 +140,14 @@ class CollectionCaseAdmin(admin.ModelAdmin):
         "cease_contact",
         "disputed",
     )
-    list_filter = ("status", "bucket", "queue", "assigned_agent", "cease_contact", "disputed")
+    list_filter = (
+        "status",
+        "bucket",
+        "queue",
+        ("assigned_agent", AssignedAgentFilter),
+        "cease_contact",
+        "disputed",
+    )
     search_fields = ("=id", "loan__reference", "borrower__name")
     list_select_related = ("loan", "borrower", "assigned_agent")
     ordering = ("-priority", "next_action_date", "id")
@@ -145,6 +182,11 @@ class CollectionCaseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # cases open with delinquency (cases_sync), never by hand
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assigned_agent":
+            kwargs["queryset"] = collection_staff()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.api.problem import api_page_not_found
 
 from . import moved_admin
 
@@ -10,6 +12,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("config.api_urls")),
+    # Last: an unknown API address is a problem+json 404 with DEBUG on too (handler404 below
+    # only answers with DEBUG off).
+    re_path(r"^api/", api_page_not_found),
 ]
 
 # Outside DRF's views (no route, a middleware error) API clients still get problem+json.

@@ -35,8 +35,17 @@ from loans.services.origination import loan_approve, loan_create
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from loans.services.quotes import QuoteInputError
 from loans.services.repayments import loan_repay
+from origination.identity import make_national_id
+from origination.models import Merchant
+from origination.services.merchants import merchant_register
 
 DEMO_PASSWORD = "demo-password"
+DEMO_REGIONS = ("110101", "310104", "440305", "330106")
+DEMO_MERCHANTS = (
+    ("demo-shop", "Demo e-commerce shop (演示商城)", Merchant.Kind.ECOMMERCE, "6222****0001"),
+    ("demo-school", "Demo school (演示学校)", Merchant.Kind.EDUCATION, "6222****0002"),
+    ("demo-car", "Demo car dealer (演示车行)", Merchant.Kind.CAR, "6222****0003"),
+)
 ACTOR = "simulate"
 BEHAVIOURS = (("on_time", 68), ("late", 14), ("stops_paying", 10), ("prepays", 8))
 ORIGINATION_SHARE = Decimal("0.7")
@@ -123,17 +132,36 @@ def demo_products_ensure() -> list[Product]:
     ]
 
 
+def demo_merchants_ensure() -> list[Merchant]:
+    """The demo's merchants, made once (e-commerce drawdowns name one): kept when present."""
+    existing = set(Merchant.objects.values_list("code", flat=True))
+    for code, name, kind, account in DEMO_MERCHANTS:
+        if code not in existing:
+            merchant_register(code=code, name=name, kind=kind, settlement_account_masked=account)
+    return list(Merchant.objects.filter(code__in=[code for code, *_ in DEMO_MERCHANTS]))
+
+
+def demo_borrower_usernames(count: int) -> list[str]:
+    """The usernames the next `count` demo borrowers get: the first free `demoN`."""
+    User = get_user_model()
+    taken = set(User.objects.filter(username__startswith="demo").values_list("username", flat=True))
+    names, number = [], 0
+    while len(names) < count:
+        number += 1
+        if f"demo{number}" not in taken:
+            names.append(f"demo{number}")
+    return names
+
+
+def demo_borrower_count(loans: int) -> int:
+    return max(1, (loans * 3 + 3) // 4)
+
+
 def demo_borrowers_make(*, count: int, rng: random.Random) -> list[Borrower]:
     """`count` borrowers, each with a `demoN` user (the first free numbers)."""
     User = get_user_model()
-    taken = set(User.objects.filter(username__startswith="demo").values_list("username", flat=True))
     password = make_password(DEMO_PASSWORD)  # hashed once: the demo's users share it
-    users, number = [], 0
-    while len(users) < count:
-        number += 1
-        username = f"demo{number}"
-        if username not in taken:
-            users.append(User(username=username, password=password))
+    users = [User(username=name, password=password) for name in demo_borrower_usernames(count)]
     User.objects.bulk_create(users)
     users = list(User.objects.filter(username__in=[user.username for user in users]))
     surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -142,10 +170,8 @@ def demo_borrowers_make(*, count: int, rng: random.Random) -> list[Borrower]:
     for user in users:
         borrower = Borrower(user=user, name=rng.choice(surnames) + "".join(rng.sample(given, 2)))
         birth = date(1965, 1, 1) + timedelta(days=rng.randint(0, 365 * 38))
-        borrower.set_national_id(
-            f"{rng.choice(('110101', '310104', '440305', '330106'))}{birth:%Y%m%d}"
-            f"{rng.randint(0, 9999):04d}"
-        )
+        # Valid check digits: the origination rules decline an invalid ID (E03).
+        borrower.set_national_id(make_national_id(rng.choice(DEMO_REGIONS), birth, user.pk))
         borrower.set_mobile(f"1{rng.choice((3, 5, 8))}{rng.randint(0, 999_999_999):09d}")
         borrowers.append(borrower)
     return Borrower.objects.bulk_create(borrowers)
@@ -252,7 +278,8 @@ def portfolio_simulate(
     rng = random.Random(seed)
     start = business_date_current()
     products = demo_products_ensure()
-    borrowers = demo_borrowers_make(count=max(1, (loans * 3 + 3) // 4), rng=rng)
+    demo_merchants_ensure()
+    borrowers = demo_borrowers_make(count=demo_borrower_count(loans), rng=rng)
     last_origination = max(0, int(days * ORIGINATION_SHARE) - 1)
     schedule: dict[int, int] = {}
     for _ in range(loans):

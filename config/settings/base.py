@@ -168,6 +168,10 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# How far beyond a loan's payoff amount a borrower's own payment may go (in the loan's currency):
+# more is refused; up to it the excess is held for the customer and refundable on request.
+PAYMENT_EXCESS_TOLERANCE = env("PAYMENT_EXCESS_TOLERANCE", "100.00")
+
 # The lender whose business date and books this deployment keeps.
 LEDGER_LENDER = env("LEDGER_LENDER", "default")
 # First business date when the books are opened; empty means the local calendar date at opening.

@@ -51,13 +51,27 @@ def domain_problem(exc: DomainError) -> Response:
     )
 
 
-def _flatten(errors) -> dict:
+NON_FIELD = "non_field_errors"
+
+
+def flatten_errors(errors, path: str = "") -> dict[str, list[str]]:
+    """DRF's nested validation errors as {dotted path: [messages]}: ``consents.0`` for the first
+    item of a list field, ``payee.name`` for a nested serializer's field, ``non_field_errors``
+    for errors of the whole body. Messages are plain strings, never Python reprs."""
     if isinstance(errors, dict):
-        return {
-            field: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
-            for field, msgs in errors.items()
-        }
-    return {"non_field_errors": [str(m) for m in errors]}
+        flat: dict[str, list[str]] = {}
+        for key, value in errors.items():
+            child = NON_FIELD if key == NON_FIELD and not path else str(key)
+            flat |= flatten_errors(value, f"{path}.{child}" if path else child)
+        return flat
+    if isinstance(errors, list):
+        if all(not isinstance(item, dict | list) for item in errors):
+            return {path or NON_FIELD: [str(item) for item in errors]} if errors else {}
+        flat = {}
+        for index, item in enumerate(errors):
+            flat |= flatten_errors(item, f"{path}.{index}" if path else str(index))
+        return flat
+    return {path or NON_FIELD: [str(errors)]}
 
 
 def server_error_body() -> dict:
@@ -93,20 +107,28 @@ def problem_exception_handler(exc, context):
             code="validation-error",
             title=_("The request is not valid."),
             detail=_("One or more fields are invalid."),
-            errors=_flatten(exc.detail),
+            errors=flatten_errors(exc.detail),
         )
     code = getattr(exc, "default_code", "error").replace("_", "-")
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     problem = problem_response(
         status_code=response.status_code,
         code=code,
-        title=str(getattr(exc, "default_detail", detail)),
+        title=problem_title(exc, detail),
         detail=str(detail),
     )
     for header in ("Retry-After", "WWW-Authenticate", "Allow"):
         if header in response:
             problem[header] = response[header]
     return problem
+
+
+def problem_title(exc, detail: str) -> str:
+    """The exception's generic title; DRF's titles with placeholders (``Method "{method}" not
+    allowed.``, ``Unsupported media type "{media_type}" in request.``) are only complete as the
+    detail they were formatted into."""
+    title = str(getattr(exc, "default_detail", detail))
+    return str(detail) if "{" in title else title
 
 
 def _wants_problem(request) -> bool:

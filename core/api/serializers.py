@@ -1,5 +1,6 @@
 """Serializer fields and shapes every app's API uses: exact decimals and problem details."""
 
+import re
 from decimal import Decimal
 
 from rest_framework import serializers
@@ -23,16 +24,25 @@ class RateField(serializers.DecimalField):
         return super().to_representation(Decimal(value).normalize())
 
 
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
 class DecimalStringField(serializers.DecimalField):
-    """A Decimal input that refuses JSON numbers with a fraction: they arrive as binary floats."""
+    """A Decimal input that refuses JSON numbers with a fraction (they arrive as binary floats)
+    and strings other than plain decimals: no exponent ("1e3"), no "NaN", "Infinity", spaces or
+    thousands separators, so what a client sends is what it reads back."""
 
     default_error_messages = {
         "float": 'Send amounts as decimal strings, e.g. "12000.00", not as JSON numbers.',
+        "plain": 'Send a plain decimal string, e.g. "12000.00": digits, an optional minus sign '
+        "and decimal point, no exponent.",
     }
 
     def to_internal_value(self, data):
         if isinstance(data, float):
             self.fail("float")
+        if isinstance(data, str) and not PLAIN_DECIMAL.fullmatch(data):
+            self.fail("plain")
         return super().to_internal_value(data)
 
 
@@ -64,5 +74,8 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField()
     detail = serializers.CharField()
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), required=False
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages per field, by dotted path (`payee.name`, `consents.0`); "
+        "`non_field_errors` for the body as a whole.",
     )

@@ -7,6 +7,8 @@ from . import (  # noqa: F401
     dashboard,
     eod,
     loans,
+    payments,
     products,
     recoveries,
+    refunds,
 )

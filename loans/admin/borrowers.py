@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from ledger.services import business_date_current
+from loans import pii
 from loans.models import Borrower, CreditAssessment
 from loans.services.backoffice import ASSESS_PERMISSION, backoffice_credit_assess, borrower_unmask
 from loans.services.credit_assessments import MAX_SCORE
@@ -25,8 +27,28 @@ from .actions import extend_registered_admin
 UNMASK_PERMISSION = "loans.unmask_borrower"
 
 
+def borrower_lookup(term: str) -> Q:
+    """Borrowers whose national ID or phone is `term` (matched by keyed digest: the stored data
+    is encrypted), or whose login is `term`. Spaces and dashes in a typed number are ignored."""
+    compact = "".join(term.split()).replace("-", "")
+    digests = {pii.digest(term), pii.digest(compact)}
+    return (
+        Q(national_id_digest__in=digests)
+        | Q(mobile_digest__in=digests)
+        | Q(user__username__iexact=term)
+    )
+
+
 class BorrowerUnmaskMixin:
-    """The unmask view and its button on the borrower's change page."""
+    """The unmask view and its button on the borrower's change page; search by name, national
+    ID, phone or login."""
+
+    def get_search_results(self, request, queryset, search_term):
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            found = found | queryset.filter(borrower_lookup(term))
+        return found, duplicates
 
     def get_urls(self):
         return [

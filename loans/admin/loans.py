@@ -16,6 +16,8 @@ from ledger.models import JournalLine
 from loans.models import Allocation, Collateral, Installment, Loan, LoanTransition, Repayment
 from loans.selectors.recoveries import loan_recoveries, loan_recovery
 
+from .display import readable_fields
+
 LEDGER_LINES_SHOWN = 200
 
 
@@ -117,18 +119,18 @@ def recovery_summary(loan: Loan):
 
 @admin.register(Loan)
 class LoanAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    # What a row is for first (status and amounts), and few enough columns to fit a screen;
+    # bucket and risk category are filters.
     list_display = (
         "reference",
-        "borrower",
-        "product",
         "status",
         "principal",
-        "annual_rate",
+        "days_past_due",
+        "borrower",
+        "product",
+        "annual_rate_shown",
         "term",
         "disbursed_on",
-        "days_past_due",
-        "delinquency_bucket",
-        "risk_category",
     )
     list_filter = (
         "status",
@@ -147,7 +149,8 @@ class LoanAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     inlines = [InstallmentInline, RepaymentInline, LoanTransitionInline]
 
     def get_fields(self, request, obj=None):
-        return [field.name for field in Loan._meta.fields] + ["recovery", "ledger_lines"]
+        fields = [LOAN_SHOWN.get(field.name, field.name) for field in Loan._meta.fields]
+        return [*fields, "recovery", "ledger_lines"]
 
     @admin.display(description=_("recovery after charge-off"))
     def recovery(self, obj: Loan):
@@ -192,6 +195,9 @@ class LoanAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             every,
             _("All of this loan's journal lines"),
         )
+
+
+LOAN_SHOWN = readable_fields(LoanAdmin, Loan)
 
 
 class AllocationInline(ReadOnlyInline):

@@ -20,6 +20,8 @@ from loans.services.products import (
 )
 from loans.services.quotes import QuoteInputError, product_quote
 
+from .display import PlainDecimalField, is_rate
+
 PREVIEW_COLUMNS = ("#", "due date", "days", "principal", "interest", "fee", "total", "remaining")
 
 
@@ -46,6 +48,12 @@ class ProductAdmin(admin.ModelAdmin):
     )
     list_filter = ("is_active", "product_type", "method", "jurisdiction")
     search_fields = ("code", "name")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if is_rate(db_field):
+            kwargs["form_class"] = PlainDecimalField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     readonly_fields = ("worst_case_apr", "schedule_preview", "created_at", "updated_at")
     fieldsets = (
         (
@@ -106,6 +114,7 @@ class ProductAdmin(admin.ModelAdmin):
                     "calendar",
                     "shift_rule",
                     "allocation_order",
+                    "interest_in_advance",
                     "prepayment_mode",
                     "cooling_off_days",
                 )

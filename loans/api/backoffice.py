@@ -42,7 +42,7 @@ STAFF_PROBLEMS = {
     409: OpenApiResponse(ProblemSerializer, description="Not in that state (problem)."),
     422: OpenApiResponse(ProblemSerializer, description="Refused by a rule (problem)."),
 }
-ID = OpenApiParameter("pk", int, OpenApiParameter.PATH, description="The object's id.")
+ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The object's id.")
 
 
 class BackofficeThrottle(UserRateThrottle):

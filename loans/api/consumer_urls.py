@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import auth, backoffice, loans, payments, statements
+from . import auth, backoffice, loans, payments, refunds, statements
 
 urlpatterns = [
     path("auth/token", auth.TokenApi.as_view(), name="auth-token"),
@@ -28,6 +28,11 @@ urlpatterns = [
         "loans/<int:loan_id>/prepayments",
         payments.LoanPrepaymentApi.as_view(),
         name="loan-prepayments",
+    ),
+    path(
+        "loans/<int:loan_id>/refund-requests",
+        refunds.LoanRefundRequestApi.as_view(),
+        name="loan-refund-requests",
     ),
     path(
         "loans/<int:loan_id>/statement",

@@ -140,6 +140,7 @@ class LoanRepaymentApi(APIView):
                 channel=APP_CHANNEL,
                 external_reference=data["external_reference"],
                 actor=request.user.get_username(),
+                limited=True,
                 audit=AuditContext(user=request.user, source="api"),
                 durable=False,  # inside the idempotency record's transaction
             )
@@ -194,6 +195,7 @@ class LoanPrepaymentApi(APIView):
                 "channel": APP_CHANNEL,
                 "external_reference": data["external_reference"],
                 "actor": request.user.get_username(),
+                "limited": True,
                 "audit": AuditContext(user=request.user, source="api"),
                 "durable": False,  # inside the idempotency record's transaction
             }

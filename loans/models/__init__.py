@@ -4,6 +4,7 @@ from .collateral import Collateral
 from .contracts import Installment, Loan, LoanTransition
 from .eod import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
 from .products import Product
+from .refunds import RefundRequest
 from .repayments import Allocation, Repayment
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "PenaltyCap",
     "PortfolioSnapshot",
     "Product",
+    "RefundRequest",
     "Repayment",
 ]

@@ -48,6 +48,9 @@ class Loan(models.Model):
     penalty_rate = models.DecimalField(**RATE, default=ZERO)
     grace_days = models.PositiveSmallIntegerField(default=0)
     allocation_order = models.JSONField(default=default_allocation_order)
+    interest_in_advance = models.BooleanField(
+        default=False, help_text="The product's rule at signing (see Product)."
+    )
     calendar = models.CharField(max_length=16, blank=True, default="")
     shift_rule = models.CharField(max_length=24, default="none")
     prepayment_mode = models.CharField(max_length=20, default="shorten_term")

@@ -101,6 +101,12 @@ class Product(models.Model):
     )
     grace_days = models.PositiveSmallIntegerField(default=0)
     allocation_order = models.JSONField(default=default_allocation_order)
+    interest_in_advance = models.BooleanField(
+        default=False,
+        help_text="A payment before an installment's due date may pay its whole period's "
+        "interest. Off (the default): interest paid never exceeds the interest earned to the "
+        "payment's value date; the rest goes to principal.",
+    )
     calendar = models.CharField(max_length=16, blank=True, default="")
     shift_rule = models.CharField(
         max_length=24, choices=_choices(ShiftRule), default=ShiftRule.NONE.value

@@ -46,6 +46,7 @@ from .loan_io import (
     loan_lock_with_open_rows,
     repayment_insert,
 )
+from .payment_limits import payment_amount_check, payment_status_check
 from .payment_request import PaymentRequest
 from .payoff_plan import payoff_plan
 from .recovery_entry import RECOVERING, recovery_post
@@ -248,13 +249,16 @@ def payment_receive(
     business_date: date,
     actor: str,
     payoff_required: bool = False,
+    limited: bool = False,
     audit: AuditContext = NO_CONTEXT,
     durable: bool = True,
 ) -> Repayment:
     """Receive a payment: lock the loan, refuse a reused key, apply it in value-date order (on a
     charged-off loan a repayment is a recovery, `recovery_entry`), and record it in the audit
     trail (``{kind}.record``), all in one durable transaction (see
-    `core.db.action_transaction` for ``durable``)."""
+    `core.db.action_transaction` for ``durable``). ``limited``: a payment the borrower asks
+    to make, refused on a paid-off loan and beyond the payoff plus tolerance
+    (`payment_limits`)."""
     check_key(request.idempotency_key)
     request_hash = request.hash(loan.pk)
     try:
@@ -288,7 +292,15 @@ def payment_receive(
                     "recoveries (payments on a charged-off loan) only."
                 )
             return _receive(
-                locked, rows, request, request_hash, business_date, actor, payoff_required, audit
+                locked,
+                rows,
+                request,
+                request_hash,
+                business_date,
+                actor,
+                payoff_required,
+                audit,
+                limited=limited,
             )
     except (IntegrityError, IdempotencyConflict) as exc:
         # The same key committed by a concurrent request while this one waited for the lock
@@ -310,9 +322,13 @@ def _receive(
     actor: str,
     payoff_required: bool,
     audit: AuditContext,
+    *,
+    limited: bool,
 ) -> Repayment:
     if loan.status not in RECEIVING:
         raise LoanStateError(f"Loan {loan.reference} is {loan.status}; it takes no payments.")
+    if limited:
+        payment_status_check(loan)
     value_date = request.value_date
     if value_date > business_date:
         raise LoanRuleError(f"Value date {value_date} is after the business date {business_date}.")
@@ -325,6 +341,8 @@ def _receive(
         open_rows = loan_rows(loan, open_only=not later)
     book = LoanBook(loan, business_date=business_date, rows=open_rows)
     rewind(book, later, actor=actor)
+    if limited:
+        payment_amount_check(loan, book.rows, request)
     if payoff_required:
         plan = payoff_plan(loan, book.rows, value_date)
         if request.amount < plan.total:

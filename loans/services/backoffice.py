@@ -17,13 +17,15 @@ from django.utils.translation import gettext_lazy
 
 from core.audit import AuditContext, audit_record, audit_snapshot
 from core.errors import DomainError
-from loans.errors import LoanRuleError
+from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Borrower, CreditAssessment, Loan, Repayment
 
 from .applying import loan_lock
 from .credit_assessments import credit_assessment_record
 from .disbursement import LOAN_AUDIT_FIELDS, loan_disburse
 from .origination import loan_approve, loan_reject
+from .payoff import PayoffQuote, loan_pay_off, loan_payoff_quote
+from .prepayments import loan_prepay
 from .repayments import loan_repay
 from .reversals import repayment_reverse
 
@@ -152,6 +154,49 @@ def backoffice_repayment_record(
         audit=AuditContext(user=actor, source=source),
         durable=durable,
     )
+
+
+def backoffice_payoff_quote(*, loan: Loan, on: date, actor) -> PayoffQuote:
+    """What pays the loan off on `on`, for staff who may view loans (reads only)."""
+    require_permission(actor, "loans.view_loan")
+    if not loan.is_open:
+        raise LoanStateError(f"Loan {loan.reference} is {loan.status}: nothing to pay off.")
+    if loan.disbursed_on is None or on < loan.disbursed_on:
+        raise LoanRuleError(f"{on} is before the loan was paid out.")
+    return loan_payoff_quote(loan=loan, on=on)
+
+
+def backoffice_prepayment_record(
+    *,
+    loan: Loan,
+    amount: Decimal,
+    value_date: date,
+    idempotency_key: str,
+    actor,
+    business_date: date,
+    payoff: bool = False,
+    mode: str | None = None,
+    external_reference: str = "",
+    channel: str = "bank",
+    source: str = "admin",
+) -> Repayment:
+    """A prepayment received at the bank, recorded by staff (``loans.record_repayment``): a
+    payoff (at least the payoff amount on the value date) or a partial prepayment in `mode`."""
+    require_permission(actor, "loans.record_repayment")
+    common = {
+        "loan": loan,
+        "amount": amount,
+        "value_date": value_date,
+        "business_date": business_date,
+        "idempotency_key": idempotency_key,
+        "channel": channel,
+        "external_reference": external_reference,
+        "actor": actor.get_username(),
+        "audit": AuditContext(user=actor, source=source),
+    }
+    if payoff:
+        return loan_pay_off(**common)
+    return loan_prepay(**common, mode=mode)
 
 
 def backoffice_repayment_reverse(

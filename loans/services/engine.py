@@ -17,6 +17,11 @@ Order of application (one payment, value date V):
    a payoff and the schedule from V is rebuilt for the remaining principal (its first period
    accrues for the days from V to the current period's end); otherwise as in 2.
 
+A repayment that pays only part of the current installment pays its interest only as far as
+the period has run by V (`interest_earned`, the close's accrual convention), the rest going to
+the installment's other components (principal), unless the loan's product takes interest in
+advance (`Loan.interest_in_advance`). Paying the whole installment early pays it as scheduled.
+
 Whatever cannot be placed goes to the remaining open installments in order, then to the
 overpayment. Recognized amounts follow the contract: interest or fees paid before the close
 recognized them are recognized first (catch-up); rows cut or cancelled give back what the close
@@ -79,14 +84,26 @@ class _Applier:
         self.on = value_date
         self.mode = mode
         self.order = allocation_order(book.loan)
+        self.rounding = loan_rounding(book.loan)
         self.app = Application()
 
     # Building blocks --------------------------------------------------------------------
 
-    def pay(self, rows: list[Installment], remaining: Decimal) -> Decimal:
+    def payable(self, row: Installment, component: str, earned_only: bool) -> Decimal:
+        """What of a component this payment may take: its outstanding amount, and with
+        `earned_only` of interest at most what the row earned by V."""
+        owed = outstanding(row, component)
+        if component != "interest" or not earned_only:
+            return owed
+        earned = interest_earned(row, self.on, self.rounding)
+        return max(min(owed, earned - row.interest_paid), ZERO)
+
+    def pay(
+        self, rows: list[Installment], remaining: Decimal, *, earned_only: bool = False
+    ) -> Decimal:
         for row in rows:
             for component in self.order:
-                take = min(outstanding(row, component), remaining)
+                take = min(self.payable(row, component, earned_only), remaining)
                 if take > 0:
                     recognized = self.book.collect(row, component, take)
                     self.app.allocations.append(
@@ -268,6 +285,10 @@ class _Applier:
         if index is None or not remaining:
             return remaining
         current = rows[index]
+        if remaining < current.outstanding and not self.loan.interest_in_advance:
+            # A part of the current installment: its interest only as far as the period has run;
+            # what is left then owes nothing but the period's interest still to run.
+            remaining = self.pay([current], remaining, earned_only=True)
         remaining = self.pay([current], remaining)
         if remaining and not current.outstanding:
             remaining = self.prepay_after(rows[index + 1 :], remaining)

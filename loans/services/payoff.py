@@ -70,6 +70,7 @@ def loan_pay_off(
     channel: str = "",
     external_reference: str = "",
     actor: str = "system",
+    limited: bool = False,
     audit: AuditContext = NO_CONTEXT,
     durable: bool = True,
 ) -> Repayment:
@@ -89,6 +90,7 @@ def loan_pay_off(
         business_date=business_date,
         actor=actor,
         payoff_required=True,
+        limited=limited,
         audit=audit,
         durable=durable,
     )

@@ -33,6 +33,7 @@ def loan_prepay(
     channel: str = "",
     external_reference: str = "",
     actor: str = "system",
+    limited: bool = False,
     audit: AuditContext = NO_CONTEXT,
     durable: bool = True,
 ) -> Repayment:
@@ -56,6 +57,7 @@ def loan_prepay(
         request=request,
         business_date=business_date,
         actor=actor,
+        limited=limited,
         audit=audit,
         durable=durable,
     )

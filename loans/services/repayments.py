@@ -33,6 +33,7 @@ def loan_repay(
     external_reference: str = "",
     actor: str = "system",
     source: str = "",
+    limited: bool = False,
     audit: AuditContext = NO_CONTEXT,
     durable: bool = True,
 ) -> Repayment:
@@ -41,6 +42,8 @@ def loan_repay(
     Keeps: the loan's receivables equal its schedule's outstanding amounts, no installment paid
     beyond what is due, amount = allocations + overpayment. On a charged-off loan it is a
     recovery (`loans.services.recoveries`; `source`: who collected it, default the borrower).
+    ``limited``: the borrower asks to pay (not money already received): refused on a paid-off
+    loan (`LoanStateError`) and beyond the payoff plus tolerance (`LoanRuleError`).
     One durable transaction with its audit row (``repayment.record``, ``recovery.record``);
     ``durable=False`` composes it into the caller's."""
     request = PaymentRequest(
@@ -57,6 +60,7 @@ def loan_repay(
         request=request,
         business_date=business_date,
         actor=actor,
+        limited=limited,
         audit=audit,
         durable=durable,
     )

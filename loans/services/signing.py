@@ -133,6 +133,7 @@ def loan_sign(
         penalty_rate=product.penalty_rate,
         grace_days=product.grace_days,
         allocation_order=list(product.allocation_order),
+        interest_in_advance=product.interest_in_advance,
         calendar=product.calendar,
         shift_rule=product.shift_rule,
         prepayment_mode=product.prepayment_mode,

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.products import demo_products_load
+from demo.simulation import demo_merchants_ensure
 from ledger.services import business_date_current
 
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         user.save()
         business_date = business_date_current()
         products = demo_products_load(on_date=business_date)
+        merchants = demo_merchants_ensure()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("installment-ledger demo"))
         self.stdout.write(
@@ -33,4 +35,5 @@ class Command(BaseCommand):
         self.stdout.write(
             "  products: " + ", ".join(f"{item.product.code} ({item.action})" for item in products)
         )
+        self.stdout.write("  merchants: " + ", ".join(merchant.code for merchant in merchants))
         self.stdout.write("")

@@ -4,10 +4,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
-from demo.simulation import DEMO_PASSWORD, portfolio_simulate
+from core.progress import command_progress
+from demo.simulation import (
+    DEMO_PASSWORD,
+    demo_borrower_count,
+    demo_borrower_usernames,
+    portfolio_simulate,
+)
 from loans.models import Loan
-
-BAR = 30
 
 
 class Command(BaseCommand):
@@ -26,25 +30,46 @@ class Command(BaseCommand):
             action="store_true",
             help="do nothing when the books already hold loans (for `make run`)",
         )
+        parser.add_argument(
+            "--add",
+            action="store_true",
+            help="add to a book that already holds loans (refused without it)",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not os.environ.get("DEMO_FORCE"):
             raise CommandError("simulate is for the local demo (DEBUG on); set DEMO_FORCE=1.")
         if options["loans"] < 0 or options["days"] < 1:
             raise CommandError("--loans must be 0 or more and --days at least 1.")
-        if options["if_empty"] and Loan.objects.exists():
-            self.stdout.write("The books already hold loans: nothing simulated.")
-            return
+        if options["if_empty"] and options["add"]:
+            raise CommandError("--if-empty and --add contradict each other; give one.")
+        if Loan.objects.exists():
+            if options["if_empty"]:
+                self.stdout.write("The books already hold loans: nothing simulated.")
+                return
+            if not options["add"]:
+                raise CommandError(
+                    "The books already hold loans: give --add to simulate more on top of them "
+                    "(or --if-empty to leave them alone)."
+                )
+        usernames = demo_borrower_usernames(demo_borrower_count(options["loans"]))
+        self.stdout.write(
+            f"Borrowers log in as {usernames[0]} … {usernames[-1]} "
+            f"with password {DEMO_PASSWORD!r} (API token: POST /api/v1/auth/token)."
+        )
+        days = options["days"]
         try:
-            result = portfolio_simulate(
-                loans=options["loans"],
-                days=options["days"],
-                seed=options["seed"],
-                progress=self._progress,
-            )
+            with command_progress(self.stdout._out, total=days, label="Simulating") as update:
+                result = portfolio_simulate(
+                    loans=options["loans"],
+                    days=days,
+                    seed=options["seed"],
+                    progress=lambda day, done, total: update(
+                        done, f"closed {day} ({done}/{total})"
+                    ),
+                )
         except DomainError as exc:
             raise CommandError(exc.detail) from exc
-        self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Simulated {result.first_day} to {result.last_day}: {result.loans} loans, "
@@ -55,12 +80,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {status:<12} {count:>6}")
         buckets = ", ".join(f"{name} {count}" for name, count in sorted(result.by_bucket.items()))
         self.stdout.write(f"  open loans by days past due: {buckets or 'none'}")
-        self.stdout.write(f"  borrowers log in as demo1, demo2, … with password {DEMO_PASSWORD!r}")
-
-    def _progress(self, day, done: int, total: int) -> None:
-        filled = BAR * done // total
         self.stdout.write(
-            f"\r  [{'#' * filled}{'.' * (BAR - filled)}] closed {day} ({done}/{total} days)",
-            ending="",
+            f"  borrowers log in as {usernames[0]} … {usernames[-1]} "
+            f"with password {DEMO_PASSWORD!r}"
         )
-        self.stdout.flush()

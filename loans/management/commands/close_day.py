@@ -3,11 +3,10 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
+from core.progress import command_progress
 from ledger.services import business_date_current
 from loans.eod import close_day_run, close_step_names
 from loans.models import CloseStepRun
-
-BAR = 30
 
 
 class Command(BaseCommand):
@@ -37,10 +36,9 @@ class Command(BaseCommand):
             day = business_date or business_date_current()
             self.stdout.write(f"Closing {day}")
             try:
-                run = close_day_run(business_date=day, progress=self._progress)
+                run = self._close(day)
             except DomainError as exc:
                 raise CommandError(exc.detail) from exc
-            self.stdout.write("")
             for step, chunks, loans, entries, millis in self._summary(run):
                 self.stdout.write(
                     f"  {step:<13} {chunks:>4} chunk(s) {loans:>9} loans {entries:>9} entries"
@@ -54,16 +52,16 @@ class Command(BaseCommand):
             )
             business_date = None
 
-    def _progress(self, step: str, done: int, total: int) -> None:
-        filled = BAR * done // max(total, 1)
+    def _close(self, day: date):
         names = close_step_names()
-        position = names.index(step) + 1
-        self.stdout.write(
-            f"\r  [{'#' * filled}{'.' * (BAR - filled)}] step {position}/{len(names)} "
-            f"{step:<13} chunk {done}/{total}",
-            ending="",
-        )
-        self.stdout.flush()
+        with command_progress(self.stdout._out, total=len(names), label="Close") as update:
+
+            def progress(step: str, done: int, total: int) -> None:
+                position = names.index(step)
+                note = f"step {position + 1}/{len(names)} {step} chunk {done}/{total}"
+                update(position + done / max(total, 1), note, step)
+
+            return close_day_run(business_date=day, progress=progress)
 
     def _summary(self, run):
         rows: dict[str, list[int]] = {}

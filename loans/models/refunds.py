@@ -1,0 +1,56 @@
+"""A borrower's request to be paid back what the lender holds for them beyond what was owed
+(2241). Staff approve it, which posts the refund through the ledger, or reject it."""
+
+from django.conf import settings
+from django.db import models
+
+from core.money import AMOUNT
+
+
+class RefundRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending approval"
+        REFUNDED = "refunded", "Approved and refunded"
+        REJECTED = "rejected", "Rejected"
+
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="refund_requests")
+    amount = models.DecimalField(**AMOUNT)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="refunds_requested"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    business_date = models.DateField(help_text="The business date it was requested on.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds_decided",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=255, blank=True)
+    refund = models.OneToOneField(
+        "loans.Repayment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refund_request",
+        help_text="The refund the approval posted.",
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        permissions = [("approve_refundrequest", "Can approve or reject a borrower's refund")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="refund_request_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="refunded") | models.Q(refund__isnull=False),
+                name="refund_request_refunded_has_refund",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund of {self.amount} on loan {self.loan_id} ({self.status})"
