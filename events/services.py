@@ -4,6 +4,9 @@
 single statement on PostgreSQL (INSERT … SELECT, the subjects' sequences advanced by one upsert),
 for the close's set-based steps. Neither commits anything: a transaction that rolls back takes
 its events with it, and one that commits publishes them (the dispatcher reads committed rows).
+`event_record` refuses to run outside a transaction; the bulk writers are each one statement on
+PostgreSQL, so even in autocommit they write all their events or none (the close calls them in
+its chunk's transaction).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import date, datetime, time
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -53,15 +57,28 @@ def _check(type: str, data: Mapping | None = None) -> None:
             raise UnknownEventType(f"Event {type} lacks {', '.join(missing)}.")
 
 
+def _txid():
+    if connection.vendor == "postgresql":
+        return RawSQL("pg_current_xact_id()::text::bigint", [])
+    return 0
+
+
 def _in_transaction() -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("Events are written inside the transaction of the change they report.")
 
 
-def event_record(*, type: str, subject: str, data: Mapping, business_date: date) -> Event:
-    """Write one event about `subject` (e.g. ``loan/42``) into the caller's transaction."""
+def event_record(
+    *, type: str, subject: str, data: Mapping, business_date: date, key: str | None = None
+) -> Event:
+    """Write one event about `subject` (e.g. ``loan/42``) into the caller's transaction; with
+    a `key` an event already has, return that event instead (written once)."""
     _in_transaction()
     _check(type, data)
+    if key is not None:
+        existing = Event.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
     with connection.cursor() as cursor:
         cursor.execute(NEXT_SEQUENCE, [subject, 1])
         (sequence,) = cursor.fetchone()
@@ -74,6 +91,8 @@ def event_record(*, type: str, subject: str, data: Mapping, business_date: date)
         business_date=business_date,
         data=json.loads(json.dumps(dict(data), cls=DjangoJSONEncoder)),
         recorded_at=timezone.now(),
+        key=key,
+        txid=_txid(),
     )
 
 
@@ -84,31 +103,87 @@ def events_record_bulk(
     params: Sequence = (),
     business_date: date,
     order_by: str = "subject",
+    keyed: bool = False,
 ) -> int:
     """One event of `type` per row of `source_sql`, in the caller's transaction; returns how
-    many. The query (a SELECT, or on PostgreSQL an ``UPDATE … RETURNING``, so that the rows a
-    step changes are exactly the events it writes) yields a ``subject`` column, and its other
-    columns become the event's data. `order_by` (over those columns) orders one subject's
-    events among themselves."""
-    _in_transaction()
+    many. The query (a SELECT, or an ``UPDATE … RETURNING``, so that the rows a step changes
+    are exactly the events it writes) yields a ``subject`` column, optionally a ``key`` column
+    (a row whose key an event already has is skipped: a step run twice writes once), and its
+    other columns become the event's data. `order_by` (over those columns) orders one
+    subject's events among themselves."""
     _check(type)
     if connection.vendor != "postgresql":
-        return _record_rows(type, source_sql, params, business_date)
+        return _record_query(type, source_sql, params, business_date)
+    return _insert_select(
+        type,
+        source_sql,
+        params,
+        business_date,
+        "to_jsonb(src) - 'subject' - 'key'",
+        order_by,
+        keyed=keyed,
+    )
+
+
+def events_record_many(
+    *, type: str, rows: Sequence[tuple[str, Mapping, str | None]], business_date: date
+) -> int:
+    """Events of `type` from rows computed in Python: (subject, data, key or None), in one
+    statement on PostgreSQL. One subject's events are numbered in the order given."""
+    _check(type)
+    if not rows:
+        return 0
+    for _, data, _ in rows:
+        _check(type, data)
+    subjects = [subject for subject, _, _ in rows]
+    payloads = [json.dumps(dict(data), cls=DjangoJSONEncoder) for _, data, _ in rows]
+    keys = [key for _, _, key in rows]
+    if connection.vendor != "postgresql":
+        return _record_rows(type, zip(subjects, payloads, keys, strict=True), business_date)
+    source = """SELECT subject, key, data, ordinality
+                  FROM unnest(%s::text[], %s::jsonb[], %s::text[])
+                       WITH ORDINALITY AS r(subject, data, key)"""
+    return _insert_select(
+        type,
+        source,
+        [subjects, payloads, keys],
+        business_date,
+        "src.data",
+        "ordinality",
+        keyed=True,
+    )
+
+
+def _insert_select(
+    type: str,
+    source_sql: str,
+    params: Sequence,
+    business_date: date,
+    data: str,
+    order_by: str,
+    *,
+    keyed: bool,
+) -> int:
+    key = "src.key" if keyed else "NULL::text"
     sql = f"""
       WITH src AS ({source_sql}),
       numbered AS (
-        SELECT src.subject, to_jsonb(src) - 'subject' AS data,
+        SELECT src.subject, {key} AS key, {data} AS data,
                row_number() OVER (PARTITION BY src.subject ORDER BY {order_by}) AS n,
                count(*) OVER (PARTITION BY src.subject) AS total
-          FROM src),
+          FROM src
+         WHERE {key} IS NULL
+            OR NOT EXISTS (SELECT 1 FROM events_event e WHERE e.key = {key})),
       advanced AS (
         INSERT INTO events_subjectsequence AS s (subject, last)
         SELECT subject, count(*) FROM numbered GROUP BY subject ORDER BY subject
         ON CONFLICT (subject) DO UPDATE SET last = s.last + excluded.last
         RETURNING s.subject, s.last)
       INSERT INTO events_event
-        (uuid, source, type, subject, sequence, time, business_date, data, recorded_at)
-      SELECT gen_random_uuid(), %s, %s, n.subject, a.last - n.total + n.n, %s, %s, n.data, now()
+        (uuid, source, type, subject, sequence, time, business_date, data, recorded_at, key,
+         txid)
+      SELECT gen_random_uuid(), %s, %s, n.subject, a.last - n.total + n.n, %s, %s, n.data,
+             now(), n.key, pg_current_xact_id()::text::bigint
         FROM numbered n JOIN advanced a ON a.subject = n.subject
        ORDER BY n.subject, n.n"""
     with connection.cursor() as cursor:
@@ -118,15 +193,24 @@ def events_record_bulk(
         return max(cursor.rowcount, 0)
 
 
-def _record_rows(type: str, source_sql: str, params: Sequence, business_date: date) -> int:
+def _record_query(type: str, source_sql: str, params: Sequence, business_date: date) -> int:
     """Elsewhere (the SQLite demo): the query's rows, numbered here."""
     with connection.cursor() as cursor:
         cursor.execute(source_sql, list(params))
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    when, now, events = business_time(business_date), timezone.now(), []
+    triples = []
     for row in rows:
-        subject = row.pop("subject")
+        subject, key = row.pop("subject"), row.pop("key", None)
+        triples.append((subject, json.dumps(row, cls=DjangoJSONEncoder), key))
+    return _record_rows(type, triples, business_date)
+
+
+def _record_rows(type: str, rows, business_date: date) -> int:
+    when, now, events = business_time(business_date), timezone.now(), []
+    for subject, payload, key in rows:
+        if key is not None and Event.objects.filter(key=key).exists():
+            continue
         with connection.cursor() as cursor:
             cursor.execute(NEXT_SEQUENCE, [subject, 1])
             (sequence,) = cursor.fetchone()
@@ -139,8 +223,9 @@ def _record_rows(type: str, source_sql: str, params: Sequence, business_date: da
                 sequence=sequence,
                 time=when,
                 business_date=business_date,
-                data=json.loads(json.dumps(row, cls=DjangoJSONEncoder)),
+                data=json.loads(payload),
                 recorded_at=now,
+                key=key,
             )
         )
     Event.objects.bulk_create(events, batch_size=1000)

@@ -7,9 +7,14 @@ from django.utils import timezone
 
 from events.models import Event
 from events.schemas import SCHEMAS
-from events.services import UnknownEventType, event_record, events_record_bulk
+from events.services import (
+    UnknownEventType,
+    event_record,
+    events_record_bulk,
+    events_record_many,
+)
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 DAY = date(2026, 3, 2)
 CLOSE = {"close_run_id": 1, "business_date": DAY}
 
@@ -104,3 +109,29 @@ def test_an_update_returning_is_a_source_so_a_step_run_twice_emits_once():
 def test_every_schema_is_a_valid_json_schema():
     for schema in SCHEMAS.values():
         jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_rows_computed_in_python_are_numbered_in_order_and_keys_write_once():
+    rows = [
+        ("loan/1", {"loan_id": 1, "days_past_due": 90}, "non-accrual:1"),
+        ("loan/2", {"loan_id": 2, "days_past_due": 91}, "non-accrual:2"),
+        ("loan/1", {"loan_id": 1, "days_past_due": 92}, None),
+    ]
+    with transaction.atomic():
+        assert events_record_many(type="loan.non_accrual", rows=rows, business_date=DAY) == 3
+    with transaction.atomic():
+        assert events_record_many(type="loan.non_accrual", rows=rows[:2], business_date=DAY) == 0
+        keyed = events_record_bulk(
+            type="loan.non_accrual",
+            source_sql="""SELECT 'loan/' || n AS subject, 'non-accrual:' || n AS key,
+                                 n AS loan_id, 90 AS days_past_due
+                            FROM generate_series(1, 3) n""",
+            business_date=DAY,
+            keyed=True,
+        )
+    assert keyed == 1
+    assert [
+        (e.subject, e.sequence, e.data["days_past_due"])
+        for e in Event.objects.filter(subject="loan/1").order_by("sequence")
+    ] == [("loan/1", 1, 90), ("loan/1", 2, 92)]
+    assert Event.objects.get(key="non-accrual:3").data == {"loan_id": 3, "days_past_due": 90}
