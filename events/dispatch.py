@@ -282,3 +282,33 @@ def deliveries_redrive(subscription: Subscription) -> int:
     return Delivery.objects.filter(subscription=subscription, status=Delivery.Status.DEAD).update(
         status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
     )
+
+
+def deliveries_replay(subscription: Subscription, *, events) -> int:
+    """Send `events` (a queryset, e.g. from a cursor or a date) to the subscription again: each
+    delivery of them is pending and due now, with a fresh set of attempts."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(events.values_list("position", flat=True))
+        Delivery.objects.filter(subscription=subscription, event_id__in=ids).update(
+            status=Delivery.Status.PENDING, attempts=0, next_attempt_at=now, delivered_at=None
+        )
+        existing = set(
+            Delivery.objects.filter(subscription=subscription, event_id__in=ids).values_list(
+                "event_id", flat=True
+            )
+        )
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    subscription=subscription,
+                    event=event,
+                    subject=event.subject,
+                    sequence=event.sequence,
+                    next_attempt_at=now,
+                )
+                for event in events.exclude(position__in=existing)
+            ],
+            batch_size=2000,
+        )
+    return len(ids)

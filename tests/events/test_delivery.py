@@ -8,10 +8,12 @@ import subprocess
 import sys
 import time
 from datetime import date
+from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from events.dispatch import deliveries_redrive, dispatch_once
@@ -166,3 +168,22 @@ def test_the_verification_helper():
     ):
         with pytest.raises(SignatureError):
             signature_verify(**bad)
+
+
+def test_events_replay_sends_history_again_from_a_date(receiver):
+    log = receiver(8155, chaos=0)
+    Subscription.objects.create(name="dwh", url="http://127.0.0.1:8155/hook", secret=SECRET)
+    events_write(loans=2, per_loan=2)
+    dispatch_once(timeout=0.5, base_delay=0)
+    assert len(received(log)) == 4
+    out = StringIO()
+    call_command("events_replay", "--from", "2026-03-01", "--subscription", "dwh", stdout=out)
+    assert "4 events queued again" in out.getvalue()
+    dispatch_once(timeout=0.5, base_delay=0)
+    lines = received(log)
+    assert len(lines) == 8
+    assert_in_order_at_least_once(lines)
+    with pytest.raises(CommandError):
+        call_command("events_replay", "--from", "junk", "--subscription", "dwh")
+    with pytest.raises(CommandError):
+        call_command("events_replay", "--from", "2026-03-01", "--subscription", "nobody")
