@@ -7,4 +7,5 @@ urlpatterns: list = [
     path("", include("loans.api.consumer_urls")),
     path("", include("origination.api.urls")),
     path("", include("compliance.urls")),
+    path("", include("events.urls")),
 ]

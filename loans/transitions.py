@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_fsm import TransitionNotAllowed, can_proceed
 
 from .errors import LoanStateError
+from .events import loan_transitioned
 from .models import Loan, LoanTransition
 
 
@@ -30,7 +31,7 @@ def loan_transition(
                 f"Loan {loan.reference} is {before}; it cannot {action.replace('_', ' ')}."
             ) from exc
         loan.save(update_fields=["status", "updated_at"])
-        return LoanTransition.objects.create(
+        logged = LoanTransition.objects.create(
             loan=loan,
             from_status=before,
             to_status=loan.status,
@@ -38,6 +39,8 @@ def loan_transition(
             business_date=business_date,
             reason=reason,
         )
+        loan_transitioned(action, [logged], {loan.pk: loan.reference})
+        return logged
 
 
 def loan_transition_bulk(
@@ -82,4 +85,5 @@ def loan_transition_bulk(
                 )
             )
         Loan.objects.bulk_update(loans, ["status", "updated_at"], batch_size=1000)
+        loan_transitioned(action, log, {loan.pk: loan.reference for loan in loans})
         return LoanTransition.objects.bulk_create(log, batch_size=1000)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from calc.delinquency import CURRENT, bucket_for, days_past_due
 from core.db import rows_update
+from loans.events import installments_overdue
 from loans.models import Installment, Loan
 
 from .common import OPEN, Chunk, StepResult
@@ -50,6 +51,7 @@ def delinquency_update(chunk: Chunk) -> StepResult:
         Q(days_past_due__gt=0) | ~Q(delinquency_bucket=CURRENT)
     )
     changes += [(loan_id, 0, CURRENT) for loan_id in settled.values_list("id", flat=True)]
+    installments_overdue(*chunk.bounds(), UNPAID, OPEN, today)
     rows_update(
         "loans_loan",
         [("days_past_due", "integer"), ("delinquency_bucket", "text")],

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from ledger.services import business_date_current
+from loans.events import close_completed
 from loans.models import CloseRun, CloseStepRun, Loan
 from loans.models.eod import LeaseOutcome, RunStatus
 
@@ -238,6 +239,8 @@ def close_step_finish(*, business_date: date, step: str) -> str | None:
         )
         if moved:
             _step_audit(business_date, step)
+            if following == DONE:
+                close_completed(CloseRun.objects.get(business_date=business_date))
     if not moved:
         if CloseRun.objects.filter(business_date=business_date, current_step=step).exists():
             raise CloseError(f"Chunks of step {step} of the {business_date} close are not done.")

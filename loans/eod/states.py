@@ -42,6 +42,7 @@ from core.db import rows_update
 from ledger import chart
 from ledger.models import JournalLine
 from ledger.services import EntrySpec, entries_post_bulk
+from loans.events import loans_non_accrual
 from loans.models import Installment, Loan, LoanTransition
 from loans.posting_rules import (
     RECEIVABLES,
@@ -231,6 +232,7 @@ def states_update(chunk: Chunk) -> StepResult:
     flags += [(row[0], False) for row in suspended if row[1] == PAID_OFF]
     flags += [(loan_id, False) for loan_id in reinstated]
     rows_update("loans_loan", [("non_accrual", "boolean")], flags, constants={"updated_at": now})
+    loans_non_accrual([(row[0], row[2]) for row in newly_suspended], today)
 
     charged = [row for row in candidates if row[1] in OPEN and row[2] >= row[4]]
     balances = loan_balances(

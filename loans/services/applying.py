@@ -35,6 +35,7 @@ from core.money import ZERO
 from ledger.errors import IdempotencyConflict
 from ledger.services import entry_reverse
 from loans.errors import IdempotencyKeyReused, LoanRuleError, LoanStateError
+from loans.events import repayment_posted
 from loans.models import Allocation, Installment, Loan, Repayment
 from loans.transitions import loan_transition
 
@@ -378,5 +379,6 @@ def _receive(
     replay(book, later, actor=actor)
     if later:
         check_refunds_covered(loan)
+    repayment_posted(repayment)
     loan_status_settle(book, actor=actor, reason=f"{request.kind} {request.idempotency_key}")
     return repayment

@@ -15,6 +15,7 @@ from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
 from core.db import action_transaction
 from ledger.services import entry_reverse
 from loans.errors import LoanStateError
+from loans.events import repayment_reversed
 from loans.models import Loan, Repayment
 
 from .applying import (
@@ -103,4 +104,5 @@ def _mark_reversed(repayment: Repayment, business_date: date, reason: str) -> Re
     repayment.reversed_on = business_date
     repayment.reversal_reason = reason[:255]
     repayment.save(update_fields=["status", "reversed_on", "reversal_reason", "entry_ids"])
+    repayment_reversed(repayment, business_date)
     return repayment

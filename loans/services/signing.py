@@ -28,6 +28,7 @@ from django.forms.models import model_to_dict
 from calc.disclosure import disclosed_apr
 from calc.quote import Quote
 from loans.errors import LoanRuleError
+from loans.events import loan_created
 from loans.models import CreditAssessment, Loan, Product
 
 SNAPSHOT_VERSION = 2
@@ -112,7 +113,7 @@ def loan_sign(
         },
         "pricing": {"credit_score": credit_score, **pricing.details},
     }
-    return Loan.objects.create(
+    loan = Loan.objects.create(
         reference=f"LN{application_date:%Y%m%d}{secrets.token_hex(5).upper()}",
         borrower_id=borrower_id,
         product=product,
@@ -152,6 +153,8 @@ def loan_sign(
         apr_cap_rule="" if cap is None else cap.rule,
         apr_method=apr.method,
     )
+    loan_created(loan)
+    return loan
 
 
 def signed_terms(loan: Loan) -> SignedTerms:

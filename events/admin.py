@@ -1,0 +1,43 @@
+"""Subscriptions are managed here; events, deliveries and attempts are shown, never edited,
+but for re-driving a subscription's parked (dead-lettered) deliveries."""
+
+from django.contrib import admin, messages
+
+from core.admin import ReadOnlyAdmin
+
+from .dispatch import deliveries_redrive
+from .models import Delivery, DeliveryAttempt, Event, Subscription
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("name", "url", "active", "max_attempts", "created_at")
+    list_filter = ("active",)
+    fields = ("name", "url", "event_types", "secret", "previous_secret", "active", "max_attempts")
+    actions = ["redrive"]
+
+    @admin.action(description="Re-drive the parked deliveries")
+    def redrive(self, request, queryset):
+        count = sum(deliveries_redrive(subscription) for subscription in queryset)
+        self.message_user(request, f"{count} deliveries re-driven.", messages.SUCCESS)
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("position", "type", "subject", "sequence", "business_date", "recorded_at")
+    list_filter = ("type",)
+    search_fields = ("subject", "uuid")
+
+
+class AttemptInline(ReadOnlyAdmin, admin.TabularInline):
+    model = DeliveryAttempt
+    fields = ("attempted_at", "status_code", "error", "duration_ms")
+    extra = 0
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("subscription", "event", "subject", "sequence", "status", "attempts")
+    list_filter = ("status", "subscription")
+    search_fields = ("subject",)
+    inlines = [AttemptInline]
