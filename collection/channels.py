@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import sys
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -30,6 +33,8 @@ __all__ = [
     "EmailBackend",
     "FileBackend",
     "OutboundMessage",
+    "SimulatedBackend",
+    "SimulatedCall",
     "SmsBackend",
     "backend_for",
     "backend_get",
@@ -40,6 +45,7 @@ logger = logging.getLogger(__name__)
 ALIASES = {
     "console": "collection.channels.ConsoleBackend",
     "file": "collection.channels.FileBackend",
+    "simulated": "collection.channels.SimulatedBackend",
 }
 
 
@@ -154,6 +160,71 @@ class EmailBackend(ChannelBackend):
             raise ChannelError(f"borrower {message.borrower_id} has no e-mail address")
         reference = self.send_email(address=address, subject=message.subject, body=message.body)
         return DeliveryResult(provider_reference=reference)
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedCall:
+    """How a simulated call went: an attempt outcome, and what the debtor said."""
+
+    outcome: str
+    promise_amount: Decimal | None = None
+    promise_date: date | None = None
+    cease_contact: bool = False
+    dispute: bool = False
+
+
+class SimulatedBackend(ChannelBackend):
+    """For simulations and replays: nothing leaves the building, and what the other end does
+    is drawn from `seed` and the contact itself, so the same story replays the same.
+
+    Messages are delivered but for a few gateway failures (retried by the executor). A call
+    (`call`) mostly goes unanswered or is busy; some numbers are wrong; a debtor who answers
+    may promise to pay (all that is overdue, or part of it, within a week), refuse, dispute
+    the debt or ask not to be contacted again."""
+
+    FAILED_SENDS = 0.03
+    CALLS = (
+        ("no_answer", 36),
+        ("busy", 8),
+        ("wrong_number", 4),
+        ("connected", 14),
+        ("promise_made", 22),
+        ("refused_to_pay", 10),
+        ("dispute", 3),
+        ("cease_contact", 3),
+    )
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+
+    def _rng(self, *key: object) -> random.Random:
+        return random.Random(":".join(str(part) for part in (self.seed, *key)))
+
+    def send(self, message: OutboundMessage) -> DeliveryResult:
+        if self._rng("send", message.attempt_id).random() < self.FAILED_SENDS:
+            raise ChannelError("simulated gateway timeout")
+        return DeliveryResult(provider_reference=f"simulated:{message.attempt_id}")
+
+    def call(self, *, key: object, overdue: Decimal, on: date) -> SimulatedCall:
+        """The outcome of a call made on `on` to a debtor owing `overdue` (`key`: what makes
+        this call this call, e.g. the case and the time)."""
+        rng = self._rng("call", key)
+        said = rng.choices([name for name, _ in self.CALLS], [w for _, w in self.CALLS])[0]
+        if said == "dispute":
+            return SimulatedCall("connected", dispute=True)
+        if said == "cease_contact":
+            return SimulatedCall("connected", cease_contact=True)
+        if said != "promise_made":
+            return SimulatedCall(said)
+        if overdue <= 0:
+            return SimulatedCall("connected")
+        share = Decimal(1) if rng.random() < 0.75 else Decimal("0.5")
+        amount = (overdue * share).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        return SimulatedCall(
+            "promise_made",
+            promise_amount=max(amount, Decimal("0.01")),
+            promise_date=on + timedelta(days=rng.randint(1, 7)),
+        )
 
 
 def backend_get(path: str | None = None) -> ChannelBackend:

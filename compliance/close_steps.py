@@ -15,6 +15,13 @@ Stateless, so running it twice books nothing twice.
 reportable loan's state as the close leaves it (after classification, before the date moves
 on); the reports read it for months gone by. It returns an existing capture untouched, so a
 resumed or repeated close captures once.
+
+**Reports** — the close's last step, once the date has moved on (a report is of a closed
+date): the reports due for the date closed (`reports_due_produce`), so they follow the
+business date whether the close runs at night, in a catch-up of several days or in a
+simulation. A report that fails does not fail the close: it is recorded on the step's row and
+retried by the next close's `reports` step (the next day's close is not held back). Reports
+produced already are skipped, so a resumed close produces each one once.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from django.utils import timezone
 from calc.money import minor_unit_for
 from compliance.reports.base import is_month_end
 from compliance.reports.month_end import month_end_capture
+from compliance.reports.runs import reports_due_produce
 from compliance.selectors import classification_policies
 from core.db import rows_update
 from core.money import ZERO
@@ -36,7 +44,7 @@ from ledger.models import LoanAccountBalance
 from ledger.services import EntrySpec, entries_post_bulk
 from loans.eod import Chunk, StepResult, step_register
 from loans.eod.common import ACTOR, OPEN, accounts_by_id, loan_balances
-from loans.models import Loan
+from loans.models import CloseStepRun, Loan
 from loans.posting_rules import provision_lines
 
 KIND = "provision"
@@ -120,6 +128,24 @@ def month_end_take(chunk: Chunk) -> StepResult:
     return StepResult(loans=capture.loans)
 
 
+REPORTS_STEP = "reports"
+
+
+def reports_produce(chunk: Chunk) -> StepResult:
+    """The reports of the date closed, and of earlier closes whose reports failed (retried)."""
+    failed_before = (
+        CloseStepRun.objects.filter(step=REPORTS_STEP, run__business_date__lt=chunk.business_date)
+        .exclude(error="")
+        .order_by("run__business_date")
+        .values_list("pk", "run__business_date")
+    )
+    for row_id, closed in failed_before:
+        retried = reports_due_produce(closed=closed)
+        CloseStepRun.objects.filter(pk=row_id).update(error="\n".join(retried.problems)[:4000])
+    return StepResult(problem="\n".join(reports_due_produce(closed=chunk.business_date).problems))
+
+
 def register() -> None:
     step_register("provisioning", provisions_update)
     step_register("month_end", month_end_take, chunked=False)
+    step_register(REPORTS_STEP, reports_produce, chunked=False)

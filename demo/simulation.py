@@ -24,6 +24,7 @@ from django.contrib.auth.hashers import make_password
 from django.db.models import Count, F
 
 from core.money import ZERO
+from demo.collections import CollectionsDay
 from ledger.services import business_date_current
 from loans.eod import close_day_run
 from loans.eod.common import OPEN
@@ -95,6 +96,8 @@ class SimulationResult:
     payoffs: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     by_bucket: dict[str, int] = field(default_factory=dict)
+    promised_payments: dict[str, int] = field(default_factory=dict)
+    collection: dict[str, int] = field(default_factory=dict)
 
 
 def demo_products_ensure() -> list[Product]:
@@ -236,8 +239,33 @@ def _owed(today: date, loan_ids: list[int]) -> dict[int, list[tuple[int, date, D
     return owed
 
 
-def _repay_day(seed: int, today: date, result: SimulationResult) -> None:
+def _promises_pay(
+    seed: int, today: date, owed: dict, promised: list[tuple[int, Decimal, str]], result
+) -> None:
+    """Debtors who keep their promise today pay what they promised (at most what is owed)."""
+    for loan_id, amount, how in promised:
+        rows = owed.get(loan_id)
+        if not rows:
+            continue
+        amount = min(amount, sum((row[2] for row in rows), ZERO))
+        loan_repay(
+            loan=Loan.objects.get(pk=loan_id),
+            amount=amount,
+            value_date=today,
+            business_date=today,
+            idempotency_key=f"simulate-promise:{seed}:{loan_id}:{today}",
+            channel="simulated",
+        )
+        result.repayments += 1
+        result.promised_payments[how] = result.promised_payments.get(how, 0) + 1
+
+
+def _repay_day(
+    seed: int, today: date, result: SimulationResult, promised: list | None = None
+) -> None:
     open_ids = list(Loan.objects.filter(status__in=OPEN).values_list("id", flat=True))
+    if promised:
+        _promises_pay(seed, today, _owed(today, open_ids), promised, result)
     for loan_id, rows in _owed(today, open_ids).items():
         plan = plan_for(seed, loan_id)
         oldest_number, oldest_due, _ = rows[0]
@@ -287,12 +315,14 @@ def portfolio_simulate(
         offset = int(last_origination * rng.random() ** 2)
         schedule[offset] = schedule.get(offset, 0) + 1
     result = SimulationResult(first_day=start, last_day=start)
+    collections = CollectionsDay(seed=seed, loans=loans)
     for offset in range(days):
         today = business_date_current()
         for _ in range(schedule.get(offset, 0)):
             if _originate(rng.choice(products), rng.choice(borrowers), today, rng) is not None:
                 result.loans += 1
-        _repay_day(seed, today, result)
+        collections.run(today)
+        _repay_day(seed, today, result, collections.promised_payments(today))
         close_day_run()
         result.last_day = today
         if progress is not None:
@@ -304,4 +334,5 @@ def portfolio_simulate(
         .values_list("delinquency_bucket")
         .annotate(n=Count("id"))
     )
+    result.collection = dict(collections.activity)
     return result

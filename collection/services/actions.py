@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from collection.channels import ChannelError, OutboundMessage, backend_for
+from collection.channels import ChannelBackend, ChannelError, OutboundMessage, backend_for
 from collection.guard import DEFER, AttemptRequest, Decision, local_time
 from collection.models import CollectionCase, ContactAttempt, ScheduledAction, StrategyStep
 from collection.rules import HUMAN_CHANNELS, Purpose
@@ -33,10 +33,16 @@ _ESCALATION = {
 }
 
 
-def due_actions_execute(*, now: datetime, business_date: date | None = None) -> dict[str, int]:
+def due_actions_execute(
+    *, now: datetime, business_date: date | None = None, backend: ChannelBackend | None = None
+) -> dict[str, int]:
     """Run every pending action due at `now`, oldest first, each in its own transaction (one
     slow or failing contact does not hold the others back). Safe to run on several workers:
-    an action another worker holds is skipped."""
+    an action another worker holds is skipped.
+
+    In production `now` is the wall clock (contact hours are the borrower's wall clock); a
+    simulation or a replay passes its simulated clock, and may pass the `backend` that delivers
+    (default: the configured one for each channel)."""
     as_of = business_date or business_date_current()
     due = (
         ScheduledAction.objects.filter(status=Status.PENDING, due_at__lte=now)
@@ -45,7 +51,11 @@ def due_actions_execute(*, now: datetime, business_date: date | None = None) -> 
     )
     results: Counter = Counter()
     for action_id in list(due):
-        results[scheduled_action_execute(action_id=action_id, now=now, business_date=as_of)] += 1
+        results[
+            scheduled_action_execute(
+                action_id=action_id, now=now, business_date=as_of, backend=backend
+            )
+        ] += 1
     return dict(results)
 
 
@@ -83,7 +93,9 @@ def _not_now(action: ScheduledAction, decision: Decision) -> str:
     return "blocked"
 
 
-def scheduled_action_execute(*, action_id: int, now: datetime, business_date: date) -> str:
+def scheduled_action_execute(
+    *, action_id: int, now: datetime, business_date: date, backend: ChannelBackend | None = None
+) -> str:
     """Execute one due action; returns what happened: sent, queued, escalated, deferred,
     blocked, retry, failed, cancelled or skipped."""
     case_id = ScheduledAction.objects.filter(pk=action_id).values_list("case_id", flat=True).first()
@@ -101,12 +113,12 @@ def scheduled_action_execute(*, action_id: int, now: datetime, business_date: da
         if action is None:
             return "skipped"
         step = StrategyStep.objects.get(pk=action.step_id)
-        result = _execute(action, case, step, now, business_date)
+        result = _execute(action, case, step, now, business_date, backend)
         action.save()
     return result
 
 
-def _execute(action, case: CollectionCase, step: StrategyStep, now, business_date) -> str:
+def _execute(action, case: CollectionCase, step: StrategyStep, now, business_date, backend) -> str:
     if not case.is_open:
         action.status = Status.CANCELLED
         action.last_reason = "case closed"
@@ -138,10 +150,10 @@ def _execute(action, case: CollectionCase, step: StrategyStep, now, business_dat
             action,
             Decision(attempt.decision, attempt.blocked_by, attempt.reason, attempt.deferred_until),
         )
-    return _send(action, attempt, case, step, now)
+    return _send(action, attempt, case, step, now, backend)
 
 
-def _send(action, attempt: ContactAttempt, case: CollectionCase, step, now: datetime) -> str:
+def _send(action, attempt: ContactAttempt, case: CollectionCase, step, now, backend) -> str:
     action.attempts += 1
     message = OutboundMessage(
         attempt_id=attempt.id,
@@ -155,7 +167,11 @@ def _send(action, attempt: ContactAttempt, case: CollectionCase, step, now: date
         lender=settings.COLLECTION_LENDER_NAME,
     )
     try:
-        delivery = backend_for(step.channel).send(message)
+        if backend is None:
+            backend = backend_for(step.channel)
+        elif step.channel not in backend.channels:
+            raise ChannelError(f"{type(backend).__name__} does not deliver {step.channel}")
+        delivery = backend.send(message)
     except ChannelError as exc:
         attempt.outcome = ContactAttempt.Outcome.FAILED
         attempt.outcome_recorded_at = now

@@ -1,5 +1,5 @@
-"""Producing report files: one on demand (`report_run_produce`), or every report due after a
-close (`reports_produce_due`, which the schedule runs).
+"""Producing report files: one on demand (`report_run_produce`), or every report due for a
+closed business date (`reports_due_produce`, which the close's `reports` step runs).
 
 A produced file is stored (`models.reports_storage`: `REPORTS_ROOT`, else `MEDIA_ROOT`/reports,
 else var/reports) and recorded as a `ReportRun` with its SHA-256, size, row count and totals.
@@ -11,6 +11,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.files import File
@@ -19,7 +20,7 @@ from django.db import transaction
 from compliance.models import ReportRun
 from ledger.services import business_date_current
 
-from .base import Report, ReportError, is_month_end
+from .base import Report, is_month_end
 from .export import export_write, to_json
 from .month_end import month_end_backfill, month_end_capture
 from .registry import DAILY, MONTHLY, REPORTS, check_format, report_build, report_spec
@@ -101,32 +102,53 @@ def _produced(name: str, as_of: date, fmt: str) -> bool:
     ).exists()
 
 
-def reports_produce_due(*, today: date | None = None) -> list[ReportRun]:
-    """Every scheduled report not produced yet for the last closed business date D: the daily
-    ones, and when D ends a month, the month's capture and the monthly ones. A report that
-    cannot be produced is logged and skipped; running this again produces only what is
-    missing."""
+@dataclass
+class Produced:
+    """What producing a closed date's reports did: the runs made, and what failed."""
+
+    runs: list[ReportRun] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def reports_due_produce(*, closed: date, today: date | None = None) -> Produced:
+    """Every scheduled report not produced yet for the closed business date `closed`: the
+    daily ones, and when `closed` ends a month, the month's capture and the monthly ones. Each
+    report in a savepoint of its own: one that fails is listed in `problems` (and logged) and
+    the others are still produced; running this again produces only what is missing."""
     today = today or business_date_current()
-    closed = today - timedelta(days=1)
+    done = Produced()
     due = [spec for spec in REPORTS.values() if spec.schedule == DAILY]
     if is_month_end(closed):
-        month_end_backfill(through=closed - timedelta(days=1), today=today)
-        month_end_capture(business_date=closed, today=today)
+        try:
+            with transaction.atomic():
+                month_end_backfill(through=closed - timedelta(days=1), today=today)
+                month_end_capture(business_date=closed, today=today)
+        except Exception as exc:
+            logger.exception("month-end capture of %s failed", closed)
+            done.problems.append(f"month_end {closed}: {type(exc).__name__}: {exc}")
+            return done  # the monthly reports read the capture: all of them wait for it
         due += [spec for spec in REPORTS.values() if spec.schedule == MONTHLY]
-    runs = []
     for spec in due:
         for fmt in spec.formats:
             if _produced(spec.name, closed, fmt):
                 continue
             try:
-                runs.append(
-                    report_run_produce(
-                        name=spec.name,
-                        fmt=fmt,
-                        as_of=closed,
-                        trigger=ReportRun.Trigger.SCHEDULE,
+                with transaction.atomic():
+                    done.runs.append(
+                        report_run_produce(
+                            name=spec.name,
+                            fmt=fmt,
+                            as_of=closed,
+                            trigger=ReportRun.Trigger.SCHEDULE,
+                        )
                     )
-                )
-            except ReportError as exc:
-                logger.error("report %s %s for %s not produced: %s", spec.name, fmt, closed, exc)
-    return runs
+            except Exception as exc:
+                logger.exception("report %s %s for %s not produced", spec.name, fmt, closed)
+                done.problems.append(f"{spec.name} {fmt} {closed}: {type(exc).__name__}: {exc}")
+    return done
+
+
+def reports_produce_due(*, today: date | None = None) -> list[ReportRun]:
+    """The reports due for the last closed business date (today - 1) not produced yet."""
+    today = today or business_date_current()
+    return reports_due_produce(closed=today - timedelta(days=1), today=today).runs

@@ -203,6 +203,7 @@ CLOSE_STEPS = (
     "month_end",  # compliance: loan states captured on a month's last business date
     "journal",  # loans: ledger partitions made ahead, the month's opening balances recorded
     "advance",  # loans: the business date moves to the next day
+    "reports",  # compliance: the reports due for the date closed (daily; monthly at month end)
 )
 
 # Collections: how messages leave ("console", "file" or a dotted ChannelBackend path), optionally

@@ -1,4 +1,5 @@
 import os
+import tempfile
 
 from .base import *  # noqa: F401,F403
 from .base import database, env
@@ -16,3 +17,5 @@ CELERY_BROKER_URL = None
 CELERY_TASK_ALWAYS_EAGER = True
 SECRET_KEY = os.environ.get("SECRET_KEY", "test-secret-key")
 LEDGER_INITIAL_BUSINESS_DATE = "2026-01-01"
+# Every close produces its reports: the suite's files go to a scratch directory, not var/.
+REPORTS_ROOT = os.path.join(tempfile.gettempdir(), f"il-test-reports-{os.getpid()}")

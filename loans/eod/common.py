@@ -22,10 +22,13 @@ OPEN = (Loan.Status.ACTIVE.value, Loan.Status.DELINQUENT.value)
 
 @dataclass
 class StepResult:
-    """What a step did to its chunk: loans it changed or booked, entries it posted."""
+    """What a step did to its chunk: loans it changed or booked, entries it posted, and what
+    it could not do but does not stop the close for (`problem`: kept on the chunk's row, shown
+    in the admin's close page; the step itself retries it on a later close)."""
 
     loans: int = 0
     entries: int = 0
+    problem: str = ""
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,7 @@ def close_chunk_run(
                     entries=result.entries,
                     finished_at=finished,
                     duration_ms=duration,
-                    error="",
+                    error=result.problem[:4000],
                 )
                 row.refresh_from_db()
                 return row
@@ -179,7 +179,7 @@ def close_chunk_run(
             row.entries = result.entries
             row.finished_at = finished
             row.duration_ms = duration
-            row.error = ""
+            row.error = result.problem[:4000]
             row.save(
                 update_fields=[
                     "status",

@@ -29,6 +29,7 @@ ORDER = (
     "month_end",
     "journal",
     "advance",
+    "reports",
 )
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -50,6 +51,7 @@ def test_each_app_contributes_its_own_steps():
         "advance": "loans",
         "provisioning": "compliance",
         "month_end": "compliance",
+        "reports": "compliance",
         "collection": "collection",
         "credit_lines": "origination",
     }
@@ -88,13 +90,15 @@ def test_the_close_of_a_months_last_day_captures_the_month_once():
     assert not MonthEndCapture.objects.exists()
     # when January 31 is closed
     close_day_run()
-    # then the month is captured by the close, as the close left the loans
-    capture = MonthEndCapture.objects.get()
-    assert (capture.month_end, capture.source, capture.loans) == (date(2026, 1, 31), "live", 1)
-    state = LoanMonthEnd.objects.get()
+    # then the month is captured by the close, as the close left the loans (and the reports
+    # step, before January's bureau file, rebuilds December, which no close captured)
+    capture = MonthEndCapture.objects.get(month_end=date(2026, 1, 31))
+    assert (capture.source, capture.loans) == ("live", 1)
+    state = LoanMonthEnd.objects.get(month_end=date(2026, 1, 31))
     assert (state.loan_id, state.status, state.days_past_due) == (loan.pk, "delinquent", 30)
+    assert MonthEndCapture.objects.get(month_end=date(2025, 12, 31)).source == "reconstructed"
     # and closing the day again (a resumed close) captures nothing twice
     close_day_run(business_date=date(2026, 1, 31))
-    assert MonthEndCapture.objects.get() == capture
+    assert MonthEndCapture.objects.get(month_end=date(2026, 1, 31)) == capture
     close_day_run()
-    assert MonthEndCapture.objects.count() == 1
+    assert MonthEndCapture.objects.count() == 2
