@@ -27,6 +27,7 @@ from django.forms.models import model_to_dict
 
 from calc.disclosure import disclosed_apr
 from calc.quote import Quote
+from core.money import ZERO
 from loans.errors import LoanRuleError
 from loans.models import CreditAssessment, Loan, Product
 
@@ -131,6 +132,10 @@ def loan_sign(
         upfront_fee=terms.upfront_fee_total,
         upfront_fee_withheld=withheld,
         penalty_rate=product.penalty_rate,
+        yield_fees=list(product.yield_fees or []),
+        direct_costs=product.direct_cost_amount
+        if "direct_costs" in (product.yield_fees or [])
+        else ZERO,
         grace_days=product.grace_days,
         allocation_order=list(product.allocation_order),
         calendar=product.calendar,
