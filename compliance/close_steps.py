@@ -29,6 +29,7 @@ from calc.money import minor_unit_for
 from compliance.reports.base import is_month_end
 from compliance.reports.month_end import month_end_capture
 from compliance.selectors import classification_policies
+from compliance.staging import stages_update
 from core.db import rows_update
 from core.money import ZERO
 from ledger import chart
@@ -121,5 +122,6 @@ def month_end_take(chunk: Chunk) -> StepResult:
 
 
 def register() -> None:
+    step_register("staging", stages_update)
     step_register("provisioning", provisions_update)
     step_register("month_end", month_end_take, chunked=False)

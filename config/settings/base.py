@@ -186,6 +186,7 @@ CLOSE_STEPS = (
     "delinquency",  # loans: days past due and buckets
     "penalties",  # loans: penalty interest, capped at the all-in cost ceiling
     "states",  # loans: non-accrual, charge-off, delinquent / cured
+    "staging",  # compliance: IFRS 9 stages, with cure period and a log of moves
     "provisioning",  # compliance: five-category classification, allowance change
     "collection",  # collection: cases open, move on and close
     "credit_lines",  # origination: lines frozen, unfrozen, closed; collateral released
@@ -194,6 +195,11 @@ CLOSE_STEPS = (
     "journal",  # loans: ledger partitions made ahead, the month's opening balances recorded
     "advance",  # loans: the business date moves to the next day
 )
+
+# IFRS 9 staging: days past due backstops and the cure period before a better stage.
+ECL_STAGE2_DAYS_PAST_DUE = int(env("ECL_STAGE2_DAYS_PAST_DUE", "30"))
+ECL_STAGE3_DAYS_PAST_DUE = int(env("ECL_STAGE3_DAYS_PAST_DUE", "90"))
+ECL_CURE_PERIOD_DAYS = int(env("ECL_CURE_PERIOD_DAYS", "90"))
 
 # Collections: how messages leave ("console", "file" or a dotted ChannelBackend path), optionally
 # per channel ({"sms": "myapp.sms.GatewayBackend"}), the lender name every message must carry,

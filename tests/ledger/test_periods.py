@@ -4,6 +4,7 @@ a frozen trial balance, and the GL export."""
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -127,9 +128,12 @@ def test_the_gl_export_has_the_lines_and_the_trial_balance_with_erp_accounts(
     assert {row["loan_reference"] for row in lines if row["account_code"] == "1303"} == {"7"}
     balances = {row["account_code"]: row for row in csv.DictReader(io.StringIO(balance_part))}
     assert (balances["1002"]["opening"], balances["1002"]["closing"]) == ("10000.00", "9000.00")
-    # the JSON export says the same
+    # the JSON export says the same, memos with quotes and backslashes intact
+    entry_post(spec=replace(transfer("odd", "1.00", on=date(2027, 2, 1)), memo='a "b" \\ c,\td'))
     data = json.loads("".join(gl_export(JANUARY, fmt="json")))
     assert data["period"] == "2027-01" and data["closed"] is True and len(data["lines"]) == 4
+    february = json.loads("".join(gl_export(date(2027, 2, 1), fmt="json")))
+    assert [line["memo"] for line in february["lines"]] == ['a "b" \\ c,\td'] * 2
     assert {row["account_code"]: row["closing"] for row in data["trial_balance"]}["4001"] == (
         "10000.00"
     )
