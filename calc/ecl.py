@@ -23,6 +23,7 @@ import decimal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from calc.money import Rounding
 from core.money import ZERO
@@ -192,6 +193,7 @@ def expected_credit_loss(
     return rounding(total)
 
 
+@lru_cache(maxsize=4096)
 def _monthly_discount(annual_eir: Decimal) -> Decimal:
     """(1 + EIR)^(−1/12) in Decimal (exp/ln: the exponent is not an integer)."""
     return ((ONE + annual_eir).ln() / -TWELVE_MONTHS).exp()

@@ -200,6 +200,11 @@ CLOSE_STEPS = (
 ECL_STAGE2_DAYS_PAST_DUE = int(env("ECL_STAGE2_DAYS_PAST_DUE", "30"))
 ECL_STAGE3_DAYS_PAST_DUE = int(env("ECL_STAGE3_DAYS_PAST_DUE", "90"))
 ECL_CURE_PERIOD_DAYS = int(env("ECL_CURE_PERIOD_DAYS", "90"))
+# ECL: the floor under each month's PD, the forward-looking overlay (name, weight, PD
+# multiplier; weights sum to 1) and the loss given default per product code.
+ECL_PD_FLOOR = env("ECL_PD_FLOOR", "0.0003")
+ECL_SCENARIOS = (("base", "0.6", "1"), ("upside", "0.1", "0.8"), ("downside", "0.3", "1.4"))
+ECL_LGD = {"default": "0.45"}
 
 # Collections: how messages leave ("console", "file" or a dotted ChannelBackend path), optionally
 # per channel ({"sms": "myapp.sms.GatewayBackend"}), the lender name every message must carry,
