@@ -33,10 +33,12 @@ __all__ = [
     "Scenario",
     "StageInputs",
     "expected_credit_loss",
+    "loss_weights",
     "marginal_pds",
     "pd_term_structure",
     "stage_for",
     "transition_matrix",
+    "weighted_loss",
 ]
 
 DEFAULT_STATE = "default"
@@ -161,6 +163,30 @@ def marginal_pds(
     return marginals
 
 
+def loss_weights(
+    *, stage: int, months: int, marginal_pd: Sequence[Decimal], lgd: Decimal, annual_eir: Decimal
+) -> tuple[Decimal, ...]:
+    """What each month's exposure counts for in the ECL of a loan in `stage` with `months` of
+    exposures left: PD × LGD × (1 + EIR)^(−m/12) over 12 months in stage 1 and the remaining
+    life in stage 2; LGD on today's exposure in stage 3. Loans that share their terms share
+    their weights."""
+    if stage not in (1, 2, 3):
+        raise ValueError(f"stage is 1, 2 or 3, not {stage}")
+    if stage == 3:
+        return (lgd,)
+    horizon = min(months, TWELVE_MONTHS if stage == 1 else months)
+    if len(marginal_pd) < horizon:
+        raise ValueError(f"{horizon} months of PDs are needed, {len(marginal_pd)} given")
+    with decimal.localcontext() as context:
+        context.prec = _PRECISION
+        monthly = _monthly_discount(annual_eir)
+        discount, weights = ONE, []
+        for month in range(horizon):
+            discount *= monthly
+            weights.append(marginal_pd[month] * lgd * discount)
+    return tuple(weights)
+
+
 def expected_credit_loss(
     *,
     stage: int,
@@ -174,22 +200,25 @@ def expected_credit_loss(
     (the schedule's balance then plus accrued interest), `marginal_pd[m]` that month's PD.
     Stage 1 counts 12 months, stages 2 and 3 the whole of `exposures`; stage 3 has defaulted
     (PD one, the loss on today's exposure)."""
-    if stage not in (1, 2, 3):
-        raise ValueError(f"stage is 1, 2 or 3, not {stage}")
     if not exposures:
         return ZERO
-    if stage == 3:
-        return rounding(exposures[0] * lgd)
-    horizon = min(len(exposures), TWELVE_MONTHS if stage == 1 else len(exposures))
-    if len(marginal_pd) < horizon:
-        raise ValueError(f"{horizon} months of PDs are needed, {len(marginal_pd)} given")
+    weights = loss_weights(
+        stage=stage,
+        months=len(exposures),
+        marginal_pd=marginal_pd,
+        lgd=lgd,
+        annual_eir=annual_eir,
+    )
+    return weighted_loss(weights, exposures, rounding)
+
+
+def weighted_loss(
+    weights: Sequence[Decimal], exposures: Sequence[Decimal], rounding: Rounding
+) -> Decimal:
+    """Σ weight × exposure, rounded (`loss_weights`)."""
     with decimal.localcontext() as context:
         context.prec = _PRECISION
-        monthly = _monthly_discount(annual_eir)
-        discount, total = ONE, ZERO
-        for month in range(horizon):
-            discount *= monthly
-            total += marginal_pd[month] * lgd * exposures[month] * discount
+        total = sum((w * e for w, e in zip(weights, exposures, strict=False)), ZERO)
     return rounding(total)
 
 

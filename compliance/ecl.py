@@ -33,16 +33,18 @@ from calc.delinquency import bucket_for
 from calc.ecl import (
     DEFAULT_STATE,
     Scenario,
-    expected_credit_loss,
+    loss_weights,
     marginal_pds,
     pd_term_structure,
     transition_matrix,
+    weighted_loss,
 )
 from calc.money import Rounding, minor_unit_for
 from compliance.models import LoanStage, MonthEndCapture
 from core.money import ZERO
 from loans.models import Installment, Loan
 
+IFRS9, CN_FIVE_CATEGORY = "ifrs9", "cn_five_category"
 SETTLED = "settled"
 STATES = ("current", "1-30", "31-60", "61-90", SETTLED, DEFAULT_STATE)
 DEFAULTED_BUCKETS = ("91-180", "180+")
@@ -57,6 +59,17 @@ class LoanEcl:
     stage: int
     exposure: Decimal
     ecl: Decimal
+
+
+def provisioning_basis() -> str:
+    """The basis the ledger's allowance follows for this lender (`PROVISIONING_BASIS`: one
+    basis, or a mapping of lender to basis)."""
+    basis = settings.PROVISIONING_BASIS
+    if isinstance(basis, Mapping):
+        basis = basis.get(settings.LEDGER_LENDER, CN_FIVE_CATEGORY)
+    if basis not in (IFRS9, CN_FIVE_CATEGORY):
+        raise ValueError(f"PROVISIONING_BASIS is {IFRS9} or {CN_FIVE_CATEGORY}, not {basis!r}")
+    return basis
 
 
 def state_of(status: str, bucket: str) -> str:
@@ -145,6 +158,7 @@ def ecl_measure(*, as_of: date, loans: Q | None = None) -> list[LoanEcl]:
     longest = min(MAX_MONTHS, max((len(e) for e in exposures.values()), default=1))
     curves = PdCurves(roll_counts(as_of=as_of), floor=floor, scenarios=scenarios, months=longest)
     default_lgd = lgds.get("default", Decimal("0.45"))
+    weights: dict[tuple, tuple[Decimal, ...]] = {}
     results = []
     for loan_id, product_id, code, dpd, eir, rate, rounding, currency in rows:
         profile = exposures.get(loan_id, [])
@@ -152,13 +166,16 @@ def ecl_measure(*, as_of: date, loans: Q | None = None) -> list[LoanEcl]:
         defaulted = state in DEFAULTED_BUCKETS
         stage = 3 if defaulted else stages.get(loan_id, 1)
         pds = [] if stage == 3 else curves.curve(product_id, state)
-        ecl = expected_credit_loss(
-            stage=stage,
-            exposures=profile[:longest],
-            marginal_pd=pds,
-            lgd=lgds.get(code, default_lgd),
-            annual_eir=eir if eir is not None else rate,
-            rounding=_rounding(rounding, currency),
+        profile = profile[:longest]
+        lgd = lgds.get(code, default_lgd)
+        eir = eir if eir is not None else rate
+        key = (product_id, state, stage, len(profile), lgd, eir)
+        if key not in weights:
+            weights[key] = loss_weights(
+                stage=stage, months=len(profile), marginal_pd=pds, lgd=lgd, annual_eir=eir
+            )
+        ecl = (
+            weighted_loss(weights[key], profile, _rounding(rounding, currency)) if profile else ZERO
         )
         results.append(LoanEcl(loan_id, product_id, stage, profile[0] if profile else ZERO, ecl))
     return results
@@ -169,7 +186,32 @@ def _rounding(mode: str, currency: str) -> Rounding:
     return Rounding(mode, minor_unit_for(currency))
 
 
+EXPOSURE_SQL = """
+SELECT x.loan_id, array_agg(x.balance ORDER BY x.due_date, x.number), SUM(x.accrued)
+  FROM (SELECT i.loan_id, i.due_date, i.number, i.interest_accrued - i.interest_paid AS accrued,
+               SUM(i.principal_due - i.principal_paid) OVER (
+                   PARTITION BY i.loan_id ORDER BY i.due_date DESC, i.number DESC) AS balance
+          FROM loans_installment i
+         WHERE i.status NOT IN ('cancelled', 'paid') AND i.loan_id IN ({loans})) x
+ GROUP BY x.loan_id"""
+
+
 def _exposures(loan_ids: QuerySet) -> dict[int, list[Decimal]]:
+    """Per loan (ids: a subquery), the exposure at the start of each remaining period: the
+    principal left before each open installment, the first with the interest accrued unpaid."""
+    if connection.vendor == "postgresql":
+        sql, params = loan_ids.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(EXPOSURE_SQL.format(loans=sql), params)
+            profiles = {}
+            for loan_id, balances, accrued in cursor.fetchall():
+                balances[0] += accrued
+                profiles[loan_id] = balances
+            return profiles
+    return _exposures_portable(loan_ids)
+
+
+def _exposures_portable(loan_ids: QuerySet) -> dict[int, list[Decimal]]:
     """Per loan (ids: a subquery), the exposure at the start of each remaining period."""
     rows = (
         Installment.objects.filter(loan_id__in=loan_ids)

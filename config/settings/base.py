@@ -205,6 +205,9 @@ ECL_CURE_PERIOD_DAYS = int(env("ECL_CURE_PERIOD_DAYS", "90"))
 ECL_PD_FLOOR = env("ECL_PD_FLOOR", "0.0003")
 ECL_SCENARIOS = (("base", "0.6", "1"), ("upside", "0.1", "0.8"), ("downside", "0.3", "1.4"))
 ECL_LGD = {"default": "0.45"}
+# The basis the ledger's allowance (1304) follows: "cn_five_category" (the regulator's ratios)
+# or "ifrs9" (expected credit loss); the other is computed and reported beside it.
+PROVISIONING_BASIS = env("PROVISIONING_BASIS", "cn_five_category")
 
 # Collections: how messages leave ("console", "file" or a dotted ChannelBackend path), optionally
 # per channel ({"sms": "myapp.sms.GatewayBackend"}), the lender name every message must carry,

@@ -1,7 +1,7 @@
 """The book's ECL: PDs from the month-end captures' roll rates, EAD from the schedule, the stage
 from the close's staging."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -89,3 +89,34 @@ def test_stage_three_is_the_loss_on_todays_exposure():
     Loan.objects.filter(pk=loan.pk).update(days_past_due=0)
     (result,) = ecl_measure(as_of=START)
     assert result.ecl == D("5400.00")  # 45% of 12,000
+
+
+def test_on_the_ifrs9_basis_the_allowance_is_the_ecl_and_the_report_shows_the_reserve(settings):
+    from compliance.reports.base import ReportParams
+    from compliance.reports.ecl import ecl_report
+    from ledger.selectors import loan_balances
+    from ledger.services import business_date_open
+    from tests.lifecycle.factories import close_steps
+
+    settings.PROVISIONING_BASIS = "ifrs9"
+    business_date_open(on=START + timedelta(days=1))
+    loan = make_active_loan()
+    late = make_active_loan()
+    Loan.objects.filter(pk=late.pk).update(days_past_due=40)
+    # when the close stages and provisions the book
+    close_steps(START, "staging", "provisioning")
+    measured = {item.loan_id: item for item in ecl_measure(as_of=START)}
+    # then the allowance booked is each loan's ECL (stage 2 lifetime for the late one)
+    assert measured[late.pk].stage == 2 and measured[loan.pk].stage == 1
+    for item in measured.values():
+        assert loan_balances(loan_id=item.loan_id)["1304"] == item.ecl
+    # and the report gives ECL by stage beside the five-category provision, and the reserve
+    report = ecl_report(params=ReportParams(as_of=START, start=START))
+    assert [(row[1], row[2]) for row in report.rows] == [(1, 1), (2, 1)]
+    total_ecl = sum(item.ecl for item in measured.values())
+    assert report.totals["ecl"] == total_ecl == report.totals["allowance_booked"]
+    # five-category: normal 0% on the current loan... whatever the policy, the reserve is the
+    # excess of the regulator's figure over the ECL, never negative
+    required = report.totals["five_category_required"]
+    assert report.totals["regulatory_reserve"] == max(required - total_ecl, D(0))
+    assert report.totals["basis"] == "ifrs9"
