@@ -15,6 +15,7 @@ Measured on the loans as the last close left them: the as-of date is the last cl
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 
 from django.db.models import Q
 
@@ -43,9 +44,12 @@ COLUMNS = (
 
 
 def ecl_report(*, params: ReportParams) -> Report:
-    today = business_date_current()
-    if params.as_of >= today:
-        raise ReportDateError(f"{params.as_of} is not closed yet.")
+    last_closed = business_date_current() - timedelta(days=1)
+    if params.as_of != last_closed:
+        raise ReportDateError(
+            f"The ECL is measured on the book as the last close left it: {last_closed}, "
+            f"not {params.as_of}."
+        )
     loans = Q(currency=params.currency)
     if params.product:
         loans &= Q(product__code=params.product)
