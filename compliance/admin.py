@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import ClassificationRule
+from core.admin import ReadOnlyAdmin
+
+from .models import ClassificationRule, LoanStage, StageChange
 
 
 @admin.register(ClassificationRule)
@@ -47,4 +49,33 @@ class ClassificationRuleAdmin(admin.ModelAdmin):
 
 
 # The reports' admin (report runs with their files, month-end captures, the charts page).
+
+
+@admin.register(LoanStage)
+class LoanStageAdmin(admin.ModelAdmin):
+    """Each loan's IFRS 9 stage; credit risk staff set the watch list (a stage-2 trigger the
+    next close applies)."""
+
+    list_display = ("loan", "stage", "reason", "since", "better_since", "watch_list")
+    list_filter = ("stage", "watch_list")
+    search_fields = ("loan__reference",)
+    fields = ("loan", "stage", "reason", "since", "better_since", "watch_list")
+    readonly_fields = ("loan", "stage", "reason", "since", "better_since")
+    list_select_related = ("loan",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(StageChange)
+class StageChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("loan", "business_date", "from_stage", "to_stage", "reason")
+    list_filter = ("to_stage", "business_date")
+    search_fields = ("loan__reference",)
+    list_select_related = ("loan",)
+
+
 from .reports import admin as reports_admin  # noqa: E402,F401

@@ -5,7 +5,9 @@
 
 Each open loan is classified from its days past due with its product type's policy
 (`calc.classification`, overridable per product type in `compliance.models`), and needs an
-allowance of the category's ratio × its principal outstanding (the 1303 balance). The step books
+allowance of the category's ratio × its principal outstanding (the 1303 balance), or, where
+the lender's provisioning basis is `ifrs9` (`PROVISIONING_BASIS`), its expected credit loss
+(`compliance.ecl`; the other basis is reported beside it by `report ecl`). The step books
 the *change* against the allowance the loan already holds (its 1304 balance), key
 `provision:{loan}:{D}`: Dr 6701 credit impairment / Cr 1304 allowance when it rises, the reverse
 when it falls. Loans no longer open (paid off) release whatever allowance they still hold.
@@ -33,10 +35,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from calc.money import minor_unit_for
+from compliance.ecl import IFRS9, ecl_measure, provisioning_basis
 from compliance.reports.base import is_month_end
 from compliance.reports.month_end import month_end_capture
 from compliance.reports.runs import reports_due_produce
 from compliance.selectors import classification_policies
+from compliance.staging import stages_update
 from core.db import rows_update
 from core.money import ZERO
 from ledger import chart
@@ -78,13 +82,23 @@ def provisions_update(chunk: Chunk) -> StepResult:
         codes=[chart.LOANS_PRINCIPAL, chart.ALLOWANCE],
         accounts=accounts,
     )
+    ifrs9 = provisioning_basis() == IFRS9
+    ecl = (
+        {item.loan_id: item.ecl for item in ecl_measure(as_of=today, loans=chunk.loans())}
+        if ifrs9
+        else {}
+    )
     specs, categories = [], []
     for loan_id, product_type, dpd, category_before, currency in loans:
         policy = policies[product_type]
         category = policy.classify(dpd)
         held = balances.get(loan_id, {})
-        required = policy.required_allowance(
-            held.get(chart.LOANS_PRINCIPAL, ZERO), category, minor_unit_for(currency)
+        required = (
+            ecl.get(loan_id, ZERO)
+            if ifrs9
+            else policy.required_allowance(
+                held.get(chart.LOANS_PRINCIPAL, ZERO), category, minor_unit_for(currency)
+            )
         )
         change = required - held.get(chart.ALLOWANCE, ZERO)
         if change:
@@ -146,6 +160,7 @@ def reports_produce(chunk: Chunk) -> StepResult:
 
 
 def register() -> None:
+    step_register("staging", stages_update)
     step_register("provisioning", provisions_update)
     step_register("month_end", month_end_take, chunked=False)
     step_register(REPORTS_STEP, reports_produce, chunked=False)

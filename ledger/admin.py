@@ -1,11 +1,20 @@
 """The ledger in the admin: everything read-only, because entries are immutable."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdmin
 
+from .errors import PeriodCloseRefused
+from .gl_export import GlExportError, gl_export, parse_period
 from .models import (
     Account,
+    AccountingPeriod,
     BusinessDate,
     JournalArchive,
     JournalEntry,
@@ -14,7 +23,10 @@ from .models import (
     LoanAccountBalance,
     LoanOpening,
     MonthOpening,
+    PeriodBalance,
 )
+from .periods import period_close_approve, period_close_request
+from .services import business_date_current
 
 
 @admin.register(Account)
@@ -103,3 +115,128 @@ class JournalArchiveAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 @admin.register(BusinessDate)
 class BusinessDateAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("lender", "current", "updated_at")
+
+
+class PeriodForm(forms.Form):
+    period = forms.CharField(max_length=7, help_text="YYYY-MM")
+    format = forms.ChoiceField(choices=(("csv", "CSV"), ("json", "JSON")), initial="csv")
+
+    def clean_period(self):
+        try:
+            return parse_period(self.cleaned_data["period"])
+        except GlExportError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+def gl_download(month, fmt: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        gl_export(month, fmt=fmt),
+        content_type="text/csv; charset=utf-8" if fmt == "csv" else "application/json",
+    )
+    response["Content-Disposition"] = f'attachment; filename="gl_{month:%Y-%m}.{fmt}"'
+    return response
+
+
+@admin.register(AccountingPeriod)
+class AccountingPeriodAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Periods asked for or closed; closing (maker-checker) and the GL export."""
+
+    list_display = (
+        "month",
+        "status",
+        "requested_by",
+        "requested_at",
+        "closed_by",
+        "closed_at",
+        "downloads",
+    )
+    list_filter = ("status",)
+    actions = ["approve_close"]
+
+    def get_urls(self):
+        return [
+            path("books/", self.admin_site.admin_view(self.books_view), name=self._name("books")),
+            path(
+                "<str:period>/gl.<str:fmt>",
+                self.admin_site.admin_view(self.download_view),
+                name=self._name("gl"),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _name(self, suffix: str) -> str:
+        return f"ledger_accountingperiod_{suffix}"
+
+    @admin.display(description="GL export")
+    def downloads(self, obj: AccountingPeriod) -> str:
+        period = f"{obj.month:%Y-%m}"
+        return format_html(
+            '<a href="{}">CSV</a> · <a href="{}">JSON</a>',
+            reverse(f"admin:{self._name('gl')}", args=[period, "csv"]),
+            reverse(f"admin:{self._name('gl')}", args=[period, "json"]),
+        )
+
+    def _can_close(self, request) -> bool:
+        return request.user.has_perm("ledger.close_period")
+
+    def download_view(self, request, period: str, fmt: str):
+        if not self.has_view_permission(request) or fmt not in ("csv", "json"):
+            raise PermissionDenied
+        try:
+            return gl_download(parse_period(period), fmt)
+        except GlExportError as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    def books_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = PeriodForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            month = form.cleaned_data["period"]
+            if "request_close" in request.POST:
+                if not self._can_close(request):
+                    raise PermissionDenied
+                try:
+                    period_close_request(month=month, actor=request.user.get_username())
+                except PeriodCloseRefused as exc:
+                    form.add_error("period", str(exc))
+                else:
+                    self.message_user(request, f"The close of {month:%Y-%m} is asked for.")
+                    return HttpResponseRedirect(reverse(f"admin:{self._name('changelist')}"))
+            else:
+                return gl_download(month, form.cleaned_data["format"])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Close a period · GL export",
+            "form": form,
+            "can_close": self._can_close(request),
+            "business_date": business_date_current(),
+        }
+        return TemplateResponse(request, "admin/ledger/accountingperiod/books.html", context)
+
+    @admin.action(description="Approve the close (another person than who asked)")
+    def approve_close(self, request, queryset):
+        if not self._can_close(request):
+            raise PermissionDenied
+        for period in queryset:
+            try:
+                period_close_approve(month=period.month, actor=request.user.get_username())
+            except PeriodCloseRefused as exc:
+                self.message_user(request, str(exc), level=messages.ERROR)
+            else:
+                self.message_user(request, f"The period {period.month:%Y-%m} is closed.")
+
+
+@admin.register(PeriodBalance)
+class PeriodBalanceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = (
+        "month",
+        "account",
+        "opening_debit",
+        "opening_credit",
+        "period_debit",
+        "period_credit",
+    )
+    list_filter = ("month", "account")
+    list_select_related = ("account",)

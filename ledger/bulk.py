@@ -11,8 +11,9 @@ import psycopg
 from django.db import IntegrityError, connection, transaction
 
 from .accounts import load_accounts
-from .errors import IdempotencyConflict, archived_month_refusal
+from .errors import IdempotencyConflict, archived_month_refusal, closed_period_refusal
 from .partitions import partition_tables
+from .periods import closed_periods_forget, specs_in_open_periods
 from .posting_orm import post_with_orm
 from .specs import BulkPostingResult, EntrySpec, Prepared, prepare
 
@@ -30,7 +31,8 @@ def posting_uses_database_functions() -> bool:
 
 
 def entries_post_bulk(*, specs: Sequence[EntrySpec], actor: str = "system") -> BulkPostingResult:
-    """Post many entries in one transaction (the end-of-day close), same invariants as one."""
+    """Post many entries in one transaction (the end-of-day close), same invariants as one;
+    entries dated in a closed accounting period are booked in the open one (`ledger.periods`)."""
     with _no_cyclic_gc():
         return _post_bulk(specs, actor)
 
@@ -51,14 +53,17 @@ def _no_cyclic_gc():
 def _post_bulk(specs: Sequence[EntrySpec], actor: str) -> BulkPostingResult:
     if not specs:
         return BulkPostingResult(created=0, existing=0)
+    specs = specs_in_open_periods(specs)
     with transaction.atomic():
         if posting_uses_database_functions():
             try:
                 return _post_staged(specs, actor)
             except (IntegrityError, psycopg.errors.IntegrityError) as exc:
-                refusal = archived_month_refusal(exc, min(spec.business_date for spec in specs))
+                first = min(spec.business_date for spec in specs)
+                refusal = archived_month_refusal(exc, first) or closed_period_refusal(exc, first)
                 if refusal is None:
                     raise
+                closed_periods_forget()
                 raise refusal from exc
         created = existing = 0
         for item in _prepare_batch(specs):

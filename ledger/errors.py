@@ -33,6 +33,12 @@ class JournalMaintenanceRefused(DomainError):
     title = "The journal's partitions or archive cannot change that way."
 
 
+class PeriodCloseRefused(DomainError):
+    status_code = 409
+    code = "period-close-refused"
+    title = "The accounting period cannot be closed that way."
+
+
 ARCHIVED_MONTH_CONSTRAINT = "journalline_month_archived"
 
 
@@ -44,4 +50,18 @@ def archived_month_refusal(exc: Exception, business_date) -> PostingRejected | N
     return PostingRejected(
         f"The business date {business_date} is in an archived month of the journal; "
         "archived months take no postings (post a correction in an open month)."
+    )
+
+
+PERIOD_CLOSED_CONSTRAINT = "journalentry_period_closed"
+
+
+def closed_period_refusal(exc: Exception, business_date) -> PostingRejected | None:
+    """The posting error for an entry the database refused because its period is closed (a
+    process that had not yet seen the close): posted again, it is booked in the open period."""
+    if PERIOD_CLOSED_CONSTRAINT not in str(exc):
+        return None
+    return PostingRejected(
+        f"The accounting period of {business_date} was closed meanwhile; post the entry again "
+        "to book it in the open period."
     )

@@ -241,3 +241,49 @@ class BusinessDate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lender}: {self.current}"
+
+
+class AccountingPeriod(models.Model):
+    """A month of the books and its close (maker-checker): one member of finance asks, another
+    approves. Once closed nothing posts into it (the database refuses an entry dated in it; the
+    posting service books a back-dated one in the open period instead and says so) and its trial
+    balance is frozen (`PeriodBalance`)."""
+
+    class Status(models.TextChoices):
+        CLOSE_REQUESTED = "close_requested", "Close requested"
+        CLOSED = "closed", "Closed"
+
+    month = models.DateField(primary_key=True, help_text="The period's first day.")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField()
+    closed_by = models.CharField(max_length=150, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-month"]
+        permissions = [("close_period", "Can ask for or approve an accounting period's close")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} ({self.get_status_display()})"
+
+
+class PeriodBalance(models.Model):
+    """A closed period's trial balance per account, frozen at its close: opening (the month's
+    opening totals), the period's movements and the closing balance (normal side)."""
+
+    month = models.DateField()
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="period_balances")
+    opening_debit = models.DecimalField(**AMOUNT, default=ZERO)
+    opening_credit = models.DecimalField(**AMOUNT, default=ZERO)
+    period_debit = models.DecimalField(**AMOUNT, default=ZERO)
+    period_credit = models.DecimalField(**AMOUNT, default=ZERO)
+
+    class Meta:
+        ordering = ["month", "account"]
+        constraints = [
+            models.UniqueConstraint(fields=["month", "account"], name="period_balance_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.account.code}"

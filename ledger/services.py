@@ -18,9 +18,11 @@ from .errors import (
     IdempotencyConflict,
     PostingRejected,
     archived_month_refusal,
+    closed_period_refusal,
 )
 from .models import BusinessDate, JournalEntry
 from .partitions import archived_entry_lines
+from .periods import booked_in_open_period, closed_periods_forget, closed_through
 from .posting_orm import post_with_orm
 from .prepared import fetch_prepared
 from .specs import (
@@ -49,15 +51,27 @@ __all__ = [
 
 
 def entry_post(*, spec: EntrySpec, actor: str = "system") -> PostingResult:
-    """Post one balanced entry, idempotently, in the caller's transaction (or its own)."""
+    """Post one balanced entry, idempotently, in the caller's transaction (or its own). An entry
+    dated in a closed accounting period is booked in the open one (`ledger.periods`); its
+    idempotency is still judged on the content it was asked with, so a retry of an entry
+    posted before the close returns it."""
     prepared = prepare(spec)
+    booked = booked_in_open_period(spec, closed_through())
+    if booked is not spec:
+        prepared = Prepared(
+            spec=booked, content_hash=prepared.content_hash, account_ids=prepared.account_ids
+        )
+        spec = booked
     if posting_uses_database_functions():
         try:
             return _post_with_function(prepared, actor)
         except IntegrityError as exc:
-            refusal = archived_month_refusal(exc, spec.business_date)
+            refusal = archived_month_refusal(exc, spec.business_date) or closed_period_refusal(
+                exc, spec.business_date
+            )
             if refusal is None:
                 raise
+            closed_periods_forget()
             raise refusal from exc
     return post_with_orm(prepared, actor)
 

@@ -2,6 +2,10 @@
 
     disbursement        Dr 1303 principal / Cr the payout account (1002 cash, or 2202 merchant
                         payable for a scene loan), net of an upfront fee withheld, Cr 6021 for it
+                        (Cr 1305 deferred when the product declares it part of the yield)
+    direct costs        Dr 1305 / Cr 1002 (costs the product declares part of the yield)
+    yield amortization  Dr 1305 / Cr 6011 interest income, by the EIR (the reverse for net
+                        costs): daily in the close, the rest when the loan is settled
     interest accrual    Dr 1132 / Cr 6011 (Cr 2261 interest in suspense on non-accrual)
     fee charged         Dr 1133 / Cr 6021
     penalty interest    Dr 1134 / Cr 6031 (Cr 2261 on non-accrual)
@@ -12,13 +16,14 @@
     recovery            Dr 1002 / Cr 6111 recoveries of written-off loans (after a charge-off)
     waiver              Dr 6021 (6031) / Cr 1133 (1134)
     suspense true-up    Dr 6011 (6031) / Cr 2261, or back
-    write-off           Cr every open receivable; Dr 2261 the suspense, Dr 1304 the allowance
-                        and Dr 6711 the rest of the loss; allowance beyond the loss Cr 6701
+    write-off           Cr every open receivable; Dr 2261 the suspense, Dr 1305 the deferred
+                        yield, Dr 1304 the allowance and Dr 6711 the rest of the loss;
+                        allowance beyond the loss Cr 6701
     provision change    Dr 6701 / Cr 1304 allowance (or the reverse)
     cooling-off         every balance the loan holds with its customer back to zero; 1002 cash
                         balances it
     merchant            settlement Dr 2202 / Cr 1002; refund Dr 2202 (or 1002) / Cr 1303;
-                        subsidy Dr 2202 / Cr 6021
+                        subsidy Dr 2202 / Cr 6021 (Cr 1305 when it is part of the yield)
 
 The builders are pure: they return `LineSpec`s for a service to post (`entry_post`), gather into
 one entry (`LoanBook.add`) or post in bulk (the close, `entries_post_bulk`). A negative amount
@@ -61,18 +66,45 @@ def _pair(debit: str, credit: str, amount: Decimal, loan_id: int | None) -> Line
 
 
 def disbursement_lines(
-    *, loan_id: int, principal: Decimal, fee: Decimal, fee_withheld: bool, payout_account: str
+    *,
+    loan_id: int,
+    principal: Decimal,
+    fee: Decimal,
+    fee_withheld: bool,
+    payout_account: str,
+    fee_deferred: bool = False,
 ) -> Lines:
     """The principal paid out through `payout_account` (per loan unless it is cash, so a
-    merchant's settlement can be followed), net of the upfront fee when it is withheld. A fee not
-    withheld is charged on the first installment instead (`fee_lines`)."""
+    merchant's settlement can be followed), net of the upfront fee when it is withheld: fee
+    income, or deferred yield (1305) when `fee_deferred`. A fee not withheld is charged on the
+    first installment instead (`fee_lines`)."""
     payout_loan = None if payout_account == chart.CASH else loan_id
     lines = [LineSpec(account=chart.LOANS_PRINCIPAL, debit=principal, loan_id=loan_id)]
     paid_out = principal - fee if fee_withheld else principal
     lines.append(LineSpec(account=payout_account, credit=paid_out, loan_id=payout_loan))
     if fee_withheld and fee:
-        lines.append(LineSpec(account=chart.FEE_INCOME, credit=fee, loan_id=loan_id))
+        income = chart.DEFERRED_YIELD if fee_deferred else chart.FEE_INCOME
+        lines.append(LineSpec(account=income, credit=fee, loan_id=loan_id))
     return lines
+
+
+def direct_cost_lines(*, loan_id: int, amount: Decimal) -> Lines:
+    """Direct origination costs paid out, deferred with the yield (they lower it)."""
+    if not amount:
+        return []
+    return [
+        LineSpec(account=chart.DEFERRED_YIELD, debit=amount, loan_id=loan_id),
+        LineSpec(account=chart.CASH, credit=amount),
+    ]
+
+
+def yield_amortization_lines(*, loan_id: int, amount: Decimal) -> Lines:
+    """Deferred yield amortized into interest income (amount < 0: net costs, or a take-back)."""
+    if amount > 0:
+        return _pair(chart.DEFERRED_YIELD, chart.INTEREST_INCOME, amount, loan_id)
+    if amount < 0:
+        return _pair(chart.INTEREST_INCOME, chart.DEFERRED_YIELD, -amount, loan_id)
+    return []
 
 
 # Recognition at a repayment (every line carries the loan) ----------------------------------
@@ -102,12 +134,13 @@ def interest_lines(
     return lines
 
 
-def fee_lines(*, loan_id: int, amount: Decimal) -> Lines:
-    """Charge (amount > 0) or take back (amount < 0) fees of a loan."""
+def fee_lines(*, loan_id: int, amount: Decimal, income: str = chart.FEE_INCOME) -> Lines:
+    """Charge (amount > 0) or take back (amount < 0) fees of a loan (`income`: 1305 for an
+    upfront fee that is part of the yield)."""
     if amount > 0:
-        return _pair(chart.FEES_RECEIVABLE, chart.FEE_INCOME, amount, loan_id)
+        return _pair(chart.FEES_RECEIVABLE, income, amount, loan_id)
     if amount < 0:
-        return _pair(chart.FEE_INCOME, chart.FEES_RECEIVABLE, -amount, loan_id)
+        return _pair(income, chart.FEES_RECEIVABLE, -amount, loan_id)
     return []
 
 
@@ -179,6 +212,7 @@ COOLING_OFF_SETTLED = {
     chart.PENALTY_RECEIVABLE: False,
     chart.CUSTOMER_OVERPAYMENTS: True,
     chart.INTEREST_SUSPENSE: True,
+    chart.DEFERRED_YIELD: True,
     chart.INTEREST_INCOME: True,
     chart.FEE_INCOME: True,
     chart.PENALTY_INCOME: True,
@@ -215,10 +249,17 @@ def cooling_off_lines(*, loan_id: int, balances: Mapping[str, Decimal]) -> Lines
 # The close ----------------------------------------------------------------------------------
 
 
-def accrual_lines(*, loan_id: int, interest: Decimal, fee: Decimal, non_accrual: bool) -> Lines:
-    """The close's day: interest recognized (to suspense on non-accrual) and fees falling due
-    (contractual charges of the period, never suspended)."""
-    lines = []
+def accrual_lines(
+    *,
+    loan_id: int,
+    interest: Decimal,
+    fee: Decimal,
+    non_accrual: bool,
+    amortization: Decimal = ZERO,
+) -> Lines:
+    """The close's day: interest recognized (to suspense on non-accrual), fees falling due
+    (contractual charges of the period, never suspended) and the deferred yield amortized."""
+    lines = yield_amortization_lines(loan_id=loan_id, amount=amortization)
     if interest:
         income = chart.INTEREST_SUSPENSE if non_accrual else chart.INTEREST_INCOME
         lines += _pair(chart.INTEREST_RECEIVABLE, income, interest, loan_id)
@@ -252,13 +293,15 @@ def write_off_lines(loan_id: int, balances: Mapping[str, Decimal]) -> tuple[Line
     """The write-off of a loan with these balances (normal side): every open receivable
     credited; the suspense offsets the interest and penalties it held (any beyond what is owed
     was collected in cash: income after all); the loss goes to the allowance first, then to
-    write-off expense; allowance beyond the loss is released."""
+    write-off expense; allowance beyond the loss is released. Fees and subsidies still deferred
+    (1305) were never income: they lower the loss (net costs deferred raise it)."""
     owed = {code: max(ZERO, balances.get(code, ZERO)) for code in RECEIVABLES}
     total = sum(owed.values(), ZERO)
     suspense = max(ZERO, balances.get(chart.INTEREST_SUSPENSE, ZERO))
     allowance = max(ZERO, balances.get(chart.ALLOWANCE, ZERO))
     offset = min(suspense, total)
-    loss = total - offset
+    deferred = min(balances.get(chart.DEFERRED_YIELD, ZERO), total - offset)
+    loss = total - offset - deferred
     from_allowance = min(allowance, loss)
     lines = [
         LineSpec(account=code, credit=amount, loan_id=loan_id) for code, amount in owed.items()
@@ -266,6 +309,8 @@ def write_off_lines(loan_id: int, balances: Mapping[str, Decimal]) -> tuple[Line
     lines += [
         LineSpec(account=chart.INTEREST_SUSPENSE, debit=suspense, loan_id=loan_id),
         LineSpec(account=chart.INTEREST_INCOME, credit=suspense - offset, loan_id=loan_id),
+        LineSpec(account=chart.DEFERRED_YIELD, debit=max(deferred, ZERO), loan_id=loan_id),
+        LineSpec(account=chart.DEFERRED_YIELD, credit=max(-deferred, ZERO), loan_id=loan_id),
         LineSpec(account=chart.ALLOWANCE, debit=allowance, loan_id=loan_id),
         LineSpec(
             account=chart.CREDIT_IMPAIRMENT, credit=allowance - from_allowance, loan_id=loan_id
@@ -302,8 +347,10 @@ def merchant_refund_lines(*, loan_id: int, amount: Decimal, from_payable: bool) 
     ]
 
 
-def merchant_subsidy_lines(*, loan_id: int, amount: Decimal) -> Lines:
+def merchant_subsidy_lines(*, loan_id: int, amount: Decimal, deferred: bool = False) -> Lines:
     """The merchant pays the plan's interest and fees out of its settlement: fee income of the
-    loan (kind `merchant_subsidy`), but the merchant's payment, not a charge to the borrower (a
-    cooling-off refund leaves it out)."""
-    return _pair(chart.MERCHANT_PAYABLE, chart.FEE_INCOME, amount, loan_id)
+    loan (kind `merchant_subsidy`), or deferred yield (1305) amortized into interest income when
+    the product declares it part of the yield; the merchant's payment, not a charge to the
+    borrower (a cooling-off refund leaves it out)."""
+    income = chart.DEFERRED_YIELD if deferred else chart.FEE_INCOME
+    return _pair(chart.MERCHANT_PAYABLE, income, amount, loan_id)

@@ -3,7 +3,9 @@
 For each loan, outstanding principal, recognized interest, charged fees and penalties (from the
 installments) and the overpayment held (from the repayments) must equal the loan's balances on
 1303, 1132, 1133, 1134 and 2241. Interest in suspense (2261) is part of the interest receivable,
-not an amount owed besides it: it must never be negative. Set-based: one query for the contract
+not an amount owed besides it: it must never be negative. Deferred fees and subsidies (1305)
+must equal the loan's deferred yield less what is amortized (nothing once it is cancelled or
+written off). Set-based: one query for the contract
 side, one for the ledger's stored per-(account, loan) balances, whatever the number of loans.
 """
 
@@ -26,7 +28,8 @@ ACCOUNTS = {
     "penalties": chart.PENALTY_RECEIVABLE,
     "overpayment": chart.CUSTOMER_OVERPAYMENTS,
 }
-CODES = (*ACCOUNTS.values(), chart.INTEREST_SUSPENSE)
+CODES = (*ACCOUNTS.values(), chart.INTEREST_SUSPENSE, chart.DEFERRED_YIELD)
+SETTLED_WITH_DEFERRED = (Loan.Status.CANCELLED, Loan.Status.CHARGED_OFF)
 
 
 @dataclass(frozen=True)
@@ -80,12 +83,26 @@ def _written_off(loan_ids: list[int] | None) -> set[int]:
     return set(charged_off.values_list("id", flat=True))
 
 
+def _deferred_left(loan_ids: list[int] | None) -> dict[int, Decimal]:
+    """What each loan with a deferred yield should still hold on 1305."""
+    loans = Loan.objects.exclude(deferred_yield=0)
+    if loan_ids is not None:
+        loans = loans.filter(id__in=loan_ids)
+    return {
+        pk: ZERO if status in SETTLED_WITH_DEFERRED else deferred - amortized
+        for pk, deferred, amortized, status in loans.values_list(
+            "id", "deferred_yield", "yield_amortized", "status"
+        )
+    }
+
+
 def reconcile(*, loan_ids: Iterable[int] | None = None) -> list[Mismatch]:
     """Every difference between contracts and the ledger (empty: they reconcile)."""
     ids = None if loan_ids is None else list(loan_ids)
     contract = loans_outstanding(loan_ids=ids)
     ledger = ledger_balances(loan_ids=ids)
     written_off = _written_off(ids)
+    deferred = _deferred_left(ids)
     mismatches = []
     for loan_id in sorted(set(contract) | set(ledger)):
         owed = contract.get(loan_id, Outstanding())
@@ -99,6 +116,17 @@ def reconcile(*, loan_ids: Iterable[int] | None = None) -> list[Mismatch]:
             actual = books.get(code, ZERO)
             if expected != actual:
                 mismatches.append(Mismatch(loan_id, component, code, expected, actual))
+        left = deferred.get(loan_id, ZERO)
+        if books.get(chart.DEFERRED_YIELD, ZERO) != left:
+            mismatches.append(
+                Mismatch(
+                    loan_id,
+                    "deferred yield",
+                    chart.DEFERRED_YIELD,
+                    left,
+                    books.get(chart.DEFERRED_YIELD, ZERO),
+                )
+            )
         suspense = books.get(chart.INTEREST_SUSPENSE, ZERO)
         if suspense < 0:
             mismatches.append(

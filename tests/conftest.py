@@ -24,12 +24,16 @@ def money():
 
 @pytest.fixture(autouse=True)
 def _fresh_account_cache():
-    """Transactional tests flush and reload the chart: never trust ids cached before."""
+    """Transactional tests flush and reload the chart: never trust ids (nor closed accounting
+    periods) cached before."""
     from ledger.accounts import clear_account_cache
+    from ledger.periods import closed_periods_forget
 
     clear_account_cache()
+    closed_periods_forget()
     yield
     clear_account_cache()
+    closed_periods_forget()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,4 +1,13 @@
 from .classification import ClassificationRule
+from .ecl import LoanStage, StageChange
 from .reports import LoanMonthEnd, MonthEndCapture, ReportRun, ReportsStorage
 
-__all__ = ["ClassificationRule", "LoanMonthEnd", "MonthEndCapture", "ReportRun", "ReportsStorage"]
+__all__ = [
+    "ClassificationRule",
+    "LoanMonthEnd",
+    "LoanStage",
+    "MonthEndCapture",
+    "ReportRun",
+    "ReportsStorage",
+    "StageChange",
+]

@@ -20,6 +20,7 @@ from . import (
     classification,
     collection_conduct,
     credit_bureau,
+    ecl,
     income,
     rate_cap,
     roll_rates,
@@ -48,6 +49,8 @@ class ReportSpec:
     schedule: str
     period: str
     formats: tuple[str, ...] = ("csv", "json")
+    latest_only: bool = False
+    """Measured on the book as the last close left it (no history to rebuild an earlier date)."""
 
     def default_start(self, as_of: date) -> date:
         if self.period == MONTH:
@@ -68,6 +71,7 @@ REPORTS: dict[str, ReportSpec] = {
             DAILY,
             DAY,
         ),
+        ReportSpec(ecl.NAME, ecl.TITLE, ecl.ecl_report, DAILY, DAY, latest_only=True),
         ReportSpec(roll_rates.NAME, roll_rates.TITLE, roll_rates.roll_rates_report, MONTHLY, YEAR),
         ReportSpec(vintage.NAME, vintage.TITLE, vintage.vintage_report, MONTHLY, YEAR),
         ReportSpec(rate_cap.NAME, rate_cap.TITLE, rate_cap.rate_cap_report, MONTHLY, MONTH),

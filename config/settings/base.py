@@ -196,6 +196,7 @@ CLOSE_STEPS = (
     "delinquency",  # loans: days past due and buckets
     "penalties",  # loans: penalty interest, capped at the all-in cost ceiling
     "states",  # loans: non-accrual, charge-off, delinquent / cured
+    "staging",  # compliance: IFRS 9 stages, with cure period and a log of moves
     "provisioning",  # compliance: five-category classification, allowance change
     "collection",  # collection: cases open, move on and close
     "credit_lines",  # origination: lines frozen, unfrozen, closed; collateral released
@@ -205,6 +206,19 @@ CLOSE_STEPS = (
     "advance",  # loans: the business date moves to the next day
     "reports",  # compliance: the reports due for the date closed (daily; monthly at month end)
 )
+
+# IFRS 9 staging: days past due backstops and the cure period before a better stage.
+ECL_STAGE2_DAYS_PAST_DUE = int(env("ECL_STAGE2_DAYS_PAST_DUE", "30"))
+ECL_STAGE3_DAYS_PAST_DUE = int(env("ECL_STAGE3_DAYS_PAST_DUE", "90"))
+ECL_CURE_PERIOD_DAYS = int(env("ECL_CURE_PERIOD_DAYS", "90"))
+# ECL: the floor under each month's PD, the forward-looking overlay (name, weight, PD
+# multiplier; weights sum to 1) and the loss given default per product code.
+ECL_PD_FLOOR = env("ECL_PD_FLOOR", "0.0003")
+ECL_SCENARIOS = (("base", "0.6", "1"), ("upside", "0.1", "0.8"), ("downside", "0.3", "1.4"))
+ECL_LGD = {"default": "0.45"}
+# The basis the ledger's allowance (1304) follows: "cn_five_category" (the regulator's ratios)
+# or "ifrs9" (expected credit loss); the other is computed and reported beside it.
+PROVISIONING_BASIS = env("PROVISIONING_BASIS", "cn_five_category")
 
 # Collections: how messages leave ("console", "file" or a dotted ChannelBackend path), optionally
 # per channel ({"sms": "myapp.sms.GatewayBackend"}), the lender name every message must carry,

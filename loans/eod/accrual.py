@@ -13,7 +13,12 @@ Entries (one per loan and day, key `accrual:{loan}:{D}`):
     Dr 1132 interest receivable / Cr 6011 interest income (Cr 2261 interest in suspense when
     the loan is on non-accrual);
     Dr 1133 fees receivable / Cr 6021 fee income, raising `fee_charged` to `fee_due`, once the
-    installment is due (fees are contractual charges of the period, not suspended).
+    installment is due (fees are contractual charges of the period, not suspended);
+    Dr 1305 deferred fees and subsidies / Cr 6011 interest income (the reverse for net costs):
+    the deferred yield amortized by the EIR. Stateless too: what is amortized through D is
+    `yield_amortized_through` over the loan's planned rows (each period's amount × elapsed days
+    / period days, exact on its last day), booked as the difference from
+    `Loan.yield_amortized`, so over the life it sums exactly to the deferred amount.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from core.db import rows_update
 from ledger.services import EntrySpec, entries_post_bulk
 from loans.models import Installment
 from loans.posting_rules import accrual_lines
+from loans.services.effective_interest import row_amortized_through
 
 from .common import ACTOR, OPEN, ZERO, Chunk, StepResult, loans_lock, rounding_for
 
@@ -63,6 +69,7 @@ def interest_accrue(chunk: Chunk) -> StepResult:
             "loan__non_accrual",
         )
     )
+    amortization, amortized = _yield_due(chunk)
     specs: list[EntrySpec] = []
     updates: list[tuple] = []
     loan_id = None
@@ -71,18 +78,8 @@ def interest_accrue(chunk: Chunk) -> StepResult:
     non_accrual = False
 
     def flush() -> None:
-        if loan_id is None or not (interest or fee):
-            return
-        lines = accrual_lines(loan_id=loan_id, interest=interest, fee=fee, non_accrual=non_accrual)
-        specs.append(
-            EntrySpec(
-                kind=KIND,
-                business_date=today,
-                lines=tuple(lines),
-                idempotency_key=accrual_key(loan_id, today),
-                currency=currency,
-            )
-        )
+        if loan_id is not None:
+            _append(specs, amortization, loan_id, currency, non_accrual, interest, fee, today)
 
     for (
         installment_id,
@@ -125,10 +122,74 @@ def interest_accrue(chunk: Chunk) -> StepResult:
         if new_interest != interest_accrued or new_fee != fee_charged:
             updates.append((installment_id, new_interest, new_fee))
     flush()
+    for only_yield, (_, yield_currency, yield_non_accrual) in list(amortization.items()):
+        _append(
+            specs, amortization, only_yield, yield_currency, yield_non_accrual, ZERO, ZERO, today
+        )
     entries_post_bulk(specs=specs, actor=ACTOR)
     rows_update(
         "loans_installment",
         [("interest_accrued", "numeric"), ("fee_charged", "numeric")],
         updates,
     )
+    rows_update("loans_loan", [("yield_amortized", "numeric")], amortized)
     return StepResult(loans=len(specs), entries=len(specs))
+
+
+def _append(specs, amortization, loan_id, currency, non_accrual, interest, fee, today) -> None:
+    """The loan's accrual entry of the day, if it books anything."""
+    amortized_today = amortization.pop(loan_id, (ZERO,))[0]
+    if not (interest or fee or amortized_today):
+        return
+    lines = accrual_lines(
+        loan_id=loan_id,
+        interest=interest,
+        fee=fee,
+        non_accrual=non_accrual,
+        amortization=amortized_today,
+    )
+    specs.append(
+        EntrySpec(
+            kind=KIND,
+            business_date=today,
+            lines=tuple(lines),
+            idempotency_key=accrual_key(loan_id, today),
+            currency=currency,
+        )
+    )
+
+
+def _yield_due(chunk: Chunk) -> tuple[dict[int, tuple], list[tuple]]:
+    """Per open loan with a deferred yield: (amortization to book today, currency, non-accrual),
+    and the loans' new `yield_amortized`."""
+    today = chunk.business_date
+    rows = (
+        Installment.objects.filter(
+            chunk.loans("loan_id"), loan__status__in=OPEN, period_start__lt=today
+        )
+        .exclude(yield_amortization=0)
+        .order_by("loan_id")
+        .values_list(
+            "loan_id",
+            "yield_amortization",
+            "period_start",
+            "days_in_period",
+            "loan__yield_amortized",
+            "loan__rounding",
+            "loan__currency",
+            "loan__non_accrual",
+        )
+    )
+    targets: dict[int, list] = {}
+    for loan_id, amount, start, days, booked, rounding, currency, non_accrual in rows:
+        due = row_amortized_through(amount, start, days, today, rounding_for(rounding, currency))
+        if loan_id in targets:
+            targets[loan_id][0] += due
+        else:
+            targets[loan_id] = [due, booked, currency, non_accrual]
+    amortization, amortized = {}, []
+    for loan_id, (target, booked, currency, non_accrual) in targets.items():
+        if target != booked:
+            amortization[loan_id] = (target - booked, currency, non_accrual)
+            amortized.append((loan_id, target))
+    return amortization, amortized

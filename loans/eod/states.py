@@ -237,7 +237,7 @@ def states_update(chunk: Chunk) -> StepResult:
     charged = [row for row in candidates if row[1] in OPEN and row[2] >= row[4]]
     balances = loan_balances(
         loans=Q(loan_id__in=[row[0] for row in charged]),
-        codes=[*RECEIVABLES, chart.ALLOWANCE, chart.INTEREST_SUSPENSE],
+        codes=[*RECEIVABLES, chart.ALLOWANCE, chart.INTEREST_SUSPENSE, chart.DEFERRED_YIELD],
         accounts=accounts,
     )
     write_offs = []

@@ -46,6 +46,10 @@ class Loan(models.Model):
     upfront_fee = models.DecimalField(**AMOUNT, default=ZERO)
     upfront_fee_withheld = models.BooleanField(default=True)
     penalty_rate = models.DecimalField(**RATE, default=ZERO)
+    yield_fees = models.JSONField(
+        default=list, blank=True, help_text="The product's yield fees at signing."
+    )
+    direct_costs = models.DecimalField(**AMOUNT, default=ZERO)
     grace_days = models.PositiveSmallIntegerField(default=0)
     allocation_order = models.JSONField(default=default_allocation_order)
     interest_in_advance = models.BooleanField(
@@ -83,6 +87,14 @@ class Loan(models.Model):
     apr_cap_rule = models.CharField(max_length=40, blank=True)
     apr_method = models.CharField(
         max_length=12, default="cn_irr", help_text="The APR method of the disclosure."
+    )
+
+    # The effective-interest method (set at disbursement): the EIR as an annual effective rate
+    # on the product's day count, and the net fees, subsidies and costs deferred (1305).
+    effective_rate = models.DecimalField(max_digits=20, decimal_places=12, null=True, blank=True)
+    deferred_yield = models.DecimalField(**AMOUNT, default=ZERO)
+    yield_amortized = models.DecimalField(
+        **AMOUNT, default=ZERO, help_text="Of the deferred yield, amortized into income so far."
     )
 
     # Kept by the end-of-day close.
@@ -198,6 +210,9 @@ class Installment(models.Model):
     # the period fee is charged when it falls due. Outstanding receivables are accrued - paid.
     interest_accrued = models.DecimalField(**AMOUNT, default=ZERO)
     fee_charged = models.DecimalField(**AMOUNT, default=ZERO)
+    # The part of the loan's deferred yield (1305) this period amortizes into interest income by
+    # the EIR, planned at disbursement (the rows' amounts sum to `Loan.deferred_yield`).
+    yield_amortization = models.DecimalField(**AMOUNT, default=ZERO)
     principal_paid = models.DecimalField(**AMOUNT, default=ZERO)
     interest_paid = models.DecimalField(**AMOUNT, default=ZERO)
     fee_paid = models.DecimalField(**AMOUNT, default=ZERO)

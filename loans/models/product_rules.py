@@ -30,6 +30,8 @@ from .fields import COMPONENTS
 
 BAND_KEYS = frozenset({"min_score", "annual_rate", "name"})
 
+YIELD_FEES = ("upfront_fee", "merchant_subsidy", "direct_costs")
+
 
 def check_enums(product, add) -> None:
     parsers = (
@@ -49,6 +51,11 @@ def check_enums(product, add) -> None:
             get_calendar(product.calendar)
         except CalendarError as exc:
             add("calendar", str(exc))
+    fees = product.yield_fees
+    if not isinstance(fees, list) or any(fee not in YIELD_FEES for fee in fees):
+        add("yield_fees", f"Yield fees are a list of: {', '.join(YIELD_FEES)}.")
+    if product.direct_cost_amount < 0:
+        add("direct_cost_amount", "A direct cost cannot be negative.")
     if product.shift_rule not in (rule.value for rule in ShiftRule):
         add("shift_rule", f"Unknown shift rule {product.shift_rule!r}.")
     elif product.shift_rule != ShiftRule.NONE.value and not product.calendar:

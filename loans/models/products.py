@@ -89,6 +89,20 @@ class Product(models.Model):
     upfront_fee_withheld = models.BooleanField(
         default=True, help_text="Withhold the upfront fee from the amount paid out."
     )
+    yield_fees = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Fees that are part of the effective yield (IFRS 9 B5.4 / CAS 22), deferred at "
+        'disbursement and amortized into interest income: any of "upfront_fee", '
+        '"merchant_subsidy", "direct_costs". Empty: each is income or expense when booked. '
+        "Per-period fees are charges for the period's service and never part of the yield.",
+    )
+    direct_cost_amount = models.DecimalField(
+        **AMOUNT,
+        default=ZERO,
+        help_text="Direct origination cost paid per loan (e.g. a channel commission), deferred "
+        'with the yield fees when "direct_costs" is one of them.',
+    )
     min_amount = models.DecimalField(**AMOUNT)
     max_amount = models.DecimalField(**AMOUNT)
     min_term = models.PositiveSmallIntegerField(default=1)

@@ -40,6 +40,7 @@ from loans.models import Allocation, Installment, Loan, Repayment
 from loans.transitions import loan_transition
 
 from .book import LoanBook
+from .effective_interest import yield_release
 from .engine import apply_payment, unwind_payment
 from .loan_io import (
     installments_of,
@@ -223,14 +224,16 @@ def check_refunds_covered(loan: Loan) -> None:
 
 
 def loan_status_settle(book: LoanBook, *, actor: str, reason: str) -> None:
-    """Paid off when nothing is owed, reopened when a paid-off loan owes again, cured when a
-    delinquent loan has nothing past due; days past due kept current."""
+    """Paid off when nothing is owed (what is left deferred released into income), reopened
+    when a paid-off loan owes again (the close brings its deferred yield back to plan), cured
+    when a delinquent loan has nothing past due; days past due kept current."""
     loan, today = book.loan, book.business_date
     open_rows = book.open_rows()
     if not open_rows and loan.status in OPEN:
         loan_transition(
             loan=loan, action="pay_off", actor=actor, business_date=today, reason=reason
         )
+        yield_release(loan=loan, business_date=today, actor=actor)
     elif open_rows and loan.status == Loan.Status.PAID_OFF:
         loan_transition(loan=loan, action="reopen", actor=actor, business_date=today, reason=reason)
     past_due = [row.due_date for row in open_rows if row.due_date < today and row.status in UNPAID]

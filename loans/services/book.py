@@ -31,6 +31,8 @@ from loans.posting_rules import (
 from .loan_io import installments_write
 from .schedule_rows import open_sorted, row_status
 
+FEE = chart.FEE_INCOME
+
 
 class LoanBook:
     def __init__(self, loan: Loan, *, business_date: date, rows: Iterable[Installment] = ()):
@@ -133,9 +135,9 @@ class LoanBook:
         row.interest_accrued += amount
         self.touch(row)
 
-    def charge_fee(self, row: Installment, amount: Decimal) -> None:
+    def charge_fee(self, row: Installment, amount: Decimal, *, income: str | None = None) -> None:
         if amount:
-            self.add(fee_lines(loan_id=self.loan.id, amount=amount))
+            self.add(fee_lines(loan_id=self.loan.id, amount=amount, income=income or FEE))
             row.fee_charged += amount
             self.touch(row)
 

@@ -40,6 +40,7 @@ from .applying import (
     same_request,
 )
 from .book import LoanBook
+from .effective_interest import MERCHANT_SUBSIDY, is_yield
 
 MERCHANT_SUBSIDY_KIND = "merchant_subsidy"
 
@@ -54,10 +55,13 @@ class CoolingOffQuote:
 
 def _settlement(loan: Loan) -> tuple[dict[str, Decimal], Decimal]:
     """(balances to take back, cash the borrower returns: negative when the lender pays).
-    A merchant's subsidy is fee income of the loan the borrower never paid: it stays."""
+    A merchant's subsidy is income of the loan the borrower never paid: it stays (fee income,
+    or, deferred as part of the yield, interest income: what was still deferred is earned now)."""
     balances = loan_balances(loan_id=loan.pk, currency=loan.currency)
-    if chart.FEE_INCOME in balances:
-        balances[chart.FEE_INCOME] -= _merchant_subsidy(loan)
+    subsidy = _merchant_subsidy(loan)
+    if subsidy:
+        kept = chart.INTEREST_INCOME if is_yield(loan, MERCHANT_SUBSIDY) else chart.FEE_INCOME
+        balances[kept] = balances.get(kept, ZERO) - subsidy
     balances = {
         code: amount for code, amount in balances.items() if code in COOLING_OFF_SETTLED and amount
     }
@@ -67,7 +71,7 @@ def _settlement(loan: Loan) -> tuple[dict[str, Decimal], Decimal]:
 def _merchant_subsidy(loan: Loan) -> Decimal:
     totals = JournalLine.objects.filter(
         loan_id=loan.pk,
-        account__code=chart.FEE_INCOME,
+        account__code__in=(chart.FEE_INCOME, chart.DEFERRED_YIELD),
         account__currency=loan.currency,
         entry__kind=MERCHANT_SUBSIDY_KIND,
     ).aggregate(credit=Sum("credit", default=ZERO), debit=Sum("debit", default=ZERO))

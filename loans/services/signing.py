@@ -27,6 +27,7 @@ from django.forms.models import model_to_dict
 
 from calc.disclosure import disclosed_apr
 from calc.quote import Quote
+from core.money import ZERO
 from loans.errors import LoanRuleError
 from loans.events import loan_created
 from loans.models import CreditAssessment, Loan, Product
@@ -132,6 +133,10 @@ def loan_sign(
         upfront_fee=terms.upfront_fee_total,
         upfront_fee_withheld=withheld,
         penalty_rate=product.penalty_rate,
+        yield_fees=list(product.yield_fees or []),
+        direct_costs=product.direct_cost_amount
+        if "direct_costs" in (product.yield_fees or [])
+        else ZERO,
         grace_days=product.grace_days,
         allocation_order=list(product.allocation_order),
         interest_in_advance=product.interest_in_advance,

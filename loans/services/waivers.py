@@ -29,6 +29,7 @@ from loans.models import Installment, Loan
 from loans.posting_rules import WRITE_OFF_KIND, waiver_lines, write_off_key, write_off_lines
 from loans.transitions import loan_transition
 
+from .effective_interest import yield_release
 from .schedule_rows import open_sorted, row_status
 
 WAIVABLE = {
@@ -119,6 +120,7 @@ def loan_charges_waive(
                 business_date=business_date,
                 reason=f"{component} waived: nothing left to pay",
             )
+            yield_release(loan=loan, business_date=business_date, actor=actor)
     return result
 
 

@@ -15,7 +15,9 @@ disbursed, and the money goes to its payee:
                                         Dr 1303 / Cr 1002
     an upfront fee withheld             Cr 6021 for the fee, the payee gets the rest
     merchant subsidy                    Dr 2202 / Cr 6021: the merchant pays the plan's fee out of
-                                        its settlement (netted), recognized at drawdown
+                                        its settlement (netted), recognized at drawdown (Cr 1305
+                                        and amortized by the EIR when the product declares it
+                                        part of the yield)
 
 The disbursement mirrors `loans.services.disbursement.loan_disburse` (same schedule rows, same
 fee conventions) with the payee's account in place of cash.
@@ -39,6 +41,7 @@ from loans.models import Collateral, Loan, Product
 from loans.posting_rules import merchant_subsidy_lines
 from loans.services.book import LoanBook
 from loans.services.disbursement import disbursement_post
+from loans.services.effective_interest import MERCHANT_SUBSIDY, is_yield
 from loans.services.lending_limits import (
     PledgedPolicy,
     lending_limits_check,
@@ -181,7 +184,9 @@ def _sign(
         raise OriginationError(exc.detail, **exc.context) from exc
 
 
-def _disburse(loan: Loan, *, payout_account: str, business_date: date, actor: str) -> list:
+def _disburse(
+    loan: Loan, *, payout_account: str, subsidy: Decimal, business_date: date, actor: str
+) -> list:
     for action in ("approve", "activate"):
         loan_transition(
             loan=loan, action=action, actor=actor, business_date=business_date, reason="drawdown"
@@ -193,6 +198,7 @@ def _disburse(loan: Loan, *, payout_account: str, business_date: date, actor: st
             actor=actor,
             memo=f"Drawdown of loan {loan.reference}",
             payout_account=payout_account,
+            subsidy=subsidy,
         )
     except LoanRuleError as exc:
         raise OriginationError(str(exc)) from exc
@@ -207,7 +213,8 @@ def _book_subsidy(loan: Loan, subsidy: Decimal, *, business_date: date, actor: s
     of the loan (kind `merchant_subsidy`), but the merchant's payment, not a charge to the
     borrower (a cooling-off refund leaves it out)."""
     book = LoanBook(loan, business_date=business_date)
-    book.add(merchant_subsidy_lines(loan_id=loan.id, amount=subsidy))
+    deferred = is_yield(loan, MERCHANT_SUBSIDY)
+    book.add(merchant_subsidy_lines(loan_id=loan.id, amount=subsidy, deferred=deferred))
     book.post(
         kind="merchant_subsidy",
         key=f"merchant-subsidy:{loan.pk}",
@@ -304,6 +311,7 @@ def _draw(
     _disburse(
         loan,
         payout_account=chart.MERCHANT_PAYABLE if to_merchant else chart.CASH,
+        subsidy=subsidy,
         business_date=business_date,
         actor=actor,
     )

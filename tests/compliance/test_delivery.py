@@ -161,6 +161,8 @@ def test_due_reports_are_the_daily_ones_after_each_close_and_the_monthly_ones_at
         ("aging", "json"),
         ("classification", "csv"),
         ("classification", "json"),
+        ("ecl", "csv"),
+        ("ecl", "json"),
     }
     assert reports_produce_due() == []  # nothing twice
     advance_to(date(2026, 2, 1))
@@ -184,7 +186,7 @@ def test_the_charts_read_the_stored_runs_and_draw_the_same_as_computed(books):
     advance_to(date(2026, 2, 1))
     computed = report_charts()
     reports_produce_due()
-    assert ReportRun.objects.filter(as_of=date(2026, 1, 31), format="json").count() == 8
+    assert ReportRun.objects.filter(as_of=date(2026, 1, 31), format="json").count() == 9
     assert report_charts() == computed
 
 

@@ -123,8 +123,11 @@ def check_rate_cap(on: date) -> None:
     assert all(row[11] is True for row in report.rows)
 
 
+PAST_DATES = [name for name, spec in REPORTS.items() if not spec.latest_only]
+
+
 def check_round_trips(on: date) -> None:
-    for name in REPORTS:
+    for name in PAST_DATES:
         rows, csv_rows, document, json_rows = round_trip(name, on)
         assert csv_rows == rows, name
         assert json_rows == rows, name
@@ -138,7 +141,7 @@ def check_round_trips(on: date) -> None:
 
 def fingerprint(on: date) -> dict:
     out = {}
-    for name in REPORTS:
+    for name in PAST_DATES:
         start = YEAR_START if name in ("rate_cap", "income") else None
         report = produce(name, on, start=start)
         out[name] = (report.rows, report.totals)

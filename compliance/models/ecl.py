@@ -1,0 +1,47 @@
+from django.db import models
+
+from loans.models import Loan
+
+
+class LoanStage(models.Model):
+    """A loan's IFRS 9 stage as the last close left it (`compliance.ecl.staging`), and the
+    watch-list flag credit risk staff set (a stage-2 trigger)."""
+
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="ecl_stage")
+    stage = models.PositiveSmallIntegerField(default=1)
+    reason = models.CharField(max_length=120, blank=True)
+    since = models.DateField(help_text="Business date the loan entered its stage.")
+    better_since = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Business date from which it has met a better stage's conditions (cure).",
+    )
+    watch_list = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["loan_id"]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: stage {self.stage}"
+
+
+class StageChange(models.Model):
+    """One move between stages, with its reason (the staging log)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="stage_changes")
+    business_date = models.DateField()
+    from_stage = models.PositiveSmallIntegerField(null=True, blank=True)
+    to_stage = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["loan_id", "business_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "business_date"], name="stage_change_once_a_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["business_date"], name="stage_change_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.business_date}: {self.from_stage} → {self.to_stage}"

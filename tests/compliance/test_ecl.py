@@ -1,0 +1,122 @@
+"""The book's ECL: PDs from the month-end captures' roll rates, EAD from the schedule, the stage
+from the close's staging."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from calc.ecl import expected_credit_loss
+from calc.money import Rounding
+from compliance.ecl import ecl_measure, roll_counts
+from compliance.models import LoanMonthEnd, LoanStage, MonthEndCapture
+from loans.models import Loan
+from tests.lifecycle.factories import make_active_loan, reload
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+START = date(2026, 1, 15)
+CENT = Rounding("half_up", D("0.01"))
+
+
+def capture(month_end, loan, status, bucket):
+    MonthEndCapture.objects.get_or_create(
+        month_end=month_end, defaults={"source": "live", "business_date": month_end}
+    )
+    LoanMonthEnd.objects.create(
+        month_end=month_end,
+        loan=loan,
+        product_id=loan.product_id,
+        currency="CNY",
+        status=status,
+        delinquency_bucket=bucket,
+        risk_category="normal",
+        bureau_status="N",
+    )
+
+
+def test_roll_rates_are_counted_from_consecutive_month_end_captures():
+    loans = [make_active_loan() for _ in range(4)]
+    for loan in loans:
+        capture(date(2026, 1, 31), loan, "active", "current")
+    # a month later: two current, one late, one charged off
+    for loan, (status, bucket) in zip(
+        loans,
+        [
+            ("active", "current"),
+            ("active", "current"),
+            ("delinquent", "1-30"),
+            ("charged_off", "180+"),
+        ],  # fmt: skip
+        strict=True,
+    ):
+        capture(date(2026, 2, 28), loan, status, bucket)
+    counts = roll_counts(as_of=date(2026, 2, 28))[None]
+    assert dict(counts) == {
+        ("current", "current"): 2,
+        ("current", "1-30"): 1,
+        ("current", "default"): 1,
+    }
+
+
+def test_a_performing_loan_without_history_takes_the_floor_over_twelve_months(settings):
+    settings.ECL_PD_FLOOR = "0.0003"
+    settings.ECL_LGD = {"default": "0.45"}
+    loan = reload(make_active_loan())
+    (result,) = ecl_measure(as_of=START)
+    # EAD: 12,000 then the principal left before each installment
+    rows = loan.installments.order_by("number")
+    exposures, balance = [], D("12000.00")
+    for row in rows:
+        exposures.append(balance)
+        balance -= row.principal_due
+    expected = expected_credit_loss(
+        stage=1,
+        exposures=exposures,
+        marginal_pd=[D("0.0003")] * 12,
+        lgd=D("0.45"),
+        annual_eir=loan.effective_rate,
+        rounding=CENT,
+    )
+    assert (result.stage, result.exposure, result.ecl) == (1, D("12000.00"), expected)
+    # about 0.03% × 45% of 6,500 a month on average over a year, discounted: 10.x
+    assert D("9") < result.ecl < D("11")
+
+
+def test_stage_three_is_the_loss_on_todays_exposure():
+    loan = make_active_loan()
+    LoanStage.objects.create(loan=loan, stage=3, since=START)
+    Loan.objects.filter(pk=loan.pk).update(days_past_due=0)
+    (result,) = ecl_measure(as_of=START)
+    assert result.ecl == D("5400.00")  # 45% of 12,000
+
+
+def test_on_the_ifrs9_basis_the_allowance_is_the_ecl_and_the_report_shows_the_reserve(settings):
+    from compliance.reports.base import ReportParams
+    from compliance.reports.ecl import ecl_report
+    from ledger.selectors import loan_balances
+    from ledger.services import business_date_open
+    from tests.lifecycle.factories import close_steps
+
+    settings.PROVISIONING_BASIS = "ifrs9"
+    business_date_open(on=START + timedelta(days=1))
+    loan = make_active_loan()
+    late = make_active_loan()
+    Loan.objects.filter(pk=late.pk).update(days_past_due=40)
+    # when the close stages and provisions the book
+    close_steps(START, "staging", "provisioning")
+    measured = {item.loan_id: item for item in ecl_measure(as_of=START)}
+    # then the allowance booked is each loan's ECL (stage 2 lifetime for the late one)
+    assert measured[late.pk].stage == 2 and measured[loan.pk].stage == 1
+    for item in measured.values():
+        assert loan_balances(loan_id=item.loan_id)["1304"] == item.ecl
+    # and the report gives ECL by stage beside the five-category provision, and the reserve
+    report = ecl_report(params=ReportParams(as_of=START, start=START))
+    assert [(row[1], row[2]) for row in report.rows] == [(1, 1), (2, 1)]
+    total_ecl = sum(item.ecl for item in measured.values())
+    assert report.totals["ecl"] == total_ecl == report.totals["allowance_booked"]
+    # five-category: normal 0% on the current loan... whatever the policy, the reserve is the
+    # excess of the regulator's figure over the ECL, never negative
+    required = report.totals["five_category_required"]
+    assert report.totals["regulatory_reserve"] == max(required - total_ecl, D(0))
+    assert report.totals["basis"] == "ifrs9"

@@ -1,0 +1,62 @@
+"""The close's IFRS 9 staging: backstops, the watch list, the cure period and the log."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from compliance.models import LoanStage, StageChange
+from loans.models import Loan
+from tests.lifecycle.factories import close_steps, make_active_loan
+
+pytestmark = pytest.mark.django_db
+START = date(2026, 1, 15)
+
+
+def stage_on(loan, day, *, dpd, non_accrual=False):
+    Loan.objects.filter(pk=loan.pk).update(days_past_due=dpd, non_accrual=non_accrual)
+    close_steps(day, "staging", loan=loan)
+    return LoanStage.objects.get(loan=loan)
+
+
+def test_staging_across_a_delinquency_and_a_cure(settings):
+    settings.ECL_CURE_PERIOD_DAYS = 90
+    loan = make_active_loan()
+    # a performing loan starts in stage 1
+    assert stage_on(loan, START, dpd=0).stage == 1
+    # 35 days past due: stage 2 at once; 95: stage 3
+    day = date(2026, 3, 22)
+    assert stage_on(loan, day, dpd=35).stage == 2
+    assert stage_on(loan, day + timedelta(days=60), dpd=95).stage == 3
+    # paid up: it stays in stage 3 through the cure period, then moves to stage 1
+    cured = day + timedelta(days=61)
+    assert stage_on(loan, cured, dpd=0).reason == "in cure (0 of 90 days)"
+    assert stage_on(loan, cured + timedelta(days=89), dpd=0).stage == 3
+    # a relapse during the cure restarts it
+    assert stage_on(loan, cured + timedelta(days=89), dpd=0).stage == 3
+    final = stage_on(loan, cured + timedelta(days=90), dpd=0)
+    assert (final.stage, final.since) == (1, cured + timedelta(days=90))
+    log = list(StageChange.objects.filter(loan=loan).values_list("from_stage", "to_stage"))
+    assert log == [(None, 1), (1, 2), (2, 3), (3, 1)]
+    reasons = list(StageChange.objects.filter(loan=loan).values_list("reason", flat=True))
+    assert reasons[1] == "35 days past due (backstop 30)"
+    assert reasons[-1].startswith("cured after 90 days")
+
+
+def test_a_relapse_in_the_cure_period_starts_it_again():
+    loan = make_active_loan()
+    stage_on(loan, START, dpd=40)
+    stage_on(loan, START + timedelta(days=1), dpd=0)
+    stage_on(loan, START + timedelta(days=50), dpd=31)  # late again: the cure is lost
+    stage = stage_on(loan, START + timedelta(days=51), dpd=0)
+    assert stage.stage == 2 and stage.better_since == START + timedelta(days=51)
+
+
+def test_the_watch_list_and_non_accrual_trigger_stages_and_a_rerun_changes_nothing():
+    loan = make_active_loan()
+    stage_on(loan, START, dpd=0)
+    LoanStage.objects.filter(loan=loan).update(watch_list=True)
+    assert stage_on(loan, START + timedelta(days=1), dpd=0).reason == "watch list"
+    assert stage_on(loan, START + timedelta(days=2), dpd=0, non_accrual=True).stage == 3
+    before = list(StageChange.objects.values_list("id", "to_stage"))
+    stage_on(loan, START + timedelta(days=2), dpd=0, non_accrual=True)
+    assert list(StageChange.objects.values_list("id", "to_stage")) == before
