@@ -3,6 +3,7 @@ from .borrowers import Borrower, Consent, CreditAssessment
 from .collateral import Collateral
 from .contracts import Installment, Loan, LoanTransition
 from .eod import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
+from .modifications import LoanModification
 from .products import Product
 from .repayments import Allocation, Repayment
 
@@ -18,6 +19,7 @@ __all__ = [
     "CreditAssessment",
     "Installment",
     "Loan",
+    "LoanModification",
     "LoanTransition",
     "PenaltyCap",
     "PortfolioSnapshot",
