@@ -107,6 +107,8 @@ class ProductAdmin(admin.ModelAdmin):
                     "shift_rule",
                     "allocation_order",
                     "prepayment_mode",
+                    "holiday_interest",
+                    "holiday_extends_term",
                     "cooling_off_days",
                 )
             },

@@ -6,6 +6,7 @@ from django.db import models
 from calc.calendar import Frequency, ShiftRule
 from calc.contract_terms import TERM_KEYS
 from calc.daycount import DayCount
+from calc.schedules.modify import HolidayInterest
 from calc.terms import BulletInterest, LevelConvention, Method, RescheduleMode
 from core.money import AMOUNT, RATE, ZERO
 from ledger.services import business_date_current
@@ -110,6 +111,18 @@ class Product(models.Model):
         choices=_choices(RescheduleMode),
         default=RescheduleMode.SHORTEN_TERM.value,
         help_text="Default effect of a partial prepayment (the borrower may choose).",
+    )
+    holiday_interest = models.CharField(
+        max_length=12,
+        choices=_choices(HolidayInterest),
+        default=HolidayInterest.SPREAD.value,
+        help_text="Payment holidays: the interest of the deferred periods spread over the "
+        "installments after it, capitalized, or waived.",
+    )
+    holiday_extends_term = models.BooleanField(
+        default=True,
+        help_text="Payment holidays: the term grows by the deferred installments (otherwise the "
+        "rest is repaid by the original maturity).",
     )
     cooling_off_days = models.PositiveSmallIntegerField(default=7)
     charge_off_days_past_due = models.PositiveSmallIntegerField(default=180)

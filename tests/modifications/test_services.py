@@ -209,3 +209,65 @@ def test_refusals_change_nothing():
     with pytest.raises(LoanRuleError, match="charged_off"):
         request(reload(loan), "payment_holiday", installments=2)
     assert not LoanModification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("interest", "first_after"),
+    [("spread", "1086.37"), ("waive", "1066.18"), ("capitalize", "1087.51")],
+)
+def test_a_payment_holiday_by_the_product_setting_keeps_the_books(interest, first_after):
+    # given a product whose holidays treat the deferred interest by `interest`
+    loan = make_active_loan(holiday_interest=interest)
+    loan_repay(
+        loan=loan,
+        amount=D("1066.19"),
+        value_date=date(2026, 2, 15),
+        business_date=date(2026, 2, 15),
+        idempotency_key=f"first:{loan.pk}",
+    )
+    # when the borrower asks for two months off from the Mar 15 period, and a checker approves
+    modification = request(reload(loan), "payment_holiday", installments=2)
+    modification_approve(modification=modification, checker="checker", business_date=ON)
+    # then Apr 15 and May 15 ask nothing, the term grows by two (golden figures:
+    # tests/calc/test_modify_schedules.py) and the books hold through the close and repayments
+    rows = [row for row in schedule(loan) if row.due_date > date(2026, 3, 15)]
+    assert [row.total_due for row in rows[:2]] == [D("0.00"), D("0.00")]
+    assert rows[2].total_due == D(first_after) and rows[-1].due_date == date(2027, 3, 15)
+    assert sum(row.principal_due for row in rows) == REST
+    loan_repay(
+        loan=reload(loan),
+        amount=D("1066.19"),
+        value_date=date(2026, 3, 15),
+        business_date=date(2026, 3, 15),
+        idempotency_key="second",
+    )
+    for day in (date(2026, 4, 15), date(2026, 5, 15), date(2026, 6, 1), date(2026, 6, 15)):
+        close_steps(day, "accrual", "due", "delinquency", "penalties", loan=loan)
+    assert (reload(loan).days_past_due, reload(loan).status) == (0, "active")
+    loan_repay(
+        loan=reload(loan),
+        amount=D(first_after),
+        value_date=date(2026, 6, 15),
+        business_date=date(2026, 6, 15),
+        idempotency_key="after-holiday",
+    )
+    assert_books_consistent(loan)
+
+
+def quote_holiday(loan):
+    return modification_quote(
+        loan=reload(loan),
+        kind="payment_holiday",
+        effective_date=ON,
+        parameters={"installments": 2},
+        business_date=ON,
+    )
+
+
+def test_a_holiday_without_term_extension_when_the_signed_product_says_so():
+    loan = make_active_loan(holiday_extends_term=False)
+    assert quote_holiday(loan).rows_after()[-1]["due_date"] == "2027-01-15"
+    # editing the product after signing changes no loan
+    loan.product.holiday_extends_term = True
+    loan.product.save()
+    assert quote_holiday(loan).rows_after()[-1]["due_date"] == "2027-01-15"
