@@ -100,6 +100,20 @@ class ProductAdmin(admin.ModelAdmin):
             },
         ),
         (
+            "Floating rate",
+            {
+                "fields": (
+                    "rate_index",
+                    "rate_margin",
+                    "rate_floor",
+                    "rate_ceiling",
+                    "rate_reset_months",
+                    "rate_reset_day",
+                ),
+                "description": "Leave the index blank for a fixed rate.",
+            },
+        ),
+        (
             "Schedule rules",
             {
                 "fields": (

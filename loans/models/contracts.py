@@ -65,6 +65,15 @@ class Loan(models.Model):
         help_text="The lender's assessment the price was set on (none: the worst band).",
     )
 
+    # Floating rate (copied from the product at signing; no index: a fixed rate).
+    rate_index = models.CharField(max_length=12, blank=True, default="")
+    rate_margin = models.DecimalField(**RATE, default=ZERO)
+    rate_floor = models.DecimalField(**RATE, null=True, blank=True)
+    rate_ceiling = models.DecimalField(**RATE, null=True, blank=True)
+    rate_reset_months = models.PositiveSmallIntegerField(default=0)
+    rate_reset_day = models.PositiveSmallIntegerField(default=0)
+    next_rate_reset = models.DateField(null=True, blank=True)
+
     # Dates (business dates).
     application_date = models.DateField()
     start_date = models.DateField(help_text="Planned (then actual) disbursement date.")
@@ -93,7 +102,14 @@ class Loan(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["status", "id"], name="loan_status_id_idx")]
+        indexes = [
+            models.Index(fields=["status", "id"], name="loan_status_id_idx"),
+            models.Index(
+                fields=["next_rate_reset"],
+                name="loan_next_rate_reset_idx",
+                condition=models.Q(next_rate_reset__isnull=False),
+            ),
+        ]
         permissions = [
             ("approve_loan", "Can approve or reject a loan"),
             ("disburse_loan", "Can disburse a loan"),

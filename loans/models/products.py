@@ -112,6 +112,24 @@ class Product(models.Model):
         default=RescheduleMode.SHORTEN_TERM.value,
         help_text="Default effect of a partial prepayment (the borrower may choose).",
     )
+    rate_index = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[("lpr_1y", "One-year LPR"), ("lpr_5y", "Five-year LPR")],
+        help_text="Floating rate: the index it follows (blank: a fixed rate).",
+    )
+    rate_margin = models.DecimalField(
+        **RATE, default=ZERO, help_text="Floating rate: the margin over the index (0.02 = 200 bp)."
+    )
+    rate_floor = models.DecimalField(**RATE, null=True, blank=True)
+    rate_ceiling = models.DecimalField(**RATE, null=True, blank=True)
+    rate_reset_months = models.PositiveSmallIntegerField(
+        default=12, help_text="Floating rate: months between resets."
+    )
+    rate_reset_day = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Floating rate: the day of the month it resets on (0: the start's day).",
+    )
     holiday_interest = models.CharField(
         max_length=12,
         choices=_choices(HolidayInterest),

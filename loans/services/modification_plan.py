@@ -212,6 +212,14 @@ def new_schedule(loan: Loan, kind: str, rest: Rest, parameters: dict) -> tuple[S
         rate = _decimal(parameters, "annual_rate")
         if rate is None:
             raise LoanRuleError("A rate change needs 'annual_rate'.")
+        if loan.rate_floor is not None and rate < loan.rate_floor:
+            raise LoanRuleError(
+                f"The rate {rate} is below loan {loan.reference}'s floor {loan.rate_floor}."
+            )
+        if loan.rate_ceiling is not None and rate > loan.rate_ceiling:
+            raise LoanRuleError(
+                f"The rate {rate} is above loan {loan.reference}'s cap {loan.rate_ceiling}."
+            )
         return continued_schedule(terms, **common, term=len(rest.rows), annual_rate=rate), rate
     raise LoanRuleError(f"Unknown modification kind {kind!r}.")
 
@@ -224,8 +232,10 @@ def modification_plan(
     effective_date: date,
     parameters: dict,
     business_date: date,
+    with_apr: bool = True,
 ) -> Plan:
-    """The quote of a modification: refused (`LoanRuleError`) when it cannot be applied."""
+    """The quote of a modification: refused (`LoanRuleError`) when it cannot be applied.
+    `with_apr=False` leaves the APRs out (the close's resets disclose the new installment)."""
     if loan.status not in MODIFIABLE:
         raise LoanRuleError(
             f"Loan {loan.reference} is {loan.status}: only an active or delinquent loan can be "
@@ -249,6 +259,6 @@ def modification_plan(
         before=before,
         after=after,
         annual_rate=rate,
-        apr_before=_apr(loan, before),
-        apr_after=_apr(loan, after),
+        apr_before=_apr(loan, before) if with_apr else None,
+        apr_after=_apr(loan, after) if with_apr else None,
     )

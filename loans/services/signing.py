@@ -26,6 +26,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.forms.models import model_to_dict
 
 from calc.disclosure import disclosed_apr
+from calc.index_rates import next_reset
 from calc.quote import Quote
 from loans.errors import LoanRuleError
 from loans.models import CreditAssessment, Loan, Product
@@ -139,6 +140,7 @@ def loan_sign(
         cooling_off_days=product.cooling_off_days,
         charge_off_days_past_due=product.charge_off_days_past_due,
         jurisdiction=product.jurisdiction,
+        **floating_terms(product, start_date),
         terms_snapshot=_as_json(snapshot),
         credit_score=credit_score,
         credit_assessment=credit_assessment,
@@ -151,6 +153,23 @@ def loan_sign(
         apr_cap_rule="" if cap is None else cap.rule,
         apr_method=apr.method,
     )
+
+
+def floating_terms(product: Product, start_date: date) -> dict[str, object]:
+    """A floating-rate product's index, margin, floor, cap and first reset date."""
+    if not product.rate_index:
+        return {}
+    return {
+        "rate_index": product.rate_index,
+        "rate_margin": product.rate_margin,
+        "rate_floor": product.rate_floor,
+        "rate_ceiling": product.rate_ceiling,
+        "rate_reset_months": product.rate_reset_months,
+        "rate_reset_day": product.rate_reset_day,
+        "next_rate_reset": next_reset(
+            start_date, product.rate_reset_months, product.rate_reset_day, start_date
+        ),
+    }
 
 
 def signed_terms(loan: Loan) -> SignedTerms:
