@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from calc.apr import AprError
 from calc.quote import schedule_apr
-from calc.schedules import Schedule, ScheduleError
+from calc.schedules import Schedule, ScheduleError, ScheduleTerms
 from calc.schedules.modify import continued_schedule, continued_terms, holiday_schedule
 from calc.terms import Installment as Row
 from core.money import ZERO
@@ -120,9 +120,9 @@ def rest_of_loan(loan: Loan, rows: list[Installment], effective_date: date) -> R
     )
 
 
-def _schedule_of(loan: Loan, rest: Rest) -> Schedule:
+def _schedule_of(rest: Rest, signed: ScheduleTerms) -> Schedule:
     terms = continued_terms(
-        loan_terms(loan, start_date=loan.disbursed_on or loan.start_date),
+        signed,
         principal=rest.principal,
         start_date=rest.start,
         first_due_date=rest.first_due,
@@ -182,9 +182,10 @@ def _decimal(parameters: dict, name: str) -> Decimal | None:
     return value
 
 
-def new_schedule(loan: Loan, kind: str, rest: Rest, parameters: dict) -> tuple[Schedule, Decimal]:
+def new_schedule(
+    loan: Loan, kind: str, rest: Rest, parameters: dict, terms: ScheduleTerms
+) -> tuple[Schedule, Decimal]:
     """The kind's schedule for the rest of the loan, and the annual rate it runs at."""
-    terms = loan_terms(loan, start_date=loan.disbursed_on or loan.start_date)
     common = {
         "principal": rest.principal,
         "start_date": rest.start,
@@ -247,11 +248,12 @@ def modification_plan(
             f"{effective_date}."
         )
     rest = rest_of_loan(loan, rows, effective_date)
+    signed = loan_terms(loan, start_date=loan.disbursed_on or loan.start_date)
     try:
-        after, rate = new_schedule(loan, kind, rest, parameters)
+        after, rate = new_schedule(loan, kind, rest, parameters, signed)
     except ScheduleError as exc:
         raise LoanRuleError(f"The schedule cannot be rebuilt: {exc}") from exc
-    before = _schedule_of(loan, rest)
+    before = _schedule_of(rest, signed)
     return Plan(
         kind=kind,
         effective_date=effective_date,
