@@ -17,6 +17,7 @@ class LoanModification(models.Model):
         PAYMENT_HOLIDAY = "payment_holiday", "Payment holiday (延期还款)"
         RESCHEDULE = "reschedule", "Reschedule / term extension (重组)"
         RATE_CHANGE = "rate_change", "Rate change"
+        REAGE = "reage", "Re-aging (arrears capitalized)"
 
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"

@@ -17,12 +17,13 @@ from decimal import Decimal, InvalidOperation
 
 from calc.apr import AprError
 from calc.quote import schedule_apr
+from calc.reaging import reage_refusal, reage_rules
 from calc.schedules import Schedule, ScheduleError, ScheduleTerms
 from calc.schedules.modify import continued_schedule, continued_terms, holiday_schedule
 from calc.terms import Installment as Row
 from core.money import ZERO
 from loans.errors import LoanRuleError
-from loans.models import Installment, Loan, LoanModification
+from loans.models import Installment, Loan, LoanModification, Repayment
 from loans.terms import loan_terms
 
 from .schedule_rows import open_sorted, period_end
@@ -42,6 +43,21 @@ class Rest:
 
 
 @dataclass(frozen=True)
+class Arrears:
+    """The overdue rows a re-age capitalizes, and their outstanding amounts by component."""
+
+    rows: list[Installment]
+    amounts: dict[str, Decimal]
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.amounts.values(), ZERO)
+
+
+NO_ARREARS = Arrears([], {})
+
+
+@dataclass(frozen=True)
 class Plan:
     kind: str
     effective_date: date
@@ -51,6 +67,7 @@ class Plan:
     annual_rate: Decimal
     apr_before: Decimal | None
     apr_after: Decimal | None
+    arrears: Arrears = NO_ARREARS
 
     @property
     def installment_before(self) -> Decimal:
@@ -75,6 +92,7 @@ class Plan:
             "apr_after": None if self.apr_after is None else str(self.apr_after),
             "installment_before": str(self.installment_before),
             "installment_after": str(self.installment_after),
+            "capitalized": {key: str(value) for key, value in self.arrears.amounts.items()},
             "schedule_before": self.rows_before(),
             "schedule_after": self.rows_after(),
         }
@@ -183,7 +201,12 @@ def _decimal(parameters: dict, name: str) -> Decimal | None:
 
 
 def new_schedule(
-    loan: Loan, kind: str, rest: Rest, parameters: dict, terms: ScheduleTerms
+    loan: Loan,
+    kind: str,
+    rest: Rest,
+    parameters: dict,
+    terms: ScheduleTerms,
+    arrears: Arrears = NO_ARREARS,
 ) -> tuple[Schedule, Decimal]:
     """The kind's schedule for the rest of the loan, and the annual rate it runs at."""
     common = {
@@ -201,6 +224,12 @@ def new_schedule(
             interest=signed_term(loan, "holiday_interest", "spread"),
             extend_term=bool(signed_term(loan, "holiday_extends_term", True)),
         ), rate
+    if kind == Kind.REAGE:
+        term = len(rest.rows)
+        if parameters.get("term") not in (None, ""):
+            term = _positive_int(parameters, "term")
+        common["principal"] = rest.principal + arrears.total
+        return continued_schedule(terms, **common, term=term), rate
     if kind == Kind.RESCHEDULE:
         term = len(rest.rows) if parameters.get("term") in (None, "") else None
         if term is None:
@@ -223,6 +252,53 @@ def new_schedule(
             )
         return continued_schedule(terms, **common, term=len(rest.rows), annual_rate=rate), rate
     raise LoanRuleError(f"Unknown modification kind {kind!r}.")
+
+
+def reage_arrears(loan: Loan, rows: list[Installment], rest: Rest, on: date) -> Arrears:
+    """The overdue rows a re-age would capitalize, once the jurisdiction's re-aging rules
+    (`calc.reaging`) allow it; refused with the rule's name otherwise."""
+    if loan.non_accrual:
+        raise LoanRuleError(
+            f"Loan {loan.reference} is on non-accrual: its interest in suspense cannot be "
+            "capitalized by a re-age."
+        )
+    kept = {row.pk for row in rest.rows}
+    overdue = [
+        row
+        for row in open_sorted(rows)
+        if row.pk not in kept and row.due_date <= on and row.outstanding
+    ]
+    if not overdue:
+        raise LoanRuleError(f"Loan {loan.reference} has no overdue installment to re-age.")
+    earlier = LoanModification.objects.filter(
+        loan_id=loan.pk, kind=Kind.REAGE, status=LoanModification.Status.APPLIED
+    ).values_list("effective_date", flat=True)
+    payments = Repayment.objects.filter(
+        loan_id=loan.pk, status=Repayment.Status.POSTED, kind__in=Repayment.APPLIED_KINDS
+    ).order_by("value_date", "id")
+    installment = max(row.principal_due + row.interest_due + row.fee_due for row in overdue)
+    broken = reage_refusal(
+        reage_rules(loan.jurisdiction),
+        on=on,
+        earlier=list(earlier),
+        payments=list(payments.values_list("amount", flat=True)),
+        installment=installment,
+    )
+    if broken:
+        raise LoanRuleError(
+            f"Loan {loan.reference} cannot be re-aged: rule {broken!r}.", rule=broken
+        )
+    amounts = {
+        component: sum(
+            (
+                getattr(row, f"{component}_due") - getattr(row, f"{component}_paid")
+                for row in overdue
+            ),
+            ZERO,
+        )
+        for component in ("principal", "interest", "fee", "penalty")
+    }
+    return Arrears(overdue, amounts)
 
 
 def modification_plan(
@@ -248,9 +324,10 @@ def modification_plan(
             f"{effective_date}."
         )
     rest = rest_of_loan(loan, rows, effective_date)
+    arrears = reage_arrears(loan, rows, rest, business_date) if kind == Kind.REAGE else NO_ARREARS
     signed = loan_terms(loan, start_date=loan.disbursed_on or loan.start_date)
     try:
-        after, rate = new_schedule(loan, kind, rest, parameters, signed)
+        after, rate = new_schedule(loan, kind, rest, parameters, signed, arrears)
     except ScheduleError as exc:
         raise LoanRuleError(f"The schedule cannot be rebuilt: {exc}") from exc
     before = _schedule_of(rest, signed)
@@ -263,4 +340,5 @@ def modification_plan(
         annual_rate=rate,
         apr_before=_apr(loan, before) if with_apr else None,
         apr_after=_apr(loan, after) if with_apr else None,
+        arrears=arrears,
     )

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Installment, Loan, LoanModification
+from loans.posting_rules import capitalization_lines
 
 from .applying import loan_lock
 from .book import LoanBook
@@ -121,6 +122,21 @@ def _replace_rows(book: LoanBook, plan: Plan) -> list[Installment]:
     return book.create_rows(rows)
 
 
+def _capitalize(book: LoanBook, plan: Plan) -> None:
+    """A re-age: the overdue rows keep what was paid on them and their outstanding amounts
+    become principal of the new schedule (interest and fees not yet recognized caught up first)."""
+    arrears = plan.arrears
+    for row in arrears.rows:
+        book.recognize_interest(row, row.interest_due - row.interest_accrued)
+        book.charge_fee(row, row.fee_due - row.fee_charged)
+        row.principal_due = row.principal_paid
+        row.interest_due = row.interest_accrued = row.interest_paid
+        row.fee_due = row.fee_charged = row.fee_paid
+        row.penalty_due = row.penalty_paid
+        book.settle_status(row, book.business_date)
+    book.add(capitalization_lines(loan_id=book.loan.id, amounts=arrears.amounts))
+
+
 def modification_approve(
     *, modification: LoanModification, checker: str, business_date: date, note: str = ""
 ) -> LoanModification:
@@ -138,6 +154,7 @@ def modification_approve(
             business_date=business_date,
         )
         book = LoanBook(loan, business_date=business_date, rows=rows)
+        _capitalize(book, plan)
         created = _replace_rows(book, plan)
         entry_id = book.post(
             kind=ENTRY_KIND,
