@@ -4,7 +4,8 @@
 **Provisioning** — risk classification (五级分类) and provisioning (拨备).
 
 Each open loan is classified from its days past due with its product type's policy
-(`calc.classification`, overridable per product type in `compliance.models`), and needs an
+(`calc.classification`, overridable per product type in `compliance.models`), at least
+substandard while a restructured loan is under observation (`Loan.restructured_until`), and needs an
 allowance of the category's ratio × its principal outstanding (the 1303 balance). The step books
 the *change* against the allowance the loan already holds (its 1304 balance), key
 `provision:{loan}:{D}`: Dr 6701 credit impairment / Cr 1304 allowance when it rises, the reverse
@@ -25,6 +26,7 @@ from decimal import Decimal
 from django.db.models import F, Q
 from django.utils import timezone
 
+from calc.classification import restructured_floor
 from calc.money import minor_unit_for
 from compliance.reports.base import is_month_end
 from compliance.reports.month_end import month_end_capture
@@ -62,7 +64,12 @@ def provisions_update(chunk: Chunk) -> StepResult:
     accounts = accounts_by_id()
     loans = list(
         Loan.objects.filter(chunk.loans(), status__in=OPEN).values_list(
-            "id", "product__product_type", "days_past_due", "risk_category", "currency"
+            "id",
+            "product__product_type",
+            "days_past_due",
+            "risk_category",
+            "currency",
+            "restructured_until",
         )
     )
     balances = loan_balances(
@@ -71,9 +78,11 @@ def provisions_update(chunk: Chunk) -> StepResult:
         accounts=accounts,
     )
     specs, categories = [], []
-    for loan_id, product_type, dpd, category_before, currency in loans:
+    for loan_id, product_type, dpd, category_before, currency, observed_until in loans:
         policy = policies[product_type]
         category = policy.classify(dpd)
+        if observed_until is not None and today <= observed_until:
+            category = restructured_floor(category)
         held = balances.get(loan_id, {})
         required = policy.required_allowance(
             held.get(chart.LOANS_PRINCIPAL, ZERO), category, minor_unit_for(currency)

@@ -96,6 +96,14 @@ class Loan(models.Model):
     delinquency_bucket = models.CharField(max_length=8, default="current")
     risk_category = models.CharField(max_length=16, default="normal")
     non_accrual = models.BooleanField(default=False)
+    restructured_on = models.DateField(
+        null=True, blank=True, help_text="The last restructuring (reschedule, re-age, holiday)."
+    )
+    restructured_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="End of the observation period: classified at least substandard until then.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

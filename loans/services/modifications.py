@@ -6,6 +6,8 @@ and applies the modification at once, in one transaction with the loan locked: t
 replaces are cancelled (what was recognized on them given back, through the ledger), the new
 rows inserted, the loan's rate and maturity updated and the record kept with the schedule and
 APR before and after. The plan is computed again at approval, on the schedule as it is then.
+A restructuring (`RESTRUCTURING`) flags the loan with the end of its observation period, which
+the classification (compliance's provisioning step) reads.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from datetime import date
 
 from django.db import transaction
 
+from calc.calendar import add_months
+from calc.classification import observation_months
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Installment, Loan, LoanModification
 from loans.posting_rules import capitalization_lines
@@ -25,6 +29,10 @@ from .modification_plan import Plan, modification_plan
 from .schedule_rows import rows_from_schedule
 
 Status = LoanModification.Status
+Kind = LoanModification.Kind
+RESTRUCTURING = (Kind.RESCHEDULE, Kind.REAGE, Kind.PAYMENT_HOLIDAY)
+"""Kinds granted for a borrower's difficulty: the loan is flagged restructured (a rate change
+follows the market and is not)."""
 ENTRY_KIND = "modification"
 
 
@@ -166,7 +174,20 @@ def modification_approve(
         book.flush()
         loan.annual_rate = plan.annual_rate
         loan.maturity_date = max(row.due_date for row in created)
-        loan.save(update_fields=["annual_rate", "maturity_date", "updated_at"])
+        if modification.kind in RESTRUCTURING:
+            loan.restructured_on = plan.effective_date
+            loan.restructured_until = add_months(
+                plan.effective_date, observation_months(loan.jurisdiction)
+            )
+        loan.save(
+            update_fields=[
+                "annual_rate",
+                "maturity_date",
+                "restructured_on",
+                "restructured_until",
+                "updated_at",
+            ]
+        )
         _keep_plan(modification, plan)
         modification.effective_date = plan.effective_date
         modification.status = Status.APPLIED
