@@ -173,9 +173,19 @@ def holiday_schedule(
         first_due_date=periods[holiday_periods].contractual,
         term=after,
     )
+    nothing = whole.rounder(ZERO)
     rows = [
         Installment(
-            number, p.due, p.contractual, p.start, p.days, ZERO, ZERO, ZERO, ZERO, principal
+            number,
+            p.due,
+            p.contractual,
+            p.start,
+            p.days,
+            nothing,
+            nothing,
+            nothing,
+            nothing,
+            principal,
         )
         for number, p in enumerate(holiday, start=1)
     ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import auth, backoffice, loans, payments, statements
+from . import auth, backoffice, loans, modifications, payments, statements
 
 urlpatterns = [
     path("auth/token", auth.TokenApi.as_view(), name="auth-token"),
@@ -28,6 +28,16 @@ urlpatterns = [
         "loans/<int:loan_id>/prepayments",
         payments.LoanPrepaymentApi.as_view(),
         name="loan-prepayments",
+    ),
+    path(
+        "loans/<int:loan_id>/modifications/quote",
+        modifications.LoanModificationQuoteApi.as_view(),
+        name="loan-modification-quote",
+    ),
+    path(
+        "loans/<int:loan_id>/modifications",
+        modifications.LoanModificationRequestApi.as_view(),
+        name="loan-modification-request",
     ),
     path(
         "loans/<int:loan_id>/statement",
