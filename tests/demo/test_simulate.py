@@ -38,7 +38,6 @@ def test_simulate_is_refused_outside_the_demo(monkeypatch):
         call_command("simulate", "--loans", "1", "--days", "1")
 
 
-@pytest.mark.django_db(transaction=True)
 def test_simulated_books_include_modifications_and_still_reconcile(monkeypatch, capsys):
     from loans.models import LoanModification
     from loans.reconciliation import reconcile

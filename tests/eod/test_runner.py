@@ -68,7 +68,7 @@ def test_a_close_records_its_run_steps_and_chunks():
     assert len(run.chunk_bounds) == 4
     rows = CloseStepRun.objects.filter(run=run)
     # chunked steps × chunks; credit lines, snapshot, month end, journal, advance
-    assert rows.count() == 7 * 4 + 5
+    assert rows.count() == 8 * 4 + 5
     assert set(rows.values_list("status", flat=True)) == {"done"}
     assert all(row.duration_ms is not None and row.attempts == 1 for row in rows)
     assert list(rows.filter(chunk=0).order_by("position").values_list("step", flat=True)) == list(
@@ -157,7 +157,7 @@ def test_close_day_command_prints_its_progress(capsys):
     call_command("close_day", "--days", "2")
     out = capsys.readouterr().out
     assert "Closing 2026-01-01" in out and "Closing 2026-01-02" in out
-    assert "step 12/12 advance" in out  # month-end capture and journal months are steps too
+    assert "step 13/13 advance" in out  # month-end capture and journal months are steps too
     assert "business date now 2026-01-03" in out
 
 
