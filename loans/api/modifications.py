@@ -45,7 +45,7 @@ class ModificationInputSerializer(serializers.Serializer):
         return data
 
 
-class RowSerializer(serializers.Serializer):
+class ModificationRowSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     due_date = serializers.DateField()
     principal = serializers.CharField()
@@ -54,7 +54,7 @@ class RowSerializer(serializers.Serializer):
     total = serializers.CharField()
 
 
-class QuoteOutputSerializer(serializers.Serializer):
+class ModificationQuoteOutputSerializer(serializers.Serializer):
     kind = serializers.CharField()
     effective_date = serializers.DateField()
     annual_rate = serializers.CharField()
@@ -62,8 +62,8 @@ class QuoteOutputSerializer(serializers.Serializer):
     apr_after = serializers.CharField(allow_null=True)
     installment_before = serializers.CharField()
     installment_after = serializers.CharField()
-    schedule_before = RowSerializer(many=True)
-    schedule_after = RowSerializer(many=True)
+    schedule_before = ModificationRowSerializer(many=True)
+    schedule_after = ModificationRowSerializer(many=True)
 
 
 class ModificationOutputSerializer(serializers.Serializer):
@@ -73,7 +73,7 @@ class ModificationOutputSerializer(serializers.Serializer):
     effective_date = serializers.DateField()
     installment_before = serializers.CharField()
     installment_after = serializers.CharField()
-    schedule_after = RowSerializer(many=True)
+    schedule_after = ModificationRowSerializer(many=True)
 
 
 def _parameters(data: dict) -> dict:
@@ -89,7 +89,7 @@ class LoanModificationQuoteApi(APIView):
         tags=["modifications"],
         parameters=[LOAN_ID],
         request=ModificationInputSerializer,
-        responses={200: QuoteOutputSerializer, **PROBLEMS},
+        responses={200: ModificationQuoteOutputSerializer, **PROBLEMS},
     )
     def post(self, request: Request, loan_id: int) -> Response:
         loan = loan_get_for_user(user=request.user, loan_id=loan_id)
@@ -103,7 +103,7 @@ class LoanModificationQuoteApi(APIView):
             parameters=_parameters(payload.validated_data),
             business_date=today,
         )
-        return Response(QuoteOutputSerializer(plan.as_dict()).data)
+        return Response(ModificationQuoteOutputSerializer(plan.as_dict()).data)
 
 
 class LoanModificationRequestApi(APIView):
