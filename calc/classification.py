@@ -16,6 +16,13 @@ doubtful (可疑)   DPD > 270                    50%
 loss (损失)       DPD > 360                    100%
 ================ ============================ =================
 
+A restructured loan (重组: a reschedule, re-age or payment holiday granted for the borrower's
+difficulty) is classified at least substandard during its observation period, whatever its days
+past due, and cannot move up before the period ends (the 2023 rules on the risk classification
+of financial assets, 金融资产风险分类办法, art. 13 and 16: an observation period of at least one year
+from the first repayment under the new terms). The period is data per jurisdiction
+(``RESTRUCTURING_OBSERVATION_MONTHS``).
+
 Thresholds and ratios are data (``ClassificationPolicy``); a product type can override them
 (``compliance.models.ClassificationRule``). The provision required for a loan is its ratio
 times the principal outstanding, rounded half-up to the minor unit; the close books the change
@@ -32,11 +39,14 @@ from enum import StrEnum
 __all__ = [
     "DEFAULT_POLICY",
     "DEFAULT_RATIOS",
+    "RESTRUCTURING_OBSERVATION_MONTHS",
     "Category",
     "ClassificationError",
     "ClassificationPolicy",
     "classify",
+    "observation_months",
     "required_allowance",
+    "restructured_floor",
 ]
 
 CENT = Decimal("0.01")
@@ -136,6 +146,20 @@ class ClassificationPolicy:
 
 
 DEFAULT_POLICY = ClassificationPolicy()
+
+ORDER = tuple(Category)
+RESTRUCTURING_OBSERVATION_MONTHS: dict[str, int] = {"CN": 12}
+"""Months a restructured loan stays at least substandard, per jurisdiction (default 12)."""
+
+
+def observation_months(jurisdiction: str) -> int:
+    return RESTRUCTURING_OBSERVATION_MONTHS.get(jurisdiction, 12)
+
+
+def restructured_floor(category: Category | str) -> Category:
+    """A category no better than substandard (a restructured loan under observation)."""
+    category = Category(category)
+    return max(category, Category.SUBSTANDARD, key=ORDER.index)
 
 
 def classify(days_past_due: int, policy: ClassificationPolicy = DEFAULT_POLICY) -> Category:

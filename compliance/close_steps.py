@@ -4,8 +4,9 @@
 **Provisioning** — risk classification (五级分类) and provisioning (拨备).
 
 Each open loan is classified from its days past due with its product type's policy
-(`calc.classification`, overridable per product type in `compliance.models`), and needs an
-allowance of the category's ratio × its principal outstanding (the 1303 balance), or, where
+(`calc.classification`, overridable per product type in `compliance.models`), at least
+substandard while a restructured loan is under observation (`Loan.restructured_until`), and needs
+an allowance of the category's ratio × its principal outstanding (the 1303 balance), or, where
 the lender's provisioning basis is `ifrs9` (`PROVISIONING_BASIS`), its expected credit loss
 (`compliance.ecl`; the other basis is reported beside it by `report ecl`). The step books
 the *change* against the allowance the loan already holds (its 1304 balance), key
@@ -34,6 +35,7 @@ from decimal import Decimal
 from django.db.models import F, Q
 from django.utils import timezone
 
+from calc.classification import restructured_floor
 from calc.money import minor_unit_for
 from compliance.ecl import IFRS9, ecl_measure, provisioning_basis
 from compliance.reports.base import is_month_end
@@ -74,7 +76,12 @@ def provisions_update(chunk: Chunk) -> StepResult:
     accounts = accounts_by_id()
     loans = list(
         Loan.objects.filter(chunk.loans(), status__in=OPEN).values_list(
-            "id", "product__product_type", "days_past_due", "risk_category", "currency"
+            "id",
+            "product__product_type",
+            "days_past_due",
+            "risk_category",
+            "currency",
+            "restructured_until",
         )
     )
     balances = loan_balances(
@@ -89,9 +96,11 @@ def provisions_update(chunk: Chunk) -> StepResult:
         else {}
     )
     specs, categories = [], []
-    for loan_id, product_type, dpd, category_before, currency in loans:
+    for loan_id, product_type, dpd, category_before, currency, observed_until in loans:
         policy = policies[product_type]
         category = policy.classify(dpd)
+        if observed_until is not None and today <= observed_until:
+            category = restructured_floor(category)
         held = balances.get(loan_id, {})
         required = (
             ecl.get(loan_id, ZERO)

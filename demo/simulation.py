@@ -32,6 +32,7 @@ from loans.errors import LoanRuleError
 from loans.models import Borrower, CreditAssessment, Installment, Loan, Product
 from loans.services.credit_assessments import credit_assessment_record
 from loans.services.disbursement import loan_disburse
+from loans.services.modifications import modification_approve, modification_request
 from loans.services.origination import loan_approve, loan_create
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from loans.services.quotes import QuoteInputError
@@ -49,6 +50,15 @@ DEMO_MERCHANTS = (
 )
 ACTOR = "simulate"
 BEHAVIOURS = (("on_time", 68), ("late", 14), ("stops_paying", 10), ("prepays", 8))
+MODIFICATIONS = (
+    ("", 84),
+    ("payment_holiday", 5),
+    ("reschedule", 4),
+    ("reage", 4),
+    ("rate_change", 3),
+)
+"""The modification a loan asks for (if any), about two months after its disbursement: a
+re-age only goes through when the loan is behind and the rules allow it (else it is refused)."""
 ORIGINATION_SHARE = Decimal("0.7")
 """Loans are disbursed over the first 70% of the simulated days, so most have some history."""
 
@@ -63,6 +73,8 @@ class Plan:
     seed: str
     stop_after: int = 0
     prepay_after: int = 0
+    modification: str = ""
+    modify_after_days: int = 60
 
     def lateness(self, number: int) -> int:
         """Days late for installment `number` (0: on its due date)."""
@@ -84,7 +96,21 @@ def plan_for(seed: int, loan_id: int) -> Plan:
         seed=f"{seed}:{loan_id}",
         stop_after=rng.randint(0, 3),
         prepay_after=rng.randint(1, 4),
+        modification=rng.choices(
+            [name for name, _ in MODIFICATIONS], weights=[weight for _, weight in MODIFICATIONS]
+        )[0],
+        modify_after_days=rng.randint(40, 100),
     )
+
+
+def _modification_parameters(kind: str, loan: Loan) -> dict:
+    if kind == "payment_holiday":
+        return {"installments": 2}
+    if kind == "reschedule":
+        return {"term": loan.term + 6}
+    if kind == "rate_change":
+        return {"annual_rate": str(loan.annual_rate - Decimal("0.02"))}
+    return {}
 
 
 @dataclass
@@ -94,6 +120,8 @@ class SimulationResult:
     loans: int = 0
     repayments: int = 0
     payoffs: int = 0
+    modifications: int = 0
+    modifications_refused: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     by_bucket: dict[str, int] = field(default_factory=dict)
     promised_payments: dict[str, int] = field(default_factory=dict)
@@ -298,6 +326,36 @@ def _repay_day(
                 result.payoffs += 1
 
 
+def _modify_day(seed: int, today: date, result: SimulationResult) -> None:
+    """Loans whose borrower asks for a modification today: requested by an officer, approved
+    by another (refusals are counted, and the loan goes on unmodified)."""
+    candidates = Loan.objects.filter(
+        status__in=OPEN, disbursed_on__lte=today - timedelta(days=40)
+    ).values_list("id", "disbursed_on")
+    for loan_id, disbursed_on in candidates:
+        plan = plan_for(seed, loan_id)
+        if not plan.modification or (today - disbursed_on).days != plan.modify_after_days:
+            continue
+        loan = Loan.objects.get(pk=loan_id)
+        try:
+            modification = modification_request(
+                loan=loan,
+                kind=plan.modification,
+                effective_date=today,
+                parameters=_modification_parameters(plan.modification, loan),
+                business_date=today,
+                requested_by=f"{ACTOR}:officer",
+                reason="simulated",
+            )
+            modification_approve(
+                modification=modification, checker=f"{ACTOR}:checker", business_date=today
+            )
+        except LoanRuleError:
+            result.modifications_refused += 1
+        else:
+            result.modifications += 1
+
+
 def portfolio_simulate(
     *, loans: int, days: int, seed: int, progress: Progress | None = None
 ) -> SimulationResult:
@@ -323,6 +381,7 @@ def portfolio_simulate(
                 result.loans += 1
         collections.run(today)
         _repay_day(seed, today, result, collections.promised_payments(today))
+        _modify_day(seed, today, result)
         close_day_run()
         result.last_day = today
         if progress is not None:

@@ -15,6 +15,7 @@
     refund              Dr 2241 / Cr 1002
     recovery            Dr 1002 / Cr 6111 recoveries of written-off loans (after a charge-off)
     waiver              Dr 6021 (6031) / Cr 1133 (1134)
+    capitalization      Dr 1303 / Cr 1132, 1133, 1134 (a re-age: arrears made principal)
     suspense true-up    Dr 6011 (6031) / Cr 2261, or back
     write-off           Cr every open receivable; Dr 2261 the suspense, Dr 1305 the deferred
                         yield, Dr 1304 the allowance and Dr 6711 the rest of the loss;
@@ -219,6 +220,20 @@ COOLING_OFF_SETTLED = {
 }
 """Normal-side balances a cooling-off cancellation brings to zero; True where the account is
 credit-normal."""
+
+
+def capitalization_lines(*, loan_id: int, amounts: Mapping[str, Decimal]) -> Lines:
+    """Overdue interest, fees and penalty made principal (a re-age): Dr 1303 / Cr 1132, 1133,
+    1134 — receivables reclassified, no income moves."""
+    lines = [
+        LineSpec(account=RECEIVABLE[component], credit=amount, loan_id=loan_id)
+        for component, amount in amounts.items()
+        if component != "principal" and amount
+    ]
+    total = sum((line.credit for line in lines), ZERO)
+    if not total:
+        return []
+    return [LineSpec(account=chart.LOANS_PRINCIPAL, debit=total, loan_id=loan_id), *lines]
 
 
 def cooling_off_cash(balances: Mapping[str, Decimal]) -> Decimal:

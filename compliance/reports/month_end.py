@@ -136,7 +136,9 @@ def month_state_sql(
                (COALESCE(f.due_in_month, 0) > 0) AS installment_due,
                COALESCE(e.charged_off, 0) AS charged_off, e.ended_on,
                COALESCE(rc.written_off, 0) AS written_off, COALESCE(rc.recovered, 0) AS recovered,
-               COALESCE(rc.recovery_in_month, 0) AS recovery_in_month
+               COALESCE(rc.recovery_in_month, 0) AS recovery_in_month,
+               (l.restructured_until >= %(month_start)s
+                AND l.restructured_on <= %(month_end)s) AS restructured
           FROM ({state.text}) s
           JOIN loans_loan l ON l.id = s.loan_id
           LEFT JOIN ({_installment_facts()}) f ON f.loan_id = s.loan_id
@@ -152,13 +154,19 @@ def month_state_sql(
                     WHEN w.status NOT IN ({open_list}) THEN 'C'
                     WHEN w.worst_dpd > 180 THEN '7'
                     WHEN w.worst_dpd > 0 THEN CAST((w.worst_dpd + 29) / 30 AS TEXT)
+                    WHEN w.restructured THEN 'D'
                     WHEN w.installment_due THEN 'N'
                     ELSE '*' END AS bureau_status
           FROM ({inner}) w
          WHERE {in_portfolio("w")}
             OR (w.status NOT IN ({open_list}) AND w.ended_on >= %(month_start)s)
             OR w.recovery_in_month = 1"""
-    params = {**state.params, "month_start": as_of.replace(day=1), "active": True}
+    params = {
+        **state.params,
+        "month_start": as_of.replace(day=1),
+        "month_end": as_of,
+        "active": True,
+    }
     return Sql(text, params), source
 
 

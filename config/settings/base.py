@@ -191,6 +191,7 @@ CLOSE_WORKERS = int(env("CLOSE_WORKERS", "4"))
 CLOSE_LEASE_SECONDS = int(env("CLOSE_LEASE_SECONDS", "30"))
 
 CLOSE_STEPS = (
+    "rate_resets",  # loans: floating-rate loans repriced on their reset dates, schedules rebuilt
     "accrual",  # loans: interest of the day, period fees falling due
     "due",  # loans: installments falling due
     "delinquency",  # loans: days past due and buckets

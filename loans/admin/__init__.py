@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     dashboard,
     eod,
     loans,
+    modifications,
     payments,
     products,
     recoveries,

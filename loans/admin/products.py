@@ -108,6 +108,20 @@ class ProductAdmin(admin.ModelAdmin):
             },
         ),
         (
+            "Floating rate",
+            {
+                "fields": (
+                    "rate_index",
+                    "rate_margin",
+                    "rate_floor",
+                    "rate_ceiling",
+                    "rate_reset_months",
+                    "rate_reset_day",
+                ),
+                "description": "Leave the index blank for a fixed rate.",
+            },
+        ),
+        (
             "Schedule rules",
             {
                 "fields": (
@@ -116,6 +130,8 @@ class ProductAdmin(admin.ModelAdmin):
                     "allocation_order",
                     "interest_in_advance",
                     "prepayment_mode",
+                    "holiday_interest",
+                    "holiday_extends_term",
                     "cooling_off_days",
                 )
             },

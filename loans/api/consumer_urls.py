@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import auth, backoffice, loans, payments, refunds, statements
+from . import auth, backoffice, loans, modifications, payments, refunds, statements
 
 urlpatterns = [
     path("auth/token", auth.TokenApi.as_view(), name="auth-token"),
@@ -33,6 +33,16 @@ urlpatterns = [
         "loans/<int:loan_id>/refund-requests",
         refunds.LoanRefundRequestApi.as_view(),
         name="loan-refund-requests",
+    ),
+    path(
+        "loans/<int:loan_id>/modifications/quote",
+        modifications.LoanModificationQuoteApi.as_view(),
+        name="loan-modification-quote",
+    ),
+    path(
+        "loans/<int:loan_id>/modifications",
+        modifications.LoanModificationRequestApi.as_view(),
+        name="loan-modification-request",
     ),
     path(
         "loans/<int:loan_id>/statement",

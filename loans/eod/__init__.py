@@ -3,7 +3,7 @@
 One close of business date D runs the steps of `settings.CLOSE_STEPS` in that order, each over
 chunks of loan ids, set-based, each chunk in its own transaction and idempotent on
 (loan, date, step). Apps contribute steps from their `AppConfig.ready()` (`steps.py`, the
-registry): `loans` its own (accrual, due, delinquency, penalties, states, snapshot, advance),
+registry): `loans` its own (rate resets, accrual, due, delinquency, penalties, states, snapshot, advance),
 `compliance` classification and provisioning and the month-end capture, `collection` its
 cases, `origination` its credit lines; `loans` imports none of them.
 
@@ -33,9 +33,11 @@ def register_loans_steps() -> None:
     from .due import installments_mark_due
     from .journal import journal_months_prepare
     from .penalties import penalties_accrue
+    from .rate_resets import rate_resets_run
     from .snapshot import snapshot_take
     from .states import states_update
 
+    step_register("rate_resets", rate_resets_run)
     step_register("accrual", interest_accrue)
     step_register("due", installments_mark_due)
     step_register("delinquency", delinquency_update)

@@ -3,6 +3,7 @@ from .borrowers import Borrower, Consent, CreditAssessment
 from .collateral import Collateral
 from .contracts import Installment, Loan, LoanTransition
 from .eod import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
+from .modifications import LoanModification
 from .products import Product
 from .refunds import RefundRequest
 from .repayments import Allocation, Repayment
@@ -19,6 +20,7 @@ __all__ = [
     "CreditAssessment",
     "Installment",
     "Loan",
+    "LoanModification",
     "LoanTransition",
     "PenaltyCap",
     "PortfolioSnapshot",

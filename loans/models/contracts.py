@@ -72,6 +72,15 @@ class Loan(models.Model):
         help_text="The lender's assessment the price was set on (none: the worst band).",
     )
 
+    # Floating rate (copied from the product at signing; no index: a fixed rate).
+    rate_index = models.CharField(max_length=12, blank=True, default="")
+    rate_margin = models.DecimalField(**RATE, default=ZERO)
+    rate_floor = models.DecimalField(**RATE, null=True, blank=True)
+    rate_ceiling = models.DecimalField(**RATE, null=True, blank=True)
+    rate_reset_months = models.PositiveSmallIntegerField(default=0)
+    rate_reset_day = models.PositiveSmallIntegerField(default=0)
+    next_rate_reset = models.DateField(null=True, blank=True)
+
     # Dates (business dates).
     application_date = models.DateField()
     start_date = models.DateField(help_text="Planned (then actual) disbursement date.")
@@ -102,13 +111,28 @@ class Loan(models.Model):
     delinquency_bucket = models.CharField(max_length=8, default="current")
     risk_category = models.CharField(max_length=16, default="normal")
     non_accrual = models.BooleanField(default=False)
+    restructured_on = models.DateField(
+        null=True, blank=True, help_text="The last restructuring (reschedule, re-age, holiday)."
+    )
+    restructured_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="End of the observation period: classified at least substandard until then.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["status", "id"], name="loan_status_id_idx")]
+        indexes = [
+            models.Index(fields=["status", "id"], name="loan_status_id_idx"),
+            models.Index(
+                fields=["next_rate_reset"],
+                name="loan_next_rate_reset_idx",
+                condition=models.Q(next_rate_reset__isnull=False),
+            ),
+        ]
         permissions = [
             ("approve_loan", "Can approve or reject a loan"),
             ("disburse_loan", "Can disburse a loan"),

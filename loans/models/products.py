@@ -6,6 +6,7 @@ from django.db import models
 from calc.calendar import Frequency, ShiftRule
 from calc.contract_terms import TERM_KEYS
 from calc.daycount import DayCount
+from calc.schedules.modify import HolidayInterest
 from calc.terms import BulletInterest, LevelConvention, Method, RescheduleMode
 from core.money import AMOUNT, RATE, ZERO
 from ledger.services import business_date_current
@@ -130,6 +131,36 @@ class Product(models.Model):
         choices=_choices(RescheduleMode),
         default=RescheduleMode.SHORTEN_TERM.value,
         help_text="Default effect of a partial prepayment (the borrower may choose).",
+    )
+    rate_index = models.CharField(
+        max_length=12,
+        blank=True,
+        choices=[("lpr_1y", "One-year LPR"), ("lpr_5y", "Five-year LPR")],
+        help_text="Floating rate: the index it follows (blank: a fixed rate).",
+    )
+    rate_margin = models.DecimalField(
+        **RATE, default=ZERO, help_text="Floating rate: the margin over the index (0.02 = 200 bp)."
+    )
+    rate_floor = models.DecimalField(**RATE, null=True, blank=True)
+    rate_ceiling = models.DecimalField(**RATE, null=True, blank=True)
+    rate_reset_months = models.PositiveSmallIntegerField(
+        default=12, help_text="Floating rate: months between resets."
+    )
+    rate_reset_day = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Floating rate: the day of the month it resets on (0: the start's day).",
+    )
+    holiday_interest = models.CharField(
+        max_length=12,
+        choices=_choices(HolidayInterest),
+        default=HolidayInterest.SPREAD.value,
+        help_text="Payment holidays: the interest of the deferred periods spread over the "
+        "installments after it, capitalized, or waived.",
+    )
+    holiday_extends_term = models.BooleanField(
+        default=True,
+        help_text="Payment holidays: the term grows by the deferred installments (otherwise the "
+        "rest is repaid by the original maturity).",
     )
     cooling_off_days = models.PositiveSmallIntegerField(default=7)
     charge_off_days_past_due = models.PositiveSmallIntegerField(default=180)

@@ -36,7 +36,7 @@ from ledger.errors import IdempotencyConflict
 from ledger.services import entry_reverse
 from loans.errors import IdempotencyKeyReused, LoanRuleError, LoanStateError
 from loans.events import repayment_posted
-from loans.models import Allocation, Installment, Loan, Repayment
+from loans.models import Allocation, Installment, Loan, LoanModification, Repayment
 from loans.transitions import loan_transition
 
 from .book import LoanBook
@@ -121,6 +121,28 @@ def later_repayments(loan: Loan, *, value_date: date, after_id: int | None) -> l
             kind__in=Repayment.APPLIED_KINDS,
         ).order_by("value_date", "id")
     )
+
+
+def modification_not_crossed(loan: Loan, value_date: date, later: list[Repayment]) -> None:
+    """Refuse a back-dated payment whose replay would unwind repayments recorded before a
+    modification applied after its value date: the modification's schedule was built on them."""
+    if not later:
+        return
+    crossed = (
+        LoanModification.objects.filter(
+            loan_id=loan.pk, status=LoanModification.Status.APPLIED, applied_on__gt=value_date
+        )
+        .order_by("-applied_on")
+        .values_list("pk", "applied_on")
+        .first()
+    )
+    if crossed and any(repayment.business_date <= crossed[1] for repayment in later):
+        raise LoanRuleError(
+            f"Modification {crossed[0]} of loan {loan.reference} was applied on {crossed[1]}, "
+            f"after {value_date}: a payment dated before it cannot replay the repayments it was "
+            "built on. Reverse the modification's effect with a new one, or date the payment "
+            "after it."
+        )
 
 
 def apply_repayment(
@@ -341,6 +363,7 @@ def _receive(
     later = []
     if value_date < business_date:
         later = later_repayments(loan, value_date=value_date, after_id=None)
+        modification_not_crossed(loan, value_date, later)
     if open_rows is None:
         open_rows = loan_rows(loan, open_only=not later)
     book = LoanBook(loan, business_date=business_date, rows=open_rows)

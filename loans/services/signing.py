@@ -26,6 +26,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.forms.models import model_to_dict
 
 from calc.disclosure import disclosed_apr
+from calc.index_rates import next_reset
 from calc.quote import Quote
 from core.money import ZERO
 from loans.errors import LoanRuleError
@@ -146,6 +147,7 @@ def loan_sign(
         cooling_off_days=product.cooling_off_days,
         charge_off_days_past_due=product.charge_off_days_past_due,
         jurisdiction=product.jurisdiction,
+        **floating_terms(product, start_date),
         terms_snapshot=_as_json(snapshot),
         credit_score=credit_score,
         credit_assessment=credit_assessment,
@@ -160,6 +162,23 @@ def loan_sign(
     )
     loan_created(loan)
     return loan
+
+
+def floating_terms(product: Product, start_date: date) -> dict[str, object]:
+    """A floating-rate product's index, margin, floor, cap and first reset date."""
+    if not product.rate_index:
+        return {}
+    return {
+        "rate_index": product.rate_index,
+        "rate_margin": product.rate_margin,
+        "rate_floor": product.rate_floor,
+        "rate_ceiling": product.rate_ceiling,
+        "rate_reset_months": product.rate_reset_months,
+        "rate_reset_day": product.rate_reset_day,
+        "next_rate_reset": next_reset(
+            start_date, product.rate_reset_months, product.rate_reset_day, start_date
+        ),
+    }
 
 
 def signed_terms(loan: Loan) -> SignedTerms:

@@ -36,3 +36,16 @@ def test_simulate_is_refused_outside_the_demo(monkeypatch):
 
     with pytest.raises(CommandError):
         call_command("simulate", "--loans", "1", "--days", "1")
+
+
+def test_simulated_books_include_modifications_and_still_reconcile(monkeypatch, capsys):
+    from loans.models import LoanModification
+    from loans.reconciliation import reconcile
+
+    monkeypatch.setenv("DEMO_FORCE", "1")
+    call_command("simulate", "--loans", "25", "--days", "110", "--seed", "3")
+    applied = set(LoanModification.objects.filter(status="applied").values_list("kind", flat=True))
+    assert len(applied) >= 2, applied
+    assert "modifications" in capsys.readouterr().out
+    assert not reconcile()
+    assert trial_balance().balanced

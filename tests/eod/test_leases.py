@@ -11,7 +11,14 @@ from django.db.models.functions import Now
 
 from ledger.models import JournalEntry
 from ledger.selectors import trial_balance
-from loans.eod import LeaseLost, close_chunk_run, close_day_run, close_run_open
+from loans.eod import (
+    LeaseLost,
+    close_chunk_run,
+    close_day_run,
+    close_run_open,
+    close_step_finish,
+    close_step_names,
+)
 from loans.eod.leases import chunk_lease_take, lease_heartbeat
 from loans.eod.workers import close_work
 from loans.models import CloseLease, CloseRun, CloseStepRun
@@ -19,9 +26,16 @@ from tests.eod.helpers import close, d, make_loan, make_product
 
 
 def _accrual_ready():
+    """A loan, and the close of 2 January opened and moved on to its accrual step."""
     make_loan()
     close()  # 1 January: the loan's start date, nothing accrues
-    return close_run_open()
+    run = close_run_open()
+    names = close_step_names()
+    for step in names[: names.index("accrual")]:
+        for row in CloseStepRun.objects.filter(run=run, step=step):
+            close_chunk_run(business_date=run.business_date, step=step, chunk=row.chunk)
+        close_step_finish(business_date=run.business_date, step=step)
+    return run
 
 
 def _expire(lease) -> None:

@@ -13,6 +13,7 @@ from loans.eod import (
     close_chunk_run,
     close_day_run,
     close_run_open,
+    close_step_finish,
     close_step_names,
 )
 from loans.eod import steps as eod_steps
@@ -68,7 +69,7 @@ def test_a_close_records_its_run_steps_and_chunks():
     assert len(run.chunk_bounds) == 4
     rows = CloseStepRun.objects.filter(run=run)
     # chunked steps × chunks; credit lines, snapshot, month end, journal, advance, reports
-    assert rows.count() == 8 * 4 + 6
+    assert rows.count() == 9 * 4 + 6
     assert set(rows.values_list("status", flat=True)) == {"done"}
     assert all(row.duration_ms is not None and row.attempts == 1 for row in rows)
     assert list(rows.filter(chunk=0).order_by("position").values_list("step", flat=True)) == list(
@@ -157,8 +158,8 @@ def test_close_day_command_prints_its_progress(capsys):
     call_command("close_day", "--days", "2")
     out = capsys.readouterr().out
     assert "Closing 2026-01-01" in out and "Closing 2026-01-02" in out
-    assert "step 13/14 advance" in out  # month-end capture and journal months are steps too
-    assert "step 14/14 reports" in out
+    assert "step 14/15 advance" in out  # month-end capture and journal months are steps too
+    assert "step 15/15 reports" in out
     assert "business date now 2026-01-03" in out
 
 
@@ -169,6 +170,9 @@ def test_two_workers_given_the_same_chunk_do_it_once():
     make_loan()
     close()  # 1 January: nothing to accrue on the start date
     run = close_run_open()
+    # the steps before the accrual (floating-rate resets) done first
+    close_chunk_run(business_date=run.business_date, step="rate_resets", chunk=0, worker="w0")
+    close_step_finish(business_date=run.business_date, step="rate_resets")
     barrier = threading.Barrier(2)
     errors = []
 

@@ -17,6 +17,7 @@ from loans.models import CloseRun
 from .helpers import close_until, make_loan
 
 ORDER = (
+    "rate_resets",
     "accrual",
     "due",
     "delinquency",
@@ -42,6 +43,7 @@ def test_the_steps_run_in_the_order_settings_give():
 def test_each_app_contributes_its_own_steps():
     owners = {name: step.run.__module__.split(".")[0] for name, step in BY_NAME.items()}
     assert owners == {
+        "rate_resets": "loans",
         "accrual": "loans",
         "due": "loans",
         "delinquency": "loans",

@@ -73,7 +73,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Simulated {result.first_day} to {result.last_day}: {result.loans} loans, "
-                f"{result.repayments} repayments ({result.payoffs} early payoffs)."
+                f"{result.repayments} repayments ({result.payoffs} early payoffs), "
+                f"{result.modifications} modifications ({result.modifications_refused} refused)."
             )
         )
         for status, count in sorted(result.by_status.items()):

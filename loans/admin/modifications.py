@@ -1,0 +1,211 @@
+"""Loan modifications in the admin: the request form (its quote shown before and after side by
+side once requested), the approval queue (the list, filtered to requested), approve and reject
+buttons for another user than the maker, and each loan's modifications on its page."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+
+from core.errors import DomainError
+from ledger.services import business_date_current
+from loans.models import LoanModification
+from loans.services.modification_backoffice import (
+    APPROVE_PERMISSION,
+    backoffice_modification_decide,
+    backoffice_modification_request,
+)
+from loans.services.modifications import modification_quote
+
+from .loans import LoanAdmin, ReadOnlyInline
+
+
+class ModificationRequestForm(forms.ModelForm):
+    parameters = forms.JSONField(
+        help_text='Holiday: {"installments": 2}; reschedule: {"term": 24} or {"installment": '
+        '"800.00"}; rate change: {"annual_rate": "0.10"}; re-age: {} or {"term": 12}.'
+    )
+
+    class Meta:
+        model = LoanModification
+        fields = ("loan", "kind", "effective_date", "parameters", "reason")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("loan") and data.get("kind") and data.get("effective_date"):
+            try:
+                modification_quote(
+                    loan=data["loan"],
+                    kind=data["kind"],
+                    effective_date=data["effective_date"],
+                    parameters=data.get("parameters") or {},
+                    business_date=business_date_current(),
+                )
+            except DomainError as exc:
+                raise forms.ValidationError(exc.detail) from exc
+        return data
+
+
+def side_by_side(before: list[dict], after: list[dict]) -> str:
+    cells = []
+    for index in range(max(len(before), len(after))):
+        left = before[index] if index < len(before) else {}
+        right = after[index] if index < len(after) else {}
+        cells.append(
+            tuple(
+                side.get(key, "")
+                for side in (left, right)
+                for key in ("due_date", "principal", "interest", "total")
+            )
+        )
+    header = "".join(f"<th>{name}</th>" for name in ["due", "principal", "interest", "total"] * 2)
+    rows = format_html_join("", "<tr>" + "<td>{}</td>" * 8 + "</tr>", cells)
+    return format_html(
+        '<table class="modification-preview"><tr><th colspan="4">{}</th><th colspan="4">{}'
+        "</th></tr><tr>{}</tr>{}</table>",
+        _("Before"),
+        _("After"),
+        format_html(header),
+        rows,
+    )
+
+
+@admin.register(LoanModification)
+class LoanModificationAdmin(admin.ModelAdmin):
+    form = ModificationRequestForm
+    change_form_template = "admin/loans/loanmodification/change_form.html"
+    list_display = (
+        "id",
+        "loan",
+        "kind",
+        "status",
+        "effective_date",
+        "installment_before",
+        "installment_after",
+        "requested_by",
+        "checked_by",
+    )
+    list_filter = ("status", "kind")
+    search_fields = ("loan__reference", "reason")
+    raw_id_fields = ("loan",)
+    readonly_fields = (
+        "status",
+        "apr_before",
+        "apr_after",
+        "installment_before",
+        "installment_after",
+        "preview",
+        "requested_by",
+        "requested_on",
+        "checked_by",
+        "decided_on",
+        "decision_note",
+        "applied_on",
+        "entry_ids",
+    )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["loan", "kind", "effective_date", "parameters", "reason"]
+        return ["loan", "kind", "effective_date", "parameters", "reason", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("loan", "kind", "effective_date", "parameters", "reason", *self.readonly_fields)
+
+    @admin.display(description=_("Schedule before and after"))
+    def preview(self, obj: LoanModification) -> str:
+        return side_by_side(obj.schedule_before, obj.schedule_after)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj: LoanModification, form, change: bool) -> None:
+        if change:
+            raise PermissionDenied
+        created = backoffice_modification_request(
+            loan=obj.loan,
+            kind=obj.kind,
+            effective_date=obj.effective_date,
+            parameters=obj.parameters,
+            reason=obj.reason,
+            actor=request.user,
+            business_date=business_date_current(),
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/decide/<str:decision>/",
+                self.admin_site.admin_view(self.decide_view),
+                name="loans_loanmodification_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        modification = LoanModification.objects.filter(pk=object_id).first()
+        extra_context["can_decide"] = bool(
+            modification
+            and modification.status == LoanModification.Status.REQUESTED
+            and request.user.has_perm(APPROVE_PERMISSION)
+        )
+        extra_context["own_request"] = bool(
+            modification and modification.requested_by == request.user.get_username()
+        )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, object_id: str, decision: str):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if decision not in ("approve", "reject"):
+            raise PermissionDenied
+        modification = get_object_or_404(LoanModification, pk=object_id)
+        try:
+            backoffice_modification_decide(
+                modification=modification,
+                approve=decision == "approve",
+                actor=request.user,
+                business_date=business_date_current(),
+                note=request.POST.get("note", "").strip(),
+            )
+        except DomainError as exc:
+            messages.error(request, f"{_(str(exc.title))} {exc.detail}")
+        else:
+            done = _("approved and applied") if decision == "approve" else _("rejected")
+            messages.success(
+                request, _("Modification %(id)s %(done)s.") % {"id": modification.pk, "done": done}
+            )
+        return HttpResponseRedirect(
+            reverse("admin:loans_loanmodification_change", args=[modification.pk])
+        )
+
+
+class LoanModificationInline(ReadOnlyInline):
+    model = LoanModification
+    fields = (
+        "kind",
+        "status",
+        "effective_date",
+        "installment_before",
+        "installment_after",
+        "apr_before",
+        "apr_after",
+        "requested_by",
+        "checked_by",
+    )
+    readonly_fields = fields
+    show_change_link = True
+
+
+LoanAdmin.inlines = [*LoanAdmin.inlines, LoanModificationInline]

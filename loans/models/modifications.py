@@ -1,0 +1,73 @@
+"""Loan modifications: a dated, audited change of a signed loan's schedule after disbursement.
+
+A modification is quoted (previewed), requested by a maker (staff or the borrower), approved by
+a different checker — the database refuses a checker who is the maker — and applied in one
+transaction by the service of its kind (``loans.services.modifications``). It keeps the open
+schedule before and after, the APR of the rest of the loan before and after, and the journal
+entries applying it posted (none when it only moved amounts not yet recognized).
+"""
+
+from django.db import models
+
+from core.money import RATE
+
+
+class LoanModification(models.Model):
+    class Kind(models.TextChoices):
+        PAYMENT_HOLIDAY = "payment_holiday", "Payment holiday (延期还款)"
+        RESCHEDULE = "reschedule", "Reschedule / term extension (重组)"
+        RATE_CHANGE = "rate_change", "Rate change"
+        REAGE = "reage", "Re-aging (arrears capitalized)"
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        APPROVED = "approved", "Approved"
+        APPLIED = "applied", "Applied"
+        REJECTED = "rejected", "Rejected"
+        VOIDED = "voided", "Voided"
+
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="modifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    effective_date = models.DateField(
+        help_text="The business date it takes effect: the first installment period starting on "
+        "or after it is the first one rebuilt."
+    )
+    parameters = models.JSONField(default=dict, help_text="What the kind's service was asked.")
+    reason = models.TextField(blank=True)
+    schedule_before = models.JSONField(default=list, help_text="The open rows it replaced.")
+    schedule_after = models.JSONField(default=list, help_text="The rows it scheduled.")
+    apr_before = models.DecimalField(**RATE, null=True, blank=True)
+    apr_after = models.DecimalField(**RATE, null=True, blank=True)
+    installment_before = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    installment_after = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    requested_by = models.CharField(max_length=150)
+    requested_on = models.DateField(help_text="The business date it was requested on.")
+    checked_by = models.CharField(max_length=150, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+    decision_note = models.CharField(max_length=255, blank=True)
+    applied_on = models.DateField(null=True, blank=True)
+    entry_ids = models.JSONField(default=list, blank=True, help_text="Entries applying it posted.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "loan"], name="modification_status_idx")]
+        permissions = [
+            ("request_modification", "Can request a loan modification"),
+            ("approve_modification", "Can approve or reject another user's loan modification"),
+        ]
+        constraints = [
+            # Maker-checker in the database: nobody decides their own request.
+            models.CheckConstraint(
+                condition=models.Q(checked_by="") | ~models.Q(checked_by=models.F("requested_by")),
+                name="modification_checker_not_maker",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="requested") | ~models.Q(checked_by=""),
+                name="modification_decided_has_checker",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.loan_id} ({self.status})"

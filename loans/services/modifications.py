@@ -1,0 +1,213 @@
+"""Loan modifications: quote, request, approve (and apply), reject.
+
+Maker-checker: a request names its maker (a staff user, or ``borrower:<id>`` when the borrower
+asked through the API); approving takes a different checker (refused here, and by the database)
+and applies the modification at once, in one transaction with the loan locked: the rows it
+replaces are cancelled (what was recognized on them given back, through the ledger), the new
+rows inserted, the loan's rate and maturity updated and the record kept with the schedule and
+APR before and after. The plan is computed again at approval, on the schedule as it is then.
+A restructuring (`RESTRUCTURING`) flags the loan with the end of its observation period, which
+the classification (compliance's provisioning step) reads.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+
+from calc.calendar import add_months
+from calc.classification import observation_months
+from loans.errors import LoanRuleError, LoanStateError
+from loans.models import Installment, Loan, LoanModification
+from loans.posting_rules import capitalization_lines
+
+from .applying import loan_lock
+from .book import LoanBook
+from .loan_io import installments_of
+from .modification_plan import Plan, modification_plan
+from .schedule_rows import rows_from_schedule
+
+Status = LoanModification.Status
+Kind = LoanModification.Kind
+RESTRUCTURING = (Kind.RESCHEDULE, Kind.REAGE, Kind.PAYMENT_HOLIDAY)
+"""Kinds granted for a borrower's difficulty: the loan is flagged restructured (a rate change
+follows the market and is not)."""
+ENTRY_KIND = "modification"
+
+
+def modification_quote(
+    *, loan: Loan, kind: str, effective_date: date, parameters: dict, business_date: date
+) -> Plan:
+    """What the modification would do now (nothing is written)."""
+    return modification_plan(
+        loan,
+        installments_of(loan, open_only=True),
+        kind=kind,
+        effective_date=effective_date,
+        parameters=parameters,
+        business_date=business_date,
+    )
+
+
+def _keep_plan(modification: LoanModification, plan: Plan) -> None:
+    modification.schedule_before = plan.rows_before()
+    modification.schedule_after = plan.rows_after()
+    modification.apr_before = plan.apr_before
+    modification.apr_after = plan.apr_after
+    modification.installment_before = plan.installment_before
+    modification.installment_after = plan.installment_after
+
+
+def modification_request(
+    *,
+    loan: Loan,
+    kind: str,
+    effective_date: date,
+    parameters: dict,
+    business_date: date,
+    requested_by: str,
+    reason: str = "",
+) -> LoanModification:
+    """Record a request after quoting it (a request that cannot be applied is refused)."""
+    if kind not in LoanModification.Kind.values:
+        raise LoanRuleError(f"Unknown modification kind {kind!r}.")
+    if not requested_by:
+        raise LoanRuleError("A modification request names who made it.")
+    with transaction.atomic():
+        locked = loan_lock(loan.pk)
+        plan = modification_quote(
+            loan=locked,
+            kind=kind,
+            effective_date=effective_date,
+            parameters=parameters,
+            business_date=business_date,
+        )
+        modification = LoanModification(
+            loan=locked,
+            kind=kind,
+            effective_date=effective_date,
+            parameters=parameters,
+            reason=reason,
+            requested_by=requested_by,
+            requested_on=business_date,
+        )
+        _keep_plan(modification, plan)
+        modification.save()
+    return modification
+
+
+def _decidable(modification_id: int, checker: str) -> LoanModification:
+    modification = LoanModification.objects.select_for_update().get(pk=modification_id)
+    if modification.status != Status.REQUESTED:
+        raise LoanStateError(
+            f"Modification {modification.pk} is {modification.status}; only a requested one can "
+            "be decided."
+        )
+    if not checker or checker == modification.requested_by:
+        raise LoanRuleError(
+            f"Modification {modification.pk} was requested by {modification.requested_by}: "
+            "another user must decide it (maker-checker)."
+        )
+    return modification
+
+
+def _replace_rows(book: LoanBook, plan: Plan) -> list[Installment]:
+    """Cancel the rows the plan replaces (giving back what was recognized on them) and insert
+    its schedule after the rows kept."""
+    for row in plan.rest.rows:
+        book.recognize_interest(row, -row.interest_accrued)
+        book.charge_fee(row, -row.fee_charged)
+        book.adjust_penalty(row, -row.penalty_due)
+        row.status = Installment.Status.CANCELLED
+        book.touch(row)
+    number = book.next_number()
+    rows = rows_from_schedule(
+        book.loan, plan.after, first_number=number, business_date=book.business_date
+    )
+    for row in rows:
+        row.paid_on = None
+    return book.create_rows(rows)
+
+
+def _capitalize(book: LoanBook, plan: Plan) -> None:
+    """A re-age: the overdue rows keep what was paid on them and their outstanding amounts
+    become principal of the new schedule (interest and fees not yet recognized caught up first)."""
+    arrears = plan.arrears
+    for row in arrears.rows:
+        book.recognize_interest(row, row.interest_due - row.interest_accrued)
+        book.charge_fee(row, row.fee_due - row.fee_charged)
+        row.principal_due = row.principal_paid
+        row.interest_due = row.interest_accrued = row.interest_paid
+        row.fee_due = row.fee_charged = row.fee_paid
+        row.penalty_due = row.penalty_paid
+        book.settle_status(row, book.business_date)
+    book.add(capitalization_lines(loan_id=book.loan.id, amounts=arrears.amounts))
+
+
+def modification_approve(
+    *, modification: LoanModification, checker: str, business_date: date, note: str = ""
+) -> LoanModification:
+    """Approve and apply a requested modification (one transaction, through the ledger)."""
+    with transaction.atomic():
+        modification = _decidable(modification.pk, checker)
+        loan = loan_lock(modification.loan_id)
+        rows = installments_of(loan, open_only=True)
+        plan = modification_plan(
+            loan,
+            rows,
+            kind=modification.kind,
+            effective_date=max(modification.effective_date, business_date),
+            parameters=modification.parameters,
+            business_date=business_date,
+        )
+        book = LoanBook(loan, business_date=business_date, rows=rows)
+        _capitalize(book, plan)
+        created = _replace_rows(book, plan)
+        entry_id = book.post(
+            kind=ENTRY_KIND,
+            key=f"modification:{modification.pk}",
+            value_date=plan.effective_date,
+            memo=f"{modification.kind} {modification.pk}",
+            actor=checker,
+        )
+        book.flush()
+        loan.annual_rate = plan.annual_rate
+        loan.maturity_date = max(row.due_date for row in created)
+        if modification.kind in RESTRUCTURING:
+            loan.restructured_on = plan.effective_date
+            loan.restructured_until = add_months(
+                plan.effective_date, observation_months(loan.jurisdiction)
+            )
+        loan.save(
+            update_fields=[
+                "annual_rate",
+                "maturity_date",
+                "restructured_on",
+                "restructured_until",
+                "updated_at",
+            ]
+        )
+        _keep_plan(modification, plan)
+        modification.effective_date = plan.effective_date
+        modification.status = Status.APPLIED
+        modification.checked_by = checker
+        modification.decided_on = business_date
+        modification.applied_on = business_date
+        modification.decision_note = note[:255]
+        modification.entry_ids = [entry_id] if entry_id else []
+        modification.save()
+    return modification
+
+
+def modification_reject(
+    *, modification: LoanModification, checker: str, business_date: date, note: str = ""
+) -> LoanModification:
+    with transaction.atomic():
+        modification = _decidable(modification.pk, checker)
+        modification.status = Status.REJECTED
+        modification.checked_by = checker
+        modification.decided_on = business_date
+        modification.decision_note = note[:255]
+        modification.save(update_fields=["status", "checked_by", "decided_on", "decision_note"])
+    return modification
