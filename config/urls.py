@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.api.problem import api_page_not_found
@@ -13,8 +14,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("config.api_urls")),
     # Last: an unknown API address is a problem+json 404 with DEBUG on too (handler404 below
-    # only answers with DEBUG off).
-    re_path(r"^api/", api_page_not_found),
+    # only answers with DEBUG off). CSRF-exempt like the API's views, so that a POST to an
+    # unknown address is a 404 and not the CSRF failure page.
+    re_path(r"^api/", csrf_exempt(api_page_not_found)),
 ]
 
 # Outside DRF's views (no route, a middleware error) API clients still get problem+json.

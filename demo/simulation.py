@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db.models import Count, F
+from django.db.models import Count, F, Max, Min
 
 from core.money import ZERO
 from demo.collections import CollectionsDay
@@ -86,14 +86,28 @@ class Plan:
         return self.behaviour != "stops_paying" or number <= self.stop_after
 
 
+_book = {"before": 0, "first": None}
+
+
+def _ordinal(loan_id: int) -> int:
+    """The loan's place among the loans this simulation made (1, 2, ...), so that a seed gives
+    the same plans whatever ids the database hands out (a replay on another database)."""
+    if _book["first"] is None:
+        _book["first"] = (
+            Loan.objects.filter(id__gt=_book["before"]).aggregate(first=Min("id"))["first"]
+            or loan_id
+        )
+    return loan_id - _book["first"] + 1
+
+
 def plan_for(seed: int, loan_id: int) -> Plan:
-    rng = random.Random(f"{seed}:{loan_id}")
+    rng = random.Random(f"{seed}:{_ordinal(loan_id)}")
     behaviour = rng.choices(
         [name for name, _ in BEHAVIOURS], weights=[weight for _, weight in BEHAVIOURS]
     )[0]
     return Plan(
         behaviour=behaviour,
-        seed=f"{seed}:{loan_id}",
+        seed=f"{seed}:{_ordinal(loan_id)}",
         stop_after=rng.randint(0, 3),
         prepay_after=rng.randint(1, 4),
         modification=rng.choices(
@@ -363,6 +377,7 @@ def portfolio_simulate(
     borrowers' repayments arriving before each close."""
     rng = random.Random(seed)
     start = business_date_current()
+    _book.update(before=Loan.objects.aggregate(last=Max("id"))["last"] or 0, first=None)
     products = demo_products_ensure()
     demo_merchants_ensure()
     borrowers = demo_borrowers_make(count=demo_borrower_count(loans), rng=rng)

@@ -20,7 +20,7 @@ from django.db import transaction
 from compliance.models import ReportRun
 from ledger.services import business_date_current
 
-from .base import Report, is_month_end
+from .base import Report, ReportDateError, is_month_end
 from .export import export_write, to_json
 from .month_end import month_end_backfill, month_end_capture
 from .registry import DAILY, MONTHLY, REPORTS, check_format, report_build, report_spec
@@ -108,6 +108,7 @@ class Produced:
 
     runs: list[ReportRun] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
 
 def reports_due_produce(*, closed: date, today: date | None = None) -> Produced:
@@ -143,6 +144,11 @@ def reports_due_produce(*, closed: date, today: date | None = None) -> Produced:
                         )
                     )
             except Exception as exc:
+                if spec.latest_only and isinstance(exc, ReportDateError):
+                    # Measured on the book as the last close left it: a later close has moved
+                    # the book on, so this date's figure can no longer be made (nor retried).
+                    done.skipped.append(f"{spec.name} {fmt} {closed}: {exc}")
+                    continue
                 logger.exception("report %s %s for %s not produced", spec.name, fmt, closed)
                 done.problems.append(f"{spec.name} {fmt} {closed}: {type(exc).__name__}: {exc}")
     return done

@@ -236,7 +236,7 @@ class Installment(models.Model):
     fee_charged = models.DecimalField(**AMOUNT, default=ZERO)
     # The part of the loan's deferred yield (1305) this period amortizes into interest income by
     # the EIR, planned at disbursement (the rows' amounts sum to `Loan.deferred_yield`).
-    yield_amortization = models.DecimalField(**AMOUNT, default=ZERO)
+    yield_amortization = models.DecimalField(**AMOUNT, default=ZERO, db_default=ZERO)
     principal_paid = models.DecimalField(**AMOUNT, default=ZERO)
     interest_paid = models.DecimalField(**AMOUNT, default=ZERO)
     fee_paid = models.DecimalField(**AMOUNT, default=ZERO)

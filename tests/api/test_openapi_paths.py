@@ -38,3 +38,11 @@ def test_an_unknown_api_address_is_a_problem_404(debug, address):
         response = APIClient().get(address)
     assert response.status_code == 404
     assert problem(response)["type"].endswith("/not-found")
+
+
+@pytest.mark.django_db
+def test_a_post_to_an_unknown_api_address_is_a_problem_404_not_a_csrf_page():
+    client = APIClient(enforce_csrf_checks=True)
+    response = client.post("/api/v1/loans/-436/modifications", {"kind": "payment_holiday"})
+    assert response.status_code == 404
+    assert problem(response)["type"].endswith("/not-found")

@@ -21,6 +21,9 @@ from tests.eod.helpers import make_loan
 pytestmark = pytest.mark.django_db
 
 ALL = {(spec.name, fmt) for spec in REPORTS.values() for fmt in spec.formats}
+# Reports measured only on the book as the last close left it cannot be made for a date once a
+# later close has run (the ECL): a late retry skips them.
+LATE = {(name, fmt) for name, fmt in ALL if not REPORTS[name].latest_only}
 DAILY_ONES = {
     (spec.name, fmt) for spec in REPORTS.values() if spec.schedule == DAILY for fmt in spec.formats
 }
@@ -78,7 +81,7 @@ def test_a_close_killed_before_its_reports_resumes_and_produces_each_report_once
     resumed = close_day_run(business_date=date(2026, 1, 31))
     assert resumed.status == RunStatus.DONE
     close_day_run(business_date=date(2026, 1, 31))  # once more: nothing twice
-    assert produced(date(2026, 1, 31)) == Counter(dict.fromkeys(ALL, 1))
+    assert produced(date(2026, 1, 31)) == Counter(dict.fromkeys(LATE, 1))
     assert MonthEndCapture.objects.filter(month_end=date(2026, 1, 31)).count() == 1
 
 
@@ -96,7 +99,7 @@ def test_a_failed_report_is_recorded_on_the_run_and_retried_by_the_next_close(
     assert not produced(date(2026, 1, 30))
     settings.REPORTS_ROOT = str(tmp_path / "reports")
     close_day_run()
-    assert set(produced(date(2026, 1, 30))) == DAILY_ONES
+    assert set(produced(date(2026, 1, 30))) == DAILY_ONES & LATE
     assert set(produced(date(2026, 1, 31))) == ALL
     assert CloseStepRun.objects.filter(step="reports").exclude(error="").count() == 0
 
