@@ -73,7 +73,7 @@ def scratch_database(name: str) -> None:
                     f"database {name!r} exists and was not created by a benchmark; it is left "
                     "alone. Pass --database with another name (or drop it yourself)."
                 )
-            conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         conn.execute(
             sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(MARK))
@@ -91,7 +91,7 @@ def drop_scratch_database(name: str) -> None:
             [name],
         ).fetchone()
         if row is not None and row[0] == MARK:
-            conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def setup(db_name: str, *, fresh: bool = True) -> str:

@@ -27,7 +27,7 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -95,6 +95,7 @@ class Host:
                     ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
+                    start_new_session=True,  # its forked children die with it (killpg)
                 )
             )
         time.sleep(0.3)
@@ -148,7 +149,8 @@ class Host:
             self.kill()
             self.worker.wait(timeout=10)
         for forwarder in self.forwarders:
-            forwarder.kill()
+            with suppress(ProcessLookupError):
+                os.killpg(forwarder.pid, signal.SIGKILL)
             forwarder.wait(timeout=10)
         _run("ip", "link", "del", self.host_link, check=False)
         _run("ip", "netns", "del", self.namespace, check=False)

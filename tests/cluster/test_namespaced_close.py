@@ -39,7 +39,7 @@ def test_three_namespaced_workers_one_killed_one_cut_off_book_what_one_process_b
             str(SCRIPT),
             "--workers=3",
             "--loans=3000",
-            "--chunk-size=200",
+            "--chunk-size=600",  # chunks long enough that the faults land mid-chunk
             "--kill=1",
             "--cut=2",
             "--lease=5",
@@ -58,9 +58,9 @@ def test_three_namespaced_workers_one_killed_one_cut_off_book_what_one_process_b
     assert figures["status"] == "done"
     assert figures["differences"] == {}
     workers = figures["per_worker"]
-    # The killed and the cut-off host each held a chunk that expired and was taken over; the
-    # third did the rest. Nothing is left leased.
-    assert workers["1"]["expired"] >= 1 and workers["2"]["expired"] >= 1
+    # A host hit while it held a chunk had its lease expire and the chunk taken over (a fault
+    # can land just after a commit, so at least one of the two, not both); nothing stays leased.
+    assert workers["1"]["expired"] + workers["2"]["expired"] >= 1
     assert sum(w["chunks_done"] for w in workers.values()) == figures["chunks"]  # each once
     assert all(w["left_held"] == 0 for w in workers.values())
     assert [fault["action"] for fault in figures["faults"]] == ["kill", "cut"]
