@@ -1,10 +1,11 @@
 """Database helpers every app may use: the transaction of an action (a money movement and its
-audit row), and set-based updates of many rows."""
+audit row), set-based updates of many rows, and hot statements run prepared."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import psycopg
 from django.db import connection, transaction
 
 
@@ -56,3 +57,15 @@ def rows_update(
     with connection.cursor() as cursor:
         cursor.executemany(sql, [[*row[1:], *extra, row[0]] for row in rows])
     return len(rows)
+
+
+def fetch_prepared(sql: str, params: Sequence[object] | Mapping[str, object], *, one: bool = False):
+    """Run a hot statement as a prepared statement on PostgreSQL: parsed and planned once per
+    connection rather than on every call, as Django's client-side binding would. It bypasses
+    Django's cursor wrappers (query logging and counting); errors still come back as Django's
+    (an `IntegrityError` on a unique violation). Preparation needs `prepare_threshold` set on
+    the connection (`config.settings.base.database`); with it off it runs unprepared."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchone() if one else cursor.fetchall()

@@ -19,9 +19,9 @@ from datetime import date, datetime, time
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from core.db import fetch_prepared
 from core.errors import DomainError
 
 from .models import Event
@@ -57,12 +57,6 @@ def _check(type: str, data: Mapping | None = None) -> None:
             raise UnknownEventType(f"Event {type} lacks {', '.join(missing)}.")
 
 
-def _txid():
-    if connection.vendor == "postgresql":
-        return RawSQL("pg_current_xact_id()::text::bigint", [])
-    return 0
-
-
 def _in_transaction() -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("Events are written inside the transaction of the change they report.")
@@ -75,27 +69,90 @@ def event_record(
     a `key` an event already has, return that event instead (written once)."""
     _in_transaction()
     _check(type, data)
-    if key is not None:
-        # Unordered: `.first()` would order by id, and the planner then walks the id index
-        # instead of looking the key up (milliseconds a repayment on a large outbox).
-        existing = next(iter(Event.objects.filter(key=key)[:1]), None)
-        if existing is not None:
-            return existing
-    with connection.cursor() as cursor:
-        cursor.execute(NEXT_SEQUENCE, [subject, 1])
-        (sequence,) = cursor.fetchone()
-    return Event.objects.create(
+    payload = json.dumps(dict(data), cls=DjangoJSONEncoder)
+    event = Event(
+        uuid=uuid.uuid4(),
         source=event_source(),
         type=type,
         subject=subject,
-        sequence=sequence,
         time=business_time(business_date),
         business_date=business_date,
-        data=json.loads(json.dumps(dict(data), cls=DjangoJSONEncoder)),
-        recorded_at=timezone.now(),
+        data=json.loads(payload),
         key=key,
-        txid=_txid(),
     )
+    if connection.vendor != "postgresql":
+        return _record_one(event)
+    row = fetch_prepared(
+        RECORD_ONE,
+        {
+            "key": key,
+            "subject": subject,
+            "uuid": event.uuid,
+            "source": event.source,
+            "type": type,
+            "time": event.time,
+            "date": business_date,
+            "data": payload,
+        },
+        one=True,
+    )
+    if row is None:
+        return _keyed_race(event)
+    position, sequence, recorded_at, txid, written = row
+    if not written:
+        return Event.objects.get(pk=position)
+    event.pk, event.sequence, event.recorded_at, event.txid = position, sequence, recorded_at, txid
+    return event
+
+
+# One round trip, prepared: the key looked up, the subject's sequence advanced and the event
+# inserted only when the key is new, and the event (new or existing) returned.
+RECORD_ONE = """
+  WITH existing AS (
+    SELECT position, sequence, recorded_at, txid FROM events_event
+     WHERE %(key)s::text IS NOT NULL AND key = %(key)s::text),
+  advanced AS (
+    INSERT INTO events_subjectsequence AS s (subject, last)
+    SELECT %(subject)s, 1 WHERE NOT EXISTS (SELECT 1 FROM existing)
+    ON CONFLICT (subject) DO UPDATE SET last = s.last + 1
+    RETURNING s.last),
+  inserted AS (
+    INSERT INTO events_event
+      (uuid, source, type, subject, sequence, time, business_date, data, recorded_at, key, txid)
+    SELECT %(uuid)s, %(source)s, %(type)s, %(subject)s, a.last, %(time)s, %(date)s,
+           %(data)s::jsonb, now(), %(key)s::text, pg_current_xact_id()::text::bigint
+      FROM advanced a
+    ON CONFLICT (key) DO NOTHING
+    RETURNING position, sequence, recorded_at, txid)
+  SELECT position, sequence, recorded_at, txid, true FROM inserted
+  UNION ALL
+  SELECT position, sequence, recorded_at, txid, false FROM existing"""
+
+
+def _keyed_race(event: Event) -> Event:
+    """The key was committed by a concurrent transaction after this statement's snapshot: its
+    insert did nothing, but the subject's sequence moved; put it back (the row is still locked
+    by this transaction, so nobody numbered after it) and return the committed event."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE events_subjectsequence SET last = last - 1 WHERE subject = %s",
+            [event.subject],
+        )
+    return Event.objects.get(key=event.key)
+
+
+def _record_one(event: Event) -> Event:
+    """Elsewhere (the SQLite demo): the key looked up, the sequence advanced, the row saved."""
+    if event.key is not None:
+        existing = Event.objects.filter(key=event.key).first()
+        if existing is not None:
+            return existing
+    with connection.cursor() as cursor:
+        cursor.execute(NEXT_SEQUENCE, [event.subject, 1])
+        (event.sequence,) = cursor.fetchone()
+    event.recorded_at = timezone.now()
+    event.save(force_insert=True)
+    return event
 
 
 def events_record_bulk(

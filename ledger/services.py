@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from core.db import fetch_prepared
+
 from .bulk import entries_post_bulk, posting_uses_database_functions
 from .errors import (
     AlreadyReversed,
@@ -24,7 +26,6 @@ from .models import BusinessDate, JournalEntry
 from .partitions import archived_entry_lines
 from .periods import booked_in_open_period, closed_periods_forget, closed_through
 from .posting_orm import post_with_orm
-from .prepared import fetch_prepared
 from .specs import (
     BulkPostingResult,
     EntrySpec,

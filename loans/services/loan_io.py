@@ -6,7 +6,7 @@ the same statement, and its open installments read by a second statement pipelin
 (`entry_post`); the changed installments written back with the repayment and its allocations
 inserted, in one statement; COMMIT. Compiling ORM queries costs more than running
 them here, so these are plain SQL built once, run as prepared statements
-(`ledger.prepared`), with many-row parameters sent as one JSON value, and turned into model
+(`core.db.fetch_prepared`), with many-row parameters sent as one JSON value, and turned into model
 instances without the ORM's per-field `__init__`. Behind a pooler in transaction mode, prepared
 statements need one that supports them (PgBouncer 1.21+ with `max_prepared_statements`), or
 `DATABASE_PREPARE_THRESHOLD=off`. Other databases (the SQLite demo) go through the ORM. The
@@ -23,9 +23,8 @@ import psycopg
 from django.db import connection
 from django.utils import timezone
 
-from core.db import rows_update
+from core.db import fetch_prepared, rows_update
 from core.models import AuditEvent
-from ledger.prepared import fetch_prepared
 from loans.models import Allocation, Installment, Loan, Repayment
 
 from .raw_instances import instance_from_row, instances_from_rows, mark_inserted, model_columns

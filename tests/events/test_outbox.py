@@ -1,3 +1,5 @@
+import threading
+import time
 from datetime import date
 
 import jsonschema
@@ -135,3 +137,56 @@ def test_rows_computed_in_python_are_numbered_in_order_and_keys_write_once():
         for e in Event.objects.filter(subject="loan/1").order_by("sequence")
     ] == [("loan/1", 1, 90), ("loan/1", 2, 92)]
     assert Event.objects.get(key="non-accrual:3").data == {"loan_id": 3, "days_past_due": 90}
+
+
+def test_a_key_committed_by_a_concurrent_transaction_leaves_no_gap_in_the_sequence():
+    """The second writer of a key waits on the subject's sequence row, finds the key taken when
+    the first commits, and gives the number back: the subject's next event is number 2."""
+    first_holds = threading.Event()
+    release_first = threading.Event()
+    seen = {}
+
+    def first():
+        try:
+            with transaction.atomic():
+                seen["first"] = event_record(
+                    type="close.completed",
+                    subject="close/9",
+                    data=CLOSE,
+                    business_date=DAY,
+                    key="k",
+                )
+                first_holds.set()
+                release_first.wait(10)
+        finally:
+            connection.close()
+
+    def second():
+        try:
+            first_holds.wait(10)
+            with transaction.atomic():
+                seen["second"] = event_record(
+                    type="close.completed",
+                    subject="close/9",
+                    data=CLOSE,
+                    business_date=DAY,
+                    key="k",
+                )
+                seen["next"] = event_record(
+                    type="close.completed", subject="close/9", data=CLOSE, business_date=DAY
+                )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_holds.wait(10)
+    time.sleep(0.3)  # the second writer is now waiting on the subject's sequence row
+    release_first.set()
+    for thread in threads:
+        thread.join(20)
+    assert seen["second"].pk == seen["first"].pk
+    assert list(
+        Event.objects.filter(subject="close/9").order_by("sequence").values_list("sequence", "key")
+    ) == [(1, "k"), (2, None)]
