@@ -256,7 +256,8 @@ def _insert_records(planned: list[Shape], business_date: date) -> None:
         for shape in planned
     ]
     arrays = ", ".join(
-        f"%s::{sql_type}[]" for sql_type in ("integer", "text", "text", "text", "numeric", "numeric")
+        f"%s::{sql_type}[]"
+        for sql_type in ("integer", "text", "text", "text", "numeric", "numeric")
     )
     with connection.cursor() as cursor:
         cursor.execute(
