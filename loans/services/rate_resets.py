@@ -327,6 +327,13 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
         .exclude(rate_index="")
         .values("id")
     )
+    if not due.exists():
+        return 0
+    if connection.vendor != "postgresql":
+        raise RuntimeError(
+            "Floating-rate resets are set-based PostgreSQL statements; the SQLite demo has no "
+            "floating-rate loans."
+        )
     due_sql, due_params = due.query.sql_with_params()
     _rest_rows(due_sql, due_params, business_date)
     groups = _shapes(due_sql, due_params)
