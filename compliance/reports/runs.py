@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from django.core.files import File
 from django.db import transaction
 
+from compliance.events import report_produced
 from compliance.models import ReportRun
 from ledger.services import business_date_current
 
@@ -74,7 +75,7 @@ def report_run_produce(
         stored = storage.save(_file_name(report, fmt), File(scratch))
     try:
         with transaction.atomic():
-            return ReportRun.objects.create(
+            run = ReportRun.objects.create(
                 name=report.name,
                 as_of=report.params.as_of,
                 start=report.params.start,
@@ -91,6 +92,8 @@ def report_run_produce(
                 business_date=business_date_current(),
                 produced_by=actor,
             )
+            report_produced(run)
+            return run
     except Exception:
         storage.delete(stored)
         raise
