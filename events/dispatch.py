@@ -381,7 +381,8 @@ def _event_columns(subject, uuid, source, type, time, sequence, business_date, d
         uuid = UUID(uuid)
     if isinstance(time, str):
         time = parse_datetime(time)
-        time = time if timezone.is_aware(time) else time.replace(tzinfo=UTC)
+    if timezone.is_naive(time):  # SQLite keeps UTC without the offset
+        time = time.replace(tzinfo=UTC)
     if isinstance(business_date, str):
         business_date = date.fromisoformat(business_date)
     if isinstance(data, str):
