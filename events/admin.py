@@ -5,8 +5,8 @@ from django.contrib import admin, messages
 
 from core.admin import ReadOnlyAdmin
 
-from .dispatch import deliveries_redrive
 from .models import Delivery, DeliveryAttempt, Event, Subscription
+from .subscriptions import subscription_redrive
 
 
 @admin.register(Subscription)
@@ -18,7 +18,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-drive the parked deliveries")
     def redrive(self, request, queryset):
-        count = sum(deliveries_redrive(subscription) for subscription in queryset)
+        count = sum(
+            subscription_redrive(subscription=subscription, actor=request.user, source="admin")
+            for subscription in queryset
+        )
         self.message_user(request, f"{count} deliveries re-driven.", messages.SUCCESS)
 
 

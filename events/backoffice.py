@@ -177,7 +177,7 @@ class SubscriptionListApi(StaffApi):
     def post(self, request: Request) -> Response:
         payload = SubscriptionCreateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        created = subscription_create(**payload.validated_data)
+        created = subscription_create(actor=request.user, **payload.validated_data)
         return Response(
             SubscriptionSecretOutputSerializer(_one(created.pk)).data,
             status=status.HTTP_201_CREATED,
@@ -209,7 +209,7 @@ class SubscriptionDetailApi(StaffApi):
         subscription = _one(pk)
         payload = SubscriptionUpdateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        subscription_update(subscription=subscription, **payload.validated_data)
+        subscription_update(subscription=subscription, actor=request.user, **payload.validated_data)
         return Response(SubscriptionOutputSerializer(_one(pk)).data)
 
 
@@ -226,7 +226,7 @@ def _action(service, serializer, summary: str, operation_id: str, result=None):
             responses={200: serializer, **PROBLEMS},
         )
         def post(self, request: Request, pk: int) -> Response:
-            done = service(subscription=_one(pk))
+            done = service(subscription=_one(pk), actor=request.user)
             body = result(done) if result else serializer(_one(pk)).data
             return Response(body)
 

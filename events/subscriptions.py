@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, connection, transaction
 
+from core.audit import audit_record, audit_snapshot
 from core.errors import DomainError
 
 from .dispatch import deliveries_redrive
@@ -23,6 +24,8 @@ from .selectors import HORIZON
 
 SECRET_PREFIX = "whsec_"
 EDITABLE = {"url", "event_types", "active", "max_attempts"}
+AUDITED = ("name", "url", "event_types", "active", "max_attempts")
+"""What the audit trail keeps of a subscription (never a secret)."""
 
 
 class SubscriptionError(DomainError):
@@ -64,8 +67,11 @@ def subscription_create(
     event_types: Iterable[str] = (),
     max_attempts: int = 8,
     with_history: bool = False,
+    actor=None,
+    source: str = "api",
 ) -> Subscription:
-    """A new active subscription with a fresh secret (returned on it, shown once by the API)."""
+    """A new active subscription with a fresh secret (returned on it, shown once by the API);
+    audited (without the secret) in its transaction."""
     subscription = Subscription(
         name=name,
         url=url,
@@ -77,13 +83,16 @@ def subscription_create(
     try:
         with transaction.atomic():
             subscription.save()
+            _audit(actor, "webhook.subscription_create", subscription, None, source)
     except IntegrityError as exc:
         raise SubscriptionNameTaken(f"A subscription named {name!r} exists.") from exc
     return subscription
 
 
-def subscription_update(*, subscription: Subscription, **changes) -> Subscription:
-    """Change the URL, event types, attempts before parking, or active flag."""
+def subscription_update(
+    *, subscription: Subscription, actor=None, source: str = "api", **changes
+) -> Subscription:
+    """Change the URL, event types, attempts before parking, or active flag (audited)."""
     unknown = set(changes) - EDITABLE
     if unknown:
         raise SubscriptionError(f"Cannot change {', '.join(sorted(unknown))} of a subscription.")
@@ -91,18 +100,24 @@ def subscription_update(*, subscription: Subscription, **changes) -> Subscriptio
         changes["event_types"] = _event_types(changes["event_types"])
     with transaction.atomic():
         locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        before = audit_snapshot(locked, AUDITED)
         for name, value in changes.items():
             setattr(locked, name, value)
         locked.save(update_fields=list(changes) or None)
+        _audit(actor, "webhook.subscription_update", locked, before, source)
     return locked
 
 
-def subscription_deactivate(*, subscription: Subscription) -> Subscription:
+def subscription_deactivate(
+    *, subscription: Subscription, actor=None, source: str = "api"
+) -> Subscription:
     """Stop delivering (its queued deliveries wait; reactivating resumes them in order)."""
-    return subscription_update(subscription=subscription, active=False)
+    return subscription_update(subscription=subscription, actor=actor, source=source, active=False)
 
 
-def subscription_secret_rotate(*, subscription: Subscription) -> Subscription:
+def subscription_secret_rotate(
+    *, subscription: Subscription, actor=None, source: str = "api"
+) -> Subscription:
     """Sign with a fresh secret from now on, and with the current one beside it until the
     rotation ends. Rotating during a rotation drops the oldest secret."""
     with transaction.atomic():
@@ -110,10 +125,13 @@ def subscription_secret_rotate(*, subscription: Subscription) -> Subscription:
         locked.previous_secret = locked.secret
         locked.secret = secret_new()
         locked.save(update_fields=["secret", "previous_secret"])
+        _audit(actor, "webhook.secret_rotate", locked, None, source)
     return locked
 
 
-def subscription_rotation_end(*, subscription: Subscription) -> Subscription:
+def subscription_rotation_end(
+    *, subscription: Subscription, actor=None, source: str = "api"
+) -> Subscription:
     """Stop signing with the previous secret."""
     with transaction.atomic():
         locked = Subscription.objects.select_for_update().get(pk=subscription.pk)
@@ -121,6 +139,7 @@ def subscription_rotation_end(*, subscription: Subscription) -> Subscription:
             raise SubscriptionError(f"Subscription {locked.name} is not rotating its secret.")
         locked.previous_secret = ""
         locked.save(update_fields=["previous_secret"])
+        _audit(actor, "webhook.rotation_end", locked, None, source)
     return locked
 
 
@@ -133,6 +152,21 @@ def subscription_dead_letters(*, subscription: Subscription):
     )
 
 
-def subscription_redrive(*, subscription: Subscription) -> int:
+def subscription_redrive(*, subscription: Subscription, actor=None, source: str = "api") -> int:
     """Give every parked delivery of the subscription a fresh set of attempts, due now."""
-    return deliveries_redrive(subscription)
+    with transaction.atomic():
+        count = deliveries_redrive(subscription)
+        _audit(actor, "webhook.redrive", subscription, None, source, reason=f"{count} deliveries")
+    return count
+
+
+def _audit(actor, action: str, subscription: Subscription, before, source: str, reason=""):
+    audit_record(
+        actor=actor or "system",
+        action=action,
+        target=subscription,
+        before=before,
+        after=audit_snapshot(subscription, AUDITED),
+        reason=reason,
+        source=source,
+    )

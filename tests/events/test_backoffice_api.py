@@ -1,5 +1,6 @@
 """The back-office API for webhook subscriptions, and the OpenAPI 3.1 `webhooks` document."""
 
+import json
 from datetime import date
 
 import jsonschema
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.models import AuditEvent
 from events.dispatch import deliveries_queue
 from events.dispatch import envelope as as_cloudevent
 from events.models import Delivery, Event, Subscription
@@ -99,6 +101,14 @@ def test_rotation_signs_with_both_secrets_until_it_ends(ops):
     ended = ops.post(f"{one}/end-rotation").json()
     assert ended["rotating"] is False and "secret" not in ended
     assert Subscription.objects.get().previous_secret == ""
+    trail = AuditEvent.objects.filter(object_type="events.subscription").order_by("id")
+    assert [(a.action, a.actor_username, a.source) for a in trail] == [
+        ("webhook.subscription_create", "ops-3", "api"),
+        ("webhook.secret_rotate", "ops-3", "api"),
+        ("webhook.rotation_end", "ops-3", "api"),
+    ]
+    logged = json.dumps([(a.before, a.after) for a in trail])
+    assert first["secret"] not in logged and rotated["secret"] not in logged
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

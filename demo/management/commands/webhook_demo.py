@@ -30,11 +30,15 @@ class Command(BaseCommand):
         subscription = Subscription.objects.filter(name=NAME).first()
         if subscription is None:
             # The history too: the simulated portfolio's events reach the receiver.
-            subscription = subscription_create(name=NAME, url=url, with_history=True)
+            subscription = subscription_create(
+                name=NAME, url=url, with_history=True, actor="demo", source="command"
+            )
         elif subscription.url != url or not subscription.active:
             Subscription.objects.filter(pk=subscription.pk).update(url=url, active=True)
         if rotate:
-            subscription = subscription_secret_rotate(subscription=subscription)
+            subscription = subscription_secret_rotate(
+                subscription=subscription, actor="demo", source="command"
+            )
         secret_file.parent.mkdir(parents=True, exist_ok=True)
         secrets = [subscription.secret, subscription.previous_secret]
         secret_file.write_text("".join(f"{secret}\n" for secret in secrets if secret))
