@@ -15,13 +15,17 @@ from compliance.reports.runs import report_run_produce
 from events.models import Event
 from events.schemas import SCHEMAS
 from ledger.services import business_date_advance, business_date_current
+from loans import transitions
 from loans.models import Installment, LoanModification
 from loans.services.modifications import modification_approve, modification_request
+from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from origination.errors import OriginationError
 from origination.models import CreditLimitChange
 from origination.services.credit_lines import credit_line_change_limit, credit_line_freeze
 from tests.collection import factories as cf
 from tests.collection.clock import at
+from tests.eod.helpers import close as eod_close
+from tests.eod.helpers import make_loan as eod_loan
 from tests.lifecycle.factories import close_steps, make_active_loan
 from tests.origination.factories import ACTOR, TODAY, make_product, open_line
 
@@ -224,3 +228,41 @@ def test_a_rate_reset_in_the_close_is_a_loan_modified_event_written_once():
     (event,) = events_of("loan.modified", loan_id=loan.pk)
     assert (event.data["kind"], event.data["annual_rate"]) == ("rate_change", "0.10000000")
     assert event.data["modification_id"] == reset.pk
+
+
+def test_a_payoff_is_repayment_posted_then_loan_paid_off_in_one_transaction(monkeypatch):
+    loan = make_active_loan()
+    on = date(2026, 2, 1)
+    quote = loan_payoff_quote(loan=loan, on=on)
+    written = transitions.loan_transitioned
+
+    def then_fail(*args):
+        written(*args)
+        raise Boom
+
+    # a failure after the transition's event: the payment, both events and the state roll back
+    monkeypatch.setattr(transitions, "loan_transitioned", then_fail)
+    with pytest.raises(Boom):
+        loan_pay_off(
+            loan=loan, amount=quote.total, value_date=on, business_date=on, idempotency_key="x"
+        )
+    assert not events_of("loan.paid_off") and not events_of("repayment.posted")
+    monkeypatch.setattr(transitions, "loan_transitioned", written)
+    loan_pay_off(
+        loan=loan, amount=quote.total, value_date=on, business_date=on, idempotency_key="off"
+    )
+    stream = list(Event.objects.filter(subject=f"loan/{loan.pk}").order_by("sequence"))
+    assert [e.type for e in stream][-2:] == ["repayment.posted", "loan.paid_off"]
+    assert stream[-1].data["to_status"] == "paid_off"
+
+
+def test_the_close_charges_off_at_the_threshold_with_its_event():
+    loan = eod_loan(start=date(2025, 6, 6))
+    eod_close()
+    assert not events_of("loan.charged_off")
+    eod_close()
+    (event,) = events_of("loan.charged_off", loan_id=loan.pk)
+    assert event.data["reason"] == "180 days past due (charge-off at 180)"
+    assert (event.data["from_status"], event.data["to_status"]) == ("delinquent", "charged_off")
+    delinquent = events_of("loan.delinquent", loan_id=loan.pk)
+    assert len(delinquent) == 1 and delinquent[0].sequence < event.sequence
