@@ -181,3 +181,22 @@ def test_the_openapi_document_publishes_every_event_type_as_a_webhook(ops):
     jsonschema.validate(sent, {**schema["application/cloudevents+json"]["schema"], **registry})
     paths = document["paths"]
     assert "post" in paths[BASE] and "get" in paths[f"{BASE}/{{id}}/dead-letters"]
+
+
+def test_the_admin_gives_a_subscription_without_a_secret_a_fresh_one(client):
+    admin = User.objects.create_superuser("root", password="pw")
+    client.force_login(admin)
+    response = client.post(
+        "/admin/events/subscription/add/",
+        {
+            "name": "crm",
+            "url": "http://127.0.0.1:9/crm",
+            "event_types": "[]",
+            "secret": "",
+            "previous_secret": "",
+            "active": "on",
+            "max_attempts": "8",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert Subscription.objects.get(name="crm").secret.startswith("whsec_")
