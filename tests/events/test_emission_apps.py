@@ -266,3 +266,35 @@ def test_the_close_charges_off_at_the_threshold_with_its_event():
     assert (event.data["from_status"], event.data["to_status"]) == ("delinquent", "charged_off")
     delinquent = events_of("loan.delinquent", loan_id=loan.pk)
     assert len(delinquent) == 1 and delinquent[0].sequence < event.sequence
+
+
+ISSUE_TYPES = [
+    "loan.created",
+    "loan.approved",
+    "loan.disbursed",
+    "installment.due",
+    "installment.overdue",
+    "repayment.posted",
+    "repayment.reversed",
+    "loan.delinquent",
+    "loan.cured",
+    "loan.non_accrual",
+    "loan.charged_off",
+    "loan.paid_off",
+    "loan.modified",
+    "collection.contact",
+    "promise.made",
+    "promise.kept",
+    "promise.broken",
+    "credit_line.changed",
+    "report.produced",
+    "close.completed",
+]
+
+
+@pytest.mark.parametrize("type", ISSUE_TYPES)
+def test_every_type_the_issue_names_has_a_schema_with_its_subjects_id(type):
+    schema = SCHEMAS[type]
+    assert schema["type"] == "object" and set(schema["required"]) == set(schema["properties"])
+    ids = {"loan_id", "credit_line_id", "report_id", "close_run_id"}
+    assert ids & set(schema["properties"]), f"{type} names none of {sorted(ids)}"
