@@ -194,7 +194,7 @@ class _Sender:
         self.address = (self.url.hostname, port)
         target = (self.url.path or "/") + (f"?{self.url.query}" if self.url.query else "")
         self.head = (
-            f"POST {target} HTTP/1.1\r\nHost: {self.url.netloc}\r\n"
+            f"POST {target} HTTP/1.1\r\nHost: {self.url.netloc.rpartition('@')[2]}\r\n"
             "Content-Type: application/cloudevents+json\r\n"
             "User-Agent: installment-ledger-webhooks\r\n"
         ).encode()
