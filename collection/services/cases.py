@@ -11,6 +11,7 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 
 from collection.errors import CollectionError
+from collection.events import promises_close_with_cases, promises_resolved
 from collection.models import (
     CollectionCase,
     PromiseToPay,
@@ -109,6 +110,7 @@ def _promises_resolve(business_date: date, loan_ids: list[int] | None) -> tuple[
         promise.resolved_on = business_date
         changed.append(promise)
     PromiseToPay.objects.bulk_update(changed, ["status", "paid_since", "resolved_on"])
+    promises_resolved(changed, business_date=business_date)
     statuses = Counter(promise.status for promise in changed)
     return statuses[PromiseToPay.Status.KEPT], statuses[PromiseToPay.Status.BROKEN]
 
@@ -142,9 +144,7 @@ def _cases_close(business_date: date, scope: Q) -> Counter:
             if reason in (CloseReason.CURED, CloseReason.PAID_OFF)
             else PromiseToPay.Status.CANCELLED
         )
-        PromiseToPay.objects.filter(case_id__in=case_ids, status=PromiseToPay.Status.OPEN).update(
-            status=outcome, resolved_on=business_date
-        )
+        promises_close_with_cases(case_ids=case_ids, status=outcome, business_date=business_date)
     closed_ids = [case_id for case_ids in by_reason.values() for case_id in case_ids]
     if closed_ids:
         ScheduledAction.objects.filter(

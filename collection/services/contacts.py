@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from collection.errors import CollectionError, ContactBlocked, PromiseError
+from collection.events import promise_made
 from collection.guard import AttemptRequest
 from collection.models import CollectionCase, ContactAttempt, PromiseToPay
 from collection.rules import CALL, CHANNELS, EFFECTIVE_CALL_OUTCOMES, Purpose, Target
@@ -152,6 +153,7 @@ def promise_record(
                 contact_attempt=attempt,
                 recorded_by=agent,
             )
+            promise_made(promise, loan_id=case.loan_id)
     if promise is None:
         # Raised after the block so the blocked attempt stays recorded.
         raise ContactBlocked(attempt.reason, rule=attempt.blocked_by, attempt_id=attempt.id)

@@ -14,6 +14,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
 from calc.rate_caps import RateCapError, rate_cap
+from collection.events import contact_attempted
 from collection.guard import (
     DENY,
     AttemptRequest,
@@ -227,7 +228,7 @@ def attempt_record(
     effective = None
     if allowed_outcome and request.channel == CALL:
         effective = allowed_outcome in EFFECTIVE_CALL_OUTCOMES
-    return ContactAttempt.objects.create(
+    attempt = ContactAttempt.objects.create(
         case=case,
         channel=request.channel,
         target=request.target,
@@ -249,6 +250,8 @@ def attempt_record(
         scheduled_action=scheduled_action,
         retain_until=retention_end(request.at),
     )
+    contact_attempted(attempt, loan_id=case.loan_id, business_date=as_of)
+    return attempt
 
 
 def render(template: str, context: dict[str, object]) -> str:

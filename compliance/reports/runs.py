@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from django.core.files import File
 from django.db import transaction
 
+from compliance.events import report_produced
 from compliance.models import ReportRun
 from ledger.services import business_date_current
 
@@ -116,7 +117,7 @@ def _store(report: Report, fmt: str, *, trigger: str, actor: str) -> ReportRun:
         stored = storage.save(_file_name(report, fmt), File(scratch))
     try:
         with transaction.atomic():
-            return ReportRun.objects.create(
+            run = ReportRun.objects.create(
                 name=report.name,
                 as_of=report.params.as_of,
                 start=report.params.start,
@@ -133,6 +134,8 @@ def _store(report: Report, fmt: str, *, trigger: str, actor: str) -> ReportRun:
                 business_date=business_date_current(),
                 produced_by=actor,
             )
+            report_produced(run)
+            return run
     except Exception:
         storage.delete(stored)
         raise

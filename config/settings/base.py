@@ -158,6 +158,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "installment-ledger API",
     "DESCRIPTION": "Consumer and back-office API of the installment-loan core ledger.",
     "VERSION": "1.0.0",
+    # 3.1: the event types are published under `webhooks` (events.openapi).
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI's assets served from the sidecar package: /api/docs/ works with no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -166,6 +168,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.problem.problem_content_types",
+        "events.openapi.webhooks_publish",
     ],
 }
 

@@ -19,6 +19,7 @@ from django.db import transaction
 from calc.calendar import add_months
 from calc.classification import observation_months
 from loans.errors import LoanRuleError, LoanStateError
+from loans.events import loan_modified
 from loans.models import Installment, Loan, LoanModification
 from loans.posting_rules import capitalization_lines
 
@@ -197,6 +198,7 @@ def modification_approve(
         modification.decision_note = note[:255]
         modification.entry_ids = [entry_id] if entry_id else []
         modification.save()
+        loan_modified(modification, loan, business_date)
     return modification
 
 

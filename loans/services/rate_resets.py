@@ -23,6 +23,7 @@ from django.utils import timezone
 from calc.index_rates import floating_rate, index_rate_on, next_reset
 from core.db import rows_update
 from loans.errors import LoanRuleError
+from loans.events import loans_modified_by_rate_reset
 from loans.models import Installment, Loan, LoanModification
 
 from .modification_plan import modification_plan
@@ -190,4 +191,5 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
             for loan in due
         ],
     )
+    loans_modified_by_rate_reset(list(plans), business_date)
     return len(plans)
