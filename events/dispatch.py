@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .models import Delivery, DeliveryAttempt, Event, Subscription
+from .selectors import HORIZON_CTES
 from .signing import HEADER, signature_header
 
 LOCK_SPACE = 19_000
@@ -78,14 +79,7 @@ def deliveries_queue(subscription: Subscription) -> int:
         return _queue_by_position(subscription)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            """WITH snap AS (SELECT pg_current_snapshot() AS s),
-                    elsewhere AS (SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
-                                   WHERE datname IS DISTINCT FROM current_database()
-                                     AND backend_xid IS NOT NULL),
-                    h AS (SELECT coalesce(min(x::text::bigint),
-                                          min(pg_snapshot_xmax(snap.s)::text::bigint)) AS xmin
-                            FROM snap LEFT JOIN LATERAL pg_snapshot_xip(snap.s) AS x
-                              ON x::text::bigint %% 4294967296 NOT IN (SELECT xid FROM elsewhere)),
+            f"""WITH {HORIZON_CTES},
                     queued AS (
                       INSERT INTO events_delivery (subscription_id, event_id, subject, sequence,
                                                    status, attempts, next_attempt_at, last_error)
