@@ -212,6 +212,9 @@ CLOSE_STEPS = (
 ECL_STAGE2_DAYS_PAST_DUE = int(env("ECL_STAGE2_DAYS_PAST_DUE", "30"))
 ECL_STAGE3_DAYS_PAST_DUE = int(env("ECL_STAGE3_DAYS_PAST_DUE", "90"))
 ECL_CURE_PERIOD_DAYS = int(env("ECL_CURE_PERIOD_DAYS", "90"))
+# A significant increase in credit risk (stage 2): the borrower's latest credit score at least
+# this many points below the score the loan was granted on (0: the trigger is off).
+ECL_SCORE_DOWNGRADE_POINTS = int(env("ECL_SCORE_DOWNGRADE_POINTS", "50"))
 # ECL: the floor under each month's PD, the forward-looking overlay (name, weight, PD
 # multiplier; weights sum to 1) and the loss given default per product code.
 ECL_PD_FLOOR = env("ECL_PD_FLOOR", "0.0003")
