@@ -5,7 +5,11 @@
   product without history); 91+ days past due and charge-offs are default, settled loans leave;
   each state's cumulative PD curve from the matrix, marginal PDs with the floor and the scenario
   overlay (`ECL_PD_FLOOR`, `ECL_SCENARIOS`).
-* LGD: per product code, `ECL_LGD` (its "default" for the rest).
+* LGD: per product, from the book's own write-offs and what was recovered on them since
+  (`lgd_estimates`: 1 − Σ recoveries ÷ Σ losses written off, over loans written off at least
+  `ECL_LGD_WORKOUT_DAYS` before, floored at `ECL_LGD_FLOOR`); while a product has fewer than
+  `ECL_LGD_MIN_WRITE_OFFS` such loans, the configured `ECL_LGD` per product code (its "default"
+  for the rest).
 * EAD: month by month from the schedule, the principal outstanding before each remaining
   installment, plus the interest accrued and unpaid in the first month.
 * Stage from the close's staging (`LoanStage`; stage 1 before a loan's first staging); 12 months
@@ -21,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -33,6 +37,7 @@ from calc.delinquency import bucket_for
 from calc.ecl import (
     DEFAULT_STATE,
     Scenario,
+    lgd_from_recoveries,
     loss_weights,
     marginal_pds,
     pd_term_structure,
@@ -42,7 +47,9 @@ from calc.ecl import (
 from calc.money import Rounding, minor_unit_for
 from compliance.models import LoanStage, MonthEndCapture
 from core.money import ZERO
+from ledger import chart
 from loans.models import Installment, Loan
+from loans.posting_rules import WRITE_OFF_KIND
 
 IFRS9, CN_FIVE_CATEGORY = "ifrs9", "cn_five_category"
 SETTLED = "settled"
@@ -117,6 +124,66 @@ def _config() -> tuple[Decimal, list[Scenario], Mapping[str, Decimal]]:
     return floor, scenarios, lgd
 
 
+LGD_HISTORY_SQL = """
+WITH losses AS (
+    SELECT jl.loan_id, SUM(jl.debit - jl.credit) AS loss
+      FROM ledger_journalline jl
+      JOIN ledger_journalentry e ON e.id = jl.entry_id
+      JOIN ledger_account a ON a.id = jl.account_id
+     WHERE e.kind = %(kind)s AND jl.business_date <= %(cutoff)s
+       AND a.code IN (%(allowance)s, %(impairment)s, %(expense)s) AND jl.loan_id IS NOT NULL
+     GROUP BY jl.loan_id),
+recovered AS (
+    SELECT jl.loan_id, SUM(jl.credit - jl.debit) AS amount
+      FROM ledger_journalline jl JOIN ledger_account a ON a.id = jl.account_id
+     WHERE a.code = %(recoveries)s AND jl.business_date <= %(as_of)s
+       AND jl.loan_id IN (SELECT loan_id FROM losses)
+     GROUP BY jl.loan_id)
+SELECT p.code, COUNT(*), SUM(losses.loss), COALESCE(SUM(recovered.amount), 0)
+  FROM losses
+  JOIN loans_loan l ON l.id = losses.loan_id
+  JOIN loans_product p ON p.id = l.product_id
+  LEFT JOIN recovered ON recovered.loan_id = losses.loan_id
+ WHERE losses.loss > 0
+ GROUP BY p.code"""
+
+
+def lgd_estimates(*, as_of: date, configured: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """The LGD per product code from the book's write-offs and recoveries up to `as_of`
+    (`calc.ecl.lgd_from_recoveries`); products without enough history keep the configured
+    value. A write-off's loss is what its entry charged to the allowance and to write-off
+    expense net of allowance released (Dr 1304 − Cr 6701 + Dr 6711); recoveries are the cash
+    booked to 6111 on the loan since."""
+    floor = Decimal(str(settings.ECL_LGD_FLOOR))
+    minimum = settings.ECL_LGD_MIN_WRITE_OFFS
+    cutoff = as_of - timedelta(days=settings.ECL_LGD_WORKOUT_DAYS)
+    default = configured.get("default", Decimal("0.45"))
+    estimates = dict(configured)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LGD_HISTORY_SQL,
+            {
+                "kind": WRITE_OFF_KIND,
+                "cutoff": cutoff,
+                "as_of": as_of,
+                "allowance": chart.ALLOWANCE,
+                "impairment": chart.CREDIT_IMPAIRMENT,
+                "expense": chart.WRITE_OFF_EXPENSE,
+                "recoveries": chart.RECOVERIES,
+            },
+        )
+        for code, count, losses, recoveries in cursor.fetchall():
+            estimates[code], _ = lgd_from_recoveries(
+                written_off=count,
+                losses=losses,
+                recoveries=recoveries,
+                fallback=configured.get(code, default),
+                floor=floor,
+                min_write_offs=minimum,
+            )
+    return estimates
+
+
 class PdCurves:
     """Marginal PD curves per (product, state), computed once each."""
 
@@ -137,6 +204,7 @@ class PdCurves:
 def ecl_measure(*, as_of: date, loans: Q | None = None) -> list[LoanEcl]:
     """Every open loan's ECL at `as_of` (after its close)."""
     floor, scenarios, lgds = _config()
+    lgds = lgd_estimates(as_of=as_of, configured=lgds)
     open_loans = Loan.objects.filter(status__in=OPEN)
     if loans is not None:
         open_loans = open_loans.filter(loans)

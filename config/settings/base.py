@@ -220,6 +220,12 @@ ECL_SCORE_DOWNGRADE_POINTS = int(env("ECL_SCORE_DOWNGRADE_POINTS", "50"))
 ECL_PD_FLOOR = env("ECL_PD_FLOOR", "0.0003")
 ECL_SCENARIOS = (("base", "0.6", "1"), ("upside", "0.1", "0.8"), ("downside", "0.3", "1.4"))
 ECL_LGD = {"default": "0.45"}
+# LGD from the book's own write-offs and the recoveries on them: used per product once it has
+# ECL_LGD_MIN_WRITE_OFFS loans written off at least ECL_LGD_WORKOUT_DAYS ago (else ECL_LGD),
+# never below ECL_LGD_FLOOR.
+ECL_LGD_MIN_WRITE_OFFS = int(env("ECL_LGD_MIN_WRITE_OFFS", "30"))
+ECL_LGD_WORKOUT_DAYS = int(env("ECL_LGD_WORKOUT_DAYS", "180"))
+ECL_LGD_FLOOR = env("ECL_LGD_FLOOR", "0.10")
 # The basis the ledger's allowance (1304) follows: "cn_five_category" (the regulator's ratios)
 # or "ifrs9" (expected credit loss); the other is computed and reported beside it.
 PROVISIONING_BASIS = env("PROVISIONING_BASIS", "cn_five_category")
