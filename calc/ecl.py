@@ -20,6 +20,7 @@ to today at the EIR by (1 + EIR)^(−m/12).
 from __future__ import annotations
 
 import decimal
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -240,7 +241,8 @@ def weighted_loss(
     """Σ weight × exposure, rounded (`loss_weights`)."""
     with decimal.localcontext() as context:
         context.prec = _PRECISION
-        total = sum((w * e for w, e in zip(weights, exposures, strict=False)), ZERO)
+        # map stops at the shorter of the two, like zip(strict=False)
+        total = sum(map(operator.mul, weights, exposures), ZERO)
     return rounding(total)
 
 

@@ -89,9 +89,10 @@ def state_of(status: str, bucket: str) -> str:
 
 ROLL_SQL = """
 SELECT a.product_id, a.status, a.delinquency_bucket, b.status, b.delinquency_bucket, COUNT(*)
-  FROM compliance_loanmonthend a
-  JOIN compliance_loanmonthend b ON b.loan_id = a.loan_id AND b.month_end = %s
- WHERE a.month_end = %s AND a.status IN (%s, %s)
+  FROM unnest(%s::date[], %s::date[]) AS pair(before, after)
+  JOIN compliance_loanmonthend a ON a.month_end = pair.before
+  JOIN compliance_loanmonthend b ON b.loan_id = a.loan_id AND b.month_end = pair.after
+ WHERE a.status IN (%s, %s)
  GROUP BY a.product_id, a.status, a.delinquency_bucket, b.status, b.delinquency_bucket"""
 
 
@@ -104,13 +105,14 @@ def roll_counts(*, as_of: date, months: int = 24) -> dict[int | None, dict[tuple
         .values_list("month_end", flat=True)[: months + 1]
     )[::-1]
     counts: dict[int | None, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
+    if len(ends) < 2:
+        return counts
     with connection.cursor() as cursor:
-        for before, after in zip(ends, ends[1:], strict=False):
-            cursor.execute(ROLL_SQL, [after, before, *OPEN])
-            for product_id, status, bucket, status_after, bucket_after, n in cursor.fetchall():
-                pair = (state_of(status, bucket), state_of(status_after, bucket_after))
-                counts[product_id][pair] += n
-                counts[None][pair] += n
+        cursor.execute(ROLL_SQL, [ends[:-1], ends[1:], *OPEN])
+        for product_id, status, bucket, status_after, bucket_after, n in cursor.fetchall():
+            pair = (state_of(status, bucket), state_of(status_after, bucket_after))
+            counts[product_id][pair] += n
+            counts[None][pair] += n
     return counts
 
 
@@ -255,13 +257,11 @@ def _rounding(mode: str, currency: str) -> Rounding:
 
 
 EXPOSURE_SQL = """
-SELECT x.loan_id, array_agg(x.balance ORDER BY x.due_date, x.number), SUM(x.accrued)
-  FROM (SELECT i.loan_id, i.due_date, i.number, i.interest_accrued - i.interest_paid AS accrued,
-               SUM(i.principal_due - i.principal_paid) OVER (
-                   PARTITION BY i.loan_id ORDER BY i.due_date DESC, i.number DESC) AS balance
-          FROM loans_installment i
-         WHERE i.status NOT IN ('cancelled', 'paid') AND i.loan_id IN ({loans})) x
- GROUP BY x.loan_id"""
+SELECT i.loan_id, array_agg(i.principal_due - i.principal_paid ORDER BY i.due_date, i.number),
+       SUM(i.interest_accrued - i.interest_paid)
+  FROM loans_installment i
+ WHERE i.status NOT IN ('cancelled', 'paid') AND i.loan_id IN ({loans})
+ GROUP BY i.loan_id"""
 
 
 def _exposures(loan_ids: QuerySet) -> dict[int, list[Decimal]]:
@@ -271,11 +271,9 @@ def _exposures(loan_ids: QuerySet) -> dict[int, list[Decimal]]:
         sql, params = loan_ids.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(EXPOSURE_SQL.format(loans=sql), params)
-            profiles = {}
-            for loan_id, balances, accrued in cursor.fetchall():
-                balances[0] += accrued
-                profiles[loan_id] = balances
-            return profiles
+            return {
+                loan_id: _profile(parts, accrued) for loan_id, parts, accrued in cursor.fetchall()
+            }
     return _exposures_portable(loan_ids)
 
 
@@ -294,13 +292,16 @@ def _exposures_portable(loan_ids: QuerySet) -> dict[int, list[Decimal]]:
     for loan_id, principal_due, principal_paid, interest_accrued, interest_paid in rows:
         owed[loan_id].append(principal_due - principal_paid)
         accrued[loan_id] += interest_accrued - interest_paid
-    profiles = {}
-    for loan_id, parts in owed.items():
-        balance = sum(parts, ZERO)
-        profile = []
-        for part in parts:
-            profile.append(balance)
-            balance -= part
-        profile[0] += accrued[loan_id]
-        profiles[loan_id] = profile
-    return profiles
+    return {loan_id: _profile(parts, accrued[loan_id]) for loan_id, parts in owed.items()}
+
+
+def _profile(parts: list[Decimal], accrued: Decimal) -> list[Decimal]:
+    """The principal left before each open installment (its principal parts in order), the
+    first with the interest accrued unpaid."""
+    balance = sum(parts, ZERO)
+    profile = []
+    for part in parts:
+        profile.append(balance)
+        balance -= part
+    profile[0] += accrued
+    return profile
