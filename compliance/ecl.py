@@ -45,7 +45,7 @@ from calc.ecl import (
     weighted_loss,
 )
 from calc.money import Rounding, minor_unit_for
-from compliance.models import LoanStage, MonthEndCapture
+from compliance.models import MonthEndCapture
 from core.money import ZERO
 from ledger import chart
 from loans.models import Installment, Loan
@@ -220,21 +220,21 @@ def ecl_measure(*, as_of: date, loans: Q | None = None) -> list[LoanEcl]:
             "annual_rate",
             "rounding",
             "currency",
+            "ecl_stage__stage",
         )
     )
     ids = open_loans.values("id")
-    stages = dict(LoanStage.objects.filter(loan_id__in=ids).values_list("loan_id", "stage"))
     exposures = _exposures(ids)
     longest = min(MAX_MONTHS, max((len(e) for e in exposures.values()), default=1))
     curves = PdCurves(roll_counts(as_of=as_of), floor=floor, scenarios=scenarios, months=longest)
     default_lgd = lgds.get("default", Decimal("0.45"))
     weights: dict[tuple, tuple[Decimal, ...]] = {}
     results = []
-    for loan_id, product_id, code, dpd, eir, rate, rounding, currency in rows:
+    for loan_id, product_id, code, dpd, eir, rate, rounding, currency, held in rows:
         profile = exposures.get(loan_id, [])
         state = bucket_for(dpd)
         defaulted = state in DEFAULTED_BUCKETS
-        stage = 3 if defaulted else stages.get(loan_id, 1)
+        stage = 3 if defaulted else (held or 1)
         pds = [] if stage == 3 else curves.curve(product_id, state)
         profile = profile[:longest]
         lgd = lgds.get(code, default_lgd)
