@@ -48,6 +48,7 @@ from calc.money import Rounding, minor_unit_for
 from compliance.models import MonthEndCapture
 from core.money import ZERO
 from ledger import chart
+from ledger.selectors import journal_lines_sql
 from loans.models import Installment, Loan
 from loans.posting_rules import WRITE_OFF_KIND
 
@@ -129,7 +130,7 @@ def _config() -> tuple[Decimal, list[Scenario], Mapping[str, Decimal]]:
 LGD_HISTORY_SQL = """
 WITH losses AS (
     SELECT jl.loan_id, SUM(jl.debit - jl.credit) AS loss
-      FROM ledger_journalline jl
+      FROM {lines} jl
       JOIN ledger_journalentry e ON e.id = jl.entry_id
       JOIN ledger_account a ON a.id = jl.account_id
      WHERE e.kind = %(kind)s AND jl.business_date <= %(cutoff)s
@@ -137,7 +138,7 @@ WITH losses AS (
      GROUP BY jl.loan_id),
 recovered AS (
     SELECT jl.loan_id, SUM(jl.credit - jl.debit) AS amount
-      FROM ledger_journalline jl JOIN ledger_account a ON a.id = jl.account_id
+      FROM {lines} jl JOIN ledger_account a ON a.id = jl.account_id
      WHERE a.code = %(recoveries)s AND jl.business_date <= %(as_of)s
        AND jl.loan_id IN (SELECT loan_id FROM losses)
      GROUP BY jl.loan_id)
@@ -163,7 +164,7 @@ def lgd_estimates(*, as_of: date, configured: Mapping[str, Decimal]) -> dict[str
     estimates = dict(configured)
     with connection.cursor() as cursor:
         cursor.execute(
-            LGD_HISTORY_SQL,
+            LGD_HISTORY_SQL.format(lines=journal_lines_sql()),
             {
                 "kind": WRITE_OFF_KIND,
                 "cutoff": cutoff,

@@ -13,8 +13,8 @@ loan's allowance at the opening (the day before the period) sits in the stage it
 * and by its write-off: the whole allowance it still held, debited (`write_offs`).
 
 So opening + the lines = closing in each stage, and closing over the stages = the 1304 balance
-on the closing date (`totals.ledger_allowance`, `totals.ties`). The live lines are read:
-months archived out of the journal are not in it (the report is for the recent periods).
+on the closing date (`totals.ledger_allowance`, `totals.ties`). Months archived out of the
+journal are read from the archive.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Q
 
 from compliance.models import StageChange
 from ledger import chart
-from ledger.models import Account, JournalLine
-from ledger.selectors import account_balance
+from ledger.models import Account
+from ledger.selectors import account_balance, journal_lines_sql
 from loans.models import Loan
 from loans.posting_rules import WRITE_OFF_KIND
 
@@ -59,7 +59,6 @@ COLUMNS = (
     Column("stage_3", "money"),
     Column("total", "money"),
 )
-MONEY = Coalesce(Sum("credit") - Sum("debit"), Value(ZERO))
 
 
 def stages_on(day: date, loan_ids) -> dict[int, int]:
@@ -79,36 +78,41 @@ def allowance_flows(
     *, opening: date, closing: date, currency: str, loans: Q
 ) -> dict[int, dict[str, Decimal]]:
     """Per loan: its allowance at the end of `opening` and its movements to the end of
-    `closing` by kind (provision, write-off, other), credit-normal."""
+    `closing` by kind (provision, write-off, other), credit-normal; archived months included."""
     account = Account.objects.get(code=chart.ALLOWANCE, currency=currency)
-    in_period = Q(business_date__gt=opening)
-    kind = Q(entry__kind=PROVISION_KIND)
-    written_off = Q(entry__kind=WRITE_OFF_KIND)
-    rows = (
-        JournalLine.objects.filter(
-            account=account,
-            business_date__lte=closing,
-            loan_id__in=Loan.objects.filter(loans).values("id"),
-        )
-        .values("loan_id")
-        .annotate(
-            opening=_sum(Q(business_date__lte=opening)),
-            provision=_sum(in_period & kind),
-            write_off=_sum(in_period & written_off),
-            other=_sum(in_period & ~kind & ~written_off),
-        )
-        .values_list("loan_id", "opening", "provision", "write_off", "other")
-    )
+    loan_sql, loan_params = Loan.objects.filter(loans).values("id").query.sql_with_params()
+    net = "jl.credit - jl.debit"
+    later = "jl.business_date > %s"
+    sql = f"""
+        SELECT jl.loan_id,
+               COALESCE(SUM(CASE WHEN jl.business_date <= %s THEN {net} END), 0),
+               COALESCE(SUM(CASE WHEN {later} AND e.kind = %s THEN {net} END), 0),
+               COALESCE(SUM(CASE WHEN {later} AND e.kind = %s THEN {net} END), 0),
+               COALESCE(SUM(CASE WHEN {later} AND e.kind NOT IN (%s, %s) THEN {net} END), 0)
+          FROM {journal_lines_sql()} jl
+          JOIN ledger_journalentry e ON e.id = jl.entry_id
+         WHERE jl.account_id = %s AND jl.business_date <= %s AND jl.loan_id IN ({loan_sql})
+         GROUP BY jl.loan_id"""
+    params = [
+        opening,
+        opening,
+        PROVISION_KIND,
+        opening,
+        WRITE_OFF_KIND,
+        opening,
+        PROVISION_KIND,
+        WRITE_OFF_KIND,
+        account.pk,
+        closing,
+        *loan_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     return {
         loan_id: {"opening": a, "provision": p, "write_off": w, "other": o}
         for loan_id, a, p, w, o in rows
     }
-
-
-def _sum(condition: Q):
-    return Coalesce(Sum("credit", filter=condition), Value(ZERO)) - Coalesce(
-        Sum("debit", filter=condition), Value(ZERO)
-    )
 
 
 def allowance_movement(
