@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -26,7 +27,7 @@ from django.contrib.auth import get_user_model
 
 from collection.channels import SimulatedBackend, SimulatedCall
 from collection.errors import ContactBlocked, PromiseError
-from collection.models import CollectionCase, PromiseToPay, StrategyStep
+from collection.models import CollectionCase, PromiseToPay, ScheduledAction, StrategyStep
 from collection.rules import CALL
 from collection.services import (
     case_update,
@@ -175,12 +176,33 @@ class CollectionsDay:
 
     def run(self, today: date) -> None:
         """The executor through the day's ticks, then the collectors' calls."""
-        for tick in TICKS:
-            done = due_actions_execute(
-                now=simulated_clock(today, tick), business_date=today, backend=self.backend
-            )
+        for tick in self.ticks(today):
+            done = due_actions_execute(now=tick, business_date=today, backend=self.backend)
             self.activity.update({f"actions_{outcome}": n for outcome, n in done.items()})
         self.pool.work(today, self.activity)
+
+    def ticks(self, today: date) -> Iterator[datetime]:
+        """The day's ticks at which some action is due, in order: a tick with nothing due would
+        do nothing, so it is skipped (one query finds the next due action, e.g. a retry the
+        previous tick put half an hour later)."""
+        clocks = [simulated_clock(today, tick) for tick in TICKS]
+        index = 0
+        while index < len(clocks):
+            due = (
+                ScheduledAction.objects.filter(
+                    status=ScheduledAction.Status.PENDING, due_at__lte=clocks[-1]
+                )
+                .order_by("due_at")
+                .values_list("due_at", flat=True)
+                .first()
+            )
+            if due is None:
+                return
+            while index < len(clocks) and clocks[index] < due:
+                index += 1
+            if index < len(clocks):
+                yield clocks[index]
+                index += 1
 
     def promised_payments(self, today: date) -> list[tuple[int, Decimal, str]]:
         """(loan id, amount, how) for each promise falling due today that its debtor honours
