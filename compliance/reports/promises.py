@@ -37,7 +37,9 @@ def promise_kept_rate_report(*, params: ReportParams) -> Report:
                     figures["kept"],
                     figures["partial"],
                     figures["broken"],
-                    figures["kept_rate"],
+                    ratio(
+                        figures["kept"], figures["kept"] + figures["partial"] + figures["broken"]
+                    ),
                 )
             )
     by_bucket = outcomes["bucket"].values()
