@@ -18,8 +18,9 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_setup
-	# A living portfolio (once, on an empty book): 200 loans over 260 simulated business days.
+	# The books open 260 days before today; the simulation lives through them (once, on an
+	# empty book): 200 loans, collections and reports, and the business date ends on today.
+	$(PY) manage.py demo_setup --history-days 260
 	$(PY) manage.py simulate --loans 200 --days 260 --seed 1 --if-empty
 	$(PY) manage.py runserver 127.0.0.1:8000
 
