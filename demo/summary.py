@@ -55,7 +55,5 @@ def activity_summary(first: date, last: date) -> ActivitySummary:
         blocked_by_rule=conduct["blocked_by_rule"],
         promises=conduct["promises"],
         reports=reports,
-        month_end_captures=MonthEndCapture.objects.filter(
-            month_end__range=(first, last)
-        ).count(),
+        month_end_captures=MonthEndCapture.objects.filter(month_end__range=(first, last)).count(),
     )
