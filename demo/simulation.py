@@ -388,7 +388,7 @@ def portfolio_simulate(
         offset = int(last_origination * rng.random() ** 2)
         schedule[offset] = schedule.get(offset, 0) + 1
     result = SimulationResult(first_day=start, last_day=start)
-    collections = CollectionsDay(seed=seed, loans=loans)
+    collections = CollectionsDay(seed=seed, loans=loans, stable=_ordinal)
     for offset in range(days):
         today = business_date_current()
         for _ in range(schedule.get(offset, 0)):
