@@ -11,7 +11,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from django.core.files import File
@@ -61,10 +61,19 @@ def report_run_produce(
     currency: str | None = None,
     trigger: str = ReportRun.Trigger.MANUAL,
     actor: str = "system",
+    built: Report | None = None,
 ) -> ReportRun:
-    """Build report `name`, store it as a `fmt` file with its checksum, and record the run."""
+    """Build report `name` (or take `built`, the same report built already: rows in a list
+    are shared, streamed rows are consumed), store it as a `fmt` file with its checksum, and
+    record the run."""
     check_format(report_spec(name), fmt)
-    report = report_build(name=name, as_of=as_of, start=start, product=product, currency=currency)
+    if built is not None and built.name == name:
+        # A streamed report fills its own totals as its rows are read: taken as it is.
+        report = replace(built) if isinstance(built.rows, list) else built
+    else:
+        report = report_build(
+            name=name, as_of=as_of, start=start, product=product, currency=currency
+        )
     counted = _Counted(report.rows)
     report.rows = counted
     storage = ReportRun._meta.get_field("file").storage
@@ -130,19 +139,25 @@ def reports_due_produce(*, closed: date, today: date | None = None) -> Produced:
             return done  # the monthly reports read the capture: all of them wait for it
         due += [spec for spec in REPORTS.values() if spec.schedule == MONTHLY]
     for spec in due:
+        built = None  # a report whose rows are a list is built once for all its formats
         for fmt in spec.formats:
             if _produced(spec.name, closed, fmt):
                 continue
             try:
                 with transaction.atomic():
+                    if built is None:
+                        built = report_build(name=spec.name, as_of=closed)
                     done.runs.append(
                         report_run_produce(
                             name=spec.name,
                             fmt=fmt,
                             as_of=closed,
                             trigger=ReportRun.Trigger.SCHEDULE,
+                            built=built,
                         )
                     )
+                    if not isinstance(built.rows, list):
+                        built = None  # streamed: consumed, built again for the next format
             except Exception as exc:
                 if spec.latest_only and isinstance(exc, ReportDateError):
                     # Measured on the book as the last close left it: a later close has moved
