@@ -88,7 +88,7 @@ def _run(settings, tmp_path, name):
     block._from_testcase = True
     try:
         with block:
-            portfolio_simulate(loans=40, days=110, seed=11)
+            portfolio_simulate(loans=30, days=90, seed=11)
             raise _Replayed(_story())
     except _Replayed as replayed:
         return replayed.story
@@ -98,6 +98,6 @@ def test_the_same_seed_gives_the_same_attempts_promises_and_books(settings, tmp_
     first = _run(settings, tmp_path, "first")
     assert not Loan.objects.exists()  # rolled back: the second run gets other ids
     second = _run(settings, tmp_path, "second")
-    assert len(first["attempts"]) > 50 and first["promises"] and first["books"]
+    assert len(first["attempts"]) > 20 and first["promises"] and first["books"]
     for part in first:
         assert first[part] == second[part], part
