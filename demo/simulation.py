@@ -276,6 +276,7 @@ def _owed(today: date, loan_ids: list[int]) -> dict[int, list[tuple[int, date, D
     )
     owed: dict[int, list[tuple[int, date, Decimal]]] = {}
     for loan_id, number, due, amount in rows:
+        amount = Decimal(amount).quantize(Decimal("0.01"))  # SQLite computes it in floats
         if amount > 0:
             owed.setdefault(loan_id, []).append((number, due, amount))
     return owed

@@ -67,6 +67,7 @@ def _seen(attempt: ContactAttempt, flags: dict, promises: list, caps: CapBook) -
     )
 
 
+@pytest.mark.timeout(1800)  # 275 closes: about 1 s each on a loaded 2-core box
 def test_a_simulated_book_collects_within_the_rules_and_files_every_month(settings, tmp_path):
     settings.REPORTS_ROOT = str(tmp_path)
     result = portfolio_simulate(loans=200, days=275, seed=5)
