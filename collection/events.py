@@ -8,12 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from collection.models import CollectionCase, ContactAttempt, PromiseToPay
+from collection.models import ContactAttempt, PromiseToPay
 from events.schemas import PROMISE_OUTCOMES
-from events.services import event_record, events_record_bulk, events_record_many
-
-PROMISE_TABLE = PromiseToPay._meta.db_table
-CASE_TABLE = CollectionCase._meta.db_table
+from events.services import event_record, events_record_many
 
 
 def subject(loan_id: int) -> str:
@@ -85,30 +82,4 @@ def promises_resolved(promises: Sequence[PromiseToPay], *, business_date: date) 
     return sum(
         events_record_many(type=type, rows=rows, business_date=business_date)
         for type, rows in sorted(by_type.items())
-    )
-
-
-def promises_close_with_cases(*, case_ids: Sequence[int], status: str, business_date: date) -> int:
-    """Resolve the open promises of closing cases as `status`, set-based: the rows the UPDATE
-    changes (``RETURNING``) are exactly the events written, in one statement on PostgreSQL."""
-    if not case_ids:
-        return 0
-    cases = ", ".join(["%s"] * len(case_ids))
-    update = f"""UPDATE {PROMISE_TABLE} SET status = %s, resolved_on = %s
-                  WHERE case_id IN ({cases}) AND status = %s
-              RETURNING 'loan/' || (SELECT c.loan_id FROM {CASE_TABLE} c
-                                     WHERE c.id = {PROMISE_TABLE}.case_id) AS subject,
-                        'promise.resolved:' || id AS key,
-                        (SELECT c.loan_id FROM {CASE_TABLE} c
-                          WHERE c.id = {PROMISE_TABLE}.case_id) AS loan_id,
-                        case_id, id AS promise_id, CAST(amount AS TEXT) AS amount,
-                        promised_date AS due_date, status,
-                        CAST(paid_since AS TEXT) AS paid_since"""
-    return events_record_bulk(
-        type=promise_event_type(status),
-        source_sql=update,
-        params=[status, business_date, *case_ids, PromiseToPay.Status.OPEN],
-        business_date=business_date,
-        order_by="promise_id",
-        keyed=True,
     )

@@ -150,6 +150,8 @@ def promise_record(
                 promised_date=promised_date,
                 made_on=business_date,
                 baseline_paid=installments_paid(loan_ids=[case.loan_id]).get(case.loan_id, 0),
+                bucket=case.bucket,
+                step=case.next_action,
                 contact_attempt=attempt,
                 recorded_by=agent,
             )

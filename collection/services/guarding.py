@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 # a week ahead catches back-dated logs whose 7-day windows include later calls.
 HISTORY_BEFORE = timedelta(days=31)
 HISTORY_AFTER = timedelta(days=8)
+CENT = Decimal("0.01")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 OPEN_INSTALLMENT = (
     Installment.Status.SCHEDULED,
@@ -122,10 +123,15 @@ _OUTSTANDING = ExpressionWrapper(
 
 
 def overdue_amount(*, loan_id: int, as_of: date) -> Decimal:
-    """What is past due: the unpaid part of every installment due on or before `as_of`."""
-    return Installment.objects.filter(
-        loan_id=loan_id, due_date__lte=as_of, status__in=OPEN_INSTALLMENT
-    ).aggregate(total=Sum(_OUTSTANDING, default=ZERO))["total"]
+    """What is past due: the unpaid part of every installment due on or before `as_of`
+    (to the cent: SQLite sums decimal columns in binary floating point)."""
+    return (
+        Installment.objects.filter(
+            loan_id=loan_id, due_date__lte=as_of, status__in=OPEN_INSTALLMENT
+        )
+        .aggregate(total=Sum(_OUTSTANDING, default=ZERO))["total"]
+        .quantize(CENT)
+    )
 
 
 def installments_paid(*, loan_ids) -> dict[int, Decimal]:

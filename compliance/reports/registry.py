@@ -23,6 +23,7 @@ from . import (
     credit_bureau,
     ecl,
     income,
+    promises,
     rate_cap,
     roll_rates,
     vintage,
@@ -89,6 +90,9 @@ REPORTS: dict[str, ReportSpec] = {
             collection_conduct.collection_conduct_report,
             MONTHLY,
             MONTH,
+        ),
+        ReportSpec(
+            promises.NAME, promises.TITLE, promises.promise_kept_rate_report, MONTHLY, MONTH
         ),
         ReportSpec(income.NAME, income.TITLE, income.income_report, MONTHLY, MONTH),
         ReportSpec(

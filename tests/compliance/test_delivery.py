@@ -220,3 +220,18 @@ def test_balances_of_a_date_long_past_are_summed_from_the_lines_to_the_same_figu
     long_past = report_build(name="aging", as_of=date(2026, 1, 3))
     assert (long_past.rows, long_past.totals) == (recent.rows, recent.totals)
     assert long_past.totals["principal"] == balance(chart.LOANS_PRINCIPAL, date(2026, 1, 3))
+
+
+def test_a_report_built_once_for_all_its_formats_writes_what_each_built_alone_would(books):
+    advance_to(date(2026, 2, 1))
+    reports_produce_due()  # each report built once, then written in each of its formats
+    scheduled = ReportRun.objects.filter(as_of=date(2026, 1, 31), trigger="schedule")
+    for name in ("aging", "classification", "credit_bureau"):
+        for fmt in REPORTS[name].formats:
+            shared = scheduled.get(name=name, format=fmt)
+            alone = report_run_produce(name=name, fmt=fmt, as_of=date(2026, 1, 31))
+            assert (alone.sha256, alone.rows, alone.totals) == (
+                shared.sha256,
+                shared.rows,
+                shared.totals,
+            ), (name, fmt)
