@@ -16,11 +16,22 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+WEBHOOK_PORT ?= 8001
+
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_setup
-	# A living portfolio (once, on an empty book): 200 loans over 260 simulated business days.
+	# The books open 260 days before today; the simulation lives through them (once, on an
+	# empty book): 200 loans, collections and reports, and the business date ends on today.
+	$(PY) manage.py demo_setup --history-days 260
+	# The demo webhook subscription: every event, to the receiver started below.
+	$(PY) manage.py webhook_demo --url http://127.0.0.1:$(WEBHOOK_PORT)/events --secret-file var/webhook-secret
 	$(PY) manage.py simulate --loans 200 --days 260 --seed 1 --if-empty
+	# The receiver (events land in var/webhooks.jsonl), the dispatcher and the server; Ctrl-C
+	# stops all three.
+	trap 'kill $$receiver $$dispatcher 2>/dev/null' EXIT INT TERM; \
+	$(PY) scripts/webhook_receiver.py --port $(WEBHOOK_PORT) --secret-file var/webhook-secret \
+		--out var/webhooks.jsonl & receiver=$$!; \
+	$(PY) manage.py events_dispatch --forever & dispatcher=$$!; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 postgres:

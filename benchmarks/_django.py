@@ -80,6 +80,33 @@ def scratch_database(name: str) -> None:
         )
 
 
+def clone_scratch_database(source: str, name: str) -> None:
+    """Database `name` afresh as a copy of benchmark database `source` (which must have no
+    other session), marked as a benchmark's: two runs then start from the same book."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [source],
+        ).fetchone()
+        if row is None or row[0] != MARK:
+            raise NotOurDatabase(f"database {source!r} is not a benchmark's; it is not copied.")
+    drop_scratch_database(name)
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            raise NotOurDatabase(f"database {name!r} exists and was not created by a benchmark.")
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(source)
+            )
+        )
+        conn.execute(
+            sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(MARK))
+        )
+
+
 def drop_scratch_database(name: str) -> None:
     """Drop database `name` if a benchmark created it; leave any other alone."""
     import psycopg

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import json
 import platform
-import statistics
 import sys
-import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import seconds_per_call  # noqa: E402
 
 from calc.daycount import parse_day_count  # noqa: E402
 from calc.effective_interest import (  # noqa: E402
@@ -30,7 +31,6 @@ from calc.money import Rounding  # noqa: E402
 from calc.schedules import ScheduleTerms, build_schedule  # noqa: E402
 
 TARGET_MS = {12: 1.0, 360: 10.0}
-REPEATS = 7
 ITERATIONS = {12: 1000, 360: 30}
 CENT = Rounding("half_up", Decimal("0.01"))
 
@@ -70,18 +70,6 @@ def eir_at_disbursement(terms: ScheduleTerms, installments) -> EirSchedule:
         basis=convention.basis,
         rounding=CENT,
     )
-
-
-def seconds_per_call(function, iterations: int) -> float:
-    """Median over REPEATS runs of the mean time per call."""
-    function()
-    samples = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        for _ in range(iterations):
-            function()
-        samples.append((time.perf_counter() - started) / iterations)
-    return statistics.median(samples)
 
 
 def main() -> None:

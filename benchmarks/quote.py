@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import json
 import platform
-import statistics
 import sys
-import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import seconds_per_call  # noqa: E402
 
 from calc.quote import quote, schedule_apr  # noqa: E402
 from calc.schedules import ScheduleTerms, build_schedule  # noqa: E402
 
 TARGET_US_12 = 250
 TARGET_MS_360 = 5
-REPEATS = 7
 
 LOANS = {
     12: ScheduleTerms(
@@ -42,18 +42,6 @@ LOANS = {
     ),
 }
 ITERATIONS = {12: 2000, 360: 60}
-
-
-def seconds_per_call(function, iterations: int) -> float:
-    """Median over REPEATS runs of the mean time per call."""
-    function()
-    samples = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        for _ in range(iterations):
-            function()
-        samples.append((time.perf_counter() - started) / iterations)
-    return statistics.median(samples)
 
 
 def main() -> None:

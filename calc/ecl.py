@@ -20,6 +20,7 @@ to today at the EIR by (1 + EIR)^(−m/12).
 from __future__ import annotations
 
 import decimal
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +34,7 @@ __all__ = [
     "Scenario",
     "StageInputs",
     "expected_credit_loss",
+    "lgd_from_recoveries",
     "loss_weights",
     "marginal_pds",
     "pd_term_structure",
@@ -163,6 +165,27 @@ def marginal_pds(
     return marginals
 
 
+def lgd_from_recoveries(
+    *,
+    written_off: int,
+    losses: Decimal,
+    recoveries: Decimal,
+    fallback: Decimal,
+    floor: Decimal,
+    min_write_offs: int,
+) -> tuple[Decimal, str]:
+    """(LGD, where it came from): 1 − recoveries ÷ losses over `written_off` loans written off
+    (the workout LGD of the book's own history), not below `floor` nor above one; `fallback`
+    (the configured LGD) while the history is thinner than `min_write_offs` loans or shows no
+    loss. The ratio is kept to 4 decimal places."""
+    if written_off < min_write_offs or losses <= 0:
+        return fallback, f"configured ({written_off} write-offs, {min_write_offs} needed)"
+    with decimal.localcontext() as context:
+        context.prec = _PRECISION
+        observed = (ONE - recoveries / losses).quantize(Decimal("0.0001"))
+    return min(ONE, max(floor, observed)), f"recoveries on {written_off} write-offs"
+
+
 def loss_weights(
     *, stage: int, months: int, marginal_pd: Sequence[Decimal], lgd: Decimal, annual_eir: Decimal
 ) -> tuple[Decimal, ...]:
@@ -218,7 +241,8 @@ def weighted_loss(
     """Σ weight × exposure, rounded (`loss_weights`)."""
     with decimal.localcontext() as context:
         context.prec = _PRECISION
-        total = sum((w * e for w, e in zip(weights, exposures, strict=False)), ZERO)
+        # map stops at the shorter of the two, like zip(strict=False)
+        total = sum(map(operator.mul, weights, exposures), ZERO)
     return rounding(total)
 
 

@@ -17,6 +17,8 @@ import random
 import sys
 import threading
 from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -194,14 +196,26 @@ class SimulatedBackend(ChannelBackend):
         ("cease_contact", 3),
     )
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, subject: Callable[[OutboundMessage], object] | None = None):
         self.seed = seed
+        self.subject = subject
+        self._sent: Counter = Counter()
 
     def _rng(self, *key: object) -> random.Random:
         return random.Random(":".join(str(part) for part in (self.seed, *key)))
 
+    def _send_key(self, message: OutboundMessage) -> tuple:
+        """What makes this send this send: by default the attempt; with `subject` (e.g. the
+        loan's place in a simulation, the same whatever ids a database hands out), the n-th
+        message on that channel to that subject, so a replay elsewhere draws the same."""
+        if self.subject is None:
+            return (message.attempt_id,)
+        subject = (self.subject(message), message.channel)
+        self._sent[subject] += 1
+        return (*subject, self._sent[subject])
+
     def send(self, message: OutboundMessage) -> DeliveryResult:
-        if self._rng("send", message.attempt_id).random() < self.FAILED_SENDS:
+        if self._rng("send", *self._send_key(message)).random() < self.FAILED_SENDS:
             raise ChannelError("simulated gateway timeout")
         return DeliveryResult(provider_reference=f"simulated:{message.attempt_id}")
 

@@ -54,8 +54,8 @@ def conduct_report(start: date, end: date) -> dict:
 
     * ``attempts_by_channel``: per channel, attempts, allowed and blocked;
     * ``blocked_by_rule``: blocked attempts per rule (deferrals included: they were refused then);
-    * ``promises``: made in the period, and kept / broken / cancelled resolved in it, with the
-      kept rate over kept + broken;
+    * ``promises``: made in the period, and kept / partly kept / broken / cancelled resolved in
+      it, with the kept rate over kept + partly kept + broken;
     * ``cure_rate_by_bucket``: of the cases open at some time in the period, per bucket reached
       (the last recorded before closing), how many were cured in the period.
     """
@@ -85,6 +85,7 @@ def conduct_report(start: date, end: date) -> dict:
         .values_list("status", "total")
     )
     kept = resolved.get(PromiseToPay.Status.KEPT, 0)
+    partial = resolved.get(PromiseToPay.Status.PARTIAL, 0)
     broken = resolved.get(PromiseToPay.Status.BROKEN, 0)
 
     in_period = CollectionCase.objects.filter(opened_on__lte=end).filter(
@@ -125,9 +126,42 @@ def conduct_report(start: date, end: date) -> dict:
         "promises": {
             "made": made,
             "kept": kept,
+            "partial": partial,
             "broken": broken,
             "cancelled": resolved.get(PromiseToPay.Status.CANCELLED, 0),
-            "kept_rate": _rate(kept, kept + broken),
+            "kept_rate": _rate(kept, kept + partial + broken),
         },
         "cure_rate_by_bucket": cure_rate_by_bucket,
     }
+
+
+def promise_outcomes(start: date, end: date) -> dict[str, dict[str, dict]]:
+    """Promises to pay resolved from `start` to `end` (inclusive), kept, partly kept and broken,
+    with the kept rate over the three, per ``bucket`` (the case's bucket when the promise was
+    made) and per ``step`` (the strategy step being worked then): which step's promises hold.
+    Cancelled promises (the case closed otherwise) are left out."""
+    Status = PromiseToPay.Status
+    resolved = PromiseToPay.objects.filter(
+        resolved_on__range=(start, end),
+        status__in=(Status.KEPT, Status.PARTIAL, Status.BROKEN),
+    )
+    outcome: dict[str, dict[str, dict]] = {"bucket": {}, "step": {}}
+    for section in outcome:
+        rows = (
+            resolved.values(section)
+            .annotate(
+                kept=Count("id", filter=Q(status=Status.KEPT)),
+                partial=Count("id", filter=Q(status=Status.PARTIAL)),
+                broken=Count("id", filter=Q(status=Status.BROKEN)),
+            )
+            .order_by(section)
+        )
+        for row in rows:
+            resolved_count = row["kept"] + row["partial"] + row["broken"]
+            outcome[section][row[section] or "(none)"] = {
+                "kept": row["kept"],
+                "partial": row["partial"],
+                "broken": row["broken"],
+                "kept_rate": _rate(row["kept"], resolved_count),
+            }
+    return outcome

@@ -5,7 +5,11 @@
   product without history); 91+ days past due and charge-offs are default, settled loans leave;
   each state's cumulative PD curve from the matrix, marginal PDs with the floor and the scenario
   overlay (`ECL_PD_FLOOR`, `ECL_SCENARIOS`).
-* LGD: per product code, `ECL_LGD` (its "default" for the rest).
+* LGD: per product, from the book's own write-offs and what was recovered on them since
+  (`lgd_estimates`: 1 − Σ recoveries ÷ Σ losses written off, over loans written off at least
+  `ECL_LGD_WORKOUT_DAYS` before, floored at `ECL_LGD_FLOOR`); while a product has fewer than
+  `ECL_LGD_MIN_WRITE_OFFS` such loans, the configured `ECL_LGD` per product code (its "default"
+  for the rest).
 * EAD: month by month from the schedule, the principal outstanding before each remaining
   installment, plus the interest accrued and unpaid in the first month.
 * Stage from the close's staging (`LoanStage`; stage 1 before a loan's first staging); 12 months
@@ -21,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -33,6 +37,7 @@ from calc.delinquency import bucket_for
 from calc.ecl import (
     DEFAULT_STATE,
     Scenario,
+    lgd_from_recoveries,
     loss_weights,
     marginal_pds,
     pd_term_structure,
@@ -40,9 +45,12 @@ from calc.ecl import (
     weighted_loss,
 )
 from calc.money import Rounding, minor_unit_for
-from compliance.models import LoanStage, MonthEndCapture
+from compliance.models import MonthEndCapture
 from core.money import ZERO
+from ledger import chart
+from ledger.selectors import journal_lines_sql
 from loans.models import Installment, Loan
+from loans.posting_rules import WRITE_OFF_KIND
 
 IFRS9, CN_FIVE_CATEGORY = "ifrs9", "cn_five_category"
 SETTLED = "settled"
@@ -82,9 +90,10 @@ def state_of(status: str, bucket: str) -> str:
 
 ROLL_SQL = """
 SELECT a.product_id, a.status, a.delinquency_bucket, b.status, b.delinquency_bucket, COUNT(*)
-  FROM compliance_loanmonthend a
-  JOIN compliance_loanmonthend b ON b.loan_id = a.loan_id AND b.month_end = %s
- WHERE a.month_end = %s AND a.status IN (%s, %s)
+  FROM unnest(%s::date[], %s::date[]) AS pair(before, after)
+  JOIN compliance_loanmonthend a ON a.month_end = pair.before
+  JOIN compliance_loanmonthend b ON b.loan_id = a.loan_id AND b.month_end = pair.after
+ WHERE a.status IN (%s, %s)
  GROUP BY a.product_id, a.status, a.delinquency_bucket, b.status, b.delinquency_bucket"""
 
 
@@ -97,13 +106,14 @@ def roll_counts(*, as_of: date, months: int = 24) -> dict[int | None, dict[tuple
         .values_list("month_end", flat=True)[: months + 1]
     )[::-1]
     counts: dict[int | None, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
+    if len(ends) < 2:
+        return counts
     with connection.cursor() as cursor:
-        for before, after in zip(ends, ends[1:], strict=False):
-            cursor.execute(ROLL_SQL, [after, before, *OPEN])
-            for product_id, status, bucket, status_after, bucket_after, n in cursor.fetchall():
-                pair = (state_of(status, bucket), state_of(status_after, bucket_after))
-                counts[product_id][pair] += n
-                counts[None][pair] += n
+        cursor.execute(ROLL_SQL, [ends[:-1], ends[1:], *OPEN])
+        for product_id, status, bucket, status_after, bucket_after, n in cursor.fetchall():
+            pair = (state_of(status, bucket), state_of(status_after, bucket_after))
+            counts[product_id][pair] += n
+            counts[None][pair] += n
     return counts
 
 
@@ -115,6 +125,66 @@ def _config() -> tuple[Decimal, list[Scenario], Mapping[str, Decimal]]:
     ]
     lgd = {code: Decimal(str(value)) for code, value in settings.ECL_LGD.items()}
     return floor, scenarios, lgd
+
+
+LGD_HISTORY_SQL = """
+WITH losses AS (
+    SELECT jl.loan_id, SUM(jl.debit - jl.credit) AS loss
+      FROM {lines} jl
+      JOIN ledger_journalentry e ON e.id = jl.entry_id
+      JOIN ledger_account a ON a.id = jl.account_id
+     WHERE e.kind = %(kind)s AND jl.business_date <= %(cutoff)s
+       AND a.code IN (%(allowance)s, %(impairment)s, %(expense)s) AND jl.loan_id IS NOT NULL
+     GROUP BY jl.loan_id),
+recovered AS (
+    SELECT jl.loan_id, SUM(jl.credit - jl.debit) AS amount
+      FROM {lines} jl JOIN ledger_account a ON a.id = jl.account_id
+     WHERE a.code = %(recoveries)s AND jl.business_date <= %(as_of)s
+       AND jl.loan_id IN (SELECT loan_id FROM losses)
+     GROUP BY jl.loan_id)
+SELECT p.code, COUNT(*), SUM(losses.loss), COALESCE(SUM(recovered.amount), 0)
+  FROM losses
+  JOIN loans_loan l ON l.id = losses.loan_id
+  JOIN loans_product p ON p.id = l.product_id
+  LEFT JOIN recovered ON recovered.loan_id = losses.loan_id
+ WHERE losses.loss > 0
+ GROUP BY p.code"""
+
+
+def lgd_estimates(*, as_of: date, configured: Mapping[str, Decimal]) -> dict[str, Decimal]:
+    """The LGD per product code from the book's write-offs and recoveries up to `as_of`
+    (`calc.ecl.lgd_from_recoveries`); products without enough history keep the configured
+    value. A write-off's loss is what its entry charged to the allowance and to write-off
+    expense net of allowance released (Dr 1304 − Cr 6701 + Dr 6711); recoveries are the cash
+    booked to 6111 on the loan since."""
+    floor = Decimal(str(settings.ECL_LGD_FLOOR))
+    minimum = settings.ECL_LGD_MIN_WRITE_OFFS
+    cutoff = as_of - timedelta(days=settings.ECL_LGD_WORKOUT_DAYS)
+    default = configured.get("default", Decimal("0.45"))
+    estimates = dict(configured)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LGD_HISTORY_SQL.format(lines=journal_lines_sql()),
+            {
+                "kind": WRITE_OFF_KIND,
+                "cutoff": cutoff,
+                "as_of": as_of,
+                "allowance": chart.ALLOWANCE,
+                "impairment": chart.CREDIT_IMPAIRMENT,
+                "expense": chart.WRITE_OFF_EXPENSE,
+                "recoveries": chart.RECOVERIES,
+            },
+        )
+        for code, count, losses, recoveries in cursor.fetchall():
+            estimates[code], _ = lgd_from_recoveries(
+                written_off=count,
+                losses=losses,
+                recoveries=recoveries,
+                fallback=configured.get(code, default),
+                floor=floor,
+                min_write_offs=minimum,
+            )
+    return estimates
 
 
 class PdCurves:
@@ -137,6 +207,7 @@ class PdCurves:
 def ecl_measure(*, as_of: date, loans: Q | None = None) -> list[LoanEcl]:
     """Every open loan's ECL at `as_of` (after its close)."""
     floor, scenarios, lgds = _config()
+    lgds = lgd_estimates(as_of=as_of, configured=lgds)
     open_loans = Loan.objects.filter(status__in=OPEN)
     if loans is not None:
         open_loans = open_loans.filter(loans)
@@ -150,21 +221,21 @@ def ecl_measure(*, as_of: date, loans: Q | None = None) -> list[LoanEcl]:
             "annual_rate",
             "rounding",
             "currency",
+            "ecl_stage__stage",
         )
     )
     ids = open_loans.values("id")
-    stages = dict(LoanStage.objects.filter(loan_id__in=ids).values_list("loan_id", "stage"))
     exposures = _exposures(ids)
     longest = min(MAX_MONTHS, max((len(e) for e in exposures.values()), default=1))
     curves = PdCurves(roll_counts(as_of=as_of), floor=floor, scenarios=scenarios, months=longest)
     default_lgd = lgds.get("default", Decimal("0.45"))
     weights: dict[tuple, tuple[Decimal, ...]] = {}
     results = []
-    for loan_id, product_id, code, dpd, eir, rate, rounding, currency in rows:
+    for loan_id, product_id, code, dpd, eir, rate, rounding, currency, held in rows:
         profile = exposures.get(loan_id, [])
         state = bucket_for(dpd)
         defaulted = state in DEFAULTED_BUCKETS
-        stage = 3 if defaulted else stages.get(loan_id, 1)
+        stage = 3 if defaulted else (held or 1)
         pds = [] if stage == 3 else curves.curve(product_id, state)
         profile = profile[:longest]
         lgd = lgds.get(code, default_lgd)
@@ -187,13 +258,11 @@ def _rounding(mode: str, currency: str) -> Rounding:
 
 
 EXPOSURE_SQL = """
-SELECT x.loan_id, array_agg(x.balance ORDER BY x.due_date, x.number), SUM(x.accrued)
-  FROM (SELECT i.loan_id, i.due_date, i.number, i.interest_accrued - i.interest_paid AS accrued,
-               SUM(i.principal_due - i.principal_paid) OVER (
-                   PARTITION BY i.loan_id ORDER BY i.due_date DESC, i.number DESC) AS balance
-          FROM loans_installment i
-         WHERE i.status NOT IN ('cancelled', 'paid') AND i.loan_id IN ({loans})) x
- GROUP BY x.loan_id"""
+SELECT i.loan_id, array_agg(i.principal_due - i.principal_paid ORDER BY i.due_date, i.number),
+       SUM(i.interest_accrued - i.interest_paid)
+  FROM loans_installment i
+ WHERE i.status NOT IN ('cancelled', 'paid') AND i.loan_id IN ({loans})
+ GROUP BY i.loan_id"""
 
 
 def _exposures(loan_ids: QuerySet) -> dict[int, list[Decimal]]:
@@ -203,11 +272,9 @@ def _exposures(loan_ids: QuerySet) -> dict[int, list[Decimal]]:
         sql, params = loan_ids.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(EXPOSURE_SQL.format(loans=sql), params)
-            profiles = {}
-            for loan_id, balances, accrued in cursor.fetchall():
-                balances[0] += accrued
-                profiles[loan_id] = balances
-            return profiles
+            return {
+                loan_id: _profile(parts, accrued) for loan_id, parts, accrued in cursor.fetchall()
+            }
     return _exposures_portable(loan_ids)
 
 
@@ -226,13 +293,16 @@ def _exposures_portable(loan_ids: QuerySet) -> dict[int, list[Decimal]]:
     for loan_id, principal_due, principal_paid, interest_accrued, interest_paid in rows:
         owed[loan_id].append(principal_due - principal_paid)
         accrued[loan_id] += interest_accrued - interest_paid
-    profiles = {}
-    for loan_id, parts in owed.items():
-        balance = sum(parts, ZERO)
-        profile = []
-        for part in parts:
-            profile.append(balance)
-            balance -= part
-        profile[0] += accrued[loan_id]
-        profiles[loan_id] = profile
-    return profiles
+    return {loan_id: _profile(parts, accrued[loan_id]) for loan_id, parts in owed.items()}
+
+
+def _profile(parts: list[Decimal], accrued: Decimal) -> list[Decimal]:
+    """The principal left before each open installment (its principal parts in order), the
+    first with the interest accrued unpaid."""
+    balance = sum(parts, ZERO)
+    profile = []
+    for part in parts:
+        profile.append(balance)
+        balance -= part
+    profile[0] += accrued
+    return profile

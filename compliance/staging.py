@@ -1,6 +1,10 @@
 """The close's `staging` step: every open loan's IFRS 9 stage (`calc.ecl.stage_for`), set-based.
 
-Stage 3 at 90 days past due or on non-accrual, stage 2 at 30 days past due or on the watch list,
+Stage 3 at 90 days past due or on non-accrual; stage 2 at 30 days past due, on the watch list,
+while a restructuring is under observation (from `Loan.restructured_on` to
+`restructured_until`, issue 16's modifications; with no end given, from the restructuring on),
+or on a score downgrade (the borrower's latest credit assessment on or before the date at least
+`ECL_SCORE_DOWNGRADE_POINTS` below the score the loan was granted on, `Loan.credit_score`);
 stage 1 otherwise (backstops in `ECL_STAGE2_DAYS_PAST_DUE`, `ECL_STAGE3_DAYS_PAST_DUE`). A loan
 moves to a better stage only after meeting its conditions for `ECL_CURE_PERIOD_DAYS` (default 90)
 business days in a row; a worse stage applies at once. Each move is logged (`StageChange`) with
@@ -10,13 +14,15 @@ before, and the log keeps one move per loan and date.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 
 from calc.ecl import StageInputs, stage_for
 from compliance.models import LoanStage, StageChange
 from loans.eod import Chunk, StepResult
 from loans.eod.common import OPEN
-from loans.models import Loan
+from loans.models import CreditAssessment, Loan
 
 
 def _settings() -> tuple[int, int, int]:
@@ -27,23 +33,56 @@ def _settings() -> tuple[int, int, int]:
     )
 
 
+def restructured_on(day: date, since: date | None, until: date | None) -> bool:
+    """Under a restructuring's observation on `day`."""
+    return since is not None and since <= day and (until is None or day <= until)
+
+
+def latest_scores(borrower_ids, day: date) -> dict[int, int]:
+    """Each borrower's latest assessed credit score on or before `day`."""
+    return dict(
+        CreditAssessment.objects.filter(borrower_id__in=borrower_ids, business_date__lte=day)
+        .order_by("borrower_id", "-business_date", "-id")
+        .distinct("borrower_id")
+        .values_list("borrower_id", "score")
+    )
+
+
+def score_downgraded(granted: int | None, latest: int | None, points: int) -> bool:
+    return (
+        bool(points) and granted is not None and latest is not None and latest <= granted - points
+    )
+
+
 def stages_update(chunk: Chunk) -> StepResult:
     today = chunk.business_date
     cure_days, stage2_days, stage3_days = _settings()
-    loans = Loan.objects.filter(chunk.loans(), status__in=OPEN).values_list(
-        "id", "days_past_due", "non_accrual"
+    points = settings.ECL_SCORE_DOWNGRADE_POINTS
+    loans = list(
+        Loan.objects.filter(chunk.loans(), status__in=OPEN).values_list(
+            "id",
+            "days_past_due",
+            "non_accrual",
+            "restructured_on",
+            "restructured_until",
+            "credit_score",
+            "borrower_id",
+        )
     )
+    scores = latest_scores({row[-1] for row in loans}, today) if points else {}
     held = {
         row.loan_id: row
         for row in LoanStage.objects.filter(chunk.loans("loan_id"), loan__status__in=OPEN)
     }
     rows, changes = [], []
-    for loan_id, dpd, non_accrual in loans:
+    for loan_id, dpd, non_accrual, since, until, granted, borrower_id in loans:
         current = held.get(loan_id)
         inputs = StageInputs(
             days_past_due=dpd,
             non_accrual=non_accrual,
             watch_list=bool(current and current.watch_list),
+            restructured=restructured_on(today, since, until),
+            score_downgraded=score_downgraded(granted, scores.get(borrower_id), points),
         )
         met, _ = stage_for(inputs, stage2_days=stage2_days, stage3_days=stage3_days)
         previous = current.stage if current else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -26,7 +27,7 @@ from django.contrib.auth import get_user_model
 
 from collection.channels import SimulatedBackend, SimulatedCall
 from collection.errors import ContactBlocked, PromiseError
-from collection.models import CollectionCase, PromiseToPay, StrategyStep
+from collection.models import CollectionCase, PromiseToPay, ScheduledAction, StrategyStep
 from collection.rules import CALL
 from collection.services import (
     case_update,
@@ -71,7 +72,16 @@ def collectors_ensure(count: int) -> list:
 class CollectorPool:
     """Collectors working the day's call tasks, `capacity` calls each a day."""
 
-    def __init__(self, *, agents: list, capacity: int, backend: SimulatedBackend, seed: int):
+    def __init__(
+        self,
+        *,
+        agents: list,
+        capacity: int,
+        backend: SimulatedBackend,
+        seed: int,
+        stable: Callable[[int], int],
+    ):
+        self.stable = stable
         self.agents = agents
         self.capacity = capacity
         self.backend = backend
@@ -122,7 +132,9 @@ class CollectorPool:
     def _call(self, agent, case: tuple, at: datetime, today: date, activity: Counter) -> str:
         case_id, loan_id = case
         overdue = overdue_amount(loan_id=loan_id, as_of=today)
-        said = self.backend.call(key=(case_id, at.isoformat()), overdue=overdue, on=today)
+        said = self.backend.call(
+            key=(self.stable(loan_id), at.isoformat()), overdue=overdue, on=today
+        )
         activity["calls"] += 1
         if said.outcome == "promise_made":
             try:
@@ -164,33 +176,72 @@ class CollectorPool:
 class CollectionsDay:
     """Collections for every simulated day of one simulation."""
 
-    def __init__(self, *, seed: int, loans: int):
-        self.backend = SimulatedBackend(seed)
+    def __init__(self, *, seed: int, loans: int, stable: Callable[[int], int]):
+        """`stable(loan_id)`: the loan's place in the simulation (1, 2, ...); every draw is
+        keyed on it, never on a database id, so the same seed replays the same story on
+        another database."""
+        self.stable = stable
+        self.case_loans: dict[int, int] = {}
+        self.backend = SimulatedBackend(seed, subject=self._message_subject)
         self.seed = seed
         agents = collectors_ensure(max(2, -(-loans // LOANS_PER_COLLECTOR)))
         self.pool = CollectorPool(
-            agents=agents, capacity=CALLS_PER_COLLECTOR, backend=self.backend, seed=seed
+            agents=agents,
+            capacity=CALLS_PER_COLLECTOR,
+            backend=self.backend,
+            seed=seed,
+            stable=stable,
         )
         self.activity: Counter = Counter()
 
     def run(self, today: date) -> None:
         """The executor through the day's ticks, then the collectors' calls."""
-        for tick in TICKS:
-            done = due_actions_execute(
-                now=simulated_clock(today, tick), business_date=today, backend=self.backend
-            )
+        for tick in self.ticks(today):
+            done = due_actions_execute(now=tick, business_date=today, backend=self.backend)
             self.activity.update({f"actions_{outcome}": n for outcome, n in done.items()})
         self.pool.work(today, self.activity)
+
+    def ticks(self, today: date) -> Iterator[datetime]:
+        """The day's ticks at which some action is due, in order: a tick with nothing due would
+        do nothing, so it is skipped (one query finds the next due action, e.g. a retry the
+        previous tick put half an hour later)."""
+        clocks = [simulated_clock(today, tick) for tick in TICKS]
+        index = 0
+        while index < len(clocks):
+            due = (
+                ScheduledAction.objects.filter(
+                    status=ScheduledAction.Status.PENDING, due_at__lte=clocks[-1]
+                )
+                .order_by("due_at")
+                .values_list("due_at", flat=True)
+                .first()
+            )
+            if due is None:
+                return
+            while index < len(clocks) and clocks[index] < due:
+                index += 1
+            if index < len(clocks):
+                yield clocks[index]
+                index += 1
+
+    def _message_subject(self, message) -> int:
+        if message.case_id not in self.case_loans:
+            self.case_loans[message.case_id] = (
+                CollectionCase.objects.filter(pk=message.case_id)
+                .values_list("loan_id", flat=True)
+                .get()
+            )
+        return self.stable(self.case_loans[message.case_id])
 
     def promised_payments(self, today: date) -> list[tuple[int, Decimal, str]]:
         """(loan id, amount, how) for each promise falling due today that its debtor honours
         in full or in part; broken ones pay nothing."""
         due = PromiseToPay.objects.filter(
             status=PromiseToPay.Status.OPEN, promised_date=today
-        ).values_list("id", "case__loan_id", "amount", "paid_since")
+        ).values_list("case__loan_id", "made_on", "amount", "paid_since")
         payments = []
-        for promise_id, loan_id, amount, paid in due.order_by("id"):
-            rng = random.Random(f"{self.seed}:promise:{promise_id}")
+        for loan_id, made_on, amount, paid in due.order_by("id"):
+            rng = random.Random(f"{self.seed}:promise:{self.stable(loan_id)}:{made_on}")
             how = rng.choices([name for name, _ in KEEPS], [w for _, w in KEEPS])[0]
             owed = amount - paid
             if how == "kept" and owed > 0:

@@ -276,6 +276,7 @@ def _owed(today: date, loan_ids: list[int]) -> dict[int, list[tuple[int, date, D
     )
     owed: dict[int, list[tuple[int, date, Decimal]]] = {}
     for loan_id, number, due, amount in rows:
+        amount = Decimal(amount).quantize(Decimal("0.01"))  # SQLite computes it in floats
         if amount > 0:
             owed.setdefault(loan_id, []).append((number, due, amount))
     return owed
@@ -388,7 +389,7 @@ def portfolio_simulate(
         offset = int(last_origination * rng.random() ** 2)
         schedule[offset] = schedule.get(offset, 0) + 1
     result = SimulationResult(first_day=start, last_day=start)
-    collections = CollectionsDay(seed=seed, loans=loans)
+    collections = CollectionsDay(seed=seed, loans=loans, stable=_ordinal)
     for offset in range(days):
         today = business_date_current()
         for _ in range(schedule.get(offset, 0)):

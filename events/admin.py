@@ -5,8 +5,8 @@ from django.contrib import admin, messages
 
 from core.admin import ReadOnlyAdmin
 
-from .dispatch import deliveries_redrive
 from .models import Delivery, DeliveryAttempt, Event, Subscription
+from .subscriptions import secret_new, subscription_redrive
 
 
 @admin.register(Subscription)
@@ -16,9 +16,24 @@ class SubscriptionAdmin(admin.ModelAdmin):
     fields = ("name", "url", "event_types", "secret", "previous_secret", "active", "max_attempts")
     actions = ["redrive"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        secret = form.base_fields["secret"]
+        secret.required = False
+        secret.help_text = "Leave blank for a fresh random secret (whsec_…)."
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not obj.secret:
+            obj.secret = secret_new()
+        super().save_model(request, obj, form, change)
+
     @admin.action(description="Re-drive the parked deliveries")
     def redrive(self, request, queryset):
-        count = sum(deliveries_redrive(subscription) for subscription in queryset)
+        count = sum(
+            subscription_redrive(subscription=subscription, actor=request.user, source="admin")
+            for subscription in queryset
+        )
         self.message_user(request, f"{count} deliveries re-driven.", messages.SUCCESS)
 
 

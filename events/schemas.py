@@ -10,6 +10,9 @@ MONEY = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
 DATE = {"type": "string", "format": "date"}
 ID = {"type": "integer"}
 TEXT = {"type": "string"}
+FLAG = {"type": "boolean"}
+NULLABLE_MONEY = {"type": ["string", "null"], "pattern": r"^-?\d+(\.\d+)?$"}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 
 
 def _schema(title: str, **properties: dict) -> dict:
@@ -39,6 +42,14 @@ LOAN_TRANSITIONS = {
     "close": "loan.closed",
 }
 """A loan's state-machine action → the event its transition emits."""
+
+PROMISE_OUTCOMES = {
+    "kept": "A promise to pay was kept (paid in full by its date, or the loan cured)",
+    "broken": "A promise to pay was broken (its date passed short of the amount)",
+    "cancelled": "A promise to pay was cancelled (its case closed without it being kept)",
+}
+"""How a promise to pay ends → the event (`promise.<outcome>`); `status` in the data is the
+promise's exact status."""
 
 SCHEMAS: dict[str, dict] = {
     "loan.created": _schema(
@@ -94,28 +105,73 @@ SCHEMAS: dict[str, dict] = {
         value_date=DATE,
         reason=TEXT,
     ),
-    "collection.contact": _schema(
-        "A collection contact was attempted",
+    "loan.modified": _schema(
+        "A loan's terms were modified (holiday, reschedule, re-age, rate change)",
         loan_id=ID,
+        modification_id=ID,
+        kind=TEXT,
+        effective_date=DATE,
+        annual_rate=MONEY,
+        installment_before=NULLABLE_MONEY,
+        installment_after=NULLABLE_MONEY,
+        maturity_date=NULLABLE_DATE,
+    ),
+    "collection.contact": _schema(
+        "A collection contact was attempted (allowed or blocked by the conduct guard)",
+        loan_id=ID,
+        case_id=ID,
         attempt_id=ID,
         channel=TEXT,
+        target=TEXT,
+        purpose=TEXT,
+        allowed=FLAG,
+        blocked_by=TEXT,
         outcome=TEXT,
     ),
     "promise.made": _schema(
-        "A borrower promised to pay", loan_id=ID, promise_id=ID, amount=MONEY, due_date=DATE
+        "A borrower promised to pay",
+        loan_id=ID,
+        case_id=ID,
+        promise_id=ID,
+        amount=MONEY,
+        due_date=DATE,
     ),
-    "promise.kept": _schema("A promise to pay was kept", loan_id=ID, promise_id=ID, status=TEXT),
-    "promise.broken": _schema(
-        "A promise to pay was broken", loan_id=ID, promise_id=ID, status=TEXT
-    ),
+    **{
+        f"promise.{outcome}": _schema(
+            title,
+            loan_id=ID,
+            case_id=ID,
+            promise_id=ID,
+            amount=MONEY,
+            due_date=DATE,
+            status=TEXT,
+            paid_since=MONEY,
+        )
+        for outcome, title in PROMISE_OUTCOMES.items()
+    },
     "credit_line.changed": _schema(
-        "A credit line's limit or status changed",
+        "A credit line was opened, or its limit or status changed",
         credit_line_id=ID,
+        reference=TEXT,
         borrower_id=ID,
+        change_id=ID,
+        kind=TEXT,
+        old_limit=MONEY,
         limit=MONEY,
+        old_status=TEXT,
         status=TEXT,
+        reason=TEXT,
     ),
-    "report.produced": _schema("A regulatory report was produced", report_id=ID, kind=TEXT),
+    "report.produced": _schema(
+        "A regulatory or management report file was produced",
+        report_id=ID,
+        kind=TEXT,
+        format=TEXT,
+        as_of=DATE,
+        rows=ID,
+        sha256=TEXT,
+        trigger=TEXT,
+    ),
     "close.completed": _schema(
         "The end-of-day close finished a business date", close_run_id=ID, business_date=DATE
     ),

@@ -14,14 +14,17 @@ from core.errors import DomainError
 
 from .models import Event
 
-HORIZON = """
-  WITH snap AS (SELECT pg_current_snapshot() AS s),
-       elsewhere AS (SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
-                      WHERE datname IS DISTINCT FROM current_database()
-                        AND backend_xid IS NOT NULL)
-  SELECT coalesce(min(x::text::bigint), min(pg_snapshot_xmax(snap.s)::text::bigint))
-    FROM snap LEFT JOIN LATERAL pg_snapshot_xip(snap.s) AS x
-      ON x::text::bigint %% 4294967296 NOT IN (SELECT xid FROM elsewhere)"""
+# The horizon: the oldest transaction still running in this database (transactions of other
+# databases on the same server are left out). Events of transactions below it have all ended.
+HORIZON_CTES = """
+  snap AS (SELECT pg_current_snapshot() AS s),
+  elsewhere AS (SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity
+                 WHERE datname IS DISTINCT FROM current_database()
+                   AND backend_xid IS NOT NULL),
+  h AS (SELECT coalesce(min(x::text::bigint), min(pg_snapshot_xmax(snap.s)::text::bigint)) AS xmin
+          FROM snap LEFT JOIN LATERAL pg_snapshot_xip(snap.s) AS x
+            ON x::text::bigint %% 4294967296 NOT IN (SELECT xid FROM elsewhere))"""
+HORIZON = f"WITH {HORIZON_CTES} SELECT xmin FROM h"
 
 
 class BadCursor(DomainError):

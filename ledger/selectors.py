@@ -288,6 +288,22 @@ class KindTotal:
     last_date: date | None
 
 
+JOURNAL_LINE_COLUMNS = "id, entry_id, account_id, loan_id, debit, credit, currency, business_date"
+
+
+def journal_lines_sql(*, since: date | None = None) -> str:
+    """The SQL relation (to use as ``FROM … alias``) holding every journal line a reader of the
+    lines from `since` on (None: from the first) needs: the live journal, and the archive's lines
+    too when archived months fall in that range. For readers that need the lines themselves (an
+    entry's kind, a month's movements), which the openings kept at archiving cannot give."""
+    if not _journal_state()[1] or (since is not None and since >= _archive_horizon()):
+        return "ledger_journalline"
+    return (
+        f"(SELECT {JOURNAL_LINE_COLUMNS} FROM ledger_journalline"
+        f" UNION ALL SELECT {JOURNAL_LINE_COLUMNS} FROM ledger_archive.journalline)"
+    )
+
+
 def loan_kind_totals(
     *,
     loan_ids: list[int],
@@ -301,9 +317,6 @@ def loan_kind_totals(
     also matches reversals of entries of those kinds, reported under the reversed entry's kind."""
     if not loan_ids:
         return []
-    tables = ["ledger_journalline"]
-    if _journal_state()[1]:
-        tables.append("ledger_archive.journalline")
     where, params = [], []
     for column, values in (
         ("l.loan_id", loan_ids),
@@ -324,15 +337,11 @@ def loan_kind_totals(
     if currency is not None:
         where.append("a.currency = %s")
         params.append(currency)
-    lines = " UNION ALL ".join(
-        f"SELECT entry_id, account_id, loan_id, debit, credit, business_date FROM {table}"
-        for table in tables
-    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT l.loan_id, a.code, COALESCE(r.kind, e.kind), sum(l.debit), sum(l.credit),
                        max(l.business_date)
-                  FROM ({lines}) l
+                  FROM {journal_lines_sql()} l
                   JOIN ledger_account a ON a.id = l.account_id
                   JOIN ledger_journalentry e ON e.id = l.entry_id
                   LEFT JOIN ledger_journalentry r ON r.id = e.reverses_id
@@ -350,4 +359,40 @@ def loan_kind_totals(
                 date.fromisoformat(last) if isinstance(last, str) else last,  # SQLite: text
             )
             for loan_id, code, kind, debit, credit, last in cursor.fetchall()
+        ]
+
+
+@dataclass(frozen=True)
+class EntryTotal:
+    """A loan's lines of one entry on the accounts asked for: the entry's own kind and date."""
+
+    entry_id: int
+    kind: str
+    business_date: date
+    debit: Decimal
+    credit: Decimal
+
+
+def loan_entry_totals(
+    *, loan_id: int, codes: list[str], kinds: list[str], as_of: date
+) -> list[EntryTotal]:
+    """Per entry of one of `kinds` up to `as_of`: the totals of the loan's lines on `codes`,
+    archived months included, in posting order (a borrower's statement lists them)."""
+    codes_in = ", ".join(["%s"] * len(codes))
+    kinds_in = ", ".join(["%s"] * len(kinds))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT l.entry_id, e.kind, l.business_date, sum(l.debit), sum(l.credit)
+                  FROM {journal_lines_sql()} l
+                  JOIN ledger_account a ON a.id = l.account_id
+                  JOIN ledger_journalentry e ON e.id = l.entry_id
+                 WHERE l.loan_id = %s AND a.code IN ({codes_in}) AND e.kind IN ({kinds_in})
+                   AND l.business_date <= %s
+                 GROUP BY l.entry_id, e.kind, l.business_date
+                 ORDER BY l.business_date, l.entry_id""",
+            [loan_id, *codes, *kinds, as_of],
+        )
+        return [
+            EntryTotal(entry_id, kind, day, _exact(debit), _exact(credit))
+            for entry_id, kind, day, debit, credit in cursor.fetchall()
         ]

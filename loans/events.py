@@ -11,7 +11,7 @@ from django.db import connection
 from events.schemas import LOAN_TRANSITIONS
 from events.services import event_record, events_record_bulk, events_record_many
 
-from .models import CloseRun, Loan, LoanTransition, Repayment
+from .models import CloseRun, Loan, LoanModification, LoanTransition, Repayment
 
 
 def subject(loan_id: int) -> str:
@@ -90,6 +90,49 @@ def repayment_reversed(repayment: Repayment, business_date: date) -> None:
             "value_date": repayment.value_date,
             "reason": repayment.reversal_reason,
         },
+    )
+
+
+def loan_modified(modification: LoanModification, loan: Loan, business_date: date) -> None:
+    event_record(
+        type="loan.modified",
+        subject=subject(loan.pk),
+        business_date=business_date,
+        key=f"loan.modified:{modification.pk}",
+        data={
+            "loan_id": loan.pk,
+            "modification_id": modification.pk,
+            "kind": modification.kind,
+            "effective_date": modification.effective_date,
+            "annual_rate": loan.annual_rate,
+            "installment_before": modification.installment_before,
+            "installment_after": modification.installment_after,
+            "maturity_date": loan.maturity_date,
+        },
+    )
+
+
+def loans_modified_by_rate_reset(loan_ids: Sequence[int], business_date: date) -> int:
+    """loan.modified for the rate changes the close's reset step applied today to `loan_ids`,
+    set-based (one INSERT … SELECT over the modification rows it wrote; PostgreSQL, as the
+    reset step)."""
+    if not loan_ids:
+        return 0
+    return events_record_bulk(
+        type="loan.modified",
+        source_sql=f"""SELECT 'loan/' || m.loan_id AS subject, 'loan.modified:' || m.id AS key,
+                              m.loan_id, m.id AS modification_id, m.kind, m.effective_date,
+                              CAST(l.annual_rate AS TEXT) AS annual_rate,
+                              CAST(m.installment_before AS TEXT) AS installment_before,
+                              CAST(m.installment_after AS TEXT) AS installment_after,
+                              l.maturity_date
+                         FROM {LoanModification._meta.db_table} m
+                         JOIN {Loan._meta.db_table} l ON l.id = m.loan_id
+                        WHERE m.loan_id = ANY(%s) AND m.kind = %s AND m.applied_on = %s""",
+        params=[list(loan_ids), LoanModification.Kind.RATE_CHANGE, business_date],
+        business_date=business_date,
+        order_by="modification_id",
+        keyed=True,
     )
 
 

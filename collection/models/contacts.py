@@ -100,13 +100,17 @@ class ContactAttempt(models.Model):
 class PromiseToPay(models.Model):
     """A borrower's promise to pay `amount` by `promised_date`. While open, the case gets
     reminders only; kept when paid (installment payments since it was made reach the amount),
-    broken when the date passes unpaid — the strategy then resumes."""
+    partly kept when the date passes with some of it paid, broken when it passes with nothing
+    paid. A promise not kept raises the case's next strategy step; the strategy resumes."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         KEPT = "kept", "Kept"
+        PARTIAL = "partial", "Partly kept"
         BROKEN = "broken", "Broken"
         CANCELLED = "cancelled", "Cancelled"
+
+    NOT_KEPT = (Status.PARTIAL, Status.BROKEN)
 
     case = models.ForeignKey(
         "collection.CollectionCase", on_delete=models.PROTECT, related_name="promises"
@@ -119,6 +123,12 @@ class PromiseToPay(models.Model):
         **AMOUNT, default=ZERO, help_text="Paid on the loan's installments when it was made."
     )
     paid_since = models.DecimalField(**AMOUNT, default=ZERO)
+    bucket = models.CharField(
+        max_length=8, blank=True, help_text="The case's delinquency bucket when it was made."
+    )
+    step = models.CharField(
+        max_length=64, blank=True, help_text="The strategy step being worked when it was made."
+    )
     resolved_on = models.DateField(null=True, blank=True)
     contact_attempt = models.ForeignKey(
         ContactAttempt, on_delete=models.PROTECT, null=True, blank=True, related_name="promises"

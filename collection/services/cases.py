@@ -21,7 +21,8 @@ from collection.models import (
 from collection.models.cases import bucket_for
 from loans.models import Installment, Loan
 
-from .guarding import OPEN_INSTALLMENT, borrower_zone, installments_paid
+from .guarding import OPEN_INSTALLMENT, borrower_zone
+from .promises import promises_cancelled, promises_kept, promises_resolve
 
 CASE_CHUNK = 2000
 CloseReason = CollectionCase.CloseReason
@@ -60,7 +61,7 @@ def queue_for(days_past_due: int) -> str:
 def cases_sync(*, business_date: date, loan_ids: list[int] | None = None) -> dict:
     """The close's collection step, after loans' days past due and status are updated.
 
-    Resolves promises to pay, closes the cases of loans that are cured (active, 0 days past
+    Resolves promises to pay (raising the next step of a case whose promise was not kept), closes the cases of loans that are cured (active, 0 days past
     due), paid off, charged off (referred to recovery) or closed, refreshes the days past due,
     bucket, queue and priority of the others, opens a case for every delinquent loan without
     one and schedules the strategy steps now due. Set-based (a fixed number of statements per
@@ -69,7 +70,7 @@ def cases_sync(*, business_date: date, loan_ids: list[int] | None = None) -> dic
     """
     scope = Q() if loan_ids is None else Q(loan_id__in=loan_ids)
     with transaction.atomic():
-        kept, broken = _promises_resolve(business_date, loan_ids)
+        promises = promises_resolve(business_date=business_date, loan_ids=loan_ids)
         closed = _cases_close(business_date, scope)
         updated = _cases_refresh(scope)
         opened = _cases_open(business_date, loan_ids)
@@ -81,36 +82,12 @@ def cases_sync(*, business_date: date, loan_ids: list[int] | None = None) -> dic
         "updated": updated,
         "closed": sum(closed.values()),
         "closed_by_reason": dict(closed),
-        "promises_kept": kept,
-        "promises_broken": broken,
+        "promises_kept": promises["kept"],
+        "promises_partly_kept": promises["partial"],
+        "promises_broken": promises["broken"],
+        "steps_raised": promises["steps_raised"],
         "actions_scheduled": scheduled,
     }
-
-
-def _promises_resolve(business_date: date, loan_ids: list[int] | None) -> tuple[int, int]:
-    promise_scope = Q() if loan_ids is None else Q(case__loan_id__in=loan_ids)
-    promises = list(
-        PromiseToPay.objects.filter(promise_scope, status=PromiseToPay.Status.OPEN)
-        .select_related("case")
-        .only("id", "amount", "baseline_paid", "promised_date", "case__loan_id")
-    )
-    if not promises:
-        return 0, 0
-    paid = installments_paid(loan_ids={promise.case.loan_id for promise in promises})
-    changed = []
-    for promise in promises:
-        promise.paid_since = max(paid.get(promise.case.loan_id, 0) - promise.baseline_paid, 0)
-        if promise.paid_since >= promise.amount:
-            promise.status = PromiseToPay.Status.KEPT
-        elif promise.promised_date < business_date:
-            promise.status = PromiseToPay.Status.BROKEN
-        else:
-            continue
-        promise.resolved_on = business_date
-        changed.append(promise)
-    PromiseToPay.objects.bulk_update(changed, ["status", "paid_since", "resolved_on"])
-    statuses = Counter(promise.status for promise in changed)
-    return statuses[PromiseToPay.Status.KEPT], statuses[PromiseToPay.Status.BROKEN]
 
 
 def _cases_close(business_date: date, scope: Q) -> Counter:
@@ -137,14 +114,15 @@ def _cases_close(business_date: date, scope: Q) -> Counter:
             next_action_date=None,
             next_action="",
         )
-        outcome = (
-            PromiseToPay.Status.KEPT
-            if reason in (CloseReason.CURED, CloseReason.PAID_OFF)
-            else PromiseToPay.Status.CANCELLED
+        still_open = list(
+            PromiseToPay.objects.filter(
+                case_id__in=case_ids, status=PromiseToPay.Status.OPEN
+            ).select_related("case")
         )
-        PromiseToPay.objects.filter(case_id__in=case_ids, status=PromiseToPay.Status.OPEN).update(
-            status=outcome, resolved_on=business_date
-        )
+        if reason in (CloseReason.CURED, CloseReason.PAID_OFF):
+            promises_kept(promises=still_open, business_date=business_date)
+        else:
+            promises_cancelled(promises=still_open, business_date=business_date)
     closed_ids = [case_id for case_ids in by_reason.values() for case_id in case_ids]
     if closed_ids:
         ScheduledAction.objects.filter(

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from collection.errors import CollectionError, ContactBlocked, PromiseError
+from collection.events import promise_made
 from collection.guard import AttemptRequest
 from collection.models import CollectionCase, ContactAttempt, PromiseToPay
 from collection.rules import CALL, CHANNELS, EFFECTIVE_CALL_OUTCOMES, Purpose, Target
@@ -149,9 +150,12 @@ def promise_record(
                 promised_date=promised_date,
                 made_on=business_date,
                 baseline_paid=installments_paid(loan_ids=[case.loan_id]).get(case.loan_id, 0),
+                bucket=case.bucket,
+                step=case.next_action,
                 contact_attempt=attempt,
                 recorded_by=agent,
             )
+            promise_made(promise, loan_id=case.loan_id)
     if promise is None:
         # Raised after the block so the blocked attempt stays recorded.
         raise ContactBlocked(attempt.reason, rule=attempt.blocked_by, attempt_id=attempt.id)

@@ -14,6 +14,7 @@ from django.db.models import DecimalField, ExpressionWrapper, F, Sum
 from django.utils import timezone
 
 from calc.rate_caps import RateCapError, rate_cap
+from collection.events import contact_attempted
 from collection.guard import (
     DENY,
     AttemptRequest,
@@ -43,6 +44,7 @@ logger = logging.getLogger(__name__)
 # a week ahead catches back-dated logs whose 7-day windows include later calls.
 HISTORY_BEFORE = timedelta(days=31)
 HISTORY_AFTER = timedelta(days=8)
+CENT = Decimal("0.01")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 OPEN_INSTALLMENT = (
     Installment.Status.SCHEDULED,
@@ -121,10 +123,15 @@ _OUTSTANDING = ExpressionWrapper(
 
 
 def overdue_amount(*, loan_id: int, as_of: date) -> Decimal:
-    """What is past due: the unpaid part of every installment due on or before `as_of`."""
-    return Installment.objects.filter(
-        loan_id=loan_id, due_date__lte=as_of, status__in=OPEN_INSTALLMENT
-    ).aggregate(total=Sum(_OUTSTANDING, default=ZERO))["total"]
+    """What is past due: the unpaid part of every installment due on or before `as_of`
+    (to the cent: SQLite sums decimal columns in binary floating point)."""
+    return (
+        Installment.objects.filter(
+            loan_id=loan_id, due_date__lte=as_of, status__in=OPEN_INSTALLMENT
+        )
+        .aggregate(total=Sum(_OUTSTANDING, default=ZERO))["total"]
+        .quantize(CENT)
+    )
 
 
 def installments_paid(*, loan_ids) -> dict[int, Decimal]:
@@ -227,7 +234,7 @@ def attempt_record(
     effective = None
     if allowed_outcome and request.channel == CALL:
         effective = allowed_outcome in EFFECTIVE_CALL_OUTCOMES
-    return ContactAttempt.objects.create(
+    attempt = ContactAttempt.objects.create(
         case=case,
         channel=request.channel,
         target=request.target,
@@ -249,6 +256,8 @@ def attempt_record(
         scheduled_action=scheduled_action,
         retain_until=retention_end(request.at),
     )
+    contact_attempted(attempt, loan_id=case.loan_id, business_date=as_of)
+    return attempt
 
 
 def render(template: str, context: dict[str, object]) -> str:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from compliance.models import ReportRun
+from django.db import connection
+
+from compliance.models import MonthEndCapture, ReportRun
 
 from .aging import aging_report
 from .base import ReportParams, add_months, month_end, year_month
@@ -86,3 +88,32 @@ def income_by_month(day: date, currency: str) -> dict[str, dict[str, Decimal]]:
         for month, figures in income_report(params=params).totals["by_month"].items():
             out.setdefault(month, {name: figures[name] for name in INCOME_NAMES})
     return dict(sorted(out.items()))
+
+
+STAGE_MIX_SQL = """
+SELECT m.month_end, COALESCE(s.to_stage, 1), SUM(m.principal), SUM(m.allowance)
+  FROM compliance_loanmonthend m
+  LEFT JOIN LATERAL (SELECT c.to_stage FROM compliance_stagechange c
+                      WHERE c.loan_id = m.loan_id AND c.business_date <= m.month_end
+                      ORDER BY c.business_date DESC LIMIT 1) s ON true
+ WHERE m.month_end = ANY(%s) AND m.currency = %s AND m.status IN ('active', 'delinquent')
+ GROUP BY 1, 2"""
+
+
+def stage_mix(day: date, currency: str, months: int = 12) -> dict[str, dict[int, tuple]]:
+    """The last `months` month ends up to `day`: per month, per IFRS 9 stage (the stage each
+    open loan held that day, from the staging log; 1 before any staging), the principal
+    outstanding and the allowance, from the month-end captures."""
+    ends = list(
+        MonthEndCapture.objects.filter(month_end__lte=day)
+        .order_by("-month_end")
+        .values_list("month_end", flat=True)[:months]
+    )
+    out: dict[str, dict[int, tuple]] = {year_month(end): {} for end in sorted(ends)}
+    if not ends:
+        return out
+    with connection.cursor() as cursor:
+        cursor.execute(STAGE_MIX_SQL, [ends, currency])
+        for month_end, stage, principal, allowance in cursor.fetchall():
+            out[year_month(month_end)][stage] = (principal, allowance)
+    return out

@@ -1,5 +1,5 @@
 """Charts drawn on the server as SVG, for the admin's reports page: aging by bucket, vintage
-curves, the roll-rate matrix and income by month. Hand-written SVG (no plotting library, no
+curves, the roll-rate matrix, income by month and the IFRS 9 stage mix at month ends. Hand-written SVG (no plotting library, no
 script, no CDN); coordinates are computed in Decimal like every other figure here, and every
 label is escaped."""
 
@@ -194,7 +194,7 @@ def heatmap(*, title: str, rows: Sequence[str], columns: Sequence[str], cells: d
 
 
 def report_charts(*, as_of: date | None = None, currency: str | None = None) -> dict[str, str]:
-    """The four charts for the last closed business date (or `as_of`), by name."""
+    """The charts for the last closed business date (or `as_of`), by name."""
     currency = currency or default_currency()
     try:
         day = report_params(name="aging", as_of=as_of, currency=currency).as_of
@@ -204,6 +204,8 @@ def report_charts(*, as_of: date | None = None, currency: str | None = None) -> 
     month, matrix = chart_data.roll_matrix(day, currency)
     income = chart_data.income_by_month(day, currency)
     months = list(income)
+    mix = chart_data.stage_mix(day, currency)
+    mix_months = list(mix)
     return {
         "aging": bar_chart(
             title=f"Outstanding principal by delinquency bucket, {day}",
@@ -233,6 +235,22 @@ def report_charts(*, as_of: date | None = None, currency: str | None = None) -> 
                     ("recoveries", "recoveries"),
                     ("write-offs", "write_offs"),
                 )
+            },
+        ),
+        "stage_exposure": grouped_bar_chart(
+            title="IFRS 9 stage mix at month ends: principal outstanding",
+            groups=mix_months,
+            series={
+                f"stage {stage}": [mix[m].get(stage, (ZERO, ZERO))[0] for m in mix_months]
+                for stage in (1, 2, 3)
+            },
+        ),
+        "stage_allowance": grouped_bar_chart(
+            title="IFRS 9 stage mix at month ends: loss allowance",
+            groups=mix_months,
+            series={
+                f"stage {stage}": [mix[m].get(stage, (ZERO, ZERO))[1] for m in mix_months]
+                for stage in (1, 2, 3)
             },
         ),
     }

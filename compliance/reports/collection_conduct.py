@@ -3,8 +3,8 @@ blocked by rule, and promises to pay made, kept and broken, for the period
 (`collection.selectors.conduct_report`, the collection app's own reading of its records).
 
 Rows by section: ``channel`` (attempts, allowed, blocked, allowed rate), ``rule`` (blocked
-attempts per rule), ``promise`` (made in the period; kept, broken, cancelled resolved in it; the
-kept rate over kept + broken on the kept row). The selector's cure rates are left out: they
+attempts per rule), ``promise`` (made in the period; kept, partly kept, broken, cancelled resolved in
+it; the kept rate over kept + partly kept + broken on the kept row). The selector's cure rates are left out: they
 follow each case's latest bucket, so a past period's figures would move as cases do.
 """
 
@@ -47,7 +47,7 @@ def collection_conduct_report(*, params: ReportParams) -> Report:
     for rule, blocked in sorted(data["blocked_by_rule"].items()):
         rows.append(("rule", rule, blocked, 0, blocked, None, None))
     promises = data["promises"]
-    for outcome in ("made", "kept", "broken", "cancelled"):
+    for outcome in ("made", "kept", "partial", "broken", "cancelled"):
         rate = promises["kept_rate"] if outcome == "kept" else None
         rows.append(("promise", outcome, None, None, None, promises[outcome], rate))
     attempts = data["attempts"]
@@ -58,6 +58,7 @@ def collection_conduct_report(*, params: ReportParams) -> Report:
         "blocked_by_rule": dict(sorted(data["blocked_by_rule"].items())),
         "promises_made": promises["made"],
         "promises_kept": promises["kept"],
+        "promises_partly_kept": promises["partial"],
         "promises_broken": promises["broken"],
         "promises_kept_rate": promises["kept_rate"],
     }

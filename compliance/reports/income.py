@@ -10,6 +10,7 @@ house posting) would fall under product "".
 from __future__ import annotations
 
 from ledger import chart
+from ledger.selectors import journal_lines_sql
 
 from .base import ZERO, Column, Report, ReportParams, money
 from .sql import Sql, account_ids, fetch_all
@@ -46,7 +47,7 @@ def income_report(*, params: ReportParams) -> Report:
     query = Sql(
         f"""SELECT {month}, COALESCE(p.code, ''), jl.account_id,
                    SUM(jl.credit), SUM(jl.debit)
-              FROM ledger_journalline jl
+              FROM {journal_lines_sql(since=params.start)} jl
               LEFT JOIN loans_loan l ON l.id = jl.loan_id
               LEFT JOIN loans_product p ON p.id = l.product_id
              WHERE jl.business_date >= %(start)s AND jl.business_date <= %(as_of)s

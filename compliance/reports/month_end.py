@@ -35,6 +35,7 @@ from django.db.models import Min
 
 from compliance.models import LoanMonthEnd, MonthEndCapture
 from ledger import chart
+from ledger.selectors import journal_lines_sql
 from ledger.services import business_date_current
 from loans.models import Loan
 from loans.posting_rules import RECEIVABLES as RECEIVABLE_CODES
@@ -76,7 +77,7 @@ def recoveries_sql(currency: str) -> Sql:
                    AS written_off,
                MAX(CASE WHEN jl.account_id = {recoveries} AND jl.business_date >= %(month_start)s
                         THEN 1 ELSE 0 END) AS recovery_in_month
-          FROM ledger_journalline jl
+          FROM {journal_lines_sql()} jl
           JOIN ledger_journalentry e ON e.id = jl.entry_id
          WHERE jl.loan_id IN (SELECT t.loan_id FROM loans_loantransition t
                                WHERE t.to_status = 'charged_off' AND t.business_date <= %(as_of)s)

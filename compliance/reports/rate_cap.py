@@ -15,17 +15,16 @@ from collections.abc import Iterator
 from decimal import Decimal
 from functools import lru_cache
 
-from django.db.models import Sum
-
 from calc.apr import AprError, apr_by_method
 from calc.rate_caps import RateCapError, cap_check, rules_for
 from calc.schedules import ScheduleError, build_schedule
 from ledger import chart
-from ledger.models import JournalLine
+from ledger.selectors import journal_lines_sql
 from loans.models import Loan
 from loans.terms import loan_terms
 
-from .base import ZERO, Column, Report, ReportParams
+from .base import ZERO, Column, Report, ReportParams, money
+from .sql import Sql, fetch_all
 
 NAME = "rate_cap"
 TITLE = "Rate-cap conformance (利率上限合规)"
@@ -143,15 +142,29 @@ def _rows(report: Report) -> Iterator[tuple]:
 
 
 def _ledger_disbursed(params: ReportParams) -> Decimal:
-    """Principal debited to 1303 by disbursements in the period: the rows' principal again."""
-    lines = JournalLine.objects.filter(
-        account__code=chart.LOANS_PRINCIPAL,
-        account__currency=params.currency,
-        entry__kind=DISBURSEMENT_KIND,
-        business_date__gte=params.start,
-        business_date__lte=params.as_of,
-    )
+    """Principal debited to 1303 by disbursements in the period: the rows' principal again
+    (archived months included)."""
+    values = {
+        "code": chart.LOANS_PRINCIPAL,
+        "currency": params.currency,
+        "kind": DISBURSEMENT_KIND,
+        "start": params.start,
+        "as_of": params.as_of,
+    }
+    product = ""
     if params.product:
-        ids = Loan.objects.filter(product__code=params.product).values("id")
-        lines = lines.filter(loan_id__in=ids)
-    return lines.aggregate(total=Sum("debit", default=ZERO))["total"]
+        product = (
+            " AND jl.loan_id IN (SELECT l.id FROM loans_loan l"
+            " JOIN loans_product p ON p.id = l.product_id WHERE p.code = %(product)s)"
+        )
+        values["product"] = params.product
+    query = Sql(
+        f"""SELECT SUM(jl.debit) FROM {journal_lines_sql(since=params.start)} jl
+              JOIN ledger_account a ON a.id = jl.account_id
+              JOIN ledger_journalentry e ON e.id = jl.entry_id
+             WHERE a.code = %(code)s AND a.currency = %(currency)s AND e.kind = %(kind)s
+               AND jl.business_date >= %(start)s AND jl.business_date <= %(as_of)s{product}""",
+        values,
+    )
+    ((total,),) = fetch_all(query)
+    return money(total)

@@ -17,11 +17,13 @@ from loans.models import Product
 
 from . import (
     aging,
+    allowance_movement,
     classification,
     collection_conduct,
     credit_bureau,
     ecl,
     income,
+    promises,
     rate_cap,
     roll_rates,
     vintage,
@@ -72,6 +74,13 @@ REPORTS: dict[str, ReportSpec] = {
             DAY,
         ),
         ReportSpec(ecl.NAME, ecl.TITLE, ecl.ecl_report, DAILY, DAY, latest_only=True),
+        ReportSpec(
+            allowance_movement.NAME,
+            allowance_movement.TITLE,
+            allowance_movement.allowance_movement_report,
+            MONTHLY,
+            MONTH,
+        ),
         ReportSpec(roll_rates.NAME, roll_rates.TITLE, roll_rates.roll_rates_report, MONTHLY, YEAR),
         ReportSpec(vintage.NAME, vintage.TITLE, vintage.vintage_report, MONTHLY, YEAR),
         ReportSpec(rate_cap.NAME, rate_cap.TITLE, rate_cap.rate_cap_report, MONTHLY, MONTH),
@@ -81,6 +90,9 @@ REPORTS: dict[str, ReportSpec] = {
             collection_conduct.collection_conduct_report,
             MONTHLY,
             MONTH,
+        ),
+        ReportSpec(
+            promises.NAME, promises.TITLE, promises.promise_kept_rate_report, MONTHLY, MONTH
         ),
         ReportSpec(income.NAME, income.TITLE, income.income_report, MONTHLY, MONTH),
         ReportSpec(

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.files import File
 from django.db import transaction
 
+from compliance.events import report_produced
 from compliance.models import ReportRun
 from ledger.services import business_date_current
 
@@ -63,8 +64,50 @@ def report_run_produce(
     actor: str = "system",
 ) -> ReportRun:
     """Build report `name`, store it as a `fmt` file with its checksum, and record the run."""
-    check_format(report_spec(name), fmt)
-    report = report_build(name=name, as_of=as_of, start=start, product=product, currency=currency)
+    (run,) = report_runs_produce(
+        name=name,
+        formats=(fmt,),
+        as_of=as_of,
+        start=start,
+        product=product,
+        currency=currency,
+        trigger=trigger,
+        actor=actor,
+    )
+    return run
+
+
+def report_runs_produce(
+    *,
+    name: str,
+    formats: Sequence[str],
+    as_of: date | None = None,
+    start: date | None = None,
+    product: str | None = None,
+    currency: str | None = None,
+    trigger: str = ReportRun.Trigger.MANUAL,
+    actor: str = "system",
+) -> list[ReportRun]:
+    """Report `name` stored in each of `formats`: built once when its rows are in memory, once
+    per format when they are streamed from the database (so no file is held whole)."""
+    spec = report_spec(name)
+    for fmt in formats:
+        check_format(spec, fmt)
+    runs, report = [], None
+    for fmt in formats:
+        if report is None or report.streamed:
+            report = report_build(
+                name=name, as_of=as_of, start=start, product=product, currency=currency
+            )
+            if not report.streamed:
+                report.rows = list(report.rows)
+            rows = report.rows
+        report.rows, report.records = rows, None
+        runs.append(_store(report, fmt, trigger=trigger, actor=actor))
+    return runs
+
+
+def _store(report: Report, fmt: str, *, trigger: str, actor: str) -> ReportRun:
     counted = _Counted(report.rows)
     report.rows = counted
     storage = ReportRun._meta.get_field("file").storage
@@ -74,7 +117,7 @@ def report_run_produce(
         stored = storage.save(_file_name(report, fmt), File(scratch))
     try:
         with transaction.atomic():
-            return ReportRun.objects.create(
+            run = ReportRun.objects.create(
                 name=report.name,
                 as_of=report.params.as_of,
                 start=report.params.start,
@@ -91,6 +134,8 @@ def report_run_produce(
                 business_date=business_date_current(),
                 produced_by=actor,
             )
+            report_produced(run)
+            return run
     except Exception:
         storage.delete(stored)
         raise
@@ -130,27 +175,27 @@ def reports_due_produce(*, closed: date, today: date | None = None) -> Produced:
             return done  # the monthly reports read the capture: all of them wait for it
         due += [spec for spec in REPORTS.values() if spec.schedule == MONTHLY]
     for spec in due:
-        for fmt in spec.formats:
-            if _produced(spec.name, closed, fmt):
+        formats = [fmt for fmt in spec.formats if not _produced(spec.name, closed, fmt)]
+        if not formats:
+            continue
+        try:
+            with transaction.atomic():
+                done.runs += report_runs_produce(
+                    name=spec.name,
+                    formats=formats,
+                    as_of=closed,
+                    trigger=ReportRun.Trigger.SCHEDULE,
+                )
+        except Exception as exc:
+            if spec.latest_only and isinstance(exc, ReportDateError):
+                # Measured on the book as the last close left it: a later close has moved
+                # the book on, so this date's figure can no longer be made (nor retried).
+                done.skipped.append(f"{spec.name} {', '.join(formats)} {closed}: {exc}")
                 continue
-            try:
-                with transaction.atomic():
-                    done.runs.append(
-                        report_run_produce(
-                            name=spec.name,
-                            fmt=fmt,
-                            as_of=closed,
-                            trigger=ReportRun.Trigger.SCHEDULE,
-                        )
-                    )
-            except Exception as exc:
-                if spec.latest_only and isinstance(exc, ReportDateError):
-                    # Measured on the book as the last close left it: a later close has moved
-                    # the book on, so this date's figure can no longer be made (nor retried).
-                    done.skipped.append(f"{spec.name} {fmt} {closed}: {exc}")
-                    continue
-                logger.exception("report %s %s for %s not produced", spec.name, fmt, closed)
-                done.problems.append(f"{spec.name} {fmt} {closed}: {type(exc).__name__}: {exc}")
+            logger.exception("report %s for %s not produced", spec.name, closed)
+            done.problems.append(
+                f"{spec.name} {', '.join(formats)} {closed}: {type(exc).__name__}: {exc}"
+            )
     return done
 
 

@@ -23,13 +23,14 @@ and the balances of `sql.BALANCE_COLUMNS` (normal side).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from calc.classification import DEFAULT_POLICY, Category
 from calc.delinquency import BUCKETS
 from compliance.models import MonthEndCapture
 from compliance.selectors import classification_policies
+from ledger.selectors import journal_lines_sql
 from ledger.services import business_date_current
 from loans.models import PortfolioSnapshot
 
@@ -139,7 +140,7 @@ def balances_sql(as_of: date, currency: str, *, today: date | None = None) -> Sq
         )
     if (today - as_of).days > ROLL_BACK_DAYS:
         moves = f"""
-            SELECT loan_id, account_id, debit - credit AS net FROM ledger_journalline
+            SELECT loan_id, account_id, debit - credit AS net FROM {journal_lines_sql()} jl
              WHERE business_date <= %(as_of)s AND loan_id IS NOT NULL
                AND account_id IN ({id_list})"""
     else:
@@ -147,7 +148,8 @@ def balances_sql(as_of: date, currency: str, *, today: date | None = None) -> Sq
             SELECT loan_id, account_id, debit_total - credit_total AS net
               FROM ledger_loanaccountbalance WHERE account_id IN ({id_list})
             UNION ALL
-            SELECT loan_id, account_id, credit - debit AS net FROM ledger_journalline
+            SELECT loan_id, account_id, credit - debit AS net
+              FROM {journal_lines_sql(since=as_of + timedelta(days=1))} jl
              WHERE business_date > %(as_of)s AND loan_id IS NOT NULL
                AND account_id IN ({id_list})"""
     text = f"SELECT x.loan_id, {', '.join(columns)} FROM ({moves}) x GROUP BY x.loan_id"

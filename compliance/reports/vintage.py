@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from ledger import chart
+from ledger.selectors import journal_lines_sql
 
 from .base import (
     OPEN_STATUSES,
@@ -88,7 +89,7 @@ def _written_off(params: ReportParams) -> dict[str, list[tuple[date, object]]]:
     principal = account_ids(params.currency, [chart.LOANS_PRINCIPAL])[chart.LOANS_PRINCIPAL]
     query = Sql(
         f"""SELECT {sql_year_month("l.disbursed_on")}, jl.business_date, SUM(jl.credit - jl.debit)
-              FROM ledger_journalline jl
+              FROM {journal_lines_sql()} jl
               JOIN ledger_journalentry e ON e.id = jl.entry_id
               JOIN loans_loan l ON l.id = jl.loan_id
              WHERE e.kind = %(kind)s AND jl.account_id = {int(principal)}

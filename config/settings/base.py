@@ -158,6 +158,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "installment-ledger API",
     "DESCRIPTION": "Consumer and back-office API of the installment-loan core ledger.",
     "VERSION": "1.0.0",
+    # 3.1: the event types are published under `webhooks` (events.openapi).
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Swagger UI's assets served from the sidecar package: /api/docs/ works with no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -166,6 +168,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.problem.problem_content_types",
+        "events.openapi.webhooks_publish",
     ],
 }
 
@@ -212,11 +215,20 @@ CLOSE_STEPS = (
 ECL_STAGE2_DAYS_PAST_DUE = int(env("ECL_STAGE2_DAYS_PAST_DUE", "30"))
 ECL_STAGE3_DAYS_PAST_DUE = int(env("ECL_STAGE3_DAYS_PAST_DUE", "90"))
 ECL_CURE_PERIOD_DAYS = int(env("ECL_CURE_PERIOD_DAYS", "90"))
+# A significant increase in credit risk (stage 2): the borrower's latest credit score at least
+# this many points below the score the loan was granted on (0: the trigger is off).
+ECL_SCORE_DOWNGRADE_POINTS = int(env("ECL_SCORE_DOWNGRADE_POINTS", "50"))
 # ECL: the floor under each month's PD, the forward-looking overlay (name, weight, PD
 # multiplier; weights sum to 1) and the loss given default per product code.
 ECL_PD_FLOOR = env("ECL_PD_FLOOR", "0.0003")
 ECL_SCENARIOS = (("base", "0.6", "1"), ("upside", "0.1", "0.8"), ("downside", "0.3", "1.4"))
 ECL_LGD = {"default": "0.45"}
+# LGD from the book's own write-offs and the recoveries on them: used per product once it has
+# ECL_LGD_MIN_WRITE_OFFS loans written off at least ECL_LGD_WORKOUT_DAYS ago (else ECL_LGD),
+# never below ECL_LGD_FLOOR.
+ECL_LGD_MIN_WRITE_OFFS = int(env("ECL_LGD_MIN_WRITE_OFFS", "30"))
+ECL_LGD_WORKOUT_DAYS = int(env("ECL_LGD_WORKOUT_DAYS", "180"))
+ECL_LGD_FLOOR = env("ECL_LGD_FLOOR", "0.10")
 # The basis the ledger's allowance (1304) follows: "cn_five_category" (the regulator's ratios)
 # or "ifrs9" (expected credit loss); the other is computed and reported beside it.
 PROVISIONING_BASIS = env("PROVISIONING_BASIS", "cn_five_category")

@@ -82,18 +82,14 @@ def chunk_lease_take(
         )
         if not taken:
             return None
-        row = CloseStepRun.objects.get(lease_token=token)
-        CloseLease.objects.filter(step_run=row, outcome=LeaseOutcome.HELD).update(
+        CloseLease.objects.filter(step_run_id=row_id, outcome=LeaseOutcome.HELD).update(
             outcome=LeaseOutcome.EXPIRED, ended_at=Now()
         )
+        # Now() is the transaction's start on PostgreSQL: the same instant as the row's.
         CloseLease.objects.create(
-            step_run=row,
-            worker=worker,
-            token=token,
-            taken_at=row.started_at,
-            heartbeat_at=row.heartbeat_at,
+            step_run_id=row_id, worker=worker, token=token, taken_at=Now(), heartbeat_at=Now()
         )
-    return Lease(row.pk, token, worker, seconds)
+    return Lease(row_id, token, worker, seconds)
 
 
 def lease_fence(lease: Lease, **done) -> None:

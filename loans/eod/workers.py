@@ -63,16 +63,18 @@ def close_work(
             return done
         chunks = CloseStepRun.objects.filter(run=run, step=step)
         open_chunks = list(
-            chunks.exclude(status=RunStatus.DONE).order_by("chunk").values_list("chunk", flat=True)
+            chunks.exclude(status=RunStatus.DONE)
+            .annotate(free=Q(lease_token="") | Q(lease_expires_at__lt=Now()))
+            .order_by("chunk")
+            .values_list("chunk", "free")
         )
         if not open_chunks:
             close_step_finish(business_date=business_date, step=step)
             continue
-        free = chunks.filter(chunk__in=open_chunks).filter(
-            Q(lease_token="") | Q(lease_expires_at__lt=Now())
-        )
         lease = None
-        for chunk in free.order_by("chunk").values_list("chunk", flat=True):
+        for chunk, free in open_chunks:
+            if not free:
+                continue
             lease = chunk_lease_take(
                 business_date=business_date, step=step, chunk=chunk, worker=worker, seconds=seconds
             )
@@ -91,6 +93,9 @@ def close_work(
         if progress is not None:
             total = chunks.count()
             progress(step, chunks.filter(status=RunStatus.DONE).count(), total)
+        if len(open_chunks) == 1:
+            # That was the step's last chunk: move the step on without looking again.
+            close_step_finish(business_date=business_date, step=step)
 
 
 def close_day_run(

@@ -12,16 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Max, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.money import ZERO
 from ledger import chart
-from ledger.models import JournalLine
-from ledger.selectors import loan_balances
+from ledger.selectors import loan_balances, loan_entry_totals
 from loans.models import Installment, Loan, Repayment
 
 BALANCE_ACCOUNTS = {
@@ -177,30 +175,25 @@ def _installment_due(installment: Installment) -> LoanTransaction:
 
 
 def _penalties(loan: Loan, as_of: date) -> list[LoanTransaction]:
-    months = (
-        JournalLine.objects.filter(
-            loan_id=loan.id,
-            account__code=chart.PENALTY_RECEIVABLE,
-            entry__kind=PENALTY_KIND,
-            business_date__lte=as_of,
-        )
-        .annotate(month=TruncMonth("business_date"))
-        .values("month")
-        .annotate(amount=Sum("debit") - Sum("credit"), last=Max("business_date"))
-        .order_by("month")
-    )
+    months: dict[date, list] = {}
+    for entry in loan_entry_totals(
+        loan_id=loan.id, codes=[chart.PENALTY_RECEIVABLE], kinds=[PENALTY_KIND], as_of=as_of
+    ):
+        month = months.setdefault(entry.business_date.replace(day=1), [ZERO, entry.business_date])
+        month[0] += entry.debit - entry.credit
+        month[1] = max(month[1], entry.business_date)
     return [
         LoanTransaction(
-            date=row["last"],
+            date=last,
             kind="penalty",
             description=_("Penalty interest on overdue amounts, %(month)s")
-            % {"month": row["month"].strftime("%Y-%m")},
-            amount=row["amount"],
+            % {"month": month.strftime("%Y-%m")},
+            amount=amount,
             direction="charge",
             order=3,
         )
-        for row in months
-        if row["amount"]
+        for month, (amount, last) in sorted(months.items())
+        if amount
     ]
 
 
@@ -260,17 +253,11 @@ def _allocated(repayment: Repayment) -> dict[str, Decimal]:
 
 def _ledger_credits(loan: Loan, as_of: date) -> list[LoanTransaction]:
     """Waivers and a write-off: what the lender took off the loan, from their entries."""
-    receivables = list(BALANCE_ACCOUNTS.values())
-    entries = (
-        JournalLine.objects.filter(
-            loan_id=loan.id,
-            account__code__in=receivables,
-            entry__kind__in=(*WAIVER_KINDS, WRITE_OFF_KIND),
-            business_date__lte=as_of,
-        )
-        .values("entry_id", "entry__kind", "business_date")
-        .annotate(amount=Sum("credit") - Sum("debit"))
-        .order_by("business_date", "entry_id")
+    entries = loan_entry_totals(
+        loan_id=loan.id,
+        codes=list(BALANCE_ACCOUNTS.values()),
+        kinds=[*WAIVER_KINDS, WRITE_OFF_KIND],
+        as_of=as_of,
     )
     descriptions = {
         "fee_waiver": _("Fees waived"),
@@ -279,15 +266,15 @@ def _ledger_credits(loan: Loan, as_of: date) -> list[LoanTransaction]:
     }
     return [
         LoanTransaction(
-            date=row["business_date"],
-            kind="write_off" if row["entry__kind"] == WRITE_OFF_KIND else "waiver",
-            description=descriptions[row["entry__kind"]],
-            amount=row["amount"],
+            date=entry.business_date,
+            kind="write_off" if entry.kind == WRITE_OFF_KIND else "waiver",
+            description=descriptions[entry.kind],
+            amount=entry.credit - entry.debit,
             direction="credit",
             order=6,
         )
-        for row in entries
-        if row["amount"]
+        for entry in entries
+        if entry.credit - entry.debit
     ]
 
 

@@ -20,6 +20,7 @@ from calc.calendar import add_months
 from calc.classification import observation_months
 from core.maker_checker import Decision
 from loans.errors import LoanRuleError, LoanStateError
+from loans.events import loan_modified
 from loans.models import Installment, Loan, LoanModification
 from loans.posting_rules import capitalization_lines
 
@@ -203,6 +204,7 @@ def modification_approve(
         modification.applied_on = business_date
         modification.entry_ids = [entry_id] if entry_id else []
         modification.save()
+        loan_modified(modification, loan, business_date)
     return modification
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from calc.index_rates import floating_rate, index_rate_on, next_reset
 from loans.errors import LoanRuleError
+from loans.events import loans_modified_by_rate_reset
 from loans.models import Installment, Loan, LoanModification
 
 from .modification_plan import Plan, modification_plan
@@ -366,4 +367,7 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
         _insert_rows(planned, business_date)
         _insert_records(planned, business_date)
     _update_loans(shapes)
+    loans_modified_by_rate_reset(
+        [loan_id for shape in planned for loan_id in shape.loan_ids], business_date
+    )
     return sum(len(shape.loan_ids) for shape in planned)

@@ -39,6 +39,7 @@ from loans.selectors.exposure import (
     written_off_outstanding,
 )
 from origination.errors import CreditLineStateError, OriginationError
+from origination.events import credit_line_changed
 from origination.models import CreditLimitChange, CreditLine, Drawdown
 
 from .facts import borrowers_lock
@@ -204,7 +205,7 @@ def credit_lines_open(
             )
         )
     created = objects_insert(lines)
-    objects_insert(
+    logged = objects_insert(
         [
             _log(
                 line,
@@ -218,6 +219,7 @@ def credit_lines_open(
             for line, item in zip(created, openings, strict=True)
         ]
     )
+    credit_line_changed(logged, business_date=business_date)
     return created
 
 
@@ -256,7 +258,7 @@ def credit_line_change_limit(
         locked.limit = new_limit
         locked.available_amount = credit_line_available(line=locked)
         locked.save(update_fields=["limit", "available_amount", "updated_at"])
-        _log(
+        change = _log(
             locked,
             kind=Kind.INCREASE if new_limit > old else Kind.DECREASE,
             old_limit=old,
@@ -264,7 +266,9 @@ def credit_line_change_limit(
             reason=reason,
             actor=actor,
             business_date=business_date,
-        ).save()
+        )
+        change.save()
+        credit_line_changed([change], business_date=business_date)
         return locked
 
 
@@ -305,6 +309,7 @@ def credit_line_freeze(
         )
         locked.save(update_fields=["status", "freeze_reason", "updated_at"])
         change.save()
+        credit_line_changed([change], business_date=business_date)
         return locked
 
 
@@ -333,6 +338,7 @@ def credit_line_unfreeze(
         )
         locked.save(update_fields=["status", "freeze_reason", "updated_at"])
         change.save()
+        credit_line_changed([change], business_date=business_date)
         return locked
 
 
@@ -355,6 +361,7 @@ def credit_line_close(
         locked.available_amount = ZERO
         locked.save(update_fields=["status", "freeze_reason", "available_amount", "updated_at"])
         change.save()
+        credit_line_changed([change], business_date=business_date)
         return locked
 
 

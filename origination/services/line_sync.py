@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from loans.models import Collateral, Loan
+from origination.events import credit_line_changed
 from origination.models import CreditLimitChange, CreditLine
 
 from .credit_lines import (
@@ -116,6 +117,7 @@ def credit_lines_sync(*, business_date: date, loan_ids: Iterable[int] | None = N
             line.available_amount = ZERO if line.status == Status.CLOSED else available[line.id]
         CreditLine.objects.bulk_update(lines, ["status", "freeze_reason", "available_amount"])
         CreditLimitChange.objects.bulk_create(changes)
+        credit_line_changed(changes, business_date=business_date)
         return SyncResult(
             frozen=counts["frozen"],
             unfrozen=counts["unfrozen"],

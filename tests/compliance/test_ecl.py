@@ -120,3 +120,23 @@ def test_on_the_ifrs9_basis_the_allowance_is_the_ecl_and_the_report_shows_the_re
     required = report.totals["five_category_required"]
     assert report.totals["regulatory_reserve"] == max(required - total_ecl, D(0))
     assert report.totals["basis"] == "ifrs9"
+
+
+def test_the_exposure_profile_read_in_sql_matches_the_portable_one():
+    from django.db.models import F
+
+    from compliance.ecl import _exposures, _exposures_portable
+    from loans.models import Installment
+
+    paid, partial = make_active_loan(), make_active_loan()
+    Installment.objects.filter(loan=paid, number=1).update(
+        status=Installment.Status.PAID, principal_paid=F("principal_due")
+    )
+    Installment.objects.filter(loan=partial, number=2).update(
+        principal_paid=D("100.00"), interest_accrued=D("12.34")
+    )
+    ids = Loan.objects.filter(pk__in=[paid.pk, partial.pk]).values("id")
+    sql = _exposures(ids)
+    assert sql == _exposures_portable(ids)
+    assert len(sql[paid.pk]) == 11 and len(sql[partial.pk]) == 12
+    assert sql[partial.pk][0] == D("12000.00") - D("100.00") + D("12.34")

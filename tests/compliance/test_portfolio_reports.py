@@ -18,6 +18,7 @@ from compliance.reports.month_end import month_end_capture
 from compliance.reports.registry import REPORTS
 from ledger import chart
 from ledger.models import JournalLine
+from ledger.partitions import journal_archive, journal_layout
 from loans.models import Loan, PortfolioSnapshot
 
 from .helpers import (
@@ -189,3 +190,9 @@ def test_reports_reconcile_with_the_ledger_and_stay_the_same_for_past_dates():
     assert LoanMonthEnd.objects.filter(month_end=END_OF_FEBRUARY).count() == len(
         first[END_OF_FEBRUARY]["credit_bureau"][0]
     )
+
+    # And with January and February archived, the reports that read lines read the archive too
+    journal_archive(before=date(2026, 3, 1))
+    assert journal_layout().archived_before == date(2026, 3, 1)
+    for on in DATES:
+        assert fingerprint(on) == first[on], on

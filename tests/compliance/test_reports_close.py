@@ -95,7 +95,7 @@ def test_a_failed_report_is_recorded_on_the_run_and_retried_by_the_next_close(
     assert run.status == RunStatus.DONE and business_date_current() == date(2026, 1, 31)
     row = CloseStepRun.objects.get(run=run, step="reports")
     assert row.status == RunStatus.DONE
-    assert "aging csv 2026-01-30" in row.error
+    assert "aging csv, json 2026-01-30" in row.error
     assert not produced(date(2026, 1, 30))
     settings.REPORTS_ROOT = str(tmp_path / "reports")
     close_day_run()

@@ -60,3 +60,52 @@ def test_the_watch_list_and_non_accrual_trigger_stages_and_a_rerun_changes_nothi
     before = list(StageChange.objects.values_list("id", "to_stage"))
     stage_on(loan, START + timedelta(days=2), dpd=0, non_accrual=True)
     assert list(StageChange.objects.values_list("id", "to_stage")) == before
+
+
+def test_a_restructuring_under_observation_is_stage_two_until_it_ends_and_cures(settings):
+    settings.ECL_CURE_PERIOD_DAYS = 30
+    loan = make_active_loan()
+    Loan.objects.filter(pk=loan.pk).update(
+        restructured_on=START, restructured_until=START + timedelta(days=90)
+    )
+    first = stage_on(loan, START, dpd=0)
+    assert (first.stage, first.reason) == (2, "restructured")
+    # observation over: it has met stage 1's conditions since then, and moves after the cure
+    ended = START + timedelta(days=91)
+    assert stage_on(loan, ended, dpd=0).stage == 2
+    assert stage_on(loan, ended + timedelta(days=30), dpd=0).stage == 1
+
+
+def test_a_score_downgrade_since_origination_is_stage_two(settings):
+    from loans.models import CreditAssessment
+
+    settings.ECL_SCORE_DOWNGRADE_POINTS = 50
+    loan = make_active_loan()
+    Loan.objects.filter(pk=loan.pk).update(credit_score=700)
+
+    def assess(score, day):
+        CreditAssessment.objects.create(
+            borrower_id=loan.borrower_id,
+            score=score,
+            source="bureau",
+            assessed_by="test",
+            business_date=day,
+        )
+
+    assess(700, START)
+    assert stage_on(loan, START, dpd=0).stage == 1
+    # 49 points lower is not significant; 50 is
+    assess(651, START + timedelta(days=1))
+    assert stage_on(loan, START + timedelta(days=1), dpd=0).stage == 1
+    assess(650, START + timedelta(days=2))
+    moved = stage_on(loan, START + timedelta(days=2), dpd=0)
+    assert (moved.stage, moved.reason) == (2, "score downgrade")
+    # an assessment dated after the date staged does not count yet
+    other = make_active_loan()
+    Loan.objects.filter(pk=other.pk).update(credit_score=700, borrower_id=loan.borrower_id)
+    assert stage_on(other, START + timedelta(days=1), dpd=0).stage == 1
+    # and the trigger can be switched off
+    settings.ECL_SCORE_DOWNGRADE_POINTS = 0
+    assert stage_on(other, START + timedelta(days=2), dpd=0).stage == 1
+    settings.ECL_SCORE_DOWNGRADE_POINTS = 50
+    assert stage_on(other, START + timedelta(days=3), dpd=0).stage == 2

@@ -1,5 +1,7 @@
 """`manage.py simulate`: a seeded demo portfolio through the lifecycle services and the close."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
@@ -50,3 +52,32 @@ def test_simulated_books_include_modifications_and_still_reconcile(monkeypatch, 
     assert "modifications" in out
     assert not reconcile()
     assert trial_balance().balanced
+
+
+def test_make_run_ends_the_simulated_history_on_today_and_sums_it_up(monkeypatch, capsys):
+    from django.utils import timezone
+
+    from collection.models import ContactAttempt
+    from compliance.models import ReportRun
+
+    monkeypatch.setenv("DEMO_FORCE", "1")
+    today = timezone.localdate()
+    call_command("demo_setup", "--history-days", "21")
+    assert business_date_current() == today - timedelta(days=21)
+    call_command("simulate", "--loans", "10", "--days", "21", "--seed", "2", "--if-empty")
+    out = capsys.readouterr().out
+    # the business date after set-up is today: the close of today is the next thing to happen
+    assert business_date_current() == today
+    assert f"business date now: {today} (today" in out
+    attempts = ContactAttempt.objects.count()
+    allowed = ContactAttempt.objects.filter(allowed=True).count()
+    assert (
+        f"collections: {attempts} contact attempts, {allowed} allowed, {attempts - allowed} "
+        "blocked" in out
+    )
+    assert "promises to pay: " in out
+    files = ReportRun.objects.filter(trigger="schedule").count()
+    assert files >= 21 and f"reports produced: {files} files (aging 42," in out
+    # set-up again (a second `make run`) leaves the open books and their date alone
+    call_command("demo_setup", "--history-days", "21")
+    assert business_date_current() == today

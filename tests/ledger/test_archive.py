@@ -329,3 +329,26 @@ def test_totals_by_entry_kind_read_archived_months_too(books):
     ]
     journal_archive(before=date(2026, 3, 1))
     assert read() == before
+
+
+def test_a_loans_entries_read_archived_months_too(books):
+    from ledger.selectors import loan_entry_totals
+
+    entry_post(
+        spec=transfer(
+            "waive-1", "3.00", debit="6011", credit="1132", credit_loan=1,
+            on=date(2026, 2, 3), kind="fee_waiver",
+        )
+    )  # fmt: skip
+
+    def read():
+        return loan_entry_totals(
+            loan_id=1, codes=["1132"], kinds=["fee_waiver", "test"], as_of=TODAY
+        )
+
+    before = read()
+    assert [(t.kind, t.business_date, t.credit) for t in before if t.kind == "fee_waiver"] == [
+        ("fee_waiver", date(2026, 2, 3), Decimal("3.00"))
+    ]
+    journal_archive(before=date(2026, 3, 1))
+    assert read() == before

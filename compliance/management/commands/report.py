@@ -2,8 +2,8 @@
 for a closed business date, to stdout (or a file), or stored with its checksum (``--save``).
 
 The date defaults to the last closed business date (the business date − 1). Reports: aging,
-classification, roll_rates, vintage, rate_cap, collection_conduct, income, credit_bureau (whose
-fixed-width file is ``--format txt``).
+classification, roll_rates, vintage, rate_cap, collection_conduct, promise_kept_rate, income,
+credit_bureau (whose fixed-width file is ``--format txt``).
 """
 
 from __future__ import annotations

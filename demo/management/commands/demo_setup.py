@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from demo.calendar import books_open_for_history
 from demo.products import demo_products_load
 from demo.simulation import demo_merchants_ensure
 from ledger.services import business_date_current
@@ -11,6 +12,16 @@ from ledger.services import business_date_current
 
 class Command(BaseCommand):
     help = "Prepare the local demo: an admin user (credentials printed), open books, demo products."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=0,
+            help="open the books that many days before today, so that a `simulate --days N` "
+            "of the same N ends with today as the business date (only when the books are not "
+            "open yet; the wall clock is read here, once)",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not os.environ.get("DEMO_FORCE"):
@@ -22,7 +33,12 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
-        business_date = business_date_current()
+        if options["history_days"] < 0:
+            raise CommandError("--history-days must be 0 or more.")
+        if options["history_days"]:
+            business_date = books_open_for_history(days=options["history_days"])
+        else:
+            business_date = business_date_current()
         products = demo_products_load(on_date=business_date)
         merchants = demo_merchants_ensure()
         self.stdout.write("")

@@ -2,6 +2,7 @@ import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from core.errors import DomainError
 from core.progress import command_progress
@@ -11,6 +12,8 @@ from demo.simulation import (
     demo_borrower_usernames,
     portfolio_simulate,
 )
+from demo.summary import activity_summary
+from ledger.services import business_date_current
 from loans.models import Loan
 
 
@@ -81,6 +84,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {status:<12} {count:>6}")
         buckets = ", ".join(f"{name} {count}" for name, count in sorted(result.by_bucket.items()))
         self.stdout.write(f"  open loans by days past due: {buckets or 'none'}")
+        for line in activity_summary(result.first_day, result.last_day).lines():
+            self.stdout.write(line)
+        now = business_date_current()
+        today = " (today: its close is next)" if now == timezone.localdate() else ""
+        self.stdout.write(f"  business date now: {now}{today}")
         self.stdout.write(
             f"  borrowers log in as {usernames[0]} … {usernames[-1]} "
             f"with password {DEMO_PASSWORD!r}"

@@ -1,4 +1,5 @@
-"""Deliver webhooks: one batch per active subscription, or (--until-idle) until none is ready."""
+"""Deliver webhooks: one batch per active subscription, (--until-idle) until none is ready, or
+(--forever) as events come, polling when idle (what `make run` runs beside the server)."""
 
 import time
 
@@ -12,6 +13,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--until-idle", action="store_true")
+        parser.add_argument("--forever", action="store_true", help="Keep delivering.")
+        parser.add_argument("--poll-seconds", type=float, default=1.0, help="--forever's rest.")
         parser.add_argument("--idle-seconds", type=float, default=2.0, help="Quiet time to stop.")
         parser.add_argument("--timeout", type=float, default=5.0)
         parser.add_argument("--base-delay", type=float, default=2.0)
@@ -27,6 +30,10 @@ class Command(BaseCommand):
         while True:
             tried = dispatch_once(**send)
             total += tried
+            if options["forever"]:
+                if not tried:
+                    time.sleep(options["poll_seconds"])
+                continue
             if not options["until_idle"]:
                 break
             if tried:
