@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
 
+from .errors import DomainError
+from .maker_checker import Decision
 from .models import AuditEvent
 
 
@@ -19,6 +26,86 @@ class ReadOnlyAdmin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class MakerCheckerAdmin:
+    """A request's page with approve and reject buttons for a user holding
+    `approve_permission` (`decide_url`), calling the request's service (`decide`); a refusal
+    (the maker deciding, a request already decided) comes back as an error message.
+    `decision_prefix` names the buttons' ids; `own_request_text` tells the maker why they
+    cannot decide; `decided_message` formats the success message (``id`` and ``done``)."""
+
+    change_form_template = "admin/maker_checker_change_form.html"
+    decision: Decision
+    approve_permission: str
+    decision_prefix: str
+    own_request_text: str
+    decided_message: str
+
+    def decide(self, request, obj, *, approve: bool, note: str) -> None:
+        raise NotImplementedError
+
+    def _decide_name(self) -> str:
+        meta = self.model._meta
+        return f"{meta.app_label}_{meta.model_name}_decide"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/decide/<str:decision>/",
+                self.admin_site.admin_view(self.decide_view),
+                name=self._decide_name(),
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        obj = self.model.objects.filter(pk=object_id).first()
+        maker = getattr(obj, self.decision.maker, None)
+        extra_context.update(
+            can_decide=bool(
+                obj
+                and obj.status == self.decision.pending
+                and request.user.has_perm(self.approve_permission)
+            ),
+            own_request=obj is not None and maker in (request.user.pk, request.user.get_username()),
+            own_request_text=_(self.own_request_text),
+            decision_prefix=self.decision_prefix,
+        )
+        if obj is not None:
+            extra_context.update(
+                {
+                    f"{decision}_url": reverse(
+                        f"admin:{self._decide_name()}", args=[obj.pk, decision]
+                    )
+                    for decision in ("approve", "reject")
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, object_id: str, decision: str):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if decision not in ("approve", "reject"):
+            raise PermissionDenied
+        obj = get_object_or_404(self.model, pk=object_id)
+        try:
+            self.decide(
+                request,
+                obj,
+                approve=decision == "approve",
+                note=request.POST.get("note", "").strip(),
+            )
+        except DomainError as exc:
+            messages.error(request, f"{_(str(exc.title))} {exc.detail}")
+        else:
+            done = _("approved and applied") if decision == "approve" else _("rejected")
+            messages.success(request, _(self.decided_message) % {"id": obj.pk, "done": done})
+        meta = self.model._meta
+        return HttpResponseRedirect(
+            reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+        )
 
 
 @admin.register(AuditEvent)

@@ -114,10 +114,10 @@ def loan_modified(modification: LoanModification, loan: Loan, business_date: dat
 
 def loans_modified_by_rate_reset(loan_ids: Sequence[int], business_date: date) -> int:
     """loan.modified for the rate changes the close's reset step applied today to `loan_ids`,
-    set-based (one INSERT … SELECT over the modification rows it wrote)."""
+    set-based (one INSERT … SELECT over the modification rows it wrote; PostgreSQL, as the
+    reset step)."""
     if not loan_ids:
         return 0
-    loans = ", ".join(["%s"] * len(loan_ids))
     return events_record_bulk(
         type="loan.modified",
         source_sql=f"""SELECT 'loan/' || m.loan_id AS subject, 'loan.modified:' || m.id AS key,
@@ -128,8 +128,8 @@ def loans_modified_by_rate_reset(loan_ids: Sequence[int], business_date: date) -
                               l.maturity_date
                          FROM {LoanModification._meta.db_table} m
                          JOIN {Loan._meta.db_table} l ON l.id = m.loan_id
-                        WHERE m.loan_id IN ({loans}) AND m.kind = %s AND m.applied_on = %s""",
-        params=[*loan_ids, LoanModification.Kind.RATE_CHANGE, business_date],
+                        WHERE m.loan_id = ANY(%s) AND m.kind = %s AND m.applied_on = %s""",
+        params=[list(loan_ids), LoanModification.Kind.RATE_CHANGE, business_date],
         business_date=business_date,
         order_by="modification_id",
         keyed=True,

@@ -9,18 +9,15 @@ request's page. Requests are never edited or deleted.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
-from django.utils.translation import gettext as _
+from django.contrib import admin
 
+from core.admin import MakerCheckerAdmin
 from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.models import AdjustmentRequest
 from loans.services.adjustments import (
     APPROVE_PERMISSION,
+    DECISION,
     adjustment_approve,
     adjustment_reject,
     adjustment_request,
@@ -50,9 +47,15 @@ class AdjustmentRequestForm(forms.ModelForm):
 
 
 @admin.register(AdjustmentRequest)
-class AdjustmentRequestAdmin(admin.ModelAdmin):
+class AdjustmentRequestAdmin(MakerCheckerAdmin, admin.ModelAdmin):
     form = AdjustmentRequestForm
-    change_form_template = "admin/loans/adjustmentrequest/change_form.html"
+    decision = DECISION
+    approve_permission = APPROVE_PERMISSION
+    decision_prefix = "adjustment"
+    own_request_text = (
+        "You asked for this adjustment: another user with the approver permission must decide it."
+    )
+    decided_message = "Adjustment %(id)s %(done)s."
     list_display = (
         "id",
         "loan",
@@ -104,51 +107,12 @@ class AdjustmentRequestAdmin(admin.ModelAdmin):
         obj.pk = created.pk
         obj._state.adding = False
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/decide/<str:decision>/",
-                self.admin_site.admin_view(self.decide_view),
-                name="loans_adjustmentrequest_decide",
-            ),
-            *super().get_urls(),
-        ]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = dict(extra_context or {})
-        adjustment = AdjustmentRequest.objects.filter(pk=object_id).first()
-        extra_context["can_decide"] = bool(
-            adjustment
-            and adjustment.status == AdjustmentRequest.Status.PENDING
-            and request.user.has_perm(APPROVE_PERMISSION)
-        )
-        extra_context["own_request"] = bool(
-            adjustment and adjustment.requested_by_id == request.user.pk
-        )
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def decide_view(self, request, object_id: str, decision: str):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if decision not in ("approve", "reject"):
-            raise PermissionDenied
-        adjustment = get_object_or_404(AdjustmentRequest, pk=object_id)
-        service = adjustment_approve if decision == "approve" else adjustment_reject
-        try:
-            service(
-                adjustment=adjustment,
-                actor=request.user,
-                business_date=business_date_current(),
-                note=request.POST.get("note", "").strip(),
-                source="admin",
-            )
-        except DomainError as exc:
-            messages.error(request, f"{_(str(exc.title))} {exc.detail}")
-        else:
-            done = _("approved and applied") if decision == "approve" else _("rejected")
-            messages.success(
-                request, _("Adjustment %(id)s %(done)s.") % {"id": adjustment.pk, "done": done}
-            )
-        return HttpResponseRedirect(
-            reverse("admin:loans_adjustmentrequest_change", args=[adjustment.pk])
+    def decide(self, request, obj: AdjustmentRequest, *, approve: bool, note: str) -> None:
+        service = adjustment_approve if approve else adjustment_reject
+        service(
+            adjustment=obj,
+            actor=request.user,
+            business_date=business_date_current(),
+            note=note,
+            source="admin",
         )

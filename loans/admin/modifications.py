@@ -5,14 +5,12 @@ buttons for another user than the maker, and each loan's modifications on its pa
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
+from core.admin import MakerCheckerAdmin
 from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.models import LoanModification
@@ -21,7 +19,7 @@ from loans.services.modification_backoffice import (
     backoffice_modification_decide,
     backoffice_modification_request,
 )
-from loans.services.modifications import modification_quote
+from loans.services.modifications import DECISION, modification_quote
 
 from .loans import LoanAdmin, ReadOnlyInline
 
@@ -77,9 +75,15 @@ def side_by_side(before: list[dict], after: list[dict]) -> str:
 
 
 @admin.register(LoanModification)
-class LoanModificationAdmin(admin.ModelAdmin):
+class LoanModificationAdmin(MakerCheckerAdmin, admin.ModelAdmin):
     form = ModificationRequestForm
-    change_form_template = "admin/loans/loanmodification/change_form.html"
+    decision = DECISION
+    approve_permission = APPROVE_PERMISSION
+    decision_prefix = "modification"
+    own_request_text = (
+        "You asked for this modification: another user with the approver permission must decide it."
+    )
+    decided_message = "Modification %(id)s %(done)s."
     list_display = (
         "id",
         "loan",
@@ -142,52 +146,13 @@ class LoanModificationAdmin(admin.ModelAdmin):
         obj.pk = created.pk
         obj._state.adding = False
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/decide/<str:decision>/",
-                self.admin_site.admin_view(self.decide_view),
-                name="loans_loanmodification_decide",
-            ),
-            *super().get_urls(),
-        ]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = dict(extra_context or {})
-        modification = LoanModification.objects.filter(pk=object_id).first()
-        extra_context["can_decide"] = bool(
-            modification
-            and modification.status == LoanModification.Status.REQUESTED
-            and request.user.has_perm(APPROVE_PERMISSION)
-        )
-        extra_context["own_request"] = bool(
-            modification and modification.requested_by == request.user.get_username()
-        )
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def decide_view(self, request, object_id: str, decision: str):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if decision not in ("approve", "reject"):
-            raise PermissionDenied
-        modification = get_object_or_404(LoanModification, pk=object_id)
-        try:
-            backoffice_modification_decide(
-                modification=modification,
-                approve=decision == "approve",
-                actor=request.user,
-                business_date=business_date_current(),
-                note=request.POST.get("note", "").strip(),
-            )
-        except DomainError as exc:
-            messages.error(request, f"{_(str(exc.title))} {exc.detail}")
-        else:
-            done = _("approved and applied") if decision == "approve" else _("rejected")
-            messages.success(
-                request, _("Modification %(id)s %(done)s.") % {"id": modification.pk, "done": done}
-            )
-        return HttpResponseRedirect(
-            reverse("admin:loans_loanmodification_change", args=[modification.pk])
+    def decide(self, request, obj: LoanModification, *, approve: bool, note: str) -> None:
+        backoffice_modification_decide(
+            modification=obj,
+            approve=approve,
+            actor=request.user,
+            business_date=business_date_current(),
+            note=note,
         )
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.audit import AuditContext, audit_record, audit_snapshot
 from core.db import action_transaction
 from core.errors import DomainError
+from core.maker_checker import Decision
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import AdjustmentRequest, Loan, Repayment
 
@@ -140,24 +141,29 @@ def adjustment_reject(
     return adjustment
 
 
+DECISION = Decision(
+    model=AdjustmentRequest,
+    pending=AdjustmentRequest.Status.PENDING,
+    maker="requested_by_id",
+    checker="decided_by",
+    decided_at="decided_at",
+    not_pending=lambda adjustment: AdjustmentNotPending(
+        f"Adjustment {adjustment.pk} is already {adjustment.status}."
+    ),
+    self_decision=lambda adjustment: SelfApprovalRefused(
+        "You asked for this adjustment; another user with the approver permission must decide it."
+    ),
+)
+
+
 def _pending(adjustment: AdjustmentRequest, actor) -> AdjustmentRequest:
-    adjustment = AdjustmentRequest.objects.select_for_update().get(pk=adjustment.pk)
-    if adjustment.status != AdjustmentRequest.Status.PENDING:
-        raise AdjustmentNotPending(f"Adjustment {adjustment.pk} is already {adjustment.status}.")
-    if adjustment.requested_by_id == actor.pk:
-        raise SelfApprovalRefused(
-            "You asked for this adjustment; another user with the approver permission must "
-            "decide it."
-        )
-    return adjustment
+    return DECISION.pending_for(adjustment.pk, actor.pk)
 
 
 def _decide(adjustment: AdjustmentRequest, actor, status: str, note: str) -> None:
-    adjustment.status = status
-    adjustment.decided_by = actor
-    adjustment.decided_at = timezone.now()
-    adjustment.decision_note = note[:255]
-    adjustment.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "result"])
+    DECISION.record(
+        adjustment, status=status, checker=actor, when=timezone.now(), note=note, also=["result"]
+    )
 
 
 def _loan_state(loan: Loan) -> dict:

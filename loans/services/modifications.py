@@ -18,6 +18,7 @@ from django.db import transaction
 
 from calc.calendar import add_months
 from calc.classification import observation_months
+from core.maker_checker import Decision
 from loans.errors import LoanRuleError, LoanStateError
 from loans.events import loan_modified
 from loans.models import Installment, Loan, LoanModification
@@ -98,19 +99,25 @@ def modification_request(
     return modification
 
 
+DECISION = Decision(
+    model=LoanModification,
+    pending=Status.REQUESTED,
+    maker="requested_by",
+    checker="checked_by",
+    decided_at="decided_on",
+    not_pending=lambda modification: LoanStateError(
+        f"Modification {modification.pk} is {modification.status}; only a requested one can "
+        "be decided."
+    ),
+    self_decision=lambda modification: LoanRuleError(
+        f"Modification {modification.pk} was requested by {modification.requested_by}: "
+        "another user must decide it (maker-checker)."
+    ),
+)
+
+
 def _decidable(modification_id: int, checker: str) -> LoanModification:
-    modification = LoanModification.objects.select_for_update().get(pk=modification_id)
-    if modification.status != Status.REQUESTED:
-        raise LoanStateError(
-            f"Modification {modification.pk} is {modification.status}; only a requested one can "
-            "be decided."
-        )
-    if not checker or checker == modification.requested_by:
-        raise LoanRuleError(
-            f"Modification {modification.pk} was requested by {modification.requested_by}: "
-            "another user must decide it (maker-checker)."
-        )
-    return modification
+    return DECISION.pending_for(modification_id, checker)
 
 
 def _replace_rows(book: LoanBook, plan: Plan) -> list[Installment]:
@@ -191,11 +198,10 @@ def modification_approve(
         )
         _keep_plan(modification, plan)
         modification.effective_date = plan.effective_date
-        modification.status = Status.APPLIED
-        modification.checked_by = checker
-        modification.decided_on = business_date
+        DECISION.mark(
+            modification, status=Status.APPLIED, checker=checker, when=business_date, note=note
+        )
         modification.applied_on = business_date
-        modification.decision_note = note[:255]
         modification.entry_ids = [entry_id] if entry_id else []
         modification.save()
         loan_modified(modification, loan, business_date)
@@ -207,9 +213,7 @@ def modification_reject(
 ) -> LoanModification:
     with transaction.atomic():
         modification = _decidable(modification.pk, checker)
-        modification.status = Status.REJECTED
-        modification.checked_by = checker
-        modification.decided_on = business_date
-        modification.decision_note = note[:255]
-        modification.save(update_fields=["status", "checked_by", "decided_on", "decision_note"])
+        DECISION.record(
+            modification, status=Status.REJECTED, checker=checker, when=business_date, note=note
+        )
     return modification

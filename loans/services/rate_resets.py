@@ -2,36 +2,74 @@
 plus its margin, within its floor and cap, and the rest of its schedule is rebuilt at that rate
 (a rate-change modification, as a manual one, made and checked by the close).
 
-Set-based over a batch of loans: the loans due a reset read in one query, their open rows in one,
-the rows replaced cancelled in one statement, the new rows and the modification records copied
-in (COPY), and the loans' new rate, maturity and next reset date written in one statement. The rows replaced start on or
-after the reset date, so nothing was recognized on them and no entry is posted. A loan whose rate
-does not move only has its next reset date moved on.
+Batched by shape. Everything a reset's outcome depends on is either a column of the loan (its
+signed terms, rate terms, reset date and rule) or the rows it replaces (the open, unpaid rows
+from the reset date: their dates, days and amounts). Loans equal in all of those get the same new
+rate, the same new rows, the same modification record and the same next reset date, so the
+schedule is computed once per shape, by the same `modification_plan` a manual rate change runs,
+on one loan of the shape. The database finds the shapes (one grouping query over a temporary
+table of the rows to replace) and writes every loan's effect set-based: the replaced rows
+cancelled in one UPDATE, the new rows and the modification records in one INSERT … SELECT each
+(the shape's rows joined to its loans), the loans' rate, maturity and next reset date in one
+UPDATE. The rows replaced start on or after the reset date, so nothing was recognized on them and
+no entry is posted. A loan whose rate does not move only has its next reset date moved on.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Max
 from django.utils import timezone
 
 from calc.index_rates import floating_rate, index_rate_on, next_reset
-from core.db import rows_update
 from loans.errors import LoanRuleError
 from loans.events import loans_modified_by_rate_reset
 from loans.models import Installment, Loan, LoanModification
 
-from .modification_plan import modification_plan
+from .modification_plan import Plan, modification_plan
 from .schedule_rows import CLOSED
 
 MAKER = "system:rate_resets"
 CHECKER = "system:close"
 OPEN = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
+
+# The loan's columns a reset's outcome depends on: the signed schedule terms (`loan_terms`), the
+# rate terms, the reset date and rule, and the status `modification_plan` checks.
+SHAPE_COLUMNS = (
+    "status",
+    "currency",
+    "method",
+    "frequency",
+    "day_count",
+    "rounding",
+    "fee_rate",
+    "upfront_fee",
+    "calendar",
+    "shift_rule",
+    "installment_rounding",
+    "level_convention",
+    "bullet_interest",
+    "principal",
+    "term",
+    "start_date",
+    "disbursed_on",
+    "first_due_date",
+    "annual_rate",
+    "rate_index",
+    "rate_margin",
+    "rate_floor",
+    "rate_ceiling",
+    "next_rate_reset",
+    "rate_reset_months",
+    "rate_reset_day",
+)
+
+REST_TABLE = "rate_reset_rest"
+SHAPE_TABLE = "rate_reset_shape"
 
 
 def reset_rate(loan: Loan, on: date, fixings: dict[tuple[str, date], Decimal]) -> Decimal:
@@ -41,155 +79,295 @@ def reset_rate(loan: Loan, on: date, fixings: dict[tuple[str, date], Decimal]) -
     return floating_rate(fixings[key], loan.rate_margin, loan.rate_floor, loan.rate_ceiling)
 
 
-ROW_COPY = (
-    "COPY loans_installment (loan_id, number, period_start, due_date, days_in_period,"
-    " principal_due, interest_due, fee_due, status, penalty_due, interest_accrued, fee_charged,"
-    " principal_paid, interest_paid, fee_paid, penalty_paid) FROM STDIN"
-)
-MODIFICATION_COPY = (
-    "COPY loans_loanmodification (loan_id, parameters, schedule_before, schedule_after,"
-    " installment_before, installment_after, kind, status, effective_date, reason,"
-    " requested_by, requested_on, checked_by, decided_on, applied_on, decision_note, entry_ids,"
-    " created_at) FROM STDIN"
-)
-ZEROS = (0,) * 7
+@dataclass(frozen=True)
+class Shape:
+    """One group of loans due a reset whose outcome is the same."""
+
+    number: int
+    loan_ids: list[int]
+    sample: Loan
+    next_reset: date
+    plan: Plan | None  # None: the rate does not move, or nothing is left to reprice
 
 
-def rows_copy(rows: list[tuple]) -> None:
-    """The new installments, straight into their table (one COPY, no model instances)."""
-    if not rows:
-        return
-    with connection.cursor() as cursor, cursor.cursor.copy(ROW_COPY) as copy:
-        for row in rows:
-            copy.write_row(row + ZEROS)
+def _rest_rows(due_sql: str, due_params: tuple, business_date: date) -> None:
+    """The rows each due loan's reset would replace, into a temporary table: its open rows
+    from the reset date after the last one with a payment (`rest_of_loan`)."""
+    closed = [status.value for status in CLOSED]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{REST_TABLE}")
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY TABLE {REST_TABLE} ON COMMIT DROP AS
+            SELECT loan_id, id, number, due_date, period_start, days_in_period,
+                   principal_due, interest_due, fee_due
+            FROM (
+                SELECT i.*, bool_or(
+                    i.principal_paid + i.interest_paid + i.fee_paid + i.penalty_paid <> 0
+                ) OVER (
+                    PARTITION BY i.loan_id ORDER BY i.due_date DESC, i.number DESC
+                    ROWS UNBOUNDED PRECEDING
+                ) AS paid_at_or_after
+                FROM {Installment._meta.db_table} i
+                WHERE i.loan_id IN ({due_sql}) AND i.period_start >= %s
+                  AND i.status <> ALL(%s)
+            ) candidates
+            WHERE NOT paid_at_or_after
+            """,
+            [*due_params, business_date, closed],
+        )
 
 
-def modifications_copy(records: list[tuple], business_date: date) -> None:
-    if not records:
-        return
-    fixed = (
-        LoanModification.Kind.RATE_CHANGE.value,
-        LoanModification.Status.APPLIED.value,
-        business_date,
-        "Floating-rate reset",
-        MAKER,
-        business_date,
-        CHECKER,
-        business_date,
-        business_date,
-        "",
-        "[]",
-        timezone.now(),
+def _shapes(due_sql: str, due_params: tuple) -> list[tuple[list[int], int]]:
+    """The due loans grouped by shape: (loan ids, one of them) per shape."""
+    columns = ", ".join(f"l.{name}" for name in SHAPE_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT array_agg(l.id ORDER BY l.id)
+            FROM {Loan._meta.db_table} l
+            LEFT JOIN (
+                SELECT loan_id, md5(string_agg(
+                    concat_ws('|', due_date, period_start, days_in_period, principal_due,
+                              interest_due, fee_due),
+                    ';' ORDER BY due_date, number
+                )) AS fingerprint
+                FROM {REST_TABLE} GROUP BY loan_id
+            ) rest ON rest.loan_id = l.id
+            WHERE l.id IN ({due_sql})
+            GROUP BY {columns}, rest.fingerprint
+            """,
+            list(due_params),
+        )
+        return [(ids, ids[0]) for (ids,) in cursor.fetchall()]
+
+
+def _plan(sample: Loan, rate: Decimal, business_date: date) -> Plan | None:
+    if rate == sample.annual_rate:
+        return None
+    rows = list(
+        Installment.objects.filter(loan_id=sample.pk, period_start__gte=business_date).exclude(
+            status__in=CLOSED
+        )
     )
-    with connection.cursor() as cursor, cursor.cursor.copy(MODIFICATION_COPY) as copy:
-        for record in records:
-            copy.write_row(record + fixed)
+    try:
+        return modification_plan(
+            sample,
+            rows,
+            kind=LoanModification.Kind.RATE_CHANGE,
+            effective_date=business_date,
+            parameters={"annual_rate": str(rate)},
+            business_date=business_date,
+            with_apr=False,
+        )
+    except LoanRuleError:
+        return None  # nothing left to reprice: only the next reset date moves on
+
+
+def _shape_table(shapes: list[Shape]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{SHAPE_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {SHAPE_TABLE} (loan_id bigint PRIMARY KEY, shape integer)"
+            " ON COMMIT DROP"
+        )
+        cursor.execute(
+            f"INSERT INTO {SHAPE_TABLE} SELECT * FROM unnest(%s::bigint[], %s::integer[])",
+            [
+                [loan_id for shape in shapes for loan_id in shape.loan_ids],
+                [shape.number for shape in shapes for _ in shape.loan_ids],
+            ],
+        )
+
+
+def _cancel_replaced(planned: list[Shape]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Installment._meta.db_table} i SET status = %s
+            FROM {REST_TABLE} r JOIN {SHAPE_TABLE} s ON s.loan_id = r.loan_id
+            WHERE i.id = r.id AND s.shape = ANY(%s)
+            """,
+            [Installment.Status.CANCELLED.value, [shape.number for shape in planned]],
+        )
+
+
+def _insert_rows(planned: list[Shape], business_date: date) -> None:
+    """Each planned loan's new rows, numbered after its highest row left standing."""
+    values = [
+        (
+            shape.number,
+            offset,
+            item.period_start,
+            item.due_date,
+            item.days_in_period,
+            item.principal,
+            item.interest,
+            item.fee,
+            (
+                Installment.Status.DUE
+                if item.due_date <= business_date
+                else Installment.Status.SCHEDULED
+            ).value,
+        )
+        for shape in planned
+        for offset, item in enumerate(shape.plan.after.installments, start=1)
+    ]
+    types = ("integer", "integer", "date", "date", "integer", "numeric", "numeric", "numeric")
+    arrays = ", ".join(f"%s::{sql_type}[]" for sql_type in (*types, "text"))
+    table = Installment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (loan_id, number, period_start, due_date, days_in_period,
+                principal_due, interest_due, fee_due, status, penalty_due, interest_accrued,
+                fee_charged, principal_paid, interest_paid, fee_paid, penalty_paid)
+            SELECT s.loan_id, coalesce(top.number, 0) + v.offset_, v.period_start, v.due_date,
+                v.days, v.principal, v.interest, v.fee, v.status, 0, 0, 0, 0, 0, 0, 0
+            FROM {SHAPE_TABLE} s
+            JOIN unnest({arrays}) AS v(shape, offset_, period_start, due_date, days, principal,
+                interest, fee, status) ON v.shape = s.shape
+            LEFT JOIN (
+                SELECT loan_id, max(number) AS number FROM {table}
+                WHERE loan_id IN (SELECT loan_id FROM {SHAPE_TABLE}) AND status <> %s
+                GROUP BY loan_id
+            ) top ON top.loan_id = s.loan_id
+            ORDER BY s.loan_id, v.offset_
+            """,
+            [*map(list, zip(*values, strict=True)), Installment.Status.CANCELLED.value],
+        )
+
+
+def _insert_records(planned: list[Shape], business_date: date) -> None:
+    values = [
+        (
+            shape.number,
+            json.dumps(
+                {
+                    "annual_rate": str(shape.plan.annual_rate),
+                    "index": shape.sample.rate_index,
+                    "reset_date": shape.sample.next_rate_reset.isoformat(),
+                }
+            ),
+            json.dumps(shape.plan.rows_before()),
+            json.dumps(shape.plan.rows_after()),
+            shape.plan.installment_before,
+            shape.plan.installment_after,
+        )
+        for shape in planned
+    ]
+    arrays = ", ".join(
+        f"%s::{sql_type}[]"
+        for sql_type in ("integer", "text", "text", "text", "numeric", "numeric")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {LoanModification._meta.db_table} (loan_id, parameters, schedule_before,
+                schedule_after, installment_before, installment_after, kind, status,
+                effective_date, reason, requested_by, requested_on, checked_by, decided_on,
+                applied_on, decision_note, entry_ids, created_at)
+            WITH v AS MATERIALIZED (
+                SELECT shape, parameters::jsonb, before::jsonb, after::jsonb,
+                    installment_before, installment_after
+                FROM unnest({arrays}) AS u(shape, parameters, before, after, installment_before,
+                    installment_after)
+            )
+            SELECT s.loan_id, v.parameters, v.before, v.after,
+                v.installment_before, v.installment_after, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+                '', '[]'::jsonb, %s
+            FROM {SHAPE_TABLE} s
+            JOIN v ON v.shape = s.shape
+            ORDER BY s.loan_id
+            """,
+            [
+                *map(list, zip(*values, strict=True)),
+                LoanModification.Kind.RATE_CHANGE.value,
+                LoanModification.Status.APPLIED.value,
+                business_date,
+                "Floating-rate reset",
+                MAKER,
+                business_date,
+                CHECKER,
+                business_date,
+                business_date,
+                timezone.now(),
+            ],
+        )
+
+
+def _update_loans(shapes: list[Shape]) -> None:
+    values = [
+        (
+            shape.number,
+            shape.plan.annual_rate if shape.plan else shape.sample.annual_rate,
+            shape.plan.after.installments[-1].due_date if shape.plan else None,
+            shape.next_reset,
+        )
+        for shape in shapes
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Loan._meta.db_table} l SET annual_rate = v.rate,
+                maturity_date = coalesce(v.maturity, l.maturity_date), next_rate_reset = v.next
+            FROM {SHAPE_TABLE} s
+            JOIN unnest(%s::integer[], %s::numeric[], %s::date[], %s::date[])
+                AS v(shape, rate, maturity, next) ON v.shape = s.shape
+            WHERE l.id = s.loan_id
+            """,
+            [list(column) for column in zip(*values, strict=True)],
+        )
 
 
 def rate_resets_apply(loans, *, business_date: date) -> int:
     """Reset every loan of `loans` (a queryset, locked by the caller) due a reset by
-    `business_date`; returns how many were repriced."""
-    due = list(
-        loans.filter(
-            status__in=OPEN, next_rate_reset__lte=business_date, rate_reset_months__gt=0
-        ).exclude(rate_index="")
+    `business_date`; returns how many were repriced. Runs in the caller's transaction."""
+    due = (
+        loans.filter(status__in=OPEN, next_rate_reset__lte=business_date, rate_reset_months__gt=0)
+        .exclude(rate_index="")
+        .values("id")
     )
-    if not due:
+    if not due.exists():
         return 0
+    if connection.vendor != "postgresql":
+        raise RuntimeError(
+            "Floating-rate resets are set-based PostgreSQL statements; the SQLite demo has no "
+            "floating-rate loans."
+        )
+    due_sql, due_params = due.query.sql_with_params()
+    _rest_rows(due_sql, due_params, business_date)
+    groups = _shapes(due_sql, due_params)
+    if not groups:
+        return 0
+    samples = Loan.objects.in_bulk([sample for _, sample in groups])
     fixings: dict[tuple[str, date], Decimal] = {}
-    rates = {loan.pk: reset_rate(loan, loan.next_rate_reset, fixings) for loan in due}
-    moving = [loan for loan in due if rates[loan.pk] != loan.annual_rate]
-    rows_by_loan: dict[int, list[Installment]] = defaultdict(list)
-    for row in (
-        Installment.objects.filter(
-            loan_id__in=[loan.pk for loan in moving], period_start__gte=business_date
-        )
-        .exclude(status__in=CLOSED)
-        .order_by("loan_id", "due_date", "number")
-    ):
-        rows_by_loan[row.loan_id].append(row)
-    plans = {}
-    for loan in moving:
-        try:
-            plans[loan.pk] = modification_plan(
-                loan,
-                rows_by_loan[loan.pk],
-                kind=LoanModification.Kind.RATE_CHANGE,
-                effective_date=business_date,
-                parameters={"annual_rate": str(rates[loan.pk])},
-                business_date=business_date,
-                with_apr=False,
-            )
-        except LoanRuleError:
-            continue  # nothing left to reprice: only the next reset date moves on
-    replaced = [row.pk for plan in plans.values() for row in plan.rest.rows]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Installment._meta.db_table} SET status = %s WHERE id = ANY(%s)",
-            [Installment.Status.CANCELLED.value, replaced],
-        )
-    highest = dict(
-        Installment.objects.filter(loan_id__in=list(plans))
-        .exclude(status=Installment.Status.CANCELLED)
-        .values("loan_id")
-        .annotate(top=Max("number"))
-        .values_list("loan_id", "top")
-    )
-    by_id = {loan.pk: loan for loan in due}
-    new_rows: list[tuple] = []
-    records: list[tuple] = []
-    maturity: dict[int, date] = {}
-    for loan_id, plan in plans.items():
-        loan = by_id[loan_id]
-        first = highest.get(loan_id, 0) + 1
-        for offset, item in enumerate(plan.after.installments):
-            new_rows.append(
-                (
-                    loan_id,
-                    first + offset,
-                    item.period_start,
-                    item.due_date,
-                    item.days_in_period,
-                    item.principal,
-                    item.interest,
-                    item.fee,
-                    Installment.Status.DUE
-                    if item.due_date <= business_date
-                    else Installment.Status.SCHEDULED,
-                )
-            )
-        maturity[loan_id] = plan.after.installments[-1].due_date
-        parameters = {
-            "annual_rate": str(plan.annual_rate),
-            "index": loan.rate_index,
-            "reset_date": loan.next_rate_reset.isoformat(),
-        }
-        records.append(
-            (
-                loan_id,
-                json.dumps(parameters),
-                json.dumps(plan.rows_before()),
-                json.dumps(plan.rows_after()),
-                plan.installment_before,
-                plan.installment_after,
-            )
-        )
-    rows_copy(new_rows)
-    modifications_copy(records, business_date)
-    rows_update(
-        Loan._meta.db_table,
-        (("annual_rate", "numeric"), ("maturity_date", "date"), ("next_rate_reset", "date")),
-        [
-            (
-                loan.pk,
-                plan.annual_rate if (plan := plans.get(loan.pk)) else loan.annual_rate,
-                maturity.get(loan.pk, loan.maturity_date),
-                next_reset(
-                    loan.start_date, loan.rate_reset_months, loan.rate_reset_day, business_date
+    shapes = []
+    for number, (ids, sample_id) in enumerate(groups):
+        sample = samples[sample_id]
+        rate = reset_rate(sample, sample.next_rate_reset, fixings)
+        shapes.append(
+            Shape(
+                number=number,
+                loan_ids=ids,
+                sample=sample,
+                next_reset=next_reset(
+                    sample.start_date,
+                    sample.rate_reset_months,
+                    sample.rate_reset_day,
+                    business_date,
                 ),
+                plan=_plan(sample, rate, business_date),
             )
-            for loan in due
-        ],
+        )
+    planned = [shape for shape in shapes if shape.plan]
+    _shape_table(shapes)
+    if planned:
+        _cancel_replaced(planned)
+        _insert_rows(planned, business_date)
+        _insert_records(planned, business_date)
+    _update_loans(shapes)
+    loans_modified_by_rate_reset(
+        [loan_id for shape in planned for loan_id in shape.loan_ids], business_date
     )
-    loans_modified_by_rate_reset(list(plans), business_date)
-    return len(plans)
+    return sum(len(shape.loan_ids) for shape in planned)

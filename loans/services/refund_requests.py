@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core.audit import audit_record, audit_snapshot
 from core.db import action_transaction
+from core.maker_checker import Decision
 from core.money import ZERO
 from loans.errors import LoanRuleError, LoanStateError
 from loans.models import Loan, RefundRequest
@@ -66,19 +67,30 @@ def refund_request_create(
     return request
 
 
-def _pending(request: RefundRequest) -> RefundRequest:
-    locked = RefundRequest.objects.select_for_update().get(pk=request.pk)
-    if locked.status != RefundRequest.Status.PENDING:
-        raise LoanStateError(f"Refund request {locked.pk} was already {locked.status}.")
-    return locked
+DECISION = Decision(
+    model=RefundRequest,
+    pending=RefundRequest.Status.PENDING,
+    maker="requested_by_id",
+    checker="decided_by",
+    decided_at="decided_at",
+    not_pending=lambda request: LoanStateError(
+        f"Refund request {request.pk} was already {request.status}."
+    ),
+    self_decision=lambda request: LoanRuleError(
+        f"Refund request {request.pk} was made by the deciding user: another user must decide "
+        "it (maker-checker)."
+    ),
+)
+
+
+def _pending(request: RefundRequest, actor) -> RefundRequest:
+    return DECISION.pending_for(request.pk, actor.pk)
 
 
 def _decide(request: RefundRequest, actor, status: str, note: str) -> None:
-    request.status = status
-    request.decided_by = actor
-    request.decided_at = timezone.now()
-    request.decision_note = note[:255]
-    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "refund"])
+    DECISION.record(
+        request, status=status, checker=actor, when=timezone.now(), note=note, also=["refund"]
+    )
 
 
 def refund_request_approve(
@@ -88,7 +100,7 @@ def refund_request_approve(
     nothing (one durable transaction with its audit rows)."""
     require_permission(actor, APPROVE_PERMISSION)
     with action_transaction(durable=True):
-        request = _pending(request)
+        request = _pending(request, actor)
         before = audit_snapshot(request, AUDIT_FIELDS)
         request.refund = overpayment_refund(
             loan=request.loan,
@@ -119,7 +131,7 @@ def refund_request_reject(
 ) -> RefundRequest:
     require_permission(actor, APPROVE_PERMISSION)
     with transaction.atomic():  # moves no money
-        request = _pending(request)
+        request = _pending(request, actor)
         before = audit_snapshot(request, AUDIT_FIELDS)
         _decide(request, actor, RefundRequest.Status.REJECTED, note)
         audit_record(

@@ -14,9 +14,9 @@ from datetime import date
 from core.audit import NO_CONTEXT, AuditContext, audit_record, audit_snapshot
 from core.db import action_transaction
 from ledger.services import entry_reverse
-from loans.errors import LoanStateError
+from loans.errors import LoanRuleError, LoanStateError
 from loans.events import repayment_reversed
-from loans.models import Loan, Repayment
+from loans.models import Loan, LoanModification, Repayment
 
 from .applying import (
     RECEIVING,
@@ -92,11 +92,35 @@ def _reverse(loan: Loan, repayment: Repayment, business_date: date, actor: str, 
         )
     book = LoanBook(loan, business_date=business_date, rows=loan_rows(loan, open_only=False))
     later = later_repayments(loan, value_date=repayment.value_date, after_id=repayment.pk)
+    _not_under_a_modification(loan, [repayment, *later])
     rewind(book, [repayment, *later], actor=actor)
     _mark_reversed(repayment, business_date, reason)
     replay(book, later, actor=actor)
     check_refunds_covered(loan)
     loan_status_settle(book, actor=actor, reason=f"reversal of {repayment.idempotency_key}")
+
+
+def _not_under_a_modification(loan: Loan, rewound: list[Repayment]) -> None:
+    """A modification's schedule was built on the repayments recorded before it: unwinding
+    one of them under it is refused, as a back-dated payment that would replay them is. By
+    business date, so one applied the day a rewound repayment was recorded counts (the order
+    within a day is not kept on both)."""
+    earliest = min(repayment.business_date for repayment in rewound)
+    crossed = (
+        LoanModification.objects.filter(
+            loan_id=loan.pk, status=LoanModification.Status.APPLIED, applied_on__gte=earliest
+        )
+        .order_by("-applied_on", "-pk")
+        .values_list("pk", "applied_on")
+        .first()
+    )
+    if crossed:
+        raise LoanRuleError(
+            f"Modification {crossed[0]} of loan {loan.reference} was applied on {crossed[1]}, "
+            f"on or after {earliest}, when a repayment this reversal would unwind was "
+            "recorded: its schedule was built on that repayment. Change the loan with a new "
+            "modification instead."
+        )
 
 
 def _mark_reversed(repayment: Repayment, business_date: date, reason: str) -> Repayment:

@@ -1,0 +1,191 @@
+"""The close's batched rate resets equal resetting each loan on its own.
+
+The oracle below is the per-loan path: each loan due a reset repriced from the index table, its
+plan computed by `modification_plan` from its own rows, the rows replaced cancelled, the new rows
+numbered after its highest row left standing, one modification record, the loan's rate, maturity
+and next reset date saved — one loan at a time through the ORM. The batch groups loans by shape
+and writes set-based; the two must leave the same rows, records and loans, and post nothing.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.db.models import Max
+
+from calc.index_rates import next_reset
+from ledger.models import JournalEntry
+from loans.errors import LoanRuleError
+from loans.models import Installment, Loan, LoanModification
+from loans.services.modification_plan import modification_plan
+from loans.services.rate_resets import CHECKER, MAKER, OPEN, rate_resets_apply, reset_rate
+from loans.services.schedule_rows import CLOSED
+
+from ..lifecycle.factories import make_active_loan
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+RESET = date(2026, 4, 15)
+FLOATING = {
+    "rate_index": "lpr_1y",
+    "rate_margin": D("0.06"),
+    "rate_floor": D("0.10"),
+    "rate_ceiling": D("0.15"),
+    "rate_reset_months": 3,
+}
+
+
+def reset_loan_by_loan(business_date: date) -> int:
+    fixings: dict = {}
+    repriced = 0
+    due = Loan.objects.filter(
+        status__in=OPEN, next_rate_reset__lte=business_date, rate_reset_months__gt=0
+    ).exclude(rate_index="")
+    for loan in due.order_by("id"):
+        rate = reset_rate(loan, loan.next_rate_reset, fixings)
+        reset_date = loan.next_rate_reset
+        loan.next_rate_reset = next_reset(
+            loan.start_date, loan.rate_reset_months, loan.rate_reset_day, business_date
+        )
+        plan = None
+        if rate != loan.annual_rate:
+            rows = list(
+                Installment.objects.filter(loan=loan, period_start__gte=business_date).exclude(
+                    status__in=CLOSED
+                )
+            )
+            try:
+                plan = modification_plan(
+                    loan,
+                    rows,
+                    kind="rate_change",
+                    effective_date=business_date,
+                    parameters={"annual_rate": str(rate)},
+                    business_date=business_date,
+                    with_apr=False,
+                )
+            except LoanRuleError:
+                plan = None
+        if plan is None:
+            loan.save(update_fields=["next_rate_reset"])
+            continue
+        for row in plan.rest.rows:
+            row.status = Installment.Status.CANCELLED
+            row.save(update_fields=["status"])
+        top = (
+            Installment.objects.filter(loan=loan)
+            .exclude(status=Installment.Status.CANCELLED)
+            .aggregate(top=Max("number"))["top"]
+            or 0
+        )
+        for offset, item in enumerate(plan.after.installments, start=1):
+            Installment.objects.create(
+                loan=loan,
+                number=top + offset,
+                period_start=item.period_start,
+                due_date=item.due_date,
+                days_in_period=item.days_in_period,
+                principal_due=item.principal,
+                interest_due=item.interest,
+                fee_due=item.fee,
+                status="due" if item.due_date <= business_date else "scheduled",
+            )
+        LoanModification.objects.create(
+            loan=loan,
+            kind="rate_change",
+            status="applied",
+            effective_date=business_date,
+            parameters={
+                "annual_rate": str(plan.annual_rate),
+                "index": loan.rate_index,
+                "reset_date": reset_date.isoformat(),
+            },
+            reason="Floating-rate reset",
+            schedule_before=plan.rows_before(),
+            schedule_after=plan.rows_after(),
+            installment_before=plan.installment_before,
+            installment_after=plan.installment_after,
+            requested_by=MAKER,
+            requested_on=business_date,
+            checked_by=CHECKER,
+            decided_on=business_date,
+            applied_on=business_date,
+            entry_ids=[],
+        )
+        loan.annual_rate = plan.annual_rate
+        loan.maturity_date = plan.after.installments[-1].due_date
+        loan.save(update_fields=["annual_rate", "maturity_date", "next_rate_reset"])
+        repriced += 1
+    return repriced
+
+
+def book() -> dict:
+    fields = (
+        "loan_id",
+        "number",
+        "status",
+        "period_start",
+        "due_date",
+        "days_in_period",
+        "principal_due",
+        "interest_due",
+        "fee_due",
+        "principal_paid",
+    )
+    return {
+        "rows": sorted(Installment.objects.values_list(*fields)),
+        "records": sorted(
+            LoanModification.objects.values_list(
+                "loan_id",
+                "kind",
+                "status",
+                "effective_date",
+                "parameters",
+                "schedule_before",
+                "schedule_after",
+                "installment_before",
+                "installment_after",
+                "requested_by",
+                "checked_by",
+                "applied_on",
+                "entry_ids",
+            ),
+            key=repr,
+        ),
+        "loans": sorted(
+            Loan.objects.values_list("id", "annual_rate", "maturity_date", "next_rate_reset")
+        ),
+        "entries": JournalEntry.objects.count(),
+    }
+
+
+def portfolio() -> list[Loan]:
+    loans = [
+        make_active_loan(**FLOATING),
+        make_active_loan(**FLOATING),  # the same shape as the first
+        make_active_loan(**FLOATING),  # the same, but paid ahead on a row after the reset
+        make_active_loan("9000.00", **FLOATING),
+        make_active_loan("12000.00", 24, **FLOATING),
+        make_active_loan(method="equal_principal", **FLOATING),
+        make_active_loan(**{**FLOATING, "rate_margin": D("0.14")}),  # to the cap
+        make_active_loan(**{**FLOATING, "rate_margin": D("0.09")}),  # the rate does not move
+        make_active_loan(**{**FLOATING, "rate_reset_day": 1}),
+        make_active_loan(start=date(2026, 1, 20), **FLOATING),  # not due on Apr 15
+        make_active_loan(),  # a fixed-rate loan
+    ]
+    ahead = Installment.objects.get(loan=loans[2], period_start=date(2026, 5, 15))
+    Installment.objects.filter(pk=ahead.pk).update(principal_paid=D("1.00"))
+    return loans
+
+
+def test_the_batch_leaves_what_resetting_each_loan_leaves():
+    portfolio()
+    with transaction.atomic():
+        expected_repriced = reset_loan_by_loan(RESET)
+        expected = book()
+        transaction.set_rollback(True)
+    repriced = rate_resets_apply(Loan.objects.all(), business_date=RESET)
+    assert repriced == expected_repriced == 8
+    assert book() == expected
+    assert rate_resets_apply(Loan.objects.all(), business_date=RESET) == 0
