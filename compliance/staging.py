@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.db.models import OuterRef, Subquery
 
 from calc.ecl import StageInputs, stage_for
 from compliance.models import LoanStage, StageChange
@@ -40,11 +41,15 @@ def restructured_on(day: date, since: date | None, until: date | None) -> bool:
 
 def latest_scores(borrower_ids, day: date) -> dict[int, int]:
     """Each borrower's latest assessed credit score on or before `day`."""
+    latest = (
+        CreditAssessment.objects.filter(borrower_id=OuterRef("borrower_id"), business_date__lte=day)
+        .order_by("-business_date", "-id")
+        .values("id")[:1]
+    )
     return dict(
-        CreditAssessment.objects.filter(borrower_id__in=borrower_ids, business_date__lte=day)
-        .order_by("borrower_id", "-business_date", "-id")
-        .distinct("borrower_id")
-        .values_list("borrower_id", "score")
+        CreditAssessment.objects.filter(
+            borrower_id__in=borrower_ids, id=Subquery(latest)
+        ).values_list("borrower_id", "score")
     )
 
 

@@ -127,6 +127,8 @@ CACHES = {
 
 # Celery: without a broker every task runs eagerly in-process (the `make run` demo).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+# Where produced report files go (default: MEDIA_ROOT/reports, else var/reports).
+REPORTS_ROOT = env("REPORTS_ROOT")
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND")
