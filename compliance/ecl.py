@@ -88,9 +88,9 @@ def state_of(status: str, bucket: str) -> str:
     return bucket
 
 
-ROLL_SQL = """
+ROLL_SQL = """{pairs}
 SELECT a.product_id, a.status, a.delinquency_bucket, b.status, b.delinquency_bucket, COUNT(*)
-  FROM unnest(%s::date[], %s::date[]) AS pair(before, after)
+  FROM pair
   JOIN compliance_loanmonthend a ON a.month_end = pair.before
   JOIN compliance_loanmonthend b ON b.loan_id = a.loan_id AND b.month_end = pair.after
  WHERE a.status IN (%s, %s)
@@ -108,8 +108,14 @@ def roll_counts(*, as_of: date, months: int = 24) -> dict[int | None, dict[tuple
     counts: dict[int | None, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
     if len(ends) < 2:
         return counts
+    if connection.vendor == "postgresql":
+        pairs = "WITH pair AS (SELECT * FROM unnest(%s::date[], %s::date[]) AS p(before, after))"
+        params = [ends[:-1], ends[1:]]
+    else:  # the SQLite demo: the pairs as VALUES (dates are ISO text there)
+        pairs = f"WITH pair(before, after) AS (VALUES {', '.join(['(%s, %s)'] * (len(ends) - 1))})"
+        params = [day for pair in zip(ends[:-1], ends[1:], strict=True) for day in pair]
     with connection.cursor() as cursor:
-        cursor.execute(ROLL_SQL, [ends[:-1], ends[1:], *OPEN])
+        cursor.execute(ROLL_SQL.format(pairs=pairs), [*params, *OPEN])
         for product_id, status, bucket, status_after, bucket_after, n in cursor.fetchall():
             pair = (state_of(status, bucket), state_of(status_after, bucket_after))
             counts[product_id][pair] += n

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from compliance.models import StageChange
 from ledger import chart
@@ -33,7 +33,7 @@ from ledger.selectors import account_balance, journal_lines_sql
 from loans.models import Loan
 from loans.posting_rules import WRITE_OFF_KIND
 
-from .base import ZERO, Column, Report, ReportParams
+from .base import ZERO, Column, Report, ReportParams, money
 
 NAME = "allowance_movement"
 TITLE = "Loss allowance reconciliation by stage (IFRS 7.35H)"
@@ -63,15 +63,16 @@ COLUMNS = (
 
 def stages_on(day: date, loan_ids) -> dict[int, int]:
     """Each loan's stage at the end of `day`, from the staging log (1 when never staged)."""
-    stages: dict[int, int] = {}
-    rows = (
-        StageChange.objects.filter(loan_id__in=loan_ids, business_date__lte=day)
-        .order_by("loan_id", "-business_date")
-        .distinct("loan_id")
-        .values_list("loan_id", "to_stage")
+    latest = (
+        StageChange.objects.filter(loan_id=OuterRef("loan_id"), business_date__lte=day)
+        .order_by("-business_date", "-id")
+        .values("id")[:1]
     )
-    stages.update(rows)
-    return stages
+    return dict(
+        StageChange.objects.filter(loan_id__in=loan_ids, id=Subquery(latest)).values_list(
+            "loan_id", "to_stage"
+        )
+    )
 
 
 def allowance_flows(
@@ -110,7 +111,12 @@ def allowance_flows(
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {
-        loan_id: {"opening": a, "provision": p, "write_off": w, "other": o}
+        loan_id: {
+            "opening": money(a),
+            "provision": money(p),
+            "write_off": money(w),
+            "other": money(o),
+        }
         for loan_id, a, p, w, o in rows
     }
 

@@ -21,7 +21,7 @@ def test_a_short_demo_history_runs_on_sqlite(tmp_path):
         "REPORTS_ROOT": str(tmp_path / "reports"),
     }
 
-    def manage(*args: str) -> str:
+    def manage(*args: str) -> tuple[str, str]:
         done = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
@@ -31,9 +31,11 @@ def test_a_short_demo_history_runs_on_sqlite(tmp_path):
             timeout=600,
         )
         assert done.returncode == 0, done.stderr[-4000:]
-        return done.stdout
+        return done.stdout, done.stderr
 
     manage("migrate", "--noinput")
     manage("demo_setup", "--history-days", "40")
-    summary = manage("simulate", "--loans", "8", "--days", "40", "--seed", "2", "--if-empty")
-    assert "month-end" in summary.lower() or "report" in summary.lower(), summary[-2000:]
+    summary, log = manage("simulate", "--loans", "8", "--days", "40", "--seed", "2", "--if-empty")
+    assert "report" in summary.lower(), summary[-2000:]
+    # every report of every day was produced (a failed one is logged and retried, not fatal)
+    assert "not produced" not in log and "Traceback" not in log, log[-4000:]
