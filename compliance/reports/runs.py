@@ -87,6 +87,7 @@ def report_runs_produce(
     currency: str | None = None,
     trigger: str = ReportRun.Trigger.MANUAL,
     actor: str = "system",
+    today: date | None = None,
 ) -> list[ReportRun]:
     """Report `name` stored in each of `formats`: built once when its rows are in memory, once
     per format when they are streamed from the database (so no file is held whole)."""
@@ -94,20 +95,21 @@ def report_runs_produce(
     for fmt in formats:
         check_format(spec, fmt)
     runs, report = [], None
+    today = today or business_date_current()
     for fmt in formats:
         if report is None or report.streamed:
             report = report_build(
-                name=name, as_of=as_of, start=start, product=product, currency=currency
+                name=name, as_of=as_of, start=start, product=product, currency=currency, today=today
             )
             if not report.streamed:
                 report.rows = list(report.rows)
             rows = report.rows
         report.rows, report.records = rows, None
-        runs.append(_store(report, fmt, trigger=trigger, actor=actor))
+        runs.append(_store(report, fmt, trigger=trigger, actor=actor, today=today))
     return runs
 
 
-def _store(report: Report, fmt: str, *, trigger: str, actor: str) -> ReportRun:
+def _store(report: Report, fmt: str, *, trigger: str, actor: str, today: date) -> ReportRun:
     counted = _Counted(report.rows)
     report.rows = counted
     storage = ReportRun._meta.get_field("file").storage
@@ -131,7 +133,7 @@ def _store(report: Report, fmt: str, *, trigger: str, actor: str) -> ReportRun:
                 rows=counted.count,
                 totals=json.loads(to_json(report.totals)),
                 source=str(report.meta.get("state_source", "")),
-                business_date=business_date_current(),
+                business_date=today,
                 produced_by=actor,
             )
             report_produced(run)
@@ -141,10 +143,13 @@ def _store(report: Report, fmt: str, *, trigger: str, actor: str) -> ReportRun:
         raise
 
 
-def _produced(name: str, as_of: date, fmt: str) -> bool:
-    return ReportRun.objects.filter(
-        name=name, as_of=as_of, format=fmt, product="", trigger=ReportRun.Trigger.SCHEDULE
-    ).exists()
+def _produced(as_of: date) -> set[tuple[str, str]]:
+    """(name, format) of every scheduled report already produced for `as_of`."""
+    return set(
+        ReportRun.objects.filter(
+            as_of=as_of, product="", trigger=ReportRun.Trigger.SCHEDULE
+        ).values_list("name", "format")
+    )
 
 
 @dataclass
@@ -174,8 +179,9 @@ def reports_due_produce(*, closed: date, today: date | None = None) -> Produced:
             done.problems.append(f"month_end {closed}: {type(exc).__name__}: {exc}")
             return done  # the monthly reports read the capture: all of them wait for it
         due += [spec for spec in REPORTS.values() if spec.schedule == MONTHLY]
+    produced = _produced(closed)
     for spec in due:
-        formats = [fmt for fmt in spec.formats if not _produced(spec.name, closed, fmt)]
+        formats = [fmt for fmt in spec.formats if (spec.name, fmt) not in produced]
         if not formats:
             continue
         try:
@@ -185,6 +191,7 @@ def reports_due_produce(*, closed: date, today: date | None = None) -> Produced:
                     formats=formats,
                     as_of=closed,
                     trigger=ReportRun.Trigger.SCHEDULE,
+                    today=today,
                 )
         except Exception as exc:
             if spec.latest_only and isinstance(exc, ReportDateError):

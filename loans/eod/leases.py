@@ -41,30 +41,84 @@ def _expiry(seconds: int):
 
 @dataclass(frozen=True)
 class Lease:
-    """A worker's hold on one chunk of one step."""
+    """A worker's hold on one chunk of one step (and the chunk's loan-id range)."""
 
     step_run_id: int
     token: str
     worker: str
     seconds: int
+    first_loan_id: int | None = None
+    last_loan_id: int | None = None
+
+
+_TAKE = """
+WITH taken AS (
+    UPDATE loans_closesteprun s
+       SET lease_token = %(token)s,
+           lease_expires_at = statement_timestamp() + make_interval(secs => %(seconds)s),
+           heartbeat_at = statement_timestamp(), status = 'running',
+           started_at = statement_timestamp(), attempts = s.attempts + 1,
+           worker = %(worker)s, error = ''
+      FROM loans_closerun r
+     WHERE r.id = s.run_id AND r.business_date = %(day)s AND r.current_step = %(step)s
+       AND s.step = %(step)s AND s.chunk = %(chunk)s AND s.status <> 'done'
+       AND (s.lease_token = '' OR s.lease_expires_at < statement_timestamp())
+ RETURNING s.id, s.first_loan_id, s.last_loan_id
+), expired AS (
+    UPDATE loans_closelease SET outcome = 'expired', ended_at = statement_timestamp()
+     WHERE step_run_id IN (SELECT id FROM taken) AND outcome = 'held'
+), held AS (
+    INSERT INTO loans_closelease
+           (step_run_id, worker, token, taken_at, heartbeat_at, heartbeats, outcome, error)
+    SELECT id, %(worker)s, %(token)s, statement_timestamp(), statement_timestamp(), 0, 'held', ''
+      FROM taken
+)
+SELECT id, first_loan_id, last_loan_id FROM taken
+"""
+"""The take in one statement. The conditions on the chunk's own row sit in the UPDATE's WHERE:
+a worker that waited on another's take re-checks them on the row as committed, and finds it
+taken. Its lease row is written beside it, and the leases it took over are marked expired."""
 
 
 def chunk_lease_take(
     *, business_date: date, step: str, chunk: int, worker: str, seconds: int | None = None
 ) -> Lease | None:
-    """Take the chunk unless it is done or another worker's lease on it is still alive."""
+    """Take the chunk unless it is done, its step is not the close's current one, or another
+    worker's lease on it is still alive."""
     seconds = seconds or lease_seconds()
     token = uuid.uuid4().hex
-    row_id = (
-        CloseStepRun.objects.filter(run__business_date=business_date, step=step, chunk=chunk)
-        .values_list("pk", flat=True)
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                _TAKE,
+                {
+                    "token": token,
+                    "seconds": seconds,
+                    "worker": worker,
+                    "day": business_date,
+                    "step": step,
+                    "chunk": chunk,
+                },
+            )
+            row = cursor.fetchone()
+        return Lease(row[0], token, worker, seconds, row[1], row[2]) if row else None
+    return _take_portably(business_date, step, chunk, worker, seconds, token)
+
+
+def _take_portably(
+    business_date: date, step: str, chunk: int, worker: str, seconds: int, token: str
+) -> Lease | None:
+    found = (
+        CloseStepRun.objects.filter(
+            run__business_date=business_date, run__current_step=step, step=step, chunk=chunk
+        )
+        .values_list("pk", "first_loan_id", "last_loan_id")
         .first()
     )
-    if row_id is None:
+    if found is None:
         return None
+    row_id, first, last = found
     with transaction.atomic():
-        # Conditions on the row itself (no join): a worker that waited on another's take
-        # re-reads them on the row as committed, and finds it taken.
         taken = (
             CloseStepRun.objects.filter(pk=row_id)
             .exclude(status=RunStatus.DONE)
@@ -85,27 +139,55 @@ def chunk_lease_take(
         CloseLease.objects.filter(step_run_id=row_id, outcome=LeaseOutcome.HELD).update(
             outcome=LeaseOutcome.EXPIRED, ended_at=Now()
         )
-        # Now() is the transaction's start on PostgreSQL: the same instant as the row's.
         CloseLease.objects.create(
             step_run_id=row_id, worker=worker, token=token, taken_at=Now(), heartbeat_at=Now()
         )
-    return Lease(row_id, token, worker, seconds)
+    return Lease(row_id, token, worker, seconds, first, last)
 
 
-def lease_fence(lease: Lease, **done) -> None:
-    """Inside the chunk's transaction: mark it done only if this lease still holds it, else
-    raise `LeaseLost` so that the whole transaction, the chunk's work included, rolls back."""
-    updated = (
-        CloseStepRun.objects.filter(pk=lease.step_run_id, lease_token=lease.token)
-        .exclude(status=RunStatus.DONE)
-        .update(status=RunStatus.DONE, lease_token="", lease_expires_at=None, **done)
-    )
-    if not updated:
+_STEP_RUN_COLUMNS = ", ".join(field.column for field in CloseStepRun._meta.concrete_fields)
+_FENCE = f"""
+WITH fenced AS (
+    UPDATE loans_closesteprun
+       SET status = 'done', lease_token = '', lease_expires_at = NULL, loans = %(loans)s,
+           entries = %(entries)s, finished_at = %(finished_at)s, duration_ms = %(duration_ms)s,
+           error = %(error)s
+     WHERE id = %(id)s AND lease_token = %(token)s AND status <> 'done'
+ RETURNING {_STEP_RUN_COLUMNS}
+), ended AS (
+    UPDATE loans_closelease SET outcome = 'done', ended_at = statement_timestamp()
+     WHERE token = %(token)s AND EXISTS (SELECT 1 FROM fenced)
+)
+SELECT * FROM fenced
+"""
+
+
+def lease_fence(lease: Lease, **done) -> CloseStepRun:
+    """Inside the chunk's transaction: mark it done only if this lease still holds it (and
+    return the row as marked), else raise `LeaseLost` so that the whole transaction, the
+    chunk's work included, rolls back."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_FENCE, {"id": lease.step_run_id, "token": lease.token, **done})
+            found = cursor.fetchone()
+        row = CloseStepRun.from_db(connection.alias, None, found) if found else None
+    else:
+        updated = (
+            CloseStepRun.objects.filter(pk=lease.step_run_id, lease_token=lease.token)
+            .exclude(status=RunStatus.DONE)
+            .update(status=RunStatus.DONE, lease_token="", lease_expires_at=None, **done)
+        )
+        row = CloseStepRun.objects.get(pk=lease.step_run_id) if updated else None
+        if row is not None:
+            CloseLease.objects.filter(token=lease.token).update(
+                outcome=LeaseOutcome.DONE, ended_at=Now()
+            )
+    if row is None:
         raise LeaseLost(
             f"{lease.worker} lost its lease on the chunk: another worker took it over.",
             worker=lease.worker,
         )
-    CloseLease.objects.filter(token=lease.token).update(outcome=LeaseOutcome.DONE, ended_at=Now())
+    return row
 
 
 def lease_end(lease: Lease, *, outcome: str, error: str = "") -> bool:

@@ -143,11 +143,22 @@ def close_chunk_run(
     started = time.perf_counter()
     try:
         with transaction.atomic():
-            if lease is None:
-                row = rows.select_for_update(of=("self",)).select_related("run").get()
-            else:
+            if lease is not None:
+                # The take found the chunk open and its step current: only the fence is left
+                # to check, at the commit.
                 lease_session_guard(lease)
-                row = rows.select_related("run").get()
+                result = BY_NAME[step].run(
+                    Chunk(business_date, lease.first_loan_id, lease.last_loan_id)
+                )
+                return lease_fence(
+                    lease,
+                    loans=result.loans,
+                    entries=result.entries,
+                    finished_at=timezone.now(),
+                    duration_ms=int((time.perf_counter() - started) * 1000),
+                    error=result.problem[:4000],
+                )
+            row = rows.select_for_update(of=("self",)).select_related("run").get()
             if row.status == RunStatus.DONE:
                 return row  # done before, or by another worker while this one waited
             current = row.run.current_step
@@ -159,17 +170,6 @@ def close_chunk_run(
             result = BY_NAME[step].run(Chunk(business_date, row.first_loan_id, row.last_loan_id))
             finished = timezone.now()
             duration = int((time.perf_counter() - started) * 1000)
-            if lease is not None:
-                lease_fence(
-                    lease,
-                    loans=result.loans,
-                    entries=result.entries,
-                    finished_at=finished,
-                    duration_ms=duration,
-                    error=result.problem[:4000],
-                )
-                row.refresh_from_db()
-                return row
             if not mark_running:
                 row.started_at = begun
                 row.attempts += 1
@@ -225,45 +225,86 @@ def close_step_finish(*, business_date: date, step: str) -> str | None:
     trail (one row per step: what it did over the whole portfolio); return the next step, or
     None when the close is complete or another caller already moved it on."""
     following = step_after(step)
-    unfinished = CloseStepRun.objects.filter(run=OuterRef("pk"), step=step).exclude(
-        status=RunStatus.DONE
-    )
-    changes: dict = {"current_step": following}
-    if following == DONE:
-        changes.update(status=RunStatus.DONE, finished_at=timezone.now(), last_error="")
     with transaction.atomic():
-        moved = (
-            CloseRun.objects.filter(business_date=business_date, current_step=step)
-            .exclude(Exists(unfinished))
-            .update(**changes)
-        )
-        if moved:
-            _step_audit(business_date, step)
+        moved = _step_move(business_date, step, following)
+        if moved is not None:
+            run, done = moved
+            audit_record(
+                actor=ACTOR,
+                action="close.step",
+                target=run,
+                after={"step": step, **done},
+                source="close",
+                business_date=business_date,
+            )
             if following == DONE:
-                close_completed(CloseRun.objects.get(business_date=business_date))
-    if not moved:
+                close_completed(run)
+    if moved is None:
         if CloseRun.objects.filter(business_date=business_date, current_step=step).exists():
             raise CloseError(f"Chunks of step {step} of the {business_date} close are not done.")
         return None
     return None if following == DONE else following
 
 
-def _step_audit(business_date: date, step: str) -> None:
-    run = CloseRun.objects.get(business_date=business_date)
-    done = CloseStepRun.objects.filter(run=run, step=step).aggregate(
-        chunks=Count("id"), loans=Sum("loans"), entries=Sum("entries"), ms=Sum("duration_ms")
-    )
-    audit_record(
-        actor=ACTOR,
-        action="close.step",
-        target=run,
-        after={
-            "step": step,
-            "chunks": done["chunks"],
-            "loans": done["loans"] or 0,
-            "entries": done["entries"] or 0,
-            "duration_ms": done["ms"] or 0,
-        },
-        source="close",
-        business_date=business_date,
-    )
+_STEP_MOVE = """
+WITH moved AS (
+    UPDATE loans_closerun r
+       SET current_step = %(following)s,
+           status = CASE WHEN %(complete)s THEN 'done' ELSE r.status END,
+           finished_at = CASE WHEN %(complete)s THEN %(now)s ELSE r.finished_at END,
+           last_error = CASE WHEN %(complete)s THEN '' ELSE r.last_error END
+     WHERE r.business_date = %(day)s AND r.current_step = %(step)s
+       AND NOT EXISTS (SELECT 1 FROM loans_closesteprun s
+                        WHERE s.run_id = r.id AND s.step = %(step)s AND s.status <> 'done')
+ RETURNING r.id, r.status
+)
+SELECT m.id, m.status, COUNT(s.id), COALESCE(SUM(s.loans), 0), COALESCE(SUM(s.entries), 0),
+       COALESCE(SUM(s.duration_ms), 0)
+  FROM moved m JOIN loans_closesteprun s ON s.run_id = m.id AND s.step = %(step)s
+ GROUP BY m.id, m.status
+"""
+
+
+def _step_move(business_date: date, step: str, following: str) -> tuple[CloseRun, dict] | None:
+    """Move the run on (when every chunk of `step` is done) and total what the step did: one
+    statement on PostgreSQL."""
+    complete = following == DONE
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _STEP_MOVE,
+                {
+                    "following": following,
+                    "complete": complete,
+                    "now": timezone.now(),
+                    "day": business_date,
+                    "step": step,
+                },
+            )
+            found = cursor.fetchone()
+        if found is None:
+            return None
+        run_id, status, chunks, loans, entries, ms = found
+        run = CloseRun(pk=run_id, business_date=business_date, status=status)
+    else:
+        unfinished = CloseStepRun.objects.filter(run=OuterRef("pk"), step=step).exclude(
+            status=RunStatus.DONE
+        )
+        changes: dict = {"current_step": following}
+        if complete:
+            changes.update(status=RunStatus.DONE, finished_at=timezone.now(), last_error="")
+        moved = (
+            CloseRun.objects.filter(business_date=business_date, current_step=step)
+            .exclude(Exists(unfinished))
+            .update(**changes)
+        )
+        if not moved:
+            return None
+        run = CloseRun.objects.get(business_date=business_date)
+        totals = CloseStepRun.objects.filter(run=run, step=step).aggregate(
+            chunks=Count("id"), loans=Sum("loans"), entries=Sum("entries"), ms=Sum("duration_ms")
+        )
+        chunks, loans, entries, ms = (
+            totals[key] or 0 for key in ("chunks", "loans", "entries", "ms")
+        )
+    return run, {"chunks": chunks, "loans": loans, "entries": entries, "duration_ms": ms}

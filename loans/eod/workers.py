@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Now
 
 from loans.models import CloseRun, CloseStepRun
@@ -53,26 +53,37 @@ def close_work(
     seconds = seconds or lease_seconds()
     done = WorkDone(business_date, worker)
     while True:
-        run = CloseRun.objects.filter(business_date=business_date).first()
-        if run is None:
-            raise CloseError(f"No close of {business_date} is open.")
-        if run.status == RunStatus.FAILED:
-            raise CloseError(f"The close of {business_date} failed: {run.last_error}")
-        step = run.current_step
-        if step == DONE:
-            return done
-        chunks = CloseStepRun.objects.filter(run=run, step=step)
         open_chunks = list(
-            chunks.exclude(status=RunStatus.DONE)
+            CloseStepRun.objects.filter(
+                run__business_date=business_date, step=F("run__current_step")
+            )
+            .exclude(status=RunStatus.DONE)
             .annotate(free=Q(lease_token="") | Q(lease_expires_at__lt=Now()))
             .order_by("chunk")
-            .values_list("chunk", "free")
+            .values_list("chunk", "free", "run__current_step", "run__status", "run__last_error")
         )
+        if open_chunks:
+            step, status, last_error = open_chunks[0][2:]
+        else:
+            run = CloseRun.objects.filter(business_date=business_date).first()
+            if run is None:
+                raise CloseError(f"No close of {business_date} is open.")
+            step, status, last_error = run.current_step, run.status, run.last_error
+        if status == RunStatus.FAILED:
+            raise CloseError(f"The close of {business_date} failed: {last_error}")
+        if step == DONE:
+            return done
         if not open_chunks:
+            if (
+                CloseStepRun.objects.filter(run__business_date=business_date, step=step)
+                .exclude(status=RunStatus.DONE)
+                .exists()
+            ):
+                continue  # the step moved on between the two reads: look again
             close_step_finish(business_date=business_date, step=step)
             continue
         lease = None
-        for chunk, free in open_chunks:
+        for chunk, free, *_ in open_chunks:
             if not free:
                 continue
             lease = chunk_lease_take(
@@ -91,8 +102,8 @@ def close_work(
             continue
         done.chunks += 1
         if progress is not None:
-            total = chunks.count()
-            progress(step, chunks.filter(status=RunStatus.DONE).count(), total)
+            chunks = CloseStepRun.objects.filter(run__business_date=business_date, step=step)
+            progress(step, chunks.filter(status=RunStatus.DONE).count(), chunks.count())
         if len(open_chunks) == 1:
             # That was the step's last chunk: move the step on without looking again.
             close_step_finish(business_date=business_date, step=step)
