@@ -1,4 +1,4 @@
-"""Webhooks through a real local receiver process (ports 8150-8159)."""
+"""Webhooks through a real local receiver process, on a port the OS hands out."""
 
 import json
 import os
@@ -37,6 +37,17 @@ def events_write(loans: int, per_loan: int) -> None:
         events_record_many(type="loan.non_accrual", rows=rows, business_date=DAY)
 
 
+def free_port() -> int:
+    """A port nothing listens on now (two suites on one machine never share a receiver)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def hook(port: int) -> str:
+    return f"http://127.0.0.1:{port}/hook"
+
+
 def wait_for_port(port: int) -> None:
     for _ in range(100):
         with socket.socket() as probe:
@@ -51,6 +62,7 @@ def receiver(tmp_path):
     started = []
 
     def start(port: int, chaos: float, seed: int = 1) -> Path:
+        """The receiver on `port` (from `free_port`), rejecting a `chaos` share of requests."""
         log = tmp_path / f"received-{port}.jsonl"
         log.touch()
         process = subprocess.Popen(
@@ -97,10 +109,9 @@ def assert_in_order_at_least_once(lines: list[dict]) -> None:
 
 
 def test_a_flaky_receiver_gets_every_event_in_order_even_when_the_dispatcher_is_killed(receiver):
-    log = receiver(8151, chaos=0.3, seed=7)
-    Subscription.objects.create(
-        name="warehouse", url="http://127.0.0.1:8151/hook", secret=SECRET, max_attempts=100
-    )
+    port = free_port()
+    log = receiver(port, chaos=0.3, seed=7)
+    Subscription.objects.create(name="warehouse", url=hook(port), secret=SECRET, max_attempts=100)
     events_write(loans=40, per_loan=15)
     options = ["--timeout", "0.5", "--base-delay", "0.02", "--batch", "200"]
     first = dispatcher("--until-idle", *options)
@@ -124,8 +135,9 @@ def test_a_flaky_receiver_gets_every_event_in_order_even_when_the_dispatcher_is_
 
 
 def test_failures_park_a_subject_until_redriven(receiver):
+    port = free_port()  # nothing listens there until the receiver starts below
     subscription = Subscription.objects.create(
-        name="bank", url="http://127.0.0.1:8153/hook", secret=SECRET, max_attempts=2
+        name="bank", url=hook(port), secret=SECRET, max_attempts=2
     )
     events_write(loans=2, per_loan=3)
     for _ in range(2):
@@ -136,7 +148,7 @@ def test_failures_park_a_subject_until_redriven(receiver):
     dispatch_once(timeout=0.5, base_delay=0)
     assert DeliveryAttempt.objects.count() == 4, "later events wait behind the parked one"
 
-    log = receiver(8153, chaos=0)
+    log = receiver(port, chaos=0)
     assert deliveries_redrive(subscription) == 2
     dispatch_once(timeout=0.5, base_delay=0)
     assert Delivery.objects.filter(status=Delivery.Status.DELIVERED).count() == 6
@@ -144,10 +156,9 @@ def test_failures_park_a_subject_until_redriven(receiver):
 
 
 def test_the_receiver_detects_a_bad_signature(receiver):
-    log = receiver(8154, chaos=0)
-    Subscription.objects.create(
-        name="crm", url="http://127.0.0.1:8154/hook", secret="someone-elses", max_attempts=1
-    )
+    port = free_port()
+    log = receiver(port, chaos=0)
+    Subscription.objects.create(name="crm", url=hook(port), secret="someone-elses", max_attempts=1)
     events_write(loans=1, per_loan=1)
     dispatch_once(timeout=0.5, base_delay=0)
     assert received(log) == [{"rejected": "No signature matches."}]
@@ -171,8 +182,9 @@ def test_the_verification_helper():
 
 
 def test_events_replay_sends_history_again_from_a_date(receiver):
-    log = receiver(8155, chaos=0)
-    Subscription.objects.create(name="dwh", url="http://127.0.0.1:8155/hook", secret=SECRET)
+    port = free_port()
+    log = receiver(port, chaos=0)
+    Subscription.objects.create(name="dwh", url=hook(port), secret=SECRET)
     events_write(loans=2, per_loan=2)
     dispatch_once(timeout=0.5, base_delay=0)
     assert len(received(log)) == 4
@@ -187,3 +199,27 @@ def test_events_replay_sends_history_again_from_a_date(receiver):
         call_command("events_replay", "--from", "junk", "--subscription", "dwh")
     with pytest.raises(CommandError):
         call_command("events_replay", "--from", "2026-03-01", "--subscription", "nobody")
+
+
+def test_the_forever_dispatcher_delivers_events_as_they_come(receiver):
+    """What `make run` runs beside the server: started on an empty outbox, it delivers each
+    batch written afterwards, without being restarted, until it is stopped."""
+    port = free_port()
+    log = receiver(port, chaos=0)
+    Subscription.objects.create(name="app", url=hook(port), secret=SECRET)
+    process = dispatcher("--forever", "--poll-seconds", "0.05", "--timeout", "2")
+    try:
+        for batch, expected in ((1, 2), (2, 10)):
+            time.sleep(0.3)  # the dispatcher is idle, polling
+            assert process.poll() is None
+            events_write(loans=batch * 2, per_loan=batch)
+            for _ in range(300):
+                if len(received(log)) >= expected:
+                    break
+                time.sleep(0.05)
+            assert len(received(log)) == expected
+        assert_in_order_at_least_once(received(log))
+        assert not Delivery.objects.exclude(status=Delivery.Status.DELIVERED).exists()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

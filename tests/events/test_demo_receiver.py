@@ -1,4 +1,4 @@
-"""The receiver `make run` starts (scripts/webhook_receiver.py, a real process on port 8404) and
+"""The receiver `make run` starts (scripts/webhook_receiver.py, a real process on a port the OS hands out) and
 the demo subscription (`manage.py webhook_demo`): events arrive in the file as the dispatcher
 sends them, byte for byte the pull stream's envelopes; a request not signed with the secret is
 refused and not written; a rotated secret is picked up without a restart."""
@@ -21,11 +21,11 @@ from events.models import Event, Subscription
 from events.services import events_record_many
 from events.signing import HEADER, signature_header
 
-from .test_delivery import wait_for_port
+from .test_delivery import free_port, wait_for_port
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ROOT = Path(__file__).resolve().parents[2]
-PORT = 8404
+PORT = free_port()
 
 
 @pytest.fixture
