@@ -67,6 +67,8 @@ class LoanEcl:
     stage: int
     exposure: Decimal
     ecl: Decimal
+    lgd: Decimal
+    lgd_source: str
 
 
 def provisioning_basis() -> str:
@@ -158,7 +160,12 @@ SELECT p.code, COUNT(*), SUM(losses.loss), COALESCE(SUM(recovered.amount), 0)
 
 
 def lgd_estimates(*, as_of: date, configured: Mapping[str, Decimal]) -> dict[str, Decimal]:
-    """The LGD per product code from the book's write-offs and recoveries up to `as_of`
+    """The LGD per product code (see `lgd_table`)."""
+    return {code: lgd for code, (lgd, _) in lgd_table(as_of=as_of, configured=configured).items()}
+
+
+def lgd_table(*, as_of: date, configured: Mapping[str, Decimal]) -> dict[str, tuple[Decimal, str]]:
+    """(LGD, where it came from) per product code, from the book's write-offs and recoveries up to `as_of`
     (`calc.ecl.lgd_from_recoveries`); products without enough history keep the configured
     value. A write-off's loss is what its entry charged to the allowance and to write-off
     expense net of allowance released (Dr 1304 − Cr 6701 + Dr 6711); recoveries are the cash
@@ -167,7 +174,7 @@ def lgd_estimates(*, as_of: date, configured: Mapping[str, Decimal]) -> dict[str
     minimum = settings.ECL_LGD_MIN_WRITE_OFFS
     cutoff = as_of - timedelta(days=settings.ECL_LGD_WORKOUT_DAYS)
     default = configured.get("default", Decimal("0.45"))
-    estimates = dict(configured)
+    estimates = {code: (lgd, "configured") for code, lgd in configured.items()}
     with connection.cursor() as cursor:
         cursor.execute(
             LGD_HISTORY_SQL.format(lines=journal_lines_sql()),
@@ -182,7 +189,7 @@ def lgd_estimates(*, as_of: date, configured: Mapping[str, Decimal]) -> dict[str
             },
         )
         for code, count, losses, recoveries in cursor.fetchall():
-            estimates[code], _ = lgd_from_recoveries(
+            estimates[code] = lgd_from_recoveries(
                 written_off=count,
                 losses=losses,
                 recoveries=recoveries,
@@ -213,7 +220,7 @@ class PdCurves:
 def ecl_measure(*, as_of: date, loans: Q | None = None) -> list[LoanEcl]:
     """Every open loan's ECL at `as_of` (after its close)."""
     floor, scenarios, lgds = _config()
-    lgds = lgd_estimates(as_of=as_of, configured=lgds)
+    lgds = lgd_table(as_of=as_of, configured=lgds)
     open_loans = Loan.objects.filter(status__in=OPEN)
     if loans is not None:
         open_loans = open_loans.filter(loans)
@@ -234,7 +241,7 @@ def ecl_measure(*, as_of: date, loans: Q | None = None) -> list[LoanEcl]:
     exposures = _exposures(ids)
     longest = min(MAX_MONTHS, max((len(e) for e in exposures.values()), default=1))
     curves = PdCurves(roll_counts(as_of=as_of), floor=floor, scenarios=scenarios, months=longest)
-    default_lgd = lgds.get("default", Decimal("0.45"))
+    default_lgd = lgds.get("default", (Decimal("0.45"), "configured"))
     weights: dict[tuple, tuple[Decimal, ...]] = {}
     results = []
     for loan_id, product_id, code, dpd, eir, rate, rounding, currency, held in rows:
@@ -244,7 +251,7 @@ def ecl_measure(*, as_of: date, loans: Q | None = None) -> list[LoanEcl]:
         stage = 3 if defaulted else (held or 1)
         pds = [] if stage == 3 else curves.curve(product_id, state)
         profile = profile[:longest]
-        lgd = lgds.get(code, default_lgd)
+        lgd, lgd_source = lgds.get(code, default_lgd)
         eir = eir if eir is not None else rate
         key = (product_id, state, stage, len(profile), lgd, eir)
         if key not in weights:
@@ -254,7 +261,8 @@ def ecl_measure(*, as_of: date, loans: Q | None = None) -> list[LoanEcl]:
         ecl = (
             weighted_loss(weights[key], profile, _rounding(rounding, currency)) if profile else ZERO
         )
-        results.append(LoanEcl(loan_id, product_id, stage, profile[0] if profile else ZERO, ecl))
+        exposure = profile[0] if profile else ZERO
+        results.append(LoanEcl(loan_id, product_id, stage, exposure, ecl, lgd, lgd_source))
     return results
 
 

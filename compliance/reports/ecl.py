@@ -6,6 +6,9 @@ five-category provision, and the allowance booked.
   basis, `calc.classification`);
 * regulatory_reserve: where the regulator's provision exceeds the ECL, the difference (the
   reserve a lender on IFRS 9 books in equity);
+* lgd: the loss given default the ECL applied to the product, and lgd_source where it came
+  from: the book's recoveries on its write-offs, or the configured value while that history is
+  too thin (`compliance.ecl.lgd_table`);
 * the totals give the allowance booked (1304), which equals the basis the lender follows
   (`PROVISIONING_BASIS`) after the close.
 
@@ -38,6 +41,8 @@ COLUMNS = (
     Column("loans", "int"),
     Column("exposure", "money"),
     Column("ecl", "money"),
+    Column("lgd", "ratio"),
+    Column("lgd_source"),
     Column("five_category_required", "money"),
     Column("regulatory_reserve", "money"),
 )
@@ -61,7 +66,7 @@ def ecl_report(*, params: ReportParams) -> Report:
     }
     principal = loan_balances(loans=Q(loan_id__in=list(facts)), codes=[chart.LOANS_PRINCIPAL])
     policies = classification_policies()
-    grouped: dict[tuple[str, int], list] = defaultdict(lambda: [0, ZERO, ZERO, ZERO])
+    grouped: dict[tuple[str, int], list] = defaultdict(lambda: [0, ZERO, ZERO, ZERO, ZERO, ""])
     for item in ecl_measure(as_of=params.as_of, loans=loans):
         code, product_type, category = facts[item.loan_id]
         policy = policies[product_type]
@@ -75,9 +80,11 @@ def ecl_report(*, params: ReportParams) -> Report:
         entry[1] += item.exposure
         entry[2] += item.ecl
         entry[3] += required
+        entry[4], entry[5] = item.lgd, item.lgd_source
     rows, totals = [], {"loans": 0, "exposure": ZERO, "ecl": ZERO, "five_category_required": ZERO}
-    for (code, stage), (count, exposure, ecl, required) in sorted(grouped.items()):
-        rows.append((code, stage, count, exposure, ecl, required, max(required - ecl, ZERO)))
+    for (code, stage), (count, exposure, ecl, required, lgd, source) in sorted(grouped.items()):
+        reserve = max(required - ecl, ZERO)
+        rows.append((code, stage, count, exposure, ecl, lgd, source, required, reserve))
         totals["loans"] += count
         totals["exposure"] += exposure
         totals["ecl"] += ecl

@@ -113,6 +113,9 @@ def test_on_the_ifrs9_basis_the_allowance_is_the_ecl_and_the_report_shows_the_re
     # and the report gives ECL by stage beside the five-category provision, and the reserve
     report = ecl_report(params=ReportParams(as_of=START, start=START))
     assert [(row[1], row[2]) for row in report.rows] == [(1, 1), (2, 1)]
+    # with the LGD applied, configured while the book has written nothing off
+    configured = Decimal(str(settings.ECL_LGD.get(loan.product.code, settings.ECL_LGD["default"])))
+    assert {(row[5], row[6]) for row in report.rows} == {(configured, "configured")}
     total_ecl = sum(item.ecl for item in measured.values())
     assert report.totals["ecl"] == total_ecl == report.totals["allowance_booked"]
     # five-category: normal 0% on the current loan... whatever the policy, the reserve is the

@@ -74,6 +74,7 @@ def test_lgd_is_one_minus_recoveries_over_losses_once_history_suffices(settings,
     settings.ECL_LGD = {"default": "0.45"}
     (result,) = [item for item in ecl_measure(as_of=LATER) if item.loan_id == loan.pk]
     assert result.ecl == D("9600.00")  # 80% of 12,000
+    assert (result.lgd, result.lgd_source) == (D("0.8000"), "recoveries on 2 write-offs")
 
 
 def test_thin_or_recent_history_keeps_the_configured_lgd(settings, history):
