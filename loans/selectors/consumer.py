@@ -50,6 +50,33 @@ def loan_list_for_user(*, user) -> QuerySet[Loan]:
     return Loan.objects.filter(borrower__user_id=user.pk).select_related("product")
 
 
+def loan_list_filter(
+    loans: QuerySet[Loan],
+    *,
+    status: list[str] | None = None,
+    applied_from: date | None = None,
+    applied_to: date | None = None,
+) -> QuerySet[Loan]:
+    """``loans`` in any of the statuses, applied for within the dates (both included)."""
+    if status:
+        loans = loans.filter(status__in=status)
+    if applied_from:
+        loans = loans.filter(application_date__gte=applied_from)
+    if applied_to:
+        loans = loans.filter(application_date__lte=applied_to)
+    return loans
+
+
+def transactions_between(
+    rows: list[LoanTransaction], *, date_from: date | None = None, date_to: date | None = None
+) -> list[LoanTransaction]:
+    return [
+        row
+        for row in rows
+        if (date_from is None or row.date >= date_from) and (date_to is None or row.date <= date_to)
+    ]
+
+
 def loan_get_for_user(*, user, loan_id: int) -> Loan:
     loan = loan_list_for_user(user=user).filter(pk=loan_id).first()
     if loan is None:
