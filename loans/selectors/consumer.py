@@ -28,6 +28,7 @@ BALANCE_ACCOUNTS = {
     "fees": chart.FEES_RECEIVABLE,
     "penalties": chart.PENALTY_RECEIVABLE,
 }
+BALANCE_CODES = (*BALANCE_ACCOUNTS.values(), chart.CUSTOMER_OVERPAYMENTS)
 PENALTY_KIND = "penalty"
 WAIVER_KINDS = ("fee_waiver", "penalty_waiver")
 WRITE_OFF_KIND = "write_off"
@@ -117,7 +118,9 @@ def loan_schedule_for_user(*, user, loan_id: int) -> list[Installment]:
 def loan_balance_summary(*, loan: Loan, as_of: date | None = None) -> dict[str, Decimal]:
     """What the borrower owes by component (recognized so far), the total, and any credit the
     lender holds for them (overpayment)."""
-    balances = loan_balances(loan_id=loan.id, as_of=as_of, currency=loan.currency)
+    balances = loan_balances(
+        loan_id=loan.id, as_of=as_of, currency=loan.currency, codes=BALANCE_CODES
+    )
     summary = {name: balances.get(code, ZERO) for name, code in BALANCE_ACCOUNTS.items()}
     summary["total"] = sum(summary.values(), ZERO)
     summary["credit"] = balances.get(chart.CUSTOMER_OVERPAYMENTS, ZERO)

@@ -15,12 +15,13 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
-from core.money import ZERO
 from loans.models import Installment, Loan
 from loans.services.payoff_plan import payoff_plan
 from loans.services.schedule_rows import CLOSED
 
 SCHEDULE_ROWS = "schedule_rows"
+# Amounts start from cents, so that nothing owed reads "0.00" like any other amount.
+NO_AMOUNT = Decimal("0.00")
 # Loans whose payoff amount means something: money is out and the loan is not settled.
 PAYOFF_STATUSES = Loan.OPEN_STATUSES
 
@@ -77,8 +78,10 @@ def loan_position(*, loan: Loan, business_date: date) -> LoanPosition:
             loan.installments.exclude(status=Installment.Status.CANCELLED).order_by("number")
         )
     open_rows = [row for row in rows if row.status not in CLOSED]
-    overdue = sum((row.outstanding for row in open_rows if row.due_date < business_date), ZERO)
-    due_today = sum((row.outstanding for row in open_rows if row.due_date == business_date), ZERO)
+    overdue = sum((row.outstanding for row in open_rows if row.due_date < business_date), NO_AMOUNT)
+    due_today = sum(
+        (row.outstanding for row in open_rows if row.due_date == business_date), NO_AMOUNT
+    )
     upcoming = next(
         (row for row in sorted(open_rows, key=_due_order) if row.due_date >= business_date), None
     )
