@@ -104,7 +104,9 @@ def test_loan_and_schedule_reads_answer_304_while_unchanged(client, loan, suffix
 
 
 @pytest.mark.django_db
-def test_the_loan_list_filters_by_status_and_application_date(client, borrower_user, today, product):
+def test_the_loan_list_filters_by_status_and_application_date(
+    client, borrower_user, today, product
+):
     active = active_loan_for(borrower_user[1], on=today)
     pending = client.post(
         "/api/v1/loans", {"product": product.code, "principal": "3000.00", "term": 3}
