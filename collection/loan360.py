@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from loans.models import Loan
-from loans.selectors.loan360 import Section, register_loan_section
+from loans.services.loan360 import Section, register_loan_section
 
 from .models import CollectionCase, ContactAttempt
 

@@ -1,7 +1,7 @@
 """Admin for loans, schedules, repayments and their history (registered on import).
 
 Read-only: every change to a loan is a service call (the buttons of `actions` extend this
-admin). The loan page is the loan 360 (``loans.selectors.loan360``): a summary card and sections, with
+admin). The loan page is the loan 360 (``loans.services.loan360``): a summary card and sections, with
 the record's fields and raw rows folded below.
 """
 
@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ReadOnlyAdmin
 from ledger.services import business_date_current
 from loans.models import Allocation, Collateral, Installment, Loan, LoanTransition, Repayment
-from loans.selectors.loan360 import loan_360
 from loans.selectors.recoveries import loan_recoveries, loan_recovery
+from loans.services.loan360 import loan_360
 
 from .display import readable_fields
 

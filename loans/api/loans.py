@@ -34,8 +34,8 @@ from loans.selectors.consumer import (
     loan_transactions,
     transactions_between,
 )
-from loans.selectors.position import loan_position, loans_with_schedule
 from loans.services.applications import loan_apply
+from loans.services.loan_position import loan_position, loans_with_schedule
 
 from .examples import (
     APPLY_EXAMPLE,

@@ -18,8 +18,9 @@ from core.models import AuditEvent
 from ledger.models import JournalLine
 from loans.models import Installment, Loan, LoanModification, Repayment
 from loans.selectors.consumer import loan_balance_summary
-from loans.selectors.position import LoanPosition, loan_position
-from loans.services.signing import signed_terms
+
+from .loan_position import LoanPosition, loan_position
+from .signing import signed_terms
 
 LEDGER_LINES_SHOWN = 200
 AUDIT_EVENTS_SHOWN = 100

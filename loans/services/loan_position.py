@@ -16,8 +16,9 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet
 
 from loans.models import Installment, Loan
-from loans.services.payoff_plan import payoff_plan
-from loans.services.schedule_rows import CLOSED
+
+from .payoff_plan import payoff_plan
+from .schedule_rows import CLOSED
 
 SCHEDULE_ROWS = "schedule_rows"
 # Amounts start from cents, so that nothing owed reads "0.00" like any other amount.
