@@ -15,6 +15,7 @@ MO = PO.with_suffix(".mo")
 # sections other apps add to it, and the borrower app.
 TRANSLATED_PAGES = [
     "loans/templates/admin/loans/loan/change_form.html",
+    "loans/templates/admin/loans/closerun/change_form.html",
     *sorted(
         str(path.relative_to(ROOT))
         for path in (ROOT / "borrower_app" / "templates").rglob("*.html")
