@@ -66,7 +66,9 @@ def test_a_failed_close_shows_where_it_failed_and_retries_from_the_page(
     # then the steps are in order, the failed one marked with its error, with a retry button
     assert 'data-step="accrual" data-status="done"' in html
     assert 'data-step="penalties" data-status="failed"' in html
-    assert "worker lost" in html[html.index('data-step="penalties"') :], html[html.index('data-step="penalties"') :][:600]
+    assert "worker lost" in html[html.index('data-step="penalties"') :], html[
+        html.index('data-step="penalties"') :
+    ][:600]
     assert 'id="retry-close"' in html
     # when they press retry (the step works again)
     monkeypatch.setitem(eod_steps.BY_NAME, "penalties", real)
