@@ -1,10 +1,11 @@
-"""The collection part of the loan 360 page: the loan's cases and the contact history."""
+"""The collection part of the loan 360 and borrower 360 pages: cases and contact history."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from loans.models import Loan
+from loans.models import Borrower, Loan
+from loans.services.borrower360 import register_borrower_section
 from loans.services.loan360 import Section, register_loan_section
 
 from .models import CollectionCase, ContactAttempt
@@ -50,3 +51,28 @@ def collection_section(loan: Loan) -> Section:
 
 
 register_loan_section(collection_section)
+
+
+def contact_history_section(borrower: Borrower) -> Section:
+    attempts = ContactAttempt.objects.filter(case__borrower=borrower).order_by(
+        "-attempted_at", "-id"
+    )[:CONTACTS_SHOWN]
+    return Section(
+        key="contacts",
+        title=_("Contact history"),
+        headings=[_("Case or channel"), _("Date"), _("Status"), _("Outcome"), _("Note")],
+        rows=[
+            [
+                attempt.get_channel_display(),
+                attempt.attempted_at,
+                attempt.get_decision_display(),
+                attempt.get_outcome_display() or "",
+                attempt.reason or attempt.blocked_by,
+            ]
+            for attempt in attempts
+        ],
+        empty=_("No contact attempts."),
+    )
+
+
+register_borrower_section(contact_history_section)

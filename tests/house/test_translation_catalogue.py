@@ -16,12 +16,14 @@ MO = PO.with_suffix(".mo")
 TRANSLATED_PAGES = [
     "loans/templates/admin/loans/loan/change_form.html",
     "loans/templates/admin/loans/closerun/change_form.html",
+    "loans/templates/admin/loans/borrower/change_form.html",
     *sorted(
         str(path.relative_to(ROOT))
         for path in (ROOT / "borrower_app" / "templates").rglob("*.html")
     ),
     "collection/loan360.py",
     "compliance/loan360.py",
+    "origination/borrower360.py",
 ]
 MARKED = re.compile(
     r"""\{%\s*(?:translate|trans)\s+(?:"([^"]+)"|'([^']+)')"""
