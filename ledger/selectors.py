@@ -231,6 +231,21 @@ def loan_balances(
     }
 
 
+def loan_stored_balances(
+    *, loan_id: int, codes: Collection[str], currency: str = "CNY"
+) -> dict[str, Decimal]:
+    """A loan's current balances (normal side) on the balance-sheet accounts of ``codes``, from
+    the stored rows in one query: for the hot reads of a loan. Income and expense accounts keep
+    no stored loan balances: their codes come back absent (``loan_balances`` sums them)."""
+    rows = LoanAccountBalance.objects.filter(
+        loan_id=loan_id, account__code__in=list(codes), account__currency=currency
+    ).values_list("account__code", "account__normal_side", "debit_total", "credit_total")
+    return {
+        code: Account(normal_side=normal_side).signed(debit, credit)
+        for code, normal_side, debit, credit in rows
+    }
+
+
 def trial_balance(*, as_of: date | None = None) -> TrialBalance:
     sums = _account_sums(as_of)
     rows = []

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from core.errors import DomainError
 from core.money import ZERO
 from ledger import chart
-from ledger.selectors import loan_balances, loan_entry_totals
+from ledger.selectors import loan_balances, loan_entry_totals, loan_stored_balances
 from loans.models import Installment, Loan, Repayment
 
 BALANCE_ACCOUNTS = {
@@ -118,9 +118,14 @@ def loan_schedule_for_user(*, user, loan_id: int) -> list[Installment]:
 def loan_balance_summary(*, loan: Loan, as_of: date | None = None) -> dict[str, Decimal]:
     """What the borrower owes by component (recognized so far), the total, and any credit the
     lender holds for them (overpayment)."""
-    balances = loan_balances(
-        loan_id=loan.id, as_of=as_of, currency=loan.currency, codes=BALANCE_CODES
-    )
+    if as_of is None:
+        balances = loan_stored_balances(
+            loan_id=loan.id, codes=BALANCE_CODES, currency=loan.currency
+        )
+    else:
+        balances = loan_balances(
+            loan_id=loan.id, as_of=as_of, currency=loan.currency, codes=BALANCE_CODES
+        )
     summary = {name: balances.get(code, ZERO) for name, code in BALANCE_ACCOUNTS.items()}
     summary["total"] = sum(summary.values(), ZERO)
     summary["credit"] = balances.get(chart.CUSTOMER_OVERPAYMENTS, ZERO)

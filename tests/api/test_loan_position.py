@@ -9,7 +9,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ledger import chart
+from ledger.selectors import loan_balances, loan_stored_balances
 from ledger.services import business_date_current
+from loans.selectors.consumer import BALANCE_CODES
 from loans.models import Installment
 from tests.eod.helpers import close_until
 
@@ -57,6 +60,11 @@ def test_the_loan_resource_tells_what_is_due_next_overdue_and_the_payoff(
     assert (body["installments_paid"], body["installments_total"]) == (0, 3)
     assert body["payoff_amount_today"] == payoff["total"]
     assert body["days_past_due"] == (business_date_current() - first_due).days == 2
+    # and the balance read from the stored rows is the one the lines give
+    every = loan_balances(loan_id=loan.id)
+    stored = loan_stored_balances(loan_id=loan.id, codes=BALANCE_CODES)
+    assert stored == {code: every[code] for code in BALANCE_CODES if code in every}
+    assert D(body["balance"]["principal"]) == every[chart.LOANS_PRINCIPAL]
     # and the list carries the same figures
     listed = client.get("/api/v1/loans").json()["results"][0]
     for name in ("next_installment", "amount_overdue", "amount_due_now", "payoff_amount_today"):
