@@ -27,6 +27,7 @@ from ledger.services import business_date_current
 from loans.models import Loan
 from loans.selectors.consumer import (
     loan_balance_summary,
+    loan_detail_for_user,
     loan_get_for_user,
     loan_list_filter,
     loan_list_for_user,
@@ -336,9 +337,10 @@ class LoanDetailApi(APIView):
         },
     )
     def get(self, request: Request, loan_id: int) -> Response:
-        loan = loan_get_for_user(user=request.user, loan_id=loan_id)
+        loan = loan_detail_for_user(user=request.user, loan_id=loan_id)
         loan.balance = loan_balance_summary(loan=loan)
-        loan.position = loan_position(loan=loan, business_date=business_date_current())
+        today = loan.business_date_now or business_date_current()
+        loan.position = loan_position(loan=loan, business_date=today)
         return conditional_response(request, LoanDetailOutputSerializer(loan).data)
 
 

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from loans.models import Installment, Loan
+from loans.selectors.consumer import SCHEDULE_ROWS, schedule_prefetch
 
 from .payoff_plan import payoff_plan
 from .schedule_rows import CLOSED
 
-SCHEDULE_ROWS = "schedule_rows"
 # Amounts start from cents, so that nothing owed reads "0.00" like any other amount.
 NO_AMOUNT = Decimal("0.00")
 # Loans whose payoff amount means something: money is out and the loan is not settled.
@@ -47,18 +47,6 @@ class LoanPosition:
     installments_total: int
     payoff_amount_today: Decimal | None
     days_past_due: int
-
-
-def schedule_prefetch() -> Prefetch:
-    """The live schedule rows of each loan of a queryset, in number order, as
-    ``loan.schedule_rows`` (one query for the whole page)."""
-    return Prefetch(
-        "installments",
-        queryset=Installment.objects.exclude(status=Installment.Status.CANCELLED).order_by(
-            "number"
-        ),
-        to_attr=SCHEDULE_ROWS,
-    )
 
 
 def loans_with_schedule(queryset: QuerySet[Loan]) -> QuerySet[Loan]:

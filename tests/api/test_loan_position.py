@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from ledger import chart
 from ledger.selectors import loan_balances, loan_stored_balances
 from ledger.services import business_date_current
-from loans.selectors.consumer import BALANCE_CODES
 from loans.models import Installment
+from loans.selectors.consumer import BALANCE_CODES
 from tests.eod.helpers import close_until
 
 from .conftest import active_loan_for, problem
@@ -158,3 +158,16 @@ def test_a_bad_filter_is_a_400_problem_in_the_borrowers_language(client, params,
     body = problem(client.get("/api/v1/loans", params, HTTP_ACCEPT_LANGUAGE="zh-hans"))
     assert field in body["errors"]
     assert body["title"] != "The request is not valid."  # translated
+
+
+@pytest.mark.django_db
+def test_the_loan_read_costs_four_queries_whatever_the_term(client, borrower_user, today):
+    # the token, the loan with its product's name and the business date, its schedule rows and
+    # its stored balances
+    counts = []
+    for term in (3, 12):
+        loan = active_loan_for(borrower_user[1], on=today, term=term)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/api/v1/loans/{loan.id}").status_code == 200
+        counts.append(len(queries))
+    assert counts == [4, 4]
