@@ -6,6 +6,8 @@ loans, schedules and disbursement postings set-based), serves the app with gunic
 production settings, then measures for a bounded time (or request count):
 
 * ``GET /api/v1/loans/{id}/schedule`` on random loans of random borrowers;
+* ``GET /api/v1/loans/{id}`` (the loan with its balance, next installment, amounts overdue and
+  due now and payoff amount) likewise;
 * ``POST /api/v1/loans/{id}/repayments`` of 1.00 with a unique ``Idempotency-Key`` each.
 
 Afterwards it counts the repayments in the database against the 201 responses: any difference
@@ -192,6 +194,8 @@ def main() -> None:
         schedule_read = lambda rng: _get(rng.choice(pairs), "schedule")  # noqa: E731
         run_load(port, args.clients, 2.0, schedule_read)  # warm-up: workers, connections
         schedule = report("schedule", *run_load(port, args.clients, args.seconds, schedule_read))
+        loan_read = lambda rng: _get(rng.choice(pairs), "")  # noqa: E731
+        loan = report("loan", *run_load(port, args.clients, args.seconds, loan_read))
         repayment = report(
             "repayment", *run_load(port, args.clients, args.seconds, lambda rng: _repay(rng, pairs))
         )
@@ -216,6 +220,9 @@ def main() -> None:
         "schedule_rps": schedule["rps"],
         "schedule_p50_ms": schedule["p50_ms"],
         "schedule_p99_ms": schedule["p99_ms"],
+        "loan_rps": loan["rps"],
+        "loan_p50_ms": loan["p50_ms"],
+        "loan_p99_ms": loan["p99_ms"],
         "repayment_rps": repayment["rps"],
         "repayment_p50_ms": repayment["p50_ms"],
         "repayment_p99_ms": repayment["p99_ms"],
@@ -227,7 +234,8 @@ def main() -> None:
 
 def _get(pair: tuple[int, str], what: str):
     loan_id, token = pair
-    return "GET", f"/api/v1/loans/{loan_id}/{what}", None, {"Authorization": f"Token {token}"}
+    path = f"/api/v1/loans/{loan_id}/{what}".rstrip("/")
+    return "GET", path, None, {"Authorization": f"Token {token}"}
 
 
 def _repay(rng: random.Random, pairs):

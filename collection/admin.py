@@ -375,6 +375,26 @@ class CollectorQueueAdmin(CollectionCaseAdmin):
     list_filter = ("bucket", "queue", "cease_contact", "disputed")
     actions = []
 
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "work"]
+
+    @admin.display(description="work")
+    def work(self, case: CollectionCase):
+        """One click from the queue to each of the case's guarded actions."""
+        prefix = "admin:collection_collectorqueuecase"
+        return format_html_join(
+            " · ",
+            "<a href='{}' id='{}-{}'>{}</a>",
+            (
+                (reverse(f"{prefix}_{name}", args=[case.pk]), name, case.pk, label)
+                for name, label in (
+                    ("log_attempt", "Log attempt"),
+                    ("record_outcome", "Record outcome"),
+                    ("record_promise", "Record promise"),
+                )
+            ),
+        )
+
     def get_queryset(self, request):
         return (
             super()

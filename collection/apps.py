@@ -8,6 +8,6 @@ class CollectionConfig(AppConfig):
     verbose_name = "Collections"
 
     def ready(self) -> None:
-        from . import close_steps
+        from . import close_steps, loan360  # noqa: F401  (registers its loan 360 part)
 
         close_steps.register()

@@ -6,6 +6,6 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Compliance"
 
     def ready(self) -> None:
-        from . import close_steps
+        from . import close_steps, loan360  # noqa: F401  (registers its loan 360 part)
 
         close_steps.register()

@@ -10,6 +10,8 @@ from . import moved_admin
 urlpatterns = [
     *moved_admin.urlpatterns,
     path("admin/", admin.site.urls),
+    path("app/", include("borrower_app.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("config.api_urls")),

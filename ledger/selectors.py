@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -179,15 +180,23 @@ def account_balance(*, code: str, currency: str = "CNY", as_of: date | None = No
 
 
 def loan_balances(
-    *, loan_id: int, as_of: date | None = None, currency: str = "CNY"
+    *,
+    loan_id: int,
+    as_of: date | None = None,
+    currency: str = "CNY",
+    codes: Collection[str] | None = None,
 ) -> dict[str, Decimal]:
-    """A loan's balance per account code (normal side), income and expense included. Current
-    balance-sheet balances come from the stored rows; the rest is summed from the loan's lines,
-    plus, once months are archived, the totals of its archived lines (`LoanOpening`)."""
-    accounts = {a.id: a for a in Account.objects.filter(currency=currency)}
+    """A loan's balance per account code (normal side), income and expense included (or only
+    the accounts ``codes`` names). Current balance-sheet balances come from the stored rows; the
+    rest is summed from the loan's lines, plus, once months are archived, the totals of its
+    archived lines (`LoanOpening`). Current balances of stored accounts alone are one query."""
+    accounts_query = Account.objects.filter(currency=currency)
+    if codes is not None:
+        accounts_query = accounts_query.filter(code__in=list(codes))
+    accounts = {a.id: a for a in accounts_query}
     sums: dict[int, list[Decimal]] = {}
     derived = list(accounts)
-    archived = _journal_state()[1]
+    archived = False
     if as_of is None:
         _add(
             sums,
@@ -196,7 +205,8 @@ def loan_balances(
             ),
         )
         derived = [pk for pk, account in accounts.items() if not account.keeps_loan_balances]
-    elif archived and as_of < _archive_horizon():
+        archived = bool(derived) and _journal_state()[1]
+    elif (archived := _journal_state()[1]) and as_of < _archive_horizon():
         _add(sums, _archived_sums("account_id", None, as_of, loan_id=loan_id))
         derived = []
     if derived:
@@ -218,6 +228,21 @@ def loan_balances(
         accounts[account_id].code: accounts[account_id].signed(debit, credit)
         for account_id, (debit, credit) in sums.items()
         if account_id in accounts
+    }
+
+
+def loan_stored_balances(
+    *, loan_id: int, codes: Collection[str], currency: str = "CNY"
+) -> dict[str, Decimal]:
+    """A loan's current balances (normal side) on the balance-sheet accounts of ``codes``, from
+    the stored rows in one query: for the hot reads of a loan. Income and expense accounts keep
+    no stored loan balances: their codes come back absent (``loan_balances`` sums them)."""
+    rows = LoanAccountBalance.objects.filter(
+        loan_id=loan_id, account__code__in=list(codes), account__currency=currency
+    ).values_list("account__code", "account__normal_side", "debit_total", "credit_total")
+    return {
+        code: Account(normal_side=normal_side).signed(debit, credit)
+        for code, normal_side, debit, credit in rows
     }
 
 

@@ -13,7 +13,7 @@ class OriginationConfig(AppConfig):
     def ready(self) -> None:
         from loans.selectors.exposure import exposure_source_register
 
-        from . import close_steps
+        from . import borrower360, close_steps  # noqa: F401  (borrower360 registers its part)
         from .services.credit_lines import lines_exposure
 
         close_steps.register()

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "collection",
     "compliance",
     "demo",
+    "borrower_app",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ from ledger.services import business_date_current
 from loans import pii
 from loans.models import Borrower, CreditAssessment
 from loans.services.backoffice import ASSESS_PERMISSION, backoffice_credit_assess, borrower_unmask
+from loans.services.borrower360 import borrower_360
 from loans.services.credit_assessments import MAX_SCORE
 
 from .actions import extend_registered_admin
@@ -74,6 +75,13 @@ class BorrowerUnmaskMixin:
         extra_context = dict(extra_context or {})
         if request.user.has_perm(UNMASK_PERMISSION) and str(object_id).isdigit():
             extra_context["unmask_url"] = reverse("admin:loans_borrower_unmask", args=[object_id])
+        borrower = (
+            Borrower.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        )
+        if borrower is not None:
+            extra_context["borrower360"] = borrower_360(
+                borrower=borrower, business_date=business_date_current()
+            )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def unmask_view(self, request, object_id: str):

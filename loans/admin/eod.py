@@ -3,12 +3,18 @@
 from functools import partial
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from loans.models import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
 from loans.models.eod import LeaseOutcome, RunStatus
+from loans.selectors.close_timeline import close_timeline
 
 
 class CloseStepRunInline(admin.TabularInline):
@@ -65,6 +71,37 @@ class CloseRunAdmin(admin.ModelAdmin):
     )
     inlines = [CloseStepRunInline]
     actions = ["resume"]
+    change_form_template = "admin/loans/closerun/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/retry/",
+                self.admin_site.admin_view(self.retry_view),
+                name="loans_closerun_retry",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The run as a timeline of its steps, with a retry button while it is not done."""
+        extra_context = dict(extra_context or {})
+        run = CloseRun.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if run is not None:
+            extra_context["timeline"] = close_timeline(run=run)
+            extra_context["can_retry"] = run.status != RunStatus.DONE and request.user.has_perm(
+                "loans.change_closerun"
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def retry_view(self, request, object_id: str):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm("loans.change_closerun"):
+            raise PermissionDenied
+        run = get_object_or_404(CloseRun, pk=object_id)
+        self.resume(request, CloseRun.objects.filter(pk=run.pk))
+        return HttpResponseRedirect(reverse("admin:loans_closerun_change", args=[run.pk]))
 
     def get_queryset(self, request):
         return (
@@ -153,7 +190,11 @@ class CloseRunAdmin(admin.ModelAdmin):
         for run in queryset.exclude(status=RunStatus.DONE):
             # Queued once what this request changed is committed, never before.
             transaction.on_commit(partial(close_business_day.delay, run.business_date.isoformat()))
-            self.message_user(request, f"Close of {run.business_date} queued.", messages.INFO)
+            self.message_user(
+                request,
+                _("Close of %(date)s queued.") % {"date": run.business_date},
+                messages.INFO,
+            )
 
 
 @admin.register(CloseStepRun)

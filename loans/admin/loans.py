@@ -1,24 +1,23 @@
 """Admin for loans, schedules, repayments and their history (registered on import).
 
 Read-only: every change to a loan is a service call (the buttons of `actions` extend this
-admin). The loan page shows its schedule, its transitions, its repayments and its journal lines.
+admin). The loan page is the loan 360 (``loans.services.loan360``): a summary card and sections, with
+the record's fields and raw rows folded below.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
-from ledger.models import JournalLine
+from ledger.services import business_date_current
 from loans.models import Allocation, Collateral, Installment, Loan, LoanTransition, Repayment
 from loans.selectors.recoveries import loan_recoveries, loan_recovery
+from loans.services.loan360 import loan_360
 
 from .display import readable_fields
-
-LEDGER_LINES_SHOWN = 200
 
 
 class ReadOnlyInline(ReadOnlyAdmin, admin.TabularInline):
@@ -145,12 +144,24 @@ class LoanAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ("reference", "borrower__name", "=id")
     list_select_related = ("borrower", "product")
     date_hierarchy = "disbursed_on"
-    readonly_fields = ("recovery", "ledger_lines")
+    readonly_fields = ("recovery",)
     inlines = [InstallmentInline, RepaymentInline, LoanTransitionInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The loan 360: a summary card and sections above the record's fields (folded)."""
+        extra_context = dict(extra_context or {})
+        loan = (
+            Loan.objects.select_related("borrower", "product").filter(pk=object_id).first()
+            if str(object_id).isdigit()
+            else None
+        )
+        if loan is not None:
+            extra_context["loan360"] = loan_360(loan=loan, business_date=business_date_current())
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_fields(self, request, obj=None):
         fields = [LOAN_SHOWN.get(field.name, field.name) for field in Loan._meta.fields]
-        return [*fields, "recovery", "ledger_lines"]
+        return [*fields, "recovery"]
 
     @admin.display(description=_("recovery after charge-off"))
     def recovery(self, obj: Loan):
@@ -160,41 +171,6 @@ class LoanAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
-
-    @admin.display(description=_("ledger lines"))
-    def ledger_lines(self, obj: Loan):
-        if obj is None or obj.pk is None:
-            return "—"
-        lines = (
-            JournalLine.objects.filter(loan_id=obj.pk)
-            .select_related("account", "entry")
-            .order_by("-entry_id", "id")[:LEDGER_LINES_SHOWN]
-        )
-        table = format_html_join(
-            "",
-            "<tr><td><a href='{}'>#{}</a></td><td>{}</td><td>{}</td><td>{}</td>"
-            "<td style='text-align:right'>{}</td><td style='text-align:right'>{}</td></tr>",
-            (
-                (
-                    reverse("admin:ledger_journalentry_change", args=[line.entry_id]),
-                    line.entry_id,
-                    line.business_date,
-                    line.entry.kind,
-                    f"{line.account.code} {line.account.name}",
-                    line.debit or "",
-                    line.credit or "",
-                )
-                for line in lines
-            ),
-        )
-        every = reverse("admin:ledger_journalline_changelist") + f"?q={obj.pk}"
-        return format_html(
-            "<table><tr><th>entry</th><th>business date</th><th>kind</th><th>account</th>"
-            "<th>debit</th><th>credit</th></tr>{}</table><p><a href='{}'>{}</a></p>",
-            table,
-            every,
-            _("All of this loan's journal lines"),
-        )
 
 
 LOAN_SHOWN = readable_fields(LoanAdmin, Loan)

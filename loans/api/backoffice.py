@@ -30,6 +30,7 @@ from loans.services.backoffice import (
     backoffice_repayment_record,
     backoffice_repayment_reverse,
 )
+from loans.services.loan_position import loan_position
 
 from .loans import LoanOutputSerializer
 from .payments import RepaymentOutputSerializer, repayment_output, service_key
@@ -77,6 +78,7 @@ def _loan_action(view: StaffApi, request: Request, pk: int, service, serializer)
         reason=payload.validated_data["reason"],
         source="api",
     )
+    changed.position = loan_position(loan=changed, business_date=business_date_current())
     return Response(LoanOutputSerializer(changed).data)
 
 
@@ -133,10 +135,13 @@ class BankRepaymentApi(StaffApi):
         value_date = serializers.DateField(
             required=False, help_text="When the bank received it; default: the business date."
         )
-        external_reference = serializers.CharField(max_length=64, required=False, default="")
+        external_reference = serializers.CharField(
+            max_length=64, required=False, allow_blank=True, default=""
+        )
         source = serializers.ChoiceField(
             choices=Repayment.Source.choices,
             required=False,
+            allow_blank=True,
             default="",
             help_text="On a charged-off loan (a recovery): who collected it; default: the "
             "borrower. Refused on other loans.",

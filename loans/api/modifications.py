@@ -36,7 +36,7 @@ class ModificationInputSerializer(serializers.Serializer):
     term = serializers.IntegerField(
         min_value=1, max_value=360, required=False, help_text="Term extension: periods left."
     )
-    reason = serializers.CharField(max_length=500, required=False, default="")
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
     def validate(self, data):
         needed = "installments" if data["kind"] == "payment_holiday" else "term"

@@ -111,7 +111,11 @@ class LoanRepaymentApi(APIView):
             max_digits=20, decimal_places=2, min_value=Decimal("0.01"), help_text='"1000.00"'
         )
         external_reference = serializers.CharField(
-            max_length=64, required=False, default="", help_text="The payment's reference."
+            max_length=64,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="The payment's reference.",
         )
 
     @extend_schema(
@@ -168,7 +172,9 @@ class LoanPrepaymentApi(APIView):
             help_text="Partial prepayment: shorten the term or lower the installment "
             "(default: the product's).",
         )
-        external_reference = serializers.CharField(max_length=64, required=False, default="")
+        external_reference = serializers.CharField(
+            max_length=64, required=False, allow_blank=True, default=""
+        )
 
     @extend_schema(
         operation_id="loan_prepayment_create",

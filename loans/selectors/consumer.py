@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.money import ZERO
 from ledger import chart
-from ledger.selectors import loan_balances, loan_entry_totals
+from ledger.models import BusinessDate
+from ledger.selectors import loan_balances, loan_entry_totals, loan_stored_balances
 from loans.models import Installment, Loan, Repayment
 
 BALANCE_ACCOUNTS = {
@@ -28,6 +30,7 @@ BALANCE_ACCOUNTS = {
     "fees": chart.FEES_RECEIVABLE,
     "penalties": chart.PENALTY_RECEIVABLE,
 }
+BALANCE_CODES = (*BALANCE_ACCOUNTS.values(), chart.CUSTOMER_OVERPAYMENTS)
 PENALTY_KIND = "penalty"
 WAIVER_KINDS = ("fee_waiver", "penalty_waiver")
 WRITE_OFF_KIND = "write_off"
@@ -50,8 +53,74 @@ def loan_list_for_user(*, user) -> QuerySet[Loan]:
     return Loan.objects.filter(borrower__user_id=user.pk).select_related("product")
 
 
+def loan_list_filter(
+    loans: QuerySet[Loan],
+    *,
+    status: list[str] | None = None,
+    applied_from: date | None = None,
+    applied_to: date | None = None,
+) -> QuerySet[Loan]:
+    """``loans`` in any of the statuses, applied for within the dates (both included)."""
+    if status:
+        loans = loans.filter(status__in=status)
+    if applied_from:
+        loans = loans.filter(application_date__gte=applied_from)
+    if applied_to:
+        loans = loans.filter(application_date__lte=applied_to)
+    return loans
+
+
+def transactions_between(
+    rows: list[LoanTransaction], *, date_from: date | None = None, date_to: date | None = None
+) -> list[LoanTransaction]:
+    return [
+        row
+        for row in rows
+        if (date_from is None or row.date >= date_from) and (date_to is None or row.date <= date_to)
+    ]
+
+
 def loan_get_for_user(*, user, loan_id: int) -> Loan:
     loan = loan_list_for_user(user=user).filter(pk=loan_id).first()
+    if loan is None:
+        raise LoanNotFound(_("There is no loan with this id."))
+    return loan
+
+
+SCHEDULE_ROWS = "schedule_rows"
+
+
+def schedule_prefetch() -> Prefetch:
+    """The live schedule rows of each loan of a queryset, in number order, as
+    ``loan.schedule_rows`` (one query for the whole page)."""
+    return Prefetch(
+        "installments",
+        queryset=Installment.objects.exclude(status=Installment.Status.CANCELLED).order_by(
+            "number"
+        ),
+        to_attr=SCHEDULE_ROWS,
+    )
+
+
+# What the loan resource shows of its product: the rest of the product's ~50 columns stay in
+# the database on the hot read.
+PRODUCT_SHOWN = ("product__code", "product__name")
+
+
+def loan_detail_for_user(*, user, loan_id: int) -> Loan:
+    """One of the user's loans for the loan resource: every loan column, the product's code
+    and name, the lender's business date (``business_date_now``, None before the books open)
+    and its live schedule rows (``schedule_rows``), in two queries."""
+    columns = [field.attname for field in Loan._meta.concrete_fields]
+    current = BusinessDate.objects.filter(lender=settings.LEDGER_LENDER).values("current")[:1]
+    loan = (
+        loan_list_for_user(user=user)
+        .filter(pk=loan_id)
+        .only(*columns, *PRODUCT_SHOWN)
+        .annotate(business_date_now=Subquery(current))
+        .prefetch_related(schedule_prefetch())
+        .first()
+    )
     if loan is None:
         raise LoanNotFound(_("There is no loan with this id."))
     return loan
@@ -90,7 +159,14 @@ def loan_schedule_for_user(*, user, loan_id: int) -> list[Installment]:
 def loan_balance_summary(*, loan: Loan, as_of: date | None = None) -> dict[str, Decimal]:
     """What the borrower owes by component (recognized so far), the total, and any credit the
     lender holds for them (overpayment)."""
-    balances = loan_balances(loan_id=loan.id, as_of=as_of, currency=loan.currency)
+    if as_of is None:
+        balances = loan_stored_balances(
+            loan_id=loan.id, codes=BALANCE_CODES, currency=loan.currency
+        )
+    else:
+        balances = loan_balances(
+            loan_id=loan.id, as_of=as_of, currency=loan.currency, codes=BALANCE_CODES
+        )
     summary = {name: balances.get(code, ZERO) for name, code in BALANCE_ACCOUNTS.items()}
     summary["total"] = sum(summary.values(), ZERO)
     summary["credit"] = balances.get(chart.CUSTOMER_OVERPAYMENTS, ZERO)

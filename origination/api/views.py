@@ -148,8 +148,12 @@ class ApplicationCreateApi(APIView):
         national_id = serializers.CharField(max_length=32)
         mobile = serializers.CharField(max_length=20)
         residence_country = serializers.CharField(max_length=2, default="CN")
-        residence_region = serializers.CharField(max_length=8, required=False, default="")
-        device_id = serializers.CharField(max_length=128, required=False, default="")
+        residence_region = serializers.CharField(
+            max_length=8, required=False, allow_blank=True, default=""
+        )
+        device_id = serializers.CharField(
+            max_length=128, required=False, allow_blank=True, default=""
+        )
         consents = serializers.ListField(
             child=serializers.ChoiceField(Consent.Purpose.values), allow_empty=True
         )
@@ -270,7 +274,9 @@ class DrawdownCreateApi(APIView):
         merchant = serializers.SlugField(required=False, help_text="The merchant's code.")
         payee = PayeeSerializer(required=False, help_text="Cash loans, balance transfers.")
         subsidised = serializers.BooleanField(default=False)
-        order_reference = serializers.CharField(max_length=64, required=False, default="")
+        order_reference = serializers.CharField(
+            max_length=64, required=False, allow_blank=True, default=""
+        )
         collateral = PledgeSerializer(required=False, help_text="Policy loans.")
 
     @extend_schema(

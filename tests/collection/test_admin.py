@@ -54,6 +54,15 @@ def test_queue_shows_my_open_cases_most_urgent_first(admin_client, admin_user, c
     assert shown == [other.id, case.id]
 
 
+def test_each_queued_case_is_one_click_from_its_actions(admin_client, case):
+    page = admin_client.get(reverse("admin:collection_collectorqueuecase_changelist"))
+    html = page.content.decode()
+    for name in ("log_attempt", "record_outcome", "record_promise"):
+        url = reverse(f"admin:collection_collectorqueuecase_{name}", args=[case.id])
+        assert f"href='{url}' id='{name}-{case.id}'" in html
+        assert admin_client.get(url).status_code == 200
+
+
 def test_case_page_shows_balance_schedule_and_history(admin_client, case):
     contact_attempt_request(
         case_id=case.id,

@@ -1,0 +1,73 @@
+"""The zh-hans catalogue (``locale/``) of the project's own apps: nothing fuzzy or untranslated,
+the same placeholders on both sides, the compiled ``.mo`` (committed; Django reads only it)
+current with the ``.po``, and every string of the translated pages in it."""
+
+import re
+from pathlib import Path
+
+import polib
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+MO = PO.with_suffix(".mo")
+# The pages that must have no English left in Chinese (issue 21): the loan 360 page, the
+# sections other apps add to it, and the borrower app.
+TRANSLATED_PAGES = [
+    "loans/templates/admin/loans/loan/change_form.html",
+    "loans/templates/admin/loans/closerun/change_form.html",
+    "loans/templates/admin/loans/borrower/change_form.html",
+    *sorted(
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "borrower_app" / "templates").rglob("*.html")
+    ),
+    "collection/loan360.py",
+    "compliance/loan360.py",
+    "origination/borrower360.py",
+]
+MARKED = re.compile(
+    r"""\{%\s*(?:translate|trans)\s+(?:"([^"]+)"|'([^']+)')"""
+    r"""|\b(?:_|gettext|gettext_lazy)\(\s*"([^"]+)"\s*\)"""
+)
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> polib.POFile:
+    return polib.pofile(str(PO))
+
+
+def test_nothing_is_fuzzy_untranslated_or_obsolete(catalogue):
+    assert [entry.msgid for entry in catalogue.fuzzy_entries()] == []
+    assert [entry.msgid for entry in catalogue.untranslated_entries()] == []
+    assert [entry.msgid for entry in catalogue.obsolete_entries()] == []
+
+
+def test_every_translation_keeps_the_placeholders(catalogue):
+    wrong = [
+        entry.msgid
+        for entry in catalogue
+        if sorted(PLACEHOLDER.findall(entry.msgid)) != sorted(PLACEHOLDER.findall(entry.msgstr))
+    ]
+    assert wrong == []
+
+
+def test_the_compiled_catalogue_is_current(catalogue):
+    compiled = {entry.msgid: entry.msgstr for entry in polib.mofile(str(MO)) if entry.msgid}
+    source = {entry.msgid: entry.msgstr for entry in catalogue.translated_entries()}
+    assert compiled == source, "run: msgfmt -o locale/zh_Hans/LC_MESSAGES/django.mo <the .po>"
+
+
+def marked_strings(path: Path) -> set[str]:
+    return {
+        next(group for group in match.groups() if group)
+        for match in MARKED.finditer(path.read_text(encoding="utf-8"))
+    }
+
+
+@pytest.mark.parametrize("page", TRANSLATED_PAGES)
+def test_every_string_of_the_translated_pages_is_in_the_catalogue(catalogue, page):
+    strings = marked_strings(ROOT / page)
+    assert strings, f"{page} marks nothing for translation"
+    translated = {entry.msgid for entry in catalogue.translated_entries()}
+    assert sorted(strings - translated) == []
