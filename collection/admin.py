@@ -26,6 +26,7 @@ from .models import (
     StrategyStep,
 )
 from .selectors import case_balances, case_recovery, case_schedule
+from .workspace import WorkspaceMixin
 from .services import (
     case_update,
     cases_assign,
@@ -369,11 +370,17 @@ class CollectionCaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CollectorQueueCase)
-class CollectorQueueAdmin(CollectionCaseAdmin):
-    """My queue: the signed-in collector's open cases, by priority then next action."""
+class CollectorQueueAdmin(WorkspaceMixin, CollectionCaseAdmin):
+    """My queue: the signed-in collector's open cases, by priority then next action; its
+    workspace page (`collection.workspace`) adds when contact is next allowed and one-click
+    outcomes."""
 
     list_filter = ("bucket", "queue", "cease_contact", "disputed")
     actions = []
+    change_list_template = "admin/collection/collectorqueuecase/change_list.html"
+
+    def get_urls(self):
+        return [*self.workspace_urls(), *super().get_urls()]
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), "work"]
