@@ -26,7 +26,6 @@ from .models import (
     StrategyStep,
 )
 from .selectors import case_balances, case_recovery, case_schedule
-from .workspace import WorkspaceMixin
 from .services import (
     case_update,
     cases_assign,
@@ -34,6 +33,7 @@ from .services import (
     contact_outcome_record,
     promise_record,
 )
+from .workspace import WorkspaceMixin
 
 
 def collection_staff():

@@ -193,9 +193,7 @@ def workspace_rows(*, agent, at: datetime, as_of: date) -> list[WorkspaceRow]:
         next_at = at if decision.allowed else decision.next_allowed_at
         if next_at is not None:
             next_at = local_time(next_at, borrower_zone(case.borrower.time_zone))
-        rows.append(
-            WorkspaceRow(case, decision.allowed, next_at, decision.rule, decision.reason)
-        )
+        rows.append(WorkspaceRow(case, decision.allowed, next_at, decision.rule, decision.reason))
     never = datetime.max.replace(tzinfo=UTC)
     return sorted(
         rows, key=lambda row: (-row.case.priority, row.next_contact_at or never, row.case.id)

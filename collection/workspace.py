@@ -63,9 +63,7 @@ class WorkspaceMixin:
         )
 
     def workspace_view(self, request: HttpRequest) -> HttpResponse:
-        rows = workspace_rows(
-            agent=request.user, at=timezone.now(), as_of=business_date_current()
-        )
+        rows = workspace_rows(agent=request.user, at=timezone.now(), as_of=business_date_current())
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -114,8 +112,10 @@ class WorkspaceMixin:
         case = self._my_case(request, case_id)
         form = RecordPromiseForm({**request.POST.dict(), "channel": CALL})
         if not form.is_valid():
-            messages.error(request, _("Case %(case)s: the promise needs an amount and a date.")
-                           % {"case": case.id})
+            messages.error(
+                request,
+                _("Case %(case)s: the promise needs an amount and a date.") % {"case": case.id},
+            )
             return self._back()
         data = form.cleaned_data
         try:
