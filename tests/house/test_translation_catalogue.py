@@ -23,6 +23,7 @@ TRANSLATED_PAGES = [
     ),
     "collection/loan360.py",
     "collection/workspace.py",
+    "compliance/templates/admin/compliance/reportrun/change_form.html",
     "collection/templates/admin/collection/workspace.html",
     "collection/templates/admin/collection/collectorqueuecase/change_list.html",
     "compliance/loan360.py",
