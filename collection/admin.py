@@ -33,6 +33,7 @@ from .services import (
     contact_outcome_record,
     promise_record,
 )
+from .workspace import WorkspaceMixin
 
 
 def collection_staff():
@@ -369,11 +370,17 @@ class CollectionCaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CollectorQueueCase)
-class CollectorQueueAdmin(CollectionCaseAdmin):
-    """My queue: the signed-in collector's open cases, by priority then next action."""
+class CollectorQueueAdmin(WorkspaceMixin, CollectionCaseAdmin):
+    """My queue: the signed-in collector's open cases, by priority then next action; its
+    workspace page (`collection.workspace`) adds when contact is next allowed and one-click
+    outcomes."""
 
     list_filter = ("bucket", "queue", "cease_contact", "disputed")
     actions = []
+    change_list_template = "admin/collection/collectorqueuecase/change_list.html"
+
+    def get_urls(self):
+        return [*self.workspace_urls(), *super().get_urls()]
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), "work"]

@@ -3,7 +3,8 @@ collection conduct report (reused by the compliance reports)."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
@@ -12,7 +13,10 @@ from ledger.selectors import loan_balances
 from loans.models import Installment, Repayment
 from loans.selectors.recoveries import LoanRecovery, loan_recoveries, loan_recovery
 
+from .guard import AttemptRequest, local_time
 from .models import CollectionCase, ContactAttempt, PromiseToPay
+from .rules import CALL
+from .services.guarding import borrower_zone, decide
 
 RATE_PLACES = Decimal("0.0001")
 BUCKETS = ("M1", "M2", "M3", "M3+")
@@ -165,3 +169,32 @@ def promise_outcomes(start: date, end: date) -> dict[str, dict[str, dict]]:
                 "kept_rate": _rate(row["kept"], resolved_count),
             }
     return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceRow:
+    """One case of a collector's workspace: when the guard would next let us call the debtor
+    (in their local time), and the rule holding the call back now, if any."""
+
+    case: CollectionCase
+    contact_allowed_now: bool
+    next_contact_at: datetime | None  # None: no waiting makes contact allowed (e.g. cease)
+    rule: str
+    reason: str
+
+
+def workspace_rows(*, agent, at: datetime, as_of: date) -> list[WorkspaceRow]:
+    """The agent's open cases with the guard's answer to "may I call now?", by priority, then
+    by the time a call is next allowed (cases nobody may call last). Nothing is recorded."""
+    rows = []
+    for case in agent_queue(agent=agent):
+        request = AttemptRequest(channel=CALL, at=at, debt_id=case.loan_id)
+        decision, _ = decide(case=case, request=request, as_of=as_of)
+        next_at = at if decision.allowed else decision.next_allowed_at
+        if next_at is not None:
+            next_at = local_time(next_at, borrower_zone(case.borrower.time_zone))
+        rows.append(WorkspaceRow(case, decision.allowed, next_at, decision.rule, decision.reason))
+    never = datetime.max.replace(tzinfo=UTC)
+    return sorted(
+        rows, key=lambda row: (-row.case.priority, row.next_contact_at or never, row.case.id)
+    )

@@ -21,6 +21,7 @@ from core.admin import ReadOnlyAdmin
 
 from .base import ReportError
 from .charts import report_charts
+from .preview import report_run_charts, report_run_preview
 from .registry import FORMATS, REPORTS, last_closed_date
 from .runs import report_run_produce
 
@@ -61,6 +62,7 @@ class ReportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ("name", "sha256")
     readonly_fields = [field.name for field in ReportRun._meta.fields] + ["download"]
     change_list_template = "admin/compliance/reportrun/change_list.html"
+    change_form_template = "admin/compliance/reportrun/change_form.html"
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(PERMISSION)
@@ -88,6 +90,18 @@ class ReportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The run's page: its fields, a preview of the stored file and its report's charts."""
+        run = self.get_object(request, object_id)
+        if run is not None and self.has_view_permission(request, run):
+            charts = report_run_charts(run)
+            extra_context = {
+                **(extra_context or {}),
+                "preview": report_run_preview(run),
+                "charts": {name: mark_safe(svg) for name, svg in charts.items()},  # noqa: S308
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def download_view(self, request: HttpRequest, pk: int) -> FileResponse:
         _require(request)

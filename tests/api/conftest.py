@@ -64,8 +64,12 @@ def client_for(user: User | None) -> APIClient:
     return client
 
 
-def active_loan_for(borrower, *, on: date, principal: str = "12000.00", term: int = 12) -> Loan:
-    loan = make_loan(principal, term, on, borrower=borrower)
+def active_loan_for(
+    borrower, *, on: date, principal: str = "12000.00", term: int = 12, **product
+) -> Loan:
+    """A disbursed loan; `product` overrides the test product (`frequency="weekly"` makes the
+    first installment fall due a week after `on`: few days to close in a test)."""
+    loan = make_loan(principal, term, on, borrower=borrower, **product)
     return loan_disburse(loan=loan, business_date=on, actor="tester")
 
 

@@ -30,9 +30,9 @@ def _standings(html: str) -> list[str]:
 
 @pytest.mark.django_db
 def test_the_loan_360_page_shows_where_the_loan_stands(borrower_user, today):
-    # given a 3-month loan whose first installment is two days overdue
+    # given a 3-week loan whose first installment is two days overdue
     user, borrower = borrower_user
-    loan = active_loan_for(borrower, on=today, principal="3000.00", term=3)
+    loan = active_loan_for(borrower, on=today, principal="3000.00", term=3, frequency="weekly")
     close_until(loan.installments.get(number=1).due_date + timedelta(days=2))
     officer = make_user(staff=True, is_superuser=True)
     # when an officer opens its page

@@ -36,8 +36,10 @@ def _repay(client, loan_id: int, amount: str, key: str):
 def test_the_loan_resource_tells_what_is_due_next_overdue_and_the_payoff(
     client, borrower_user, today
 ):
-    # given a 3-month loan whose first installment fell due two days ago, 100.00 paid on it
-    loan = active_loan_for(borrower_user[1], on=today, principal="3000.00", term=3)
+    # given a 3-week loan whose first installment fell due two days ago, 100.00 paid on it
+    loan = active_loan_for(
+        borrower_user[1], on=today, principal="3000.00", term=3, frequency="weekly"
+    )
     first_due = loan.installments.get(number=1).due_date
     close_until(first_due + timedelta(days=2))
     _repay(client, loan.id, "100.00", "pos-1")

@@ -22,6 +22,10 @@ TRANSLATED_PAGES = [
         for path in (ROOT / "borrower_app" / "templates").rglob("*.html")
     ),
     "collection/loan360.py",
+    "collection/workspace.py",
+    "compliance/templates/admin/compliance/reportrun/change_form.html",
+    "collection/templates/admin/collection/workspace.html",
+    "collection/templates/admin/collection/collectorqueuecase/change_list.html",
     "compliance/loan360.py",
     "origination/borrower360.py",
 ]

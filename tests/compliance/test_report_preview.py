@@ -1,0 +1,77 @@
+"""The reports admin: every produced run has a page previewing the first rows of its stored
+file (CSV, JSON, fixed-width) and, for reports that have them, the charts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.test import Client
+
+from compliance.models import ReportRun
+from compliance.reports.preview import report_run_preview
+from compliance.reports.runs import report_run_produce
+from ledger.services import business_date_advance, business_date_current
+from tests.lifecycle.factories import make_active_loan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def books(settings, tmp_path):
+    """Three loans disbursed on 2026-01-01; 2026-01-02 closed. Files in a temporary directory."""
+    settings.REPORTS_ROOT = str(tmp_path)
+    for amount in ("12000.00", "3000.00", "4500.00"):
+        make_active_loan(amount, 3, date(2026, 1, 1))
+    while business_date_current() < date(2026, 1, 3):
+        business_date_advance(to=business_date_current() + timedelta(days=1))
+
+
+def _page(client, run: ReportRun) -> str:
+    response = client.get(f"/admin/compliance/reportrun/{run.pk}/change/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_csv_run_previews_its_first_rows_and_its_chart(books, admin_client):
+    run = report_run_produce(name="aging", fmt="csv", actor="test")
+    with run.file.open("rb") as stored:
+        header, *rows = list(csv.reader(io.StringIO(stored.read().decode())))
+    preview = report_run_preview(run, limit=2)
+    assert (preview.columns, preview.rows) == (header, rows[:2])
+    assert preview.total_rows == run.rows == len(rows) == 3 and preview.truncated
+
+    html = _page(admin_client, run)
+    assert 'id="report-preview"' in html
+    assert "".join(f"<th>{name}</th>" for name in header) in html
+    for row in rows:  # all three fit in the default preview
+        assert "<tr>" + "".join(f"<td>{value}</td>" for value in row) + "</tr>" in html
+    assert 'id="chart-aging"' in html and "<svg" in html
+
+    listing = admin_client.get("/admin/compliance/reportrun/reports/").content.decode()
+    assert f'id="preview-{run.pk}"' in listing
+
+
+def test_json_and_reports_without_charts(books, admin_client):
+    run = report_run_produce(name="classification", fmt="json", actor="test")
+    with run.file.open("rb") as stored:
+        document = json.load(stored)
+    preview = report_run_preview(run)
+    assert preview.columns == [column["name"] for column in document["columns"]]
+    assert preview.total_rows == 3 and len(preview.rows) == 3
+    first = document["rows"][0]
+    assert preview.rows[0] == ["" if first[c] is None else str(first[c]) for c in preview.columns]
+    html = _page(admin_client, run)
+    assert 'id="report-preview"' in html and 'id="report-charts"' not in html
+    assert preview.rows[0][0] in html
+
+
+def test_the_preview_reads_in_chinese(books, admin_user):
+    run = report_run_produce(name="aging", fmt="csv", actor="test")
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(admin_user)
+    html = _page(client, run)
+    assert "已存文件预览" in html and "显示行数" in html
