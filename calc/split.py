@@ -63,3 +63,34 @@ def split_components(
         for index, part in enumerate(largest_remainder(amount, shares, unit=unit)):
             parts[index][name] = part
     return parts
+
+
+def split_by_weights(
+    amount: Decimal, weights: Sequence[Decimal], *, unit: Decimal = CENT
+) -> list[Decimal]:
+    """``amount`` split in proportion to non-negative ``weights`` (a price over loans by their
+    carrying amounts), largest remainder, exact: the shares are kept as fractions, never
+    rounded. Equal weights when they sum to zero."""
+    from fractions import Fraction
+
+    if not weights:
+        raise MoneyError("at least one weight is needed")
+    if any(weight < ZERO for weight in weights):
+        raise MoneyError("weights must not be negative")
+    total = sum(weights, ZERO)
+    fractions = (
+        [Fraction(1, len(weights))] * len(weights)
+        if total == ZERO
+        else [Fraction(weight) / Fraction(total) for weight in weights]
+    )
+    if amount.quantize(unit) != amount:
+        raise MoneyError(f"{amount} is finer than the minor unit {unit}")
+    sign = -1 if amount < ZERO else 1
+    units = int(abs(amount) / unit)
+    exact = [units * share for share in fractions]
+    floors = [value.numerator // value.denominator for value in exact]
+    left = units - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for index in order[:left]:
+        floors[index] += 1
+    return [sign * unit * part for part in floors]

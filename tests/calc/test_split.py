@@ -126,3 +126,12 @@ def test_funder_parts_always_sum_to_the_loan(shares, principal, rate, term, meth
                     funder_collected[index] += part
                 paid_total += take
     assert sum(funder_collected, D(0)) == paid_total
+
+
+def test_split_by_weights_is_exact_with_thirds():
+    from calc.split import split_by_weights
+
+    parts = split_by_weights(D("100.00"), [D("1"), D("1"), D("1")])
+    assert parts == [D("33.34"), D("33.33"), D("33.33")]
+    assert split_by_weights(D("-0.05"), [D("2"), D("3")]) == [D("-0.02"), D("-0.03")]
+    assert sum(split_by_weights(D("999.99"), [D("0.01"), D("7"), D("0")]), D(0)) == D("999.99")
