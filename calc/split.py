@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_FLOOR, Decimal
 
-from .money import CENT, MoneyError, ZERO
+from .money import CENT, ZERO, MoneyError
 
 ONE = Decimal(1)
 

@@ -123,7 +123,9 @@ class ArrangementShare(models.Model):
     class Meta:
         ordering = ["arrangement", "funder__kind", "funder__code"]
         constraints = [
-            models.UniqueConstraint(fields=["arrangement", "funder"], name="arrangement_funder_uniq")
+            models.UniqueConstraint(
+                fields=["arrangement", "funder"], name="arrangement_funder_uniq"
+            )
         ]
 
     def __str__(self) -> str:

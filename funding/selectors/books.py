@@ -191,10 +191,7 @@ def funder_net_by_account(*, funder: Funder, as_of: date | None = None) -> dict[
         own = dict(partner_account_sums(funder_ids=[funder.pk], as_of=as_of).get(funder.pk, {}))
         own[due] = own.get(due, ZERO) + own.pop(cash, ZERO)
         return own
-    whole = {
-        account_id: debit - credit
-        for account_id, debit, credit in _whole_sums(as_of)
-    }
+    whole = {account_id: debit - credit for account_id, debit, credit in _whole_sums(as_of)}
     partners = list(Funder.objects.exclude(kind=Funder.Kind.PLATFORM).values_list("pk", flat=True))
     for sums in partner_account_sums(funder_ids=partners, as_of=as_of).values():
         for account_id, amount in sums.items():

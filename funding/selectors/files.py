@@ -61,15 +61,13 @@ def funder_file_rows(*, funder: Funder, as_of: date) -> Iterator[list[str]]:
     the funder holds a share of it on ``as_of`` (the platform: of every loan without a partner
     holding all of it) or still holds a balance of it."""
     balances_sql, params = _balances_sql(funder, as_of)
-    share_sql = (
-        """coalesce((SELECT sum(f.share) FROM funding_loanfunding f
+    share_sql = """coalesce((SELECT sum(f.share) FROM funding_loanfunding f
                       WHERE f.loan_id = ln.id AND f.funder_id = %s AND f.valid_from <= %s
                         AND (f.valid_until IS NULL OR f.valid_until > %s)),
                     CASE WHEN EXISTS (SELECT 1 FROM funding_loanfunding f2
                                        WHERE f2.loan_id = ln.id AND f2.valid_from <= %s
                                          AND (f2.valid_until IS NULL OR f2.valid_until > %s))
                          OR NOT %s THEN 0 ELSE 1 END)"""
-    )
     pivot = ", ".join(
         f"coalesce(sum(b.amount) FILTER (WHERE b.code = '{code}'), 0)" for code in COLUMNS.values()
     )

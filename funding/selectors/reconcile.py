@@ -41,8 +41,7 @@ class FunderMismatch:
 
     def __str__(self) -> str:
         return (
-            f"{self.funder} {self.check}: {self.what}: expected {self.expected}, "
-            f"found {self.found}"
+            f"{self.funder} {self.check}: {self.what}: expected {self.expected}, found {self.found}"
         )
 
 
@@ -238,7 +237,9 @@ def funders_sum_to_whole(*, as_of: date) -> list[FunderMismatch]:
     }
     out = []
     claims = {
-        pk for pk, code in names.items() if code in (accounts.DUE_FROM_PLATFORM, accounts.PAYABLE_TO_PARTNERS)
+        pk
+        for pk, code in names.items()
+        if code in (accounts.DUE_FROM_PLATFORM, accounts.PAYABLE_TO_PARTNERS)
     }
     claim_total = sum((summed.get(pk, ZERO) for pk in claims), ZERO)
     if claim_total:

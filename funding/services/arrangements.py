@@ -94,8 +94,6 @@ def loan_funding_assign(*, loan, arrangement: FundingArrangement) -> list[LoanFu
             source=LoanFunding.Source.ARRANGEMENT,
             arrangement=arrangement,
         )
-        for row in ArrangementShare.objects.filter(arrangement=arrangement).select_related(
-            "funder"
-        )
+        for row in ArrangementShare.objects.filter(arrangement=arrangement).select_related("funder")
     ]
     return LoanFunding.objects.bulk_create(rows)

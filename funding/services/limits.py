@@ -6,41 +6,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import connection
-
 from core.money import ZERO
-from ledger import chart
 from loans.models import Loan
 from loans.services.lending_limits import LendingLimitExceeded, LendingTerms
 
 from ..models import ArrangementShare, Funder
+from ..selectors.exposure import funder_exposure
 from .arrangements import arrangement_for, loan_funding_assign
-
-OPEN = (Loan.Status.APPROVED, Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
-
-
-def funder_exposure(funder: Funder, *, exclude_loan_id: int | None = None) -> Decimal:
-    """The funder's share of the principal of its open loans: outstanding once disbursed, the
-    principal signed before."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT coalesce(sum(round(f.share * CASE WHEN ln.disbursed_on IS NULL
-                                                     THEN ln.principal
-                                                     ELSE coalesce(b.debit_total - b.credit_total,
-                                                                   0) END, 2)), 0)
-              FROM funding_loanfunding f
-              JOIN loans_loan ln ON ln.id = f.loan_id
-              LEFT JOIN ledger_loanaccountbalance b
-                ON b.loan_id = ln.id
-               AND b.account_id = (SELECT id FROM ledger_account WHERE code = %s
-                                    AND currency = ln.currency)
-             WHERE f.funder_id = %s AND f.valid_until IS NULL AND ln.status = ANY(%s)
-               AND (%s::bigint IS NULL OR ln.id <> %s::bigint)
-            """,
-            [chart.LOANS_PRINCIPAL, funder.pk, list(OPEN), exclude_loan_id, exclude_loan_id],
-        )
-        return Decimal(cursor.fetchone()[0])
 
 
 def funding_limits_check(terms: LendingTerms) -> None:

@@ -75,9 +75,7 @@ def shares_move(
     balances = funder_loan_balances(
         funder=seller, loan_ids=loan_ids, codes=accounts.MOVED, as_of=cut_off - timedelta(days=1)
     )
-    carrying = {
-        loan_id: sum(balances.get(loan_id, {}).values(), ZERO) for loan_id in loan_ids
-    }
+    carrying = {loan_id: sum(balances.get(loan_id, {}).values(), ZERO) for loan_id in loan_ids}
     if price is None:
         prices = {
             loan_id: sum(
@@ -139,14 +137,12 @@ def _shares_change(*, seller, buyer, rows: dict[int, int], cut_off: date, source
     )
     for loan_id, pk in rows.items():
         sold = LoanFunding.objects.get(pk=pk)
-        bought = (
-            LoanFunding.objects.filter(
-                Q(valid_until__isnull=True) | Q(valid_until__gt=cut_off),
-                loan_id=loan_id,
-                funder=buyer,
-                valid_from__lte=cut_off,
-            ).first()
-        )
+        bought = LoanFunding.objects.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=cut_off),
+            loan_id=loan_id,
+            funder=buyer,
+            valid_from__lte=cut_off,
+        ).first()
         new_share = sold.share + (bought.share if bought else ZERO)
         template = bought or sold
         for row in (sold, bought):

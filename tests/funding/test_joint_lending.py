@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 D = Decimal
 
 
-def arrangement(product=None, loan=None, *, shares, guarantee=True, buyback=5):
+def arrangement(product=None, loan=None, *, shares, guarantee=True, buyback=3):
     row = FundingArrangement.objects.create(
         code=f"arr-{FundingArrangement.objects.count() + 1}",
         product=product,
@@ -66,7 +66,7 @@ def test_co_lent_loan_through_repayment_settlement_and_buyback():
     bank = Funder.objects.create(
         code="bank", name="Partner bank", kind="bank", exposure_limit=D("10000")
     )
-    product = make_product(annual_rate=D("0.12"))
+    product = make_product(annual_rate=D("0.12"), frequency="weekly")
     arrangement(product, shares=[(platform, "0.30", None), (bank, "0.70", D("0.08"))])
     start = business_date_current()
     loan = make_active_loan("12000.00", 12, start, product=product)
@@ -82,7 +82,7 @@ def test_co_lent_loan_through_repayment_settlement_and_buyback():
     assert balances("bank") == {"1303": D("8400.00"), "1221": D("-8400.00")}
     assert balances("platform")["1303"] == D("3600.00")
 
-    close_until(start + timedelta(days=32))
+    close_until(loan.installments.get(number=1).due_date + timedelta(days=1))
     today = business_date_current()
     first = loan.installments.get(number=1)
     loan_repay(
@@ -95,16 +95,17 @@ def test_co_lent_loan_through_repayment_settlement_and_buyback():
     )
     statement = settlement_statement(funder=bank, on=today)
     assert statement.principal == largest_remainder(first.principal_due, [D("0.3"), D("0.7")])[1]
-    # 120.00 of interest: the bank's 84.00 at 12%, of which it keeps 8/12 = 56.00; 28.00 is the
-    # platform's service fee.
-    assert statement.interest == D("84.00") and statement.service_fee == D("28.00")
+    # A week's interest, 12,000 × 12% × 7/360 = 28.00: the bank's 70% is 19.60 at 12%, of which
+    # it keeps 8/12; 19.60 × 4/12 = 6.5333 → 6.53 is the platform's service fee.
+    assert first.interest_due == D("28.00")
+    assert statement.interest == D("19.60") and statement.service_fee == D("6.53")
     run = funder_settle(funder=bank, on=today, actor="tester")
-    assert run.net_amount == statement.collections - D("28.00")
+    assert run.net_amount == statement.collections - D("6.53")
     assert funder_settle(funder=bank, on=today, actor="tester").pk == run.pk
     assert SettlementRun.objects.count() == 1
     bank_books = balances("bank")
-    assert bank_books["6421"] == D("28.00") and bank_books["1003"] == run.net_amount
-    assert balances("platform")["6051"] == D("-28.00")
+    assert bank_books["6421"] == D("6.53") and bank_books["1003"] == run.net_amount
+    assert balances("platform")["6051"] == D("-6.53")
     # The payable to partners: what the bank was owed on the day is cleared by the settlement;
     # its funding of the disbursement is still owed to the platform.
     assert balances("platform").get("2203") == -bank_books["1221"]
@@ -114,10 +115,10 @@ def test_co_lent_loan_through_repayment_settlement_and_buyback():
     with pytest.raises(CommandError):
         call_command("trial_balance", funder="nobody")
 
-    # Installment 2 is missed: at 5 days past due the platform buys the bank's share back.
+    # Installment 2 is missed: at 3 days past due the platform buys the bank's share back.
     second = loan.installments.get(number=2)
-    close_until(second.due_date + timedelta(days=6))
-    assert Loan.objects.get(pk=loan.pk).days_past_due >= 5
+    close_until(second.due_date + timedelta(days=4))
+    assert Loan.objects.get(pk=loan.pk).days_past_due >= 3
     current = LoanFunding.objects.filter(loan=loan, valid_until__isnull=True)
     assert [(row.funder.code, row.share) for row in current] == [("platform", D("1"))]
     bank_books = balances("bank")
@@ -145,7 +146,7 @@ def test_three_funders_and_an_abs_transfer_mid_life():
     bank = Funder.objects.create(code="bank3", name="Bank", kind="bank")
     trust = Funder.objects.create(code="trust", name="Trust", kind="trust")
     vehicle = Funder.objects.create(code="abs1", name="ABS 2026-1", kind="abs")
-    product = make_product(annual_rate=D("0.18"))
+    product = make_product(annual_rate=D("0.18"), frequency="weekly")
     arrangement(
         product,
         shares=[(platform, "0.30", None), (bank, "0.45", None), (trust, "0.25", D("0.10"))],
@@ -156,7 +157,7 @@ def test_three_funders_and_an_abs_transfer_mid_life():
     # 10,000.01 × 30/45/25: 3,000.003 / 4,500.0045 / 2,500.0025 → the cent to the bank.
     assert balances("bank3")["1303"] == D("4500.01")
     assert balances("trust")["1303"] == D("2500.00")
-    close_until(start + timedelta(days=20))
+    close_until(start + timedelta(days=3))
     cut_off = business_date_current()
     before = balances("trust")
     carrying = before["1303"] + before.get("1132", D(0)) - before.get("1304", D(0)) * -1
