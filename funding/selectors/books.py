@@ -108,9 +108,9 @@ def partner_parts_sql(
     ),
     parts AS (
         SELECT r.id, r.entry_id, r.account_id, r.line_loan_id, r.funder_id, r.amount,
-               sign(r.amount) * (r.floor_units
-                                 + CASE WHEN r.remainder_rank <= r.left_units THEN 1 ELSE 0 END)
-               / 100 AS part,
+               (sign(r.amount) * (r.floor_units
+                                  + CASE WHEN r.remainder_rank <= r.left_units THEN 1 ELSE 0 END)
+                / 100)::numeric(20, 2) AS part,
                first_value(r.id) OVER (PARTITION BY r.entry_id
                                        ORDER BY abs(r.amount) DESC, r.id) AS largest_line
           FROM ranked r
