@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from calc.money import MoneyError
 from calc.split import largest_remainder
 from core.money import ZERO
 from ledger.models import Account
@@ -66,7 +67,7 @@ def funder_reconcile(*, code: str, as_of: date | None = None) -> list[FunderMism
                 FunderMismatch(
                     code,
                     "books",
-                    f"loan {loan_id} account {names.get(account_id)}",
+                    f"loan {loan_id} account {names.get(account_id, account_id)}",
                     recomputed.get(key, ZERO),
                     derived.get(key, ZERO),
                 )
@@ -177,10 +178,16 @@ def _entry_parts(lines, funder, shares, kinds, owners, out) -> None:
     if funder.pk not in funders:
         return
     index = funders.index(funder.pk)
-    parts = [
-        largest_remainder(amount, [row["share"] for row in valid])[index]
-        for _, _, _, _, amount, _ in lines
-    ]
+    try:
+        parts = [
+            largest_remainder(amount, [row["share"] for row in valid])[index]
+            for _, _, _, _, amount, _ in lines
+        ]
+    except MoneyError as exc:
+        # Shares that do not make the whole loan (written around the services): no part of
+        # it can be right; the reconcile reports it on the loan.
+        out[(loan_id, f"shares on {day}: {exc}")] += 1
+        return
     largest = min(range(len(lines)), key=lambda i: (-abs(lines[i][4]), lines[i][1]))
     parts[largest] -= sum(parts, ZERO)
     for (_, _, account, loan, _, _), part in zip(lines, parts, strict=True):

@@ -93,3 +93,17 @@ def test_admin_exposure_chart_file_and_settlement(co_lent):
     run = SettlementRun.objects.get(funder=bank)
     assert run.net_amount == D("-700.01")
     assert client.get("/admin/funding/fundingarrangement/add/").status_code == 200
+
+
+def test_reconcile_fails_on_shares_written_around_the_services(co_lent):
+    from django.core.management import CommandError, call_command
+
+    from funding.models import LoanFunding
+
+    bank, loan = co_lent
+    call_command("reconcile", funder="bank")
+    LoanFunding.objects.filter(loan=loan, funder=bank).update(share=D("0.8"))
+    with pytest.raises(CommandError, match="mismatches in the books of funder bank"):
+        call_command("reconcile", funder="bank")
+    with pytest.raises(CommandError, match="No funder"):
+        call_command("reconcile", funder="nobody")
