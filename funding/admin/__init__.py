@@ -155,6 +155,7 @@ class SettlementRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "other",
         "service_fee",
         "net_amount",
+        "transferred",
     )
     list_filter = ("funder",)
     change_list_template = "admin/funding/settlementrun/change_list.html"

@@ -66,9 +66,9 @@ class FundingArrangement(models.Model):
     (代偿), and when the partners are settled."""
 
     class Calendar(models.TextChoices):
-        DAILY = "daily", "Daily (T+lag)"
-        WEEKLY = "weekly", "Weekly (Mondays)"
-        MONTHLY = "monthly", "Monthly (first day)"
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly (Fridays)"
+        MONTHLY = "monthly", "Monthly (last day)"
 
     code = models.SlugField(max_length=32, unique=True)
     product = models.ForeignKey(
@@ -90,7 +90,6 @@ class FundingArrangement(models.Model):
     settlement_calendar = models.CharField(
         max_length=8, choices=Calendar.choices, default=Calendar.DAILY
     )
-    settlement_lag_days = models.PositiveSmallIntegerField(default=1)
     valid_from = models.DateField()
     is_active = models.BooleanField(default=True)
 

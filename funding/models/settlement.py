@@ -7,8 +7,9 @@ from .funders import Funder
 
 class SettlementRun(models.Model):
     """One funder's settlement of one business date: the day's collections for its share by
-    component, the platform's service fee and the net amount transferred (negative: the funder
-    pays in, e.g. to fund its share of the day's disbursements)."""
+    component, the platform's service fee and the net amount due (negative: the funder pays
+    in, e.g. to fund its share of the day's disbursements), transferred on the settlement days
+    of its calendar."""
 
     funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="settlements")
     business_date = models.DateField()
@@ -22,6 +23,13 @@ class SettlementRun(models.Model):
     )
     service_fee = models.DecimalField(**AMOUNT, default=ZERO)
     net_amount = models.DecimalField(**AMOUNT, default=ZERO)
+    transferred = models.DecimalField(
+        **AMOUNT,
+        default=ZERO,
+        help_text="Moved to (or from) the funder this day: the net of every day since the last "
+        "settlement day of its calendar, this one included; zero on other days.",
+    )
+    settlement_day = models.BooleanField(default=True)
     entry_ids = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.CharField(max_length=150)

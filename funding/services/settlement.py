@@ -2,20 +2,25 @@
 platform's service fee booked (the partner's expense, the platform's income), and the net amount
 moved between the platform's collection account and the partner's bank, which clears the
 payable to partners (2203) in the platform's books and the partner's claim on the platform
-(1221) in its own. Once per (funder, date): a repeat returns the first run."""
+(1221) in its own, on the settlement days of its calendar (the days between accumulate and are
+paid on the next one). Once per (funder, date): a repeat returns the first run."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from django.db.models import Sum
+
 from core.audit import audit_record
 from core.db import action_transaction
+from core.money import ZERO
 from ledger.services import EntrySpec, LineSpec, entry_post
 
 from .. import accounts
 from ..errors import FundingError
 from ..models import EntryFunder, Funder, SettlementRun
 from ..selectors.statements import settlement_statement
+from .calendar import funder_calendar, is_settlement_day
 
 
 def _post(*, key: str, kind: str, on: date, lines, funder: Funder, memo: str, actor: str) -> int:
@@ -71,12 +76,32 @@ def funder_settle(*, funder: Funder, on: date, actor: str, durable: bool = True)
                 )
             )
         net = statement.net_amount
-        if net:
+        transferred = ZERO
+        settlement_day = is_settlement_day(funder_calendar(funder.pk), on)
+        if settlement_day:
+            earlier = SettlementRun.objects.filter(funder=funder, business_date__lt=on)
+            last = (
+                earlier.filter(settlement_day=True)
+                .order_by("-business_date")
+                .values_list("business_date", flat=True)
+                .first()
+            )
+            if last is not None:
+                earlier = earlier.filter(business_date__gt=last)
+            transferred = net + (earlier.aggregate(total=Sum("net_amount"))["total"] or ZERO)
+        if transferred:
+            net_transfer = transferred
             bank, cash = (accounts.FUNDERS_BANKS, accounts.CASH)
             lines = (
-                [LineSpec(account=bank, debit=net), LineSpec(account=cash, credit=net)]
-                if net > 0
-                else [LineSpec(account=cash, debit=-net), LineSpec(account=bank, credit=-net)]
+                [
+                    LineSpec(account=bank, debit=net_transfer),
+                    LineSpec(account=cash, credit=net_transfer),
+                ]
+                if net_transfer > 0
+                else [
+                    LineSpec(account=cash, debit=-net_transfer),
+                    LineSpec(account=bank, credit=-net_transfer),
+                ]
             )
             entries.append(
                 _post(
@@ -100,6 +125,8 @@ def funder_settle(*, funder: Funder, on: date, actor: str, durable: bool = True)
             other=statement.other,
             service_fee=fee,
             net_amount=net,
+            transferred=transferred,
+            settlement_day=settlement_day,
             entry_ids=entries,
             created_by=actor,
         )

@@ -2,6 +2,7 @@
 the permission only), the admin's exposure chart, file download and settlement button, and an
 arrangement below the platform's minimum share refused with the figures."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from django.test import Client
 from funding.errors import FundingError
 from funding.models import ArrangementShare, Funder, FundingArrangement, SettlementRun
 from funding.services.arrangements import arrangement_shares_check
+from funding.services.settlement import funder_settle
 from ledger.services import business_date_current
 from tests.api.conftest import make_user
 from tests.lifecycle.factories import make_active_loan, make_product
@@ -107,3 +109,15 @@ def test_reconcile_fails_on_shares_written_around_the_services(co_lent):
         call_command("reconcile", funder="bank")
     with pytest.raises(CommandError, match="No funder"):
         call_command("reconcile", funder="nobody")
+
+
+def test_a_weekly_partner_is_paid_on_fridays_what_accumulated(co_lent):
+    bank, _loan = co_lent
+    FundingArrangement.objects.update(settlement_calendar="weekly")
+    thursday = business_date_current()
+    assert thursday.weekday() == 3
+    run = funder_settle(funder=bank, on=thursday, actor="tester")
+    assert (run.net_amount, run.transferred, run.settlement_day) == (D("-700.01"), 0, False)
+    friday = funder_settle(funder=bank, on=thursday + timedelta(days=1), actor="tester")
+    # Nothing moved on Friday itself; Thursday's funding of the disbursement is paid in now.
+    assert (friday.net_amount, friday.transferred) == (0, D("-700.01"))

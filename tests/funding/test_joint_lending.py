@@ -104,7 +104,9 @@ def test_co_lent_loan_through_repayment_settlement_and_buyback():
     assert funder_settle(funder=bank, on=today, actor="tester").pk == run.pk
     assert SettlementRun.objects.count() == 1
     bank_books = balances("bank")
-    assert bank_books["6421"] == D("6.53") and bank_books["1003"] == run.net_amount
+    assert (
+        bank_books["6421"] == D("6.53") and bank_books["1003"] == run.transferred == run.net_amount
+    )
     assert balances("platform")["6051"] == D("-6.53")
     # The payable to partners: what the bank was owed on the day is cleared by the settlement;
     # its funding of the disbursement is still owed to the platform.
