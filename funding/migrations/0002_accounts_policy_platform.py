@@ -30,14 +30,8 @@ def load(apps, schema_editor):
     )
 
 
-def unload(apps, schema_editor):
-    apps.get_model("funding", "Funder").objects.filter(code="platform").delete()
-    apps.get_model("funding", "FundingPolicy").objects.filter(name="default").delete()
-    apps.get_model("ledger", "Account").objects.filter(
-        code__in=[row[0] for row in ACCOUNTS], currency="CNY"
-    ).delete()
-
-
 class Migration(migrations.Migration):
     dependencies = [("funding", "0001_initial"), ("ledger", "0008_accounting_periods")]
-    operations = [migrations.RunPython(load, unload)]
+    # Unapplied, the funding tables go with 0001; the accounts stay in the chart (a ledger's
+    # accounts are never deleted once lines may have used them).
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]

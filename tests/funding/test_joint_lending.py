@@ -190,3 +190,32 @@ def test_three_funders_and_an_abs_transfer_mid_life():
     assert settlement_statement(funder=trust, on=today).collections == 0
     assert settlement_statement(funder=vehicle, on=today).collections > 0
     assert_reconciled("platform", "bank3", "trust", "abs1")
+
+
+def test_a_partner_bearing_losses_shares_the_write_off_and_the_recovery():
+    from loans.services.recoveries import loan_recover
+
+    platform = Funder.objects.get(kind="platform")
+    bank = Funder.objects.create(code="lossbank", name="Bank bearing losses", kind="bank")
+    product = make_product(annual_rate=D("0.12"), frequency="weekly", charge_off_days_past_due=3)
+    arrangement(product, shares=[(platform, "0.40", None), (bank, "0.60", None)], guarantee=False)
+    start = business_date_current()
+    loan = make_active_loan("3000.00", 4, start, product=product)
+    close_until(loan.installments.get(number=1).due_date + timedelta(days=5))
+    assert Loan.objects.get(pk=loan.pk).status == "charged_off"
+    books = balances("lossbank")
+    assert "1303" not in books  # written off, its 60% of the loss in its own books
+    assert books["6711"] + books.get("1304", D(0)) + books.get("6701", D(0)) > D("1700")
+    today = business_date_current()
+    loan_recover(
+        loan=loan,
+        amount=D("100.01"),
+        value_date=today,
+        business_date=today,
+        idempotency_key="recovered",
+        source="borrower",
+    )
+    # 100.01 × 40/60: 40.004 / 60.006 → the cent to the bank's larger remainder.
+    assert settlement_statement(funder=bank, on=today).recoveries == D("60.01")
+    assert balances("lossbank")["6111"] == D("-60.01")
+    assert_reconciled("lossbank", "platform")
