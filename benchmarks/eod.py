@@ -10,6 +10,12 @@ backend: on a shared machine they move far less than wall time with other people
 line printed is a JSON object with the figures.
 
     python benchmarks/eod.py [--loans 100000] [--chunk-size 5000] [--database NAME]
+                             [--co-lent-share 0.5]
+
+`--co-lent-share F`: that fraction of the loans is co-lent by the platform (30%) and two
+partners (a bank 40%, a trust 30%, guaranteed, bought back at 90 days past due), their shares
+written set-based before the close. After the close the partners' settlement statements and the
+month-end loan-level files (CSV) of a partner and of the platform are timed too.
 """
 
 import argparse
@@ -244,6 +250,64 @@ def _open_balances(loans: int) -> None:
             last = rows[-1][0]
 
 
+CO_LENT_SHARES = (("platform", "0.30"), ("bench-bank", "0.40"), ("bench-trust", "0.30"))
+
+
+def co_lend(share: float) -> int:
+    """Every loan whose id falls in the first `share` of each hundred is co-lent (set-based)."""
+    from django.db import connection
+
+    from funding.models import Funder
+
+    for code, _ in CO_LENT_SHARES[1:]:
+        Funder.objects.get_or_create(code=code, defaults={"name": code, "kind": "bank"})
+    ids = dict(Funder.objects.values_list("code", "pk"))
+    cut = int(round(share * 100))
+    with connection.cursor() as cursor:
+        for code, funder_share in CO_LENT_SHARES:
+            cursor.execute(
+                "INSERT INTO funding_loanfunding (loan_id, funder_id, share, bears_losses,"
+                " guaranteed, buyback_days_past_due, valid_from, source)"
+                " SELECT id, %s, %s, true, %s, 90, application_date, 'arrangement'"
+                " FROM loans_loan WHERE id %% 100 < %s",
+                [ids[code], Decimal(funder_share), code != "platform", cut],
+            )
+        cursor.execute("SELECT count(DISTINCT loan_id) FROM funding_loanfunding")
+        count = cursor.fetchone()[0]
+        cursor.execute("VACUUM ANALYZE funding_loanfunding")
+    return count
+
+
+def time_settlement_files() -> dict[str, float]:
+    from funding.models import Funder
+    from funding.selectors.files import funder_file_csv
+    from funding.selectors.statements import settlement_statement
+
+    out = {}
+    for code in ("bench-bank", "platform"):
+        funder = Funder.objects.get(code=code)
+        started = time.perf_counter()
+        size = rows = 0
+        for chunk in funder_file_csv(funder=funder, as_of=ON):
+            size += len(chunk)
+            rows += chunk.count("\n")
+        out[f"file_{code}_seconds"] = round(time.perf_counter() - started, 3)
+        out[f"file_{code}_rows"] = rows - 1
+        print(
+            f"month-end file of {code}: {rows - 1} loans, {size:,} bytes, "
+            f"{out[f'file_{code}_seconds']:.2f} s"
+        )
+    funder = Funder.objects.get(code="bench-bank")
+    started = time.perf_counter()
+    statement = settlement_statement(funder=funder, on=ON)
+    out["statement_seconds"] = round(time.perf_counter() - started, 3)
+    print(
+        f"settlement statement of bench-bank for {ON}: net {statement.net_amount}, "
+        f"{out['statement_seconds']:.2f} s"
+    )
+    return out
+
+
 def run_close(chunk_size: int) -> tuple[float, dict[str, float], dict[str, float | None]]:
     from loans.eod import close_day_run, close_step_names
     from loans.models import CloseStepRun
@@ -298,6 +362,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--loans", type=int, default=100_000)
     parser.add_argument("--chunk-size", type=int, default=None)
+    parser.add_argument("--co-lent-share", type=float, default=0.0)
     _django.add_database_argument(parser)
     args = parser.parse_args()
 
@@ -308,12 +373,16 @@ def main() -> None:
     started = time.perf_counter()
     build_portfolio(args.loans)
     print(f"built {args.loans} open loans in {time.perf_counter() - started:.1f} s")
+    co_lent = co_lend(args.co_lent_share) if args.co_lent_share else 0
+    if co_lent:
+        print(f"co-lent by the platform and two partners: {co_lent} loans")
     seconds, steps, cpu = run_close(chunk_size)
     for name, value in steps.items():
         print(f"  {name:<13} {value:8.3f} s")
     rate = args.loans / seconds
     print(f"close of {args.loans} loans: {seconds:.2f} s, {rate:,.0f} loans/s")
     print(f"CPU: {cpu['client']} s in this process, {cpu['database']} s in its database backend")
+    files = time_settlement_files() if co_lent else {}
     floor = sql_floor(args.loans)
     print(f"SQL floor (UPDATE of N loans + INSERT ... SELECT of 2N lines): {floor:.2f} s")
     print(f"ratio to the floor: {seconds / floor:.1f}; peak RSS {_django.peak_rss_mb()} MB")
@@ -327,6 +396,8 @@ def main() -> None:
                 "ratio_to_floor": round(seconds / floor, 2),
                 "peak_rss_mb": _django.peak_rss_mb(),
                 "chunk_size": chunk_size,
+                "co_lent_loans": co_lent,
+                "settlement": files,
                 "cpu_seconds": cpu,
                 "steps": steps,
             }

@@ -7,5 +7,6 @@ urlpatterns: list = [
     path("", include("loans.api.consumer_urls")),
     path("", include("origination.api.urls")),
     path("", include("compliance.urls")),
+    path("", include("funding.api.urls")),
     path("", include("events.urls")),
 ]

@@ -25,6 +25,7 @@ from django.db.models import Count, F, Max, Min
 
 from core.money import ZERO
 from demo.collections import CollectionsDay
+from demo.funding import demo_funding_ensure, demo_partners_settle
 from ledger.services import business_date_current
 from loans.eod import close_day_run
 from loans.eod.common import OPEN
@@ -380,6 +381,7 @@ def portfolio_simulate(
     start = business_date_current()
     _book.update(before=Loan.objects.aggregate(last=Max("id"))["last"] or 0, first=None)
     products = demo_products_ensure()
+    demo_funding_ensure(products=products, on=start)
     demo_merchants_ensure()
     borrowers = demo_borrowers_make(count=demo_borrower_count(loans), rng=rng)
     last_origination = max(0, int(days * ORIGINATION_SHARE) - 1)
@@ -399,6 +401,7 @@ def portfolio_simulate(
         _repay_day(seed, today, result, collections.promised_payments(today))
         _modify_day(seed, today, result)
         close_day_run()
+        demo_partners_settle(on=today)
         result.last_day = today
         if progress is not None:
             progress(today, offset + 1, days)

@@ -246,6 +246,22 @@ def loan_stored_balances(
     }
 
 
+_funder_views: list = []
+
+
+def funder_trial_balance_register(view) -> None:
+    """The app that keeps funders (above this one) offers its per-funder trial balance here:
+    ``view(code=…, as_of=…) -> TrialBalance``; the ledger knows no funders itself."""
+    if view not in _funder_views:
+        _funder_views.append(view)
+
+
+def funder_trial_balance(*, code: str, as_of: date | None = None) -> TrialBalance:
+    if not _funder_views:
+        raise LookupError("No app keeps funders: a trial balance per funder is not available.")
+    return _funder_views[0](code=code, as_of=as_of)
+
+
 def trial_balance(*, as_of: date | None = None) -> TrialBalance:
     sums = _account_sums(as_of)
     rows = []

@@ -96,6 +96,22 @@ def _deferred_left(loan_ids: list[int] | None) -> dict[int, Decimal]:
     }
 
 
+_funder_reconcilers: list = []
+
+
+def funder_reconcile_register(reconciler) -> None:
+    """The app that keeps funders offers its per-funder reconcile here:
+    ``reconciler(code=…) -> list`` of mismatches (each printable); loans knows no funders."""
+    if reconciler not in _funder_reconcilers:
+        _funder_reconcilers.append(reconciler)
+
+
+def funder_reconcile(*, code: str) -> list:
+    if not _funder_reconcilers:
+        raise LookupError("No app keeps funders: a reconcile per funder is not available.")
+    return _funder_reconcilers[0](code=code)
+
+
 def reconcile(*, loan_ids: Iterable[int] | None = None) -> list[Mismatch]:
     """Every difference between contracts and the ledger (empty: they reconcile)."""
     ids = None if loan_ids is None else list(loan_ids)

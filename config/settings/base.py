@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ledger",
     "loans",
     "origination",
+    "funding",
     "collection",
     "compliance",
     "demo",
@@ -203,6 +204,7 @@ CLOSE_STEPS = (
     "delinquency",  # loans: days past due and buckets
     "penalties",  # loans: penalty interest, capped at the all-in cost ceiling
     "states",  # loans: non-accrual, charge-off, delinquent / cured
+    "buyback",  # funding: guaranteed partner shares past the threshold bought back (代偿)
     "staging",  # compliance: IFRS 9 stages, with cure period and a log of moves
     "provisioning",  # compliance: five-category classification, allowance change
     "collection",  # collection: cases open, move on and close

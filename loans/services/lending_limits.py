@@ -14,6 +14,7 @@ same headroom; callers run it inside their transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -57,6 +58,7 @@ class LendingTerms:
     cash_value: Decimal | None = None
     loan_id: int | None = None
     on_line: bool = False
+    product_id: int | None = None
 
 
 def lending_terms_for_product(
@@ -79,6 +81,7 @@ def lending_terms_for_product(
         frequency=product.frequency,
         cash_value=None if collateral is None else collateral.cash_value,
         on_line=on_line,
+        product_id=product.pk,
     )
 
 
@@ -102,6 +105,7 @@ def lending_terms_for_loan(loan: Loan) -> LendingTerms:
         frequency=loan.frequency,
         cash_value=cash_value,
         loan_id=loan.pk,
+        product_id=loan.product_id,
     )
 
 
@@ -109,6 +113,15 @@ def borrower_lock(borrower_id: int) -> None:
     """The borrower's row, locked to the end of the transaction: what is granted to one
     borrower is decided by one transaction at a time."""
     list(Borrower.objects.select_for_update().filter(pk=borrower_id).values_list("pk"))
+
+
+_checks: dict[str, Callable[[LendingTerms], None]] = {}
+
+
+def lending_check_register(name: str, check: Callable[[LendingTerms], None]) -> None:
+    """A check an app above this one adds to every lending-limit check (a funder's exposure
+    limit): it raises `LendingLimitExceeded` to refuse."""
+    _checks[name] = check
 
 
 def lending_limits_check(terms: LendingTerms) -> None:
@@ -133,6 +146,8 @@ def lending_limits_check(terms: LendingTerms) -> None:
     except limits.LimitBreach as exc:
         raise LendingLimitExceeded(str(exc), limit=exc.limit) from exc
     _exposure_check(terms)
+    for check in _checks.values():
+        check(terms)
 
 
 def _exposure_check(terms: LendingTerms) -> None:

@@ -2,7 +2,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger.selectors import trial_balance
+from ledger.selectors import funder_trial_balance, trial_balance
 
 
 class Command(BaseCommand):
@@ -10,6 +10,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="business date YYYY-MM-DD (default: every posting)")
+        parser.add_argument("--funder", help="one funder's books (its code): its share only")
 
     def handle(self, *args, **options):
         as_of = None
@@ -18,9 +19,16 @@ class Command(BaseCommand):
                 as_of = date.fromisoformat(options["date"])
             except ValueError as exc:
                 raise CommandError(f"--date must be YYYY-MM-DD, got {options['date']!r}") from exc
-        tb = trial_balance(as_of=as_of)
+        if options["funder"]:
+            try:
+                tb = funder_trial_balance(code=options["funder"], as_of=as_of)
+            except LookupError as exc:
+                raise CommandError(str(exc)) from exc
+        else:
+            tb = trial_balance(as_of=as_of)
         out = self.stdout
-        out.write(f"Trial balance as of {as_of or 'all postings'}")
+        whose = f" of funder {options['funder']}" if options["funder"] else ""
+        out.write(f"Trial balance{whose} as of {as_of or 'all postings'}")
         out.write(f"{'code':<6} {'account':<46} {'cur':<4} {'debit':>18} {'credit':>18}")
         for row in tb.rows:
             if not row.debit and not row.credit:

@@ -1,0 +1,181 @@
+"""Joint lending in the back office: funders (with the exposure chart), arrangements with their
+shares (checked against the funding policy on save), each loan's shares, settlement runs with
+the day's statement and the month-end loan-level file, asset transfers.
+
+Writes call the services; a refusal comes back as a message."""
+
+from datetime import date
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.urls import path, reverse
+from django.utils.safestring import mark_safe
+
+from core.admin import ReadOnlyAdmin
+from core.errors import DomainError
+from ledger.services import business_date_current
+
+from ..models import (
+    ArrangementShare,
+    AssetTransfer,
+    Funder,
+    FundingArrangement,
+    FundingPolicy,
+    LoanFunding,
+    SettlementRun,
+)
+from ..selectors.exposure import exposure_svg, funders_exposure
+from ..selectors.files import funder_file_csv
+from ..services.arrangements import arrangement_shares_check
+from ..services.settlement import funder_settle
+
+
+@admin.register(Funder)
+class FunderAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "exposure_limit", "is_active")
+    change_list_template = "admin/funding/funder/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = dict(extra_context or {})
+        rows = funders_exposure()
+        extra_context["exposure_rows"] = rows
+        extra_context["exposure_chart"] = mark_safe(exposure_svg(rows))  # noqa: S308 built here
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/file/",
+                self.admin_site.admin_view(self.file_view),
+                name="funding_funder_file",
+            ),
+            path(
+                "<path:object_id>/settle/",
+                self.admin_site.admin_view(self.settle_view),
+                name="funding_funder_settle",
+            ),
+            *super().get_urls(),
+        ]
+
+    def file_view(self, request, object_id):
+        funder = self.get_object(request, object_id)
+        as_of = date.fromisoformat(request.GET.get("date") or str(business_date_current()))
+        response = StreamingHttpResponse(
+            funder_file_csv(funder=funder, as_of=as_of), content_type="text/csv"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{funder.code}-{as_of}.csv"'
+        return response
+
+    def settle_view(self, request, object_id):
+        funder = self.get_object(request, object_id)
+        if request.method == "POST":
+            on = date.fromisoformat(request.POST["date"])
+            try:
+                run = funder_settle(funder=funder, on=on, actor=request.user.username)
+            except DomainError as exc:
+                self.message_user(request, exc.detail, messages.ERROR)
+            else:
+                self.message_user(request, f"Settled {funder.code} {on}: {run.net_amount}.")
+        return HttpResponseRedirect(reverse("admin:funding_settlementrun_changelist"))
+
+
+class ArrangementShareForm(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        rows = [
+            (
+                form.cleaned_data["funder"],
+                form.cleaned_data["share"],
+                form.cleaned_data.get("bears_losses", True),
+            )
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            arrangement_shares_check(
+                shares=rows, platform_guarantee=self.instance.platform_guarantee
+            )
+        except DomainError as exc:
+            raise forms.ValidationError(exc.detail) from exc
+
+
+class ArrangementShareInline(admin.TabularInline):
+    model = ArrangementShare
+    formset = ArrangementShareForm
+    extra = 2
+
+
+@admin.register(FundingArrangement)
+class FundingArrangementAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "product",
+        "loan",
+        "platform_guarantee",
+        "buyback_days_past_due",
+        "settlement_calendar",
+        "valid_from",
+        "is_active",
+    )
+    raw_id_fields = ("loan",)
+    inlines = [ArrangementShareInline]
+
+
+@admin.register(FundingPolicy)
+class FundingPolicyAdmin(admin.ModelAdmin):
+    list_display = ("name", "platform_min_share")
+
+
+@admin.register(LoanFunding)
+class LoanFundingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = (
+        "loan_id",
+        "funder",
+        "share",
+        "guaranteed",
+        "valid_from",
+        "valid_until",
+        "source",
+    )
+    list_filter = ("funder", "source")
+    search_fields = ("=loan__id", "loan__reference")
+
+
+@admin.register(SettlementRun)
+class SettlementRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = (
+        "business_date",
+        "funder",
+        "principal",
+        "interest",
+        "fee",
+        "penalty",
+        "recoveries",
+        "other",
+        "service_fee",
+        "net_amount",
+        "transferred",
+    )
+    list_filter = ("funder",)
+    change_list_template = "admin/funding/settlementrun/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = dict(extra_context or {})
+        extra_context["partners"] = Funder.objects.exclude(kind=Funder.Kind.PLATFORM)
+        extra_context["funders"] = Funder.objects.all()
+        extra_context["business_date"] = business_date_current()
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(AssetTransfer)
+class AssetTransferAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "seller",
+        "buyer",
+        "cut_off",
+        "price",
+        "carrying_amount",
+        "gain_loss",
+    )

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+
+
+class FundingConfig(AppConfig):
+    """Joint lending (联合贷): funders, funding arrangements, each loan's shares, the funders'
+    books, settlement, guarantee buyback and asset transfers.
+
+    Above `loans` (layer 4, beside origination): it reads loans and the ledger and registers
+    with the registries they offer (the lending-limit checks, the close's steps, the funder
+    views of the trial balance and the reconcile)."""
+
+    name = "funding"
+    verbose_name = "Funding (joint lending)"
+
+    def ready(self) -> None:
+        from ledger.selectors import funder_trial_balance_register
+        from loans.eod import step_register
+        from loans.reconciliation import funder_reconcile_register
+        from loans.services.lending_limits import lending_check_register
+
+        from .selectors.books import funder_trial_balance
+        from .selectors.reconcile import funder_reconcile
+        from .services.buyback import buybacks_run
+        from .services.limits import funding_limits_check
+
+        lending_check_register("funding", funding_limits_check)
+        step_register("buyback", buybacks_run)
+        funder_trial_balance_register(funder_trial_balance)
+        funder_reconcile_register(funder_reconcile)

@@ -1,0 +1,6 @@
+from loans.errors import LoanRuleError
+
+
+class FundingError(LoanRuleError):
+    code = "funding"
+    title = "The funding arrangement refuses it."

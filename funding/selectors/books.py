@@ -1,0 +1,217 @@
+"""The funders' books, derived set-based from the one journal.
+
+The journal keeps every loan whole (the close posts loan-level totals, as it always has). A
+funder's books are its part of every line: each line of an entry that belongs to one co-lent
+loan is split by the loan's shares on the line's business date with the largest-remainder rule
+(`calc.split`, here in SQL), and the rounding is settled inside each entry on its largest line so
+that every funder's part of an entry balances. An entry that belongs wholly to one funder (a
+settlement, one side of a buyback or a transfer: `EntryFunder`) is that funder's, unsplit.
+
+A partner's part of the platform's collection account (1002) is, in its own books, what the
+platform owes it (1221); in the platform's books the same amount is the payable to partners
+(2203), the cash staying in 1002. So the platform's books are the whole journal less the
+partners' parts, with the partners' cash read as a payable; every book balances, and the sum
+over funders is the whole journal once 1221 and 2203 (one funder's claim on another) are
+eliminated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+
+from core.money import ZERO
+from ledger.models import Account
+from ledger.selectors import TrialBalance, TrialBalanceRow, trial_balance
+
+from .. import accounts
+from ..models import Funder
+
+
+def _filters(as_of: date | None, on: date | None, alias: str = "l") -> tuple[str, list]:
+    sql, params = "", []
+    if as_of is not None:
+        sql += f" AND {alias}.business_date <= %s"
+        params.append(as_of)
+    if on is not None:
+        sql += f" AND {alias}.business_date = %s"
+        params.append(on)
+    return sql, params
+
+
+def partner_parts_sql(
+    *,
+    funder_ids: Sequence[int],
+    as_of: date | None = None,
+    on: date | None = None,
+    loan_ids: Sequence[int] | None = None,
+) -> tuple[str, list]:
+    """SQL of (funder_id, loan_id, entry_id, account_id, amount): the funders' parts of every
+    line, amount signed debit-positive, before 1002 is read as 1221. One statement: shares
+    joined by date, floors, the cents left given by largest remainder (ties to the earlier
+    funder: the platform first, then by id), each entry's rounding settled on its largest
+    line; then the entries that belong wholly to one of the funders."""
+    date_sql, date_params = _filters(as_of, on)
+    loan_sql, loan_params = "", []
+    if loan_ids is not None:
+        loan_sql = " AND f.loan_id = ANY(%s)"
+        loan_params = [list(loan_ids)]
+    sql = f"""
+    WITH funded AS (
+        SELECT DISTINCT f.loan_id FROM funding_loanfunding f
+         WHERE f.funder_id = ANY(%s){loan_sql}
+    ),
+    entry_loan AS (
+        SELECT l.entry_id, min(l.loan_id) AS loan_id
+          FROM ledger_journalline l
+         WHERE l.entry_id IN (SELECT l2.entry_id FROM ledger_journalline l2
+                               WHERE l2.loan_id IN (SELECT loan_id FROM funded)
+                                 {date_sql.replace("l.", "l2.")})
+               {date_sql}
+         GROUP BY l.entry_id
+        HAVING count(DISTINCT l.loan_id) = 1
+    ),
+    lines AS (
+        SELECT l.id, l.entry_id, l.account_id, e.loan_id, l.loan_id AS line_loan_id,
+               l.business_date,
+               l.debit - l.credit AS amount,
+               abs(l.debit - l.credit) * 100 AS units
+          FROM ledger_journalline l JOIN entry_loan e ON e.entry_id = l.entry_id
+         WHERE NOT EXISTS (SELECT 1 FROM funding_entryfunder x WHERE x.entry_id = l.entry_id)
+               {date_sql}
+    ),
+    exact AS (
+        SELECT ln.id, ln.entry_id, ln.account_id, ln.line_loan_id, ln.amount, ln.units,
+               s.funder_id, ln.units * s.share AS exact_units,
+               floor(ln.units * s.share) AS floor_units,
+               row_number() OVER (PARTITION BY ln.id ORDER BY s.not_platform, s.funder_id)
+               AS position
+          FROM lines ln
+          JOIN (SELECT f.loan_id, f.funder_id, f.share, f.valid_from, f.valid_until,
+                       fu.kind <> 'platform' AS not_platform
+                  FROM funding_loanfunding f JOIN funding_funder fu ON fu.id = f.funder_id
+                 WHERE f.loan_id IN (SELECT loan_id FROM funded)) s
+            ON s.loan_id = ln.loan_id AND s.valid_from <= ln.business_date
+           AND (s.valid_until IS NULL OR ln.business_date < s.valid_until)
+    ),
+    ranked AS (
+        SELECT x.*,
+               x.units - sum(x.floor_units) OVER (PARTITION BY x.id) AS left_units,
+               row_number() OVER (PARTITION BY x.id
+                                  ORDER BY x.exact_units - x.floor_units DESC, x.position)
+               AS remainder_rank
+          FROM exact x
+    ),
+    parts AS (
+        SELECT r.id, r.entry_id, r.account_id, r.line_loan_id, r.funder_id, r.amount,
+               (sign(r.amount) * (r.floor_units
+                                  + CASE WHEN r.remainder_rank <= r.left_units THEN 1 ELSE 0 END)
+                / 100)::numeric(20, 2) AS part,
+               first_value(r.id) OVER (PARTITION BY r.entry_id
+                                       ORDER BY abs(r.amount) DESC, r.id) AS largest_line
+          FROM ranked r
+    ),
+    settled AS (
+        SELECT p.funder_id, p.line_loan_id AS loan_id, p.entry_id, p.account_id,
+               p.part - CASE WHEN p.id = p.largest_line
+                             THEN sum(p.part) OVER (PARTITION BY p.entry_id, p.funder_id)
+                             ELSE 0 END AS amount
+          FROM parts p
+    )
+    SELECT funder_id, loan_id, entry_id, account_id, amount FROM settled
+     WHERE funder_id = ANY(%s)
+    UNION ALL
+    SELECT x.funder_id, l.loan_id, l.entry_id, l.account_id, l.debit - l.credit
+      FROM funding_entryfunder x JOIN ledger_journalline l ON l.entry_id = x.entry_id
+     WHERE x.funder_id = ANY(%s) {date_sql}
+    """
+    ids = list(funder_ids)
+    params = [
+        ids,
+        *loan_params,
+        *date_params,
+        *date_params,
+        *date_params,
+        ids,
+        ids,
+        *date_params,
+    ]
+    return sql, params
+
+
+def partner_account_sums(
+    *, funder_ids: Sequence[int], as_of: date | None = None
+) -> dict[int, dict[int, Decimal]]:
+    """Per funder, per account: the sum of its parts (debit positive), 1002 not yet relabelled."""
+    sql, params = partner_parts_sql(funder_ids=funder_ids, as_of=as_of)
+    out: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT funder_id, account_id, sum(amount) FROM ({sql}) p GROUP BY 1, 2", params
+        )
+        for funder_id, account_id, amount in cursor.fetchall():
+            out[funder_id][account_id] += amount
+    return out
+
+
+def _rows(net: dict[int, Decimal], as_of: date | None) -> TrialBalance:
+    rows = []
+    for account in Account.objects.order_by("currency", "code"):
+        amount = net.get(account.id, ZERO)
+        rows.append(
+            TrialBalanceRow(
+                code=account.code,
+                name=account.name,
+                currency=account.currency,
+                debit=max(amount, ZERO),
+                credit=max(-amount, ZERO),
+            )
+        )
+    return TrialBalance(as_of=as_of, rows=rows)
+
+
+def _account_ids(*codes: str) -> dict[str, int]:
+    return dict(Account.objects.filter(code__in=codes).values_list("code", "id"))
+
+
+def funder_net_by_account(*, funder: Funder, as_of: date | None = None) -> dict[int, Decimal]:
+    """A funder's books per account (debit positive), 1002 read as its claim on the platform
+    (a partner) or with the partners' cash held as a payable (the platform)."""
+    ids = _account_ids(accounts.CASH, accounts.DUE_FROM_PLATFORM, accounts.PAYABLE_TO_PARTNERS)
+    cash, due, payable = (
+        ids[accounts.CASH],
+        ids[accounts.DUE_FROM_PLATFORM],
+        ids[accounts.PAYABLE_TO_PARTNERS],
+    )
+    if not funder.is_platform:
+        own = dict(partner_account_sums(funder_ids=[funder.pk], as_of=as_of).get(funder.pk, {}))
+        own[due] = own.get(due, ZERO) + own.pop(cash, ZERO)
+        return own
+    whole = {account_id: debit - credit for account_id, debit, credit in _whole_sums(as_of)}
+    partners = list(Funder.objects.exclude(kind=Funder.Kind.PLATFORM).values_list("pk", flat=True))
+    for sums in partner_account_sums(funder_ids=partners, as_of=as_of).values():
+        for account_id, amount in sums.items():
+            if account_id == cash:
+                whole[payable] = whole.get(payable, ZERO) - amount
+            else:
+                whole[account_id] = whole.get(account_id, ZERO) - amount
+    return whole
+
+
+def _whole_sums(as_of: date | None):
+    tb = trial_balance(as_of=as_of)
+    by_code = {(a.code, a.currency): a.id for a in Account.objects.all()}
+    return [(by_code[(row.code, row.currency)], row.debit, row.credit) for row in tb.rows]
+
+
+def funder_trial_balance(*, code: str, as_of: date | None = None) -> TrialBalance:
+    """The trial balance of one funder's books (`manage.py trial_balance --funder CODE`)."""
+    try:
+        funder = Funder.objects.get(code=code)
+    except Funder.DoesNotExist as exc:
+        raise LookupError(f"No funder {code!r}.") from exc
+    return _rows(funder_net_by_account(funder=funder, as_of=as_of), as_of)
