@@ -52,6 +52,7 @@ from .payment_limits import payment_amount_check, payment_status_check
 from .payment_request import PaymentRequest
 from .payoff_plan import payoff_plan
 from .recovery_entry import RECOVERING, recovery_post
+from .settlements import settlement_settle
 
 OPEN = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
 RECEIVING = (*OPEN, Loan.Status.PAID_OFF)
@@ -405,6 +406,7 @@ def _receive(
     replay(book, later, actor=actor)
     if later:
         check_refunds_covered(loan)
+    settlement_settle(book, actor=actor)
     repayment_posted(repayment)
     loan_status_settle(book, actor=actor, reason=f"{request.kind} {request.idempotency_key}")
     return repayment

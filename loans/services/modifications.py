@@ -29,6 +29,7 @@ from .book import LoanBook
 from .loan_io import installments_of
 from .modification_plan import Plan, modification_plan
 from .schedule_rows import rows_from_schedule
+from .settlements import SettlementQuote, settlement_approve, settlement_keep, settlement_quote
 
 Status = LoanModification.Status
 Kind = LoanModification.Kind
@@ -40,8 +41,10 @@ ENTRY_KIND = "modification"
 
 def modification_quote(
     *, loan: Loan, kind: str, effective_date: date, parameters: dict, business_date: date
-) -> Plan:
+) -> Plan | SettlementQuote:
     """What the modification would do now (nothing is written)."""
+    if kind == Kind.SETTLEMENT:
+        return settlement_quote(loan=loan, parameters=parameters, business_date=business_date)
     return modification_plan(
         loan,
         installments_of(loan, open_only=True),
@@ -94,9 +97,27 @@ def modification_request(
             requested_by=requested_by,
             requested_on=business_date,
         )
-        _keep_plan(modification, plan)
+        if kind == Kind.SETTLEMENT:
+            settlement_keep(modification, plan)
+            modification.schedule_before = _open_rows_json(locked)
+        else:
+            _keep_plan(modification, plan)
         modification.save()
     return modification
+
+
+def _open_rows_json(loan: Loan) -> list[dict[str, str]]:
+    return [
+        {
+            "number": row.number,
+            "due_date": row.due_date.isoformat(),
+            "principal": str(row.principal_due - row.principal_paid),
+            "interest": str(row.interest_due - row.interest_paid),
+            "fee": str(row.fee_due - row.fee_paid),
+            "total": str(row.outstanding),
+        }
+        for row in installments_of(loan, open_only=True)
+    ]
 
 
 DECISION = Decision(
@@ -156,10 +177,25 @@ def _capitalize(book: LoanBook, plan: Plan) -> None:
 def modification_approve(
     *, modification: LoanModification, checker: str, business_date: date, note: str = ""
 ) -> LoanModification:
-    """Approve and apply a requested modification (one transaction, through the ledger)."""
+    """Approve and apply a requested modification (one transaction, through the ledger). A
+    settlement is approved within the checker's discount limit and waits for its payments
+    (`settlements`)."""
     with transaction.atomic():
         modification = _decidable(modification.pk, checker)
         loan = loan_lock(modification.loan_id)
+        if modification.kind == Kind.SETTLEMENT:
+            settlement_approve(
+                modification=modification, loan=loan, checker=checker, business_date=business_date
+            )
+            DECISION.mark(
+                modification,
+                status=Status.APPROVED,
+                checker=checker,
+                when=business_date,
+                note=note,
+            )
+            modification.save()
+            return modification
         rows = installments_of(loan, open_only=True)
         plan = modification_plan(
             loan,
