@@ -238,7 +238,7 @@ def _insert_rows(planned: list[Shape], business_date: date) -> None:
         )
 
 
-def _insert_records(planned: list[Shape], business_date: date) -> None:
+def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
     values = [
         (
             shape.number,
@@ -266,7 +266,7 @@ def _insert_records(planned: list[Shape], business_date: date) -> None:
             INSERT INTO {LoanModification._meta.db_table} (loan_id, parameters, schedule_before,
                 schedule_after, installment_before, installment_after, kind, status,
                 effective_date, reason, requested_by, requested_on, checked_by, decided_on,
-                applied_on, decision_note, entry_ids, created_at)
+                applied_on, decision_note, entry_ids, quote, created_at)
             WITH v AS MATERIALIZED (
                 SELECT shape, parameters::jsonb, before::jsonb, after::jsonb,
                     installment_before, installment_after
@@ -275,10 +275,11 @@ def _insert_records(planned: list[Shape], business_date: date) -> None:
             )
             SELECT s.loan_id, v.parameters, v.before, v.after,
                 v.installment_before, v.installment_after, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                '', '[]'::jsonb, %s
+                '', '[]'::jsonb, '{{}}'::jsonb, %s
             FROM {SHAPE_TABLE} s
             JOIN v ON v.shape = s.shape
             ORDER BY s.loan_id
+            RETURNING id
             """,
             [
                 *map(list, zip(*values, strict=True)),
@@ -294,6 +295,7 @@ def _insert_records(planned: list[Shape], business_date: date) -> None:
                 timezone.now(),
             ],
         )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _update_loans(shapes: list[Shape]) -> None:
@@ -362,12 +364,11 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
         )
     planned = [shape for shape in shapes if shape.plan]
     _shape_table(shapes)
+    records = []
     if planned:
         _cancel_replaced(planned)
         _insert_rows(planned, business_date)
-        _insert_records(planned, business_date)
+        records = _insert_records(planned, business_date)
     _update_loans(shapes)
-    loans_modified_by_rate_reset(
-        [loan_id for shape in planned for loan_id in shape.loan_ids], business_date
-    )
+    loans_modified_by_rate_reset(records, business_date)
     return sum(len(shape.loan_ids) for shape in planned)
