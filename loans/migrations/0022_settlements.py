@@ -60,6 +60,17 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="loanmodification",
+            name="change",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="What applying it changed (rows created, cancelled and restated, the "
+                "loan's terms before, its live entry), so that a back-dated payment can unwind "
+                "and re-apply it.",
+            ),
+        ),
         migrations.AlterModelOptions(
             name="loanmodification",
             options={

@@ -54,6 +54,12 @@ class LoanModification(models.Model):
         help_text="A settlement: the payoff quote, the discount and how it is booked "
         "(penalty, interest and fees waived first, principal forgiven last).",
     )
+    change = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What applying it changed (rows created, cancelled and restated, the loan's "
+        "terms before, its live entry), so that a back-dated payment can unwind and re-apply it.",
+    )
     schedule_before = models.JSONField(default=list, help_text="The open rows it replaced.")
     schedule_after = models.JSONField(default=list, help_text="The rows it scheduled.")
     apr_before = models.DecimalField(**RATE, null=True, blank=True)

@@ -42,6 +42,7 @@ from loans.transitions import loan_transition
 from .book import LoanBook
 from .effective_interest import yield_release
 from .engine import apply_payment, unwind_payment
+from .modification_apply import modification_apply, modification_unwind
 from .loan_io import (
     installments_of,
     loan_lock_with_key,
@@ -144,6 +145,60 @@ def modification_not_crossed(loan: Loan, value_date: date, later: list[Repayment
             "built on. Reverse the modification's effect with a new one, or date the payment "
             "after it."
         )
+
+
+def modifications_after(loan: Loan, value_date: date) -> list[LoanModification] | None:
+    """The schedule modifications a payment dated `value_date` must unwind and apply again
+    (applied, taking effect after it), in order; None when one of them cannot be replayed (it
+    kept no record of its change: a close's batched rate reset, a settlement)."""
+    modifications = list(
+        LoanModification.objects.select_for_update()
+        .filter(
+            loan_id=loan.pk,
+            status=LoanModification.Status.APPLIED,
+            effective_date__gt=value_date,
+        )
+        .order_by("effective_date", "pk")
+    )
+    if any(not modification.change.get("created") for modification in modifications):
+        return None
+    return modifications
+
+
+Timeline = list[Repayment | LoanModification]
+
+
+def timeline_of(later: list[Repayment], modifications: list[LoanModification]) -> Timeline:
+    """Repayments and modifications in the order they replay: by date (a payment's value date,
+    a modification's effective date), a modification before the payments of its date."""
+
+    def position(item):
+        if isinstance(item, LoanModification):
+            return (item.effective_date, 0, item.pk)
+        return (item.value_date, 1, item.pk)
+
+    return sorted([*later, *modifications], key=position)
+
+
+def timeline_rewind(book: LoanBook, timeline: Timeline, *, actor: str) -> None:
+    for item in reversed(timeline):
+        if isinstance(item, LoanModification):
+            modification_unwind(book, item, actor=actor)
+        else:
+            unwind_repayment(book, item, actor=actor)
+
+
+def timeline_replay(book: LoanBook, timeline: Timeline, *, actor: str) -> None:
+    """Apply again what `timeline_rewind` unwound: a modification as of the business date it
+    was first applied, on the rows as they are now (refused, and so the whole change, when its
+    rules no longer allow it)."""
+    for item in timeline:
+        if isinstance(item, LoanModification):
+            modification_apply(book, item, as_of=item.applied_on, actor=actor)
+            item.save(update_fields=["change", "effective_date", "entry_ids"])
+        else:
+            item.generation += 1
+            apply_repayment(book, item, actor=actor)
 
 
 def apply_repayment(
@@ -361,14 +416,18 @@ def _receive(
         raise LoanRuleError(f"Value date {value_date} is after the business date {business_date}.")
     if loan.disbursed_on is None or value_date < loan.disbursed_on:
         raise LoanRuleError(f"Value date {value_date} is before the disbursement.")
-    later = []
+    later: Timeline = []
     if value_date < business_date:
-        later = later_repayments(loan, value_date=value_date, after_id=None)
-        modification_not_crossed(loan, value_date, later)
+        repayments = later_repayments(loan, value_date=value_date, after_id=None)
+        modifications = modifications_after(loan, value_date)
+        if modifications is None:
+            modification_not_crossed(loan, value_date, repayments)
+            modifications = []
+        later = timeline_of(repayments, modifications)
     if open_rows is None:
         open_rows = loan_rows(loan, open_only=not later)
     book = LoanBook(loan, business_date=business_date, rows=open_rows)
-    rewind(book, later, actor=actor)
+    timeline_rewind(book, later, actor=actor)
     if limited:
         payment_amount_check(loan, book.rows, request)
     if payoff_required:
@@ -403,7 +462,7 @@ def _receive(
         business_date=business_date,
     )
     apply_repayment(book, repayment, actor=actor, audit=event)
-    replay(book, later, actor=actor)
+    timeline_replay(book, later, actor=actor)
     if later:
         check_refunds_covered(loan)
     settlement_settle(book, actor=actor)

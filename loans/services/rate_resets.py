@@ -266,7 +266,7 @@ def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
             INSERT INTO {LoanModification._meta.db_table} (loan_id, parameters, schedule_before,
                 schedule_after, installment_before, installment_after, kind, status,
                 effective_date, reason, requested_by, requested_on, checked_by, decided_on,
-                applied_on, decision_note, entry_ids, quote, created_at)
+                applied_on, decision_note, entry_ids, quote, change, created_at)
             WITH v AS MATERIALIZED (
                 SELECT shape, parameters::jsonb, before::jsonb, after::jsonb,
                     installment_before, installment_after
@@ -275,7 +275,7 @@ def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
             )
             SELECT s.loan_id, v.parameters, v.before, v.after,
                 v.installment_before, v.installment_after, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                '', '[]'::jsonb, '{{}}'::jsonb, %s
+                '', '[]'::jsonb, '{{}}'::jsonb, '{{}}'::jsonb, %s
             FROM {SHAPE_TABLE} s
             JOIN v ON v.shape = s.shape
             ORDER BY s.loan_id
