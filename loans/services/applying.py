@@ -42,13 +42,13 @@ from loans.transitions import loan_transition
 from .book import LoanBook
 from .effective_interest import yield_release
 from .engine import apply_payment, unwind_payment
-from .modification_apply import modification_apply, modification_unwind
 from .loan_io import (
     installments_of,
     loan_lock_with_key,
     loan_lock_with_open_rows,
     repayment_insert,
 )
+from .modification_apply import modification_apply, modification_unwind
 from .payment_limits import payment_amount_check, payment_status_check
 from .payment_request import PaymentRequest
 from .payoff_plan import payoff_plan
@@ -149,18 +149,22 @@ def modification_not_crossed(loan: Loan, value_date: date, later: list[Repayment
 
 def modifications_after(loan: Loan, value_date: date) -> list[LoanModification] | None:
     """The schedule modifications a payment dated `value_date` must unwind and apply again
-    (applied, taking effect after it), in order; None when one of them cannot be replayed (it
-    kept no record of its change: a close's batched rate reset, a settlement)."""
+    (applied, taking effect on or after that date: one of the same day may have been built on
+    it), in order; None when one of them cannot be replayed (it kept no record of its change:
+    a close's batched rate reset, a settlement)."""
     modifications = list(
         LoanModification.objects.select_for_update()
         .filter(
             loan_id=loan.pk,
             status=LoanModification.Status.APPLIED,
-            effective_date__gt=value_date,
+            effective_date__gte=value_date,
         )
         .order_by("effective_date", "pk")
     )
-    if any(not modification.change.get("created") for modification in modifications):
+    if any(
+        not modification.change.get("created") or "after_repayment" not in modification.change
+        for modification in modifications
+    ):
         return None
     return modifications
 
@@ -168,16 +172,24 @@ def modifications_after(loan: Loan, value_date: date) -> list[LoanModification] 
 Timeline = list[Repayment | LoanModification]
 
 
-def timeline_of(later: list[Repayment], modifications: list[LoanModification]) -> Timeline:
-    """Repayments and modifications in the order they replay: by date (a payment's value date,
-    a modification's effective date), a modification before the payments of its date."""
-
-    def position(item):
-        if isinstance(item, LoanModification):
-            return (item.effective_date, 0, item.pk)
-        return (item.value_date, 1, item.pk)
-
-    return sorted([*later, *modifications], key=position)
+def timeline_of(repayments: list[Repayment], modifications: list[LoanModification]) -> Timeline:
+    """Repayments and modifications in the order they replay: repayments by (value date, id),
+    each modification before the first repayment dated after its effective date, or dated on
+    it and recorded after it was first applied."""
+    timeline: Timeline = sorted(repayments, key=lambda item: (item.value_date, item.pk))
+    for modification in sorted(modifications, key=lambda item: (item.effective_date, item.pk)):
+        on, recorded_before = modification.effective_date, modification.change["after_repayment"]
+        index = next(
+            (
+                i
+                for i, item in enumerate(timeline)
+                if isinstance(item, Repayment)
+                and (item.value_date > on or (item.value_date == on and item.pk > recorded_before))
+            ),
+            len(timeline),
+        )
+        timeline.insert(index, modification)
+    return timeline
 
 
 def timeline_rewind(book: LoanBook, timeline: Timeline, *, actor: str) -> None:
@@ -423,7 +435,10 @@ def _receive(
         if modifications is None:
             modification_not_crossed(loan, value_date, repayments)
             modifications = []
-        later = timeline_of(repayments, modifications)
+        # The new payment comes after the modifications applied on its value date.
+        later = timeline_of(
+            repayments, [item for item in modifications if item.effective_date > value_date]
+        )
     if open_rows is None:
         open_rows = loan_rows(loan, open_only=not later)
     book = LoanBook(loan, business_date=business_date, rows=open_rows)

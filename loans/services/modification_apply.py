@@ -17,10 +17,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Max
+
 from calc.calendar import add_months
 from calc.classification import observation_months
 from ledger.services import entry_reverse
-from loans.models import Installment, LoanModification
+from loans.models import Installment, LoanModification, Repayment
 from loans.posting_rules import capitalization_lines
 
 from .book import LoanBook
@@ -106,8 +108,16 @@ def modification_apply(
         exclude=modification.pk,
     )
     generation = modification.change.get("generation", 0) + 1
+    recorded_before = modification.change.get("after_repayment")
+    if recorded_before is None:
+        recorded_before = (
+            Repayment.objects.filter(loan_id=loan.pk).aggregate(last=Max("id"))["last"] or 0
+        )
     change: dict = {
         "generation": generation,
+        # Repayments up to this id were recorded before it was first applied: on its effective
+        # date they come before it when replayed (`applying.timeline_of`).
+        "after_repayment": recorded_before,
         "loan": {
             name: None if getattr(loan, name) is None else str(getattr(loan, name))
             for name in LOAN_FIELDS
@@ -196,5 +206,9 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
     for name in ("maturity_date", "restructured_on", "restructured_until"):
         setattr(loan, name, date.fromisoformat(before[name]) if before[name] else None)
     loan.save(update_fields=[*LOAN_FIELDS, "updated_at"])
-    modification.change = {"generation": generation, "unwound": True}
+    modification.change = {
+        "generation": generation,
+        "after_repayment": change["after_repayment"],
+        "unwound": True,
+    }
     modification.save(update_fields=["change", "entry_ids"])
