@@ -109,4 +109,3 @@ def test_a_payment_dated_before_a_reschedule_replays_across_it():
     assert picture(replayed) == picture(oracle)
     assert reload(replayed).maturity_date == reload(oracle).maturity_date
     assert_books_consistent(replayed, oracle)
-
