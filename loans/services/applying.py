@@ -206,7 +206,14 @@ def timeline_replay(book: LoanBook, timeline: Timeline, *, actor: str) -> None:
     rules no longer allow it)."""
     for item in timeline:
         if isinstance(item, LoanModification):
-            modification_apply(book, item, as_of=item.applied_on, actor=actor)
+            try:
+                modification_apply(book, item, as_of=item.applied_on, actor=actor, replaying=True)
+            except LoanRuleError as exc:
+                raise LoanRuleError(
+                    f"Modification {item.pk} ({item.kind}) applied again after this change is "
+                    f"refused: {exc.detail} Nothing was changed.",
+                    **exc.context,
+                ) from exc
             item.save(update_fields=["change", "effective_date", "entry_ids"])
         else:
             item.generation += 1

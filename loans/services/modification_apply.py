@@ -92,7 +92,12 @@ def _replace_rows(book: LoanBook, plan: Plan, change: dict) -> list[Installment]
 
 
 def modification_apply(
-    book: LoanBook, modification: LoanModification, *, as_of: date, actor: str
+    book: LoanBook,
+    modification: LoanModification,
+    *,
+    as_of: date,
+    actor: str,
+    replaying: bool = False,
 ) -> Plan:
     """Apply `modification` to the loan of `book` (locked by the caller), its plan computed on
     the book's rows as of business date `as_of`; the record's plan, entries and change are set
@@ -106,6 +111,7 @@ def modification_apply(
         parameters=modification.parameters,
         business_date=as_of,
         exclude=modification.pk,
+        replaying=replaying,
     )
     generation = modification.change.get("generation", 0) + 1
     recorded_before = modification.change.get("after_repayment")

@@ -317,11 +317,14 @@ def modification_plan(
     business_date: date,
     with_apr: bool = True,
     exclude: int | None = None,
+    replaying: bool = False,
 ) -> Plan:
     """The quote of a modification: refused (`LoanRuleError`) when it cannot be applied.
     `with_apr=False` leaves the APRs out (the close's resets disclose the new installment);
-    `exclude`: the modification being applied again (not an earlier re-age of its own)."""
-    if loan.status not in MODIFIABLE:
+    `exclude`: the modification being applied again (not an earlier re-age of its own);
+    `replaying`: applied again in a replay, where the loan's status is settled only at the end
+    (a loan paid off by a repayment unwound for the replay is open again)."""
+    if loan.status not in MODIFIABLE and not replaying:
         raise LoanRuleError(
             f"Loan {loan.reference} is {loan.status}: only an active or delinquent loan can be "
             "modified."

@@ -62,14 +62,21 @@ class ModifiedLoanLives(LoanLives):
 
     @contextmanager
     def refused_if_back_dated_past_a_refund(self, loan: Loan, on: date):
-        """Also refused, changing nothing: a payment dated before a modification applied later
-        (the services' rule: it cannot replay the repayments the modification was built on)."""
+        """Also refused, changing nothing: a payment dated before a modification that cannot be
+        replayed (a close's rate reset: it cannot replay the repayments it was built on), or one
+        whose replay a modification's rules then refuse."""
         before = (Repayment.objects.filter(loan=loan).count(), overpayment_held(loan))
         try:
             with super().refused_if_back_dated_past_a_refund(loan, on):
                 yield
         except LoanRuleError as exc:
-            if "cannot replay the repayments it was built on" not in exc.detail:
+            if not any(
+                reason in exc.detail
+                for reason in (
+                    "cannot replay the repayments it was built on",
+                    "applied again after this change is refused",
+                )
+            ):
                 raise
             assert (Repayment.objects.filter(loan=loan).count(), overpayment_held(loan)) == before
 
