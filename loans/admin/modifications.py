@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from core.admin import MakerCheckerAdmin
 from core.errors import DomainError
 from ledger.services import business_date_current
-from loans.models import LoanModification
+from loans.models import LoanModification, SettlementLimit
 from loans.services.modification_backoffice import (
     APPROVE_PERMISSION,
     backoffice_modification_decide,
@@ -213,6 +213,13 @@ class LoanModificationAdmin(MakerCheckerAdmin, admin.ModelAdmin):
             business_date=business_date_current(),
             note=note,
         )
+
+
+@admin.register(SettlementLimit)
+class SettlementLimitAdmin(admin.ModelAdmin):
+    """The settlement discount each staff group may approve (data, edited here)."""
+
+    list_display = ("group", "max_share", "max_amount")
 
 
 class LoanModificationInline(ReadOnlyInline):

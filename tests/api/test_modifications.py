@@ -139,3 +139,11 @@ def test_the_request_form_previews_the_quote_without_requesting(loan, today):
     quote = page.context["adminform"].form.preview_html
     assert "settlement-preview" in quote and "Agreed amount 100.00" in quote
     assert not LoanModification.objects.exists()
+
+
+def test_settlement_limits_are_listed_in_the_admin():
+    admin = Client()
+    admin.force_login(make_user(staff=True, is_superuser=True))
+    page = admin.get(reverse("admin:loans_settlementlimit_changelist"))
+    assert page.status_code == 200
+    assert b"collector" in page.content and b"approver" in page.content
