@@ -173,6 +173,8 @@ class ModifiedLoanLives(LoanLives):
         ).first()
         if settlement is None or settlement.deadline < self.today:
             return
+        if self.fresh(loan_id).status not in ("active", "delinquent"):
+            return  # cancelled (cooling-off) or charged off meanwhile: it lapses at its deadline
         counted = Repayment.objects.filter(
             loan_id=loan_id,
             status="posted",
