@@ -4,7 +4,10 @@ repayments by seeded behaviour, and one end-of-day close per simulated day.
 Behaviour is drawn per loan from the seed and the loan id (so a rerun with the same seed is the
 same story): most borrowers pay each installment on its due date, some pay late (a few days to
 six weeks, penalties included), some stop paying after a few installments (and end charged off),
-some pay the loan off early. Loans are originated through the lifecycle services
+some pay the loan off early. Loans ask for modifications (payment holidays, reschedules,
+re-ages, manual rate changes) and some delinquent ones are offered a settlement, paid or let
+lapse. Floating-rate resets are left out: the SQLite demo runs the simulation too, and resets are
+PostgreSQL statements (`benchmarks/rate_resets.py` and the tests exercise them). Loans are originated through the lifecycle services
 (`loan_create`, `loan_approve`, `loan_disburse`) and repaid through `loan_repay` and
 `loan_pay_off`, exactly as the API would; the closes are the real close.
 
@@ -21,7 +24,8 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db.models import Count, F, Max, Min
+from django.contrib.auth.models import Group
+from django.db.models import Count, F, Max, Min, Sum
 
 from core.money import ZERO
 from demo.collections import CollectionsDay
@@ -30,7 +34,15 @@ from ledger.services import business_date_current
 from loans.eod import close_day_run
 from loans.eod.common import OPEN
 from loans.errors import LoanRuleError
-from loans.models import Borrower, CreditAssessment, Installment, Loan, Product
+from loans.models import (
+    Borrower,
+    CreditAssessment,
+    Installment,
+    Loan,
+    LoanModification,
+    Product,
+    Repayment,
+)
 from loans.services.credit_assessments import credit_assessment_record
 from loans.services.disbursement import loan_disburse
 from loans.services.modifications import modification_approve, modification_request
@@ -60,6 +72,15 @@ MODIFICATIONS = (
 )
 """The modification a loan asks for (if any), about two months after its disbursement: a
 re-age only goes through when the loan is behind and the rules allow it (else it is refused)."""
+SETTLEMENT_DAYS_PAST_DUE = 30
+"""A delinquent loan is offered a settlement on the day it reaches this many days past due..."""
+SETTLEMENT_OFFERED = 0.5
+"""...one in two (the collector's judgement: the rest go on to charge-off),"""
+SETTLEMENT_PAID = 0.7
+"""...and about seven in ten of those borrowers pay it by the deadline (half first, then the
+rest, or all at once); the others let it lapse, and the close voids it."""
+SETTLEMENT_DEADLINE_DAYS = 14
+SUPERVISOR = "simulate-supervisor"
 ORIGINATION_SHARE = Decimal("0.7")
 """Loans are disbursed over the first 70% of the simulated days, so most have some history."""
 
@@ -137,6 +158,8 @@ class SimulationResult:
     payoffs: int = 0
     modifications: int = 0
     modifications_refused: int = 0
+    settlements: int = 0
+    settlements_paid: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     by_bucket: dict[str, int] = field(default_factory=dict)
     promised_payments: dict[str, int] = field(default_factory=dict)
@@ -372,6 +395,87 @@ def _modify_day(seed: int, today: date, result: SimulationResult) -> None:
             result.modifications += 1
 
 
+def _supervisor() -> str:
+    """The staff user who approves the simulated settlements (in the approver group, whose
+    discount limit is data: `SettlementLimit`)."""
+    user, created = get_user_model().objects.get_or_create(
+        username=SUPERVISOR, defaults={"is_staff": True}
+    )
+    if created:
+        user.groups.set(Group.objects.filter(name="approver"))
+    return user.username
+
+
+def _settlement_rng(seed: int, loan_id: int) -> random.Random:
+    return random.Random(f"{seed}:settlement:{_ordinal(loan_id)}")
+
+
+def _settle_day(seed: int, today: date, result: SimulationResult) -> None:
+    """Settlements: offered to some loans reaching `SETTLEMENT_DAYS_PAST_DUE` (70–90% of the
+    payoff, asked by a collector, approved by a supervisor), and paid by most borrowers before
+    the deadline — in full it closes the loan with the discount booked; the rest lapse."""
+    offered = Loan.objects.filter(
+        status=Loan.Status.DELINQUENT, days_past_due=SETTLEMENT_DAYS_PAST_DUE
+    ).values_list("id", flat=True)
+    for loan_id in offered:
+        rng = _settlement_rng(seed, loan_id)
+        if rng.random() >= SETTLEMENT_OFFERED:
+            continue
+        loan = Loan.objects.get(pk=loan_id)
+        payoff = loan_payoff_quote(loan=loan, on=today).total
+        share = Decimal(rng.choice((70, 75, 80, 85, 90))) / 100
+        try:
+            settlement = modification_request(
+                loan=loan,
+                kind="settlement",
+                effective_date=today,
+                parameters={
+                    "amount": str((payoff * share).quantize(Decimal("0.01"))),
+                    "deadline": (today + timedelta(days=SETTLEMENT_DEADLINE_DAYS)).isoformat(),
+                },
+                business_date=today,
+                requested_by=f"{ACTOR}:collector",
+                reason="simulated settlement",
+            )
+            modification_approve(
+                modification=settlement, checker=_supervisor(), business_date=today
+            )
+        except LoanRuleError:
+            result.modifications_refused += 1
+        else:
+            result.settlements += 1
+    approved = LoanModification.objects.filter(
+        kind="settlement", status="approved", loan__status__in=OPEN
+    ).select_related("loan")
+    for settlement in approved:
+        rng = _settlement_rng(seed, settlement.loan_id)
+        rng.random()
+        pays, split = rng.random() < SETTLEMENT_PAID, rng.random() < 0.5
+        waited = (today - settlement.decided_on).days
+        if not pays or waited not in ((3, 10) if split else (7,)):
+            continue
+        paid = Repayment.objects.filter(
+            loan_id=settlement.loan_id,
+            status=Repayment.Status.POSTED,
+            id__gt=settlement.quote["counted_after"],
+        ).aggregate(paid=Sum("amount", default=ZERO))["paid"]
+        left = settlement.settlement_amount - paid
+        amount = (left / 2).quantize(Decimal("0.01")) if split and waited == 3 else left
+        if amount <= 0:
+            continue
+        loan_repay(
+            loan=settlement.loan,
+            amount=amount,
+            value_date=today,
+            business_date=today,
+            idempotency_key=f"simulate-settlement:{seed}:{settlement.loan_id}:{today}",
+            channel="simulated",
+        )
+        result.repayments += 1
+        if LoanModification.objects.filter(pk=settlement.pk, status="applied").exists():
+            result.settlements_paid += 1
+
+
 def portfolio_simulate(
     *, loans: int, days: int, seed: int, progress: Progress | None = None
 ) -> SimulationResult:
@@ -400,6 +504,7 @@ def portfolio_simulate(
         collections.run(today)
         _repay_day(seed, today, result, collections.promised_payments(today))
         _modify_day(seed, today, result)
+        _settle_day(seed, today, result)
         close_day_run()
         demo_partners_settle(on=today)
         result.last_day = today

@@ -16,6 +16,9 @@
     recovery            Dr 1002 / Cr 6111 recoveries of written-off loans (after a charge-off)
     waiver              Dr 6021 (6031) / Cr 1133 (1134)
     capitalization      Dr 1303 / Cr 1132, 1133, 1134 (a re-age: arrears made principal)
+    settlement          Cr every receivable left after the agreed amount was paid; Dr 2261 the
+                        suspense, then 6031 penalty, 6011 interest, 6021 fee income waived and
+                        Dr 6711 the principal forgiven (in that order: `calc.settlement`)
     suspense true-up    Dr 6011 (6031) / Cr 2261, or back
     write-off           Cr every open receivable; Dr 2261 the suspense, Dr 1305 the deferred
                         yield, Dr 1304 the allowance and Dr 6711 the rest of the loss;
@@ -234,6 +237,49 @@ def capitalization_lines(*, loan_id: int, amounts: Mapping[str, Decimal]) -> Lin
     if not total:
         return []
     return [LineSpec(account=chart.LOANS_PRINCIPAL, debit=total, loan_id=loan_id), *lines]
+
+
+DISCOUNT_ACCOUNTS = {
+    "penalty": chart.PENALTY_INCOME,
+    "interest": chart.INTEREST_INCOME,
+    "fee": chart.FEE_INCOME,
+    "principal": chart.WRITE_OFF_EXPENSE,
+}
+
+
+def settlement_discount_lines(
+    *,
+    loan_id: int,
+    forgiven: Mapping[str, Decimal],
+    discount: Mapping[str, Decimal],
+    suspense: Decimal = ZERO,
+) -> Lines:
+    """A settlement closing a loan: what is still owed (`forgiven`, per component) leaves the
+    receivables; the discount (`calc.settlement.discount_split`, summing to the same) is
+    booked against the income it was recognized in — penalty and interest held in suspense
+    (a non-accrual loan) against the suspense first — and the principal forgiven as a loss."""
+    lines = [
+        LineSpec(account=RECEIVABLE[component], credit=amount, loan_id=loan_id)
+        for component, amount in forgiven.items()
+        if amount
+    ]
+    from_suspense = min(
+        max(suspense, ZERO), discount.get("penalty", ZERO) + discount.get("interest", ZERO)
+    )
+    if from_suspense:
+        lines.append(
+            LineSpec(account=chart.INTEREST_SUSPENSE, debit=from_suspense, loan_id=loan_id)
+        )
+    left = from_suspense
+    for component, account in DISCOUNT_ACCOUNTS.items():
+        amount = discount.get(component, ZERO)
+        if component in ("penalty", "interest"):
+            taken = min(left, amount)
+            left -= taken
+            amount -= taken
+        if amount:
+            lines.append(LineSpec(account=account, debit=amount, loan_id=loan_id))
+    return lines
 
 
 def cooling_off_cash(balances: Mapping[str, Decimal]) -> Decimal:

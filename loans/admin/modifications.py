@@ -1,6 +1,8 @@
-"""Loan modifications in the admin: the request form (its quote shown before and after side by
-side once requested), the approval queue (the list, filtered to requested), approve and reject
-buttons for another user than the maker, and each loan's modifications on its page."""
+"""Loan modifications in the admin: the request form with a Preview button (the quote: the
+schedule before and after side by side and the APR before and after, or a settlement's payoff
+and discount; nothing is requested), kept on the request once made; the approval queue (the
+list, filtered to requested), approve and reject buttons for another user than the maker, and
+each loan's modifications on its page."""
 
 from __future__ import annotations
 
@@ -13,13 +15,14 @@ from django.utils.translation import gettext as _
 from core.admin import MakerCheckerAdmin
 from core.errors import DomainError
 from ledger.services import business_date_current
-from loans.models import LoanModification
+from loans.models import LoanModification, SettlementLimit
 from loans.services.modification_backoffice import (
     APPROVE_PERMISSION,
     backoffice_modification_decide,
     backoffice_modification_request,
 )
 from loans.services.modifications import DECISION, modification_quote
+from loans.services.settlements import SettlementQuote
 
 from .loans import LoanAdmin, ReadOnlyInline
 
@@ -27,8 +30,10 @@ from .loans import LoanAdmin, ReadOnlyInline
 class ModificationRequestForm(forms.ModelForm):
     parameters = forms.JSONField(
         help_text='Holiday: {"installments": 2}; reschedule: {"term": 24} or {"installment": '
-        '"800.00"}; rate change: {"annual_rate": "0.10"}; re-age: {} or {"term": 12}.'
+        '"800.00"}; rate change: {"annual_rate": "0.10"}; re-age: {} or {"term": 12}; '
+        'settlement: {"amount": "9000.00", "deadline": "2026-03-01"}.'
     )
+    preview_html = ""
 
     class Meta:
         model = LoanModification
@@ -38,7 +43,7 @@ class ModificationRequestForm(forms.ModelForm):
         data = super().clean()
         if data.get("loan") and data.get("kind") and data.get("effective_date"):
             try:
-                modification_quote(
+                quote = modification_quote(
                     loan=data["loan"],
                     kind=data["kind"],
                     effective_date=data["effective_date"],
@@ -47,7 +52,57 @@ class ModificationRequestForm(forms.ModelForm):
                 )
             except DomainError as exc:
                 raise forms.ValidationError(exc.detail) from exc
+            self.preview_html = quote_html(quote)
+            if PREVIEW in self.data:
+                raise forms.ValidationError(
+                    _("Preview only: nothing was requested. Press Save to request it."),
+                    code="preview",
+                )
         return data
+
+
+PREVIEW = "_preview"
+
+
+def settlement_html(quote: dict) -> str:
+    """A settlement's payoff per component and the discount booked from it."""
+    owed, split = quote.get("owed", {}), quote.get("split", {})
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((name, owed.get(name, ""), split.get(name, "")) for name in owed),
+    )
+    return format_html(
+        '<table class="settlement-preview"><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}'
+        "<tr><th>{}</th><td>{}</td><td>{} ({})</td></tr></table><p>{}</p>",
+        _("Component"),
+        _("Payoff"),
+        _("Discount"),
+        rows,
+        _("Total"),
+        quote.get("payoff", ""),
+        quote.get("discount", ""),
+        quote.get("share", ""),
+        _("Agreed amount %(amount)s by %(deadline)s.")
+        % {"amount": quote.get("amount", ""), "deadline": quote.get("deadline", "")},
+    )
+
+
+def quote_html(quote) -> str:
+    """The preview of a quote: a settlement's figures, or both schedules and both APRs."""
+    if isinstance(quote, SettlementQuote):
+        return settlement_html(quote.as_dict())
+    return format_html(
+        "{}<p>{}</p>",
+        side_by_side(quote.rows_before(), quote.rows_after()),
+        _("APR before %(before)s, after %(after)s; installment before %(ib)s, after %(ia)s.")
+        % {
+            "before": quote.apr_before,
+            "after": quote.apr_after,
+            "ib": quote.installment_before,
+            "ia": quote.installment_after,
+        },
+    )
 
 
 def side_by_side(before: list[dict], after: list[dict]) -> str:
@@ -77,6 +132,7 @@ def side_by_side(before: list[dict], after: list[dict]) -> str:
 @admin.register(LoanModification)
 class LoanModificationAdmin(MakerCheckerAdmin, admin.ModelAdmin):
     form = ModificationRequestForm
+    add_form_template = "admin/loans/loanmodification/add_form.html"
     decision = DECISION
     approve_permission = APPROVE_PERMISSION
     decision_prefix = "modification"
@@ -126,7 +182,10 @@ class LoanModificationAdmin(MakerCheckerAdmin, admin.ModelAdmin):
 
     @admin.display(description=_("Schedule before and after"))
     def preview(self, obj: LoanModification) -> str:
-        return side_by_side(obj.schedule_before, obj.schedule_after)
+        table = side_by_side(obj.schedule_before, obj.schedule_after)
+        if obj.kind == LoanModification.Kind.SETTLEMENT:
+            return format_html("{}{}", settlement_html(obj.quote), table)
+        return table
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -154,6 +213,13 @@ class LoanModificationAdmin(MakerCheckerAdmin, admin.ModelAdmin):
             business_date=business_date_current(),
             note=note,
         )
+
+
+@admin.register(SettlementLimit)
+class SettlementLimitAdmin(admin.ModelAdmin):
+    """The settlement discount each staff group may approve (data, edited here)."""
+
+    list_display = ("group", "max_share", "max_amount")
 
 
 class LoanModificationInline(ReadOnlyInline):

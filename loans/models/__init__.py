@@ -3,7 +3,7 @@ from .borrowers import Borrower, Consent, CreditAssessment
 from .collateral import Collateral
 from .contracts import Installment, Loan, LoanTransition
 from .eod import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
-from .modifications import LoanModification
+from .modifications import LoanModification, SettlementLimit
 from .products import Product
 from .refunds import RefundRequest
 from .repayments import Allocation, Repayment
@@ -21,6 +21,7 @@ __all__ = [
     "Installment",
     "Loan",
     "LoanModification",
+    "SettlementLimit",
     "LoanTransition",
     "PenaltyCap",
     "PortfolioSnapshot",

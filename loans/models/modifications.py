@@ -9,7 +9,7 @@ entries applying it posted (none when it only moved amounts not yet recognized).
 
 from django.db import models
 
-from core.money import RATE
+from core.money import AMOUNT, RATE
 
 
 class LoanModification(models.Model):
@@ -18,10 +18,11 @@ class LoanModification(models.Model):
         RESCHEDULE = "reschedule", "Reschedule / term extension (重组)"
         RATE_CHANGE = "rate_change", "Rate change"
         REAGE = "reage", "Re-aging (arrears capitalized)"
+        SETTLEMENT = "settlement", "Settlement / discounted payoff (减免)"
 
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"
-        APPROVED = "approved", "Approved"
+        APPROVED = "approved", "Approved (a settlement awaiting its payments)"
         APPLIED = "applied", "Applied"
         REJECTED = "rejected", "Rejected"
         VOIDED = "voided", "Voided"
@@ -35,6 +36,30 @@ class LoanModification(models.Model):
     )
     parameters = models.JSONField(default=dict, help_text="What the kind's service was asked.")
     reason = models.TextField(blank=True)
+    settlement_amount = models.DecimalField(
+        **AMOUNT,
+        null=True,
+        blank=True,
+        help_text="A settlement: what the borrower agreed to pay, below the payoff quote.",
+    )
+    deadline = models.DateField(
+        null=True,
+        blank=True,
+        help_text="A settlement: the last value date its payments count on; the close of that "
+        "day voids it when they fall short.",
+    )
+    quote = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="A settlement: the payoff quote, the discount and how it is booked "
+        "(penalty, interest and fees waived first, principal forgiven last).",
+    )
+    change = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What applying it changed (rows created, cancelled and restated, the loan's "
+        "terms before, its live entry), so that a back-dated payment can unwind and re-apply it.",
+    )
     schedule_before = models.JSONField(default=list, help_text="The open rows it replaced.")
     schedule_after = models.JSONField(default=list, help_text="The rows it scheduled.")
     apr_before = models.DecimalField(**RATE, null=True, blank=True)
@@ -56,6 +81,11 @@ class LoanModification(models.Model):
         permissions = [
             ("request_modification", "Can request a loan modification"),
             ("approve_modification", "Can approve or reject another user's loan modification"),
+            ("request_settlement", "Can request a settlement (discounted payoff) of a loan"),
+            (
+                "approve_settlement",
+                "Can approve another user's settlement within the discount limit of a group",
+            ),
         ]
         constraints = [
             # Maker-checker in the database: nobody decides their own request.
@@ -71,3 +101,22 @@ class LoanModification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.loan_id} ({self.status})"
+
+
+class SettlementLimit(models.Model):
+    """The largest settlement discount a staff group may approve: both a share of the payoff
+    quote and an amount (a checker may approve what one of their groups' limits allows)."""
+
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.CASCADE, related_name="settlement_limit"
+    )
+    max_share = models.DecimalField(
+        **RATE, help_text="The discount as a fraction of the payoff quote (0.2 = 20%)."
+    )
+    max_amount = models.DecimalField(**AMOUNT, help_text="The discount in the loan's currency.")
+
+    class Meta:
+        ordering = ["max_amount"]
+
+    def __str__(self) -> str:
+        return f"{self.group}: up to {self.max_share:.2%} and {self.max_amount}"

@@ -48,10 +48,12 @@ from .loan_io import (
     loan_lock_with_open_rows,
     repayment_insert,
 )
+from .modification_apply import modification_apply, modification_unwind
 from .payment_limits import payment_amount_check, payment_status_check
 from .payment_request import PaymentRequest
 from .payoff_plan import payoff_plan
 from .recovery_entry import RECOVERING, recovery_post
+from .settlements import settlement_settle
 
 OPEN = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
 RECEIVING = (*OPEN, Loan.Status.PAID_OFF)
@@ -143,6 +145,79 @@ def modification_not_crossed(loan: Loan, value_date: date, later: list[Repayment
             "built on. Reverse the modification's effect with a new one, or date the payment "
             "after it."
         )
+
+
+def modifications_after(loan: Loan, value_date: date) -> list[LoanModification] | None:
+    """The schedule modifications a payment dated `value_date` must unwind and apply again
+    (applied, taking effect on or after that date: one of the same day may have been built on
+    it), in order; None when one of them cannot be replayed (it kept no record of its change:
+    a close's batched rate reset, a settlement)."""
+    modifications = list(
+        LoanModification.objects.select_for_update()
+        .filter(
+            loan_id=loan.pk,
+            status=LoanModification.Status.APPLIED,
+            effective_date__gte=value_date,
+        )
+        .order_by("effective_date", "pk")
+    )
+    if any(
+        not modification.change.get("created") or "after_repayment" not in modification.change
+        for modification in modifications
+    ):
+        return None
+    return modifications
+
+
+Timeline = list[Repayment | LoanModification]
+
+
+def timeline_of(repayments: list[Repayment], modifications: list[LoanModification]) -> Timeline:
+    """Repayments and modifications in the order they replay: repayments by (value date, id),
+    each modification before the first repayment dated after its effective date, or dated on
+    it and recorded after it was first applied."""
+    timeline: Timeline = sorted(repayments, key=lambda item: (item.value_date, item.pk))
+    for modification in sorted(modifications, key=lambda item: (item.effective_date, item.pk)):
+        on, recorded_before = modification.effective_date, modification.change["after_repayment"]
+        index = next(
+            (
+                i
+                for i, item in enumerate(timeline)
+                if isinstance(item, Repayment)
+                and (item.value_date > on or (item.value_date == on and item.pk > recorded_before))
+            ),
+            len(timeline),
+        )
+        timeline.insert(index, modification)
+    return timeline
+
+
+def timeline_rewind(book: LoanBook, timeline: Timeline, *, actor: str) -> None:
+    for item in reversed(timeline):
+        if isinstance(item, LoanModification):
+            modification_unwind(book, item, actor=actor)
+        else:
+            unwind_repayment(book, item, actor=actor)
+
+
+def timeline_replay(book: LoanBook, timeline: Timeline, *, actor: str) -> None:
+    """Apply again what `timeline_rewind` unwound: a modification as of the business date it
+    was first applied, on the rows as they are now (refused, and so the whole change, when its
+    rules no longer allow it)."""
+    for item in timeline:
+        if isinstance(item, LoanModification):
+            try:
+                modification_apply(book, item, as_of=item.applied_on, actor=actor, replaying=True)
+            except LoanRuleError as exc:
+                raise LoanRuleError(
+                    f"Modification {item.pk} ({item.kind}) applied again after this change is "
+                    f"refused: {exc.detail} Nothing was changed.",
+                    **exc.context,
+                ) from exc
+            item.save(update_fields=["change", "effective_date", "entry_ids"])
+        else:
+            item.generation += 1
+            apply_repayment(book, item, actor=actor)
 
 
 def apply_repayment(
@@ -360,14 +435,21 @@ def _receive(
         raise LoanRuleError(f"Value date {value_date} is after the business date {business_date}.")
     if loan.disbursed_on is None or value_date < loan.disbursed_on:
         raise LoanRuleError(f"Value date {value_date} is before the disbursement.")
-    later = []
+    later: Timeline = []
     if value_date < business_date:
-        later = later_repayments(loan, value_date=value_date, after_id=None)
-        modification_not_crossed(loan, value_date, later)
+        repayments = later_repayments(loan, value_date=value_date, after_id=None)
+        modifications = modifications_after(loan, value_date)
+        if modifications is None:
+            modification_not_crossed(loan, value_date, repayments)
+            modifications = []
+        # The new payment comes after the modifications applied on its value date.
+        later = timeline_of(
+            repayments, [item for item in modifications if item.effective_date > value_date]
+        )
     if open_rows is None:
         open_rows = loan_rows(loan, open_only=not later)
     book = LoanBook(loan, business_date=business_date, rows=open_rows)
-    rewind(book, later, actor=actor)
+    timeline_rewind(book, later, actor=actor)
     if limited:
         payment_amount_check(loan, book.rows, request)
     if payoff_required:
@@ -402,9 +484,10 @@ def _receive(
         business_date=business_date,
     )
     apply_repayment(book, repayment, actor=actor, audit=event)
-    replay(book, later, actor=actor)
+    timeline_replay(book, later, actor=actor)
     if later:
         check_refunds_covered(loan)
+    settlement_settle(book, actor=actor)
     repayment_posted(repayment)
     loan_status_settle(book, actor=actor, reason=f"{request.kind} {request.idempotency_key}")
     return repayment

@@ -332,6 +332,18 @@ def apply_payment(
     return applier.app
 
 
+def payoff_divide(book: LoanBook, value_date: date) -> PayoffPlan:
+    """Divide the schedule as a payoff on `value_date` does, paying nothing: the current
+    period's row cut at the date, later rows cancelled (what was recognized on them given
+    back). A settlement then takes off what is left (`settlements`)."""
+    applier = _Applier(book, value_date, mode="")
+    plan = payoff_plan(book.loan, book.rows, value_date)
+    if plan.split is not None:
+        applier.cut(plan)
+    applier.cancel(plan.future)
+    return plan
+
+
 def unwind_payment(
     book: LoanBook, *, allocations: list[Allocation], change: dict, value_date: date
 ) -> None:

@@ -15,6 +15,16 @@ from .modifications import modification_approve, modification_reject, modificati
 
 REQUEST_PERMISSION = "loans.request_modification"
 APPROVE_PERMISSION = "loans.approve_modification"
+SETTLEMENT_REQUEST_PERMISSION = "loans.request_settlement"
+SETTLEMENT_APPROVE_PERMISSION = "loans.approve_settlement"
+
+
+def _permissions(kind: str) -> tuple[str, str]:
+    """(request, approve): a settlement has its own, held by collectors too (their discount
+    limit is data, `SettlementLimit`)."""
+    if kind == LoanModification.Kind.SETTLEMENT:
+        return SETTLEMENT_REQUEST_PERMISSION, SETTLEMENT_APPROVE_PERMISSION
+    return REQUEST_PERMISSION, APPROVE_PERMISSION
 
 
 def _audit(actor, action: str, modification: LoanModification, business_date: date, note: str):
@@ -38,7 +48,7 @@ def _audit(actor, action: str, modification: LoanModification, business_date: da
 def backoffice_modification_request(
     *, loan, kind: str, effective_date: date, parameters: dict, reason: str, actor, business_date
 ) -> LoanModification:
-    require_permission(actor, REQUEST_PERMISSION)
+    require_permission(actor, _permissions(kind)[0])
     with transaction.atomic():
         modification = modification_request(
             loan=loan,
@@ -56,9 +66,9 @@ def backoffice_modification_request(
 def backoffice_modification_decide(
     *, modification: LoanModification, approve: bool, actor, business_date: date, note: str = ""
 ) -> LoanModification:
-    """Approve (and apply) or reject, by a user with ``loans.approve_modification`` who is not
-    the maker."""
-    require_permission(actor, APPROVE_PERMISSION)
+    """Approve (and apply) or reject, by a user with ``loans.approve_modification`` (a
+    settlement: ``loans.approve_settlement``) who is not the maker."""
+    require_permission(actor, _permissions(modification.kind)[1])
     service = modification_approve if approve else modification_reject
     with transaction.atomic():
         decided = service(

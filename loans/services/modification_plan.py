@@ -254,7 +254,9 @@ def new_schedule(
     raise LoanRuleError(f"Unknown modification kind {kind!r}.")
 
 
-def reage_arrears(loan: Loan, rows: list[Installment], rest: Rest, on: date) -> Arrears:
+def reage_arrears(
+    loan: Loan, rows: list[Installment], rest: Rest, on: date, exclude: int | None = None
+) -> Arrears:
     """The overdue rows a re-age would capitalize, once the jurisdiction's re-aging rules
     (`calc.reaging`) allow it; refused with the rule's name otherwise."""
     if loan.non_accrual:
@@ -270,9 +272,13 @@ def reage_arrears(loan: Loan, rows: list[Installment], rest: Rest, on: date) -> 
     ]
     if not overdue:
         raise LoanRuleError(f"Loan {loan.reference} has no overdue installment to re-age.")
-    earlier = LoanModification.objects.filter(
-        loan_id=loan.pk, kind=Kind.REAGE, status=LoanModification.Status.APPLIED
-    ).values_list("effective_date", flat=True)
+    earlier = (
+        LoanModification.objects.filter(
+            loan_id=loan.pk, kind=Kind.REAGE, status=LoanModification.Status.APPLIED
+        )
+        .exclude(pk=exclude)
+        .values_list("effective_date", flat=True)
+    )
     payments = Repayment.objects.filter(
         loan_id=loan.pk, status=Repayment.Status.POSTED, kind__in=Repayment.APPLIED_KINDS
     ).order_by("value_date", "id")
@@ -310,10 +316,15 @@ def modification_plan(
     parameters: dict,
     business_date: date,
     with_apr: bool = True,
+    exclude: int | None = None,
+    replaying: bool = False,
 ) -> Plan:
     """The quote of a modification: refused (`LoanRuleError`) when it cannot be applied.
-    `with_apr=False` leaves the APRs out (the close's resets disclose the new installment)."""
-    if loan.status not in MODIFIABLE:
+    `with_apr=False` leaves the APRs out (the close's resets disclose the new installment);
+    `exclude`: the modification being applied again (not an earlier re-age of its own);
+    `replaying`: applied again in a replay, where the loan's status is settled only at the end
+    (a loan paid off by a repayment unwound for the replay is open again)."""
+    if loan.status not in MODIFIABLE and not replaying:
         raise LoanRuleError(
             f"Loan {loan.reference} is {loan.status}: only an active or delinquent loan can be "
             "modified."
@@ -324,7 +335,11 @@ def modification_plan(
             f"{effective_date}."
         )
     rest = rest_of_loan(loan, rows, effective_date)
-    arrears = reage_arrears(loan, rows, rest, business_date) if kind == Kind.REAGE else NO_ARREARS
+    arrears = (
+        reage_arrears(loan, rows, rest, business_date, exclude)
+        if kind == Kind.REAGE
+        else NO_ARREARS
+    )
     signed = loan_terms(loan, start_date=loan.disbursed_on or loan.start_date)
     try:
         after, rate = new_schedule(loan, kind, rest, parameters, signed, arrears)

@@ -16,32 +16,28 @@ from datetime import date
 
 from django.db import transaction
 
-from calc.calendar import add_months
-from calc.classification import observation_months
 from core.maker_checker import Decision
 from loans.errors import LoanRuleError, LoanStateError
 from loans.events import loan_modified
-from loans.models import Installment, Loan, LoanModification
-from loans.posting_rules import capitalization_lines
+from loans.models import Loan, LoanModification
 
 from .applying import loan_lock
 from .book import LoanBook
 from .loan_io import installments_of
+from .modification_apply import modification_apply
 from .modification_plan import Plan, modification_plan
-from .schedule_rows import rows_from_schedule
+from .settlements import SettlementQuote, settlement_approve, settlement_keep, settlement_quote
 
 Status = LoanModification.Status
 Kind = LoanModification.Kind
-RESTRUCTURING = (Kind.RESCHEDULE, Kind.REAGE, Kind.PAYMENT_HOLIDAY)
-"""Kinds granted for a borrower's difficulty: the loan is flagged restructured (a rate change
-follows the market and is not)."""
-ENTRY_KIND = "modification"
 
 
 def modification_quote(
     *, loan: Loan, kind: str, effective_date: date, parameters: dict, business_date: date
-) -> Plan:
+) -> Plan | SettlementQuote:
     """What the modification would do now (nothing is written)."""
+    if kind == Kind.SETTLEMENT:
+        return settlement_quote(loan=loan, parameters=parameters, business_date=business_date)
     return modification_plan(
         loan,
         installments_of(loan, open_only=True),
@@ -94,9 +90,27 @@ def modification_request(
             requested_by=requested_by,
             requested_on=business_date,
         )
-        _keep_plan(modification, plan)
+        if kind == Kind.SETTLEMENT:
+            settlement_keep(modification, plan)
+            modification.schedule_before = _open_rows_json(locked)
+        else:
+            _keep_plan(modification, plan)
         modification.save()
     return modification
+
+
+def _open_rows_json(loan: Loan) -> list[dict[str, str]]:
+    return [
+        {
+            "number": row.number,
+            "due_date": row.due_date.isoformat(),
+            "principal": str(row.principal_due - row.principal_paid),
+            "interest": str(row.interest_due - row.interest_paid),
+            "fee": str(row.fee_due - row.fee_paid),
+            "total": str(row.outstanding),
+        }
+        for row in installments_of(loan, open_only=True)
+    ]
 
 
 DECISION = Decision(
@@ -120,89 +134,37 @@ def _decidable(modification_id: int, checker: str) -> LoanModification:
     return DECISION.pending_for(modification_id, checker)
 
 
-def _replace_rows(book: LoanBook, plan: Plan) -> list[Installment]:
-    """Cancel the rows the plan replaces (giving back what was recognized on them) and insert
-    its schedule after the rows kept."""
-    for row in plan.rest.rows:
-        book.recognize_interest(row, -row.interest_accrued)
-        book.charge_fee(row, -row.fee_charged)
-        book.adjust_penalty(row, -row.penalty_due)
-        row.status = Installment.Status.CANCELLED
-        book.touch(row)
-    number = book.next_number()
-    rows = rows_from_schedule(
-        book.loan, plan.after, first_number=number, business_date=book.business_date
-    )
-    for row in rows:
-        row.paid_on = None
-    return book.create_rows(rows)
-
-
-def _capitalize(book: LoanBook, plan: Plan) -> None:
-    """A re-age: the overdue rows keep what was paid on them and their outstanding amounts
-    become principal of the new schedule (interest and fees not yet recognized caught up first)."""
-    arrears = plan.arrears
-    for row in arrears.rows:
-        book.recognize_interest(row, row.interest_due - row.interest_accrued)
-        book.charge_fee(row, row.fee_due - row.fee_charged)
-        row.principal_due = row.principal_paid
-        row.interest_due = row.interest_accrued = row.interest_paid
-        row.fee_due = row.fee_charged = row.fee_paid
-        row.penalty_due = row.penalty_paid
-        book.settle_status(row, book.business_date)
-    book.add(capitalization_lines(loan_id=book.loan.id, amounts=arrears.amounts))
-
-
 def modification_approve(
     *, modification: LoanModification, checker: str, business_date: date, note: str = ""
 ) -> LoanModification:
-    """Approve and apply a requested modification (one transaction, through the ledger)."""
+    """Approve and apply a requested modification (one transaction, through the ledger). A
+    settlement is approved within the checker's discount limit and waits for its payments
+    (`settlements`)."""
     with transaction.atomic():
         modification = _decidable(modification.pk, checker)
         loan = loan_lock(modification.loan_id)
-        rows = installments_of(loan, open_only=True)
-        plan = modification_plan(
-            loan,
-            rows,
-            kind=modification.kind,
-            effective_date=max(modification.effective_date, business_date),
-            parameters=modification.parameters,
-            business_date=business_date,
-        )
-        book = LoanBook(loan, business_date=business_date, rows=rows)
-        _capitalize(book, plan)
-        created = _replace_rows(book, plan)
-        entry_id = book.post(
-            kind=ENTRY_KIND,
-            key=f"modification:{modification.pk}",
-            value_date=plan.effective_date,
-            memo=f"{modification.kind} {modification.pk}",
-            actor=checker,
-        )
-        book.flush()
-        loan.annual_rate = plan.annual_rate
-        loan.maturity_date = max(row.due_date for row in created)
-        if modification.kind in RESTRUCTURING:
-            loan.restructured_on = plan.effective_date
-            loan.restructured_until = add_months(
-                plan.effective_date, observation_months(loan.jurisdiction)
+        if modification.kind == Kind.SETTLEMENT:
+            settlement_approve(
+                modification=modification, loan=loan, checker=checker, business_date=business_date
             )
-        loan.save(
-            update_fields=[
-                "annual_rate",
-                "maturity_date",
-                "restructured_on",
-                "restructured_until",
-                "updated_at",
-            ]
+            DECISION.mark(
+                modification,
+                status=Status.APPROVED,
+                checker=checker,
+                when=business_date,
+                note=note,
+            )
+            modification.save()
+            return modification
+        book = LoanBook(
+            loan, business_date=business_date, rows=installments_of(loan, open_only=True)
         )
+        plan = modification_apply(book, modification, as_of=business_date, actor=checker)
         _keep_plan(modification, plan)
-        modification.effective_date = plan.effective_date
         DECISION.mark(
             modification, status=Status.APPLIED, checker=checker, when=business_date, note=note
         )
         modification.applied_on = business_date
-        modification.entry_ids = [entry_id] if entry_id else []
         modification.save()
         loan_modified(modification, loan, business_date)
     return modification

@@ -9,9 +9,11 @@ rate, the same new rows, the same modification record and the same next reset da
 schedule is computed once per shape, by the same `modification_plan` a manual rate change runs,
 on one loan of the shape. The database finds the shapes (one grouping query over a temporary
 table of the rows to replace) and writes every loan's effect set-based: the replaced rows
-cancelled in one UPDATE, the new rows and the modification records in one INSERT … SELECT each
-(the shape's rows joined to its loans), the loans' rate, maturity and next reset date in one
-UPDATE. The rows replaced start on or after the reset date, so nothing was recognized on them and
+rewritten in place with the new amounts in one UPDATE … FROM unnest (a rate change keeps every
+period, so the rows keep their ids and numbers; rewriting halves the rows written against
+cancelling them and inserting new ones), otherwise cancelled in one UPDATE and the new rows
+inserted in one INSERT … SELECT; the modification records in one INSERT … SELECT (the shape's
+values joined to its loans), the loans' rate, maturity and next reset date in one UPDATE. The rows replaced start on or after the reset date, so nothing was recognized on them and
 no entry is posted. A loan whose rate does not move only has its next reset date moved on.
 """
 
@@ -180,6 +182,58 @@ def _shape_table(shapes: list[Shape]) -> None:
         )
 
 
+def in_place(plan: Plan) -> bool:
+    """The new schedule keeps the replaced rows' periods (a rate change always does): its
+    amounts are written over theirs."""
+    rows, after = plan.rest.rows, plan.after.installments
+    return len(rows) == len(after) and all(
+        (row.due_date, row.period_start, row.days_in_period)
+        == (item.due_date, item.period_start, item.days_in_period)
+        for row, item in zip(rows, after, strict=True)
+    )
+
+
+def _rewrite_in_place(planned: list[Shape], business_date: date) -> None:
+    """One UPDATE … FROM unnest: the k-th replaced row of each loan (by due date and number)
+    takes the k-th row of its shape's new schedule."""
+    values = [
+        (
+            shape.number,
+            offset,
+            item.principal,
+            item.interest,
+            item.fee,
+            (
+                Installment.Status.DUE
+                if item.due_date <= business_date
+                else Installment.Status.SCHEDULED
+            ).value,
+        )
+        for shape in planned
+        for offset, item in enumerate(shape.plan.after.installments, start=1)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Installment._meta.db_table} i
+               SET principal_due = v.principal, interest_due = v.interest, fee_due = v.fee,
+                   status = v.status
+              FROM (
+                SELECT r.id, s.shape, row_number() OVER (
+                    PARTITION BY r.loan_id ORDER BY r.due_date, r.number) AS offset_
+                  FROM {REST_TABLE} r JOIN {SHAPE_TABLE} s ON s.loan_id = r.loan_id
+                 WHERE s.shape = ANY(%s)
+              ) x
+              JOIN unnest(%s::integer[], %s::integer[], %s::numeric[], %s::numeric[],
+                          %s::numeric[], %s::text[])
+                AS v(shape, offset_, principal, interest, fee, status)
+                ON v.shape = x.shape AND v.offset_ = x.offset_
+             WHERE i.id = x.id
+            """,
+            [[shape.number for shape in planned], *map(list, zip(*values, strict=True))],
+        )
+
+
 def _cancel_replaced(planned: list[Shape]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -238,7 +292,7 @@ def _insert_rows(planned: list[Shape], business_date: date) -> None:
         )
 
 
-def _insert_records(planned: list[Shape], business_date: date) -> None:
+def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
     values = [
         (
             shape.number,
@@ -266,7 +320,7 @@ def _insert_records(planned: list[Shape], business_date: date) -> None:
             INSERT INTO {LoanModification._meta.db_table} (loan_id, parameters, schedule_before,
                 schedule_after, installment_before, installment_after, kind, status,
                 effective_date, reason, requested_by, requested_on, checked_by, decided_on,
-                applied_on, decision_note, entry_ids, created_at)
+                applied_on, decision_note, entry_ids, quote, change, created_at)
             WITH v AS MATERIALIZED (
                 SELECT shape, parameters::jsonb, before::jsonb, after::jsonb,
                     installment_before, installment_after
@@ -275,10 +329,11 @@ def _insert_records(planned: list[Shape], business_date: date) -> None:
             )
             SELECT s.loan_id, v.parameters, v.before, v.after,
                 v.installment_before, v.installment_after, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                '', '[]'::jsonb, %s
+                '', '[]'::jsonb, '{{}}'::jsonb, '{{}}'::jsonb, %s
             FROM {SHAPE_TABLE} s
             JOIN v ON v.shape = s.shape
             ORDER BY s.loan_id
+            RETURNING id
             """,
             [
                 *map(list, zip(*values, strict=True)),
@@ -294,6 +349,7 @@ def _insert_records(planned: list[Shape], business_date: date) -> None:
                 timezone.now(),
             ],
         )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _update_loans(shapes: list[Shape]) -> None:
@@ -362,12 +418,16 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
         )
     planned = [shape for shape in shapes if shape.plan]
     _shape_table(shapes)
+    records = []
     if planned:
-        _cancel_replaced(planned)
-        _insert_rows(planned, business_date)
-        _insert_records(planned, business_date)
+        kept = [shape for shape in planned if in_place(shape.plan)]
+        rebuilt = [shape for shape in planned if not in_place(shape.plan)]
+        if kept:
+            _rewrite_in_place(kept, business_date)
+        if rebuilt:
+            _cancel_replaced(rebuilt)
+            _insert_rows(rebuilt, business_date)
+        records = _insert_records(planned, business_date)
     _update_loans(shapes)
-    loans_modified_by_rate_reset(
-        [loan_id for shape in planned for loan_id in shape.loan_ids], business_date
-    )
+    loans_modified_by_rate_reset(records, business_date)
     return sum(len(shape.loan_ids) for shape in planned)

@@ -1,8 +1,9 @@
 """Reversal of a repayment that was returned or bounced.
 
 Its entries are reversed (never edited) and its allocations undone, reopening the installments
-it paid (and a loan it paid off). Repayments dated after it are unwound first and applied again
-after it, in value-date order, so the schedule ends as if it had never arrived. A refund's
+it paid (and a loan it paid off). Repayments dated after it, and modifications taking effect
+after it, are unwound first and applied again after it, in date order (`applying.timeline_of`),
+so the schedule ends as if it had never arrived. A refund's
 reversal (the transfer to the customer came back) restores the overpayment held; a recovery's
 (a bounced payment on a charged-off loan) takes its recoveries income back.
 """
@@ -26,8 +27,10 @@ from .applying import (
     loan_lock,
     loan_rows,
     loan_status_settle,
-    replay,
-    rewind,
+    modifications_after,
+    timeline_of,
+    timeline_replay,
+    timeline_rewind,
 )
 from .book import LoanBook
 
@@ -92,10 +95,17 @@ def _reverse(loan: Loan, repayment: Repayment, business_date: date, actor: str, 
         )
     book = LoanBook(loan, business_date=business_date, rows=loan_rows(loan, open_only=False))
     later = later_repayments(loan, value_date=repayment.value_date, after_id=repayment.pk)
-    _not_under_a_modification(loan, [repayment, *later])
-    rewind(book, [repayment, *later], actor=actor)
+    modifications = modifications_after(loan, repayment.value_date)
+    if modifications is None:
+        _not_under_a_modification(loan, [repayment, *later])
+        modifications = []
+    # What replays is what comes after it (a modification of its date applied before it was
+    # recorded stays).
+    timeline = timeline_of([repayment, *later], modifications)
+    timeline = timeline[timeline.index(repayment) + 1 :]
+    timeline_rewind(book, [repayment, *timeline], actor=actor)
     _mark_reversed(repayment, business_date, reason)
-    replay(book, later, actor=actor)
+    timeline_replay(book, timeline, actor=actor)
     check_refunds_covered(loan)
     loan_status_settle(book, actor=actor, reason=f"reversal of {repayment.idempotency_key}")
 

@@ -113,3 +113,37 @@ def test_a_form_that_the_quote_refuses_shows_why(loan, today):
     assert response.status_code == 200
     assert "annual_rate" in str(response.context["adminform"].form.errors)
     assert not LoanModification.objects.exists()
+
+
+def test_the_request_form_previews_the_quote_without_requesting(loan, today):
+    """Preview: both schedules side by side and the APR before and after (a settlement: the
+    payoff and the discount); nothing is requested until Save."""
+    maker, _ = staff("add_loanmodification", "view_loanmodification", "request_modification")
+    form = {
+        "loan": loan.pk,
+        "kind": "reschedule",
+        "effective_date": today.isoformat(),
+        "parameters": '{"term": 24}',
+        "reason": "hardship",
+        "_preview": "Preview",
+    }
+    page = maker.post(reverse("admin:loans_loanmodification_add"), form)
+    assert page.status_code == 200
+    quote = page.context["adminform"].form.preview_html
+    assert "modification-preview" in quote and "APR before 0." in quote and "after 0." in quote
+    assert b"modification-quote" in page.content and b"Preview only" in page.content
+    assert not LoanModification.objects.exists()
+    settlement = {**form, "kind": "settlement", "parameters": '{"amount": "100.00", '}
+    settlement["parameters"] += f'"deadline": "{today.isoformat()}"}}'
+    page = maker.post(reverse("admin:loans_loanmodification_add"), settlement)
+    quote = page.context["adminform"].form.preview_html
+    assert "settlement-preview" in quote and "Agreed amount 100.00" in quote
+    assert not LoanModification.objects.exists()
+
+
+def test_settlement_limits_are_listed_in_the_admin():
+    admin = Client()
+    admin.force_login(make_user(staff=True, is_superuser=True))
+    page = admin.get(reverse("admin:loans_settlementlimit_changelist"))
+    assert page.status_code == 200
+    assert b"collector" in page.content and b"approver" in page.content

@@ -50,6 +50,9 @@ def test_simulated_books_include_modifications_and_still_reconcile(monkeypatch, 
     out = capsys.readouterr().out
     assert applied.count() >= 2, out[-600:]
     assert "modifications" in out
+    settlements = LoanModification.objects.filter(kind="settlement")
+    assert set(settlements.values_list("status", flat=True)) <= {"approved", "applied", "voided"}
+    assert "settlements" in out
     assert not reconcile()
     assert trial_balance().balanced
 

@@ -1,7 +1,8 @@
 """Random loan lives with modifications interleaved: the lifecycle machine's repayments,
 prepayments, payoffs, reversals, refunds and closed days, plus payment holidays, reschedules,
-re-ages and manual rate changes (made by one user, approved by another), and floating-rate loans
-reset by the close. After every step the lifecycle's invariants hold (reconciliation, trial
+re-ages and manual rate changes (made by one user, approved by another), settlements (a
+discounted payoff approved within the checker's limit, paid in one or more payments or voided by
+the close at its deadline), and floating-rate loans reset by the close. After every step the lifecycle's invariants hold (reconciliation, trial
 balance, nothing overpaid, repayments equal allocations plus overpayment), and for every loan
 the principal its open schedule still owes equals its principal receivable in the ledger, with
 no negative amount owed on any row."""
@@ -25,7 +26,10 @@ from loans.errors import LoanRuleError
 from loans.models import Installment, Loan, LoanModification, Repayment
 from loans.services.applying import overpayment_held
 from loans.services.modifications import modification_approve, modification_request
+from loans.services.payoff import loan_payoff_quote
+from loans.services.repayments import loan_repay
 from loans.services.reversals import repayment_reverse
+from tests.api.conftest import make_user
 
 from ..lifecycle.factories import close_steps, make_active_loan
 from ..lifecycle.test_state_machine import LOAN_STEPS, LoanLives
@@ -52,16 +56,27 @@ KINDS = {
 
 
 class ModifiedLoanLives(LoanLives):
+    def __init__(self):
+        super().__init__()
+        self.supervisor = make_user(staff=True, groups=("approver",)).username
+
     @contextmanager
     def refused_if_back_dated_past_a_refund(self, loan: Loan, on: date):
-        """Also refused, changing nothing: a payment dated before a modification applied later
-        (the services' rule: it cannot replay the repayments the modification was built on)."""
+        """Also refused, changing nothing: a payment dated before a modification that cannot be
+        replayed (a close's rate reset: it cannot replay the repayments it was built on), or one
+        whose replay a modification's rules then refuse."""
         before = (Repayment.objects.filter(loan=loan).count(), overpayment_held(loan))
         try:
             with super().refused_if_back_dated_past_a_refund(loan, on):
                 yield
         except LoanRuleError as exc:
-            if "cannot replay the repayments it was built on" not in exc.detail:
+            if not any(
+                reason in exc.detail
+                for reason in (
+                    "cannot replay the repayments it was built on",
+                    "applied again after this change is refused",
+                )
+            ):
                 raise
             assert (Repayment.objects.filter(loan=loan).count(), overpayment_held(loan)) == before
 
@@ -116,6 +131,77 @@ class ModifiedLoanLives(LoanLives):
     def rate_change(self, loan_id, parameters):
         self.modify(loan_id, "rate_change", parameters)
 
+    @rule(
+        loan_id=LoanLives.loans,
+        share=st.integers(min_value=55, max_value=99),
+        days=st.integers(min_value=0, max_value=20),
+    )
+    def settle(self, loan_id, share, days):
+        """A settlement of `share`% of today's payoff with a deadline `days` ahead, asked and
+        approved (a supervisor: up to 50% off); refused, changing nothing, where the rules
+        say so (a loan not open, one already pending, nothing left under the payoff)."""
+        loan = self.fresh(loan_id)
+        payoff = loan_payoff_quote(loan=loan, on=self.today).total
+        amount = (payoff * share / 100).quantize(Decimal("0.01"))
+        before = LoanModification.objects.count()
+        try:
+            requested = modification_request(
+                loan=loan,
+                kind="settlement",
+                effective_date=self.today,
+                parameters={
+                    "amount": str(amount),
+                    "deadline": date.fromordinal(self.today.toordinal() + days).isoformat(),
+                },
+                business_date=self.today,
+                requested_by="maker",
+            )
+        except LoanRuleError:
+            assert LoanModification.objects.count() == before
+            return
+        approved = modification_approve(
+            modification=requested, checker=self.supervisor, business_date=self.today
+        )
+        assert approved.status == "approved"
+
+    @rule(loan_id=LoanLives.loans, part=st.sampled_from([Decimal("0.5"), Decimal("1")]))
+    def pay_towards_settlement(self, loan_id, part):
+        """Pay half or all of what an approved settlement still asks: in full it closes the
+        loan (paid off, nothing open); short of it the loan stays open."""
+        settlement = LoanModification.objects.filter(
+            loan_id=loan_id, kind="settlement", status="approved"
+        ).first()
+        if settlement is None or settlement.deadline < self.today:
+            return
+        if self.fresh(loan_id).status not in ("active", "delinquent"):
+            return  # cancelled (cooling-off) or charged off meanwhile: it lapses at its deadline
+        counted = Repayment.objects.filter(
+            loan_id=loan_id,
+            status="posted",
+            kind__in=Repayment.APPLIED_KINDS,
+            id__gt=settlement.quote["counted_after"],
+        )
+        left = settlement.settlement_amount - sum((r.amount for r in counted), ZERO)
+        amount = max((left * part).quantize(Decimal("0.01")), Decimal("0.01"))
+        loan_repay(
+            loan=self.fresh(loan_id),
+            amount=amount,
+            value_date=self.today,
+            business_date=self.today,
+            idempotency_key=self.key("settlement"),
+        )
+        status = LoanModification.objects.get(pk=settlement.pk).status
+        if amount >= left:
+            assert status == "applied"
+            assert self.fresh(loan_id).status == "paid_off"
+        else:
+            assert status == "approved"
+
+    @invariant()
+    def settlements_open_only_on_open_loans_before_their_deadline(self):
+        for settlement in LoanModification.objects.filter(kind="settlement", status="approved"):
+            assert settlement.deadline >= self.today, settlement
+
     @invariant()
     def schedule_principal_is_the_ledgers(self):
         for loan in Loan.objects.filter(status__in=("active", "delinquent")):
@@ -141,8 +227,8 @@ def test_random_modified_loan_lives_keep_the_books_reconciled():
 
 def test_reversal_after_holidays_and_a_rate_change():
     """Found by the machine (one business date, no day closed): reversing the second prepayment
-    after holidays and a rate change built on it collided on (loan, number); it is refused now,
-    naming the modification, and nothing changes."""
+    after holidays and a rate change built on it collided on (loan, number). The holidays
+    recorded after it are unwound with it and applied again; the ones before it stay."""
     state = ModifiedLoanLives()
     try:
         loan = state.first_loan()
@@ -153,11 +239,16 @@ def test_reversal_after_holidays_and_a_rate_change():
         second = state.prepay(back=4, loan_id=loan, mode="shorten_term", share=63)
         state.payment_holiday(loan_id=loan, parameters={"installments": 3})
         state.payment_holiday(loan_id=loan, parameters={"installments": 2})
-        with pytest.raises(LoanRuleError, match="Modification"):
-            repayment_reverse(
-                repayment=Repayment.objects.get(pk=second), business_date=state.today, actor="ops"
-            )
-        assert Repayment.objects.get(pk=second).status == Repayment.Status.POSTED
+        repayment_reverse(
+            repayment=Repayment.objects.get(pk=second), business_date=state.today, actor="ops"
+        )
+        assert Repayment.objects.get(pk=second).status == Repayment.Status.REVERSED
+        generations = sorted(
+            modification.change["generation"]
+            for modification in LoanModification.objects.filter(loan_id=loan)
+        )
+        assert generations == [1, 1, 1, 2, 2]
+        state.books_reconcile()
         state.schedule_principal_is_the_ledgers()
     finally:
         state.teardown()

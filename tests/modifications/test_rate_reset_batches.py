@@ -1,8 +1,9 @@
 """The close's batched rate resets equal resetting each loan on its own.
 
 The oracle below is the per-loan path: each loan due a reset repriced from the index table, its
-plan computed by `modification_plan` from its own rows, the rows replaced cancelled, the new rows
-numbered after its highest row left standing, one modification record, the loan's rate, maturity
+plan computed by `modification_plan` from its own rows, the rows replaced rewritten with the new
+amounts when the periods are the same (else cancelled and the new rows numbered after its highest
+row left standing), one modification record, the loan's rate, maturity
 and next reset date saved — one loan at a time through the ORM. The batch groups loans by shape
 and writes set-based; the two must leave the same rows, records and loans, and post nothing.
 """
@@ -70,7 +71,22 @@ def reset_loan_by_loan(business_date: date) -> int:
         if plan is None:
             loan.save(update_fields=["next_rate_reset"])
             continue
-        for row in plan.rest.rows:
+        same_periods = len(plan.rest.rows) == len(plan.after.installments) and all(
+            (row.due_date, row.period_start, row.days_in_period)
+            == (item.due_date, item.period_start, item.days_in_period)
+            for row, item in zip(plan.rest.rows, plan.after.installments, strict=True)
+        )
+        for row, item in zip(plan.rest.rows, plan.after.installments, strict=True):
+            if not same_periods:
+                break
+            row.principal_due, row.interest_due, row.fee_due = (
+                item.principal,
+                item.interest,
+                item.fee,
+            )
+            row.status = "due" if item.due_date <= business_date else "scheduled"
+            row.save(update_fields=["principal_due", "interest_due", "fee_due", "status"])
+        for row in [] if same_periods else plan.rest.rows:
             row.status = Installment.Status.CANCELLED
             row.save(update_fields=["status"])
         top = (
@@ -79,7 +95,7 @@ def reset_loan_by_loan(business_date: date) -> int:
             .aggregate(top=Max("number"))["top"]
             or 0
         )
-        for offset, item in enumerate(plan.after.installments, start=1):
+        for offset, item in enumerate([] if same_periods else plan.after.installments, start=1):
             Installment.objects.create(
                 loan=loan,
                 number=top + offset,

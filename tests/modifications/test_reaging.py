@@ -107,10 +107,38 @@ def test_a_current_loan_has_nothing_to_re_age():
         reage(loan, on=date(2026, 1, 20))
 
 
-def test_a_payment_dated_before_a_modification_cannot_replay_across_it():
+def test_a_payment_dated_before_a_re_age_replays_across_it():
+    """May 15 paid late, recorded after the re-age but dated May 20 (its 1,066.19 plus the
+    2.12 of penalty booked on it): the re-age is unwound, the payment applied on May 20 and the
+    re-age applied again — it now capitalizes Jun 15 only."""
+    loan = behind()
+    applied = modification_approve(modification=reage(loan), checker="checker", business_date=ON)
+    assert applied.change["generation"] == 1 and len(applied.change["restated"]) == 2
+    loan_repay(
+        loan=reload(loan),
+        amount=D("1068.31"),
+        value_date=date(2026, 5, 20),
+        business_date=date(2026, 6, 22),
+        idempotency_key="back-dated",
+    )
+    again = Installment.objects.get(loan=loan, number=4)
+    assert (again.status, again.paid_on) == ("paid", date(2026, 5, 20))
+    assert again.principal_paid == again.principal_due > 0  # paid, not capitalized
+    replayed = reload(loan).modifications.get()
+    assert replayed.change["generation"] == 2
+    assert list(replayed.change["restated"]) == [
+        str(Installment.objects.get(loan=loan, number=5).pk)
+    ]
+    assert_books_consistent(loan)
+
+
+def test_a_back_dated_payment_the_re_age_rules_then_refuse_changes_nothing():
+    """A 100.00 dated Mar 1 breaks the run of qualifying payments: applied again, the re-age is
+    refused by its rule, and so is the payment."""
     loan = behind()
     modification_approve(modification=reage(loan), checker="checker", business_date=ON)
-    with pytest.raises(LoanRuleError, match="cannot replay"):
+    before = [(row.pk, row.status, row.principal_due) for row in schedule(loan)]
+    with pytest.raises(LoanRuleError, match="rule '3 consecutive qualifying payments'"):
         loan_repay(
             loan=reload(loan),
             amount=D("100.00"),
@@ -118,4 +146,5 @@ def test_a_payment_dated_before_a_modification_cannot_replay_across_it():
             business_date=date(2026, 6, 22),
             idempotency_key="back-dated",
         )
+    assert [(row.pk, row.status, row.principal_due) for row in schedule(loan)] == before
     assert_books_consistent(loan)

@@ -77,7 +77,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Simulated {result.first_day} to {result.last_day}: {result.loans} loans, "
                 f"{result.repayments} repayments ({result.payoffs} early payoffs), "
-                f"{result.modifications} modifications ({result.modifications_refused} refused)."
+                f"{result.modifications} modifications ({result.modifications_refused} refused), "
+                f"{result.settlements} settlements ({result.settlements_paid} paid in full)."
             )
         )
         for status, count in sorted(result.by_status.items()):
