@@ -8,4 +8,5 @@ urlpatterns: list = [
     path("", include("origination.api.urls")),
     path("", include("compliance.urls")),
     path("", include("events.urls")),
+    path("", include("payments.urls")),
 ]
