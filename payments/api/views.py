@@ -257,6 +257,17 @@ class BackofficeStatementApi(StaffApi):
         return Response(StatementOutputSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
+def _exact(value):
+    """Amounts as strings (never JSON floats), everywhere in the report."""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dict):
+        return {key: _exact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_exact(item) for item in value]
+    return value
+
+
 class BackofficeCashReconciliationApi(StaffApi):
     required_permission = "payments.view_bankstatement"
 
@@ -269,4 +280,4 @@ class BackofficeCashReconciliationApi(StaffApi):
     def get(self, request: Request) -> Response:
         from payments.services.reconciliation import cash_reconciliation_report
 
-        return Response(cash_reconciliation_report(on=business_date_current()))
+        return Response(_exact(cash_reconciliation_report(on=business_date_current())))

@@ -156,3 +156,36 @@ def test_a_file_that_is_not_a_statement_is_refused_and_changes_nothing(db):
     with pytest.raises(PaymentError, match="camt.053"):
         statement_import(content=b"<Document/>", filename="x.xml", actor="ops")
     assert not StatementLine.objects.exists()
+
+
+def test_staff_propose_in_the_queue_and_another_approves_in_the_admin(book, client):
+    from django.contrib.auth.models import Permission
+
+    csv_text = "statement_id,account,booking_date,amount,reference\nS-ADM,6222,2026-01-01,8.88,?\n"
+    result = statement_import(content=csv_text.encode(), filename="s.csv", actor="ops")
+    line = StatementLine.objects.get(statement_id=result["id"])
+    maker = User.objects.create_user("maker", is_staff=True, password="pw")
+    checker = User.objects.create_user("checker", is_staff=True, password="pw")
+    permissions = Permission.objects.filter(content_type__app_label="payments")
+    for user in (maker, checker):
+        user.user_permissions.set(permissions)
+    client.force_login(maker)
+    response = client.post(
+        "/admin/payments/statementline/",
+        {"action": "propose_suspense", "_selected_action": [line.pk]},
+    )
+    assert response.status_code == 302
+    request = line.requests.get()
+    client.post(
+        "/admin/payments/reconciliationrequest/",
+        {"action": "approve", "_selected_action": [request.pk]},
+    )
+    assert StatementLine.objects.get(pk=line.pk).status == "unmatched"  # the maker cannot
+    client.force_login(checker)
+    client.post(
+        "/admin/payments/reconciliationrequest/",
+        {"action": "approve", "_selected_action": [request.pk]},
+    )
+    assert StatementLine.objects.get(pk=line.pk).status == "suspense"
+    assert client.get("/admin/payments/statementline/?status__exact=unmatched").status_code == 200
+    assert client.get("/admin/payments/paymentorder/").status_code == 200
