@@ -7,5 +7,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import close_steps
+        from .services import auto_debit
 
         close_steps.register()
+        auto_debit.register()

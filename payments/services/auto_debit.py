@@ -22,7 +22,7 @@ from loans.models import Installment, Loan
 from payments.debit_plan import DebitLimits, first_attempt, next_attempt
 from payments.models import AutoDebitRule, Mandate, PaymentOrder
 
-from .orders import order_create, order_submit
+from .orders import SETTLED_HOOKS, order_create, order_submit
 
 UNPAID = (
     Installment.Status.SCHEDULED,
@@ -183,3 +183,13 @@ def auto_debits_send(*, until: datetime) -> int:
 
 def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), zone())
+
+
+def _retry_hook(order: PaymentOrder) -> None:
+    if order.purpose == PaymentOrder.Purpose.AUTO_DEBIT:
+        auto_debit_after(order_id=order.pk)
+
+
+def register() -> None:
+    if _retry_hook not in SETTLED_HOOKS:
+        SETTLED_HOOKS.append(_retry_hook)

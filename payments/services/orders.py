@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -32,6 +33,8 @@ from payments.gateways import GatewayReport, ReportStatus, gateway_default_name,
 from payments.models import Mandate, PaymentOrder, PaymentOrderEvent
 
 GATEWAY_CHANNEL = "gateway"
+SETTLED_HOOKS: list[Callable[[PaymentOrder], None]] = []
+"""Called after a report moved an order (committed); auto-debit registers its retries here."""
 Status = PaymentOrder.Status
 
 
@@ -130,10 +133,9 @@ def order_report_apply(*, report: GatewayReport, source: str) -> PaymentOrder:
             else PaymentOrderEvent.Outcome.IGNORED,
             payload=report.raw,
         )
-    if applied and order.purpose == PaymentOrder.Purpose.AUTO_DEBIT:
-        from .auto_debit import auto_debit_after
-
-        transaction.on_commit(lambda: auto_debit_after(order_id=order.pk))
+    if applied:
+        for hook in SETTLED_HOOKS:
+            hook(order)
     return order
 
 

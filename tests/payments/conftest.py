@@ -13,6 +13,14 @@ from pathlib import Path
 import pytest
 
 from payments.gateways import gateways_forget
+from tests.api.conftest import (  # noqa: F401 - the API tests' fixtures, shared here
+    _fresh_throttle_counts,
+    borrower_user,
+    client,
+    loan,
+    other_loan,
+    today,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "gwsec_test_secret"

@@ -10,17 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from loans.models import Loan, Repayment
 from payments.models import Mandate, PaymentOrder
-from tests.api.conftest import (  # noqa: F401 - fixtures
-    _fresh_throttle_counts,
-    borrower_user,
-    client,
-    client_for,
-    loan,
-    make_user,
-    other_loan,
-    problem,
-    today,
-)
+from tests.api.conftest import client_for, make_user, problem
 from tests.lifecycle.factories import make_loan
 
 pytestmark = pytest.mark.django_db
