@@ -218,4 +218,25 @@ def unload_suspense(apps, schema_editor):
 
 
 Migration.dependencies.append(("ledger", "0008_accounting_periods"))
+Migration.dependencies.append(("django_celery_beat", "0019_alter_periodictasks_options"))
 Migration.operations.append(migrations.RunPython(load_suspense, unload_suspense))
+
+
+# Beat polls the gateway every minute: lost callbacks recovered, due auto-debits sent.
+POLL = "payments: poll the gateway"
+
+
+def schedule_poll(apps, schema_editor):
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    every, _ = IntervalSchedule.objects.get_or_create(every=60, period="seconds")
+    PeriodicTask.objects.get_or_create(
+        name=POLL, defaults={"task": "payments.tasks.payments_poll", "interval": every}
+    )
+
+
+def unschedule_poll(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=POLL).delete()
+
+
+Migration.operations.append(migrations.RunPython(schedule_poll, unschedule_poll))
