@@ -51,6 +51,19 @@ def start_gateway() -> tuple[subprocess.Popen, str]:
     return process, process.stdout.readline().split(" on ", 1)[1].strip().rstrip("/")
 
 
+def run_load(port: int, clients: int, seconds: float, make_request):
+    """`api.run_load` with TCP_NODELAY on the clients' connections (http.client writes a POST's
+    headers and body apart: with Nagle on, each request would wait for a delayed ACK)."""
+    from payments.gateways.http import NoDelayConnection
+
+    original = api.http.client.HTTPConnection
+    api.http.client.HTTPConnection = NoDelayConnection
+    try:
+        return api.run_load(port, clients, seconds, make_request)
+    finally:
+        api.http.client.HTTPConnection = original
+
+
 def full_path(pairs, *, url: str, clients: int, seconds: float) -> dict:
     from django.db import connections
 
@@ -78,10 +91,10 @@ def full_path(pairs, *, url: str, clients: int, seconds: float) -> dict:
         return "POST", f"/api/v1/loans/{loan_id}/payment-orders", '{"amount": "1.00"}', headers
 
     try:
-        api.run_load(port, clients, 1.5, pay)  # warm-up
+        run_load(port, clients, 1.5, pay)  # warm-up
         warm = PaymentOrder.objects.count()
         started = time.perf_counter()
-        latencies, statuses, elapsed = api.run_load(port, clients, seconds, pay)
+        latencies, statuses, elapsed = run_load(port, clients, seconds, pay)
         sent = PaymentOrder.objects.count() - warm
         deadline = time.time() + 60
         while time.time() < deadline:

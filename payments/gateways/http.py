@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 from collections.abc import Mapping
 from types import ModuleType
@@ -22,6 +23,15 @@ from payments.errors import CallbackRefused, GatewayUnavailable
 
 from . import local_mapping
 from .base import GatewayReport, ReportStatus
+
+
+class NoDelayConnection(http.client.HTTPConnection):
+    """http.client sends a POST's headers and body in two writes: with Nagle's algorithm on,
+    the body waits for the server's delayed ACK (40 ms a request on Linux)."""
+
+    def connect(self) -> None:
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class HttpGateway:
@@ -47,7 +57,7 @@ class HttpGateway:
     def _connection(self) -> http.client.HTTPConnection:
         connection = getattr(self.local, "connection", None)
         if connection is None:
-            connection = http.client.HTTPConnection(
+            connection = NoDelayConnection(
                 self.host, self.port, timeout=settings.PAYMENTS_GATEWAY_TIMEOUT
             )
             self.local.connection = connection
