@@ -89,6 +89,11 @@ def database(url: str, *, conn_max_age: int) -> dict:
         config.setdefault("OPTIONS", {})["prepare_threshold"] = (
             None if threshold.lower() in {"off", "none"} else int(threshold)
         )
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        # The demo's server, poller and gateway callbacks write at once: a writer takes the
+        # lock when its transaction begins (a deferred one upgrading its read lock would fail at
+        # once with "database is locked") and waits up to 20 s for it.
+        config.setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
     return config
 
 
