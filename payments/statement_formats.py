@@ -89,6 +89,8 @@ def _money(text: str, where: str) -> Decimal:
         amount = Decimal(text.strip().replace(",", ""))
     except InvalidOperation as exc:
         raise StatementFormatError(f"{where}: {text!r} is not an amount.") from exc
+    if not amount.is_finite() or abs(amount) >= Decimal(10) ** 17:
+        raise StatementFormatError(f"{where}: {text!r} is not an amount.")
     if amount != amount.quantize(Decimal("0.01")):
         raise StatementFormatError(f"{where}: {text!r} has digits below the cent.")
     return amount.quantize(Decimal("0.01"))
@@ -244,4 +246,7 @@ def parse_camt053(content: bytes) -> ParsedStatement:
 def parse_statement(content: bytes) -> ParsedStatement:
     """CSV or camt.053, told apart by the content (XML starts with '<')."""
     head = content.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return parse_camt053(content) if head == b"<" else parse_csv(content)
+    try:
+        return parse_camt053(content) if head == b"<" else parse_csv(content)
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise StatementFormatError(f"Not a readable statement: {exc}.") from exc

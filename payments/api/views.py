@@ -21,6 +21,8 @@ from core.api.serializers import DecimalStringField, ProblemSerializer, exact_de
 from ledger.services import business_date_current
 from loans.models import Loan
 from loans.selectors.consumer import loan_ref_for_user
+from loans.services.payment_limits import payment_excess_tolerance
+from loans.services.payoff import loan_payoff_quote
 from payments.errors import CallbackRefused, PaymentError
 from payments.gateways import gateway_for
 from payments.models import Mandate, PaymentOrder
@@ -104,13 +106,20 @@ class LoanPaymentOrderApi(APIView):
         payload.is_valid(raise_exception=True)
         if loan.status not in (Loan.Status.ACTIVE, Loan.Status.DELINQUENT):
             raise PaymentError(f"Loan {loan_id} takes no payment ({loan.status}).")
+        today = business_date_current()
+        ceiling = loan_payoff_quote(loan=loan, on=today).total + payment_excess_tolerance()
+        if payload.validated_data["amount"] > ceiling:
+            raise PaymentError(
+                f"{payload.validated_data['amount']} is more than {ceiling}, "
+                "what pays the loan off (plus the tolerance)."
+            )
         order = order_create(
             loan=loan,
             direction=PaymentOrder.Direction.COLLECT,
             purpose=PaymentOrder.Purpose.REPAYMENT,
             amount=payload.validated_data["amount"],
             idempotency_key=_order_key(request, loan),
-            business_date=business_date_current(),
+            business_date=today,
             actor=request.user.get_username(),
         )
         order = order_submit(order_id=order.pk)

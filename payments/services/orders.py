@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -68,10 +68,9 @@ def order_create(
     if not idempotency_key or len(idempotency_key) > 100:
         raise PaymentError("An idempotency key of 1 to 100 characters is required.")
     request_hash = _request_hash(loan.pk, direction, purpose, f"{amount:.2f}")
-    with transaction.atomic():
-        existing = PaymentOrder.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            existing = PaymentOrder.objects.create(
+    try:  # the common case, a new key: one INSERT; a repeated key: the first order
+        with transaction.atomic():
+            return PaymentOrder.objects.create(
                 reference=_reference(),
                 idempotency_key=idempotency_key,
                 request_hash=request_hash,
@@ -88,10 +87,14 @@ def order_create(
                 gateway=gateway or gateway_default_name(),
                 actor=actor,
             )
-        elif existing.request_hash != request_hash:
-            raise IdempotencyKeyReused(
-                f"Idempotency key {idempotency_key!r} was already used for another order."
-            )
+    except IntegrityError:
+        existing = PaymentOrder.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+    if existing.request_hash != request_hash:
+        raise IdempotencyKeyReused(
+            f"Idempotency key {idempotency_key!r} was already used for another order."
+        )
     return existing
 
 

@@ -50,6 +50,8 @@ def statement_import(*, content: bytes, filename: str, actor: str) -> dict:
         parsed = parse_statement(content)
     except (StatementFormatError, UnicodeDecodeError) as exc:
         raise PaymentError(f"{filename}: {exc}") from exc
+    if not 0 < len(parsed.statement_id) <= 64 or not 0 < len(parsed.account) <= 64:
+        raise PaymentError(f"{filename}: the statement id and account need 1 to 64 characters.")
     try:
         with transaction.atomic():
             statement = BankStatement.objects.create(

@@ -29,6 +29,8 @@ def test_a_borrower_pays_through_an_order_and_reads_its_status(client, loan, oth
     reused = client.post(url, {"amount": "301.00"}, format="json", HTTP_IDEMPOTENCY_KEY="p-1")
     assert problem(reused)["status"] == 422
     assert problem(client.post(url, {"amount": "1"}, format="json"))["status"] == 422
+    beyond = client.post(url, {"amount": "99999.00"}, format="json", HTTP_IDEMPOTENCY_KEY="p-2")
+    assert "pays the loan off" in problem(beyond)["detail"]
     status = client.get(f"/api/v1/payment-orders/{body['reference']}")
     assert status.json()["status"] == "succeeded"
     theirs = f"/api/v1/loans/{other_loan.pk}/payment-orders"
