@@ -34,7 +34,7 @@ def test_the_admin_shows_the_close(admin_client):
         assert response.status_code == 200, page
     listing = admin_client.get(reverse("admin:loans_closerun_changelist")).content.decode()
     # step × chunk rows done: nine chunked steps of one chunk, and six (month end included)
-    assert "15/15" in listing
+    assert "16/16" in listing
     assert PortfolioSnapshot.objects.exists() and not PenaltyCap.objects.exists()
 
 
