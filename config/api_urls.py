@@ -9,4 +9,5 @@ urlpatterns: list = [
     path("", include("compliance.urls")),
     path("", include("funding.api.urls")),
     path("", include("events.urls")),
+    path("", include("payments.urls")),
 ]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "funding",
     "collection",
     "compliance",
+    "payments",
     "demo",
     "borrower_app",
 ]
@@ -90,6 +91,11 @@ def database(url: str, *, conn_max_age: int) -> dict:
         config.setdefault("OPTIONS", {})["prepare_threshold"] = (
             None if threshold.lower() in {"off", "none"} else int(threshold)
         )
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        # The demo's server, poller and gateway callbacks write at once: a writer takes the
+        # lock when its transaction begins (a deferred one upgrading its read lock would fail at
+        # once with "database is locked") and waits up to 20 s for it.
+        config.setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
     return config
 
 
@@ -213,8 +219,20 @@ CLOSE_STEPS = (
     "month_end",  # compliance: loan states captured on a month's last business date
     "journal",  # loans: ledger partitions made ahead, the month's opening balances recorded
     "advance",  # loans: the business date moves to the next day
+    "auto_debit",  # payments: the next day's auto-debits planned (and sent on simulated time)
     "reports",  # compliance: the reports due for the date closed (daily; monthly at month end)
 )
+
+# Payments: the gateway backend ("immediate": money moves as the order is sent, the direct path;
+# "local": scripts/local_gateway.py over HTTP; "provider": the real-provider template), its
+# address and shared secret, the callback address it is given, and its request timeout.
+PAYMENTS_GATEWAY = env("PAYMENTS_GATEWAY", "immediate")
+PAYMENTS_GATEWAY_URL = env("PAYMENTS_GATEWAY_URL", "http://127.0.0.1:8002")
+PAYMENTS_GATEWAY_SECRET = env("PAYMENTS_GATEWAY_SECRET", "gwsec_local_development_only")
+PAYMENTS_CALLBACK_URL = env(
+    "PAYMENTS_CALLBACK_URL", "http://127.0.0.1:8000/api/v1/payments/callbacks/local"
+)
+PAYMENTS_GATEWAY_TIMEOUT = float(env("PAYMENTS_GATEWAY_TIMEOUT", "5"))
 
 # IFRS 9 staging: days past due backstops and the cure period before a better stage.
 ECL_STAGE2_DAYS_PAST_DUE = int(env("ECL_STAGE2_DAYS_PAST_DUE", "30"))

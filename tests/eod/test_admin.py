@@ -33,9 +33,9 @@ def test_the_admin_shows_the_close(admin_client):
         response = admin_client.get(page)
         assert response.status_code == 200, page
     listing = admin_client.get(reverse("admin:loans_closerun_changelist")).content.decode()
-    # step × chunk rows done: ten chunked steps of one chunk (buyback among them), and six
-    # (month end included)
-    assert "16/16" in listing
+    # step × chunk rows done: eleven chunked steps of one chunk (buyback and auto-debit among
+    # them), and six (month end included)
+    assert "17/17" in listing
     assert PortfolioSnapshot.objects.exists() and not PenaltyCap.objects.exists()
 
 

@@ -68,9 +68,9 @@ def test_a_close_records_its_run_steps_and_chunks():
     assert run.open_loans == 7
     assert len(run.chunk_bounds) == 4
     rows = CloseStepRun.objects.filter(run=run)
-    # chunked steps (buyback among them) × chunks; credit lines, snapshot, month end, journal,
-    # advance, reports
-    assert rows.count() == 10 * 4 + 6
+    # chunked steps (buyback and auto-debit among them) × chunks; credit lines, snapshot, month
+    # end, journal, advance, reports
+    assert rows.count() == 11 * 4 + 6
     assert set(rows.values_list("status", flat=True)) == {"done"}
     assert all(row.duration_ms is not None and row.attempts == 1 for row in rows)
     assert list(rows.filter(chunk=0).order_by("position").values_list("step", flat=True)) == list(
@@ -159,8 +159,8 @@ def test_close_day_command_prints_its_progress(capsys):
     call_command("close_day", "--days", "2")
     out = capsys.readouterr().out
     assert "Closing 2026-01-01" in out and "Closing 2026-01-02" in out
-    assert "step 15/16 advance" in out  # month-end capture and journal months are steps too
-    assert "step 16/16 reports" in out
+    assert "step 15/17 advance" in out  # month-end capture and journal months are steps too
+    assert "step 17/17 reports" in out
     assert "business date now 2026-01-03" in out
 
 

@@ -32,6 +32,7 @@ ORDER = (
     "month_end",
     "journal",
     "advance",
+    "auto_debit",
     "reports",
 )
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -60,6 +61,7 @@ def test_each_app_contributes_its_own_steps():
         "reports": "compliance",
         "collection": "collection",
         "credit_lines": "origination",
+        "auto_debit": "payments",
     }
 
 

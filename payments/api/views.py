@@ -1,0 +1,292 @@
+"""Payments over the API: the gateway's callbacks, the borrower's payments and mandates, the
+back office's orders, payouts and statements. Errors are problem+json (the one handler)."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FileUploadParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.idempotency import IDEMPOTENCY_PARAMETER
+from core.api.permissions import StaffPermission
+from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
+from ledger.services import business_date_current
+from loans.models import Loan
+from loans.selectors.consumer import loan_ref_for_user
+from loans.services.payment_limits import payment_excess_tolerance
+from loans.services.payoff import loan_payoff_quote
+from payments.errors import CallbackRefused, PaymentError
+from payments.gateways import gateway_for
+from payments.models import Mandate, PaymentOrder
+from payments.services.mandates import mandate_grant, mandate_revoke
+from payments.services.orders import order_create, order_report_apply, order_submit
+from payments.services.payouts import loan_payout_start
+
+PROBLEM = OpenApiResponse(ProblemSerializer, description="Refused (problem).")
+
+
+class OrderOutputSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="The pay-by reference.")
+    direction = serializers.CharField()
+    purpose = serializers.CharField()
+    loan_id = serializers.IntegerField()
+    amount = exact_decimal()
+    amount_settled = exact_decimal(allow_null=True)
+    currency = serializers.CharField()
+    status = serializers.CharField()
+    failure_reason = serializers.CharField(allow_blank=True)
+    business_date = serializers.DateField()
+    created_at = serializers.DateTimeField()
+
+
+class MandateOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    loan_id = serializers.IntegerField()
+    account_reference = serializers.CharField()
+    allow_partial = serializers.BooleanField()
+    status = serializers.CharField()
+    consent_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class GatewayCallbackApi(APIView):
+    """The gateway's signed callback: 401 unless signed with our secret within the time
+    window, 404 for an order we never issued; either changes nothing."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="payment_gateway_callback",
+        summary="A gateway reports an order's status (signed)",
+        tags=["payments"],
+        request=None,
+        responses={200: OrderOutputSerializer, 401: PROBLEM, 404: PROBLEM},
+    )
+    def post(self, request: Request, gateway: str) -> Response:
+        if gateway not in ("local", "provider"):
+            raise CallbackRefused(f"No gateway {gateway!r} calls back here.")
+        report = gateway_for(gateway).callback_verify(body=request.body, headers=request.headers)
+        order = order_report_apply(report=report, source="callback")
+        return Response(OrderOutputSerializer(order).data)
+
+
+def _order_key(request: Request, loan: Loan) -> str:
+    digest = hashlib.sha256(request.headers.get("Idempotency-Key", "").encode()).hexdigest()
+    return f"api:{request.user.pk}:{loan.pk}:{digest[:40]}"
+
+
+class LoanPaymentOrderApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class PaymentInputSerializer(serializers.Serializer):
+        amount = DecimalStringField(max_digits=20, decimal_places=2, min_value=Decimal("0.01"))
+
+    @extend_schema(
+        operation_id="loan_payment_order_create",
+        summary="Start a payment through the gateway: an order with a pay-by reference",
+        tags=["payments"],
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=PaymentInputSerializer,
+        responses={201: OrderOutputSerializer, 400: PROBLEM, 404: PROBLEM, 422: PROBLEM},
+    )
+    def post(self, request: Request, loan_id: int) -> Response:
+        loan = loan_ref_for_user(user=request.user, loan_id=loan_id)
+        if not request.headers.get("Idempotency-Key"):
+            raise PaymentError("An Idempotency-Key header is required.")
+        payload = self.PaymentInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if loan.status not in (Loan.Status.ACTIVE, Loan.Status.DELINQUENT):
+            raise PaymentError(f"Loan {loan_id} takes no payment ({loan.status}).")
+        today = business_date_current()
+        ceiling = loan_payoff_quote(loan=loan, on=today).total + payment_excess_tolerance()
+        if payload.validated_data["amount"] > ceiling:
+            raise PaymentError(
+                f"{payload.validated_data['amount']} is more than {ceiling}, "
+                "what pays the loan off (plus the tolerance)."
+            )
+        order = order_create(
+            loan=loan,
+            direction=PaymentOrder.Direction.COLLECT,
+            purpose=PaymentOrder.Purpose.REPAYMENT,
+            amount=payload.validated_data["amount"],
+            idempotency_key=_order_key(request, loan),
+            business_date=today,
+            actor=request.user.get_username(),
+        )
+        order = order_submit(order_id=order.pk)
+        return Response(OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class PaymentOrderDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="payment_order_detail",
+        summary="A payment order's status",
+        tags=["payments"],
+        responses={200: OrderOutputSerializer, 404: PROBLEM},
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        orders = PaymentOrder.objects.all()
+        if not request.user.is_staff:
+            orders = orders.filter(loan__borrower__user_id=request.user.pk)
+        return Response(OrderOutputSerializer(get_object_or_404(orders, reference=reference)).data)
+
+
+class LoanMandateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class MandateInputSerializer(serializers.Serializer):
+        account_reference = serializers.CharField(max_length=64)
+        consent_text = serializers.CharField()
+        allow_partial = serializers.BooleanField(default=True)
+
+    @extend_schema(
+        operation_id="loan_mandate_list",
+        summary="The loan's debit mandates",
+        tags=["payments"],
+        responses={200: MandateOutputSerializer(many=True), 404: PROBLEM},
+    )
+    def get(self, request: Request, loan_id: int) -> Response:
+        loan = loan_ref_for_user(user=request.user, loan_id=loan_id)
+        mandates = Mandate.objects.filter(loan_id=loan.pk)
+        return Response(MandateOutputSerializer(mandates, many=True).data)
+
+    @extend_schema(
+        operation_id="loan_mandate_grant",
+        summary="Consent to auto-debit of the loan's installments",
+        tags=["payments"],
+        request=MandateInputSerializer,
+        responses={201: MandateOutputSerializer, 400: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+    )
+    def post(self, request: Request, loan_id: int) -> Response:
+        loan = loan_ref_for_user(user=request.user, loan_id=loan_id)
+        payload = self.MandateInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        mandate = mandate_grant(loan=loan, channel="api", **payload.validated_data)
+        return Response(MandateOutputSerializer(mandate).data, status=status.HTTP_201_CREATED)
+
+
+class MandateRevokeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="mandate_revoke",
+        summary="Revoke a debit mandate (no attempt is planned after it)",
+        tags=["payments"],
+        request=None,
+        responses={200: MandateOutputSerializer, 404: PROBLEM},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        mandate = get_object_or_404(Mandate, pk=pk, loan__borrower__user_id=request.user.pk)
+        return Response(MandateOutputSerializer(mandate_revoke(mandate=mandate)).data)
+
+
+class StaffApi(APIView):
+    permission_classes = [StaffPermission]
+    required_permission = "payments.view_paymentorder"
+
+
+class BackofficeOrderListApi(StaffApi):
+    @extend_schema(
+        operation_id="backoffice_payment_order_list",
+        summary="Payment orders, newest first (filter by ?status= and ?loan=)",
+        tags=["payments"],
+        responses={200: OrderOutputSerializer(many=True), 403: PROBLEM},
+    )
+    def get(self, request: Request) -> Response:
+        orders = PaymentOrder.objects.all()
+        if request.query_params.get("status"):
+            orders = orders.filter(status=request.query_params["status"])
+        if request.query_params.get("loan"):
+            orders = orders.filter(loan_id=request.query_params["loan"])
+        return Response(OrderOutputSerializer(orders[:200], many=True).data)
+
+
+class BackofficePayoutApi(StaffApi):
+    required_permission = "payments.add_paymentorder"
+
+    @extend_schema(
+        operation_id="backoffice_loan_payout",
+        summary="Disburse an approved loan as a payout order (active once it succeeds)",
+        tags=["payments"],
+        request=None,
+        responses={201: OrderOutputSerializer, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        loan = get_object_or_404(Loan, pk=pk)
+        order = loan_payout_start(
+            loan=loan, business_date=business_date_current(), actor=request.user.get_username()
+        )
+        return Response(OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class StatementOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    account = serializers.CharField()
+    statement_id = serializers.CharField()
+    format = serializers.CharField()
+    statement_date = serializers.DateField()
+    lines = serializers.IntegerField()
+    matched = serializers.IntegerField()
+    queued = serializers.IntegerField()
+
+
+class BackofficeStatementApi(StaffApi):
+    required_permission = "payments.add_bankstatement"
+    parser_classes = [MultiPartParser, FileUploadParser]
+
+    @extend_schema(
+        operation_id="backoffice_statement_import",
+        summary="Import a bank statement (CSV or camt.053 XML) and match its lines",
+        tags=["payments"],
+        request={"multipart/form-data": {"type": "object", "properties": {"file": {}}}},
+        responses={201: StatementOutputSerializer, 400: PROBLEM, 403: PROBLEM, 409: PROBLEM},
+    )
+    def post(self, request: Request) -> Response:
+        upload = request.data.get("file")
+        if upload is None:
+            raise PaymentError("Upload the statement as the form field 'file'.")
+        from payments.services.statements import statement_import
+
+        result = statement_import(
+            content=upload.read(),
+            filename=getattr(upload, "name", "statement"),
+            actor=request.user.get_username(),
+        )
+        return Response(StatementOutputSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+def _exact(value):
+    """Amounts as strings (never JSON floats), everywhere in the report."""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dict):
+        return {key: _exact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_exact(item) for item in value]
+    return value
+
+
+class BackofficeCashReconciliationApi(StaffApi):
+    required_permission = "payments.view_bankstatement"
+
+    @extend_schema(
+        operation_id="backoffice_cash_reconciliation",
+        summary="The day's cash reconciliation: statement vs clearing balance, unmatched aged",
+        tags=["payments"],
+        responses={200: serializers.DictField(), 403: PROBLEM},
+    )
+    def get(self, request: Request) -> Response:
+        from payments.services.reconciliation import cash_reconciliation_report
+
+        return Response(_exact(cash_reconciliation_report(on=business_date_current())))

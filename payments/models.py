@@ -1,0 +1,307 @@
+"""Payment orders through a gateway, debit mandates, the auto-debit rule, bank statements.
+
+A `PaymentOrder` has exactly one ledger effect once it succeeds, whatever the gateway's callbacks
+do, and the database keeps it so: the effect's key (the repayment's or the disbursement's
+idempotency key, themselves unique in their own tables) is unique here, and a `CHECK` ties it to
+the status: a succeeded (or reversed) order has one, any other order none.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django_fsm import FSMField, transition
+
+from core.money import AMOUNT
+
+
+class PaymentOrder(models.Model):
+    class Direction(models.TextChoices):
+        COLLECT = "collect", "Collect (money in)"
+        PAYOUT = "payout", "Payout (money out)"
+
+    class Purpose(models.TextChoices):
+        REPAYMENT = "repayment", "Borrower-initiated repayment"
+        AUTO_DEBIT = "auto_debit", "Auto-debit of a due installment"
+        DISBURSEMENT = "disbursement", "Disbursement"
+
+    class Status(models.TextChoices):
+        CREATED = "created", "Created"
+        SUBMITTED = "submitted", "Submitted"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+        REVERSED = "reversed", "Reversed (chargeback / return)"
+
+    OPEN = (Status.CREATED, Status.SUBMITTED)
+    SETTLED = (Status.SUCCEEDED, Status.REVERSED)
+
+    reference = models.CharField(
+        max_length=32, unique=True, help_text="Pay-by reference, and the gateway's order key."
+    )
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    request_hash = models.CharField(max_length=64)
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="payment_orders")
+    installment = models.ForeignKey(
+        "loans.Installment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payment_orders",
+    )
+    mandate = models.ForeignKey(
+        "payments.Mandate", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    amount = models.DecimalField(**AMOUNT)
+    amount_settled = models.DecimalField(
+        **AMOUNT, null=True, blank=True, help_text="What the gateway moved (a partial debit)."
+    )
+    currency = models.CharField(max_length=3)
+    status = FSMField(default=Status.CREATED, choices=Status.choices, protected=True)
+    business_date = models.DateField(help_text="The business date it was created on.")
+    scheduled_for = models.DateTimeField(
+        null=True, blank=True, help_text="Auto-debit: when the attempt may be sent."
+    )
+    attempt = models.PositiveSmallIntegerField(default=1)
+    gateway = models.CharField(max_length=32)
+    provider_reference = models.CharField(max_length=64, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=255, blank=True)
+    effect_key = models.CharField(
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The idempotency key of its one ledger effect (repayment or disbursement).",
+    )
+    reversal_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    actor = models.CharField(max_length=150, default="system")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "scheduled_for"], name="payorder_status_sched_idx"),
+            models.Index(fields=["loan", "status"], name="payorder_loan_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["succeeded", "reversed"], effect_key__isnull=False)
+                | (~Q(status__in=["succeeded", "reversed"]) & Q(effect_key__isnull=True)),
+                name="payorder_effect_iff_settled",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="reversed", reversal_key__isnull=False)
+                | (~Q(status="reversed") & Q(reversal_key__isnull=True)),
+                name="payorder_reversal_iff_reversed",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payorder_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.direction} {self.amount} ({self.status})"
+
+    @transition(field=status, source=Status.CREATED, target=Status.SUBMITTED)
+    def submit(self) -> None:
+        """The gateway accepted it."""
+
+    @transition(field=status, source=[Status.CREATED, Status.SUBMITTED], target=Status.SUCCEEDED)
+    def succeed(self) -> None:
+        """Settled (a callback may beat the submit's answer: from created too)."""
+
+    @transition(field=status, source=[Status.CREATED, Status.SUBMITTED], target=Status.FAILED)
+    def fail(self) -> None:
+        """The gateway refused or could not move the money."""
+
+    @transition(field=status, source=[Status.CREATED, Status.SUBMITTED], target=Status.EXPIRED)
+    def expire(self) -> None:
+        """No answer in time, and the gateway does not know it: it never moved money."""
+
+    @transition(field=status, source=Status.SUCCEEDED, target=Status.REVERSED)
+    def reverse(self) -> None:
+        """A chargeback or a return took the money back."""
+
+
+class PaymentOrderEvent(models.Model):
+    """Every report about an order (submit answer, callback, poll) and what it did."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        IGNORED = "ignored", "Ignored (already in that state, or stale)"
+
+    order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="events")
+    source = models.CharField(max_length=16)
+    reported_status = models.CharField(max_length=16)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.reported_status} ({self.outcome})"
+
+
+class Mandate(models.Model):
+    """A borrower's consent to debit an account for a loan's installments (代扣授权)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        REVOKED = "revoked", "Revoked"
+
+    borrower = models.ForeignKey("loans.Borrower", on_delete=models.PROTECT, related_name="+")
+    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="mandates")
+    account_reference = models.CharField(max_length=64, help_text="The account, masked.")
+    consent_text = models.TextField()
+    consent_at = models.DateTimeField()
+    consent_channel = models.CharField(max_length=16, default="app")
+    allow_partial = models.BooleanField(
+        default=True, help_text="Debit what the account holds when it holds less than due."
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"], condition=Q(status="active"), name="mandate_one_active_per_loan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Mandate {self.pk} on loan {self.loan_id} ({self.status})"
+
+
+class AutoDebitRule(models.Model):
+    """The limits of auto-debit attempts, as data (the row named ``default`` applies)."""
+
+    name = models.CharField(max_length=32, unique=True, default="default")
+    max_attempts_per_day = models.PositiveSmallIntegerField(default=3)
+    max_attempts_per_installment = models.PositiveSmallIntegerField(default=6)
+    first_attempt_at = models.TimeField(help_text="Local time of the day's first attempt.")
+    retry_spacing_minutes = models.PositiveIntegerField(default=180)
+    quiet_from = models.TimeField(help_text="No attempt from this local time …")
+    quiet_until = models.TimeField(help_text="… until this one (may wrap past midnight).")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BankStatement(models.Model):
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        CAMT053 = "camt053", "ISO 20022 camt.053"
+
+    account = models.CharField(max_length=64)
+    statement_id = models.CharField(max_length=64)
+    format = models.CharField(max_length=8, choices=Format.choices)
+    statement_date = models.DateField()
+    opening_balance = models.DecimalField(**AMOUNT, null=True, blank=True)
+    closing_balance = models.DecimalField(**AMOUNT, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="CNY")
+    imported_by = models.CharField(max_length=150)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-statement_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "statement_id"], name="statement_once_per_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.statement_id}"
+
+
+class StatementLine(models.Model):
+    class Status(models.TextChoices):
+        MATCHED = "matched", "Matched"
+        UNMATCHED = "unmatched", "Unmatched (queued)"
+        DUPLICATE = "duplicate", "Duplicate of an earlier line (queued)"
+        SUSPENSE = "suspense", "Booked to suspense"
+
+    QUEUED = (Status.UNMATCHED, Status.DUPLICATE)
+
+    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="lines")
+    line_number = models.PositiveIntegerField()
+    booking_date = models.DateField()
+    amount = models.DecimalField(**AMOUNT, help_text="Credit (money in) positive, debit negative.")
+    reference = models.CharField(max_length=140, blank=True)
+    bank_reference = models.CharField(max_length=64, blank=True)
+    counterparty = models.CharField(max_length=140, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNMATCHED)
+    match_rule = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ["statement_id", "line_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "line_number"], name="statement_line_number_uniq"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "booking_date"], name="stmtline_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.booking_date} {self.amount} {self.reference}"
+
+
+class StatementMatch(models.Model):
+    """One part of a statement line matched to an order (or a clearing journal line). A line
+    split over several orders has several matches; an order or a journal line is matched once."""
+
+    line = models.ForeignKey(StatementLine, on_delete=models.PROTECT, related_name="matches")
+    order = models.OneToOneField(
+        PaymentOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="match"
+    )
+    journal_line_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    amount = models.DecimalField(**AMOUNT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"line {self.line_id}: {self.amount}"
+
+
+class ReconciliationRequest(models.Model):
+    """Staff's resolution of a queued statement line (match, split or suspense), made by one
+    user and applied only when another approves it (`core.maker_checker`)."""
+
+    class Kind(models.TextChoices):
+        MATCH = "match", "Match to one order"
+        SPLIT = "split", "Split over several orders"
+        SUSPENSE = "suspense", "Book to suspense"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending approval"
+        APPLIED = "applied", "Approved and applied"
+        REJECTED = "rejected", "Rejected"
+
+    line = models.ForeignKey(StatementLine, on_delete=models.PROTECT, related_name="requests")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    order_references = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=255)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=255, blank=True)
+    entry_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of line {self.line_id} ({self.status})"

@@ -1,0 +1,45 @@
+"""Routes of ``/api/v1/`` for payments (included from ``config/api_urls.py``)."""
+
+from django.urls import path
+
+from .api import views
+
+urlpatterns = [
+    path(
+        "payments/callbacks/<str:gateway>",
+        views.GatewayCallbackApi.as_view(),
+        name="payment-callback",
+    ),
+    path(
+        "loans/<int:loan_id>/payment-orders",
+        views.LoanPaymentOrderApi.as_view(),
+        name="loan-payment-orders",
+    ),
+    path(
+        "payment-orders/<str:reference>",
+        views.PaymentOrderDetailApi.as_view(),
+        name="payment-order",
+    ),
+    path("loans/<int:loan_id>/mandates", views.LoanMandateApi.as_view(), name="loan-mandates"),
+    path("mandates/<int:pk>/revoke", views.MandateRevokeApi.as_view(), name="mandate-revoke"),
+    path(
+        "backoffice/payment-orders",
+        views.BackofficeOrderListApi.as_view(),
+        name="backoffice-payment-orders",
+    ),
+    path(
+        "backoffice/loans/<int:pk>/payouts",
+        views.BackofficePayoutApi.as_view(),
+        name="backoffice-loan-payouts",
+    ),
+    path(
+        "backoffice/statements",
+        views.BackofficeStatementApi.as_view(),
+        name="backoffice-statements",
+    ),
+    path(
+        "backoffice/cash-reconciliation",
+        views.BackofficeCashReconciliationApi.as_view(),
+        name="backoffice-cash-reconciliation",
+    ),
+]

@@ -1,0 +1,224 @@
+"""Faults on real rails: the local gateway as a process, its signed callbacks to our live server.
+Whatever the gateway does — callbacks twice, before the submit is answered, a stale failure
+after a success, none at all, an answer too late, our process killed between sending and
+recording — each order posts at most once, each success exactly once, and the books reconcile."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Sum
+
+from events.signing import signature_header
+from ledger.services import business_date_current
+from loans.models import Repayment
+from payments.models import PaymentOrder, PaymentOrderEvent
+from payments.services.orders import order_create, order_submit, orders_poll
+from tests.api.conftest import active_loan_for
+from tests.lifecycle.factories import assert_books_consistent, make_borrower
+
+from .conftest import ROOT, SECRET, until
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+Status = PaymentOrder.Status
+
+
+@pytest.fixture
+def loan():
+    return active_loan_for(make_borrower(), on=business_date_current())
+
+
+def new_order(loan, key: str, amount: str = "300.00") -> PaymentOrder:
+    return order_create(
+        loan=loan,
+        direction=PaymentOrder.Direction.COLLECT,
+        purpose=PaymentOrder.Purpose.REPAYMENT,
+        amount=Decimal(amount),
+        idempotency_key=key,
+        business_date=business_date_current(),
+    )
+
+
+def status_of(order) -> str:
+    return PaymentOrder.objects.values_list("status", flat=True).get(pk=order.pk)
+
+
+def settled(*orders):
+    return all(status_of(o) not in PaymentOrder.OPEN for o in orders)
+
+
+def assert_each_success_posted_once():
+    succeeded = PaymentOrder.objects.filter(status=Status.SUCCEEDED)
+    repayments = Repayment.objects.filter(channel="gateway", status=Repayment.Status.POSTED)
+    assert sorted(repayments.values_list("idempotency_key", flat=True)) == sorted(
+        succeeded.values_list("effect_key", flat=True)
+    )
+    assert (
+        repayments.aggregate(s=Sum("amount"))["s"]
+        == succeeded.aggregate(s=Sum("amount_settled"))["s"]
+    )
+    assert (
+        not Repayment.objects.filter(channel="gateway")
+        .exclude(external_reference__in=succeeded.values("reference"))
+        .exists()
+    )
+    assert_books_consistent()
+
+
+def test_duplicate_callbacks_post_once(rails, loan):
+    rails.control(duplicate_rate=1)
+    orders = [order_submit(order_id=new_order(loan, f"dup{n}").pk) for n in range(3)]
+    until(lambda: PaymentOrderEvent.objects.filter(source="callback").count() == 6)
+    assert [status_of(o) for o in orders] == [Status.SUCCEEDED] * 3
+    ignored = PaymentOrderEvent.objects.filter(source="callback", outcome="ignored")
+    assert ignored.count() == 3
+    assert_each_success_posted_once()
+
+
+def test_a_callback_before_the_submit_is_answered(rails, loan):
+    rails.control(early_callback_rate=1, latency_ms=200)
+    order = order_submit(order_id=new_order(loan, "early").pk)
+    assert order.status == Status.SUCCEEDED
+    sources = list(order.events.values_list("source", "outcome"))
+    assert sources == [("callback", "applied"), ("submit", "ignored")]
+    assert_each_success_posted_once()
+
+
+def test_a_stale_failure_after_a_success_changes_nothing(rails, loan):
+    rails.control(stale_failure_rate=1)
+    order = order_submit(order_id=new_order(loan, "stale").pk)
+    until(lambda: PaymentOrderEvent.objects.filter(order=order, source="callback").count() == 2)
+    assert status_of(order) == Status.SUCCEEDED
+    assert list(
+        PaymentOrderEvent.objects.filter(order=order, source="callback").values_list(
+            "reported_status", "outcome"
+        )
+    ) == [("succeeded", "applied"), ("failed", "ignored")]
+    assert_each_success_posted_once()
+
+
+def test_a_failed_order_posts_nothing(rails, loan):
+    rails.control(failure_rate=1)
+    order = order_submit(order_id=new_order(loan, "fail").pk)
+    until(lambda: settled(order))
+    assert status_of(order) == Status.FAILED
+    assert not Repayment.objects.filter(channel="gateway").exists()
+    assert_each_success_posted_once()
+
+
+def test_a_lost_callback_is_recovered_by_polling(rails, loan):
+    rails.control(lost_rate=1, callback_delay_ms=0)
+    order = order_submit(order_id=new_order(loan, "lost").pk)
+    assert order.status == Status.SUBMITTED
+    time.sleep(0.3)
+    assert status_of(order) == Status.SUBMITTED
+    call_command("payments_poll", "--older-than", "0")  # what make run and beat run
+    assert status_of(order) == Status.SUCCEEDED
+    assert orders_poll(older_than=timedelta(0)) == 0
+    assert_each_success_posted_once()
+
+
+def test_a_gateway_that_times_out(rails, loan, settings):
+    settings.PAYMENTS_GATEWAY_TIMEOUT = 0.3
+    from payments.gateways import gateways_forget
+
+    gateways_forget()
+    rails.control(latency_ms=1500, lost_rate=1)
+    order = order_submit(order_id=new_order(loan, "slow").pk)
+    assert order.status == Status.CREATED  # no answer: nothing recorded, nothing posted
+    rails.control(latency_ms=0)
+    time.sleep(0.2)
+    orders_poll(older_than=timedelta(0))
+    assert status_of(order) == Status.SUCCEEDED
+    assert_each_success_posted_once()
+
+
+def test_killed_between_sending_an_order_and_recording_it(rails, loan, live_server):
+    """A separate process sends the order and is killed (SIGKILL) while the gateway holds its
+    answer: the order stays created; sending again and polling settle it once."""
+    order = new_order(loan, "killed")
+    rails.control(latency_ms=5000, lost_rate=1)
+    name = connection.settings_dict["NAME"]
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "PAYMENTS_GATEWAY": "local",
+        "PAYMENTS_GATEWAY_URL": rails.url,
+        "PAYMENTS_GATEWAY_SECRET": SECRET,
+        "PAYMENTS_CALLBACK_URL": f"{live_server.url}/api/v1/payments/callbacks/local",
+    }
+    sender = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "-c"]
+        + [f"from payments.services.orders import order_submit; order_submit(order_id={order.pk})"],
+        cwd=ROOT,
+        env=environment,
+    )
+
+    def gateway_has_it():
+        try:
+            with urllib.request.urlopen(f"{rails.url}/health", timeout=1):
+                pass
+            from payments.gateways import gateway_for
+
+            return gateway_for("local").query(order).status != "unknown"
+        except urllib.error.URLError:
+            return False
+
+    until(gateway_has_it, timeout=20)
+    sender.send_signal(signal.SIGKILL)
+    sender.wait()
+    assert status_of(order) == Status.CREATED
+    rails.control(latency_ms=0)
+    # Sent again under the same reference: the gateway answers the order as it stands (settled
+    # by now, its callback lost), so no second order exists and the first settles once.
+    assert order_submit(order_id=order.pk).status in (Status.SUBMITTED, Status.SUCCEEDED)
+    orders_poll(older_than=timedelta(0))
+    assert status_of(order) == Status.SUCCEEDED
+    assert_each_success_posted_once()
+
+
+def post_callback(live_server, body: bytes, signature: str) -> int:
+    request = urllib.request.Request(
+        f"{live_server.url}/api/v1/payments/callbacks/local",
+        data=body,
+        headers={"Gateway-Signature": signature, "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_forged_stale_and_unknown_callbacks_change_nothing(rails, loan, live_server):
+    rails.control(lost_rate=1)
+    order = order_submit(order_id=new_order(loan, "forged").pk)
+    body = (
+        f'{{"reference": "{order.reference}", "status": "succeeded", "amount_settled": "300.00"}}'
+    ).encode()
+    forged = signature_header(body=body, secrets=["not-the-secret"])
+    stale = signature_header(body=body, secrets=[SECRET], timestamp=int(time.time()) - 3600)
+    assert post_callback(live_server, body, forged) == 401
+    assert post_callback(live_server, body, stale) == 401
+    unknown = body.replace(order.reference.encode(), b"PO0000000000000000")
+    assert (
+        post_callback(live_server, unknown, signature_header(body=unknown, secrets=[SECRET])) == 404
+    )
+    assert status_of(order) == Status.SUBMITTED
+    assert not PaymentOrderEvent.objects.filter(source="callback").exists()
+    assert post_callback(live_server, body, signature_header(body=body, secrets=[SECRET])) == 200
+    assert status_of(order) == Status.SUCCEEDED
+    assert_each_success_posted_once()

@@ -1,0 +1,141 @@
+"""Payment orders through the immediate backend: one ledger effect per order whatever is reported
+after, kept by the database too; the state machine is protected; keys are idempotent."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from core.errors import IdempotencyKeyReused
+from ledger.models import JournalLine
+from ledger.services import business_date_current
+from loans.models import Loan, Repayment
+from payments.gateways import GatewayReport, ReportStatus
+from payments.models import PaymentOrder, PaymentOrderEvent
+from payments.services.orders import order_create, order_report_apply, order_submit
+from payments.services.payouts import loan_payout_start, payout_abandon
+from tests.api.conftest import active_loan_for
+from tests.lifecycle.factories import assert_books_consistent, make_borrower, make_loan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def loan():
+    return active_loan_for(make_borrower(), on=business_date_current())
+
+
+def collect(loan, amount="500.00", key="k1"):
+    return order_create(
+        loan=loan,
+        direction=PaymentOrder.Direction.COLLECT,
+        purpose=PaymentOrder.Purpose.REPAYMENT,
+        amount=Decimal(amount),
+        idempotency_key=key,
+        business_date=business_date_current(),
+    )
+
+
+def report(order, status, **extra):
+    return GatewayReport(reference=order.reference, status=status, **extra)
+
+
+def test_a_collect_order_posts_one_repayment_whatever_is_reported_after(loan):
+    order = order_submit(order_id=collect(loan).pk)
+    assert order.status == PaymentOrder.Status.SUCCEEDED
+    assert order.effect_key == f"payorder:{order.reference}"
+    for status in (ReportStatus.SUCCEEDED, ReportStatus.FAILED, ReportStatus.PENDING):
+        assert order_report_apply(report=report(order, status), source="callback").status == (
+            PaymentOrder.Status.SUCCEEDED
+        )
+    repayment = Repayment.objects.get(loan=loan)
+    assert (repayment.amount, repayment.external_reference) == (Decimal("500.00"), order.reference)
+    outcomes = list(order.events.values_list("outcome", flat=True))
+    assert outcomes == ["applied"] + ["ignored"] * 3
+    assert_books_consistent()
+
+
+def test_the_database_refuses_a_settled_order_without_its_effect_and_a_second_effect(loan):
+    first = order_submit(order_id=collect(loan).pk)
+    second = collect(loan, key="k2")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentOrder.objects.filter(pk=second.pk).update(status="succeeded")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentOrder.objects.filter(pk=second.pk).update(
+            status="succeeded", effect_key=first.effect_key
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentOrder.objects.filter(pk=first.pk).update(status="failed")
+
+
+def test_the_state_machine_is_protected(loan):
+    order = collect(loan)
+    with pytest.raises(AttributeError):
+        order.status = PaymentOrder.Status.SUCCEEDED
+
+
+def test_a_key_reused_for_another_order_is_refused_and_a_retry_returns_the_first(loan):
+    order = collect(loan)
+    assert collect(loan).pk == order.pk
+    with pytest.raises(IdempotencyKeyReused):
+        collect(loan, amount="501.00")
+    assert PaymentOrder.objects.count() == 1
+
+
+def test_a_chargeback_reverses_the_repayment_once(loan):
+    order = order_submit(order_id=collect(loan).pk)
+    for _ in range(2):
+        order = order_report_apply(report=report(order, ReportStatus.REVERSED), source="callback")
+    assert order.status == PaymentOrder.Status.REVERSED
+    assert Repayment.objects.get(loan=loan).status == Repayment.Status.REVERSED
+    assert list(order.events.values_list("outcome", flat=True)) == ["applied", "applied", "ignored"]
+    cash = JournalLine.objects.filter(account__code="1002").aggregate(
+        d=Sum("debit"), c=Sum("credit")
+    )
+    assert cash["d"] - cash["c"] == -loan.principal  # paid out; received and given back
+    assert_books_consistent()
+
+
+def test_a_partial_settlement_posts_what_moved(loan):
+    order = collect(loan)
+    order_report_apply(
+        report=report(order, ReportStatus.SUCCEEDED, amount=Decimal("120.00")), source="callback"
+    )
+    assert Repayment.objects.get(loan=loan).amount == Decimal("120.00")
+
+
+def test_a_payout_activates_the_loan_only_when_it_succeeds(settings):
+    today = business_date_current()
+    loan = make_loan("6000.00", 6, today)
+    order = loan_payout_start(loan=loan, business_date=today, actor="staff")
+    assert order.status == PaymentOrder.Status.SUCCEEDED
+    loan = Loan.objects.get(pk=loan.pk)
+    assert loan.status == Loan.Status.ACTIVE
+    assert order.effect_key == f"disbursement:{loan.pk}"
+    assert_books_consistent()
+
+
+def test_a_failed_payout_leaves_the_loan_approved_then_cancelled_with_nothing_booked():
+    today = business_date_current()
+    loan = make_loan("6000.00", 6, today)
+    order = order_create(
+        loan=loan,
+        direction=PaymentOrder.Direction.PAYOUT,
+        purpose=PaymentOrder.Purpose.DISBURSEMENT,
+        amount=loan.principal,
+        idempotency_key=f"payout:{loan.pk}:1",
+        business_date=today,
+        gateway="local",
+    )
+    order_report_apply(
+        report=report(order, ReportStatus.FAILED, reason="account closed"), source="callback"
+    )
+    loan = Loan.objects.get(pk=loan.pk)
+    assert loan.status == Loan.Status.APPROVED
+    assert not JournalLine.objects.filter(loan_id=loan.pk).exists()
+    payout_abandon(loan=loan, business_date=today, actor="staff", reason="payout failed")
+    loan = Loan.objects.get(pk=loan.pk)
+    assert loan.status == Loan.Status.CANCELLED
+    assert not JournalLine.objects.filter(loan_id=loan.pk).exists()
+    assert PaymentOrderEvent.objects.filter(order=order, outcome="applied").count() == 1
