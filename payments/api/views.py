@@ -230,7 +230,7 @@ class BackofficePayoutApi(StaffApi):
         return Response(OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
 
 
-class StatementOutputSerializer(serializers.Serializer):
+class BankStatementOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     account = serializers.CharField()
     statement_id = serializers.CharField()
@@ -250,7 +250,7 @@ class BackofficeStatementApi(StaffApi):
         summary="Import a bank statement (CSV or camt.053 XML) and match its lines",
         tags=["payments"],
         request={"multipart/form-data": {"type": "object", "properties": {"file": {}}}},
-        responses={201: StatementOutputSerializer, 400: PROBLEM, 403: PROBLEM, 409: PROBLEM},
+        responses={201: BankStatementOutputSerializer, 400: PROBLEM, 403: PROBLEM, 409: PROBLEM},
     )
     def post(self, request: Request) -> Response:
         upload = request.data.get("file")
@@ -263,7 +263,7 @@ class BackofficeStatementApi(StaffApi):
             filename=getattr(upload, "name", "statement"),
             actor=request.user.get_username(),
         )
-        return Response(StatementOutputSerializer(result).data, status=status.HTTP_201_CREATED)
+        return Response(BankStatementOutputSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
 def _exact(value):
@@ -277,6 +277,38 @@ def _exact(value):
     return value
 
 
+class QueuedAgeSerializer(serializers.Serializer):
+    lines = serializers.IntegerField()
+    amount = serializers.CharField(help_text="Decimal string.")
+
+
+class CashAccountSerializer(serializers.Serializer):
+    account = serializers.CharField()
+    statement_id = serializers.CharField()
+    statement_date = serializers.DateField(allow_null=True)
+    statement_balance = serializers.CharField(allow_null=True, help_text="Decimal string.")
+    ledger_balance = serializers.CharField(help_text="Decimal string.")
+    difference = serializers.CharField(
+        allow_null=True, help_text="Statement − ledger, a decimal string."
+    )
+    queued_total = serializers.CharField(help_text="Decimal string.")
+    unexplained = serializers.CharField(
+        allow_null=True, help_text="What the queued lines do not explain, a decimal string."
+    )
+    matched = serializers.IntegerField()
+    queued = serializers.IntegerField()
+    suspense = serializers.IntegerField()
+    queued_aged = serializers.DictField(
+        child=QueuedAgeSerializer(), help_text="Queued lines by age in days (e.g. 0-2, 31+)."
+    )
+
+
+class CashReconciliationSerializer(serializers.Serializer):
+    business_date = serializers.DateField()
+    clearing_account = serializers.CharField()
+    accounts = CashAccountSerializer(many=True)
+
+
 class BackofficeCashReconciliationApi(StaffApi):
     required_permission = "payments.view_bankstatement"
 
@@ -284,7 +316,7 @@ class BackofficeCashReconciliationApi(StaffApi):
         operation_id="backoffice_cash_reconciliation",
         summary="The day's cash reconciliation: statement vs clearing balance, unmatched aged",
         tags=["payments"],
-        responses={200: serializers.DictField(), 403: PROBLEM},
+        responses={200: CashReconciliationSerializer, 403: PROBLEM},
     )
     def get(self, request: Request) -> Response:
         from payments.services.reconciliation import cash_reconciliation_report
