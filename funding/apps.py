@@ -18,6 +18,7 @@ class FundingConfig(AppConfig):
         from loans.reconciliation import funder_reconcile_register
         from loans.services.lending_limits import lending_check_register
 
+        from . import loan360  # noqa: F401  (registers its loan 360 part)
         from .selectors.books import funder_trial_balance
         from .selectors.reconcile import funder_reconcile
         from .services.buyback import buybacks_run

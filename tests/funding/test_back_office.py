@@ -121,3 +121,20 @@ def test_a_weekly_partner_is_paid_on_fridays_what_accumulated(co_lent):
     friday = funder_settle(funder=bank, on=thursday + timedelta(days=1), actor="tester")
     # Nothing moved on Friday itself; Thursday's funding of the disbursement is paid in now.
     assert (friday.net_amount, friday.transferred) == (0, D("-700.01"))
+
+
+def test_the_loan_360_page_shows_who_funds_a_co_lent_loan(co_lent):
+    bank, loan = co_lent
+    page = f"/admin/loans/loan/{loan.pk}/change/"
+    html = staff(superuser=True).get(page).content.decode()
+    assert "Funders" in html
+    assert "Bank (bank)" in html and "70.00%" in html and "30.00%" in html
+    chinese = staff(superuser=True).get(page, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "出资方" in chinese and "出资比例" in chinese and "Funder's rate" not in chinese
+    own = make_active_loan("500.00", 3, business_date_current())  # funded by the platform alone
+    assert (
+        "出资方"
+        not in staff(superuser=True)
+        .get(f"/admin/loans/loan/{own.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        .content.decode()
+    )

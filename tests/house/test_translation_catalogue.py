@@ -27,6 +27,7 @@ TRANSLATED_PAGES = [
     "collection/templates/admin/collection/workspace.html",
     "collection/templates/admin/collection/collectorqueuecase/change_list.html",
     "compliance/loan360.py",
+    "funding/loan360.py",
     "origination/borrower360.py",
 ]
 MARKED = re.compile(
