@@ -54,12 +54,14 @@ def test_stage_mix_reads_each_month_ends_stage_from_the_log():
 
 
 def test_the_admin_charts_draw_the_stage_mix():
+    # The books open on 1 February first: making the loan reads the business date (its
+    # lending checks do), which would open them on the settings' initial date instead.
+    business_date_open(on=date(2026, 2, 1))
     loan = make_active_loan()
     StageChange.objects.create(
         loan=loan, business_date=JAN, from_stage=None, to_stage=2, reason="x"
     )
     capture(JAN, loan, D("1234.00"), D("56.00"))
-    business_date_open(on=date(2026, 2, 1))
     charts = report_charts()
     assert "stage 2 2026-01: 1234.00" in charts["stage_exposure"]
     assert "stage 2 2026-01: 56.00" in charts["stage_allowance"]
