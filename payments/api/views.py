@@ -196,19 +196,27 @@ class StaffApi(APIView):
     required_permission = "payments.view_paymentorder"
 
 
+class OrderFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=PaymentOrder.Status.choices, required=False)
+    loan = serializers.IntegerField(min_value=1, required=False)
+
+
 class BackofficeOrderListApi(StaffApi):
     @extend_schema(
         operation_id="backoffice_payment_order_list",
         summary="Payment orders, newest first (filter by ?status= and ?loan=)",
         tags=["payments"],
-        responses={200: OrderOutputSerializer(many=True), 403: PROBLEM},
+        parameters=[OrderFilterSerializer],
+        responses={200: OrderOutputSerializer(many=True), 400: PROBLEM, 403: PROBLEM},
     )
     def get(self, request: Request) -> Response:
+        filters = OrderFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
         orders = PaymentOrder.objects.all()
-        if request.query_params.get("status"):
-            orders = orders.filter(status=request.query_params["status"])
-        if request.query_params.get("loan"):
-            orders = orders.filter(loan_id=request.query_params["loan"])
+        if "status" in filters.validated_data:
+            orders = orders.filter(status=filters.validated_data["status"])
+        if "loan" in filters.validated_data:
+            orders = orders.filter(loan_id=filters.validated_data["loan"])
         return Response(OrderOutputSerializer(orders[:200], many=True).data)
 
 

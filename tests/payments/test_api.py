@@ -76,6 +76,10 @@ def test_the_back_office_pays_out_lists_orders_and_imports_a_statement(today):
     assert problem(client.post(f"/api/v1/backoffice/loans/{loan.pk}/payouts"))["status"] == 422
     listed = client.get("/api/v1/backoffice/payment-orders?status=succeeded").json()
     assert [o["purpose"] for o in listed] == ["disbursement"]
+    by_loan = client.get(f"/api/v1/backoffice/payment-orders?loan={loan.pk}").json()
+    assert [o["purpose"] for o in by_loan] == ["disbursement"]
+    for bad in ("loan=abc", "loan=0", "status=paid"):
+        assert problem(client.get(f"/api/v1/backoffice/payment-orders?{bad}"))["status"] == 400
     csv_text = (
         "statement_id,account,booking_date,amount,reference,closing_balance\n"
         f"S-API,6222,{today},-5000.00,{paid.json()['reference']},-5000.00\n"
