@@ -8,7 +8,14 @@ from datetime import date
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.urls import path, reverse
 from django.utils.safestring import mark_safe
 
@@ -58,9 +65,19 @@ class FunderAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def file_view(self, request, object_id):
+    def _funder(self, request, object_id):
         funder = self.get_object(request, object_id)
-        as_of = date.fromisoformat(request.GET.get("date") or str(business_date_current()))
+        if funder is None:
+            raise Http404(f"There is no funder {object_id}.")
+        return funder
+
+    def file_view(self, request, object_id):
+        funder = self._funder(request, object_id)
+        if not self.has_view_permission(request, funder):
+            raise PermissionDenied
+        as_of = _date(request.GET.get("date"))
+        if as_of is None:
+            return HttpResponseBadRequest(f"{request.GET['date']!r} is not a date (YYYY-MM-DD).")
         response = StreamingHttpResponse(
             funder_file_csv(funder=funder, as_of=as_of), content_type="text/csv"
         )
@@ -68,9 +85,17 @@ class FunderAdmin(admin.ModelAdmin):
         return response
 
     def settle_view(self, request, object_id):
-        funder = self.get_object(request, object_id)
-        if request.method == "POST":
-            on = date.fromisoformat(request.POST["date"])
+        funder = self._funder(request, object_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm("funding.add_settlementrun"):
+            raise PermissionDenied
+        on = _date(request.POST.get("date"))
+        if on is None:
+            self.message_user(
+                request, f"{request.POST['date']!r} is not a date (YYYY-MM-DD).", messages.ERROR
+            )
+        else:
             try:
                 run = funder_settle(funder=funder, on=on, actor=request.user.username)
             except DomainError as exc:
@@ -78,6 +103,16 @@ class FunderAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"Settled {funder.code} {on}: {run.net_amount}.")
         return HttpResponseRedirect(reverse("admin:funding_settlementrun_changelist"))
+
+
+def _date(value: str | None) -> date | None:
+    """The date asked for (default: the business date), or None when it is not a date."""
+    if not value:
+        return business_date_current()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 class ArrangementShareForm(forms.BaseInlineFormSet):

@@ -95,6 +95,19 @@ def test_admin_exposure_chart_file_and_settlement(co_lent):
     run = SettlementRun.objects.get(funder=bank)
     assert run.net_amount == D("-700.01")
     assert client.get("/admin/funding/fundingarrangement/add/").status_code == 200
+    # bad input refused, changing nothing; settling needs its permission
+    assert client.get(f"/admin/funding/funder/{bank.pk}/file/?date=x").status_code == 400
+    assert client.get("/admin/funding/funder/999999/file/").status_code == 404
+    assert client.get(f"/admin/funding/funder/{bank.pk}/settle/").status_code == 405
+    client.post(f"/admin/funding/funder/{bank.pk}/settle/", {"date": "junk"})
+    viewer = staff("view_funder", "view_settlementrun")
+    assert (
+        viewer.post(
+            f"/admin/funding/funder/{bank.pk}/settle/", {"date": today.isoformat()}
+        ).status_code
+        == 403
+    )
+    assert SettlementRun.objects.filter(funder=bank).count() == 1
 
 
 def test_reconcile_fails_on_shares_written_around_the_services(co_lent):
