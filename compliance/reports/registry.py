@@ -73,7 +73,9 @@ REPORTS: dict[str, ReportSpec] = {
             DAILY,
             DAY,
         ),
-        ReportSpec(ecl.NAME, ecl.TITLE, ecl.ecl_report, DAILY, DAY, latest_only=True),
+        # The allowance is booked by every close; the ECL *report* is a reporting-date figure
+        # (IFRS 7 discloses it at period ends), filed at each month end and on demand.
+        ReportSpec(ecl.NAME, ecl.TITLE, ecl.ecl_report, MONTHLY, DAY, latest_only=True),
         ReportSpec(
             allowance_movement.NAME,
             allowance_movement.TITLE,

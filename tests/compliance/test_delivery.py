@@ -164,8 +164,6 @@ def test_due_reports_are_the_daily_ones_after_each_close_and_the_monthly_ones_at
         ("aging", "json"),
         ("classification", "csv"),
         ("classification", "json"),
-        ("ecl", "csv"),
-        ("ecl", "json"),
     }
     assert reports_produce_due() == []  # nothing twice
     advance_to(date(2026, 2, 1))
