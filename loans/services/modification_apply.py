@@ -22,6 +22,7 @@ from django.db.models import Max
 from calc.calendar import add_months
 from calc.classification import observation_months
 from ledger.services import entry_reverse
+from loans.errors import LoanRuleError
 from loans.models import Installment, LoanModification, Repayment
 from loans.posting_rules import capitalization_lines
 
@@ -157,6 +158,22 @@ def modification_apply(
     return plan
 
 
+def _not_paid_since(modification: LoanModification, rows: list[Installment]) -> None:
+    """The rows a modification made are unwound only when nothing pays them: a repayment not
+    replayed with it (recorded later, dated before the payment replaying) may have paid them."""
+    paid = [
+        row.number
+        for row in rows
+        if row.principal_paid + row.interest_paid + row.fee_paid + row.penalty_paid
+    ]
+    if paid:
+        raise LoanRuleError(
+            f"Modification {modification.pk} ({modification.kind}) cannot be unwound to replay "
+            f"it: installments {paid} it made were paid by a repayment dated before this change. "
+            "Nothing was changed."
+        )
+
+
 def modification_unwind(book: LoanBook, modification: LoanModification, *, actor: str) -> None:
     """Undo what `modification_apply` did (the repayments after it are unwound first): its
     entry reversed, the rows it created cancelled (what the close recognized on them since
@@ -174,13 +191,22 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
         modification.entry_ids = [*modification.entry_ids, reversal.entry_id]
         book.forget_suspense()
     by_id = {row.pk: row for row in book.rows}
-    for pk in change["created"]:
-        row = by_id[pk]
+    rewritten = change.get("rewritten", {})
+    made = [by_id[pk] for pk in change["created"]] + [by_id[int(pk)] for pk in rewritten]
+    _not_paid_since(modification, made)
+    for row in made:
         book.recognize_interest(row, -row.interest_accrued)
         book.charge_fee(row, -row.fee_charged)
         book.adjust_penalty(row, -row.penalty_due)
         row.status = Installment.Status.CANCELLED
         book.touch(row)
+    for pk, before in rewritten.items():
+        # A batched rate reset rewrote these rows' amounts in place: they carry them again.
+        row = by_id[int(pk)]
+        for name in ("principal_due", "interest_due", "fee_due"):
+            setattr(row, name, Decimal(before[name]))
+        row.status = before["status"]
+        book.settle_status(row, book.business_date)
     given_back = book.post(
         kind="modification_unwind",
         key=f"modification-unwind-adjust:{modification.pk}:g{generation}",
@@ -203,6 +229,7 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
         for name in RESTATED_FIELDS:
             setattr(row, name, Decimal(before[name]))
         row.status = before["status"]
+        book.settle_status(row, book.business_date)
         row.paid_on = date.fromisoformat(before["paid_on"]) if before["paid_on"] else None
         book.touch(row)
     book.flush()

@@ -30,7 +30,7 @@ from django.utils import timezone
 from calc.index_rates import floating_rate, index_rate_on, next_reset
 from loans.errors import LoanRuleError
 from loans.events import loans_modified_by_rate_reset
-from loans.models import Installment, Loan, LoanModification
+from loans.models import Installment, Loan, LoanModification, Repayment
 
 from .modification_plan import Plan, modification_plan
 from .schedule_rows import CLOSED
@@ -102,7 +102,8 @@ def _rest_rows(due_sql: str, due_params: tuple, business_date: date) -> None:
             f"""
             CREATE TEMPORARY TABLE {REST_TABLE} ON COMMIT DROP AS
             SELECT loan_id, id, number, due_date, period_start, days_in_period,
-                   principal_due, interest_due, fee_due
+                   principal_due, interest_due, fee_due, status, interest_accrued, fee_charged,
+                   penalty_due
             FROM (
                 SELECT i.*, bool_or(
                     i.principal_paid + i.interest_paid + i.fee_paid + i.penalty_paid <> 0
@@ -292,7 +293,48 @@ def _insert_rows(planned: list[Shape], business_date: date) -> None:
         )
 
 
-def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
+# What each reset changed, as `modification_apply` keeps it (`LoanModification.change`), so a
+# payment or reversal dated before the reset unwinds and replays it (`modification_unwind`): the
+# loan's terms before, and the rows rewritten in place with their amounts before, or the rows
+# cancelled and the rows created. Nothing was recognized on the rows replaced (they start on or
+# after the reset date) and no entry is posted.
+CHANGE_SQL = """
+    SELECT s.loan_id, jsonb_build_object(
+        'generation', 1,
+        'after_repayment', coalesce(
+            (SELECT max(p.id) FROM {repayments} p WHERE p.loan_id = s.loan_id), 0),
+        'loan', jsonb_build_object(
+            'annual_rate', l.annual_rate::text, 'maturity_date', l.maturity_date::text,
+            'restructured_on', l.restructured_on::text,
+            'restructured_until', l.restructured_until::text),
+        'entry_id', NULL,
+        'restated', '{{}}'::jsonb,
+        'rewritten', CASE WHEN s.shape = ANY(%s) THEN r.rewritten ELSE '{{}}'::jsonb END,
+        'cancelled', CASE WHEN s.shape = ANY(%s) THEN '{{}}'::jsonb ELSE r.cancelled END,
+        'created', coalesce(c.created, '[]'::jsonb)
+    ) AS change
+    FROM {shapes} s
+    JOIN {loans} l ON l.id = s.loan_id
+    JOIN (
+        SELECT loan_id,
+            jsonb_object_agg(id::text, jsonb_build_object(
+                'principal_due', principal_due::text, 'interest_due', interest_due::text,
+                'fee_due', fee_due::text, 'status', status)) AS rewritten,
+            jsonb_object_agg(id::text, jsonb_build_object(
+                'status', status, 'interest_accrued', interest_accrued::text,
+                'fee_charged', fee_charged::text, 'penalty_due', penalty_due::text)) AS cancelled
+        FROM {rest} GROUP BY loan_id
+    ) r ON r.loan_id = s.loan_id
+    LEFT JOIN (
+        SELECT loan_id, jsonb_agg(id ORDER BY id) AS created FROM {installments}
+        WHERE id > %s AND loan_id IN (SELECT loan_id FROM {shapes}) GROUP BY loan_id
+    ) c ON c.loan_id = s.loan_id
+"""
+
+
+def _insert_records(
+    planned: list[Shape], kept: list[Shape], business_date: date, created_after: int
+) -> list[int]:
     values = [
         (
             shape.number,
@@ -314,6 +356,14 @@ def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
         f"%s::{sql_type}[]"
         for sql_type in ("integer", "text", "text", "text", "numeric", "numeric")
     )
+    change_sql = CHANGE_SQL.format(
+        repayments=Repayment._meta.db_table,
+        shapes=SHAPE_TABLE,
+        loans=Loan._meta.db_table,
+        rest=REST_TABLE,
+        installments=Installment._meta.db_table,
+    )
+    kept_numbers = [shape.number for shape in kept]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -326,17 +376,21 @@ def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
                     installment_before, installment_after
                 FROM unnest({arrays}) AS u(shape, parameters, before, after, installment_before,
                     installment_after)
-            )
+            ), changed AS MATERIALIZED ({change_sql})
             SELECT s.loan_id, v.parameters, v.before, v.after,
                 v.installment_before, v.installment_after, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                '', '[]'::jsonb, '{{}}'::jsonb, '{{}}'::jsonb, %s
+                '', '[]'::jsonb, '{{}}'::jsonb, changed.change, %s
             FROM {SHAPE_TABLE} s
             JOIN v ON v.shape = s.shape
+            JOIN changed ON changed.loan_id = s.loan_id
             ORDER BY s.loan_id
             RETURNING id
             """,
             [
                 *map(list, zip(*values, strict=True)),
+                kept_numbers,
+                kept_numbers,
+                created_after,
                 LoanModification.Kind.RATE_CHANGE.value,
                 LoanModification.Status.APPLIED.value,
                 business_date,
@@ -350,6 +404,14 @@ def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
             ],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _last_installment_id() -> int:
+    """Rows with a higher id inserted for the loans reset are the rows their resets created (the
+    loans are locked)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {Installment._meta.db_table}")
+        return cursor.fetchone()[0]
 
 
 def _update_loans(shapes: list[Shape]) -> None:
@@ -424,10 +486,11 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
         rebuilt = [shape for shape in planned if not in_place(shape.plan)]
         if kept:
             _rewrite_in_place(kept, business_date)
+        created_after = _last_installment_id()
         if rebuilt:
             _cancel_replaced(rebuilt)
             _insert_rows(rebuilt, business_date)
-        records = _insert_records(planned, business_date)
+        records = _insert_records(planned, kept, business_date, created_after)
     _update_loans(shapes)
     loans_modified_by_rate_reset(records, business_date)
     return sum(len(shape.loan_ids) for shape in planned)
