@@ -2,6 +2,7 @@ from .adjustments import AdjustmentRequest
 from .borrowers import Borrower, Consent, CreditAssessment
 from .collateral import Collateral
 from .contracts import Installment, Loan, LoanTransition
+from .index_fixings import IndexFixing
 from .eod import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
 from .modifications import LoanModification, SettlementLimit
 from .products import Product
@@ -18,6 +19,7 @@ __all__ = [
     "Collateral",
     "Consent",
     "CreditAssessment",
+    "IndexFixing",
     "Installment",
     "Loan",
     "LoanModification",

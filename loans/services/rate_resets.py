@@ -30,7 +30,7 @@ from django.utils import timezone
 from calc.index_rates import floating_rate, index_rate_on, next_reset
 from loans.errors import LoanRuleError
 from loans.events import loans_modified_by_rate_reset
-from loans.models import Installment, Loan, LoanModification, Repayment
+from loans.models import IndexFixing, Installment, Loan, LoanModification, Repayment
 
 from .modification_plan import Plan, modification_plan
 from .schedule_rows import CLOSED
@@ -74,10 +74,24 @@ REST_TABLE = "rate_reset_rest"
 SHAPE_TABLE = "rate_reset_shape"
 
 
-def reset_rate(loan: Loan, on: date, fixings: dict[tuple[str, date], Decimal]) -> Decimal:
-    key = (loan.rate_index, on)
+def index_fixings_kept(index: str) -> tuple[tuple[date, Decimal], ...]:
+    """The fixings of `index` kept as data (`IndexFixing`), beside the shipped table."""
+    return tuple(
+        IndexFixing.objects.filter(index=index)
+        .order_by("effective_from")
+        .values_list("effective_from", "rate")
+    )
+
+
+def reset_rate(loan: Loan, on: date, fixings: dict) -> Decimal:
+    """The loan's rate from `on`: the index in force then (the shipped table and the fixings
+    kept as data, read once per index into `fixings`) plus its margin, within floor and cap."""
+    index = loan.rate_index
+    if index not in fixings:
+        fixings[index] = index_fixings_kept(index)
+    key = (index, on)
     if key not in fixings:
-        fixings[key] = index_rate_on(loan.rate_index, on)
+        fixings[key] = index_rate_on(index, on, fixings[index])
     return floating_rate(fixings[key], loan.rate_margin, loan.rate_floor, loan.rate_ceiling)
 
 
@@ -459,7 +473,7 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
     if not groups:
         return 0
     samples = Loan.objects.in_bulk([sample for _, sample in groups])
-    fixings: dict[tuple[str, date], Decimal] = {}
+    fixings: dict = {}
     shapes = []
     for number, (ids, sample_id) in enumerate(groups):
         sample = samples[sample_id]
