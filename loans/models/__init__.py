@@ -2,8 +2,8 @@ from .adjustments import AdjustmentRequest
 from .borrowers import Borrower, Consent, CreditAssessment
 from .collateral import Collateral
 from .contracts import Installment, Loan, LoanTransition
-from .index_fixings import IndexFixing
 from .eod import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
+from .index_fixings import IndexFixing
 from .modifications import LoanModification, SettlementLimit
 from .products import Product
 from .refunds import RefundRequest

@@ -24,8 +24,13 @@ from loans.models import Installment, LoanModification, Repayment
 from loans.services.repayments import loan_repay
 from loans.services.reversals import repayment_reverse
 
-from ..lifecycle.factories import ACTOR, assert_books_consistent, close_steps, make_active_loan
-from ..lifecycle.factories import reload
+from ..lifecycle.factories import (
+    ACTOR,
+    assert_books_consistent,
+    close_steps,
+    make_active_loan,
+    reload,
+)
 
 pytestmark = pytest.mark.django_db
 D = Decimal
