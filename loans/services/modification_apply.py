@@ -191,8 +191,8 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
         modification.entry_ids = [*modification.entry_ids, reversal.entry_id]
         book.forget_suspense()
     by_id = {row.pk: row for row in book.rows}
-    rewritten = change.get("rewritten", {})
-    made = [by_id[pk] for pk in change["created"]] + [by_id[int(pk)] for pk in rewritten]
+    rewritten = [by_id[pk] for pk in change.get("rewritten", [])]
+    made = [by_id[pk] for pk in change["created"]] + rewritten
     _not_paid_since(modification, made)
     for row in made:
         book.recognize_interest(row, -row.interest_accrued)
@@ -200,12 +200,15 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
         book.adjust_penalty(row, -row.penalty_due)
         row.status = Installment.Status.CANCELLED
         book.touch(row)
-    for pk, before in rewritten.items():
-        # A batched rate reset rewrote these rows' amounts in place: they carry them again.
-        row = by_id[int(pk)]
-        for name in ("principal_due", "interest_due", "fee_due"):
-            setattr(row, name, Decimal(before[name]))
-        row.status = before["status"]
+    # A batched rate reset rewrote its rows' amounts in place (the record's schedule before,
+    # row by row): they carry them again.
+    for row, before in zip(
+        rewritten, modification.schedule_before if rewritten else [], strict=True
+    ):
+        row.principal_due = Decimal(before["principal"])
+        row.interest_due = Decimal(before["interest"])
+        row.fee_due = Decimal(before["fee"])
+        row.status = Installment.Status.SCHEDULED
         book.settle_status(row, book.business_date)
     given_back = book.post(
         kind="modification_unwind",

@@ -108,7 +108,8 @@ class Shape:
 
 def _rest_rows(due_sql: str, due_params: tuple, business_date: date) -> None:
     """The rows each due loan's reset would replace, into a temporary table: its open rows
-    from the reset date after the last one with a payment (`rest_of_loan`)."""
+    from the reset date after the last one with a payment (`rest_of_loan`), each with its place
+    among them (`offset_`, from 1, by due date and number)."""
     closed = [status.value for status in CLOSED]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{REST_TABLE}")
@@ -117,17 +118,19 @@ def _rest_rows(due_sql: str, due_params: tuple, business_date: date) -> None:
             CREATE TEMPORARY TABLE {REST_TABLE} ON COMMIT DROP AS
             SELECT loan_id, id, number, due_date, period_start, days_in_period,
                    principal_due, interest_due, fee_due, status, interest_accrued, fee_charged,
-                   penalty_due
+                   penalty_due,
+                   count(*) OVER (PARTITION BY loan_id) - from_last + 1 AS offset_
             FROM (
                 SELECT i.*, bool_or(
                     i.principal_paid + i.interest_paid + i.fee_paid + i.penalty_paid <> 0
-                ) OVER (
-                    PARTITION BY i.loan_id ORDER BY i.due_date DESC, i.number DESC
-                    ROWS UNBOUNDED PRECEDING
-                ) AS paid_at_or_after
+                ) OVER last_first AS paid_at_or_after, row_number() OVER last_first AS from_last
                 FROM {Installment._meta.db_table} i
                 WHERE i.loan_id IN ({due_sql}) AND i.period_start >= %s
                   AND i.status <> ALL(%s)
+                WINDOW last_first AS (
+                    PARTITION BY i.loan_id ORDER BY i.due_date DESC, i.number DESC
+                    ROWS UNBOUNDED PRECEDING
+                )
             ) candidates
             WHERE NOT paid_at_or_after
             """,
@@ -233,19 +236,15 @@ def _rewrite_in_place(planned: list[Shape], business_date: date) -> None:
             UPDATE {Installment._meta.db_table} i
                SET principal_due = v.principal, interest_due = v.interest, fee_due = v.fee,
                    status = v.status
-              FROM (
-                SELECT r.id, s.shape, row_number() OVER (
-                    PARTITION BY r.loan_id ORDER BY r.due_date, r.number) AS offset_
-                  FROM {REST_TABLE} r JOIN {SHAPE_TABLE} s ON s.loan_id = r.loan_id
-                 WHERE s.shape = ANY(%s)
-              ) x
+              FROM {REST_TABLE} r
+              JOIN {SHAPE_TABLE} s ON s.loan_id = r.loan_id
               JOIN unnest(%s::integer[], %s::integer[], %s::numeric[], %s::numeric[],
                           %s::numeric[], %s::text[])
                 AS v(shape, offset_, principal, interest, fee, status)
-                ON v.shape = x.shape AND v.offset_ = x.offset_
-             WHERE i.id = x.id
+                ON v.shape = s.shape AND v.offset_ = r.offset_
+             WHERE i.id = r.id AND s.shape = ANY(%s)
             """,
-            [[shape.number for shape in planned], *map(list, zip(*values, strict=True))],
+            [*map(list, zip(*values, strict=True)), [shape.number for shape in planned]],
         )
 
 
@@ -309,9 +308,9 @@ def _insert_rows(planned: list[Shape], business_date: date) -> None:
 
 # What each reset changed, as `modification_apply` keeps it (`LoanModification.change`), so a
 # payment or reversal dated before the reset unwinds and replays it (`modification_unwind`): the
-# loan's terms before, and the rows rewritten in place with their amounts before, or the rows
-# cancelled and the rows created. Nothing was recognized on the rows replaced (they start on or
-# after the reset date) and no entry is posted.
+# loan's terms before, and the rows rewritten in place (their amounts before are the record's
+# `schedule_before`, row by row), or the rows cancelled and the rows created. Nothing was
+# recognized on the rows replaced (they start on or after the reset date); no entry is posted.
 CHANGE_SQL = """
     SELECT s.loan_id, jsonb_build_object(
         'generation', 1,
@@ -323,21 +322,22 @@ CHANGE_SQL = """
             'restructured_until', l.restructured_until::text),
         'entry_id', NULL,
         'restated', '{{}}'::jsonb,
-        'rewritten', CASE WHEN s.shape = ANY(%s) THEN r.rewritten ELSE '{{}}'::jsonb END,
-        'cancelled', CASE WHEN s.shape = ANY(%s) THEN '{{}}'::jsonb ELSE r.cancelled END,
+        'rewritten', CASE WHEN r.kept THEN r.rows ELSE '[]'::jsonb END,
+        'cancelled', coalesce(r.cancelled, '{{}}'::jsonb),
         'created', coalesce(c.created, '[]'::jsonb)
     ) AS change
     FROM {shapes} s
     JOIN {loans} l ON l.id = s.loan_id
     JOIN (
-        SELECT loan_id,
-            jsonb_object_agg(id::text, jsonb_build_object(
-                'principal_due', principal_due::text, 'interest_due', interest_due::text,
-                'fee_due', fee_due::text, 'status', status)) AS rewritten,
-            jsonb_object_agg(id::text, jsonb_build_object(
-                'status', status, 'interest_accrued', interest_accrued::text,
-                'fee_charged', fee_charged::text, 'penalty_due', penalty_due::text)) AS cancelled
-        FROM {rest} GROUP BY loan_id
+        SELECT r.loan_id, bool_and(s.shape = ANY(%s)) AS kept,
+            jsonb_agg(r.id ORDER BY r.offset_) AS rows,
+            jsonb_object_agg(r.id::text, jsonb_build_object(
+                'status', r.status, 'interest_accrued', r.interest_accrued::text,
+                'fee_charged', r.fee_charged::text, 'penalty_due', r.penalty_due::text
+            )) FILTER (WHERE s.shape <> ALL(%s)) AS cancelled
+        FROM {rest} r JOIN {shapes} s ON s.loan_id = r.loan_id
+        WHERE s.shape = ANY(%s)
+        GROUP BY r.loan_id
     ) r ON r.loan_id = s.loan_id
     LEFT JOIN (
         SELECT loan_id, jsonb_agg(id ORDER BY id) AS created FROM {installments}
@@ -404,6 +404,7 @@ def _insert_records(
                 *map(list, zip(*values, strict=True)),
                 kept_numbers,
                 kept_numbers,
+                [shape.number for shape in planned],
                 created_after,
                 LoanModification.Kind.RATE_CHANGE.value,
                 LoanModification.Status.APPLIED.value,

@@ -91,15 +91,7 @@ def reset_loan_by_loan(business_date: date) -> int:
             },
             "entry_id": None,
             "restated": {},
-            "rewritten": {
-                str(row.pk): {
-                    "principal_due": str(row.principal_due),
-                    "interest_due": str(row.interest_due),
-                    "fee_due": str(row.fee_due),
-                    "status": row.status,
-                }
-                for row in (plan.rest.rows if same_periods else [])
-            },
+            "rewritten": [row.pk for row in plan.rest.rows] if same_periods else [],
             "cancelled": {
                 str(row.pk): {
                     "status": row.status,

@@ -147,9 +147,12 @@ def test_a_reset_rewritten_in_place_is_unwound_to_the_amounts_before_it():
     close_steps(RESET, *STEPS, loan=loan)
     close_steps(date(2026, 4, 16), *STEPS, loan=loan)
     reset = the_reset(loan)
-    assert set(reset.change["rewritten"]) == {
-        str(row.pk) for row in Installment.objects.filter(loan=loan, period_start__gte=RESET)
-    }
+    assert reset.change["rewritten"] == list(
+        Installment.objects.filter(loan=loan, period_start__gte=RESET)
+        .order_by("due_date")
+        .values_list("pk", flat=True)
+    )
+    assert len(reset.schedule_before) == len(reset.change["rewritten"]) == 9
     # a payment dated Apr 14 (before the reset) replays it: the payment, then the reset again
     pay(loan, "1066.19", date(2026, 4, 14), date(2026, 4, 16), "early")
     reset.refresh_from_db()
