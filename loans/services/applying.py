@@ -151,8 +151,7 @@ def modifications_after(loan: Loan, value_date: date) -> list[LoanModification] 
     """The schedule modifications a payment dated `value_date` must unwind and apply again
     (applied, taking effect on or after that date: one of the same day may have been built on
     it), in order; None when one of them cannot be replayed (it kept no record of its change:
-    a settlement, or a rate reset recorded before
-    resets kept theirs)."""
+    a settlement, or a rate reset recorded before resets kept theirs)."""
     modifications = list(
         LoanModification.objects.select_for_update()
         .filter(

@@ -176,7 +176,8 @@ def _not_paid_since(modification: LoanModification, rows: list[Installment]) -> 
 
 def modification_unwind(book: LoanBook, modification: LoanModification, *, actor: str) -> None:
     """Undo what `modification_apply` did (the repayments after it are unwound first): its
-    entry reversed, the rows it created cancelled (what the close recognized on them since
+    entry reversed, the rows it created cancelled or, for a batched rate reset, the rows it
+    rewrote given their amounts before (what the close recognized on them since
     given back), the rows it cancelled or restated and the loan's terms put back. Saves it."""
     change = modification.change
     generation = change["generation"]
@@ -191,15 +192,16 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
         modification.entry_ids = [*modification.entry_ids, reversal.entry_id]
         book.forget_suspense()
     by_id = {row.pk: row for row in book.rows}
+    created = [by_id[pk] for pk in change["created"]]
     rewritten = [by_id[pk] for pk in change.get("rewritten", [])]
-    made = [by_id[pk] for pk in change["created"]] + rewritten
-    _not_paid_since(modification, made)
-    for row in made:
+    _not_paid_since(modification, created + rewritten)
+    for row in created + rewritten:
         book.recognize_interest(row, -row.interest_accrued)
         book.charge_fee(row, -row.fee_charged)
         book.adjust_penalty(row, -row.penalty_due)
-        row.status = Installment.Status.CANCELLED
         book.touch(row)
+    for row in created:
+        row.status = Installment.Status.CANCELLED
     # A batched rate reset rewrote its rows' amounts in place (the record's schedule before,
     # row by row): they carry them again.
     for row, before in zip(
@@ -232,7 +234,6 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
         for name in RESTATED_FIELDS:
             setattr(row, name, Decimal(before[name]))
         row.status = before["status"]
-        book.settle_status(row, book.business_date)
         row.paid_on = date.fromisoformat(before["paid_on"]) if before["paid_on"] else None
         book.touch(row)
     book.flush()
