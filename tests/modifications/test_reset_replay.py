@@ -184,3 +184,23 @@ def test_reversing_a_payment_a_settlement_was_built_on_is_refused_and_changes_no
     assert Repayment.objects.get(pk=first.pk).status == "posted"
     assert reload(loan).status == "paid_off"
     assert_books_consistent(loan)
+
+
+def test_a_reset_whose_rows_something_else_paid_is_not_unwound():
+    """Rows a reset rewrote that carry a payment the replay would not unwind (here set directly)
+    cannot be put back: the payment replaying across it is refused, naming the reset, and
+    nothing changes."""
+
+    def before_reset(loan, day):
+        if day in DUE[:2]:
+            pay(loan, "1066.19", day, day, f"due-{day}")
+
+    loan = life(before_reset, end=RESET)
+    reset = the_reset(loan)
+    last = Installment.objects.filter(pk=reset.change["rewritten"][-1])
+    last.update(principal_paid=D("1.00"))
+    before = (picture(loan), Repayment.objects.count(), reset.change)
+    with pytest.raises(LoanRuleError, match=f"Modification {reset.pk} .*installments \\[12\\]"):
+        pay(loan, "1066.19", date(2026, 4, 14), date(2026, 4, 16), "early")
+    reset.refresh_from_db()
+    assert (picture(reload(loan)), Repayment.objects.count(), reset.change) == before
