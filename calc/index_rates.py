@@ -3,7 +3,8 @@
 An index is a table of fixings (effective date, annual rate); a date takes the latest fixing on
 or before it. Shipped: the one-year and the five-year loan prime rate (LPR, 贷款市场报价利率)
 since the August 2019 reform, one row per change of the monthly fixing (the one-year table is
-the rate-cap module's). Add an index with ``INDEXES[name] = (...)``.
+the rate-cap module's). Add an index with ``INDEXES[name] = (...)``; fixings after the release
+(or a simulated market) are data (`loans.IndexFixing`), passed in as `extra`.
 """
 
 from __future__ import annotations
@@ -39,21 +40,23 @@ class IndexRateError(ValueError):
     """An unknown index, or no fixing on the date asked."""
 
 
-def index_rate_on(index: str, on_date: date) -> Decimal:
-    """The fixing of `index` in force on `on_date`."""
+def index_rate_on(
+    index: str, on_date: date, extra: tuple[tuple[date, Decimal], ...] = ()
+) -> Decimal:
+    """The fixing of `index` in force on `on_date`: the latest on or before it of the shipped
+    table and `extra` (fixings kept as data elsewhere; on the same date, the extra one)."""
     try:
         table = INDEXES[index]
     except KeyError:
         known = ", ".join(sorted(INDEXES))
         raise IndexRateError(f"unknown rate index {index!r}; use one of: {known}") from None
-    rate = None
-    for effective_from, value in table:
-        if effective_from > on_date:
-            break
-        rate = value
-    if rate is None:
+    in_force = [
+        (when, rank, rate) for rank, rows in ((0, table), (1, extra)) for when, rate in rows
+    ]
+    in_force = [fixing for fixing in in_force if fixing[0] <= on_date]
+    if not in_force:
         raise IndexRateError(f"no {index} fixing on {on_date}: the table starts {table[0][0]}")
-    return rate
+    return max(in_force)[2]
 
 
 def floating_rate(

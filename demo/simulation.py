@@ -6,8 +6,9 @@ same story): most borrowers pay each installment on its due date, some pay late 
 six weeks, penalties included), some stop paying after a few installments (and end charged off),
 some pay the loan off early. Loans ask for modifications (payment holidays, reschedules,
 re-ages, manual rate changes) and some delinquent ones are offered a settlement, paid or let
-lapse. Floating-rate resets are left out: the SQLite demo runs the simulation too, and resets are
-PostgreSQL statements (`benchmarks/rate_resets.py` and the tests exercise them). Loans are originated through the lifecycle services
+lapse. On PostgreSQL a share of the loans floats on the one-year LPR, which moves at month starts
+(`demo.floating`), and the close resets them; the SQLite demo has no floating loans (resets are
+PostgreSQL statements). Loans are originated through the lifecycle services
 (`loan_create`, `loan_approve`, `loan_disburse`) and repaid through `loan_repay` and
 `loan_pay_off`, exactly as the API would; the closes are the real close.
 
@@ -29,6 +30,13 @@ from django.db.models import Count, F, Max, Min, Sum
 
 from core.money import ZERO
 from demo.collections import CollectionsDay
+from demo.floating import (
+    FLOATING_SHARE,
+    demo_floating_product_ensure,
+    demo_index_moves_record,
+    floating_chosen,
+    rate_resets_made,
+)
 from demo.funding import demo_funding_ensure, demo_partners_settle
 from ledger.services import business_date_current
 from loans.eod import close_day_run
@@ -160,6 +168,8 @@ class SimulationResult:
     modifications_refused: int = 0
     settlements: int = 0
     settlements_paid: int = 0
+    rate_resets: int = 0
+    loans_repriced: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     by_bucket: dict[str, int] = field(default_factory=dict)
     promised_payments: dict[str, int] = field(default_factory=dict)
@@ -485,6 +495,9 @@ def portfolio_simulate(
     start = business_date_current()
     _book.update(before=Loan.objects.aggregate(last=Max("id"))["last"] or 0, first=None)
     products = demo_products_ensure()
+    floating = demo_floating_product_ensure()
+    floats = floating_chosen(seed)
+    demo_index_moves_record(seed=seed, start=start, days=days)
     demo_funding_ensure(products=products, on=start)
     demo_merchants_ensure()
     borrowers = demo_borrowers_make(count=demo_borrower_count(loans), rng=rng)
@@ -499,7 +512,10 @@ def portfolio_simulate(
     for offset in range(days):
         today = business_date_current()
         for _ in range(schedule.get(offset, 0)):
-            if _originate(rng.choice(products), rng.choice(borrowers), today, rng) is not None:
+            product = rng.choice(products)
+            if floating is not None and floats.random() < FLOATING_SHARE:
+                product = floating
+            if _originate(product, rng.choice(borrowers), today, rng) is not None:
                 result.loans += 1
         collections.run(today)
         _repay_day(seed, today, result, collections.promised_payments(today))
@@ -518,4 +534,5 @@ def portfolio_simulate(
         .annotate(n=Count("id"))
     )
     result.collection = dict(collections.activity)
+    result.rate_resets, result.loans_repriced = rate_resets_made(start, result.last_day)
     return result

@@ -3,6 +3,7 @@ from .borrowers import Borrower, Consent, CreditAssessment
 from .collateral import Collateral
 from .contracts import Installment, Loan, LoanTransition
 from .eod import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
+from .index_fixings import IndexFixing
 from .modifications import LoanModification, SettlementLimit
 from .products import Product
 from .refunds import RefundRequest
@@ -18,6 +19,7 @@ __all__ = [
     "Collateral",
     "Consent",
     "CreditAssessment",
+    "IndexFixing",
     "Installment",
     "Loan",
     "LoanModification",

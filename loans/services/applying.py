@@ -151,7 +151,7 @@ def modifications_after(loan: Loan, value_date: date) -> list[LoanModification] 
     """The schedule modifications a payment dated `value_date` must unwind and apply again
     (applied, taking effect on or after that date: one of the same day may have been built on
     it), in order; None when one of them cannot be replayed (it kept no record of its change:
-    a close's batched rate reset, a settlement)."""
+    a settlement, or a rate reset recorded before resets kept theirs)."""
     modifications = list(
         LoanModification.objects.select_for_update()
         .filter(
@@ -162,7 +162,8 @@ def modifications_after(loan: Loan, value_date: date) -> list[LoanModification] 
         .order_by("effective_date", "pk")
     )
     if any(
-        not modification.change.get("created") or "after_repayment" not in modification.change
+        not (modification.change.get("created") or modification.change.get("rewritten"))
+        or "after_repayment" not in modification.change
         for modification in modifications
     ):
         return None

@@ -22,6 +22,7 @@ from django.db.models import Max
 from calc.calendar import add_months
 from calc.classification import observation_months
 from ledger.services import entry_reverse
+from loans.errors import LoanRuleError
 from loans.models import Installment, LoanModification, Repayment
 from loans.posting_rules import capitalization_lines
 
@@ -157,9 +158,26 @@ def modification_apply(
     return plan
 
 
+def _not_paid_since(modification: LoanModification, rows: list[Installment]) -> None:
+    """The rows a modification made are unwound only when nothing pays them: a repayment not
+    replayed with it (recorded later, dated before the payment replaying) may have paid them."""
+    paid = [
+        row.number
+        for row in rows
+        if row.principal_paid + row.interest_paid + row.fee_paid + row.penalty_paid
+    ]
+    if paid:
+        raise LoanRuleError(
+            f"Modification {modification.pk} ({modification.kind}) cannot be unwound to replay "
+            f"it: installments {paid} it made were paid by a repayment dated before this change. "
+            "Nothing was changed."
+        )
+
+
 def modification_unwind(book: LoanBook, modification: LoanModification, *, actor: str) -> None:
     """Undo what `modification_apply` did (the repayments after it are unwound first): its
-    entry reversed, the rows it created cancelled (what the close recognized on them since
+    entry reversed, the rows it created cancelled or, for a batched rate reset, the rows it
+    rewrote given their amounts before (what the close recognized on them since
     given back), the rows it cancelled or restated and the loan's terms put back. Saves it."""
     change = modification.change
     generation = change["generation"]
@@ -174,13 +192,26 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
         modification.entry_ids = [*modification.entry_ids, reversal.entry_id]
         book.forget_suspense()
     by_id = {row.pk: row for row in book.rows}
-    for pk in change["created"]:
-        row = by_id[pk]
+    created = [by_id[pk] for pk in change["created"]]
+    rewritten = [by_id[pk] for pk in change.get("rewritten", [])]
+    _not_paid_since(modification, created + rewritten)
+    for row in created + rewritten:
         book.recognize_interest(row, -row.interest_accrued)
         book.charge_fee(row, -row.fee_charged)
         book.adjust_penalty(row, -row.penalty_due)
-        row.status = Installment.Status.CANCELLED
         book.touch(row)
+    for row in created:
+        row.status = Installment.Status.CANCELLED
+    # A batched rate reset rewrote its rows' amounts in place (the record's schedule before,
+    # row by row): they carry them again.
+    for row, before in zip(
+        rewritten, modification.schedule_before if rewritten else [], strict=True
+    ):
+        row.principal_due = Decimal(before["principal"])
+        row.interest_due = Decimal(before["interest"])
+        row.fee_due = Decimal(before["fee"])
+        row.status = Installment.Status.SCHEDULED
+        book.settle_status(row, book.business_date)
     given_back = book.post(
         kind="modification_unwind",
         key=f"modification-unwind-adjust:{modification.pk}:g{generation}",

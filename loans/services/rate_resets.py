@@ -30,7 +30,7 @@ from django.utils import timezone
 from calc.index_rates import floating_rate, index_rate_on, next_reset
 from loans.errors import LoanRuleError
 from loans.events import loans_modified_by_rate_reset
-from loans.models import Installment, Loan, LoanModification
+from loans.models import IndexFixing, Installment, Loan, LoanModification, Repayment
 
 from .modification_plan import Plan, modification_plan
 from .schedule_rows import CLOSED
@@ -74,10 +74,24 @@ REST_TABLE = "rate_reset_rest"
 SHAPE_TABLE = "rate_reset_shape"
 
 
-def reset_rate(loan: Loan, on: date, fixings: dict[tuple[str, date], Decimal]) -> Decimal:
-    key = (loan.rate_index, on)
+def index_fixings_kept(index: str) -> tuple[tuple[date, Decimal], ...]:
+    """The fixings of `index` kept as data (`IndexFixing`), beside the shipped table."""
+    return tuple(
+        IndexFixing.objects.filter(index=index)
+        .order_by("effective_from")
+        .values_list("effective_from", "rate")
+    )
+
+
+def reset_rate(loan: Loan, on: date, fixings: dict) -> Decimal:
+    """The loan's rate from `on`: the index in force then (the shipped table and the fixings
+    kept as data, read once per index into `fixings`) plus its margin, within floor and cap."""
+    index = loan.rate_index
+    if index not in fixings:
+        fixings[index] = index_fixings_kept(index)
+    key = (index, on)
     if key not in fixings:
-        fixings[key] = index_rate_on(loan.rate_index, on)
+        fixings[key] = index_rate_on(index, on, fixings[index])
     return floating_rate(fixings[key], loan.rate_margin, loan.rate_floor, loan.rate_ceiling)
 
 
@@ -94,7 +108,8 @@ class Shape:
 
 def _rest_rows(due_sql: str, due_params: tuple, business_date: date) -> None:
     """The rows each due loan's reset would replace, into a temporary table: its open rows
-    from the reset date after the last one with a payment (`rest_of_loan`)."""
+    from the reset date after the last one with a payment (`rest_of_loan`), each with its place
+    among them (`offset_`, from 1, by due date and number)."""
     closed = [status.value for status in CLOSED]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{REST_TABLE}")
@@ -102,17 +117,20 @@ def _rest_rows(due_sql: str, due_params: tuple, business_date: date) -> None:
             f"""
             CREATE TEMPORARY TABLE {REST_TABLE} ON COMMIT DROP AS
             SELECT loan_id, id, number, due_date, period_start, days_in_period,
-                   principal_due, interest_due, fee_due
+                   principal_due, interest_due, fee_due, status, interest_accrued, fee_charged,
+                   penalty_due,
+                   count(*) OVER (PARTITION BY loan_id) - from_last + 1 AS offset_
             FROM (
                 SELECT i.*, bool_or(
                     i.principal_paid + i.interest_paid + i.fee_paid + i.penalty_paid <> 0
-                ) OVER (
-                    PARTITION BY i.loan_id ORDER BY i.due_date DESC, i.number DESC
-                    ROWS UNBOUNDED PRECEDING
-                ) AS paid_at_or_after
+                ) OVER last_first AS paid_at_or_after, row_number() OVER last_first AS from_last
                 FROM {Installment._meta.db_table} i
                 WHERE i.loan_id IN ({due_sql}) AND i.period_start >= %s
                   AND i.status <> ALL(%s)
+                WINDOW last_first AS (
+                    PARTITION BY i.loan_id ORDER BY i.due_date DESC, i.number DESC
+                    ROWS UNBOUNDED PRECEDING
+                )
             ) candidates
             WHERE NOT paid_at_or_after
             """,
@@ -218,19 +236,15 @@ def _rewrite_in_place(planned: list[Shape], business_date: date) -> None:
             UPDATE {Installment._meta.db_table} i
                SET principal_due = v.principal, interest_due = v.interest, fee_due = v.fee,
                    status = v.status
-              FROM (
-                SELECT r.id, s.shape, row_number() OVER (
-                    PARTITION BY r.loan_id ORDER BY r.due_date, r.number) AS offset_
-                  FROM {REST_TABLE} r JOIN {SHAPE_TABLE} s ON s.loan_id = r.loan_id
-                 WHERE s.shape = ANY(%s)
-              ) x
+              FROM {REST_TABLE} r
+              JOIN {SHAPE_TABLE} s ON s.loan_id = r.loan_id
               JOIN unnest(%s::integer[], %s::integer[], %s::numeric[], %s::numeric[],
                           %s::numeric[], %s::text[])
                 AS v(shape, offset_, principal, interest, fee, status)
-                ON v.shape = x.shape AND v.offset_ = x.offset_
-             WHERE i.id = x.id
+                ON v.shape = s.shape AND v.offset_ = r.offset_
+             WHERE i.id = r.id AND s.shape = ANY(%s)
             """,
-            [[shape.number for shape in planned], *map(list, zip(*values, strict=True))],
+            [*map(list, zip(*values, strict=True)), [shape.number for shape in planned]],
         )
 
 
@@ -292,7 +306,49 @@ def _insert_rows(planned: list[Shape], business_date: date) -> None:
         )
 
 
-def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
+# What each reset changed, as `modification_apply` keeps it (`LoanModification.change`), so a
+# payment or reversal dated before the reset unwinds and replays it (`modification_unwind`): the
+# loan's terms before, and the rows rewritten in place (their amounts before are the record's
+# `schedule_before`, row by row), or the rows cancelled and the rows created. Nothing was
+# recognized on the rows replaced (they start on or after the reset date); no entry is posted.
+CHANGE_SQL = """
+    SELECT s.loan_id, jsonb_build_object(
+        'generation', 1,
+        'after_repayment', coalesce(
+            (SELECT max(p.id) FROM {repayments} p WHERE p.loan_id = s.loan_id), 0),
+        'loan', jsonb_build_object(
+            'annual_rate', l.annual_rate::text, 'maturity_date', l.maturity_date::text,
+            'restructured_on', l.restructured_on::text,
+            'restructured_until', l.restructured_until::text),
+        'entry_id', NULL,
+        'restated', '{{}}'::jsonb,
+        'rewritten', CASE WHEN r.kept THEN r.rows ELSE '[]'::jsonb END,
+        'cancelled', coalesce(r.cancelled, '{{}}'::jsonb),
+        'created', coalesce(c.created, '[]'::jsonb)
+    ) AS change
+    FROM {shapes} s
+    JOIN {loans} l ON l.id = s.loan_id
+    JOIN (
+        SELECT r.loan_id, bool_and(s.shape = ANY(%s)) AS kept,
+            jsonb_agg(r.id ORDER BY r.offset_) AS rows,
+            jsonb_object_agg(r.id::text, jsonb_build_object(
+                'status', r.status, 'interest_accrued', r.interest_accrued::text,
+                'fee_charged', r.fee_charged::text, 'penalty_due', r.penalty_due::text
+            )) FILTER (WHERE s.shape <> ALL(%s)) AS cancelled
+        FROM {rest} r JOIN {shapes} s ON s.loan_id = r.loan_id
+        WHERE s.shape = ANY(%s)
+        GROUP BY r.loan_id
+    ) r ON r.loan_id = s.loan_id
+    LEFT JOIN (
+        SELECT loan_id, jsonb_agg(id ORDER BY id) AS created FROM {installments}
+        WHERE id > %s AND loan_id IN (SELECT loan_id FROM {shapes}) GROUP BY loan_id
+    ) c ON c.loan_id = s.loan_id
+"""
+
+
+def _insert_records(
+    planned: list[Shape], kept: list[Shape], business_date: date, created_after: int
+) -> list[int]:
     values = [
         (
             shape.number,
@@ -314,6 +370,14 @@ def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
         f"%s::{sql_type}[]"
         for sql_type in ("integer", "text", "text", "text", "numeric", "numeric")
     )
+    change_sql = CHANGE_SQL.format(
+        repayments=Repayment._meta.db_table,
+        shapes=SHAPE_TABLE,
+        loans=Loan._meta.db_table,
+        rest=REST_TABLE,
+        installments=Installment._meta.db_table,
+    )
+    kept_numbers = [shape.number for shape in kept]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -326,17 +390,22 @@ def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
                     installment_before, installment_after
                 FROM unnest({arrays}) AS u(shape, parameters, before, after, installment_before,
                     installment_after)
-            )
+            ), changed AS MATERIALIZED ({change_sql})
             SELECT s.loan_id, v.parameters, v.before, v.after,
                 v.installment_before, v.installment_after, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                '', '[]'::jsonb, '{{}}'::jsonb, '{{}}'::jsonb, %s
+                '', '[]'::jsonb, '{{}}'::jsonb, changed.change, %s
             FROM {SHAPE_TABLE} s
             JOIN v ON v.shape = s.shape
+            JOIN changed ON changed.loan_id = s.loan_id
             ORDER BY s.loan_id
             RETURNING id
             """,
             [
                 *map(list, zip(*values, strict=True)),
+                kept_numbers,
+                kept_numbers,
+                [shape.number for shape in planned],
+                created_after,
                 LoanModification.Kind.RATE_CHANGE.value,
                 LoanModification.Status.APPLIED.value,
                 business_date,
@@ -350,6 +419,14 @@ def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
             ],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _last_installment_id() -> int:
+    """Rows with a higher id inserted for the loans reset are the rows their resets created (the
+    loans are locked)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {Installment._meta.db_table}")
+        return cursor.fetchone()[0]
 
 
 def _update_loans(shapes: list[Shape]) -> None:
@@ -397,7 +474,7 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
     if not groups:
         return 0
     samples = Loan.objects.in_bulk([sample for _, sample in groups])
-    fixings: dict[tuple[str, date], Decimal] = {}
+    fixings: dict = {}
     shapes = []
     for number, (ids, sample_id) in enumerate(groups):
         sample = samples[sample_id]
@@ -424,10 +501,11 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
         rebuilt = [shape for shape in planned if not in_place(shape.plan)]
         if kept:
             _rewrite_in_place(kept, business_date)
+        created_after = _last_installment_id()
         if rebuilt:
             _cancel_replaced(rebuilt)
             _insert_rows(rebuilt, business_date)
-        records = _insert_records(planned, business_date)
+        records = _insert_records(planned, kept, business_date, created_after)
     _update_loans(shapes)
     loans_modified_by_rate_reset(records, business_date)
     return sum(len(shape.loan_ids) for shape in planned)

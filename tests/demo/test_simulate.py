@@ -1,6 +1,7 @@
 """`manage.py simulate`: a seeded demo portfolio through the lifecycle services and the close."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import authenticate
@@ -84,3 +85,31 @@ def test_make_run_ends_the_simulated_history_on_today_and_sums_it_up(monkeypatch
     # set-up again (a second `make run`) leaves the open books and their date alone
     call_command("demo_setup", "--history-days", "21")
     assert business_date_current() == today
+
+
+def test_simulated_floating_loans_are_reset_by_the_close_as_the_index_moves(monkeypatch, capsys):
+    from calc.index_rates import floating_rate, index_rate_on
+    from loans.models import IndexFixing, LoanModification
+    from loans.reconciliation import reconcile
+
+    monkeypatch.setenv("DEMO_FORCE", "1")
+    start = business_date_current()
+    call_command("simulate", "--loans", "15", "--days", "70", "--seed", "4")
+    out = capsys.readouterr().out
+    # the one-year LPR moved 5–10 bp at each month start of the timeline, as dated data
+    moves = list(IndexFixing.objects.filter(index="lpr_1y", source="simulate"))
+    assert moves and all(move.effective_from.day == 1 for move in moves)
+    assert all(start < move.effective_from <= start + timedelta(days=70) for move in moves)
+    # and the close repriced the floating loans on their reset dates from it
+    resets = LoanModification.objects.filter(requested_by="system:rate_resets")
+    assert resets.exists(), out[-800:]
+    assert f"rate resets: {resets.count()} (" in out
+    fixings = tuple((move.effective_from, move.rate) for move in moves)
+    for reset in resets.select_related("loan"):
+        loan = reset.loan
+        on = date.fromisoformat(reset.parameters["reset_date"])
+        index = index_rate_on("lpr_1y", on, fixings)
+        expected = floating_rate(index, loan.rate_margin, loan.rate_floor, loan.rate_ceiling)
+        assert Decimal(reset.parameters["annual_rate"]) == expected
+    assert not reconcile()
+    assert trial_balance().balanced

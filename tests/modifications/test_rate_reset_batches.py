@@ -18,7 +18,7 @@ from django.db.models import Max
 from calc.index_rates import next_reset
 from ledger.models import JournalEntry
 from loans.errors import LoanRuleError
-from loans.models import Installment, Loan, LoanModification
+from loans.models import Installment, Loan, LoanModification, Repayment
 from loans.services.modification_plan import modification_plan
 from loans.services.rate_resets import CHECKER, MAKER, OPEN, rate_resets_apply, reset_rate
 from loans.services.schedule_rows import CLOSED
@@ -76,6 +76,33 @@ def reset_loan_by_loan(business_date: date) -> int:
             == (item.due_date, item.period_start, item.days_in_period)
             for row, item in zip(plan.rest.rows, plan.after.installments, strict=True)
         )
+        change = {
+            "generation": 1,
+            "after_repayment": Repayment.objects.filter(loan=loan).aggregate(last=Max("id"))["last"]
+            or 0,
+            "loan": {
+                name: None if getattr(loan, name) is None else str(getattr(loan, name))
+                for name in (
+                    "annual_rate",
+                    "maturity_date",
+                    "restructured_on",
+                    "restructured_until",
+                )
+            },
+            "entry_id": None,
+            "restated": {},
+            "rewritten": [row.pk for row in plan.rest.rows] if same_periods else [],
+            "cancelled": {
+                str(row.pk): {
+                    "status": row.status,
+                    "interest_accrued": str(row.interest_accrued),
+                    "fee_charged": str(row.fee_charged),
+                    "penalty_due": str(row.penalty_due),
+                }
+                for row in ([] if same_periods else plan.rest.rows)
+            },
+            "created": [],
+        }
         for row, item in zip(plan.rest.rows, plan.after.installments, strict=True):
             if not same_periods:
                 break
@@ -96,7 +123,7 @@ def reset_loan_by_loan(business_date: date) -> int:
             or 0
         )
         for offset, item in enumerate([] if same_periods else plan.after.installments, start=1):
-            Installment.objects.create(
+            created = Installment.objects.create(
                 loan=loan,
                 number=top + offset,
                 period_start=item.period_start,
@@ -107,7 +134,9 @@ def reset_loan_by_loan(business_date: date) -> int:
                 fee_due=item.fee,
                 status="due" if item.due_date <= business_date else "scheduled",
             )
+            change["created"].append(created.pk)
         LoanModification.objects.create(
+            change=change,
             loan=loan,
             kind="rate_change",
             status="applied",
@@ -136,6 +165,13 @@ def reset_loan_by_loan(business_date: date) -> int:
     return repriced
 
 
+def comparable(change: dict) -> dict:
+    """The change kept on a record, its created rows by (number, due date): their ids differ
+    between the two runs (the oracle's run is rolled back, its ids are not given back)."""
+    created = Installment.objects.filter(pk__in=change["created"]).order_by("number")
+    return {**change, "created": list(created.values_list("number", "due_date"))}
+
+
 def book() -> dict:
     fields = (
         "loan_id",
@@ -152,20 +188,24 @@ def book() -> dict:
     return {
         "rows": sorted(Installment.objects.values_list(*fields)),
         "records": sorted(
-            LoanModification.objects.values_list(
-                "loan_id",
-                "kind",
-                "status",
-                "effective_date",
-                "parameters",
-                "schedule_before",
-                "schedule_after",
-                "installment_before",
-                "installment_after",
-                "requested_by",
-                "checked_by",
-                "applied_on",
-                "entry_ids",
+            (
+                (*record[:-1], comparable(record[-1]))
+                for record in LoanModification.objects.values_list(
+                    "loan_id",
+                    "kind",
+                    "status",
+                    "effective_date",
+                    "parameters",
+                    "schedule_before",
+                    "schedule_after",
+                    "installment_before",
+                    "installment_after",
+                    "requested_by",
+                    "checked_by",
+                    "applied_on",
+                    "entry_ids",
+                    "change",
+                )
             ),
             key=repr,
         ),

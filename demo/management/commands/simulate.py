@@ -81,6 +81,10 @@ class Command(BaseCommand):
                 f"{result.settlements} settlements ({result.settlements_paid} paid in full)."
             )
         )
+        self.stdout.write(
+            f"  rate resets: {result.rate_resets} ({result.loans_repriced} floating-rate loans "
+            "repriced by the close)"
+        )
         for status, count in sorted(result.by_status.items()):
             self.stdout.write(f"  {status:<12} {count:>6}")
         buckets = ", ".join(f"{name} {count}" for name, count in sorted(result.by_bucket.items()))

@@ -1,0 +1,31 @@
+from django.db import models
+
+from core.money import RATE
+
+
+class IndexFixing(models.Model):
+    """A reference rate's fixing in force from a date, beside the fixings shipped with the code
+    (`calc.index_rates`): a fixing published after the release, or a simulated market move (the
+    demo's `simulate`). A date takes the latest fixing on or before it from either."""
+
+    index = models.CharField(
+        max_length=12, choices=[("lpr_1y", "One-year LPR"), ("lpr_5y", "Five-year LPR")]
+    )
+    effective_from = models.DateField()
+    rate = models.DecimalField(**RATE)
+    source = models.CharField(max_length=40, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["index", "effective_from"], name="index_fixing_unique_date"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rate__gte=0), name="index_fixing_rate_not_negative"
+            ),
+        ]
+        ordering = ["index", "effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.index} {self.rate} from {self.effective_from}"
