@@ -21,7 +21,10 @@ Behaviour (flags, and ``/control``): ``latency_ms`` before answering a submit;
 ``callback_delay_ms`` before the callback; ``failure_rate``; ``duplicate_rate`` (the callback
 sent twice); ``lost_rate`` (no callback: only a status query finds the result);
 ``early_callback_rate`` (the callback is delivered before the submit is answered);
-``stale_failure_rate`` (after a success, a stale "failed" callback arrives too).
+``stale_failure_rate`` (after a success, a stale "failed" callback arrives too);
+``late_success_rate`` (the order is reported failed, then ``late_success_delay_ms`` later it
+succeeds after all — the money moved — and a success callback follows; a status query answers
+the latest).
 """
 
 from __future__ import annotations
@@ -55,6 +58,8 @@ BEHAVIOUR = {
     "lost_rate": 0.0,
     "early_callback_rate": 0.0,
     "stale_failure_rate": 0.0,
+    "late_success_rate": 0.0,
+    "late_success_delay_ms": 200.0,
 }
 SENDERS = 8
 
@@ -112,13 +117,16 @@ class Gateway:
     def settle(self, reference: str) -> dict:
         """Decide the order's outcome (once) and return it."""
         failing = self.chance("failure_rate")
+        late = self.chance("late_success_rate")
         with self.lock:
             order = self.orders[reference]
             if order["status"] != "pending":
                 return dict(order)
             amount = Decimal(order["amount"])
             held = self.balances.get(order["account"]) if order["account"] else None
-            if failing:
+            if late:
+                order.update(status="failed", reason="timed out at the bank", late_success=True)
+            elif failing:
                 order.update(status="failed", reason="declined by the bank")
             elif held is not None and held < amount and not (order["partial"] and held > 0):
                 order.update(status="failed", reason="insufficient funds")
@@ -127,6 +135,14 @@ class Gateway:
                 if held is not None:
                     self.balances[order["account"]] = held - settled
                 order.update(status="succeeded", amount_settled=f"{settled:.2f}")
+            return dict(order)
+
+    def succeed_late(self, reference: str) -> dict:
+        """The bank moved the money after all (a failure was reported first)."""
+        with self.lock:
+            order = self.orders[reference]
+            if order.pop("late_success", False) and order["status"] == "failed":
+                order.update(status="succeeded", amount_settled=order["amount"], reason="")
             return dict(order)
 
     def give_back(self, reference: str) -> dict | None:
@@ -154,18 +170,21 @@ class Gateway:
 
     def later(self, order: dict) -> None:
         delay = float(self.behaviour["callback_delay_ms"]) / 1000
-        self.outbox.put((time.monotonic() + delay, order["reference"]))
+        self.outbox.put((time.monotonic() + delay, order["reference"], self.settle))
 
     def _send_forever(self) -> None:
         connections: dict[tuple[str, int], http.client.HTTPConnection] = {}
         while True:
-            not_before, reference = self.outbox.get()
+            not_before, reference, outcome = self.outbox.get()
             wait = not_before - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-            order = self.settle(reference)
+            order = outcome(reference)
             for report in self.callbacks_for(order):
                 self.deliver(order["callback_url"], report, connections)
+            if order.get("late_success"):
+                delay = float(self.behaviour["late_success_delay_ms"]) / 1000
+                self.outbox.put((time.monotonic() + delay, reference, self.succeed_late))
 
     def deliver(self, url: str, report: dict, connections: dict | None = None) -> int:
         """POST one signed callback (three tries on a refused connection or a 5xx)."""

@@ -18,24 +18,25 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import IdempotencyKeyReused
-from ledger.services import business_date_current
-from loans.models import Installment, Loan, Repayment
-from loans.services.disbursement import loan_disburse
-from loans.services.repayments import loan_repay
-from loans.services.reversals import repayment_reverse
+from loans.models import Installment, Loan
 from payments.errors import GatewayUnavailable, OrderNotFound, PaymentError
 from payments.gateways import GatewayReport, ReportStatus, gateway_default_name, gateway_for
 from payments.models import Mandate, PaymentOrder, PaymentOrderEvent
 
-GATEWAY_CHANNEL = "gateway"
+from .effects import GATEWAY_CHANNEL, order_settle, reversal_post
+from .order_exceptions import late_success_apply, payout_return_apply
+
+__all__ = ["GATEWAY_CHANNEL", "SETTLED_HOOKS", "order_create", "order_submit", "orders_poll"]
 SETTLED_HOOKS: list[Callable[[PaymentOrder], None]] = []
 """Called after a report moved an order (committed); auto-debit registers its retries here."""
 Status = PaymentOrder.Status
+Outcome = PaymentOrderEvent.Outcome
 
 
 def _reference() -> str:
@@ -122,101 +123,71 @@ def order_by_reference(reference: str, *, lock: bool = False) -> PaymentOrder:
 
 def order_report_apply(*, report: GatewayReport, source: str) -> PaymentOrder:
     """Apply what the gateway reports about an order, once: under the order's row lock the
-    state machine moves forward or the report is recorded as ignored. Raises `OrderNotFound`
-    (changing nothing) for a reference we never issued."""
+    state machine moves forward, or the report is recorded as ignored, or (money moved where
+    booking it automatically could be wrong) queued for staff (`OrderReview`). Raises
+    `OrderNotFound` (changing nothing) for a reference we never issued."""
     with transaction.atomic(durable=True):
         order = order_by_reference(report.reference, lock=True)
-        applied = _apply(order, report)
+        outcome = _apply(order, report, source)
         PaymentOrderEvent.objects.create(
             order=order,
             source=source,
             reported_status=report.status,
-            outcome=PaymentOrderEvent.Outcome.APPLIED
-            if applied
-            else PaymentOrderEvent.Outcome.IGNORED,
+            outcome=outcome,
             payload=report.raw,
         )
-    if applied:
+    if outcome == Outcome.APPLIED:
         for hook in SETTLED_HOOKS:
             hook(order)
     return order
 
 
-def _apply(order: PaymentOrder, report: GatewayReport) -> bool:
+def _apply(order: PaymentOrder, report: GatewayReport, source: str) -> str:
     now = timezone.now()
     if report.provider_reference and not order.provider_reference:
         order.provider_reference = report.provider_reference
     if report.status == ReportStatus.PENDING:
         if order.status != Status.CREATED:
-            return False
+            return Outcome.IGNORED
         order.submit()
         order.submitted_at = now
     elif report.status == ReportStatus.SUCCEEDED:
+        if order.status == Status.FAILED:
+            return late_success_apply(order, report, source)
         if order.status not in PaymentOrder.OPEN:
-            return False
-        settled = report.amount if report.amount is not None else order.amount
-        if settled <= 0 or settled > order.amount:
-            raise PaymentError(f"Order {order.reference} cannot settle {settled}.")
+            return Outcome.IGNORED
         order.succeed()
-        order.amount_settled = settled
-        order.settled_at = now
-        order.effect_key = _effect_post(order)
+        order_settle(order, report)
     elif report.status == ReportStatus.FAILED:
         if order.status not in PaymentOrder.OPEN:
-            return False
+            return Outcome.IGNORED
         order.fail()
         order.failure_reason = report.reason[:255] or "failed at the gateway"
         order.settled_at = now
     elif report.status == ReportStatus.REVERSED:
-        if order.status != Status.SUCCEEDED or order.direction != PaymentOrder.Direction.COLLECT:
-            return False
+        if order.status != Status.SUCCEEDED:
+            return Outcome.IGNORED
+        if order.direction == PaymentOrder.Direction.PAYOUT:
+            return payout_return_apply(order, report, source)
         order.reverse()
-        order.reversal_key = _reversal_post(order, report.reason)
+        order.reversal_key = reversal_post(order, report.reason)
     else:
-        return False
+        return Outcome.IGNORED
     order.save()
-    return True
+    return Outcome.APPLIED
 
 
-def _effect_post(order: PaymentOrder) -> str:
-    business_date = business_date_current()
-    if order.direction == PaymentOrder.Direction.PAYOUT:
-        loan_disburse(
-            loan=order.loan, business_date=business_date, actor=order.actor, durable=False
-        )
-        return f"disbursement:{order.loan_id}"
-    key = f"payorder:{order.reference}"
-    loan_repay(
-        loan=order.loan,
-        amount=order.amount_settled,
-        value_date=min(order.business_date, business_date),
-        business_date=business_date,
-        idempotency_key=key,
-        channel=GATEWAY_CHANNEL,
-        external_reference=order.reference,
-        actor=order.actor,
-        durable=False,
-    )
-    return key
-
-
-def _reversal_post(order: PaymentOrder, reason: str) -> str:
-    repayment = Repayment.objects.get(idempotency_key=order.effect_key)
-    repayment_reverse(
-        repayment=repayment,
-        business_date=business_date_current(),
-        actor="gateway",
-        reason=(reason or f"returned: order {order.reference}")[:255],
-        durable=False,
-    )
-    return f"reversal:{order.effect_key}"
-
-
-def orders_poll(*, older_than: timedelta = timedelta(seconds=30), expire_after=None) -> int:
+def orders_poll(
+    *, older_than: timedelta = timedelta(seconds=30), expire_after: timedelta | None = None
+) -> int:
     """Ask the gateway about open orders last touched more than `older_than` ago: a lost
     callback is recovered, an order the gateway never received is sent again (same reference,
-    so at most once) or, past `expire_after`, expired. Returns how many reports were applied."""
-    expire_after = expire_after or timedelta(hours=24)
+    so at most once) or, past `expire_after` (default `PAYMENTS_UNKNOWN_ORDER_EXPIRY_MINUTES`
+    after its creation), expired. An order is expired only on the gateway's answer that it
+    does not know it: a gateway that does not answer expires nothing. Returns how many reports
+    were applied."""
+    if expire_after is None:
+        expire_after = timedelta(minutes=settings.PAYMENTS_UNKNOWN_ORDER_EXPIRY_MINUTES)
     now = timezone.now()
     applied = 0
     stale = PaymentOrder.objects.filter(
@@ -251,3 +222,9 @@ def _expire(order: PaymentOrder) -> None:
             order.expire()
             order.failure_reason = "unknown at the gateway: never sent"
             order.save()
+            PaymentOrderEvent.objects.create(
+                order=order,
+                source="poll",
+                reported_status=ReportStatus.UNKNOWN,
+                outcome=Outcome.APPLIED,
+            )
