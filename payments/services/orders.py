@@ -178,16 +178,23 @@ def _apply(order: PaymentOrder, report: GatewayReport, source: str) -> str:
 
 
 def orders_poll(
-    *, older_than: timedelta = timedelta(seconds=30), expire_after: timedelta | None = None
+    *,
+    older_than: timedelta = timedelta(seconds=30),
+    expire_after: timedelta | None = None,
+    recheck_failed_for: timedelta | None = None,
 ) -> int:
     """Ask the gateway about open orders last touched more than `older_than` ago: a lost
     callback is recovered, an order the gateway never received is sent again (same reference,
     so at most once) or, past `expire_after` (default `PAYMENTS_UNKNOWN_ORDER_EXPIRY_MINUTES`
     after its creation), expired. An order is expired only on the gateway's answer that it
-    does not know it: a gateway that does not answer expires nothing. Returns how many reports
+    does not know it: a gateway that does not answer expires nothing. Orders that failed in
+    the last `recheck_failed_for` (default `PAYMENTS_FAILED_RECHECK_MINUTES`) are asked about
+    too, and only a success (the money moved after all) is applied. Returns how many reports
     were applied."""
     if expire_after is None:
         expire_after = timedelta(minutes=settings.PAYMENTS_UNKNOWN_ORDER_EXPIRY_MINUTES)
+    if recheck_failed_for is None:
+        recheck_failed_for = timedelta(minutes=settings.PAYMENTS_FAILED_RECHECK_MINUTES)
     now = timezone.now()
     applied = 0
     stale = PaymentOrder.objects.filter(
@@ -195,13 +202,20 @@ def orders_poll(
         status__in=PaymentOrder.OPEN,
         updated_at__lt=now - older_than,
     )
+    if recheck_failed_for:
+        stale = stale | PaymentOrder.objects.filter(
+            status=Status.FAILED, settled_at__gte=now - recheck_failed_for
+        )
     for order in stale.select_related("mandate").order_by("id"):
         gateway = gateway_for(order.gateway)
         try:
             report = gateway.query(order)
         except GatewayUnavailable:
             continue
-        if report.status == ReportStatus.UNKNOWN:
+        if order.status == Status.FAILED:
+            if report.status != ReportStatus.SUCCEEDED:
+                continue
+        elif report.status == ReportStatus.UNKNOWN:
             if now - order.created_at > expire_after:
                 _expire(order)
                 applied += 1

@@ -13,9 +13,11 @@ from ledger.models import BusinessDate, JournalLine
 from ledger.periods import closed_periods_forget, period_close_approve, period_close_request
 from ledger.services import business_date_current, business_date_open
 from loans.models import Installment, Loan, Repayment
+from payments.errors import PaymentError
 from payments.gateways import GatewayReport, ReportStatus
 from payments.models import OrderReview, PaymentOrder, PaymentOrderEvent
 from payments.services.mandates import mandate_grant
+from payments.services.order_reviews import order_review_resolve
 from payments.services.orders import order_create, order_report_apply
 from payments.services.payouts import loan_payout_start, payout_abandon
 from tests.api.conftest import active_loan_for
@@ -215,3 +217,21 @@ def test_a_returned_payout_after_a_repayment_is_queued_and_posts_nothing():
     assert list(
         PaymentOrderEvent.objects.filter(order=order).values_list("outcome", flat=True)
     ) == ["applied", "queued", "ignored"]
+
+
+def test_staff_resolve_a_queued_item_once_saying_what_they_did(django_user_model):
+    today = business_date_current()
+    loan = make_loan("6000.00", 6, today)
+    order = payout(loan)
+    tell(order, ReportStatus.FAILED)
+    payout_abandon(loan=loan, business_date=today, actor="staff", reason="payout failed")
+    tell(order, ReportStatus.SUCCEEDED)
+    review = OrderReview.objects.get(order=order)
+    staff = django_user_model.objects.create_user("ops", is_staff=True)
+    with pytest.raises(PaymentError):
+        order_review_resolve(review=review, user=staff, note=" ")
+    review = order_review_resolve(review=review, user=staff, note="asked the bank to recall it")
+    assert (review.status, review.resolved_by) == ("resolved", staff)
+    with pytest.raises(PaymentError):
+        order_review_resolve(review=review, user=staff, note="again")
+    assert AuditEvent.objects.filter(action="payment_order.review_resolved").count() == 1
