@@ -62,6 +62,8 @@ BEHAVIOUR = {
     "late_success_delay_ms": 200.0,
 }
 SENDERS = 8
+"""Threads sending callbacks (each keeps its connections alive): how many callbacks are in
+flight at once."""
 
 
 class NoDelayConnection(http.client.HTTPConnection):
@@ -73,7 +75,7 @@ class NoDelayConnection(http.client.HTTPConnection):
 
 
 class Gateway:
-    def __init__(self, secret: str, behaviour: dict, seed: int | None):
+    def __init__(self, secret: str, behaviour: dict, seed: int | None, senders: int = SENDERS):
         self.secret = secret
         self.behaviour = dict(behaviour)
         self.balances: dict[str, Decimal] = {}
@@ -82,7 +84,7 @@ class Gateway:
         self.random = random.Random(seed)
         self.outbox: queue.Queue = queue.Queue()
         self.sequence = 0
-        for _ in range(SENDERS):
+        for _ in range(senders):
             threading.Thread(target=self._send_forever, daemon=True).start()
 
     def chance(self, name: str) -> bool:
@@ -305,13 +307,14 @@ def main() -> None:
     parser.add_argument("--secret", default="gwsec_local_development_only")
     parser.add_argument("--secret-file", type=Path)
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--senders", type=int, default=SENDERS, help="callback sender threads")
     for name, default in BEHAVIOUR.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=default)
     args = parser.parse_args()
     secret = args.secret_file.read_text().strip() if args.secret_file else args.secret
     behaviour = {name: getattr(args, name) for name in BEHAVIOUR}
     server = ThreadingHTTPServer(
-        (args.host, args.port), handler_for(Gateway(secret, behaviour, args.seed))
+        (args.host, args.port), handler_for(Gateway(secret, behaviour, args.seed, args.senders))
     )
     server.daemon_threads = True
     print(f"local gateway on http://{args.host}:{server.server_port}/", flush=True)

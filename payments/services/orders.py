@@ -99,11 +99,13 @@ def order_create(
     return existing
 
 
-def order_submit(*, order_id: int) -> PaymentOrder:
+def order_submit(*, order_id: int, order: PaymentOrder | None = None) -> PaymentOrder:
     """Send a created order to its gateway and apply the answer. A gateway that does not answer
     leaves the order created (polling resolves it); an order already past created is left as
-    it is. Called outside any transaction: the network call holds no lock."""
-    order = PaymentOrder.objects.select_related("mandate").get(pk=order_id)
+    it is. Called outside any transaction: the network call holds no lock. `order`: the order
+    as its caller just created it (not read again)."""
+    if order is None or order.pk != order_id:
+        order = PaymentOrder.objects.select_related("mandate").get(pk=order_id)
     if order.status != Status.CREATED:
         return order
     try:
@@ -114,7 +116,12 @@ def order_submit(*, order_id: int) -> PaymentOrder:
 
 
 def order_by_reference(reference: str, *, lock: bool = False) -> PaymentOrder:
-    orders = PaymentOrder.objects.select_for_update() if lock else PaymentOrder.objects
+    """The order (locked: its row only, read with its loan, which applying it needs)."""
+    orders = (
+        PaymentOrder.objects.select_for_update(of=("self",)).select_related("loan")
+        if lock
+        else PaymentOrder.objects
+    )
     order = orders.filter(reference=reference).first()
     if order is None:
         raise OrderNotFound(f"No payment order {reference!r}.")
