@@ -14,15 +14,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
+from core.db import fetch_prepared
 from core.errors import IdempotencyKeyReused
 from loans.models import Installment, Loan
 from payments.errors import GatewayUnavailable, OrderNotFound, PaymentError
@@ -69,8 +72,11 @@ def order_create(
     if not idempotency_key or len(idempotency_key) > 100:
         raise PaymentError("An idempotency key of 1 to 100 characters is required.")
     request_hash = _request_hash(loan.pk, direction, purpose, f"{amount:.2f}")
-    try:  # the common case, a new key: one INSERT; a repeated key: the first order
-        with transaction.atomic():
+    # The common case, a new key: one INSERT (a savepoint only inside a caller's transaction,
+    # which a unique violation would otherwise break); a repeated key: the first order.
+    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    try:
+        with guard:
             return PaymentOrder.objects.create(
                 reference=_reference(),
                 idempotency_key=idempotency_key,
@@ -112,7 +118,53 @@ def order_submit(*, order_id: int, order: PaymentOrder | None = None) -> Payment
         report = gateway_for(order.gateway).submit(order)
     except GatewayUnavailable:
         return order
-    return order_report_apply(report=replace(report, reference=order.reference), source="submit")
+    report = replace(report, reference=order.reference)
+    if report.status == ReportStatus.PENDING and _submitted_record(order, report):
+        return order
+    return order_report_apply(report=report, source="submit")
+
+
+SUBMITTED_SQL = """
+WITH moved AS (
+    UPDATE payments_paymentorder
+       SET status = 'submitted', submitted_at = %(now)s, updated_at = %(now)s,
+           provider_reference = CASE WHEN provider_reference = '' THEN %(provider)s
+                                     ELSE provider_reference END
+     WHERE id = %(id)s AND status = 'created'
+ RETURNING id, provider_reference)
+INSERT INTO payments_paymentorderevent
+       (order_id, source, reported_status, outcome, payload, created_at)
+SELECT id, 'submit', 'pending', 'applied', %(payload)s::jsonb, %(now)s FROM moved
+RETURNING (SELECT provider_reference FROM moved)
+"""
+
+
+def _submitted_record(order: PaymentOrder, report: GatewayReport) -> bool:
+    """The usual answer to a submit — accepted, pending — applied in one statement rather than
+    a locked read, an update and an insert in a transaction: the order moves created →
+    submitted only if it is still created (the `submit` transition's rule, checked by the
+    UPDATE under the row lock it takes) and the report is logged with it. False, changing
+    nothing, if a callback moved the order first (or off PostgreSQL, the SQLite demo): the
+    general path records the answer."""
+    if connection.vendor != "postgresql":
+        return False
+    now = timezone.now()
+    moved = fetch_prepared(
+        SUBMITTED_SQL,
+        {
+            "id": order.pk,
+            "now": now,
+            "provider": report.provider_reference,
+            "payload": Jsonb(report.raw),
+        },
+        one=True,
+    )
+    if moved is None:
+        return False
+    order.submit()  # the row moved already: the instance follows it
+    order.submitted_at = order.updated_at = now
+    order.provider_reference = moved[0]
+    return True
 
 
 def order_by_reference(reference: str, *, lock: bool = False) -> PaymentOrder:
