@@ -1,7 +1,7 @@
 """Money through the rails: orders per second through the full path, the cost of verifying a
 callback, and matching a 100,000-line bank statement.
 
-1. **Full path** — gunicorn (2 workers) serves the app with ``PAYMENTS_GATEWAY=local``; the
+1. **Full path** — gunicorn (``--workers`` 2, ``--threads`` 4 each) serves the app with ``PAYMENTS_GATEWAY=local``; the
    local gateway (`scripts/local_gateway.py`) runs beside it. 4 keep-alive clients POST
    ``/api/v1/loans/{id}/payment-orders`` (1.00, a unique ``Idempotency-Key`` each): the order is
    created, sent to the gateway, and the gateway's signed callback to our endpoint posts the
@@ -14,7 +14,10 @@ callback, and matching a 100,000-line bank statement.
    (`statement_import`: parse, insert, match), timed end to end.
 
     python benchmarks/payment_rails.py [--loans 2000] [--seconds 10] [--clients 4]
-        [--statement-lines 100000] [--database NAME]
+        [--statement-lines 100000] [--database NAME] [--port P] [--gateway-port P]
+        [--workers 2] [--threads 4] [--senders 8]
+
+``--senders``: the gateway's callback threads (how many callbacks are in flight at once).
 
 The machine is shared by the load generator, gunicorn, the gateway and PostgreSQL: the JSON's
 ``load_average_1m`` says how busy it was. The last line printed is a JSON object.
