@@ -159,7 +159,7 @@ class OrderReview(models.Model):
     (or came back) where an automatic booking could be wrong. Nothing was posted for it."""
 
     class Kind(models.TextChoices):
-        LATE_SUCCESS = "late_success", "Success after failure (payout no longer wanted)"
+        LATE_SUCCESS = "late_success", "Success after failure (not bookable automatically)"
         PAYOUT_RETURNED = "payout_returned", "Payout returned after repayments"
 
     class Status(models.TextChoices):

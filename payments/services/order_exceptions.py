@@ -5,6 +5,7 @@ payout the bank returned. Both run under the order's row lock, inside `order_rep
   to our own status query, never on anything less — that the money moved after all. The order
   moves to succeeded (`succeed_after_failure`) and posts its one effect, as of the order's
   business date (the current one if that date's period is closed, the audit row saying so).
+  A loan that takes no payment any more (cancelled, closed) books nothing: queued for staff.
   A collect order's auto-debit retries not yet sent are expired: the installment is paid (a
   partial debit is planned again by the retry hook). A payout whose loan no longer wants it
   (cancelled, or paid out by another order) posts nothing and is queued for staff.
@@ -51,9 +52,19 @@ def late_success_apply(order: PaymentOrder, report: GatewayReport, source: str) 
     today = business_date_current()
     before = {"status": order.status, "failure_reason": order.failure_reason}
     note = _value_date_note(order, today)
+    unsettled = (order.amount_settled, order.settled_at, order.effect_key)
+    try:  # the effect first: a loan that takes no payment now leaves the order as it was
+        with transaction.atomic():
+            order_settle(order, report, value_date=today if note else None)
+    except (LoanRuleError, LoanStateError) as refused:
+        order.amount_settled, order.settled_at, order.effect_key = unsettled
+        return _queue(
+            order,
+            OrderReview.Kind.LATE_SUCCESS,
+            f"order {order.reference} succeeded after its failure; not booked: {refused}",
+        )
     order.succeed_after_failure()
-    order.failure_reason = f"reported failed first: {order.failure_reason}"[:255]
-    order_settle(order, report, value_date=today if note else None)
+    order.failure_reason = f"reported failed first: {before['failure_reason']}"[:255]
     if order.purpose == PaymentOrder.Purpose.AUTO_DEBIT:
         _unsent_retries_expire(order)
     order.save()

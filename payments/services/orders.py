@@ -37,7 +37,8 @@ from .order_exceptions import late_success_apply, payout_return_apply
 
 __all__ = ["GATEWAY_CHANNEL", "SETTLED_HOOKS", "order_create", "order_submit", "orders_poll"]
 SETTLED_HOOKS: list[Callable[[PaymentOrder], None]] = []
-"""Called after a report moved an order (committed); auto-debit registers its retries here."""
+"""Called after a report settled an order — succeeded, failed or reversed, not merely submitted
+(committed); auto-debit registers its retries here."""
 Status = PaymentOrder.Status
 Outcome = PaymentOrderEvent.Outcome
 
@@ -195,7 +196,7 @@ def order_report_apply(*, report: GatewayReport, source: str) -> PaymentOrder:
             outcome=outcome,
             payload=report.raw,
         )
-    if outcome == Outcome.APPLIED:
+    if outcome == Outcome.APPLIED and order.status not in PaymentOrder.OPEN:
         for hook in SETTLED_HOOKS:
             hook(order)
     return order

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from ledger.models import BusinessDate, JournalLine
 from ledger.periods import closed_periods_forget, period_close_approve, period_close_request
 from ledger.services import business_date_current, business_date_open
 from loans.models import Installment, Loan, Repayment
+from loans.transitions import loan_transition
 from payments.errors import PaymentError
 from payments.gateways import GatewayReport, ReportStatus
 from payments.models import OrderReview, PaymentOrder, PaymentOrderEvent
@@ -235,3 +237,22 @@ def test_staff_resolve_a_queued_item_once_saying_what_they_did(django_user_model
     with pytest.raises(PaymentError):
         order_review_resolve(review=review, user=staff, note="again")
     assert AuditEvent.objects.filter(action="payment_order.review_resolved").count() == 1
+
+
+def test_a_late_success_for_a_loan_that_takes_no_payment_is_queued_and_books_nothing(loan):
+    order = collect(loan)
+    tell(order, ReportStatus.FAILED)
+    with transaction.atomic():
+        locked = Loan.objects.select_for_update().get(pk=loan.pk)
+        loan_transition(
+            loan=locked, action="cancel", actor="staff", business_date=business_date_current()
+        )
+    lines_before = JournalLine.objects.count()
+    order = tell(order, ReportStatus.SUCCEEDED)
+    assert order.status == Status.FAILED
+    assert order.effect_key is None
+    assert PaymentOrder.objects.get(pk=order.pk).status == Status.FAILED
+    assert JournalLine.objects.count() == lines_before
+    review = OrderReview.objects.get(order=order)
+    assert review.kind == OrderReview.Kind.LATE_SUCCESS and "takes no payments" in review.reason
+    assert list(order.events.values_list("outcome", flat=True)) == ["applied", "queued"]
