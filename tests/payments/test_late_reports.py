@@ -20,7 +20,7 @@ from payments.gateways import GatewayReport, ReportStatus
 from payments.models import OrderReview, PaymentOrder, PaymentOrderEvent
 from payments.services.mandates import mandate_grant
 from payments.services.order_reviews import order_review_resolve
-from payments.services.orders import order_create, order_report_apply
+from payments.services.orders import order_create, order_report_apply, orders_poll
 from payments.services.payouts import loan_payout_start, payout_abandon
 from tests.api.conftest import active_loan_for
 from tests.lifecycle.factories import assert_books_consistent, make_borrower, make_loan
@@ -256,3 +256,12 @@ def test_a_late_success_for_a_loan_that_takes_no_payment_is_queued_and_books_not
     review = OrderReview.objects.get(order=order)
     assert review.kind == OrderReview.Kind.LATE_SUCCESS and "takes no payments" in review.reason
     assert list(order.events.values_list("outcome", flat=True)) == ["applied", "queued"]
+
+
+def test_polling_a_failed_order_of_the_immediate_backend_changes_nothing(loan):
+    order = collect(loan)
+    PaymentOrder.objects.filter(pk=order.pk).update(gateway="immediate")
+    tell(order, ReportStatus.FAILED)
+    assert orders_poll(older_than=timedelta(0)) == 0
+    assert PaymentOrder.objects.get(pk=order.pk).status == Status.FAILED
+    assert not Repayment.objects.filter(loan=loan).exists()
