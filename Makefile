@@ -36,7 +36,7 @@ run: install
 		--out var/webhooks.jsonl & receiver=$$!; \
 	$(PY) manage.py events_dispatch --forever & dispatcher=$$!; \
 	$(PY) scripts/local_gateway.py --port $(GATEWAY_PORT) --latency-ms 20 --callback-delay-ms 200 \
-		--failure-rate 0.05 --duplicate-rate 0.1 --lost-rate 0.05 & gateway=$$!; \
+		--failure-rate 0.05 --duplicate-rate 0.1 --lost-rate 0.05 --late-success-rate 0.02 & gateway=$$!; \
 	$(PY) manage.py payments_poll --forever --older-than 5 & poller=$$!; \
 	$(PY) manage.py payments_demo --gateway http://127.0.0.1:$(GATEWAY_PORT) & payments=$$!; \
 	$(PY) manage.py runserver 127.0.0.1:8000

@@ -74,7 +74,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, database_url: str, threads: int) -> subprocess.Popen:
+def start_gunicorn(
+    port: int, database_url: str, threads: int, *, workers: int = 2
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -90,7 +92,7 @@ def start_gunicorn(port: int, database_url: str, threads: int) -> subprocess.Pop
             str(gunicorn),
             "config.wsgi",
             "--workers",
-            "2",
+            str(workers),
             # Threads overlap one request's database round trips with another's work, and
             # (unlike sync workers) keep client connections alive.
             "--worker-class",

@@ -1,7 +1,7 @@
 """Money through the rails: orders per second through the full path, the cost of verifying a
 callback, and matching a 100,000-line bank statement.
 
-1. **Full path** — gunicorn (2 workers) serves the app with ``PAYMENTS_GATEWAY=local``; the
+1. **Full path** — gunicorn (``--workers`` 2, ``--threads`` 4 each) serves the app with ``PAYMENTS_GATEWAY=local``; the
    local gateway (`scripts/local_gateway.py`) runs beside it. 4 keep-alive clients POST
    ``/api/v1/loans/{id}/payment-orders`` (1.00, a unique ``Idempotency-Key`` each): the order is
    created, sent to the gateway, and the gateway's signed callback to our endpoint posts the
@@ -14,7 +14,10 @@ callback, and matching a 100,000-line bank statement.
    (`statement_import`: parse, insert, match), timed end to end.
 
     python benchmarks/payment_rails.py [--loans 2000] [--seconds 10] [--clients 4]
-        [--statement-lines 100000] [--database NAME]
+        [--statement-lines 100000] [--database NAME] [--port P] [--gateway-port P]
+        [--workers 2] [--threads 4] [--senders 8]
+
+``--senders``: the gateway's callback threads (how many callbacks are in flight at once).
 
 The machine is shared by the load generator, gunicorn, the gateway and PostgreSQL: the JSON's
 ``load_average_1m`` says how busy it was. The last line printed is a JSON object.
@@ -41,10 +44,10 @@ import api  # noqa: E402
 GATEWAY_SECRET = secrets.token_urlsafe(32)
 
 
-def start_gateway() -> tuple[subprocess.Popen, str]:
+def start_gateway(port: int = 0, senders: int = 8) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
-        [sys.executable, str(_django.ROOT / "scripts/local_gateway.py"), "--port", "0"]
-        + ["--secret", GATEWAY_SECRET, "--callback-delay-ms", "0"],
+        [sys.executable, str(_django.ROOT / "scripts/local_gateway.py"), "--port", str(port)]
+        + ["--secret", GATEWAY_SECRET, "--callback-delay-ms", "0", "--senders", str(senders)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -64,22 +67,33 @@ def run_load(port: int, clients: int, seconds: float, make_request):
         api.http.client.HTTPConnection = original
 
 
-def full_path(pairs, *, url: str, clients: int, seconds: float) -> dict:
+def full_path(
+    pairs,
+    *,
+    url: str,
+    clients: int,
+    seconds: float,
+    port: int = 0,
+    gateway_port: int = 0,
+    workers: int = 2,
+    threads: int = 4,
+    senders: int = 8,
+) -> dict:
     from django.db import connections
 
     from loans.models import Repayment
     from payments.models import PaymentOrder
 
     connections.close_all()
-    gateway, gateway_url = start_gateway()
-    port = api.free_port()
+    gateway, gateway_url = start_gateway(gateway_port, senders)
+    port = port or api.free_port()
     os.environ.update(
         PAYMENTS_GATEWAY="local",
         PAYMENTS_GATEWAY_URL=gateway_url,
         PAYMENTS_GATEWAY_SECRET=GATEWAY_SECRET,
         PAYMENTS_CALLBACK_URL=f"http://127.0.0.1:{port}/api/v1/payments/callbacks/local",
     )
-    server = api.start_gunicorn(port, url, 4)
+    server = api.start_gunicorn(port, url, threads, workers=workers)
 
     def pay(rng: random.Random):
         loan_id, token = rng.choice(pairs)
@@ -221,6 +235,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--statement-lines", type=int, default=100_000)
+    parser.add_argument("--port", type=int, default=0, help="the app's (default: any free one)")
+    parser.add_argument("--gateway-port", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--senders", type=int, default=8, help="the gateway's callback senders")
     _django.add_database_argument(parser)
     args = parser.parse_args()
 
@@ -229,7 +248,20 @@ def main() -> None:
     pairs = api.build_portfolio(args.loans)
     print(f"built {len(pairs)} active loans")
     result = {"loans": len(pairs), "clients": args.clients}
-    result.update(full_path(pairs, url=url, clients=args.clients, seconds=args.seconds))
+    result.update(workers=args.workers, threads=args.threads, gateway_senders=args.senders)
+    result.update(
+        full_path(
+            pairs,
+            url=url,
+            clients=args.clients,
+            seconds=args.seconds,
+            port=args.port,
+            gateway_port=args.gateway_port,
+            workers=args.workers,
+            threads=args.threads,
+            senders=args.senders,
+        )
+    )
     print(f"full path: {result['orders_per_second']} orders/s settled")
     result["callback_verify_us"] = round(callback_cost() * 1e6, 1)
     print(f"callback verification: {result['callback_verify_us']} µs a call")

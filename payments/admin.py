@@ -8,11 +8,13 @@ from .models import (
     AutoDebitRule,
     BankStatement,
     Mandate,
+    OrderReview,
     PaymentOrder,
     PaymentOrderEvent,
     ReconciliationRequest,
     StatementLine,
 )
+from .services.order_reviews import order_review_resolve
 from .services.reconciliation import reconciliation_decide, reconciliation_request
 
 DECIDE_PERMISSION = "payments.change_reconciliationrequest"
@@ -44,6 +46,30 @@ class PaymentOrderAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_filter = ("status", "direction", "purpose", "gateway")
     search_fields = ("reference", "provider_reference", "idempotency_key")
     inlines = [PaymentOrderEventInline]
+
+
+@admin.register(OrderReview)
+class OrderReviewAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Gateway reports queued for staff; resolved (with a note) once the money is settled."""
+
+    list_display = ("id", "order", "kind", "status", "reason", "created_at", "resolved_by")
+    list_filter = ("status", "kind")
+    actions = ["resolve"]
+
+    @admin.action(description="Mark resolved (the money was settled by hand)")
+    def resolve(self, request, queryset):
+        if not request.user.has_perm("payments.change_orderreview"):
+            self.message_user(request, "You may not resolve review items.", messages.ERROR)
+            return
+        for review in queryset:
+            try:
+                order_review_resolve(
+                    review=review,
+                    user=request.user,
+                    note=f"resolved in the admin by {request.user}",
+                )
+            except DomainError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
 
 
 @admin.register(Mandate)

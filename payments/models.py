@@ -114,6 +114,11 @@ class PaymentOrder(models.Model):
     def succeed(self) -> None:
         """Settled (a callback may beat the submit's answer: from created too)."""
 
+    @transition(field=status, source=Status.FAILED, target=Status.SUCCEEDED)
+    def succeed_after_failure(self) -> None:
+        """The gateway reported a failure, then (verified: a signed callback or our own status
+        query) that the money moved after all: the report of success wins, once."""
+
     @transition(field=status, source=[Status.CREATED, Status.SUBMITTED], target=Status.FAILED)
     def fail(self) -> None:
         """The gateway refused or could not move the money."""
@@ -133,6 +138,7 @@ class PaymentOrderEvent(models.Model):
     class Outcome(models.TextChoices):
         APPLIED = "applied", "Applied"
         IGNORED = "ignored", "Ignored (already in that state, or stale)"
+        QUEUED = "queued", "Queued for staff (not handled automatically)"
 
     order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="events")
     source = models.CharField(max_length=16)
@@ -146,6 +152,41 @@ class PaymentOrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.reported_status} ({self.outcome})"
+
+
+class OrderReview(models.Model):
+    """A gateway report the ledger does not handle on its own, queued for staff: money moved
+    (or came back) where an automatic booking could be wrong. Nothing was posted for it."""
+
+    class Kind(models.TextChoices):
+        LATE_SUCCESS = "late_success", "Success after failure (not bookable automatically)"
+        PAYOUT_RETURNED = "payout_returned", "Payout returned after repayments"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    reason = models.CharField(max_length=255)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind"], name="orderreview_once_per_order_and_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of order {self.order_id} ({self.status})"
 
 
 class Mandate(models.Model):

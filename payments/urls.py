@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import views
+from .api import reconciliation, views
 
 urlpatterns = [
     path(
@@ -41,5 +41,30 @@ urlpatterns = [
         "backoffice/cash-reconciliation",
         views.BackofficeCashReconciliationApi.as_view(),
         name="backoffice-cash-reconciliation",
+    ),
+    path(
+        "backoffice/statement-lines",
+        reconciliation.QueuedLineListApi.as_view(),
+        name="backoffice-statement-line-queue",
+    ),
+    path(
+        "backoffice/statement-lines/<int:pk>/reconciliation-requests",
+        reconciliation.LineRequestApi.as_view(),
+        name="backoffice-statement-line-request",
+    ),
+    path(
+        "backoffice/reconciliation-requests",
+        reconciliation.RequestListApi.as_view(),
+        name="backoffice-reconciliation-requests",
+    ),
+    path(
+        "backoffice/reconciliation-requests/<int:pk>/approve",
+        reconciliation.RequestApproveApi.as_view(),
+        name="backoffice-reconciliation-approve",
+    ),
+    path(
+        "backoffice/reconciliation-requests/<int:pk>/reject",
+        reconciliation.RequestRejectApi.as_view(),
+        name="backoffice-reconciliation-reject",
     ),
 ]

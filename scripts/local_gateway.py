@@ -21,7 +21,10 @@ Behaviour (flags, and ``/control``): ``latency_ms`` before answering a submit;
 ``callback_delay_ms`` before the callback; ``failure_rate``; ``duplicate_rate`` (the callback
 sent twice); ``lost_rate`` (no callback: only a status query finds the result);
 ``early_callback_rate`` (the callback is delivered before the submit is answered);
-``stale_failure_rate`` (after a success, a stale "failed" callback arrives too).
+``stale_failure_rate`` (after a success, a stale "failed" callback arrives too);
+``late_success_rate`` (the order is reported failed, then ``late_success_delay_ms`` later it
+succeeds after all — the money moved — and a success callback follows; a status query answers
+the latest).
 """
 
 from __future__ import annotations
@@ -55,8 +58,12 @@ BEHAVIOUR = {
     "lost_rate": 0.0,
     "early_callback_rate": 0.0,
     "stale_failure_rate": 0.0,
+    "late_success_rate": 0.0,
+    "late_success_delay_ms": 200.0,
 }
 SENDERS = 8
+"""Threads sending callbacks (each keeps its connections alive): how many callbacks are in
+flight at once."""
 
 
 class NoDelayConnection(http.client.HTTPConnection):
@@ -68,7 +75,7 @@ class NoDelayConnection(http.client.HTTPConnection):
 
 
 class Gateway:
-    def __init__(self, secret: str, behaviour: dict, seed: int | None):
+    def __init__(self, secret: str, behaviour: dict, seed: int | None, senders: int = SENDERS):
         self.secret = secret
         self.behaviour = dict(behaviour)
         self.balances: dict[str, Decimal] = {}
@@ -77,7 +84,7 @@ class Gateway:
         self.random = random.Random(seed)
         self.outbox: queue.Queue = queue.Queue()
         self.sequence = 0
-        for _ in range(SENDERS):
+        for _ in range(senders):
             threading.Thread(target=self._send_forever, daemon=True).start()
 
     def chance(self, name: str) -> bool:
@@ -112,13 +119,16 @@ class Gateway:
     def settle(self, reference: str) -> dict:
         """Decide the order's outcome (once) and return it."""
         failing = self.chance("failure_rate")
+        late = self.chance("late_success_rate")
         with self.lock:
             order = self.orders[reference]
             if order["status"] != "pending":
                 return dict(order)
             amount = Decimal(order["amount"])
             held = self.balances.get(order["account"]) if order["account"] else None
-            if failing:
+            if late:
+                order.update(status="failed", reason="timed out at the bank", late_success=True)
+            elif failing:
                 order.update(status="failed", reason="declined by the bank")
             elif held is not None and held < amount and not (order["partial"] and held > 0):
                 order.update(status="failed", reason="insufficient funds")
@@ -127,6 +137,14 @@ class Gateway:
                 if held is not None:
                     self.balances[order["account"]] = held - settled
                 order.update(status="succeeded", amount_settled=f"{settled:.2f}")
+            return dict(order)
+
+    def succeed_late(self, reference: str) -> dict:
+        """The bank moved the money after all (a failure was reported first)."""
+        with self.lock:
+            order = self.orders[reference]
+            if order.pop("late_success", False) and order["status"] == "failed":
+                order.update(status="succeeded", amount_settled=order["amount"], reason="")
             return dict(order)
 
     def give_back(self, reference: str) -> dict | None:
@@ -154,18 +172,21 @@ class Gateway:
 
     def later(self, order: dict) -> None:
         delay = float(self.behaviour["callback_delay_ms"]) / 1000
-        self.outbox.put((time.monotonic() + delay, order["reference"]))
+        self.outbox.put((time.monotonic() + delay, order["reference"], self.settle))
 
     def _send_forever(self) -> None:
         connections: dict[tuple[str, int], http.client.HTTPConnection] = {}
         while True:
-            not_before, reference = self.outbox.get()
+            not_before, reference, outcome = self.outbox.get()
             wait = not_before - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-            order = self.settle(reference)
+            order = outcome(reference)
             for report in self.callbacks_for(order):
                 self.deliver(order["callback_url"], report, connections)
+            if order.get("late_success"):
+                delay = float(self.behaviour["late_success_delay_ms"]) / 1000
+                self.outbox.put((time.monotonic() + delay, reference, self.succeed_late))
 
     def deliver(self, url: str, report: dict, connections: dict | None = None) -> int:
         """POST one signed callback (three tries on a refused connection or a 5xx)."""
@@ -286,13 +307,14 @@ def main() -> None:
     parser.add_argument("--secret", default="gwsec_local_development_only")
     parser.add_argument("--secret-file", type=Path)
     parser.add_argument("--seed", type=int)
+    parser.add_argument("--senders", type=int, default=SENDERS, help="callback sender threads")
     for name, default in BEHAVIOUR.items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=default)
     args = parser.parse_args()
     secret = args.secret_file.read_text().strip() if args.secret_file else args.secret
     behaviour = {name: getattr(args, name) for name in BEHAVIOUR}
     server = ThreadingHTTPServer(
-        (args.host, args.port), handler_for(Gateway(secret, behaviour, args.seed))
+        (args.host, args.port), handler_for(Gateway(secret, behaviour, args.seed, args.senders))
     )
     server.daemon_threads = True
     print(f"local gateway on http://{args.host}:{server.server_port}/", flush=True)

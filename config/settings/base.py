@@ -233,6 +233,12 @@ PAYMENTS_CALLBACK_URL = env(
     "PAYMENTS_CALLBACK_URL", "http://127.0.0.1:8000/api/v1/payments/callbacks/local"
 )
 PAYMENTS_GATEWAY_TIMEOUT = float(env("PAYMENTS_GATEWAY_TIMEOUT", "5"))
+# An open order the gateway answers it never received is expired this long after it was
+# created (before that the poller sends it again). Ask the provider how long it keeps orders.
+PAYMENTS_UNKNOWN_ORDER_EXPIRY_MINUTES = float(env("PAYMENTS_UNKNOWN_ORDER_EXPIRY_MINUTES", "1440"))
+# A failed order is asked about again for this long: a success reported after the failure
+# (the money moved after all) whose callback was lost is found by polling.
+PAYMENTS_FAILED_RECHECK_MINUTES = float(env("PAYMENTS_FAILED_RECHECK_MINUTES", "60"))
 
 # IFRS 9 staging: days past due backstops and the cure period before a better stage.
 ECL_STAGE2_DAYS_PAST_DUE = int(env("ECL_STAGE2_DAYS_PAST_DUE", "30"))

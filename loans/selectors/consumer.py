@@ -128,10 +128,19 @@ def loan_detail_for_user(*, user, loan_id: int) -> Loan:
 
 def loan_ref_for_user(*, user, loan_id: int) -> Loan:
     """Just enough of one of the user's loans to hand to a payment service, which locks and
-    reads the whole row itself (the hot write path of the app)."""
+    reads the whole row itself (the hot write path of the app), and to quote its payoff (the
+    rounding and the withheld fee: deferred, each would be a query of its own)."""
     loan = (
         Loan.objects.filter(pk=loan_id, borrower__user_id=user.pk)
-        .only("id", "currency", "status", "borrower_id", "prepayment_mode")
+        .only(
+            "id",
+            "currency",
+            "status",
+            "borrower_id",
+            "prepayment_mode",
+            "rounding",
+            "upfront_fee_withheld",
+        )
         .first()
     )
     if loan is None:

@@ -122,7 +122,7 @@ class LoanPaymentOrderApi(APIView):
             business_date=today,
             actor=request.user.get_username(),
         )
-        order = order_submit(order_id=order.pk)
+        order = order_submit(order_id=order.pk, order=order)
         return Response(OrderOutputSerializer(order).data, status=status.HTTP_201_CREATED)
 
 

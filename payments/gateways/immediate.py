@@ -22,6 +22,9 @@ class ImmediateGateway:
         )
 
     def query(self, order) -> GatewayReport:
+        """As submitted; an order recorded failed stays so (nothing moves after the submit)."""
+        if order.status == "failed":
+            return GatewayReport(reference=order.reference, status=ReportStatus.FAILED)
         return self.submit(order)
 
     def callback_verify(self, *, body: bytes, headers: Mapping[str, str]) -> GatewayReport:

@@ -14,28 +14,33 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
+from core.db import fetch_prepared
 from core.errors import IdempotencyKeyReused
-from ledger.services import business_date_current
-from loans.models import Installment, Loan, Repayment
-from loans.services.disbursement import loan_disburse
-from loans.services.repayments import loan_repay
-from loans.services.reversals import repayment_reverse
+from loans.models import Installment, Loan
 from payments.errors import GatewayUnavailable, OrderNotFound, PaymentError
 from payments.gateways import GatewayReport, ReportStatus, gateway_default_name, gateway_for
 from payments.models import Mandate, PaymentOrder, PaymentOrderEvent
 
-GATEWAY_CHANNEL = "gateway"
+from .effects import GATEWAY_CHANNEL, order_settle, reversal_post
+from .order_exceptions import late_success_apply, payout_return_apply
+
+__all__ = ["GATEWAY_CHANNEL", "SETTLED_HOOKS", "order_create", "order_submit", "orders_poll"]
 SETTLED_HOOKS: list[Callable[[PaymentOrder], None]] = []
-"""Called after a report moved an order (committed); auto-debit registers its retries here."""
+"""Called after a report settled an order — succeeded, failed or reversed, not merely submitted
+(committed); auto-debit registers its retries here."""
 Status = PaymentOrder.Status
+Outcome = PaymentOrderEvent.Outcome
 
 
 def _reference() -> str:
@@ -68,8 +73,11 @@ def order_create(
     if not idempotency_key or len(idempotency_key) > 100:
         raise PaymentError("An idempotency key of 1 to 100 characters is required.")
     request_hash = _request_hash(loan.pk, direction, purpose, f"{amount:.2f}")
-    try:  # the common case, a new key: one INSERT; a repeated key: the first order
-        with transaction.atomic():
+    # The common case, a new key: one INSERT (a savepoint only inside a caller's transaction,
+    # which a unique violation would otherwise break); a repeated key: the first order.
+    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    try:
+        with guard:
             return PaymentOrder.objects.create(
                 reference=_reference(),
                 idempotency_key=idempotency_key,
@@ -98,22 +106,75 @@ def order_create(
     return existing
 
 
-def order_submit(*, order_id: int) -> PaymentOrder:
+def order_submit(*, order_id: int, order: PaymentOrder | None = None) -> PaymentOrder:
     """Send a created order to its gateway and apply the answer. A gateway that does not answer
     leaves the order created (polling resolves it); an order already past created is left as
-    it is. Called outside any transaction: the network call holds no lock."""
-    order = PaymentOrder.objects.select_related("mandate").get(pk=order_id)
+    it is. Called outside any transaction: the network call holds no lock. `order`: the order
+    as its caller just created it (not read again)."""
+    if order is None or order.pk != order_id:
+        order = PaymentOrder.objects.select_related("mandate").get(pk=order_id)
     if order.status != Status.CREATED:
         return order
     try:
         report = gateway_for(order.gateway).submit(order)
     except GatewayUnavailable:
         return order
-    return order_report_apply(report=replace(report, reference=order.reference), source="submit")
+    report = replace(report, reference=order.reference)
+    if report.status == ReportStatus.PENDING and _submitted_record(order, report):
+        return order
+    return order_report_apply(report=report, source="submit")
+
+
+SUBMITTED_SQL = """
+WITH moved AS (
+    UPDATE payments_paymentorder
+       SET status = 'submitted', submitted_at = %(now)s, updated_at = %(now)s,
+           provider_reference = CASE WHEN provider_reference = '' THEN %(provider)s
+                                     ELSE provider_reference END
+     WHERE id = %(id)s AND status = 'created'
+ RETURNING id, provider_reference)
+INSERT INTO payments_paymentorderevent
+       (order_id, source, reported_status, outcome, payload, created_at)
+SELECT id, 'submit', 'pending', 'applied', %(payload)s::jsonb, %(now)s FROM moved
+RETURNING (SELECT provider_reference FROM moved)
+"""
+
+
+def _submitted_record(order: PaymentOrder, report: GatewayReport) -> bool:
+    """The usual answer to a submit — accepted, pending — applied in one statement rather than
+    a locked read, an update and an insert in a transaction: the order moves created →
+    submitted only if it is still created (the `submit` transition's rule, checked by the
+    UPDATE under the row lock it takes) and the report is logged with it. False, changing
+    nothing, if a callback moved the order first (or off PostgreSQL, the SQLite demo): the
+    general path records the answer."""
+    if connection.vendor != "postgresql":
+        return False
+    now = timezone.now()
+    moved = fetch_prepared(
+        SUBMITTED_SQL,
+        {
+            "id": order.pk,
+            "now": now,
+            "provider": report.provider_reference,
+            "payload": Jsonb(report.raw),
+        },
+        one=True,
+    )
+    if moved is None:
+        return False
+    order.submit()  # the row moved already: the instance follows it
+    order.submitted_at = order.updated_at = now
+    order.provider_reference = moved[0]
+    return True
 
 
 def order_by_reference(reference: str, *, lock: bool = False) -> PaymentOrder:
-    orders = PaymentOrder.objects.select_for_update() if lock else PaymentOrder.objects
+    """The order (locked: its row only, read with its loan, which applying it needs)."""
+    orders = (
+        PaymentOrder.objects.select_for_update(of=("self",)).select_related("loan")
+        if lock
+        else PaymentOrder.objects
+    )
     order = orders.filter(reference=reference).first()
     if order is None:
         raise OrderNotFound(f"No payment order {reference!r}.")
@@ -122,101 +183,78 @@ def order_by_reference(reference: str, *, lock: bool = False) -> PaymentOrder:
 
 def order_report_apply(*, report: GatewayReport, source: str) -> PaymentOrder:
     """Apply what the gateway reports about an order, once: under the order's row lock the
-    state machine moves forward or the report is recorded as ignored. Raises `OrderNotFound`
-    (changing nothing) for a reference we never issued."""
+    state machine moves forward, or the report is recorded as ignored, or (money moved where
+    booking it automatically could be wrong) queued for staff (`OrderReview`). Raises
+    `OrderNotFound` (changing nothing) for a reference we never issued."""
     with transaction.atomic(durable=True):
         order = order_by_reference(report.reference, lock=True)
-        applied = _apply(order, report)
+        outcome = _apply(order, report, source)
         PaymentOrderEvent.objects.create(
             order=order,
             source=source,
             reported_status=report.status,
-            outcome=PaymentOrderEvent.Outcome.APPLIED
-            if applied
-            else PaymentOrderEvent.Outcome.IGNORED,
+            outcome=outcome,
             payload=report.raw,
         )
-    if applied:
+    if outcome == Outcome.APPLIED and order.status not in PaymentOrder.OPEN:
         for hook in SETTLED_HOOKS:
             hook(order)
     return order
 
 
-def _apply(order: PaymentOrder, report: GatewayReport) -> bool:
+def _apply(order: PaymentOrder, report: GatewayReport, source: str) -> str:
     now = timezone.now()
     if report.provider_reference and not order.provider_reference:
         order.provider_reference = report.provider_reference
     if report.status == ReportStatus.PENDING:
         if order.status != Status.CREATED:
-            return False
+            return Outcome.IGNORED
         order.submit()
         order.submitted_at = now
     elif report.status == ReportStatus.SUCCEEDED:
+        if order.status == Status.FAILED:
+            return late_success_apply(order, report, source)
         if order.status not in PaymentOrder.OPEN:
-            return False
-        settled = report.amount if report.amount is not None else order.amount
-        if settled <= 0 or settled > order.amount:
-            raise PaymentError(f"Order {order.reference} cannot settle {settled}.")
+            return Outcome.IGNORED
         order.succeed()
-        order.amount_settled = settled
-        order.settled_at = now
-        order.effect_key = _effect_post(order)
+        order_settle(order, report)
     elif report.status == ReportStatus.FAILED:
         if order.status not in PaymentOrder.OPEN:
-            return False
+            return Outcome.IGNORED
         order.fail()
         order.failure_reason = report.reason[:255] or "failed at the gateway"
         order.settled_at = now
     elif report.status == ReportStatus.REVERSED:
-        if order.status != Status.SUCCEEDED or order.direction != PaymentOrder.Direction.COLLECT:
-            return False
+        if order.status != Status.SUCCEEDED:
+            return Outcome.IGNORED
+        if order.direction == PaymentOrder.Direction.PAYOUT:
+            return payout_return_apply(order, report, source)
         order.reverse()
-        order.reversal_key = _reversal_post(order, report.reason)
+        order.reversal_key = reversal_post(order, report.reason)
     else:
-        return False
+        return Outcome.IGNORED
     order.save()
-    return True
+    return Outcome.APPLIED
 
 
-def _effect_post(order: PaymentOrder) -> str:
-    business_date = business_date_current()
-    if order.direction == PaymentOrder.Direction.PAYOUT:
-        loan_disburse(
-            loan=order.loan, business_date=business_date, actor=order.actor, durable=False
-        )
-        return f"disbursement:{order.loan_id}"
-    key = f"payorder:{order.reference}"
-    loan_repay(
-        loan=order.loan,
-        amount=order.amount_settled,
-        value_date=min(order.business_date, business_date),
-        business_date=business_date,
-        idempotency_key=key,
-        channel=GATEWAY_CHANNEL,
-        external_reference=order.reference,
-        actor=order.actor,
-        durable=False,
-    )
-    return key
-
-
-def _reversal_post(order: PaymentOrder, reason: str) -> str:
-    repayment = Repayment.objects.get(idempotency_key=order.effect_key)
-    repayment_reverse(
-        repayment=repayment,
-        business_date=business_date_current(),
-        actor="gateway",
-        reason=(reason or f"returned: order {order.reference}")[:255],
-        durable=False,
-    )
-    return f"reversal:{order.effect_key}"
-
-
-def orders_poll(*, older_than: timedelta = timedelta(seconds=30), expire_after=None) -> int:
+def orders_poll(
+    *,
+    older_than: timedelta = timedelta(seconds=30),
+    expire_after: timedelta | None = None,
+    recheck_failed_for: timedelta | None = None,
+) -> int:
     """Ask the gateway about open orders last touched more than `older_than` ago: a lost
     callback is recovered, an order the gateway never received is sent again (same reference,
-    so at most once) or, past `expire_after`, expired. Returns how many reports were applied."""
-    expire_after = expire_after or timedelta(hours=24)
+    so at most once) or, past `expire_after` (default `PAYMENTS_UNKNOWN_ORDER_EXPIRY_MINUTES`
+    after its creation), expired. An order is expired only on the gateway's answer that it
+    does not know it: a gateway that does not answer expires nothing. Orders that failed in
+    the last `recheck_failed_for` (default `PAYMENTS_FAILED_RECHECK_MINUTES`) are asked about
+    too, and only a success (the money moved after all) is applied. Returns how many reports
+    were applied."""
+    if expire_after is None:
+        expire_after = timedelta(minutes=settings.PAYMENTS_UNKNOWN_ORDER_EXPIRY_MINUTES)
+    if recheck_failed_for is None:
+        recheck_failed_for = timedelta(minutes=settings.PAYMENTS_FAILED_RECHECK_MINUTES)
     now = timezone.now()
     applied = 0
     stale = PaymentOrder.objects.filter(
@@ -224,13 +262,20 @@ def orders_poll(*, older_than: timedelta = timedelta(seconds=30), expire_after=N
         status__in=PaymentOrder.OPEN,
         updated_at__lt=now - older_than,
     )
+    if recheck_failed_for:
+        stale = stale | PaymentOrder.objects.filter(
+            status=Status.FAILED, settled_at__gte=now - recheck_failed_for
+        )
     for order in stale.select_related("mandate").order_by("id"):
         gateway = gateway_for(order.gateway)
         try:
             report = gateway.query(order)
         except GatewayUnavailable:
             continue
-        if report.status == ReportStatus.UNKNOWN:
+        if order.status == Status.FAILED:
+            if report.status != ReportStatus.SUCCEEDED:
+                continue
+        elif report.status == ReportStatus.UNKNOWN:
             if now - order.created_at > expire_after:
                 _expire(order)
                 applied += 1
@@ -251,3 +296,9 @@ def _expire(order: PaymentOrder) -> None:
             order.expire()
             order.failure_reason = "unknown at the gateway: never sent"
             order.save()
+            PaymentOrderEvent.objects.create(
+                order=order,
+                source="poll",
+                reported_status=ReportStatus.UNKNOWN,
+                outcome=Outcome.APPLIED,
+            )

@@ -43,7 +43,7 @@ def loan_payout_start(*, loan: Loan, business_date: date, actor: str) -> Payment
             business_date=business_date,
             actor=actor,
         )
-    return order_submit(order_id=order.pk)
+    return order_submit(order_id=order.pk, order=order)
 
 
 def payout_abandon(*, loan: Loan, business_date: date, actor: str, reason: str) -> Loan:

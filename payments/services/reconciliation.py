@@ -77,7 +77,7 @@ def reconciliation_request(
 
 
 def reconciliation_decide(
-    *, request: ReconciliationRequest, user, approve: bool, note: str = ""
+    *, request: ReconciliationRequest, user, approve: bool, note: str = "", source: str = "admin"
 ) -> ReconciliationRequest:
     """Approve (apply) or reject a request; the maker cannot decide it, nor anyone twice."""
     with transaction.atomic():
@@ -96,7 +96,7 @@ def reconciliation_decide(
             before={"status": ReconciliationRequest.Status.PENDING},
             after={"status": status, "kind": request.kind},
             reason=request.reason,
-            source="admin",
+            source=source,
             business_date=business_date_current(),
         )
     return request

@@ -65,6 +65,8 @@ DEFAULTS = {
     "lost_rate": 0,
     "early_callback_rate": 0,
     "stale_failure_rate": 0,
+    "late_success_rate": 0,
+    "late_success_delay_ms": 200,
     "balances": {},
 }
 

@@ -19,14 +19,17 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Sum
+from django.utils import timezone
 
 from events.signing import signature_header
 from ledger.services import business_date_current
-from loans.models import Repayment
+from loans.models import Loan, Repayment
+from payments.gateways import gateways_forget
 from payments.models import PaymentOrder, PaymentOrderEvent
 from payments.services.orders import order_create, order_submit, orders_poll
+from payments.services.payouts import loan_payout_start
 from tests.api.conftest import active_loan_for
-from tests.lifecycle.factories import assert_books_consistent, make_borrower
+from tests.lifecycle.factories import assert_books_consistent, make_borrower, make_loan
 
 from .conftest import ROOT, SECRET, until
 
@@ -221,4 +224,100 @@ def test_forged_stale_and_unknown_callbacks_change_nothing(rails, loan, live_ser
     assert not PaymentOrderEvent.objects.filter(source="callback").exists()
     assert post_callback(live_server, body, signature_header(body=body, secrets=[SECRET])) == 200
     assert status_of(order) == Status.SUCCEEDED
+    assert_each_success_posted_once()
+
+
+def test_a_success_after_a_recorded_failure_posts_once(rails, loan):
+    """The gateway reports failed, then (the money moved after all) succeeded, and the success
+    callback is sent twice: the order ends succeeded with one repayment on its value date."""
+    rails.control(late_success_rate=1, late_success_delay_ms=300, duplicate_rate=1)
+    order = order_submit(order_id=new_order(loan, "late").pk)
+    until(lambda: status_of(order) == Status.FAILED)
+    assert not Repayment.objects.filter(channel="gateway").exists()
+    until(lambda: status_of(order) == Status.SUCCEEDED)
+    until(lambda: PaymentOrderEvent.objects.filter(order=order, source="callback").count() == 4)
+    assert list(
+        PaymentOrderEvent.objects.filter(order=order, source="callback").values_list(
+            "reported_status", "outcome"
+        )
+    ) == [
+        ("failed", "applied"),
+        ("failed", "ignored"),
+        ("succeeded", "applied"),
+        ("succeeded", "ignored"),
+    ]
+    assert Repayment.objects.get(external_reference=order.reference).value_date == (
+        business_date_current()
+    )
+    assert orders_poll(older_than=timedelta(0)) == 0
+    assert_each_success_posted_once()
+
+
+def test_a_late_success_whose_callback_was_lost_is_found_by_polling(rails, loan):
+    """No callback at all: polling finds the failure, and polling again (failed orders are
+    asked about for `PAYMENTS_FAILED_RECHECK_MINUTES`) finds the success after it."""
+    rails.control(late_success_rate=1, late_success_delay_ms=600, lost_rate=1)
+    order = order_submit(order_id=new_order(loan, "late-lost").pk)
+    time.sleep(0.2)
+    orders_poll(older_than=timedelta(0))
+    assert status_of(order) == Status.FAILED
+    orders_poll(older_than=timedelta(0))  # still failed at the gateway: nothing recorded
+    assert order.events.filter(source="poll").count() == 1
+    time.sleep(0.8)
+    orders_poll(older_than=timedelta(0), recheck_failed_for=timedelta(0))  # not asked
+    assert status_of(order) == Status.FAILED
+    orders_poll(older_than=timedelta(0))
+    assert status_of(order) == Status.SUCCEEDED
+    assert_each_success_posted_once()
+
+
+def test_a_returned_payout_over_the_gateway_cancels_the_loan(rails):
+    today = business_date_current()
+    loan = make_loan("6000.00", 6, today)
+    order = loan_payout_start(loan=loan, business_date=today, actor="staff")
+    until(lambda: status_of(order) == Status.SUCCEEDED)
+    urllib.request.urlopen(
+        urllib.request.Request(
+            f"{rails.url}/orders/{order.reference}/return",
+            data=b"",
+            headers={"Gateway-Signature": signature_header(body=b"", secrets=[SECRET])},
+            method="POST",
+        ),
+        timeout=5,
+    ).read()
+    until(lambda: status_of(order) == Status.REVERSED)
+    assert Loan.objects.get(pk=loan.pk).status == Loan.Status.CANCELLED
+    assert_books_consistent()
+
+
+def test_an_order_the_gateway_never_got_expires_after_the_configured_time(rails, loan, settings):
+    """The expiry is data (`PAYMENTS_UNKNOWN_ORDER_EXPIRY_MINUTES`), and the poller asks the
+    gateway first: an order it knows, or a gateway that does not answer, expires nothing."""
+    settings.PAYMENTS_UNKNOWN_ORDER_EXPIRY_MINUTES = 90
+    never_sent, known, young = (new_order(loan, key) for key in ("never", "known", "young"))
+    rails.control(lost_rate=1)
+    order_submit(order_id=known.pk)
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    PaymentOrder.objects.filter(pk__in=[never_sent.pk, known.pk]).update(
+        created_at=two_hours_ago, updated_at=two_hours_ago
+    )
+    PaymentOrder.objects.filter(pk=young.pk).update(updated_at=two_hours_ago)
+    settings.PAYMENTS_GATEWAY_URL = "http://127.0.0.1:9"  # nothing answers: nothing expires
+    gateways_forget()
+    orders_poll(older_than=timedelta(0))
+    assert status_of(never_sent) == Status.CREATED
+    settings.PAYMENTS_GATEWAY_URL = rails.url
+    gateways_forget()
+    orders_poll(older_than=timedelta(0))
+    assert status_of(never_sent) == Status.EXPIRED
+    assert status_of(known) == Status.SUCCEEDED  # the gateway knew it: its result, not expiry
+    assert status_of(young) in (Status.SUBMITTED, Status.SUCCEEDED)  # younger: sent again
+    settings.PAYMENTS_UNKNOWN_ORDER_EXPIRY_MINUTES = 180
+    later = new_order(loan, "later")
+    PaymentOrder.objects.filter(pk=later.pk).update(
+        created_at=two_hours_ago, updated_at=two_hours_ago
+    )
+    rails.control(latency_ms=0)
+    orders_poll(older_than=timedelta(0))
+    assert status_of(later) != Status.EXPIRED
     assert_each_success_posted_once()

@@ -1,0 +1,85 @@
+"""Statements per order on the full path (the API's create and submit, the gateway's signed
+callback and its repayment), counted, so that a change that adds round trips shows."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import pytest
+
+from events.signing import signature_header
+from ledger.services import business_date_current
+from payments.models import PaymentOrder
+from tests.api.conftest import active_loan_for, client_for, make_borrower_user
+
+from .conftest import SECRET
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+CREATE_AND_SUBMIT = 6
+"""Token, loan, business date, open installments (the payoff ceiling), the order's insert,
+and the gateway's answer with its event (one statement), each in autocommit: no transaction."""
+CALLBACK_AND_REPAYMENT = 12
+"""The order locked with its loan, the business date, the loan locked, a savepoint, the
+modifications, the schedule, the entry, the installments, the domain event, the order and its
+event (BEGIN/COMMIT not counted)."""
+
+
+class Statements:
+    """Every statement sent to PostgreSQL, Django's and the prepared ones that bypass its
+    cursor wrappers (`core.db.fetch_prepared`) alike: counted at psycopg's cursor."""
+
+    def __init__(self, monkeypatch):
+        self.sql: list[str] = []
+        self.counting = False
+        execute = psycopg.Cursor.execute
+
+        def counted(cursor, query, *args, **kwargs):
+            if self.counting:
+                self.sql.append(str(query)[:160])
+            return execute(cursor, query, *args, **kwargs)
+
+        monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+
+    def __enter__(self):
+        self.sql.clear()
+        self.counting = True
+        return self
+
+    def __exit__(self, *exc):
+        self.counting = False
+
+
+def test_statements_per_order_on_the_full_path(rails, monkeypatch):
+    statements = Statements(monkeypatch)
+    rails.control(lost_rate=1)  # the callback is sent below, counted on its own
+    user, borrower = make_borrower_user()
+    loan = active_loan_for(borrower, on=business_date_current())
+    client = client_for(user)
+    url = f"/api/v1/loans/{loan.pk}/payment-orders"
+    counts = []
+    for n in range(3):
+        with statements:
+            response = client.post(
+                url, {"amount": "1.00"}, format="json", HTTP_IDEMPOTENCY_KEY=f"count-{n}"
+            )
+        assert response.status_code == 201, response.content
+        create = list(statements.sql)
+        order = PaymentOrder.objects.get(reference=response.json()["reference"])
+        body = json.dumps(
+            {"reference": order.reference, "gateway_id": "GW1", "status": "succeeded",
+             "amount_settled": "1.00", "reason": ""}
+        ).encode()  # fmt: skip
+        with statements:
+            answered = client_for(None).post(
+                "/api/v1/payments/callbacks/local",
+                body,
+                content_type="application/json",
+                HTTP_GATEWAY_SIGNATURE=signature_header(body=body, secrets=[SECRET]),
+            )
+        assert answered.status_code == 200, answered.content
+        callback = list(statements.sql)
+        counts.append((len(create), len(callback)))
+        assert len(create) <= CREATE_AND_SUBMIT, "\n".join(create)
+        assert len(callback) <= CALLBACK_AND_REPAYMENT, "\n".join(callback)
+    assert len(set(counts)) == 1, counts  # the same for every order: nothing grows
