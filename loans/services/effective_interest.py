@@ -15,6 +15,19 @@ prepayment or waiver that settles it) `yield_release` books what is left at once
 loan holds nothing deferred; a loan reopened afterwards is brought back to its plan by the next
 close. A write-off takes the deferred balance into the loss and a cooling-off cancellation
 settles it with the borrower (`loans.posting_rules`).
+
+A modification that replaces rows (payment holiday, reschedule, re-age, rate change, and the
+close's batched floating-rate resets) re-spreads (`yield_respread`): the plan lives on the rows,
+so the rows it replaces, whose periods start on or after the boundary and have amortized nothing
+by it, give what they carried to the new rows, planned by the EIR of the new rows' cash flows at
+the carrying amount at the boundary (principal they repay less the amount moved). A cancelled
+row keeps only what it amortized before it was replaced (nothing), so Σ over the rows standing
+is the deferred amount and the close's stateless read (it reads every row with an amount) is the
+live plan. The loan records the new EIR; the modification record keeps the EIR before and after
+and the amount re-spread; unwinding a modification restores every row's amount and the EIR. A
+settlement (discounted payoff) settles the loan, so `yield_release` books what is left.
+Partial prepayments do not re-spread: the rows they cancel keep their amounts and amortize on
+their old dates (the sum stays exact; a payoff releases what is left).
 """
 
 from __future__ import annotations
