@@ -42,7 +42,8 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 START = date(2026, 1, 15)
 ON = date(2026, 5, 15)
-FEE = {"upfront_fee_amount": D("120.00"), "yield_fees": ["upfront_fee"]}
+FEE_YIELD = {"yield_fees": ["upfront_fee"]}
+FEE = {"upfront_fee_amount": D("120.00"), **FEE_YIELD}
 
 
 def fee_loan(**overrides):
@@ -303,4 +304,36 @@ def test_any_modification_amortizes_exactly_the_deferred_amount(
         .aggregate(total=Sum("debit") - Sum("credit"))["total"]
     )
     assert amortized == deferred
+    assert_books_consistent(loan)
+
+
+def test_the_close_books_the_respread_plan_across_a_modification():
+    # given a weekly 3-installment loan made on the business date with a 5.00 fee declared yield
+    from ledger.services import business_date_current
+    from tests.eod.helpers import close_until
+
+    start = business_date_current()
+    loan = make_active_loan(
+        "3000.00", 3, start, frequency="weekly", upfront_fee_amount=D("5.00"), **FEE_YIELD
+    )
+    first = schedule(loan)[0]
+    close_until(first.due_date)
+    pay_rows(loan, 1)
+    # when a holiday of one installment is applied on the first due date, the close running
+    # every day before and after it
+    holiday = modify(reload(loan), "payment_holiday", on=first.due_date, installments=1)
+    assert holiday.yield_respread > 0
+    original_maturity = start + timedelta(weeks=3)
+    close_until(original_maturity + timedelta(days=1))
+    # then at the original maturity a week's share is still deferred
+    assert deferred_left(loan) == sum(
+        (row.yield_amortization for row in schedule(loan) if row.period_start >= original_maturity),
+        D(0),
+    )
+    assert deferred_left(loan) != 0
+    new_maturity = reload(loan).maturity_date
+    assert new_maturity == start + timedelta(weeks=4)
+    close_until(new_maturity + timedelta(days=1))
+    loan = reload(loan)
+    assert deferred_left(loan) == 0 and loan.yield_amortized == loan.deferred_yield == D("5.00")
     assert_books_consistent(loan)
