@@ -87,9 +87,7 @@ def _capitalize(book: LoanBook, plan: Plan, change: dict, on: date) -> None:
     book.add(capitalization_lines(loan_id=book.loan.id, amounts=arrears.amounts))
 
 
-def _replace_rows(
-    book: LoanBook, plan: Plan, change: dict
-) -> tuple[list[Installment], Respread]:
+def _replace_rows(book: LoanBook, plan: Plan, change: dict) -> tuple[list[Installment], Respread]:
     """Cancel the rows the plan replaces (giving back what was recognized on them), insert its
     schedule after the rows kept, and re-spread the deferred yield the cancelled rows had still
     to amortize over the new rows (`effective_interest.yield_respread`)."""

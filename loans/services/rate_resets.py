@@ -190,9 +190,7 @@ def _respread(shape: Shape, business_date: date) -> Shape:
         sample, plan.after, first_number=plan.rest.rows[0].number, business_date=business_date
     )
     respread = yield_respread(sample, plan.rest.rows, rows)
-    return replace(
-        shape, respread=respread, yields=tuple(row.yield_amortization for row in rows)
-    )
+    return replace(shape, respread=respread, yields=tuple(row.yield_amortization for row in rows))
 
 
 def _shape_table(shapes: list[Shape]) -> None:
@@ -349,8 +347,7 @@ def _insert_records(planned: list[Shape], business_date: date) -> list[int]:
         for shape in planned
     ]
     arrays = ", ".join(
-        f"%s::{sql_type}[]"
-        for sql_type in ("integer", "text", "text", "text", *("numeric",) * 4)
+        f"%s::{sql_type}[]" for sql_type in ("integer", "text", "text", "text", *("numeric",) * 4)
     )
     with connection.cursor() as cursor:
         cursor.execute(

@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 from ledger.models import JournalLine
 from ledger.selectors import loan_balances
+from ledger.services import business_date_current
 from loans.errors import LoanRuleError
-from loans.models import Installment, Loan, LoanModification
+from loans.models import Installment, LoanModification
 from loans.services.applying import loan_lock
 from loans.services.book import LoanBook
 from loans.services.loan_io import installments_of
@@ -32,9 +33,10 @@ from loans.services.modification_apply import modification_unwind
 from loans.services.modifications import modification_approve, modification_request
 from loans.services.payoff import loan_pay_off, loan_payoff_quote
 from loans.services.repayments import loan_repay
+from tests.api.conftest import make_user
+from tests.eod.helpers import close_until
 from tests.modifications.test_settlements import ask as settlement_ask
 from tests.modifications.test_settlements import pay as settlement_pay
-from tests.api.conftest import make_user
 
 from .factories import assert_books_consistent, close_steps, make_active_loan, reload, schedule
 
@@ -309,9 +311,6 @@ def test_any_modification_amortizes_exactly_the_deferred_amount(
 
 def test_the_close_books_the_respread_plan_across_a_modification():
     # given a weekly 3-installment loan made on the business date with a 5.00 fee declared yield
-    from ledger.services import business_date_current
-    from tests.eod.helpers import close_until
-
     start = business_date_current()
     loan = make_active_loan(
         "3000.00", 3, start, frequency="weekly", upfront_fee_amount=D("5.00"), **FEE_YIELD

@@ -21,8 +21,8 @@ from calc.index_rates import next_reset
 from ledger.models import JournalEntry
 from loans.errors import LoanRuleError
 from loans.models import Installment, Loan, LoanModification
-from loans.services.modification_plan import modification_plan
 from loans.services.effective_interest import yield_respread
+from loans.services.modification_plan import modification_plan
 from loans.services.rate_resets import CHECKER, MAKER, OPEN, rate_resets_apply, reset_rate
 from loans.services.schedule_rows import CLOSED, rows_from_schedule
 
