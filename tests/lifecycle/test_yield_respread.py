@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, assume, given, settings
@@ -336,3 +337,14 @@ def test_the_close_books_the_respread_plan_across_a_modification():
     loan = reload(loan)
     assert deferred_left(loan) == 0 and loan.yield_amortized == loan.deferred_yield == D("5.00")
     assert_books_consistent(loan)
+
+
+def test_the_admin_shows_the_eir_before_and_after_and_the_amount_respread(client):
+    loan = paid_through_month_4()
+    holiday = modify(loan, "payment_holiday", installments=2)
+    admin = get_user_model().objects.create_superuser("auditor", "a@example.com", "pw")
+    client.force_login(admin)
+    page = client.get(f"/admin/loans/loanmodification/{holiday.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "0.148356833030" in text and "0.139601345972" in text and "56.97" in text
