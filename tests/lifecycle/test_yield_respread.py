@@ -348,3 +348,26 @@ def test_the_admin_shows_the_eir_before_and_after_and_the_amount_respread(client
     assert page.status_code == 200
     text = page.content.decode()
     assert "0.148356833030" in text and "0.139601345972" in text and "56.97" in text
+
+
+def test_a_re_age_respreads_over_the_rebuilt_rows_including_the_capitalized_arrears():
+    # given the fee loan (act/360) with rows 1–3 paid, May 15 and Jun 15 missed, on Jun 20
+    loan = make_active_loan("12000.00", 12, START, **FEE)
+    pay_rows(loan, 3)
+    on = date(2026, 6, 20)
+    for day in (date(2026, 5, 16), date(2026, 6, 1), date(2026, 6, 16), on):
+        close_steps(day, "accrual", "due", "delinquency", "penalties", "states", loan=loan)
+    rebuilt = {row.number: row.yield_amortization for row in schedule(loan) if row.number >= 7}
+    # when it is re-aged: rows 7–12 (from Jul 15) are rebuilt with the arrears capitalized
+    reage = modify(reload(loan), "reage", on=on)
+    loan = reload(loan)
+    # then what rows 7–12 had still to amortize moves onto the six new rows
+    assert reage.yield_respread == sum(rebuilt.values())
+    assert planned_total(loan) == D("120.00")
+    new = [row for row in schedule(loan) if row.period_start >= date(2026, 7, 15)]
+    assert len(new) == 6
+    assert sum(row.yield_amortization for row in new) == reage.yield_respread
+    assert loan.effective_rate == reage.effective_rate_after != reage.effective_rate_before
+    close_steps(loan.maturity_date, "accrual", loan=loan)
+    assert deferred_left(loan) == 0 and reload(loan).yield_amortized == D("120.00")
+    assert_books_consistent(loan)
