@@ -18,7 +18,10 @@ Entries (one per loan and day, key `accrual:{loan}:{D}`):
     the deferred yield amortized by the EIR. Stateless too: what is amortized through D is
     `yield_amortized_through` over the loan's planned rows (each period's amount × elapsed days
     / period days, exact on its last day), booked as the difference from
-    `Loan.yield_amortized`, so over the life it sums exactly to the deferred amount.
+    `Loan.yield_amortized`, so over the life it sums exactly to the deferred amount. Every row
+    with an amount counts, whatever its status: a modification that replaces rows moves what
+    they carried onto the new rows and leaves them nothing (`effective_interest.yield_respread`),
+    so what is read is the live plan.
 """
 
 from __future__ import annotations

@@ -66,6 +66,28 @@ class LoanModification(models.Model):
     apr_after = models.DecimalField(**RATE, null=True, blank=True)
     installment_before = models.DecimalField(max_digits=20, decimal_places=2, null=True)
     installment_after = models.DecimalField(max_digits=20, decimal_places=2, null=True)
+    effective_rate_before = models.DecimalField(
+        max_digits=20,
+        decimal_places=12,
+        null=True,
+        blank=True,
+        help_text="The loan's effective interest rate (EIR) before it was applied.",
+    )
+    effective_rate_after = models.DecimalField(
+        max_digits=20,
+        decimal_places=12,
+        null=True,
+        blank=True,
+        help_text="The EIR the unamortized deferred yield was re-spread by over the new rows: the "
+        "rate discounting their cash flows to the carrying amount at the boundary.",
+    )
+    yield_respread = models.DecimalField(
+        **AMOUNT,
+        null=True,
+        blank=True,
+        help_text="Of the deferred fees and subsidies (1305), what was not yet amortized at the "
+        "boundary and was re-spread over the new rows.",
+    )
     requested_by = models.CharField(max_length=150)
     requested_on = models.DateField(help_text="The business date it was requested on.")
     checked_by = models.CharField(max_length=150, blank=True)

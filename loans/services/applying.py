@@ -48,7 +48,7 @@ from .loan_io import (
     loan_lock_with_open_rows,
     repayment_insert,
 )
-from .modification_apply import modification_apply, modification_unwind
+from .modification_apply import RESPREAD_FIELDS, modification_apply, modification_unwind
 from .payment_limits import payment_amount_check, payment_status_check
 from .payment_request import PaymentRequest
 from .payoff_plan import payoff_plan
@@ -215,7 +215,7 @@ def timeline_replay(book: LoanBook, timeline: Timeline, *, actor: str) -> None:
                     f"refused: {exc.detail} Nothing was changed.",
                     **exc.context,
                 ) from exc
-            item.save(update_fields=["change", "effective_date", "entry_ids"])
+            item.save(update_fields=["change", "effective_date", "entry_ids", *RESPREAD_FIELDS])
         else:
             item.generation += 1
             apply_repayment(book, item, actor=actor)

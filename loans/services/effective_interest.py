@@ -15,11 +15,25 @@ prepayment or waiver that settles it) `yield_release` books what is left at once
 loan holds nothing deferred; a loan reopened afterwards is brought back to its plan by the next
 close. A write-off takes the deferred balance into the loss and a cooling-off cancellation
 settles it with the borrower (`loans.posting_rules`).
+
+A modification that replaces rows (payment holiday, reschedule, re-age, rate change, and the
+close's batched floating-rate resets) re-spreads (`yield_respread`): the plan lives on the rows,
+so the rows it replaces, whose periods start on or after the boundary and have amortized nothing
+by it, give what they carried to the new rows, planned by the EIR of the new rows' cash flows at
+the carrying amount at the boundary (principal they repay less the amount moved). A cancelled
+row keeps only what it amortized before it was replaced (nothing), so Σ over the rows standing
+is the deferred amount and the close's stateless read (it reads every row with an amount) is the
+live plan. The loan records the new EIR; the modification record keeps the EIR before and after
+and the amount re-spread; unwinding a modification restores every row's amount and the EIR. A
+settlement (discounted payoff) settles the loan, so `yield_release` books what is left.
+Partial prepayments do not re-spread: the rows they cancel keep their amounts and amortize on
+their old dates (the sum stays exact; a payoff releases what is left).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -27,6 +41,7 @@ from calc.accrual import accrued_through
 from calc.daycount import parse_day_count
 from calc.effective_interest import EffectiveInterestError, EirPeriod, effective_interest_schedule
 from calc.money import Rounding
+from core.db import rows_update
 from core.money import ZERO
 from ledger.services import EntrySpec, entry_post
 from loans.errors import LoanRuleError
@@ -94,6 +109,58 @@ def yield_plan(loan: Loan, rows: Sequence[Installment], *, deferred: Decimal) ->
     loan.effective_rate = plan.annual_rate
     loan.deferred_yield = deferred
     loan.yield_amortized = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class Respread:
+    """A modification's re-spread: the EIR before and after, and the deferred amount not yet
+    amortized at the boundary that the new rows now carry."""
+
+    rate_before: Decimal | None
+    rate_after: Decimal
+    amount: Decimal
+
+
+def yield_respread(
+    loan: Loan, replaced: Sequence[Installment], rows: Sequence[Installment]
+) -> Respread:
+    """Move what the `replaced` rows had still to amortize onto the new `rows` (not yet saved)
+    by the EIR of the new rows' cash flows: the rate discounting them to the carrying amount at
+    the boundary (the principal they repay less the amount moved). The replaced rows are left
+    with what they amortized by the boundary: nothing, as their periods start on or after it
+    (`row_amortized_through` is zero through the day before a period starts). Sets the loan's
+    `effective_rate`; the caller saves it and writes the replaced rows (`yield_rows_write`)."""
+    left = sum((row.yield_amortization for row in replaced), ZERO)
+    periods, recognized, basis = eir_periods(loan, rows)
+    try:
+        plan = effective_interest_schedule(
+            recognized=recognized,
+            deferred=left,
+            periods=periods,
+            basis=basis,
+            rounding=loan_rounding(loan),
+        )
+    except EffectiveInterestError as exc:
+        raise LoanRuleError(
+            f"Loan {loan.reference}'s new schedule has no effective interest rate to re-spread "
+            f"its deferred yield of {left} by: {exc}"
+        ) from exc
+    for row in replaced:
+        row.yield_amortization = ZERO
+    for row, amount in zip(rows, plan.amortization, strict=True):
+        row.yield_amortization = amount if left else ZERO
+    respread = Respread(loan.effective_rate, plan.annual_rate, left)
+    loan.effective_rate = plan.annual_rate
+    return respread
+
+
+def yield_rows_write(rows: Iterable[Installment]) -> None:
+    """Write the rows' planned amortization back (one UPDATE)."""
+    rows_update(
+        Installment._meta.db_table,
+        [("yield_amortization", "numeric")],
+        [(row.pk, row.yield_amortization) for row in rows],
+    )
 
 
 def row_amortized_through(

@@ -10,6 +10,18 @@ the close recognized on the created rows since; applying again (same parameters,
 date, as of the business date it was first applied) rebuilds it on the rows as they are then.
 That is how a payment dated before a modification replays: the repayments after it and the
 modification are unwound, the payment applied, and they are applied again in their order.
+
+The deferred yield (1305, IFRS 9 B5.4 / CAS 22) follows the rows. Each row carries the part of the
+deferred amount it amortizes over its period (`Installment.yield_amortization`); the close books,
+stateless, what the rows carry amortized through the day (`loans.eod.accrual`). The rows replaced
+start on or after the boundary, so by it they have amortized nothing and what they carried is
+exactly what is left to amortize: applying sets them to zero (a cancelled row keeps only what it
+amortized before the boundary) and re-plans that amount over the new rows by a new EIR, the rate
+that discounts the new rows' cash flows to the carrying amount at the boundary
+(`effective_interest.yield_respread`). So the rows standing still plan the whole deferred amount,
+what was amortized up to the boundary stays booked, and the new maturity is the last day of
+amortization. The loan's EIR becomes the new one; the record keeps both and the amount re-spread
+(`RESPREAD_FIELDS`). Unwinding puts every row's amount back as it was and the loan's EIR with it.
 """
 
 from __future__ import annotations
@@ -21,12 +33,14 @@ from django.db.models import Max
 
 from calc.calendar import add_months
 from calc.classification import observation_months
+from core.money import ZERO
 from ledger.services import entry_reverse
 from loans.errors import LoanRuleError
 from loans.models import Installment, LoanModification, Repayment
 from loans.posting_rules import capitalization_lines
 
 from .book import LoanBook
+from .effective_interest import Respread, yield_respread, yield_rows_write
 from .modification_plan import Plan, modification_plan
 from .schedule_rows import rows_from_schedule
 
@@ -43,7 +57,15 @@ RESTATED_FIELDS = (
     "fee_charged",
     "penalty_due",
 )
-LOAN_FIELDS = ("annual_rate", "maturity_date", "restructured_on", "restructured_until")
+LOAN_FIELDS = (
+    "annual_rate",
+    "effective_rate",
+    "maturity_date",
+    "restructured_on",
+    "restructured_until",
+)
+RESPREAD_FIELDS = ("effective_rate_before", "effective_rate_after", "yield_respread")
+"""What a modification's re-spread of the deferred yield keeps on its record, for the auditor."""
 
 
 def _capitalize(book: LoanBook, plan: Plan, change: dict, on: date) -> None:
@@ -66,15 +88,17 @@ def _capitalize(book: LoanBook, plan: Plan, change: dict, on: date) -> None:
     book.add(capitalization_lines(loan_id=book.loan.id, amounts=arrears.amounts))
 
 
-def _replace_rows(book: LoanBook, plan: Plan, change: dict) -> list[Installment]:
-    """Cancel the rows the plan replaces (giving back what was recognized on them) and insert
-    its schedule after the rows kept."""
+def _replace_rows(book: LoanBook, plan: Plan, change: dict) -> tuple[list[Installment], Respread]:
+    """Cancel the rows the plan replaces (giving back what was recognized on them), insert its
+    schedule after the rows kept, and re-spread the deferred yield the cancelled rows had still
+    to amortize over the new rows (`effective_interest.yield_respread`)."""
     for row in plan.rest.rows:
         change["cancelled"][str(row.pk)] = {
             "status": row.status,
             "interest_accrued": str(row.interest_accrued),
             "fee_charged": str(row.fee_charged),
             "penalty_due": str(row.penalty_due),
+            "yield_amortization": str(row.yield_amortization),
         }
         book.recognize_interest(row, -row.interest_accrued)
         book.charge_fee(row, -row.fee_charged)
@@ -87,9 +111,11 @@ def _replace_rows(book: LoanBook, plan: Plan, change: dict) -> list[Installment]
     )
     for row in rows:
         row.paid_on = None
+    respread = yield_respread(book.loan, plan.rest.rows, rows)
     created = book.create_rows(rows)
+    yield_rows_write(plan.rest.rows)
     change["created"] = [row.pk for row in created]
-    return created
+    return created, respread
 
 
 def modification_apply(
@@ -133,7 +159,7 @@ def modification_apply(
         "restated": {},
     }
     _capitalize(book, plan, change, as_of)
-    created = _replace_rows(book, plan, change)
+    created, respread = _replace_rows(book, plan, change)
     key = f"modification:{modification.pk}"
     entry_id = book.post(
         kind=ENTRY_KIND,
@@ -154,6 +180,9 @@ def modification_apply(
     change["entry_id"] = entry_id
     modification.change = change
     modification.effective_date = plan.effective_date
+    modification.effective_rate_before = respread.rate_before
+    modification.effective_rate_after = respread.rate_after
+    modification.yield_respread = respread.amount
     modification.entry_ids = [*modification.entry_ids, *([entry_id] if entry_id else [])]
     return plan
 
@@ -195,6 +224,7 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
     created = [by_id[pk] for pk in change["created"]]
     rewritten = [by_id[pk] for pk in change.get("rewritten", [])]
     _not_paid_since(modification, created + rewritten)
+    planned = []
     for row in created + rewritten:
         book.recognize_interest(row, -row.interest_accrued)
         book.charge_fee(row, -row.fee_charged)
@@ -202,6 +232,8 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
         book.touch(row)
     for row in created:
         row.status = Installment.Status.CANCELLED
+        row.yield_amortization = ZERO
+        planned.append(row)
     # A batched rate reset rewrote its rows' amounts in place (the record's schedule before,
     # row by row): they carry them again.
     for row, before in zip(
@@ -212,6 +244,10 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
         row.fee_due = Decimal(before["fee"])
         row.status = Installment.Status.SCHEDULED
         book.settle_status(row, book.business_date)
+    # and the deferred yield they planned before the reset re-spread it
+    for row, amount in zip(rewritten, change.get("rewritten_yield", []), strict=True):
+        row.yield_amortization = Decimal(amount)
+        planned.append(row)
     given_back = book.post(
         kind="modification_unwind",
         key=f"modification-unwind-adjust:{modification.pk}:g{generation}",
@@ -228,6 +264,9 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
         row.fee_charged = Decimal(before["fee_charged"])
         row.penalty_due = Decimal(before["penalty_due"])
         row.status = before["status"]
+        if "yield_amortization" in before:  # applied before re-spreading was built: not moved
+            row.yield_amortization = Decimal(before["yield_amortization"])
+            planned.append(row)
         book.settle_status(row, book.business_date)
     for pk, before in change["restated"].items():
         row = by_id[int(pk)]
@@ -237,9 +276,15 @@ def modification_unwind(book: LoanBook, modification: LoanModification, *, actor
         row.paid_on = date.fromisoformat(before["paid_on"]) if before["paid_on"] else None
         book.touch(row)
     book.flush()
+    # The plan as it was: the new rows carry nothing, the rows they replaced their amounts again
+    # (the next close books the difference from what was amortized under the modification).
+    yield_rows_write(planned)
     loan = book.loan
     before = change["loan"]
     loan.annual_rate = Decimal(before["annual_rate"])
+    if "effective_rate" in before:
+        rate = before["effective_rate"]
+        loan.effective_rate = None if rate is None else Decimal(rate)
     for name in ("maturity_date", "restructured_on", "restructured_until"):
         setattr(loan, name, date.fromisoformat(before[name]) if before[name] else None)
     loan.save(update_fields=[*LOAN_FIELDS, "updated_at"])

@@ -13,14 +13,25 @@ rewritten in place with the new amounts in one UPDATE … FROM unnest (a rate ch
 period, so the rows keep their ids and numbers; rewriting halves the rows written against
 cancelling them and inserting new ones), otherwise cancelled in one UPDATE and the new rows
 inserted in one INSERT … SELECT; the modification records in one INSERT … SELECT (the shape's
-values joined to its loans), the loans' rate, maturity and next reset date in one UPDATE. The rows replaced start on or after the reset date, so nothing was recognized on them and
-no entry is posted. A loan whose rate does not move only has its next reset date moved on.
+values joined to its loans), the loans' rate, EIR, maturity and next reset date in one UPDATE.
+The rows replaced start on or after the reset date, so nothing was recognized on them and no
+entry is posted. A loan whose rate does not move only has its next reset date moved on.
+
+The deferred yield (1305) is re-spread as a manual modification re-spreads it
+(`effective_interest.yield_respread`): a floating-rate loan's reset re-estimates its cash flows
+and so its EIR, prospectively (IFRS 9 B5.4.5): what the replaced rows had still to amortize is
+planned over the new rows by the EIR of their cash flows. That amount, and the yield fees that
+shape the flows, are part of the shape (the rows' `yield_amortization` in the fingerprint, the
+loan's `yield_fees` and `upfront_fee_withheld` among its columns), so the re-spread is computed
+once per shape too and written in the same statements: the rows rewritten in place take their
+new amounts, cancelled rows keep nothing, inserted rows carry theirs; each record keeps the EIR
+before (its loan's, read in the INSERT … SELECT) and after, and the amount re-spread.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -32,8 +43,9 @@ from loans.errors import LoanRuleError
 from loans.events import loans_modified_by_rate_reset
 from loans.models import IndexFixing, Installment, Loan, LoanModification, Repayment
 
+from .effective_interest import Respread, yield_respread
 from .modification_plan import Plan, modification_plan
-from .schedule_rows import CLOSED
+from .schedule_rows import CLOSED, rows_from_schedule
 
 MAKER = "system:rate_resets"
 CHECKER = "system:close"
@@ -68,6 +80,8 @@ SHAPE_COLUMNS = (
     "next_rate_reset",
     "rate_reset_months",
     "rate_reset_day",
+    "yield_fees",
+    "upfront_fee_withheld",
 )
 
 REST_TABLE = "rate_reset_rest"
@@ -104,6 +118,8 @@ class Shape:
     sample: Loan
     next_reset: date
     plan: Plan | None  # None: the rate does not move, or nothing is left to reprice
+    respread: Respread | None = None
+    yields: tuple[Decimal, ...] = ()  # the new rows' planned amortization, in order
 
 
 def _rest_rows(due_sql: str, due_params: tuple, business_date: date) -> None:
@@ -118,7 +134,7 @@ def _rest_rows(due_sql: str, due_params: tuple, business_date: date) -> None:
             CREATE TEMPORARY TABLE {REST_TABLE} ON COMMIT DROP AS
             SELECT loan_id, id, number, due_date, period_start, days_in_period,
                    principal_due, interest_due, fee_due, status, interest_accrued, fee_charged,
-                   penalty_due,
+                   penalty_due, yield_amortization,
                    count(*) OVER (PARTITION BY loan_id) - from_last + 1 AS offset_
             FROM (
                 SELECT i.*, bool_or(
@@ -149,7 +165,7 @@ def _shapes(due_sql: str, due_params: tuple) -> list[tuple[list[int], int]]:
             LEFT JOIN (
                 SELECT loan_id, md5(string_agg(
                     concat_ws('|', due_date, period_start, days_in_period, principal_due,
-                              interest_due, fee_due),
+                              interest_due, fee_due, yield_amortization),
                     ';' ORDER BY due_date, number
                 )) AS fingerprint
                 FROM {REST_TABLE} GROUP BY loan_id
@@ -182,6 +198,17 @@ def _plan(sample: Loan, rate: Decimal, business_date: date) -> Plan | None:
         )
     except LoanRuleError:
         return None  # nothing left to reprice: only the next reset date moves on
+
+
+def _respread(shape: Shape, business_date: date) -> Shape:
+    """The shape with its deferred yield re-spread over the new rows (numbered as they will be:
+    a rewrite keeps the replaced rows' numbers, an insert numbers from the first replaced)."""
+    plan, sample = shape.plan, shape.sample
+    rows = rows_from_schedule(
+        sample, plan.after, first_number=plan.rest.rows[0].number, business_date=business_date
+    )
+    respread = yield_respread(sample, plan.rest.rows, rows)
+    return replace(shape, respread=respread, yields=tuple(row.yield_amortization for row in rows))
 
 
 def _shape_table(shapes: list[Shape]) -> None:
@@ -226,21 +253,24 @@ def _rewrite_in_place(planned: list[Shape], business_date: date) -> None:
                 if item.due_date <= business_date
                 else Installment.Status.SCHEDULED
             ).value,
+            planned_yield,
         )
         for shape in planned
-        for offset, item in enumerate(shape.plan.after.installments, start=1)
+        for offset, (item, planned_yield) in enumerate(
+            zip(shape.plan.after.installments, shape.yields, strict=True), start=1
+        )
     ]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             UPDATE {Installment._meta.db_table} i
                SET principal_due = v.principal, interest_due = v.interest, fee_due = v.fee,
-                   status = v.status
+                   status = v.status, yield_amortization = v.yield
               FROM {REST_TABLE} r
               JOIN {SHAPE_TABLE} s ON s.loan_id = r.loan_id
               JOIN unnest(%s::integer[], %s::integer[], %s::numeric[], %s::numeric[],
-                          %s::numeric[], %s::text[])
-                AS v(shape, offset_, principal, interest, fee, status)
+                          %s::numeric[], %s::text[], %s::numeric[])
+                AS v(shape, offset_, principal, interest, fee, status, yield)
                 ON v.shape = s.shape AND v.offset_ = r.offset_
              WHERE i.id = r.id AND s.shape = ANY(%s)
             """,
@@ -252,7 +282,7 @@ def _cancel_replaced(planned: list[Shape]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {Installment._meta.db_table} i SET status = %s
+            UPDATE {Installment._meta.db_table} i SET status = %s, yield_amortization = 0
             FROM {REST_TABLE} r JOIN {SHAPE_TABLE} s ON s.loan_id = r.loan_id
             WHERE i.id = r.id AND s.shape = ANY(%s)
             """,
@@ -277,24 +307,28 @@ def _insert_rows(planned: list[Shape], business_date: date) -> None:
                 if item.due_date <= business_date
                 else Installment.Status.SCHEDULED
             ).value,
+            planned_yield,
         )
         for shape in planned
-        for offset, item in enumerate(shape.plan.after.installments, start=1)
+        for offset, (item, planned_yield) in enumerate(
+            zip(shape.plan.after.installments, shape.yields, strict=True), start=1
+        )
     ]
     types = ("integer", "integer", "date", "date", "integer", "numeric", "numeric", "numeric")
-    arrays = ", ".join(f"%s::{sql_type}[]" for sql_type in (*types, "text"))
+    arrays = ", ".join(f"%s::{sql_type}[]" for sql_type in (*types, "text", "numeric"))
     table = Installment._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {table} (loan_id, number, period_start, due_date, days_in_period,
                 principal_due, interest_due, fee_due, status, penalty_due, interest_accrued,
-                fee_charged, principal_paid, interest_paid, fee_paid, penalty_paid)
+                fee_charged, principal_paid, interest_paid, fee_paid, penalty_paid,
+                yield_amortization)
             SELECT s.loan_id, coalesce(top.number, 0) + v.offset_, v.period_start, v.due_date,
-                v.days, v.principal, v.interest, v.fee, v.status, 0, 0, 0, 0, 0, 0, 0
+                v.days, v.principal, v.interest, v.fee, v.status, 0, 0, 0, 0, 0, 0, 0, v.yield
             FROM {SHAPE_TABLE} s
             JOIN unnest({arrays}) AS v(shape, offset_, period_start, due_date, days, principal,
-                interest, fee, status) ON v.shape = s.shape
+                interest, fee, status, yield) ON v.shape = s.shape
             LEFT JOIN (
                 SELECT loan_id, max(number) AS number FROM {table}
                 WHERE loan_id IN (SELECT loan_id FROM {SHAPE_TABLE}) AND status <> %s
@@ -319,10 +353,12 @@ CHANGE_SQL = """
         'loan', jsonb_build_object(
             'annual_rate', l.annual_rate::text, 'maturity_date', l.maturity_date::text,
             'restructured_on', l.restructured_on::text,
-            'restructured_until', l.restructured_until::text),
+            'restructured_until', l.restructured_until::text,
+            'effective_rate', l.effective_rate::text),
         'entry_id', NULL,
         'restated', '{{}}'::jsonb,
         'rewritten', CASE WHEN r.kept THEN r.rows ELSE '[]'::jsonb END,
+        'rewritten_yield', CASE WHEN r.kept THEN r.yields ELSE '[]'::jsonb END,
         'cancelled', coalesce(r.cancelled, '{{}}'::jsonb),
         'created', coalesce(c.created, '[]'::jsonb)
     ) AS change
@@ -331,9 +367,11 @@ CHANGE_SQL = """
     JOIN (
         SELECT r.loan_id, bool_and(s.shape = ANY(%s)) AS kept,
             jsonb_agg(r.id ORDER BY r.offset_) AS rows,
+            jsonb_agg(r.yield_amortization::text ORDER BY r.offset_) AS yields,
             jsonb_object_agg(r.id::text, jsonb_build_object(
                 'status', r.status, 'interest_accrued', r.interest_accrued::text,
-                'fee_charged', r.fee_charged::text, 'penalty_due', r.penalty_due::text
+                'fee_charged', r.fee_charged::text, 'penalty_due', r.penalty_due::text,
+                'yield_amortization', r.yield_amortization::text
             )) FILTER (WHERE s.shape <> ALL(%s)) AS cancelled
         FROM {rest} r JOIN {shapes} s ON s.loan_id = r.loan_id
         WHERE s.shape = ANY(%s)
@@ -363,12 +401,13 @@ def _insert_records(
             json.dumps(shape.plan.rows_after()),
             shape.plan.installment_before,
             shape.plan.installment_after,
+            shape.respread.rate_after,
+            shape.respread.amount,
         )
         for shape in planned
     ]
     arrays = ", ".join(
-        f"%s::{sql_type}[]"
-        for sql_type in ("integer", "text", "text", "text", "numeric", "numeric")
+        f"%s::{sql_type}[]" for sql_type in ("integer", "text", "text", "text", *("numeric",) * 4)
     )
     change_sql = CHANGE_SQL.format(
         repayments=Repayment._meta.db_table,
@@ -384,19 +423,22 @@ def _insert_records(
             INSERT INTO {LoanModification._meta.db_table} (loan_id, parameters, schedule_before,
                 schedule_after, installment_before, installment_after, kind, status,
                 effective_date, reason, requested_by, requested_on, checked_by, decided_on,
-                applied_on, decision_note, entry_ids, quote, change, created_at)
+                applied_on, decision_note, entry_ids, quote, change, created_at,
+                effective_rate_before, effective_rate_after, yield_respread)
             WITH v AS MATERIALIZED (
                 SELECT shape, parameters::jsonb, before::jsonb, after::jsonb,
-                    installment_before, installment_after
+                    installment_before, installment_after, rate_after, respread
                 FROM unnest({arrays}) AS u(shape, parameters, before, after, installment_before,
-                    installment_after)
+                    installment_after, rate_after, respread)
             ), changed AS MATERIALIZED ({change_sql})
             SELECT s.loan_id, v.parameters, v.before, v.after,
                 v.installment_before, v.installment_after, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                '', '[]'::jsonb, '{{}}'::jsonb, changed.change, %s
+                '', '[]'::jsonb, '{{}}'::jsonb, changed.change, %s,
+                l.effective_rate, v.rate_after, v.respread
             FROM {SHAPE_TABLE} s
             JOIN v ON v.shape = s.shape
             JOIN changed ON changed.loan_id = s.loan_id
+            JOIN {Loan._meta.db_table} l ON l.id = s.loan_id
             ORDER BY s.loan_id
             RETURNING id
             """,
@@ -436,6 +478,7 @@ def _update_loans(shapes: list[Shape]) -> None:
             shape.plan.annual_rate if shape.plan else shape.sample.annual_rate,
             shape.plan.after.installments[-1].due_date if shape.plan else None,
             shape.next_reset,
+            shape.respread.rate_after if shape.respread else None,
         )
         for shape in shapes
     ]
@@ -443,10 +486,11 @@ def _update_loans(shapes: list[Shape]) -> None:
         cursor.execute(
             f"""
             UPDATE {Loan._meta.db_table} l SET annual_rate = v.rate,
-                maturity_date = coalesce(v.maturity, l.maturity_date), next_rate_reset = v.next
+                maturity_date = coalesce(v.maturity, l.maturity_date), next_rate_reset = v.next,
+                effective_rate = coalesce(v.eir, l.effective_rate)
             FROM {SHAPE_TABLE} s
-            JOIN unnest(%s::integer[], %s::numeric[], %s::date[], %s::date[])
-                AS v(shape, rate, maturity, next) ON v.shape = s.shape
+            JOIN unnest(%s::integer[], %s::numeric[], %s::date[], %s::date[], %s::numeric[])
+                AS v(shape, rate, maturity, next, eir) ON v.shape = s.shape
             WHERE l.id = s.loan_id
             """,
             [list(column) for column in zip(*values, strict=True)],
@@ -493,7 +537,8 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
                 plan=_plan(sample, rate, business_date),
             )
         )
-    planned = [shape for shape in shapes if shape.plan]
+    planned = [_respread(shape, business_date) for shape in shapes if shape.plan]
+    shapes = [*planned, *(shape for shape in shapes if not shape.plan)]
     _shape_table(shapes)
     records = []
     if planned:

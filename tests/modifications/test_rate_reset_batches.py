@@ -4,7 +4,9 @@ The oracle below is the per-loan path: each loan due a reset repriced from the i
 plan computed by `modification_plan` from its own rows, the rows replaced rewritten with the new
 amounts when the periods are the same (else cancelled and the new rows numbered after its highest
 row left standing), one modification record, the loan's rate, maturity
-and next reset date saved — one loan at a time through the ORM. The batch groups loans by shape
+and next reset date saved — one loan at a time through the ORM; the deferred yield the replaced
+rows still carried re-spread over the new rows (`yield_respread`), the EIR before and after on
+the record and the new one on the loan. The batch groups loans by shape
 and writes set-based; the two must leave the same rows, records and loans, and post nothing.
 """
 
@@ -13,21 +15,23 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 
 from calc.index_rates import next_reset
 from ledger.models import JournalEntry
 from loans.errors import LoanRuleError
 from loans.models import Installment, Loan, LoanModification, Repayment
+from loans.services.effective_interest import yield_respread
 from loans.services.modification_plan import modification_plan
 from loans.services.rate_resets import CHECKER, MAKER, OPEN, rate_resets_apply, reset_rate
-from loans.services.schedule_rows import CLOSED
+from loans.services.schedule_rows import CLOSED, rows_from_schedule
 
 from ..lifecycle.factories import make_active_loan
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 RESET = date(2026, 4, 15)
+FEE = {"upfront_fee_amount": D("120.00"), "yield_fees": ["upfront_fee"]}
 FLOATING = {
     "rate_index": "lpr_1y",
     "rate_margin": D("0.06"),
@@ -87,23 +91,33 @@ def reset_loan_by_loan(business_date: date) -> int:
                     "maturity_date",
                     "restructured_on",
                     "restructured_until",
+                    "effective_rate",
                 )
             },
             "entry_id": None,
             "restated": {},
             "rewritten": [row.pk for row in plan.rest.rows] if same_periods else [],
+            "rewritten_yield": (
+                [str(row.yield_amortization) for row in plan.rest.rows] if same_periods else []
+            ),
             "cancelled": {
                 str(row.pk): {
                     "status": row.status,
                     "interest_accrued": str(row.interest_accrued),
                     "fee_charged": str(row.fee_charged),
                     "penalty_due": str(row.penalty_due),
+                    "yield_amortization": str(row.yield_amortization),
                 }
                 for row in ([] if same_periods else plan.rest.rows)
             },
             "created": [],
         }
-        for row, item in zip(plan.rest.rows, plan.after.installments, strict=True):
+        rate_before = loan.effective_rate
+        new_rows = rows_from_schedule(
+            loan, plan.after, first_number=plan.rest.rows[0].number, business_date=business_date
+        )
+        respread = yield_respread(loan, plan.rest.rows, new_rows)
+        for row, item, new in zip(plan.rest.rows, plan.after.installments, new_rows, strict=True):
             if not same_periods:
                 break
             row.principal_due, row.interest_due, row.fee_due = (
@@ -111,19 +125,31 @@ def reset_loan_by_loan(business_date: date) -> int:
                 item.interest,
                 item.fee,
             )
+            row.yield_amortization = new.yield_amortization
             row.status = "due" if item.due_date <= business_date else "scheduled"
-            row.save(update_fields=["principal_due", "interest_due", "fee_due", "status"])
+            row.save(
+                update_fields=[
+                    "principal_due",
+                    "interest_due",
+                    "fee_due",
+                    "status",
+                    "yield_amortization",
+                ]
+            )
         for row in [] if same_periods else plan.rest.rows:
             row.status = Installment.Status.CANCELLED
-            row.save(update_fields=["status"])
+            row.save(update_fields=["status", "yield_amortization"])
         top = (
             Installment.objects.filter(loan=loan)
             .exclude(status=Installment.Status.CANCELLED)
             .aggregate(top=Max("number"))["top"]
             or 0
         )
-        for offset, item in enumerate([] if same_periods else plan.after.installments, start=1):
+        for offset, (item, new) in enumerate(
+            [] if same_periods else zip(plan.after.installments, new_rows, strict=True), start=1
+        ):
             created = Installment.objects.create(
+                yield_amortization=new.yield_amortization,
                 loan=loan,
                 number=top + offset,
                 period_start=item.period_start,
@@ -157,10 +183,15 @@ def reset_loan_by_loan(business_date: date) -> int:
             decided_on=business_date,
             applied_on=business_date,
             entry_ids=[],
+            effective_rate_before=rate_before,
+            effective_rate_after=respread.rate_after,
+            yield_respread=respread.amount,
         )
         loan.annual_rate = plan.annual_rate
         loan.maturity_date = plan.after.installments[-1].due_date
-        loan.save(update_fields=["annual_rate", "maturity_date", "next_rate_reset"])
+        loan.save(
+            update_fields=["annual_rate", "maturity_date", "next_rate_reset", "effective_rate"]
+        )
         repriced += 1
     return repriced
 
@@ -184,6 +215,7 @@ def book() -> dict:
         "interest_due",
         "fee_due",
         "principal_paid",
+        "yield_amortization",
     )
     return {
         "rows": sorted(Installment.objects.values_list(*fields)),
@@ -204,13 +236,18 @@ def book() -> dict:
                     "checked_by",
                     "applied_on",
                     "entry_ids",
+                    "effective_rate_before",
+                    "effective_rate_after",
+                    "yield_respread",
                     "change",
                 )
             ),
             key=repr,
         ),
         "loans": sorted(
-            Loan.objects.values_list("id", "annual_rate", "maturity_date", "next_rate_reset")
+            Loan.objects.values_list(
+                "id", "annual_rate", "maturity_date", "next_rate_reset", "effective_rate"
+            )
         ),
         "entries": JournalEntry.objects.count(),
     }
@@ -229,6 +266,10 @@ def portfolio() -> list[Loan]:
         make_active_loan(**{**FLOATING, "rate_reset_day": 1}),
         make_active_loan(start=date(2026, 1, 20), **FLOATING),  # not due on Apr 15
         make_active_loan(),  # a fixed-rate loan
+        make_active_loan(**FEE, **FLOATING),  # a deferred upfront fee to re-spread
+        make_active_loan(**FEE, **FLOATING),  # the same shape
+        make_active_loan(method="equal_principal", **FEE, **FLOATING),
+        make_active_loan(**{**FEE, "upfront_fee_withheld": False}, **FLOATING),
     ]
     ahead = Installment.objects.get(loan=loans[2], period_start=date(2026, 5, 15))
     Installment.objects.filter(pk=ahead.pk).update(principal_paid=D("1.00"))
@@ -242,6 +283,13 @@ def test_the_batch_leaves_what_resetting_each_loan_leaves():
         expected = book()
         transaction.set_rollback(True)
     repriced = rate_resets_apply(Loan.objects.all(), business_date=RESET)
-    assert repriced == expected_repriced == 8
+    assert repriced == expected_repriced == 12
+    # the fee loans' rows left standing still plan the whole deferred fee, at a new EIR
+    for loan in Loan.objects.exclude(deferred_yield=0):
+        planned = Installment.objects.filter(loan=loan).aggregate(total=Sum("yield_amortization"))
+        assert planned["total"] == loan.deferred_yield == D("120.00")
+        record = LoanModification.objects.get(loan=loan)
+        assert record.yield_respread > 0
+        assert record.effective_rate_before != record.effective_rate_after == loan.effective_rate
     assert book() == expected
     assert rate_resets_apply(Loan.objects.all(), business_date=RESET) == 0
