@@ -117,14 +117,16 @@ def side_by_side(before: list[dict], after: list[dict]) -> str:
                 for key in ("due_date", "principal", "interest", "total")
             )
         )
-    header = "".join(f"<th>{name}</th>" for name in ["due", "principal", "interest", "total"] * 2)
+    header = format_html_join(
+        "", "<th>{}</th>", ((name,) for name in ["due", "principal", "interest", "total"] * 2)
+    )
     rows = format_html_join("", "<tr>" + "<td>{}</td>" * 8 + "</tr>", cells)
     return format_html(
         '<table class="modification-preview"><tr><th colspan="4">{}</th><th colspan="4">{}'
         "</th></tr><tr>{}</tr>{}</table>",
         _("Before"),
         _("After"),
-        format_html(header),
+        header,
         rows,
     )
 

@@ -58,8 +58,8 @@ def pay(loan, amount, value_date, business_date, key):
     )
 
 
-def life(on_day, end=RECORDED):
-    loan = make_active_loan(**FLOATING)
+def life(on_day, end=RECORDED, **terms):
+    loan = make_active_loan(**FLOATING, **terms)
     for ordinal in range(date(2026, 1, 16).toordinal(), end.toordinal() + 1):
         day = date.fromordinal(ordinal)
         on_day(loan, day)
@@ -78,13 +78,19 @@ def picture(loan):
             row.principal_paid,
             row.interest_paid,
             row.status,
+            row.yield_amortization,
         )
         for row in Installment.objects.filter(loan=loan)
         .exclude(status="cancelled")
         .order_by("due_date", "number")
     ]
     balances = loan_balances(loan_id=loan.pk, currency="CNY")
-    return rows, {code: amount for code, amount in balances.items() if amount}, loan.annual_rate
+    return (
+        rows,
+        {code: amount for code, amount in balances.items() if amount},
+        loan.annual_rate,
+        loan.effective_rate,
+    )
 
 
 def the_reset(loan):
@@ -112,6 +118,33 @@ def test_a_payment_dated_before_a_batched_reset_replays_across_it():
     assert picture(replayed) == picture(oracle)
     assert reload(replayed).maturity_date == reload(oracle).maturity_date
     assert reload(replayed).annual_rate == D("0.10")
+    assert_books_consistent(replayed, oracle)
+
+
+def test_a_fee_loans_deferred_yield_is_re_spread_again_when_a_reset_replays():
+    """With a 120.00 upfront fee declared yield, the reset re-spreads what is left of it over
+    the rows it rewrites; reversing a payment dated before the reset unwinds that (the rows get
+    their planned amounts before back) and re-spreads again, ending where the loan that never
+    paid ends: same plan, EIR and 1305 balance."""
+    fee = {"upfront_fee_amount": D("120.00"), "yield_fees": ["upfront_fee"]}
+
+    def without(loan, day):
+        if day in DUE and day != date(2026, 3, 15):
+            pay(loan, "1066.19", day, day, f"due-{day}")
+
+    def reversed_later(loan, day):
+        if day in DUE:
+            pay(loan, "1066.19", day, day, f"due-{day}")
+        if day == RECORDED:
+            repayment = Repayment.objects.get(idempotency_key=f"{loan.pk}:due-2026-03-15")
+            repayment_reverse(repayment=repayment, business_date=RECORDED, actor=ACTOR)
+
+    oracle, replayed = life(without, **fee), life(reversed_later, **fee)
+    reset = the_reset(replayed)
+    assert reset.change["generation"] == 2 and reset.yield_respread > 0
+    assert reset.effective_rate_after < reset.effective_rate_before
+    assert picture(replayed) == picture(oracle)
+    assert reload(replayed).yield_amortized == reload(oracle).yield_amortized
     assert_books_consistent(replayed, oracle)
 
 
@@ -204,3 +237,40 @@ def test_a_reset_whose_rows_something_else_paid_is_not_unwound():
         pay(loan, "1066.19", date(2026, 4, 14), date(2026, 4, 16), "early")
     reset.refresh_from_db()
     assert (picture(reload(loan)), Repayment.objects.count(), reset.change) == before
+
+
+def test_unwinding_a_reset_on_a_fee_loan_puts_its_deferred_yield_plan_back():
+    """The state a replay starts from: the reset unwound on its own gives the rows it rewrote
+    their planned amortization before it, and the loan its EIR before."""
+    from loans.services.applying import loan_lock, loan_rows
+    from loans.services.book import LoanBook
+    from loans.services.modification_apply import modification_unwind
+
+    fee = {"upfront_fee_amount": D("120.00"), "yield_fees": ["upfront_fee"]}
+
+    def before_reset(loan, day):
+        if day in DUE[:2]:
+            pay(loan, "1066.19", day, day, f"due-{day}")
+
+    loan = life(before_reset, end=date(2026, 4, 14), **fee)
+    planned = dict(
+        Installment.objects.filter(loan=loan, period_start__gte=RESET).values_list(
+            "pk", "yield_amortization"
+        )
+    )
+    rate_before = reload(loan).effective_rate
+    close_steps(RESET, *STEPS, loan=loan)
+    reset = the_reset(loan)
+    assert reset.yield_respread == sum(planned.values()) > 0
+    respread = dict(
+        Installment.objects.filter(pk__in=planned).values_list("pk", "yield_amortization")
+    )
+    assert respread != planned and sum(respread.values()) == sum(planned.values())
+    locked = loan_lock(loan.pk)
+    book = LoanBook(locked, business_date=RESET, rows=loan_rows(locked, open_only=False))
+    modification_unwind(book, reset, actor=ACTOR)
+    unwound = dict(
+        Installment.objects.filter(pk__in=planned).values_list("pk", "yield_amortization")
+    )
+    assert unwound == planned
+    assert reload(loan).effective_rate == rate_before
