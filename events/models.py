@@ -9,6 +9,7 @@ import uuid
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SubjectSequence(models.Model):
@@ -79,9 +80,9 @@ class Subscription(models.Model):
 
 class Delivery(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending"
-        DELIVERED = "delivered"
-        DEAD = "dead", "dead-lettered"
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        DEAD = "dead", _("dead-lettered")
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE)
     event = models.ForeignKey(Event, on_delete=models.PROTECT)

@@ -2,21 +2,22 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, ZERO
 
 
 class Account(models.Model):
     class Type(models.TextChoices):
-        ASSET = "asset", "Asset"
-        LIABILITY = "liability", "Liability"
-        EQUITY = "equity", "Equity"
-        INCOME = "income", "Income"
-        EXPENSE = "expense", "Expense"
+        ASSET = "asset", _("Asset")
+        LIABILITY = "liability", _("Liability")
+        EQUITY = "equity", _("Equity")
+        INCOME = "income", _("Income")
+        EXPENSE = "expense", _("Expense")
 
     class Side(models.TextChoices):
-        DEBIT = "debit", "Debit"
-        CREDIT = "credit", "Credit"
+        DEBIT = "debit", _("Debit")
+        CREDIT = "credit", _("Credit")
 
     # Types whose lines keep a stored per-(account, loan) running total; income and expense
     # lines carry their loan too, but a loan's income is summed from its lines (migration 0004).
@@ -250,8 +251,8 @@ class AccountingPeriod(models.Model):
     balance is frozen (`PeriodBalance`)."""
 
     class Status(models.TextChoices):
-        CLOSE_REQUESTED = "close_requested", "Close requested"
-        CLOSED = "closed", "Closed"
+        CLOSE_REQUESTED = "close_requested", _("Close requested")
+        CLOSED = "closed", _("Closed")
 
     month = models.DateField(primary_key=True, help_text="The period's first day.")
     status = models.CharField(max_length=16, choices=Status.choices)

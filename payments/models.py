@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from core.money import AMOUNT
@@ -18,21 +19,21 @@ from core.money import AMOUNT
 
 class PaymentOrder(models.Model):
     class Direction(models.TextChoices):
-        COLLECT = "collect", "Collect (money in)"
-        PAYOUT = "payout", "Payout (money out)"
+        COLLECT = "collect", _("Collect (money in)")
+        PAYOUT = "payout", _("Payout (money out)")
 
     class Purpose(models.TextChoices):
-        REPAYMENT = "repayment", "Borrower-initiated repayment"
-        AUTO_DEBIT = "auto_debit", "Auto-debit of a due installment"
-        DISBURSEMENT = "disbursement", "Disbursement"
+        REPAYMENT = "repayment", _("Borrower-initiated repayment")
+        AUTO_DEBIT = "auto_debit", _("Auto-debit of a due installment")
+        DISBURSEMENT = "disbursement", _("Disbursement")
 
     class Status(models.TextChoices):
-        CREATED = "created", "Created"
-        SUBMITTED = "submitted", "Submitted"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        EXPIRED = "expired", "Expired"
-        REVERSED = "reversed", "Reversed (chargeback / return)"
+        CREATED = "created", _("Created")
+        SUBMITTED = "submitted", _("Submitted")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+        REVERSED = "reversed", _("Reversed (chargeback / return)")
 
     OPEN = (Status.CREATED, Status.SUBMITTED)
     SETTLED = (Status.SUCCEEDED, Status.REVERSED)
@@ -136,9 +137,9 @@ class PaymentOrderEvent(models.Model):
     """Every report about an order (submit answer, callback, poll) and what it did."""
 
     class Outcome(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        IGNORED = "ignored", "Ignored (already in that state, or stale)"
-        QUEUED = "queued", "Queued for staff (not handled automatically)"
+        APPLIED = "applied", _("Applied")
+        IGNORED = "ignored", _("Ignored (already in that state, or stale)")
+        QUEUED = "queued", _("Queued for staff (not handled automatically)")
 
     order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="events")
     source = models.CharField(max_length=16)
@@ -193,8 +194,8 @@ class Mandate(models.Model):
     """A borrower's consent to debit an account for a loan's installments (代扣授权)."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        REVOKED = "revoked", "Revoked"
+        ACTIVE = "active", _("Active")
+        REVOKED = "revoked", _("Revoked")
 
     borrower = models.ForeignKey("loans.Borrower", on_delete=models.PROTECT, related_name="+")
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="mandates")
@@ -238,8 +239,8 @@ class AutoDebitRule(models.Model):
 
 class BankStatement(models.Model):
     class Format(models.TextChoices):
-        CSV = "csv", "CSV"
-        CAMT053 = "camt053", "ISO 20022 camt.053"
+        CSV = "csv", _("CSV")
+        CAMT053 = "camt053", _("ISO 20022 camt.053")
 
     account = models.CharField(max_length=64)
     statement_id = models.CharField(max_length=64)
@@ -265,10 +266,10 @@ class BankStatement(models.Model):
 
 class StatementLine(models.Model):
     class Status(models.TextChoices):
-        MATCHED = "matched", "Matched"
-        UNMATCHED = "unmatched", "Unmatched (queued)"
-        DUPLICATE = "duplicate", "Duplicate of an earlier line (queued)"
-        SUSPENSE = "suspense", "Booked to suspense"
+        MATCHED = "matched", _("Matched")
+        UNMATCHED = "unmatched", _("Unmatched (queued)")
+        DUPLICATE = "duplicate", _("Duplicate of an earlier line (queued)")
+        SUSPENSE = "suspense", _("Booked to suspense")
 
     QUEUED = (Status.UNMATCHED, Status.DUPLICATE)
 
@@ -316,14 +317,14 @@ class ReconciliationRequest(models.Model):
     user and applied only when another approves it (`core.maker_checker`)."""
 
     class Kind(models.TextChoices):
-        MATCH = "match", "Match to one order"
-        SPLIT = "split", "Split over several orders"
-        SUSPENSE = "suspense", "Book to suspense"
+        MATCH = "match", _("Match to one order")
+        SPLIT = "split", _("Split over several orders")
+        SUSPENSE = "suspense", _("Book to suspense")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending approval"
-        APPLIED = "applied", "Approved and applied"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending approval")
+        APPLIED = "applied", _("Approved and applied")
+        REJECTED = "rejected", _("Rejected")
 
     line = models.ForeignKey(StatementLine, on_delete=models.PROTECT, related_name="requests")
     kind = models.CharField(max_length=8, choices=Kind.choices)

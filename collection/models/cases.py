@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from loans.models import Borrower, Loan
 
@@ -23,22 +24,22 @@ class CollectionCase(models.Model):
     when it is cured, paid off or charged off (a charged-off loan passes to recovery)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
 
     class CloseReason(models.TextChoices):
-        CURED = "cured", "Cured"
-        PAID_OFF = "paid_off", "Paid off"
-        CHARGED_OFF = "charged_off", "Charged off (to recovery)"
-        LOAN_CLOSED = "loan_closed", "Loan closed"
-        CANCELLED = "cancelled", "Loan cancelled"
+        CURED = "cured", _("Cured")
+        PAID_OFF = "paid_off", _("Paid off")
+        CHARGED_OFF = "charged_off", _("Charged off (to recovery)")
+        LOAN_CLOSED = "loan_closed", _("Loan closed")
+        CANCELLED = "cancelled", _("Loan cancelled")
 
     class Queue(models.TextChoices):
-        EARLY = "early", "Early (M1)"
-        MID = "mid", "Mid (M2)"
-        LATE = "late", "Late (M3+)"
-        AGENCY = "agency", "Agency"
-        LEGAL = "legal", "Legal review"
+        EARLY = "early", _("Early (M1)")
+        MID = "mid", _("Mid (M2)")
+        LATE = "late", _("Late (M3+)")
+        AGENCY = "agency", _("Agency")
+        LEGAL = "legal", _("Legal review")
 
     # Queues a strategy step escalated to; the daily refresh never moves a case back out.
     ESCALATED_QUEUES = (Queue.AGENCY, Queue.LEGAL)

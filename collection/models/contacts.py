@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from collection.rules import CHANNELS, Purpose, Target
+from core.choices import value_choices
 from core.money import AMOUNT, ZERO
 
 ATTEMPT_RETENTION_YEARS = 5
@@ -11,40 +13,36 @@ deletes attempts; on PostgreSQL a trigger (migration 0003) refuses a DELETE befo
 `retain_until` and any change to what was decided."""
 
 
-def _choices(values) -> list[tuple[str, str]]:
-    return [(str(value), str(value).replace("_", " ")) for value in values]
-
-
 class ContactAttempt(models.Model):
     """One contact attempt and the guard's decision on it, whatever the decision was."""
 
     class Decision(models.TextChoices):
-        ALLOW = "allow", "Allowed"
-        DENY = "deny", "Denied"
-        DEFER = "defer", "Deferred"
+        ALLOW = "allow", _("Allowed")
+        DENY = "deny", _("Denied")
+        DEFER = "defer", _("Deferred")
 
     class Outcome(models.TextChoices):
-        PENDING = "", "Not recorded yet"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
-        NO_ANSWER = "no_answer", "No answer"
-        BUSY = "busy", "Busy"
-        WRONG_NUMBER = "wrong_number", "Wrong number"
-        UNREACHABLE = "unreachable", "Unreachable"
-        LEFT_MESSAGE = "left_message", "Left a message"
-        CONNECTED = "connected", "Spoke with the person"
-        PROMISE_MADE = "promise_made", "Promise to pay made"
-        REFUSED_TO_PAY = "refused_to_pay", "Refused to pay"
+        PENDING = "", _("Not recorded yet")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        NO_ANSWER = "no_answer", _("No answer")
+        BUSY = "busy", _("Busy")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        UNREACHABLE = "unreachable", _("Unreachable")
+        LEFT_MESSAGE = "left_message", _("Left a message")
+        CONNECTED = "connected", _("Spoke with the person")
+        PROMISE_MADE = "promise_made", _("Promise to pay made")
+        REFUSED_TO_PAY = "refused_to_pay", _("Refused to pay")
 
     case = models.ForeignKey(
         "collection.CollectionCase", on_delete=models.PROTECT, related_name="attempts"
     )
-    channel = models.CharField(max_length=12, choices=_choices(CHANNELS))
+    channel = models.CharField(max_length=12, choices=value_choices(CHANNELS))
     target = models.CharField(
-        max_length=20, choices=_choices(Target), default=Target.BORROWER.value
+        max_length=20, choices=value_choices(Target), default=Target.BORROWER.value
     )
     purpose = models.CharField(
-        max_length=20, choices=_choices(Purpose), default=Purpose.COLLECTION.value
+        max_length=20, choices=value_choices(Purpose), default=Purpose.COLLECTION.value
     )
     attempted_at = models.DateTimeField(db_index=True)
     allowed = models.BooleanField()
@@ -104,11 +102,11 @@ class PromiseToPay(models.Model):
     paid. A promise not kept raises the case's next strategy step; the strategy resumes."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        KEPT = "kept", "Kept"
-        PARTIAL = "partial", "Partly kept"
-        BROKEN = "broken", "Broken"
-        CANCELLED = "cancelled", "Cancelled"
+        OPEN = "open", _("Open")
+        KEPT = "kept", _("Kept")
+        PARTIAL = "partial", _("Partly kept")
+        BROKEN = "broken", _("Broken")
+        CANCELLED = "cancelled", _("Cancelled")
 
     NOT_KEPT = (Status.PARTIAL, Status.BROKEN)
 

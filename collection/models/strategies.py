@@ -4,8 +4,10 @@ from datetime import time
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from collection.rules import CHANNELS
+from core.choices import value_choices
 
 PLACEHOLDERS = ("lender", "reference", "amount", "currency", "days_past_due", "due_date", "name")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -50,12 +52,12 @@ class StrategyStep(models.Model):
     """
 
     class Action(models.TextChoices):
-        REMINDER = "reminder", "Reminder message"
-        MESSAGE = "message", "Collection message"
-        CALL = "call", "Call task"
-        LETTER = "letter", "Formal letter"
-        AGENCY_REFERRAL = "agency_referral", "Agency referral"
-        LEGAL_REVIEW = "legal_review", "Legal review"
+        REMINDER = "reminder", _("Reminder message")
+        MESSAGE = "message", _("Collection message")
+        CALL = "call", _("Call task")
+        LETTER = "letter", _("Formal letter")
+        AGENCY_REFERRAL = "agency_referral", _("Agency referral")
+        LEGAL_REVIEW = "legal_review", _("Legal review")
 
     INTERNAL_ACTIONS = (Action.AGENCY_REFERRAL, Action.LEGAL_REVIEW)
 
@@ -64,7 +66,7 @@ class StrategyStep(models.Model):
     action = models.CharField(max_length=20, choices=Action.choices)
     channel = models.CharField(
         max_length=12,
-        choices=[(channel, channel.replace("_", " ")) for channel in CHANNELS],
+        choices=value_choices(CHANNELS),
         blank=True,
         help_text="Blank for internal steps (agency referral, legal review).",
     )
@@ -120,11 +122,11 @@ class ScheduledAction(models.Model):
     the due date's ordinal of a pre-due reminder, 0 for a once-per-case step)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DONE = "done", "Done"
-        BLOCKED = "blocked", "Blocked by the guard"
-        CANCELLED = "cancelled", "Cancelled"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Done")
+        BLOCKED = "blocked", _("Blocked by the guard")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
 
     case = models.ForeignKey(
         "collection.CollectionCase", on_delete=models.PROTECT, related_name="scheduled_actions"

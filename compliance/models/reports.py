@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, ZERO
 
@@ -44,8 +45,8 @@ class MonthEndCapture(models.Model):
     """One capture of every loan's state at a month end (`month_end.month_end_capture`)."""
 
     class Source(models.TextChoices):
-        LIVE = "live", "At the close (the loans as the close left them)"
-        RECONSTRUCTED = "reconstructed", "Backfilled from the ledger, installments and log"
+        LIVE = "live", _("At the close (the loans as the close left them)")
+        RECONSTRUCTED = "reconstructed", _("Backfilled from the ledger, installments and log")
 
     month_end = models.DateField(unique=True)
     loans = models.PositiveIntegerField(default=0)
@@ -109,8 +110,8 @@ class ReportRun(models.Model):
     SHA-256 is kept so that a copy handed to a regulator can be checked against it."""
 
     class Trigger(models.TextChoices):
-        SCHEDULE = "schedule", "Schedule"
-        MANUAL = "manual", "Manual"
+        SCHEDULE = "schedule", _("Schedule")
+        MANUAL = "manual", _("Manual")
 
     name = models.CharField(max_length=32)
     as_of = models.DateField()

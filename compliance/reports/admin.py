@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from compliance.models import LoanMonthEnd, MonthEndCapture, ReportRun
 from core.admin import ReadOnlyAdmin
@@ -29,11 +30,22 @@ PERMISSION = "compliance.view_reports"
 
 
 class ReportForm(forms.Form):
-    name = forms.ChoiceField(choices=[(name, spec.title) for name, spec in REPORTS.items()])
-    date = forms.DateField(required=False, help_text="Default: the last closed business date.")
-    start = forms.DateField(required=False, help_text="Default: the report's own period.")
-    product = forms.CharField(required=False, max_length=40, help_text="A product code.")
-    format = forms.ChoiceField(choices=[(fmt, fmt) for fmt in FORMATS], initial="csv")
+    name = forms.ChoiceField(
+        label=_("Report"),
+        choices=[(name, _(spec.title)) for name, spec in REPORTS.items()],
+    )
+    date = forms.DateField(
+        label=_("Date"), required=False, help_text=_("Default: the last closed business date.")
+    )
+    start = forms.DateField(
+        label=_("Start"), required=False, help_text=_("Default: the report's own period.")
+    )
+    product = forms.CharField(
+        label=_("Product"), required=False, max_length=40, help_text=_("A product code.")
+    )
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[(fmt, fmt) for fmt in FORMATS], initial="csv"
+    )
 
 
 def _require(request: HttpRequest) -> None:
@@ -128,14 +140,18 @@ class ReportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             except ReportError as exc:
                 messages.error(request, exc.detail)
             else:
-                messages.success(request, f"Produced {run} — SHA-256 {run.sha256}.")
+                messages.success(
+                    request,
+                    _("Produced %(run)s — SHA-256 %(sha256)s.")
+                    % {"run": run, "sha256": run.sha256},
+                )
                 return HttpResponseRedirect(
                     reverse("admin:compliance_reportrun_download", args=[run.pk])
                 )
         charts = {name: mark_safe(svg) for name, svg in report_charts().items()}  # noqa: S308
         context = {
             **self.admin_site.each_context(request),
-            "title": "Reports and charts",
+            "title": _("Reports and charts"),
             "form": form,
             "charts": charts,
             "last_closed": last_closed_date(),

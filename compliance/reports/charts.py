@@ -10,6 +10,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from xml.sax.saxutils import escape
 
+from django.utils.translation import gettext as _
+
 from . import chart_data
 from .base import ZERO, ReportError, default_currency
 from .registry import report_params
@@ -43,7 +45,8 @@ def _frame(title: str, body: list[str]) -> str:
     )
 
 
-def _empty(title: str, message: str = "No data for this date.") -> str:
+def _empty(title: str, message: str | None = None) -> str:
+    message = message or _("No data for this date.")
     return _frame(title, [_text(WIDTH / 2, HEIGHT / 2, message, size=12, extra=' fill="#718096"')])
 
 
@@ -199,7 +202,7 @@ def report_charts(*, as_of: date | None = None, currency: str | None = None) -> 
     try:
         day = report_params(name="aging", as_of=as_of, currency=currency).as_of
     except ReportError as exc:
-        return {"aging": _empty("Reports", exc.detail)}
+        return {"aging": _empty(_("Reports"), exc.detail)}
     buckets = chart_data.aging_by_bucket(day, currency)
     month, matrix = chart_data.roll_matrix(day, currency)
     income = chart_data.income_by_month(day, currency)
@@ -208,48 +211,52 @@ def report_charts(*, as_of: date | None = None, currency: str | None = None) -> 
     mix_months = list(mix)
     return {
         "aging": bar_chart(
-            title=f"Outstanding principal by delinquency bucket, {day}",
+            title=_("Outstanding principal by delinquency bucket, %(day)s") % {"day": day},
             labels=list(buckets),
             values=list(buckets.values()),
         ),
         "vintage": line_chart(
-            title="Vintage curves: share of principal 30+ days past due (incl. written off)",
+            title=_("Vintage curves: share of principal 30+ days past due (incl. written off)"),
             series=chart_data.vintage_curves(day, currency),
-            x_label="months on book",
+            x_label=_("months on book"),
         ),
         "roll_rates": heatmap(
-            title=f"Roll rates {month}: from (rows) to (columns)",
+            title=_("Roll rates %(month)s: from (rows) to (columns)") % {"month": month},
             rows=[state for state in ("new", *STATES) if state in matrix],
             columns=[state for state in STATES if any(state in row for row in matrix.values())],
             cells={(s, t): share for s, row in matrix.items() for t, share in row.items()},
         ),
         "income": grouped_bar_chart(
-            title="Income and losses by month",
+            title=_("Income and losses by month"),
             groups=months,
             series={
                 label: [income[m][name] for m in months]
                 for label, name in (
-                    ("interest", "interest_income"),
-                    ("fees", "fee_income"),
-                    ("penalty", "penalty_income"),
-                    ("recoveries", "recoveries"),
-                    ("write-offs", "write_offs"),
+                    (_("interest"), "interest_income"),
+                    (_("fees"), "fee_income"),
+                    (_("penalty"), "penalty_income"),
+                    (_("recoveries"), "recoveries"),
+                    (_("write-offs"), "write_offs"),
                 )
             },
         ),
         "stage_exposure": grouped_bar_chart(
-            title="IFRS 9 stage mix at month ends: principal outstanding",
+            title=_("IFRS 9 stage mix at month ends: principal outstanding"),
             groups=mix_months,
             series={
-                f"stage {stage}": [mix[m].get(stage, (ZERO, ZERO))[0] for m in mix_months]
+                _("stage %(stage)s") % {"stage": stage}: [
+                    mix[m].get(stage, (ZERO, ZERO))[0] for m in mix_months
+                ]
                 for stage in (1, 2, 3)
             },
         ),
         "stage_allowance": grouped_bar_chart(
-            title="IFRS 9 stage mix at month ends: loss allowance",
+            title=_("IFRS 9 stage mix at month ends: loss allowance"),
             groups=mix_months,
             series={
-                f"stage {stage}": [mix[m].get(stage, (ZERO, ZERO))[1] for m in mix_months]
+                _("stage %(stage)s") % {"stage": stage}: [
+                    mix[m].get(stage, (ZERO, ZERO))[1] for m in mix_months
+                ]
                 for stage in (1, 2, 3)
             },
         ),

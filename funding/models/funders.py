@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, RATE
 
@@ -13,10 +14,10 @@ class Funder(models.Model):
     vehicles). A partner's exposure limit is data, checked at approval and drawdown."""
 
     class Kind(models.TextChoices):
-        PLATFORM = "platform", "Platform (own funds)"
-        BANK = "bank", "Partner bank"
-        TRUST = "trust", "Trust"
-        ABS = "abs", "ABS vehicle"
+        PLATFORM = "platform", _("Platform (own funds)")
+        BANK = "bank", _("Partner bank")
+        TRUST = "trust", _("Trust")
+        ABS = "abs", _("ABS vehicle")
 
     code = models.SlugField(max_length=16, unique=True)
     name = models.CharField(max_length=120)
@@ -66,9 +67,9 @@ class FundingArrangement(models.Model):
     (代偿), and when the partners are settled."""
 
     class Calendar(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly (Fridays)"
-        MONTHLY = "monthly", "Monthly (last day)"
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly (Fridays)")
+        MONTHLY = "monthly", _("Monthly (last day)")
 
     code = models.SlugField(max_length=32, unique=True)
     product = models.ForeignKey(
@@ -137,9 +138,9 @@ class LoanFunding(models.Model):
     changed only by a buyback or a transfer (the old row ends, new rows start)."""
 
     class Source(models.TextChoices):
-        ARRANGEMENT = "arrangement", "Arrangement"
-        BUYBACK = "buyback", "Guarantee buyback"
-        TRANSFER = "transfer", "Asset transfer"
+        ARRANGEMENT = "arrangement", _("Arrangement")
+        BUYBACK = "buyback", _("Guarantee buyback")
+        TRANSFER = "transfer", _("Asset transfer")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="fundings")
     funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="loan_fundings")

@@ -7,6 +7,7 @@ was in compliance, which must not change balances; its table kept its name).
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT
 
@@ -15,15 +16,15 @@ class AdjustmentRequest(models.Model):
     """A manual adjustment one staff user asks for and a different one approves (or rejects)."""
 
     class Kind(models.TextChoices):
-        WAIVE_FEE = "waive_fee", "Waive fees"
-        WAIVE_PENALTY = "waive_penalty", "Waive penalty interest"
-        CORRECT_REPAYMENT = "correct_repayment", "Correct a repayment"
-        WRITE_OFF = "write_off", "Write off the loan"
+        WAIVE_FEE = "waive_fee", _("Waive fees")
+        WAIVE_PENALTY = "waive_penalty", _("Waive penalty interest")
+        CORRECT_REPAYMENT = "correct_repayment", _("Correct a repayment")
+        WRITE_OFF = "write_off", _("Write off the loan")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending approval"
-        APPLIED = "applied", "Approved and applied"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending approval")
+        APPLIED = "applied", _("Approved and applied")
+        REJECTED = "rejected", _("Rejected")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="adjustments")
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from loans import pii
 
@@ -55,11 +56,11 @@ class Consent(models.Model):
     """What a borrower agreed to share or allow, and when (PIPL: consent per purpose)."""
 
     class Purpose(models.TextChoices):
-        CREDIT_BUREAU = "credit_bureau", "Query and report to the credit bureau"
-        DATA_PROCESSING = "data_processing", "Process personal data for the loan"
-        CONTACT = "contact", "Contact about the loan and repayments"
-        THIRD_PARTY_SHARING = "third_party_sharing", "Share data with partners"
-        MARKETING = "marketing", "Marketing messages"
+        CREDIT_BUREAU = "credit_bureau", _("Query and report to the credit bureau")
+        DATA_PROCESSING = "data_processing", _("Process personal data for the loan")
+        CONTACT = "contact", _("Contact about the loan and repayments")
+        THIRD_PARTY_SHARING = "third_party_sharing", _("Share data with partners")
+        MARKETING = "marketing", _("Marketing messages")
 
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="consents")
     purpose = models.CharField(max_length=32, choices=Purpose.choices)
@@ -83,9 +84,9 @@ class CreditAssessment(models.Model):
     valid on the pricing date. Rows are never edited; a new assessment supersedes the last."""
 
     class Source(models.TextChoices):
-        DECISION = "decision", "Decision pipeline"
-        BUREAU = "bureau", "Credit bureau"
-        STAFF = "staff", "Staff assessment"
+        DECISION = "decision", _("Decision pipeline")
+        BUREAU = "bureau", _("Credit bureau")
+        STAFF = "staff", _("Staff assessment")
 
     borrower = models.ForeignKey(
         Borrower, on_delete=models.PROTECT, related_name="credit_assessments"

@@ -3,6 +3,7 @@ approval and disbursement (origination records it at a drawdown and releases it 
 is settled)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, RATE
 
@@ -15,11 +16,11 @@ class Collateral(models.Model):
     recorded at drawdown and released when the loan is paid off."""
 
     class Kind(models.TextChoices):
-        INSURANCE_POLICY = "insurance_policy", "Insurance policy cash value (保单)"
+        INSURANCE_POLICY = "insurance_policy", _("Insurance policy cash value (保单)")
 
     class Status(models.TextChoices):
-        PLEDGED = "pledged", "Pledged"
-        RELEASED = "released", "Released"
+        PLEDGED = "pledged", _("Pledged")
+        RELEASED = "released", _("Released")
 
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="collateral")
     loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="collateral")

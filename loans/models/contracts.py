@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from core.money import AMOUNT, RATE, ZERO
@@ -13,15 +14,15 @@ class Loan(models.Model):
     the APR disclosed, and its state. Money lives in the ledger, per loan (`loan_id` = `id`)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        ACTIVE = "active", "Active"
-        DELINQUENT = "delinquent", "Delinquent"
-        PAID_OFF = "paid_off", "Paid off"
-        CHARGED_OFF = "charged_off", "Charged off"
-        CLOSED = "closed", "Closed"
-        REJECTED = "rejected", "Rejected"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        ACTIVE = "active", _("Active")
+        DELINQUENT = "delinquent", _("Delinquent")
+        PAID_OFF = "paid_off", _("Paid off")
+        CHARGED_OFF = "charged_off", _("Charged off")
+        CLOSED = "closed", _("Closed")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
 
     OPEN_STATUSES = (Status.ACTIVE, Status.DELINQUENT)
 
@@ -215,11 +216,11 @@ class Installment(models.Model):
     """One row of a loan's schedule, with what is due and what was paid per component."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        DUE = "due", "Due"
-        PARTIALLY_PAID = "partially_paid", "Partially paid"
-        PAID = "paid", "Paid"
-        CANCELLED = "cancelled", "Cancelled"
+        SCHEDULED = "scheduled", _("Scheduled")
+        DUE = "due", _("Due")
+        PARTIALLY_PAID = "partially_paid", _("Partially paid")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="installments")
     number = models.PositiveSmallIntegerField()

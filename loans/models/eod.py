@@ -2,6 +2,7 @@
 snapshot reports read, and the penalty accruals it capped at the jurisdiction's ceiling."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, RATE, ZERO
 
@@ -10,10 +11,10 @@ from .products import Product
 
 
 class RunStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class CloseRun(models.Model):
@@ -82,11 +83,11 @@ class CloseStepRun(models.Model):
 
 
 class LeaseOutcome(models.TextChoices):
-    HELD = "held", "Held"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-    EXPIRED = "expired", "Expired (taken over)"
-    FENCED = "fenced", "Fenced (commit refused)"
+    HELD = "held", _("Held")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired (taken over)")
+    FENCED = "fenced", _("Fenced (commit refused)")
 
 
 class CloseLease(models.Model):

@@ -8,24 +8,25 @@ entries applying it posted (none when it only moved amounts not yet recognized).
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, RATE
 
 
 class LoanModification(models.Model):
     class Kind(models.TextChoices):
-        PAYMENT_HOLIDAY = "payment_holiday", "Payment holiday (延期还款)"
-        RESCHEDULE = "reschedule", "Reschedule / term extension (重组)"
-        RATE_CHANGE = "rate_change", "Rate change"
-        REAGE = "reage", "Re-aging (arrears capitalized)"
-        SETTLEMENT = "settlement", "Settlement / discounted payoff (减免)"
+        PAYMENT_HOLIDAY = "payment_holiday", _("Payment holiday (延期还款)")
+        RESCHEDULE = "reschedule", _("Reschedule / term extension (重组)")
+        RATE_CHANGE = "rate_change", _("Rate change")
+        REAGE = "reage", _("Re-aging (arrears capitalized)")
+        SETTLEMENT = "settlement", _("Settlement / discounted payoff (减免)")
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        APPROVED = "approved", "Approved (a settlement awaiting its payments)"
-        APPLIED = "applied", "Applied"
-        REJECTED = "rejected", "Rejected"
-        VOIDED = "voided", "Voided"
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved (a settlement awaiting its payments)")
+        APPLIED = "applied", _("Applied")
+        REJECTED = "rejected", _("Rejected")
+        VOIDED = "voided", _("Voided")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="modifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

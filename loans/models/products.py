@@ -2,21 +2,19 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from calc.calendar import Frequency, ShiftRule
 from calc.contract_terms import TERM_KEYS
 from calc.daycount import DayCount
 from calc.schedules.modify import HolidayInterest
 from calc.terms import BulletInterest, LevelConvention, Method, RescheduleMode
+from core.choices import value_choices
 from core.money import AMOUNT, RATE, ZERO
 from ledger.services import business_date_current
 
 from .fields import default_allocation_order
 from .product_validation import REQUIRED_FIELDS, ProductRuleError, product_validate
-
-
-def _choices(enum) -> list[tuple[str, str]]:
-    return [(member.value, member.value.replace("_", " ")) for member in enum]
 
 
 class Product(models.Model):
@@ -26,17 +24,17 @@ class Product(models.Model):
     """
 
     class ChargeOffLineRule(models.TextChoices):
-        BLOCK = "block", "Block the line (frozen until staff lift it, after full recovery)"
-        CLOSE = "close", "Close the line"
+        BLOCK = "block", _("Block the line (frozen until staff lift it, after full recovery)")
+        CLOSE = "close", _("Close the line")
 
     class Type(models.TextChoices):
-        ECOMMERCE_INSTALLMENT = "ecommerce_installment", "E-commerce installment (电商分期)"
-        CASH_LOAN = "cash_loan", "Cash loan (现金贷)"
-        BALANCE_TRANSFER = "balance_transfer", "Balance transfer (信用卡余额代偿)"
-        POLICY_LOAN = "policy_loan", "Policy loan (保单贷)"
-        SCENE_EDUCATION = "scene_education", "Scene loan — education (教育贷)"
-        SCENE_CAR = "scene_car", "Scene loan — car (车贷)"
-        SCENE_MEDICAL = "scene_medical", "Scene loan — medical (医美贷)"
+        ECOMMERCE_INSTALLMENT = "ecommerce_installment", _("E-commerce installment (电商分期)")
+        CASH_LOAN = "cash_loan", _("Cash loan (现金贷)")
+        BALANCE_TRANSFER = "balance_transfer", _("Balance transfer (信用卡余额代偿)")
+        POLICY_LOAN = "policy_loan", _("Policy loan (保单贷)")
+        SCENE_EDUCATION = "scene_education", _("Scene loan — education (教育贷)")
+        SCENE_CAR = "scene_car", _("Scene loan — car (车贷)")
+        SCENE_MEDICAL = "scene_medical", _("Scene loan — medical (医美贷)")
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
@@ -49,12 +47,12 @@ class Product(models.Model):
         max_length=40, blank=True, help_text="Rate-cap rule; blank: the jurisdiction's default."
     )
 
-    method = models.CharField(max_length=24, choices=_choices(Method))
+    method = models.CharField(max_length=24, choices=value_choices(Method))
     frequency = models.CharField(
-        max_length=12, choices=_choices(Frequency), default=Frequency.MONTHLY.value
+        max_length=12, choices=value_choices(Frequency), default=Frequency.MONTHLY.value
     )
     day_count = models.CharField(
-        max_length=10, choices=_choices(DayCount), default=DayCount.ACT_360.value
+        max_length=10, choices=value_choices(DayCount), default=DayCount.ACT_360.value
     )
     rounding = models.CharField(max_length=12, default="half_up")
     installment_rounding = models.CharField(
@@ -66,14 +64,14 @@ class Product(models.Model):
     )
     level_convention = models.CharField(
         max_length=16,
-        choices=_choices(LevelConvention),
+        choices=value_choices(LevelConvention),
         default=LevelConvention.LAST_ABSORBS.value,
         help_text="Equal installments: the last absorbs the rounding, or every installment is "
         "the payment rounded once (EU / spreadsheet convention).",
     )
     bullet_interest = models.CharField(
         max_length=20,
-        choices=_choices(BulletInterest),
+        choices=value_choices(BulletInterest),
         default=BulletInterest.SIMPLE.value,
         help_text="Bullet loans: simple interest, or interest compounded monthly to maturity.",
     )
@@ -124,18 +122,18 @@ class Product(models.Model):
     )
     calendar = models.CharField(max_length=16, blank=True, default="")
     shift_rule = models.CharField(
-        max_length=24, choices=_choices(ShiftRule), default=ShiftRule.NONE.value
+        max_length=24, choices=value_choices(ShiftRule), default=ShiftRule.NONE.value
     )
     prepayment_mode = models.CharField(
         max_length=20,
-        choices=_choices(RescheduleMode),
+        choices=value_choices(RescheduleMode),
         default=RescheduleMode.SHORTEN_TERM.value,
         help_text="Default effect of a partial prepayment (the borrower may choose).",
     )
     rate_index = models.CharField(
         max_length=12,
         blank=True,
-        choices=[("lpr_1y", "One-year LPR"), ("lpr_5y", "Five-year LPR")],
+        choices=[("lpr_1y", _("One-year LPR")), ("lpr_5y", _("Five-year LPR"))],
         help_text="Floating rate: the index it follows (blank: a fixed rate).",
     )
     rate_margin = models.DecimalField(
@@ -152,7 +150,7 @@ class Product(models.Model):
     )
     holiday_interest = models.CharField(
         max_length=12,
-        choices=_choices(HolidayInterest),
+        choices=value_choices(HolidayInterest),
         default=HolidayInterest.SPREAD.value,
         help_text="Payment holidays: the interest of the deferred periods spread over the "
         "installments after it, capitalized, or waived.",

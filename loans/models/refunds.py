@@ -3,15 +3,16 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT
 
 
 class RefundRequest(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending approval"
-        REFUNDED = "refunded", "Approved and refunded"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending approval")
+        REFUNDED = "refunded", _("Approved and refunded")
+        REJECTED = "rejected", _("Rejected")
 
     loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="refund_requests")
     amount = models.DecimalField(**AMOUNT)

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, ZERO
 
@@ -19,24 +20,24 @@ class Repayment(models.Model):
     """
 
     class Kind(models.TextChoices):
-        REPAYMENT = "repayment", "Repayment"
-        PREPAYMENT = "prepayment", "Prepayment"
-        PAYOFF = "payoff", "Payoff"
-        COOLING_OFF = "cooling_off", "Cooling-off cancellation"
-        REFUND = "refund", "Overpayment refund"
-        RECOVERY = "recovery", "Recovery after charge-off"
+        REPAYMENT = "repayment", _("Repayment")
+        PREPAYMENT = "prepayment", _("Prepayment")
+        PAYOFF = "payoff", _("Payoff")
+        COOLING_OFF = "cooling_off", _("Cooling-off cancellation")
+        REFUND = "refund", _("Overpayment refund")
+        RECOVERY = "recovery", _("Recovery after charge-off")
 
     class Source(models.TextChoices):
         """Who collected a recovery (a payment on a charged-off loan)."""
 
-        BORROWER = "borrower", "Paid by the borrower"
-        COLLECTIONS = "collections", "In-house collections"
-        AGENCY = "agency", "Collection agency"
-        SALE = "sale", "Sale of the debt"
+        BORROWER = "borrower", _("Paid by the borrower")
+        COLLECTIONS = "collections", _("In-house collections")
+        AGENCY = "agency", _("Collection agency")
+        SALE = "sale", _("Sale of the debt")
 
     class Status(models.TextChoices):
-        POSTED = "posted", "Posted"
-        REVERSED = "reversed", "Reversed"
+        POSTED = "posted", _("Posted")
+        REVERSED = "reversed", _("Reversed")
 
     # Kinds applied to the schedule (and replayed in value-date order).
     APPLIED_KINDS = (Kind.REPAYMENT, Kind.PREPAYMENT, Kind.PAYOFF)
@@ -100,10 +101,10 @@ class Allocation(models.Model):
     """
 
     class Component(models.TextChoices):
-        PRINCIPAL = "principal", "Principal"
-        INTEREST = "interest", "Interest"
-        FEE = "fee", "Fee"
-        PENALTY = "penalty", "Penalty"
+        PRINCIPAL = "principal", _("Principal")
+        INTEREST = "interest", _("Interest")
+        FEE = "fee", _("Fee")
+        PENALTY = "penalty", _("Penalty")
 
     repayment = models.ForeignKey(Repayment, on_delete=models.PROTECT, related_name="allocations")
     # Looked up by repayment, not by installment: no index on the insert path.

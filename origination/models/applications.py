@@ -1,6 +1,7 @@
 """Applications and the decisions on them, each with the trail of the pipeline's steps."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, ZERO
 from loans.models import Borrower, Product
@@ -15,14 +16,14 @@ class LoanApplication(models.Model):
     birth date the age rule needs, never in clear (PIPL: minimum data)."""
 
     class Kind(models.TextChoices):
-        CREDIT_LINE = "credit_line", "Credit line (授信)"
-        ONE_OFF = "one_off", "One-off loan"
+        CREDIT_LINE = "credit_line", _("Credit line (授信)")
+        ONE_OFF = "one_off", _("One-off loan")
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        APPROVED = "approved", "Approved"
-        REFERRED = "referred", "Referred to manual review"
-        DECLINED = "declined", "Declined"
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        REFERRED = "referred", _("Referred to manual review")
+        DECLINED = "declined", _("Declined")
 
     reference = models.CharField(max_length=40, unique=True)
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="applications")
@@ -74,13 +75,13 @@ class DecisionRecord(models.Model):
     offer and the reasons. `inputs` + the policy version reproduce it (`fingerprint`)."""
 
     class Outcome(models.TextChoices):
-        APPROVE = "approve", "Approve"
-        REFER = "refer", "Refer to manual review"
-        DECLINE = "decline", "Decline"
+        APPROVE = "approve", _("Approve")
+        REFER = "refer", _("Refer to manual review")
+        DECLINE = "decline", _("Decline")
 
     class Kind(models.TextChoices):
-        AUTOMATED = "automated", "Automated"
-        MANUAL = "manual", "Manual review"
+        AUTOMATED = "automated", _("Automated")
+        MANUAL = "manual", _("Manual review")
 
     application = models.ForeignKey(
         LoanApplication, on_delete=models.PROTECT, related_name="decisions"
@@ -113,10 +114,10 @@ class DecisionStep(models.Model):
     """One step of the pipeline: what it read, what it found, and its reason code."""
 
     class Result(models.TextChoices):
-        PASS = "pass", "Pass"
-        REFER = "refer", "Refer"
-        FAIL = "fail", "Fail"
-        INFO = "info", "Information"
+        PASS = "pass", _("Pass")
+        REFER = "refer", _("Refer")
+        FAIL = "fail", _("Fail")
+        INFO = "info", _("Information")
 
     decision = models.ForeignKey(DecisionRecord, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveSmallIntegerField()

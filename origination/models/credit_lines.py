@@ -5,6 +5,7 @@ drawdown's money went.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, RATE, ZERO
 from loans.models import Borrower, Loan, Product
@@ -20,9 +21,9 @@ class CreditLine(models.Model):
     principal ever drawn (one-off). `available_amount` is the last figure computed, for lists."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        FROZEN = "frozen", "Frozen"
-        CLOSED = "closed", "Closed"
+        ACTIVE = "active", _("Active")
+        FROZEN = "frozen", _("Frozen")
+        CLOSED = "closed", _("Closed")
 
     reference = models.CharField(max_length=40, unique=True)
     borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="credit_lines")
@@ -61,12 +62,12 @@ class CreditLimitChange(models.Model):
     """Every change of a line's limit or status, with its reason and actor."""
 
     class Kind(models.TextChoices):
-        OPEN = "open", "Opened"
-        INCREASE = "increase", "Limit increased"
-        DECREASE = "decrease", "Limit decreased"
-        FREEZE = "freeze", "Frozen"
-        UNFREEZE = "unfreeze", "Unfrozen"
-        CLOSE = "close", "Closed"
+        OPEN = "open", _("Opened")
+        INCREASE = "increase", _("Limit increased")
+        DECREASE = "decrease", _("Limit decreased")
+        FREEZE = "freeze", _("Frozen")
+        UNFREEZE = "unfreeze", _("Unfrozen")
+        CLOSE = "close", _("Closed")
 
     line = models.ForeignKey(CreditLine, on_delete=models.PROTECT, related_name="changes")
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -92,14 +93,14 @@ class Drawdown(models.Model):
     settlement, subsidy and refunds."""
 
     class PayeeKind(models.TextChoices):
-        MERCHANT = "merchant", "Merchant"
-        BORROWER = "borrower", "Borrower's bank account"
-        CARD_ISSUER = "card_issuer", "Card issuer"
+        MERCHANT = "merchant", _("Merchant")
+        BORROWER = "borrower", _("Borrower's bank account")
+        CARD_ISSUER = "card_issuer", _("Card issuer")
 
     class Settlement(models.TextChoices):
-        NOT_APPLICABLE = "n/a", "Paid out directly"
-        PENDING = "pending", "Awaiting settlement"
-        SETTLED = "settled", "Settled"
+        NOT_APPLICABLE = "n/a", _("Paid out directly")
+        PENDING = "pending", _("Awaiting settlement")
+        SETTLED = "settled", _("Settled")
 
     line = models.ForeignKey(CreditLine, on_delete=models.PROTECT, related_name="drawdowns")
     loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="drawdown")

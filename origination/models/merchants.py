@@ -1,16 +1,17 @@
 """Merchants paid on drawdowns (e-commerce shops and scenes: schools, car dealers, clinics)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Merchant(models.Model):
     """A merchant (e-commerce shop or scene: school, car dealer, clinic) paid on drawdowns."""
 
     class Kind(models.TextChoices):
-        ECOMMERCE = "ecommerce", "E-commerce (电商)"
-        EDUCATION = "education", "Education (教育)"
-        CAR = "car", "Car (车)"
-        MEDICAL = "medical", "Medical (医美)"
+        ECOMMERCE = "ecommerce", _("E-commerce (电商)")
+        EDUCATION = "education", _("Education (教育)")
+        CAR = "car", _("Car (车)")
+        MEDICAL = "medical", _("Medical (医美)")
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)

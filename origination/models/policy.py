@@ -1,6 +1,7 @@
 """Credit policy as data, and the identities the lender will not lend to."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PolicyVersion(models.Model):
@@ -40,9 +41,9 @@ class BlockListEntry(models.Model):
     """An identity the lender will not lend to (fraud, court order); matched by keyed digest."""
 
     class Kind(models.TextChoices):
-        NATIONAL_ID = "national_id", "National ID"
-        MOBILE = "mobile", "Mobile phone"
-        DEVICE = "device", "Device"
+        NATIONAL_ID = "national_id", _("National ID")
+        MOBILE = "mobile", _("Mobile phone")
+        DEVICE = "device", _("Device")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     value_digest = models.CharField(max_length=64)
