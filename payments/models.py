@@ -160,12 +160,12 @@ class OrderReview(models.Model):
     (or came back) where an automatic booking could be wrong. Nothing was posted for it."""
 
     class Kind(models.TextChoices):
-        LATE_SUCCESS = "late_success", "Success after failure (not bookable automatically)"
-        PAYOUT_RETURNED = "payout_returned", "Payout returned after repayments"
+        LATE_SUCCESS = "late_success", _("Success after failure (not bookable automatically)")
+        PAYOUT_RETURNED = "payout_returned", _("Payout returned after repayments")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
 
     order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="reviews")
     kind = models.CharField(max_length=16, choices=Kind.choices)

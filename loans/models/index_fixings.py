@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.money import RATE
 
@@ -9,7 +10,7 @@ class IndexFixing(models.Model):
     demo's `simulate`). A date takes the latest fixing on or before it from either."""
 
     index = models.CharField(
-        max_length=12, choices=[("lpr_1y", "One-year LPR"), ("lpr_5y", "Five-year LPR")]
+        max_length=12, choices=[("lpr_1y", _("One-year LPR")), ("lpr_5y", _("Five-year LPR"))]
     )
     effective_from = models.DateField()
     rate = models.DecimalField(**RATE)
