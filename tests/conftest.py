@@ -23,6 +23,18 @@ def money():
 
 
 @pytest.fixture(autouse=True)
+def _language_of_the_settings():
+    """The test client's requests go through LocaleMiddleware, which activates the request's
+    language in the test's thread and leaves it there: a later test rendering outside a
+    request (a chart, a report) would speak Chinese. Each test starts in LANGUAGE_CODE."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_account_cache():
     """Transactional tests flush and reload the chart: never trust ids (nor closed accounting
     periods) cached before."""
