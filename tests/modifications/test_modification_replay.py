@@ -81,6 +81,8 @@ def life(*, extra_on_time: bool):
 
 
 def picture(loan):
+    """A loan as a replay must leave it: its live rows (amounts, accruals, payments, status,
+    planned deferred yield), its balances, its rate and EIR."""
     rows = [
         (
             row.due_date,
@@ -91,13 +93,19 @@ def picture(loan):
             row.principal_paid,
             row.interest_paid,
             row.status,
+            row.yield_amortization,
         )
         for row in Installment.objects.filter(loan=loan)
         .exclude(status="cancelled")
         .order_by("due_date", "number")
     ]
     balances = loan_balances(loan_id=loan.pk, currency="CNY")
-    return rows, {code: amount for code, amount in balances.items() if amount}, loan.annual_rate
+    return (
+        rows,
+        {code: amount for code, amount in balances.items() if amount},
+        loan.annual_rate,
+        loan.effective_rate,
+    )
 
 
 def test_a_payment_dated_before_a_reschedule_replays_across_it():

@@ -18,7 +18,6 @@ from decimal import Decimal
 
 import pytest
 
-from ledger.selectors import loan_balances
 from loans.errors import LoanRuleError
 from loans.models import Installment, LoanModification, Repayment
 from loans.services.repayments import loan_repay
@@ -31,6 +30,7 @@ from ..lifecycle.factories import (
     make_active_loan,
     reload,
 )
+from .test_modification_replay import picture
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -65,32 +65,6 @@ def life(on_day, end=RECORDED, **terms):
         on_day(loan, day)
         close_steps(day, *STEPS, loan=loan)
     return reload(loan)
-
-
-def picture(loan):
-    rows = [
-        (
-            row.due_date,
-            row.period_start,
-            row.principal_due,
-            row.interest_due,
-            row.interest_accrued,
-            row.principal_paid,
-            row.interest_paid,
-            row.status,
-            row.yield_amortization,
-        )
-        for row in Installment.objects.filter(loan=loan)
-        .exclude(status="cancelled")
-        .order_by("due_date", "number")
-    ]
-    balances = loan_balances(loan_id=loan.pk, currency="CNY")
-    return (
-        rows,
-        {code: amount for code, amount in balances.items() if amount},
-        loan.annual_rate,
-        loan.effective_rate,
-    )
 
 
 def the_reset(loan):
