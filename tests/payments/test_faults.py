@@ -184,8 +184,13 @@ def test_killed_between_sending_an_order_and_recording_it(rails, loan, live_serv
     sender.wait()
     assert status_of(order) == Status.CREATED
     rails.control(latency_ms=0)
-    # Sent again under the same reference: the gateway answers the order as it stands (settled
-    # by now, its callback lost), so no second order exists and the first settles once.
+    from payments.gateways import gateway_for
+
+    # The gateway settles an order a moment after taking it; on a loaded box that moment can
+    # come after the sender's death, so wait for it rather than assume it.
+    until(lambda: gateway_for("local").query(order).status == "succeeded", timeout=20)
+    # Sent again under the same reference: the gateway answers the order as it stands (settled,
+    # its callback lost), so no second order exists and the first settles once.
     assert order_submit(order_id=order.pk).status in (Status.SUBMITTED, Status.SUCCEEDED)
     orders_poll(older_than=timedelta(0))
     assert status_of(order) == Status.SUCCEEDED
