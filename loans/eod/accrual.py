@@ -19,9 +19,10 @@ Entries (one per loan and day, key `accrual:{loan}:{D}`):
     `yield_amortized_through` over the loan's planned rows (each period's amount × elapsed days
     / period days, exact on its last day), booked as the difference from
     `Loan.yield_amortized`, so over the life it sums exactly to the deferred amount. Every row
-    with an amount counts, whatever its status: a modification that replaces rows moves what
-    they carried onto the new rows and leaves them nothing (`effective_interest.yield_respread`),
-    so what is read is the live plan.
+    with an amount counts, whatever its status: a modification or a prepayment that replaces
+    rows moves what they carried onto the new rows and leaves them nothing
+    (`effective_interest.yield_respread`, `prepayment_respread`), so what is read is the live
+    plan; a row of no days (a prepayment's) counts on its own date.
 """
 
 from __future__ import annotations
@@ -168,7 +169,7 @@ def _yield_due(chunk: Chunk) -> tuple[dict[int, tuple], list[tuple]]:
     today = chunk.business_date
     rows = (
         Installment.objects.filter(
-            chunk.loans("loan_id"), loan__status__in=OPEN, period_start__lt=today
+            chunk.loans("loan_id"), loan__status__in=OPEN, period_start__lte=today
         )
         .exclude(yield_amortization=0)
         .order_by("loan_id")

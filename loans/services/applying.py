@@ -233,6 +233,8 @@ def apply_repayment(
         kind=repayment.kind,
         mode=repayment.prepayment_mode or book.loan.prepayment_mode,
     )
+    if app.rate_before is not None:
+        book.loan.save(update_fields=["effective_rate", "updated_at"])
     entry_id = book.post(
         kind=repayment.kind,
         key=entry_key(repayment, "repayment"),
@@ -276,6 +278,8 @@ def unwind_repayment(book: LoanBook, repayment: Repayment, *, actor: str) -> Non
         change=repayment.schedule_change,
         value_date=repayment.value_date,
     )
+    if "effective_rate" in repayment.schedule_change:
+        book.loan.save(update_fields=["effective_rate", "updated_at"])
     adjustment = book.post(
         kind="repayment_unwind",
         key=entry_key(repayment, "unwind-adjust"),

@@ -26,8 +26,12 @@ is the deferred amount and the close's stateless read (it reads every row with a
 live plan. The loan records the new EIR; the modification record keeps the EIR before and after
 and the amount re-spread; unwinding a modification restores every row's amount and the EIR. A
 settlement (discounted payoff) settles the loan, so `yield_release` books what is left.
-Partial prepayments do not re-spread: the rows they cancel keep their amounts and amortize on
-their old dates (the sum stays exact; a payoff releases what is left).
+A partial prepayment that rebuilds the schedule (`prepayment_respread`) divides what the rows it
+replaces had still to amortize after the boundary: the prepaid principal's share is released on
+the prepayment row (due on the value date, so amortized by the end of it), the rest is spread over
+the rebuilt rows by their EIR; what was amortized by the boundary moves to the prepayment row too,
+which gives the same plan for every date from the value date on. The payment's change record
+keeps the rows' amounts and the EIR before, so unwinding it puts the plan back exactly.
 """
 
 from __future__ import annotations
@@ -163,12 +167,67 @@ def yield_rows_write(rows: Iterable[Installment]) -> None:
     )
 
 
+def prepayment_respread(
+    loan: Loan,
+    *,
+    replaced: Sequence[Installment],
+    rows: Sequence[Installment],
+    boundary: date,
+    prepaid: Decimal,
+    principal: Decimal,
+) -> Decimal:
+    """A partial prepayment of `prepaid` out of `principal` replaces `replaced` by the rebuilt
+    `rows` (not yet saved; their periods start on `boundary`). What the replaced rows planned
+    beyond what they amortized by the end of `boundary` is divided: `prepaid / principal` of it is
+    released, the rest spread over `rows` by their EIR (set on the loan). The replaced rows are
+    left with nothing; returns what the prepayment row (due on the value date, on or before
+    `boundary`) carries: the release and what the replaced rows had amortized by the boundary."""
+    rounding = loan_rounding(loan)
+    planned = sum((row.yield_amortization for row in replaced), ZERO)
+    if not planned:
+        return ZERO
+    kept = sum(
+        (
+            row_amortized_through(
+                row.yield_amortization, row.period_start, row.days_in_period, boundary, rounding
+            )
+            for row in replaced
+        ),
+        ZERO,
+    )
+    for row in replaced:
+        row.yield_amortization = ZERO
+    left = planned - kept
+    released = left if not rows or not principal else rounding(left * prepaid / principal)
+    spread = left - released
+    if rows:
+        periods, recognized, basis = eir_periods(loan, rows)
+        try:
+            plan = effective_interest_schedule(
+                recognized=recognized,
+                deferred=spread,
+                periods=periods,
+                basis=basis,
+                rounding=rounding,
+            )
+        except EffectiveInterestError as exc:
+            raise LoanRuleError(
+                f"Loan {loan.reference}'s schedule rebuilt by the prepayment has no effective "
+                f"interest rate to spread its deferred yield of {spread} by: {exc}"
+            ) from exc
+        for row, amount in zip(rows, plan.amortization, strict=True):
+            row.yield_amortization = amount if spread else ZERO
+        loan.effective_rate = plan.annual_rate
+    return kept + released
+
+
 def row_amortized_through(
     amount: Decimal, period_start: date, days: int, on: date, rounding: Rounding
 ) -> Decimal:
     """The part of a row's planned amortization due by the end of `on`: linear over the period's
-    days like its interest, exact on its last day."""
-    if not amount or on <= period_start:
+    days like its interest, exact on its last day (a row of no days, such as a prepayment's, on
+    its date)."""
+    if not amount or on < period_start:
         return ZERO
     if days <= 0:
         return amount

@@ -28,7 +28,12 @@ recognized them are recognized first (catch-up); rows cut or cancelled give back
 recognized beyond V (interest accrued after V, a period fee charged after V, penalty on a row
 not yet due at V), so a back-dated payment is booked as if it had arrived on V.
 
-Every change is recorded (`Application.change`) so that `unwind` restores the schedule exactly,
+A prepayment that rebuilds the later schedule also divides the deferred yield the replaced rows
+carried (`effective_interest.prepayment_respread`): the prepaid share released on V, the rest
+spread over the rebuilt rows by their EIR.
+
+Every change is recorded (`Application.change`) so that `unwind` restores the schedule exactly
+(the rows' planned yield and the loan's EIR included),
 while keeping whatever the close booked in between on rows that remain.
 """
 
@@ -43,6 +48,7 @@ from loans.models import Allocation, Installment, Loan
 from loans.posting_rules import cash_received_lines, overpayment_lines
 
 from .book import LoanBook
+from .effective_interest import prepayment_respread
 from .payoff_plan import PayoffPlan, payoff_plan
 from .schedule_rows import (
     interest_earned,
@@ -72,9 +78,23 @@ class Application:
     created: list[int] = field(default_factory=list)
     cancelled: dict[str, dict[str, str]] = field(default_factory=dict)
     restated: dict[str, dict[str, object]] = field(default_factory=dict)
+    yields: dict[str, str] = field(default_factory=dict)
+    """Planned yield amortization of the rows a prepayment re-spread, before it."""
+    rate_before: tuple[Decimal | None] | None = None
+    """The loan's EIR before a prepayment re-spread its deferred yield (None: not changed)."""
 
     def change(self) -> dict[str, object]:
-        return {"created": self.created, "cancelled": self.cancelled, "restated": self.restated}
+        change: dict[str, object] = {
+            "created": self.created,
+            "cancelled": self.cancelled,
+            "restated": self.restated,
+        }
+        if self.yields:
+            change["yield_amortization"] = self.yields
+        if self.rate_before is not None:
+            (rate,) = self.rate_before
+            change["effective_rate"] = None if rate is None else str(rate)
+        return change
 
 
 class _Applier:
@@ -171,8 +191,11 @@ class _Applier:
         row.days_in_period = (self.on - row.period_start).days
         book.touch(row)
 
-    def prepayment_row(self, principal: Decimal, rebuilt: list[Installment]) -> None:
-        """The principal prepaid on V, as a row due and paid on V, then the rebuilt rows."""
+    def prepayment_row(
+        self, principal: Decimal, rebuilt: list[Installment], *, deferred_yield: Decimal = ZERO
+    ) -> None:
+        """The principal prepaid on V, as a row due and paid on V (carrying `deferred_yield`,
+        amortized by the end of V), then the rebuilt rows."""
         number = self.book.next_number()
         row = new_row(
             self.loan,
@@ -183,6 +206,7 @@ class _Applier:
             principal=principal,
             business_date=self.book.business_date,
         )
+        row.yield_amortization = deferred_yield
         for offset, later in enumerate(rebuilt, start=1):
             later.number = number + offset
         created = self.book.create_rows([row, *rebuilt])
@@ -206,6 +230,34 @@ class _Applier:
         return rows_from_schedule(
             self.loan, schedule, first_number=0, business_date=self.book.business_date
         )
+
+    def respread(
+        self,
+        replaced: list[Installment],
+        rebuilt: list[Installment],
+        *,
+        boundary: date,
+        prepaid: Decimal,
+        principal: Decimal,
+    ) -> Decimal:
+        """Divide the deferred yield the replaced rows still carry between the prepayment and
+        the rebuilt rows (`prepayment_respread`); returns the prepayment row's part."""
+        rate = self.loan.effective_rate
+        for row in replaced:
+            self.app.yields.setdefault(str(row.pk), str(row.yield_amortization))
+        released = prepayment_respread(
+            self.loan,
+            replaced=replaced,
+            rows=rebuilt,
+            boundary=boundary,
+            prepaid=prepaid,
+            principal=principal,
+        )
+        for row in replaced:
+            self.book.touch(row)
+        if self.loan.effective_rate != rate and self.app.rate_before is None:
+            self.app.rate_before = (rate,)
+        return released
 
     # Paths ------------------------------------------------------------------------------
 
@@ -239,8 +291,11 @@ class _Applier:
             periods=len(later),
             level=level_amount(self.loan, later),
         )
+        released = self.respread(
+            later, rebuilt, boundary=later[0].period_start, prepaid=prepaid, principal=principal
+        )
         self.cancel(later)
-        self.prepayment_row(prepaid, rebuilt)
+        self.prepayment_row(prepaid, rebuilt, deferred_yield=released)
         return remaining - prepaid
 
     def prepay_from_value_date(self, plan: PayoffPlan, remaining: Decimal) -> Decimal:
@@ -261,11 +316,15 @@ class _Applier:
             periods=1 + len(plan.future),
             level=level_amount(self.loan, [row, *plan.future]),
         )
+        # Divided on the rows as they were: the cut shortens the current row's period to V.
+        released = self.respread(
+            [row, *plan.future], rebuilt, boundary=self.on, prepaid=prepaid, principal=principal
+        )
         self.cut(plan)
         if row.status != Installment.Status.CANCELLED:
             self.pay_in_full([row])
         self.cancel(plan.future)
-        self.prepayment_row(prepaid, rebuilt)
+        self.prepayment_row(prepaid, rebuilt, deferred_yield=released)
         return remaining - stub - prepaid
 
     def can_cut(self, plan: PayoffPlan) -> bool:
@@ -367,6 +426,7 @@ def unwind_payment(
         book.charge_fee(row, -row.fee_charged)
         book.adjust_penalty(row, -row.penalty_due)
         row.status = Installment.Status.CANCELLED
+        row.yield_amortization = ZERO
         book.touch(row)
     book.flush()
     for pk, recognized in change.get("cancelled", {}).items():
@@ -387,5 +447,12 @@ def unwind_payment(
         row.fee_charged -= Decimal(before["fee_charged"])
         row.penalty_due -= Decimal(before["penalty_due"])
         touched.append(row)
+    for pk, amount in change.get("yield_amortization", {}).items():
+        row = by_id[int(pk)]
+        row.yield_amortization = Decimal(amount)
+        touched.append(row)
+    if "effective_rate" in change:
+        rate = change["effective_rate"]
+        book.loan.effective_rate = None if rate is None else Decimal(rate)
     for row in touched:
         book.settle_status(row, value_date)

@@ -45,6 +45,7 @@ INSTALLMENT_WRITES = (
     ("paid_on", "date"),
     ("due_date", "date"),
     ("days_in_period", "integer"),
+    ("yield_amortization", "numeric"),
 )
 INSTALLMENT_NAMES = tuple(name for name, _ in INSTALLMENT_WRITES)
 REPAYMENT_COLUMNS = (
