@@ -100,13 +100,16 @@ class Host:
             )
         time.sleep(0.3)
 
-    def start_worker(self, *, database: str, queue: str, lease_seconds: int, log: Path) -> None:
+    def start_worker(
+        self, *, database: str, queue: str, lease_seconds: int, log: Path, hold: str = ""
+    ) -> None:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": _url_at(database, self.host_address),
             "CELERY_BROKER_URL": f"amqp://guest:guest@{self.host_address}:5672//",
             "CLOSE_LEASE_SECONDS": str(lease_seconds),
+            "CLOSE_FAULT_HOLD": hold,
         }
         env.pop("CELERY_RESULT_BACKEND", None)
         command = [
@@ -262,11 +265,14 @@ def differences(one: dict[str, list], other: dict[str, list]) -> dict[str, int]:
     }
 
 
-def _wait_for_lease(worker: str, deadline: float) -> bool:
+def _wait_for_lease(worker: str, step: str, deadline: float) -> bool:
     from loans.models import CloseLease
 
+    held = CloseLease.objects.filter(worker__startswith=worker, outcome="held")
+    if step:
+        held = held.filter(step_run__step=step)
     while time.monotonic() < deadline:
-        if CloseLease.objects.filter(worker__startswith=worker, outcome="held").exists():
+        if held.exists():
             return True
         time.sleep(0.05)
     return False
@@ -305,6 +311,7 @@ def cluster_close(args) -> dict:
                 queue=queue,
                 lease_seconds=args.lease,
                 log=logs / f"{host.namespace}.log",
+                hold=args.hold,
             )
         day = business_date_current()
         close_run_open(business_date=day, chunk_size=args.chunk_size)
@@ -320,7 +327,7 @@ def cluster_close(args) -> dict:
             if not number:
                 continue
             host = made[number - 1]
-            if not _wait_for_lease(f"host{number}@", deadline):
+            if not _wait_for_lease(f"host{number}@", args.hold_step, deadline):
                 raise SystemExit(f"worker {number} never took a chunk: see {logs}")
             host.kill() if action == "kill" else host.cut_off()
             events.append({"worker": number, "action": action, "at": time.perf_counter() - started})
@@ -366,11 +373,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lease", type=int, default=5, help="lease seconds (default 5)")
     parser.add_argument("--kill", type=int, default=0, help="SIGKILL this worker mid-chunk")
     parser.add_argument("--cut", type=int, default=0, help="cut this worker off mid-chunk")
+    parser.add_argument(
+        "--hold",
+        default="",
+        metavar="STEP:SECONDS",
+        help="every worker waits SECONDS inside each chunk of STEP before committing (so each "
+        "takes one at a time), and the faults wait for their worker to hold a chunk of STEP: "
+        "they land mid-chunk",
+    )
     parser.add_argument("--compare", action="store_true", help="check against one process")
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--logs", default=str(ROOT / "var" / "cluster"))
     _django.add_database_argument(parser)
     args = parser.parse_args(argv)
+    args.hold_step = args.hold.partition(":")[0]
     why = namespaces_possible()
     if why:
         raise ClusterUnavailable(f"cannot make worker hosts here: {why}")

@@ -202,6 +202,10 @@ LEDGER_PARTITIONS_AHEAD_MONTHS = int(env("LEDGER_PARTITIONS_AHEAD_MONTHS", "2"))
 # on a chunk lasts without a heartbeat before another worker may take the chunk over.
 CLOSE_WORKERS = int(env("CLOSE_WORKERS", "4"))
 CLOSE_LEASE_SECONDS = int(env("CLOSE_LEASE_SECONDS", "30"))
+# A fault-injection point for drills (scripts/cluster.py): "STEP:SECONDS" makes a leased worker
+# wait that long inside each chunk of STEP, after its work and before its commit, so a fault
+# aimed at it lands while it holds the lease. Empty (off) in every real deployment.
+CLOSE_FAULT_HOLD = env("CLOSE_FAULT_HOLD", "")
 
 CLOSE_STEPS = (
     "rate_resets",  # loans: floating-rate loans repriced on their reset dates, schedules rebuilt

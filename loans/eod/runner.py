@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Sum
 from django.utils import timezone
@@ -115,6 +116,14 @@ def close_run_open(*, business_date: date | None = None, chunk_size: int = CHUNK
         return CloseRun.objects.get(business_date=business_date)
 
 
+def _fault_hold(step: str) -> None:
+    """The drill's fault-injection point (`CLOSE_FAULT_HOLD`): off unless set."""
+    if settings.CLOSE_FAULT_HOLD:
+        held_step, _, seconds = settings.CLOSE_FAULT_HOLD.partition(":")
+        if held_step == step:
+            time.sleep(float(seconds))
+
+
 def close_chunk_run(
     *,
     business_date: date,
@@ -150,6 +159,7 @@ def close_chunk_run(
                 result = BY_NAME[step].run(
                     Chunk(business_date, lease.first_loan_id, lease.last_loan_id)
                 )
+                _fault_hold(step)
                 return lease_fence(
                     lease,
                     loans=result.loans,
