@@ -24,6 +24,14 @@ from core.api.serializers import DecimalStringField, ProblemSerializer, exact_de
 from core.audit import AuditContext
 from ledger.services import business_date_current
 from loans.models import Consent, Product
+from origination.api.examples import (
+    APPLICATION_APPROVED_EXAMPLE,
+    APPLICATION_DECLINED_EXAMPLE,
+    APPLICATION_REQUEST_EXAMPLE,
+    CREDIT_LINE_EXAMPLE,
+    DRAWDOWN_EXAMPLE,
+    DRAWDOWN_REQUEST_EXAMPLE,
+)
 from origination.models import Drawdown, LoanApplication, Merchant
 from origination.selectors import (
     application_get_for_user,
@@ -161,6 +169,11 @@ class ApplicationCreateApi(APIView):
 
     @extend_schema(
         operation_id="application_create",
+        examples=[
+            APPLICATION_REQUEST_EXAMPLE,
+            APPLICATION_APPROVED_EXAMPLE,
+            APPLICATION_DECLINED_EXAMPLE,
+        ],
         summary="Apply for a credit line or a one-off loan; decided at once",
         tags=["origination"],
         request=ApplicationInputSerializer,
@@ -205,6 +218,7 @@ class ApplicationDetailApi(APIView):
 
     @extend_schema(
         operation_id="application_detail",
+        examples=[APPLICATION_APPROVED_EXAMPLE, APPLICATION_DECLINED_EXAMPLE],
         summary="An application's status, decision, reasons and offer",
         tags=["origination"],
         parameters=[REFERENCE],
@@ -236,6 +250,7 @@ class CreditLineListApi(APIView):
 
     @extend_schema(
         operation_id="credit_line_list",
+        examples=[CREDIT_LINE_EXAMPLE],
         summary="My credit lines, with the amount available now",
         tags=["origination"],
         responses={200: CreditLineSerializer(many=True), **PROBLEMS},
@@ -281,6 +296,7 @@ class DrawdownCreateApi(APIView):
 
     @extend_schema(
         operation_id="drawdown_create",
+        examples=[DRAWDOWN_REQUEST_EXAMPLE, DRAWDOWN_EXAMPLE],
         summary="Draw on a credit line: the drawdown becomes an installment plan",
         tags=["origination"],
         parameters=[REFERENCE, IDEMPOTENCY_PARAMETER],

@@ -23,6 +23,19 @@ from loans.models import Loan
 from loans.selectors.consumer import loan_ref_for_user
 from loans.services.payment_limits import payment_excess_tolerance
 from loans.services.payoff import loan_payoff_quote
+from payments.api.examples import (
+    CASH_RECONCILIATION_EXAMPLE,
+    MANDATE_EXAMPLE,
+    MANDATE_REQUEST_EXAMPLE,
+    MANDATE_REVOKED_EXAMPLE,
+    ORDER_CREATED_EXAMPLE,
+    ORDER_EXAMPLE,
+    ORDER_LIST_EXAMPLE,
+    ORDER_REQUEST_EXAMPLE,
+    PAYOUT_EXAMPLE,
+    STATEMENT_IMPORT_EXAMPLE,
+    STATEMENT_IMPORTED_EXAMPLE,
+)
 from payments.errors import CallbackRefused, PaymentError
 from payments.gateways import gateway_for
 from payments.models import Mandate, PaymentOrder
@@ -66,6 +79,7 @@ class GatewayCallbackApi(APIView):
 
     @extend_schema(
         operation_id="payment_gateway_callback",
+        examples=[ORDER_EXAMPLE],
         summary="A gateway reports an order's status (signed)",
         tags=["payments"],
         request=None,
@@ -92,6 +106,7 @@ class LoanPaymentOrderApi(APIView):
 
     @extend_schema(
         operation_id="loan_payment_order_create",
+        examples=[ORDER_REQUEST_EXAMPLE, ORDER_CREATED_EXAMPLE],
         summary="Start a payment through the gateway: an order with a pay-by reference",
         tags=["payments"],
         parameters=[IDEMPOTENCY_PARAMETER],
@@ -131,6 +146,7 @@ class PaymentOrderDetailApi(APIView):
 
     @extend_schema(
         operation_id="payment_order_detail",
+        examples=[ORDER_EXAMPLE],
         summary="A payment order's status",
         tags=["payments"],
         responses={200: OrderOutputSerializer, 404: PROBLEM},
@@ -152,6 +168,7 @@ class LoanMandateApi(APIView):
 
     @extend_schema(
         operation_id="loan_mandate_list",
+        examples=[MANDATE_EXAMPLE],
         summary="The loan's debit mandates",
         tags=["payments"],
         responses={200: MandateOutputSerializer(many=True), 404: PROBLEM},
@@ -163,6 +180,7 @@ class LoanMandateApi(APIView):
 
     @extend_schema(
         operation_id="loan_mandate_grant",
+        examples=[MANDATE_REQUEST_EXAMPLE, MANDATE_EXAMPLE],
         summary="Consent to auto-debit of the loan's installments",
         tags=["payments"],
         request=MandateInputSerializer,
@@ -181,6 +199,7 @@ class MandateRevokeApi(APIView):
 
     @extend_schema(
         operation_id="mandate_revoke",
+        examples=[MANDATE_REVOKED_EXAMPLE],
         summary="Revoke a debit mandate (no attempt is planned after it)",
         tags=["payments"],
         request=None,
@@ -204,6 +223,7 @@ class OrderFilterSerializer(serializers.Serializer):
 class BackofficeOrderListApi(StaffApi):
     @extend_schema(
         operation_id="backoffice_payment_order_list",
+        examples=[ORDER_LIST_EXAMPLE],
         summary="Payment orders, newest first (filter by ?status= and ?loan=)",
         tags=["payments"],
         parameters=[OrderFilterSerializer],
@@ -225,6 +245,7 @@ class BackofficePayoutApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_loan_payout",
+        examples=[PAYOUT_EXAMPLE],
         summary="Disburse an approved loan as a payout order (active once it succeeds)",
         tags=["payments"],
         request=None,
@@ -255,6 +276,7 @@ class BackofficeStatementApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_statement_import",
+        examples=[STATEMENT_IMPORT_EXAMPLE, STATEMENT_IMPORTED_EXAMPLE],
         summary="Import a bank statement (CSV or camt.053 XML) and match its lines",
         tags=["payments"],
         request={"multipart/form-data": {"type": "object", "properties": {"file": {}}}},
@@ -322,6 +344,7 @@ class BackofficeCashReconciliationApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_cash_reconciliation",
+        examples=[CASH_RECONCILIATION_EXAMPLE],
         summary="The day's cash reconciliation: statement vs clearing balance, unmatched aged",
         tags=["payments"],
         responses={200: CashReconciliationSerializer, 403: PROBLEM},
