@@ -141,3 +141,12 @@ DRAWDOWN_EXAMPLE = OpenApiExample(
     response_only=True,
     status_codes=["201"],
 )
+APPLICATION_PAGE_EXAMPLE = OpenApiExample(
+    "A decline, then an approval",
+    value={
+        "next": None,
+        "previous": None,
+        "results": [DECLINED_APPLICATION, APPROVED_APPLICATION],
+    },
+    response_only=True,
+)
