@@ -7,16 +7,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from ledger.selectors import loan_balances
 from loans.models import Installment, Repayment
 from loans.selectors.recoveries import LoanRecovery, loan_recoveries, loan_recovery
+from loans.services.signing import signed_terms
 
-from .guard import AttemptRequest, local_time
+from .guard import DENY, AttemptRequest, CaseFacts, Decision, contact_decide, local_time
 from .models import CollectionCase, ContactAttempt, PromiseToPay
-from .rules import CALL
-from .services.guarding import borrower_zone, decide
+from .rules import CALL, Rule, UnknownJurisdiction
+from .services.guarding import borrower_zone, conduct_rules, debtor_histories
 
 RATE_PLACES = Decimal("0.0001")
 BUCKETS = ("M1", "M2", "M3", "M3+")
@@ -185,11 +187,22 @@ class WorkspaceRow:
 
 def workspace_rows(*, agent, at: datetime, as_of: date) -> list[WorkspaceRow]:
     """The agent's open cases with the guard's answer to "may I call now?", by priority, then
-    by the time a call is next allowed (cases nobody may call last). Nothing is recorded."""
+    by the time a call is next allowed (cases nobody may call last). Nothing is recorded.
+
+    Set-based: the queue with each case's open promise comes in one query and the whole
+    queue's debtor history in one more, however long the queue; the guard (a pure function)
+    then decides each row in memory. The guard's rules (local hours, per-day and per-window
+    counts in the borrower's time zone, cooldowns) stay in one place, not copied into SQL."""
+    open_promise = (
+        PromiseToPay.objects.filter(case_id=OuterRef("pk"), status=PromiseToPay.Status.OPEN)
+        .order_by("-promised_date")
+        .values("promised_date")[:1]
+    )
+    cases = list(agent_queue(agent=agent).annotate(open_promise_until=Subquery(open_promise)))
+    histories = debtor_histories(borrower_ids={case.borrower_id for case in cases}, around=at)
     rows = []
-    for case in agent_queue(agent=agent):
-        request = AttemptRequest(channel=CALL, at=at, debt_id=case.loan_id)
-        decision, _ = decide(case=case, request=request, as_of=as_of)
+    for case in cases:
+        decision = workspace_decision(case=case, at=at, history=histories.get(case.borrower_id, ()))
         next_at = at if decision.allowed else decision.next_allowed_at
         if next_at is not None:
             next_at = local_time(next_at, borrower_zone(case.borrower.time_zone))
@@ -198,3 +211,28 @@ def workspace_rows(*, agent, at: datetime, as_of: date) -> list[WorkspaceRow]:
     return sorted(
         rows, key=lambda row: (-row.case.priority, row.next_contact_at or never, row.case.id)
     )
+
+
+def workspace_decision(*, case: CollectionCase, at: datetime, history) -> Decision:
+    """The guard's answer for a call to the case's borrower at `at`, from facts already loaded
+    (the case with ``open_promise_until`` annotated, its loan and borrower, and the debtor's
+    history): no query."""
+    try:
+        rules = conduct_rules(case.loan.jurisdiction)
+    except UnknownJurisdiction:
+        return Decision(
+            DENY,
+            Rule.UNKNOWN_JURISDICTION.value,
+            f"No conduct rules for jurisdiction {case.loan.jurisdiction!r}: no contact.",
+        )
+    facts = CaseFacts(
+        time_zone=borrower_zone(case.borrower.time_zone),
+        lender_name=settings.COLLECTION_LENDER_NAME,
+        case_open=case.is_open,
+        cease_contact=case.cease_contact,
+        disputed=case.disputed,
+        promise_open_until=case.open_promise_until,
+        guarantor_contact_allowed=bool(signed_terms(case.loan).guarantor_contact_allowed),
+    )
+    request = AttemptRequest(channel=CALL, at=at, debt_id=case.loan_id)
+    return contact_decide(request=request, facts=facts, history=history, rules=rules)
