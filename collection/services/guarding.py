@@ -109,43 +109,6 @@ def debtor_history(*, borrower_id: int, around: datetime) -> list[PastAttempt]:
     ]
 
 
-def debtor_histories(*, borrower_ids, around: datetime) -> dict[int, list[PastAttempt]]:
-    """`debtor_history` for many debtors in one query: each borrower's attempts (all their
-    cases) around `around`, by borrower id."""
-    rows = (
-        ContactAttempt.objects.filter(
-            case__borrower_id__in=list(borrower_ids),
-            attempted_at__gte=around - HISTORY_BEFORE,
-            attempted_at__lte=around + HISTORY_AFTER,
-        )
-        .order_by()
-        .values_list(
-            "case__borrower_id",
-            "channel",
-            "attempted_at",
-            "case__loan_id",
-            "allowed",
-            "target",
-            "is_effective_interaction",
-            "outcome",
-        )
-    )
-    histories: dict[int, list[PastAttempt]] = {}
-    for borrower_id, channel, at, debt_id, allowed, target, effective, outcome in rows:
-        histories.setdefault(borrower_id, []).append(
-            PastAttempt(
-                channel=channel,
-                at=at,
-                debt_id=debt_id,
-                allowed=allowed,
-                target=target,
-                effective=effective,
-                outcome=outcome,
-            )
-        )
-    return histories
-
-
 _OUTSTANDING = ExpressionWrapper(
     F("principal_due")
     + F("interest_due")
