@@ -141,7 +141,7 @@ class WorkspaceMixin:
         case = self._my_case(request, case_id)
         channel = request.POST.get("channel") or CALL
         if channel not in dict(PROMISE_CHANNELS):
-            messages.error(request, _("Unknown outcome."))
+            messages.error(request, _("Unknown channel."))
             return self._back()
         form = RecordPromiseForm({**request.POST.dict(), "channel": channel})
         if not form.is_valid():

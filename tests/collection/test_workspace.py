@@ -204,7 +204,10 @@ def test_a_promise_taken_on_a_visit_is_recorded_on_that_channel(admin_client, ad
     assert (str(promise.amount), promise.promised_date) == ("80.00", date(2026, 1, 13))
     assert ContactAttempt.objects.get(case=case).channel == "visit"
     # a channel the form does not offer is refused, recording nothing
-    admin_client.post(url, {"amount": "80.00", "promised_date": "2026-01-13", "channel": "sms"})
+    refused = admin_client.post(
+        url, {"amount": "80.00", "promised_date": "2026-01-13", "channel": "sms"}
+    )
+    assert str(list(get_messages(refused.wsgi_request))[-1]) == "Unknown channel."
     assert PromiseToPay.objects.filter(case=case).count() == 1
 
 
