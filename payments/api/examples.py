@@ -176,3 +176,28 @@ RECONCILIATION_REJECTED_EXAMPLE = OpenApiExample(
     },
     response_only=True,
 )
+LOCAL_CALLBACK_EXAMPLE = OpenApiExample(
+    "The local gateway: succeeded",
+    summary="POST .../callbacks/local, signed in the Gateway-Signature header",
+    value={
+        "reference": ORDER["reference"],
+        "status": "succeeded",
+        "gateway_id": "lg_7c1e0f",
+        "amount_settled": "1066.19",
+        "reason": "",
+    },
+    request_only=True,
+)
+PROVIDER_CALLBACK_EXAMPLE = OpenApiExample(
+    "The provider: SUCCESS",
+    summary="POST .../callbacks/provider, signed in the Provider-Signature header; the amount "
+    "in the currency's minor unit",
+    value={
+        "out_trade_no": ORDER["reference"],
+        "trade_state": "SUCCESS",
+        "transaction_id": "4200002026020112345678",
+        "total_fee": 106619,
+        "fee_type": "CNY",
+    },
+    request_only=True,
+)

@@ -7,6 +7,7 @@ import hashlib
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FileUploadParser, MultiPartParser
@@ -25,6 +26,7 @@ from loans.services.payment_limits import payment_excess_tolerance
 from loans.services.payoff import loan_payoff_quote
 from payments.api.examples import (
     CASH_RECONCILIATION_EXAMPLE,
+    LOCAL_CALLBACK_EXAMPLE,
     MANDATE_EXAMPLE,
     MANDATE_REQUEST_EXAMPLE,
     MANDATE_REVOKED_EXAMPLE,
@@ -33,6 +35,7 @@ from payments.api.examples import (
     ORDER_LIST_EXAMPLE,
     ORDER_REQUEST_EXAMPLE,
     PAYOUT_EXAMPLE,
+    PROVIDER_CALLBACK_EXAMPLE,
     STATEMENT_IMPORT_EXAMPLE,
     STATEMENT_IMPORTED_EXAMPLE,
 )
@@ -79,10 +82,12 @@ class GatewayCallbackApi(APIView):
 
     @extend_schema(
         operation_id="payment_gateway_callback",
-        examples=[ORDER_EXAMPLE],
+        examples=[LOCAL_CALLBACK_EXAMPLE, PROVIDER_CALLBACK_EXAMPLE, ORDER_EXAMPLE],
         summary="A gateway reports an order's status (signed)",
+        description="The body is the gateway's own report (its wire format, one per gateway); "
+        "it is read only once its signature header checks out.",
         tags=["payments"],
-        request=None,
+        request={"application/json": OpenApiTypes.OBJECT},
         responses={200: OrderOutputSerializer, 401: PROBLEM, 404: PROBLEM},
     )
     def post(self, request: Request, gateway: str) -> Response:
