@@ -32,6 +32,8 @@ __all__ = [
     "EFFECTIVE_CALL_OUTCOMES",
     "FAILED_OUTCOMES",
     "HUMAN_CHANNELS",
+    "SMS",
+    "VISIT",
     "WRITTEN_CHANNELS",
     "ConductRules",
     "Purpose",
@@ -78,6 +80,8 @@ class Purpose(StrEnum):
 
 
 CALL = "call"
+SMS = "sms"
+VISIT = "visit"
 CHANNELS = ("sms", "app_push", "email", "call", "letter", "visit")
 WRITTEN_CHANNELS = frozenset({"sms", "app_push", "email", "letter"})
 HUMAN_CHANNELS = frozenset({"call", "visit"})

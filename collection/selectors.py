@@ -7,16 +7,26 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 
 from ledger.selectors import loan_balances
 from loans.models import Installment, Repayment
 from loans.selectors.recoveries import LoanRecovery, loan_recoveries, loan_recovery
+from loans.services.signing import signed_terms
 
-from .guard import AttemptRequest, local_time
+from .guard import (
+    DENY,
+    AttemptRequest,
+    CaseFacts,
+    Decision,
+    PastAttempt,
+    contact_decide,
+    local_time,
+)
 from .models import CollectionCase, ContactAttempt, PromiseToPay
-from .rules import CALL
-from .services.guarding import borrower_zone, decide
+from .rules import CALL, Rule, UnknownJurisdiction
+from .services.guarding import HISTORY_AFTER, HISTORY_BEFORE, borrower_zone, conduct_rules
 
 RATE_PLACES = Decimal("0.0001")
 BUCKETS = ("M1", "M2", "M3", "M3+")
@@ -185,11 +195,31 @@ class WorkspaceRow:
 
 def workspace_rows(*, agent, at: datetime, as_of: date) -> list[WorkspaceRow]:
     """The agent's open cases with the guard's answer to "may I call now?", by priority, then
-    by the time a call is next allowed (cases nobody may call last). Nothing is recorded."""
+    by the time a call is next allowed (cases nobody may call last). Nothing is recorded.
+
+    One query for the whole queue, however long: each case with its loan, borrower and open
+    promise, joined to its debtor's recent attempts (all their cases; a row per attempt). The
+    guard, a pure function, then decides each case in memory: its rules (local hours, per-day
+    and per-window counts in the borrower's time zone, cooldowns) stay in one place."""
+    cases: dict[int, CollectionCase] = {}
+    histories: dict[int, list[PastAttempt]] = {}
+    for case in _queue_with_history(agent=agent, around=at):
+        cases.setdefault(case.pk, case)
+        if case.past_at is not None:
+            histories.setdefault(case.pk, []).append(
+                PastAttempt(
+                    channel=case.past_channel,
+                    at=case.past_at,
+                    debt_id=case.past_debt_id,
+                    allowed=case.past_allowed,
+                    target=case.past_target,
+                    effective=case.past_effective,
+                    outcome=case.past_outcome,
+                )
+            )
     rows = []
-    for case in agent_queue(agent=agent):
-        request = AttemptRequest(channel=CALL, at=at, debt_id=case.loan_id)
-        decision, _ = decide(case=case, request=request, as_of=as_of)
+    for case in cases.values():
+        decision = workspace_decision(case=case, at=at, history=histories.get(case.pk, ()))
         next_at = at if decision.allowed else decision.next_allowed_at
         if next_at is not None:
             next_at = local_time(next_at, borrower_zone(case.borrower.time_zone))
@@ -198,3 +228,56 @@ def workspace_rows(*, agent, at: datetime, as_of: date) -> list[WorkspaceRow]:
     return sorted(
         rows, key=lambda row: (-row.case.priority, row.next_contact_at or never, row.case.id)
     )
+
+
+def _queue_with_history(*, agent, around: datetime) -> QuerySet[CollectionCase]:
+    """The agent's queue, a row per (case, attempt of the case's debtor around `around`) and
+    one row with ``past_at`` None for a debtor with none; ``open_promise_until`` on each."""
+    attempts = "borrower__collection_cases__attempts"
+    window = Q(
+        **{
+            f"{attempts}__attempted_at__gte": around - HISTORY_BEFORE,
+            f"{attempts}__attempted_at__lte": around + HISTORY_AFTER,
+        }
+    )
+    open_promise = (
+        PromiseToPay.objects.filter(case_id=OuterRef("pk"), status=PromiseToPay.Status.OPEN)
+        .order_by("-promised_date")
+        .values("promised_date")[:1]
+    )
+    return agent_queue(agent=agent).annotate(
+        debtor_attempt=FilteredRelation(attempts, condition=window),
+        open_promise_until=Subquery(open_promise),
+        past_channel=F("debtor_attempt__channel"),
+        past_at=F("debtor_attempt__attempted_at"),
+        past_debt_id=F("debtor_attempt__case__loan_id"),
+        past_allowed=F("debtor_attempt__allowed"),
+        past_target=F("debtor_attempt__target"),
+        past_effective=F("debtor_attempt__is_effective_interaction"),
+        past_outcome=F("debtor_attempt__outcome"),
+    )
+
+
+def workspace_decision(*, case: CollectionCase, at: datetime, history) -> Decision:
+    """The guard's answer for a call to the case's borrower at `at`, from facts already loaded
+    (the case with ``open_promise_until`` annotated, its loan and borrower, and the debtor's
+    history): no query."""
+    try:
+        rules = conduct_rules(case.loan.jurisdiction)
+    except UnknownJurisdiction:
+        return Decision(
+            DENY,
+            Rule.UNKNOWN_JURISDICTION.value,
+            f"No conduct rules for jurisdiction {case.loan.jurisdiction!r}: no contact.",
+        )
+    facts = CaseFacts(
+        time_zone=borrower_zone(case.borrower.time_zone),
+        lender_name=settings.COLLECTION_LENDER_NAME,
+        case_open=case.is_open,
+        cease_contact=case.cease_contact,
+        disputed=case.disputed,
+        promise_open_until=case.open_promise_until,
+        guarantor_contact_allowed=bool(signed_terms(case.loan).guarantor_contact_allowed),
+    )
+    request = AttemptRequest(channel=CALL, at=at, debt_id=case.loan_id)
+    return contact_decide(request=request, facts=facts, history=history, rules=rules)

@@ -1,7 +1,8 @@
 """The collector's workspace in the admin: their queue by priority and by when the guard next
-allows a call (borrower local time), a button per call outcome and a small promise form on each
-row. Every click goes through `contact_attempt_request` / `promise_record`: the guard decides and
-the attempt is recorded, allowed or not."""
+allows a call (borrower local time, computed for the whole queue at once), a button per outcome
+of a call, an SMS or a visit, and a small promise form on each row. Every click goes through
+`contact_logged` / `promise_record`: the guard decides and the attempt is recorded, allowed or
+not."""
 
 from __future__ import annotations
 
@@ -19,20 +20,46 @@ from ledger.services import business_date_current
 
 from .forms import RecordPromiseForm
 from .models import CollectionCase
-from .rules import CALL
+from .rules import CALL, SMS, VISIT
 from .selectors import workspace_rows
-from .services import contact_attempt_request, promise_record
+from .services import contact_logged, promise_record
 
-# The outcomes of a call a collector logs with one click (a promise has its own form).
-CALL_OUTCOMES = (
-    ("no_answer", gettext_lazy("No answer")),
-    ("busy", gettext_lazy("Busy")),
-    ("left_message", gettext_lazy("Left a message")),
-    ("connected", gettext_lazy("Spoke with the person")),
-    ("refused_to_pay", gettext_lazy("Refused to pay")),
-    ("wrong_number", gettext_lazy("Wrong number")),
+# What a collector logs with one click, by channel: (channel, its label, its outcomes). A
+# button posts "channel:outcome"; a promise to pay has its own form (amount and date).
+OUTCOMES_BY_CHANNEL = (
+    (
+        CALL,
+        gettext_lazy("Call"),
+        (
+            ("no_answer", gettext_lazy("No answer")),
+            ("busy", gettext_lazy("Busy")),
+            ("left_message", gettext_lazy("Left a message")),
+            ("connected", gettext_lazy("Spoke with the person")),
+            ("refused_to_pay", gettext_lazy("Refused to pay")),
+            ("wrong_number", gettext_lazy("Wrong number")),
+        ),
+    ),
+    (
+        SMS,
+        gettext_lazy("SMS"),
+        (("delivered", gettext_lazy("Delivered")), ("failed", gettext_lazy("Failed"))),
+    ),
+    (
+        VISIT,
+        gettext_lazy("Visit"),
+        (
+            ("connected", gettext_lazy("Spoke with the person")),
+            ("refused_to_pay", gettext_lazy("Refused to pay")),
+            ("unreachable", gettext_lazy("Unreachable")),
+        ),
+    ),
 )
-_OUTCOMES = dict(CALL_OUTCOMES)
+_OUTCOMES = {
+    f"{channel}:{outcome}": (channel, channel_label, label)
+    for channel, channel_label, outcomes in OUTCOMES_BY_CHANNEL
+    for outcome, label in outcomes
+}
+PROMISE_CHANNELS = ((CALL, gettext_lazy("Call")), (VISIT, gettext_lazy("Visit")))
 
 
 class WorkspaceMixin:
@@ -69,7 +96,8 @@ class WorkspaceMixin:
             "opts": self.opts,
             "title": _("My workspace"),
             "rows": rows,
-            "outcomes": CALL_OUTCOMES,
+            "outcomes_by_channel": OUTCOMES_BY_CHANNEL,
+            "promise_channels": PROMISE_CHANNELS,
         }
         return TemplateResponse(request, "admin/collection/workspace.html", context)
 
@@ -80,23 +108,24 @@ class WorkspaceMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         case = self._my_case(request, case_id)
-        outcome = request.POST.get("outcome", "")
-        if outcome not in _OUTCOMES:
+        key = request.POST.get("outcome", "")
+        if key not in _OUTCOMES:
             messages.error(request, _("Unknown outcome."))
             return self._back()
-        attempt = contact_attempt_request(
+        channel, channel_label, label = _OUTCOMES[key]
+        attempt = contact_logged(
             case_id=case.id,
-            channel=CALL,
+            channel=channel,
+            outcome=key.partition(":")[2],
             at=timezone.now(),
             agent=request.user,
-            outcome=outcome,
             business_date=business_date_current(),
         )
         if attempt.allowed:
             messages.success(
                 request,
-                _("Case %(case)s: call recorded as %(outcome)s.")
-                % {"case": case.id, "outcome": _OUTCOMES[outcome]},
+                _("Case %(case)s: %(channel)s recorded as %(outcome)s.")
+                % {"case": case.id, "channel": channel_label, "outcome": label},
             )
         else:
             messages.error(
@@ -110,7 +139,11 @@ class WorkspaceMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         case = self._my_case(request, case_id)
-        form = RecordPromiseForm({**request.POST.dict(), "channel": CALL})
+        channel = request.POST.get("channel") or CALL
+        if channel not in dict(PROMISE_CHANNELS):
+            messages.error(request, _("Unknown channel."))
+            return self._back()
+        form = RecordPromiseForm({**request.POST.dict(), "channel": channel})
         if not form.is_valid():
             messages.error(
                 request,
@@ -126,7 +159,7 @@ class WorkspaceMixin:
                 at=timezone.now(),
                 business_date=business_date_current(),
                 agent=request.user,
-                channel=CALL,
+                channel=channel,
                 note=data["note"],
             )
         except DomainError as exc:

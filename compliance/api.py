@@ -15,6 +15,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from compliance.api_examples import (
+    REPORT_CSV_EXAMPLE,
+    REPORT_JSON_EXAMPLE,
+    REPORT_LIST_EXAMPLE,
+)
 from core.api.permissions import StaffPermission
 from core.api.serializers import ProblemSerializer
 
@@ -66,6 +71,7 @@ class ReportListApi(APIView):
 
     @extend_schema(
         operation_id="report_list",
+        examples=[REPORT_LIST_EXAMPLE],
         summary="The reports staff can produce",
         tags=["reports"],
         responses={200: ReportSummarySerializer(many=True), **PROBLEMS},
@@ -91,6 +97,7 @@ class ReportDetailApi(APIView):
 
     @extend_schema(
         operation_id="report_retrieve",
+        examples=[REPORT_JSON_EXAMPLE, REPORT_CSV_EXAMPLE],
         summary="A report for a closed business date: rows and totals",
         tags=["reports"],
         parameters=[

@@ -20,6 +20,19 @@ from rest_framework.views import APIView
 from core.api.pagination import page_serializer
 from core.api.permissions import StaffPermission
 from core.api.serializers import ProblemSerializer
+from events.api_examples import (
+    DEAD_LETTER_PAGE_EXAMPLE,
+    REDRIVE_EXAMPLE,
+    SUBSCRIPTION_CREATE_EXAMPLE,
+    SUBSCRIPTION_CREATED_EXAMPLE,
+    SUBSCRIPTION_DEACTIVATED_EXAMPLE,
+    SUBSCRIPTION_EXAMPLE,
+    SUBSCRIPTION_PAGE_EXAMPLE,
+    SUBSCRIPTION_ROTATING_EXAMPLE,
+    SUBSCRIPTION_ROTATION_ENDED_EXAMPLE,
+    SUBSCRIPTION_UPDATE_EXAMPLE,
+    SUBSCRIPTION_UPDATED_EXAMPLE,
+)
 
 from .dispatch import envelope
 from .models import Delivery, Subscription
@@ -155,6 +168,7 @@ class SubscriptionListApi(StaffApi):
 
     @extend_schema(
         operation_id="webhook_subscriptions_list",
+        examples=[SUBSCRIPTION_PAGE_EXAMPLE],
         summary="List webhook subscriptions (newest first)",
         tags=TAGS,
         responses={
@@ -169,6 +183,7 @@ class SubscriptionListApi(StaffApi):
 
     @extend_schema(
         operation_id="webhook_subscriptions_create",
+        examples=[SUBSCRIPTION_CREATE_EXAMPLE, SUBSCRIPTION_CREATED_EXAMPLE],
         summary="Create a webhook subscription (its secret is in this response only)",
         tags=TAGS,
         request=SubscriptionCreateInputSerializer,
@@ -189,6 +204,7 @@ class SubscriptionDetailApi(StaffApi):
 
     @extend_schema(
         operation_id="webhook_subscriptions_read",
+        examples=[SUBSCRIPTION_EXAMPLE],
         summary="A webhook subscription",
         tags=TAGS,
         parameters=[ID],
@@ -199,6 +215,7 @@ class SubscriptionDetailApi(StaffApi):
 
     @extend_schema(
         operation_id="webhook_subscriptions_update",
+        examples=[SUBSCRIPTION_UPDATE_EXAMPLE, SUBSCRIPTION_UPDATED_EXAMPLE],
         summary="Change a subscription's URL, event types, attempts or active flag",
         tags=TAGS,
         parameters=[ID],
@@ -213,13 +230,14 @@ class SubscriptionDetailApi(StaffApi):
         return Response(SubscriptionOutputSerializer(_one(pk)).data)
 
 
-def _action(service, serializer, summary: str, operation_id: str, result=None):
+def _action(service, serializer, summary: str, operation_id: str, example, result=None):
     class ActionApi(StaffApi):
         permissions = {"POST": CHANGE}
 
         @extend_schema(
             operation_id=operation_id,
             summary=summary,
+            examples=[example],
             tags=TAGS,
             parameters=[ID],
             request=None,
@@ -241,24 +259,28 @@ SubscriptionDeactivateApi = _action(
     SubscriptionOutputSerializer,
     "Deactivate a subscription (its queued deliveries wait)",
     "webhook_subscriptions_deactivate",
+    SUBSCRIPTION_DEACTIVATED_EXAMPLE,
 )
 SubscriptionRotateApi = _action(
     subscription_secret_rotate,
     SubscriptionSecretOutputSerializer,
     "Rotate the signing secret: the new one signs beside the old until the rotation ends",
     "webhook_subscriptions_rotate_secret",
+    SUBSCRIPTION_ROTATING_EXAMPLE,
 )
 SubscriptionRotationEndApi = _action(
     subscription_rotation_end,
     SubscriptionOutputSerializer,
     "End a secret rotation: stop signing with the previous secret",
     "webhook_subscriptions_end_rotation",
+    SUBSCRIPTION_ROTATION_ENDED_EXAMPLE,
 )
 SubscriptionRedriveApi = _action(
     subscription_redrive,
     RedriveOutputSerializer,
     "Re-drive the subscription's dead-lettered deliveries (fresh attempts, due now)",
     "webhook_subscriptions_redrive",
+    REDRIVE_EXAMPLE,
     result=lambda count: {"redriven": count},
 )
 
@@ -268,6 +290,7 @@ class DeadLetterListApi(StaffApi):
 
     @extend_schema(
         operation_id="webhook_subscriptions_dead_letters",
+        examples=[DEAD_LETTER_PAGE_EXAMPLE],
         summary="A subscription's dead-lettered deliveries, with their events (newest first)",
         tags=TAGS,
         parameters=[ID],

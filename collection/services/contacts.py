@@ -15,13 +15,23 @@ from collection.errors import CollectionError, ContactBlocked, PromiseError
 from collection.events import promise_made
 from collection.guard import AttemptRequest
 from collection.models import CollectionCase, ContactAttempt, PromiseToPay
-from collection.rules import CALL, CHANNELS, EFFECTIVE_CALL_OUTCOMES, Purpose, Target
+from collection.rules import (
+    CALL,
+    CHANNELS,
+    EFFECTIVE_CALL_OUTCOMES,
+    WRITTEN_CHANNELS,
+    Purpose,
+    Target,
+)
 from ledger.services import business_date_current
 from loans.models import Borrower
 
-from .guarding import attempt_record, installments_paid
+from .guarding import attempt_record, installments_paid, message_context, render
 
 MAX_PROMISE_DAYS = 30
+# The text a collector's one-click "SMS sent" records: it names the lender, as the conduct
+# rules require of every written message, and nothing a third party could read as a threat.
+LOGGED_REMINDER = "{lender}: a reminder about your loan {reference}. Please contact us."
 
 
 def case_lock(*, case_id: int) -> CollectionCase:
@@ -74,6 +84,37 @@ def contact_attempt_request(
             amount_demanded=amount_demanded,
         )
         return attempt_record(case=case, request=request, as_of=as_of, agent=agent, outcome=outcome)
+
+
+def contact_logged(
+    *,
+    case_id: int,
+    channel: str,
+    outcome: str,
+    at: datetime,
+    agent=None,
+    business_date: date | None = None,
+) -> ContactAttempt:
+    """A contact the collector made and how it went, in one step (the workspace's one click):
+    the guard decides on it like any attempt and it is recorded, allowed or blocked; a written
+    one carries the standard reminder naming the lender."""
+    if not outcome or outcome not in ContactAttempt.Outcome.values:
+        raise CollectionError(f"Unknown outcome {outcome!r}.")
+    as_of = business_date or business_date_current()
+    message = ""
+    if channel in WRITTEN_CHANNELS:
+        case = CollectionCase.objects.select_related("loan", "borrower").get(pk=case_id)
+        context = message_context(case=case, as_of=as_of, amount=None)
+        message = render(LOGGED_REMINDER, context)
+    return contact_attempt_request(
+        case_id=case_id,
+        channel=channel,
+        at=at,
+        agent=agent,
+        message=message,
+        outcome=outcome,
+        business_date=as_of,
+    )
 
 
 def contact_outcome_record(

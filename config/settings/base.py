@@ -178,6 +178,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.problem.problem_content_types",
+        "core.api.problem_examples.problem_examples",
         "events.openapi.webhooks_publish",
     ],
 }

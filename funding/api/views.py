@@ -16,6 +16,10 @@ from rest_framework.views import APIView
 
 from core.api.permissions import StaffPermission
 from core.api.serializers import ProblemSerializer
+from funding.api.examples import (
+    FUNDER_FILE_EXAMPLE,
+    SETTLEMENT_EXAMPLE,
+)
 from ledger.services import business_date_current
 
 from ..models import Funder
@@ -68,6 +72,7 @@ class SettlementStatementApi(APIView):
 
     @extend_schema(
         operation_id="funder_settlement_statement",
+        examples=[SETTLEMENT_EXAMPLE],
         summary="A partner's settlement statement of a business date",
         tags=["funding"],
         parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="Default: today.")],
@@ -85,6 +90,7 @@ class FunderFileApi(APIView):
 
     @extend_schema(
         operation_id="funder_loan_file",
+        examples=[FUNDER_FILE_EXAMPLE],
         summary="A funder's loan-level file (CSV): share, balances, days past due, class",
         tags=["funding"],
         parameters=[OpenApiParameter("date", OpenApiTypes.DATE, description="Default: today.")],

@@ -21,6 +21,10 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from core.api.serializers import ProblemSerializer
+from loans.api.examples import (
+    TOKEN_EXAMPLE,
+    TOKEN_REQUEST_EXAMPLE,
+)
 
 
 class AuthTokenThrottle(AnonRateThrottle):
@@ -58,6 +62,7 @@ class TokenApi(APIView):
 
     @extend_schema(
         operation_id="auth_token_create",
+        examples=[TOKEN_REQUEST_EXAMPLE, TOKEN_EXAMPLE],
         summary="Sign in: exchange username and password for an API token",
         tags=["auth"],
         auth=[],

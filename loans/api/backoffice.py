@@ -20,6 +20,25 @@ from core.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.api.permissions import StaffPermission
 from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
 from ledger.services import business_date_current
+from loans.api.examples import (
+    ADJUSTMENT_APPROVED_EXAMPLE,
+    ADJUSTMENT_REJECTED_EXAMPLE,
+    APPROVE_EXAMPLE,
+    APPROVED_EXAMPLE,
+    BANK_REPAYMENT_EXAMPLE,
+    BANK_REPAYMENT_POSTED_EXAMPLE,
+    CREDIT_ASSESS_EXAMPLE,
+    CREDIT_ASSESSED_EXAMPLE,
+    DECISION_NOTE_EXAMPLE,
+    DISBURSE_EXAMPLE,
+    DISBURSED_EXAMPLE,
+    REJECT_EXAMPLE,
+    REJECTED_EXAMPLE,
+    REVERSE_EXAMPLE,
+    REVERSED_EXAMPLE,
+    WRITE_OFF_EXAMPLE,
+    WRITE_OFF_REQUESTED_EXAMPLE,
+)
 from loans.models import AdjustmentRequest, Borrower, Loan, Repayment
 from loans.services.adjustments import adjustment_approve, adjustment_reject, adjustment_request
 from loans.services.backoffice import (
@@ -87,6 +106,7 @@ class LoanApproveApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_loan_approve",
+        examples=[APPROVE_EXAMPLE, APPROVED_EXAMPLE],
         summary="Approve a pending loan",
         tags=["backoffice"],
         parameters=[ID],
@@ -102,6 +122,7 @@ class LoanRejectApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_loan_reject",
+        examples=[REJECT_EXAMPLE, REJECTED_EXAMPLE],
         summary="Reject a pending or approved loan",
         tags=["backoffice"],
         parameters=[ID],
@@ -117,6 +138,7 @@ class LoanDisburseApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_loan_disburse",
+        examples=[DISBURSE_EXAMPLE, DISBURSED_EXAMPLE],
         summary="Disburse an approved loan: schedule built, money out",
         tags=["backoffice"],
         parameters=[ID],
@@ -149,6 +171,7 @@ class BankRepaymentApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_repayment_create",
+        examples=[BANK_REPAYMENT_EXAMPLE, BANK_REPAYMENT_POSTED_EXAMPLE],
         summary="Record a repayment received at the bank (back-dated if need be); on a "
         "charged-off loan, a recovery",
         tags=["backoffice"],
@@ -186,6 +209,7 @@ class RepaymentReverseApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_repayment_reverse",
+        examples=[REVERSE_EXAMPLE, REVERSED_EXAMPLE],
         summary="Reverse a returned or bounced repayment",
         tags=["backoffice"],
         parameters=[ID],
@@ -226,6 +250,7 @@ class LoanWriteOffApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_loan_write_off",
+        examples=[WRITE_OFF_EXAMPLE, WRITE_OFF_REQUESTED_EXAMPLE],
         summary="Ask for a loan's write-off (applied when another user approves it)",
         tags=["backoffice"],
         parameters=[ID],
@@ -276,6 +301,7 @@ class AdjustmentApproveApi(AdjustmentDecisionApi):
 
     @extend_schema(
         operation_id="backoffice_adjustment_approve",
+        examples=[DECISION_NOTE_EXAMPLE, ADJUSTMENT_APPROVED_EXAMPLE],
         summary="Approve and apply another user's adjustment (maker-checker)",
         tags=["backoffice"],
         parameters=[ID],
@@ -291,6 +317,7 @@ class AdjustmentRejectApi(AdjustmentDecisionApi):
 
     @extend_schema(
         operation_id="backoffice_adjustment_reject",
+        examples=[DECISION_NOTE_EXAMPLE, ADJUSTMENT_REJECTED_EXAMPLE],
         summary="Reject another user's adjustment",
         tags=["backoffice"],
         parameters=[ID],
@@ -331,6 +358,7 @@ class CreditAssessApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_credit_assess",
+        examples=[CREDIT_ASSESS_EXAMPLE, CREDIT_ASSESSED_EXAMPLE],
         summary="Record the lender's credit assessment of a borrower (prices their next loans)",
         tags=["backoffice"],
         parameters=[ID],

@@ -39,6 +39,7 @@ from loans.services.applications import loan_apply
 from loans.services.loan_position import loan_position, loans_with_schedule
 
 from .examples import (
+    APPLIED_EXAMPLE,
     APPLY_EXAMPLE,
     LOAN_DETAIL_EXAMPLE,
     LOAN_PAGE_EXAMPLE,
@@ -288,7 +289,7 @@ class LoanListApi(APIView):
         "the worst band); a `credit_score` in the request is refused (400).",
         tags=["loans"],
         request=ApplyInputSerializer,
-        examples=[APPLY_EXAMPLE],
+        examples=[APPLY_EXAMPLE, APPLIED_EXAMPLE],
         responses={
             201: LoanOutputSerializer,
             400: BAD_REQUEST,

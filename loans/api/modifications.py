@@ -13,6 +13,12 @@ from rest_framework.views import APIView
 
 from core.api.serializers import ProblemSerializer
 from ledger.services import business_date_current
+from loans.api.examples import (
+    MODIFICATION_HOLIDAY_EXAMPLE,
+    MODIFICATION_QUOTE_EXAMPLE,
+    MODIFICATION_REQUESTED_EXAMPLE,
+    MODIFICATION_RESCHEDULE_EXAMPLE,
+)
 from loans.models import LoanModification
 from loans.selectors.consumer import loan_get_for_user
 from loans.services.modifications import modification_quote, modification_request
@@ -85,6 +91,11 @@ class LoanModificationQuoteApi(APIView):
 
     @extend_schema(
         operation_id="loan_modification_quote",
+        examples=[
+            MODIFICATION_HOLIDAY_EXAMPLE,
+            MODIFICATION_RESCHEDULE_EXAMPLE,
+            MODIFICATION_QUOTE_EXAMPLE,
+        ],
         summary="Quote a payment holiday or a term extension (nothing changes)",
         tags=["modifications"],
         parameters=[LOAN_ID],
@@ -111,6 +122,7 @@ class LoanModificationRequestApi(APIView):
 
     @extend_schema(
         operation_id="loan_modification_request",
+        examples=[MODIFICATION_HOLIDAY_EXAMPLE, MODIFICATION_REQUESTED_EXAMPLE],
         summary="Ask for a payment holiday or a term extension (staff approve it)",
         tags=["modifications"],
         parameters=[LOAN_ID],

@@ -25,6 +25,13 @@ from core.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
 from core.audit import AuditContext
 from ledger.services import business_date_current
+from loans.api.examples import (
+    PAYOFF_QUOTE_EXAMPLE,
+    PREPAID_EXAMPLE,
+    PREPAY_EXAMPLE,
+    REPAID_EXAMPLE,
+    REPAY_EXAMPLE,
+)
 from loans.errors import LoanStateError
 from loans.models import Allocation, Loan, Repayment
 from loans.selectors.consumer import loan_get_for_user, loan_ref_for_user
@@ -120,6 +127,7 @@ class LoanRepaymentApi(APIView):
 
     @extend_schema(
         operation_id="loan_repayment_create",
+        examples=[REPAY_EXAMPLE, REPAID_EXAMPLE],
         summary="Repay: allocated to overdue installments first, then the current one "
         "(on a charged-off loan: a recovery)",
         tags=["payments"],
@@ -178,6 +186,7 @@ class LoanPrepaymentApi(APIView):
 
     @extend_schema(
         operation_id="loan_prepayment_create",
+        examples=[PREPAY_EXAMPLE, PREPAID_EXAMPLE],
         summary="Prepay: part of the principal ahead (shorter term or lower installment), "
         "or pay off",
         tags=["payments"],
@@ -238,6 +247,7 @@ class LoanPayoffQuoteApi(APIView):
 
     @extend_schema(
         operation_id="loan_payoff_quote",
+        examples=[PAYOFF_QUOTE_EXAMPLE],
         summary="What pays the loan off on a date, exact to the cent",
         tags=["payments"],
         parameters=[LOAN_ID, OpenApiParameter("date", str, description="YYYY-MM-DD")],

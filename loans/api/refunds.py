@@ -18,6 +18,11 @@ from rest_framework.views import APIView
 from core.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
 from ledger.services import business_date_current
+from loans.api.examples import (
+    REFUND_ASK_EXAMPLE,
+    REFUND_ASKED_EXAMPLE,
+    REFUND_LIST_EXAMPLE,
+)
 from loans.models import RefundRequest
 from loans.selectors.consumer import loan_get_for_user
 from loans.services.refund_requests import refund_available, refund_request_create
@@ -48,6 +53,7 @@ class LoanRefundRequestApi(APIView):
 
     @extend_schema(
         operation_id="loan_refund_requests_list",
+        examples=[REFUND_LIST_EXAMPLE],
         summary="What is held for you beyond what you owed, and your refund requests",
         tags=["payments"],
         parameters=[LOAN_ID],
@@ -63,6 +69,7 @@ class LoanRefundRequestApi(APIView):
 
     @extend_schema(
         operation_id="loan_refund_request_create",
+        examples=[REFUND_ASK_EXAMPLE, REFUND_ASKED_EXAMPLE],
         summary="Ask for money held for you beyond what you owed back (staff approve it)",
         tags=["payments"],
         parameters=[LOAN_ID, IDEMPOTENCY_PARAMETER],

@@ -19,6 +19,9 @@ from rest_framework.views import APIView
 
 from core.api.serializers import ProblemSerializer, exact_decimal
 from ledger.services import business_date_current
+from loans.api.examples import (
+    STATEMENT_EXAMPLE,
+)
 from loans.selectors.consumer import loan_get_for_user, loan_statement
 
 from .loans import (
@@ -95,6 +98,7 @@ class LoanStatementApi(APIView):
 
     @extend_schema(
         operation_id="loan_statement",
+        examples=[STATEMENT_EXAMPLE],
         summary="The loan's statement for a month (JSON, or HTML with ?format=html)",
         tags=["loans"],
         parameters=[

@@ -11,6 +11,11 @@ from rest_framework.views import APIView
 from core.api.permissions import borrower_of
 from core.api.serializers import ProblemSerializer
 from core.api.throttles import AnonQuoteThrottle
+from loans.api.examples import (
+    PRODUCT_LIST_EXAMPLE,
+    QUOTE_EXAMPLE,
+    QUOTE_REQUEST_EXAMPLE,
+)
 from loans.selectors.products import product_list_active
 from loans.services.quotes import QuoteInputError, quote_for_product
 
@@ -27,6 +32,7 @@ class QuoteCreateApi(APIView):
 
     @extend_schema(
         operation_id="quote_create",
+        examples=[QUOTE_REQUEST_EXAMPLE, QUOTE_EXAMPLE],
         summary="Quote a product: schedule, totals, APR (IRR), rate-cap check and band table",
         tags=["quotes"],
         request=QuoteInputSerializer,
@@ -59,6 +65,7 @@ class ProductListApi(APIView):
 
     @extend_schema(
         operation_id="product_list",
+        examples=[PRODUCT_LIST_EXAMPLE],
         summary="Active products with their terms",
         tags=["products"],
         responses={200: ProductSerializer(many=True)},

@@ -5,7 +5,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("applications", views.ApplicationCreateApi.as_view(), name="application-create"),
+    path("applications", views.ApplicationsApi.as_view(), name="applications"),
     path(
         "applications/<str:reference>",
         views.ApplicationDetailApi.as_view(),

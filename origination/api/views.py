@@ -19,15 +19,27 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
+from core.api.pagination import LoanCursorPagination, page_serializer
 from core.api.permissions import IsBorrower, borrower_of
 from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
 from core.audit import AuditContext
 from ledger.services import business_date_current
+from loans.api.loans import CURSOR_PARAMETERS
 from loans.models import Consent, Product
+from origination.api.examples import (
+    APPLICATION_APPROVED_EXAMPLE,
+    APPLICATION_DECLINED_EXAMPLE,
+    APPLICATION_PAGE_EXAMPLE,
+    APPLICATION_REQUEST_EXAMPLE,
+    CREDIT_LINE_EXAMPLE,
+    DRAWDOWN_EXAMPLE,
+    DRAWDOWN_REQUEST_EXAMPLE,
+)
 from origination.models import Drawdown, LoanApplication, Merchant
 from origination.selectors import (
     application_get_for_user,
     application_latest_decision,
+    applications_for_user,
     credit_line_get_for_user,
     credit_lines_for_user,
 )
@@ -103,7 +115,11 @@ class ApplicationOutputSerializer(serializers.Serializer):
 
 
 def application_output(application: LoanApplication) -> dict:
-    decision = application_latest_decision(application=application)
+    prefetched = getattr(application, "decisions_newest", None)
+    if prefetched is not None:
+        decision = prefetched[0] if prefetched else None
+    else:
+        decision = application_latest_decision(application=application)
     line = getattr(application, "line", None) if application.status == "approved" else None
     application.decision = None
     if decision is not None:
@@ -132,7 +148,11 @@ class PledgeSerializer(DeclaredPolicySerializer):
     valued_on = serializers.DateField()
 
 
-class ApplicationCreateApi(APIView):
+class ApplicationPagination(LoanCursorPagination):
+    """Newest applications first (by id, like loans)."""
+
+
+class ApplicationsApi(APIView):
     permission_classes = [IsBorrower]
 
     class ApplicationInputSerializer(serializers.Serializer):
@@ -161,6 +181,11 @@ class ApplicationCreateApi(APIView):
 
     @extend_schema(
         operation_id="application_create",
+        examples=[
+            APPLICATION_REQUEST_EXAMPLE,
+            APPLICATION_APPROVED_EXAMPLE,
+            APPLICATION_DECLINED_EXAMPLE,
+        ],
         summary="Apply for a credit line or a one-off loan; decided at once",
         tags=["origination"],
         request=ApplicationInputSerializer,
@@ -199,12 +224,29 @@ class ApplicationCreateApi(APIView):
         application_decide(application=application, business_date=today, actor="api")
         return Response(application_output(application), status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        operation_id="application_list",
+        examples=[APPLICATION_PAGE_EXAMPLE],
+        summary="My applications, newest first, each with its decision and reasons",
+        tags=["origination"],
+        parameters=CURSOR_PARAMETERS,
+        responses={
+            200: page_serializer(ApplicationOutputSerializer, "ApplicationPage"),
+            **{code: PROBLEMS[code] for code in (400, 401, 403)},
+        },
+    )
+    def get(self, request: Request) -> Response:
+        paginator = ApplicationPagination()
+        page = paginator.paginate_queryset(applications_for_user(user=request.user), request, self)
+        return paginator.get_paginated_response([application_output(row) for row in page])
+
 
 class ApplicationDetailApi(APIView):
     permission_classes = [IsBorrower]
 
     @extend_schema(
         operation_id="application_detail",
+        examples=[APPLICATION_APPROVED_EXAMPLE, APPLICATION_DECLINED_EXAMPLE],
         summary="An application's status, decision, reasons and offer",
         tags=["origination"],
         parameters=[REFERENCE],
@@ -236,6 +278,7 @@ class CreditLineListApi(APIView):
 
     @extend_schema(
         operation_id="credit_line_list",
+        examples=[CREDIT_LINE_EXAMPLE],
         summary="My credit lines, with the amount available now",
         tags=["origination"],
         responses={200: CreditLineSerializer(many=True), **PROBLEMS},
@@ -281,6 +324,7 @@ class DrawdownCreateApi(APIView):
 
     @extend_schema(
         operation_id="drawdown_create",
+        examples=[DRAWDOWN_REQUEST_EXAMPLE, DRAWDOWN_EXAMPLE],
         summary="Draw on a credit line: the drawdown becomes an installment plan",
         tags=["origination"],
         parameters=[REFERENCE, IDEMPOTENCY_PARAMETER],

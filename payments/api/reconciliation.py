@@ -13,6 +13,15 @@ from rest_framework.views import APIView
 
 from core.api.permissions import StaffPermission
 from core.api.serializers import ProblemSerializer, exact_decimal
+from payments.api.examples import (
+    DECISION_NOTE_EXAMPLE,
+    RECONCILIATION_APPROVED_EXAMPLE,
+    RECONCILIATION_LIST_EXAMPLE,
+    RECONCILIATION_REJECTED_EXAMPLE,
+    RECONCILIATION_REQUEST_EXAMPLE,
+    RECONCILIATION_REQUESTED_EXAMPLE,
+    STATEMENT_LINE_QUEUE_EXAMPLE,
+)
 from payments.models import ReconciliationRequest, StatementLine
 from payments.services.reconciliation import reconciliation_decide, reconciliation_request
 
@@ -89,6 +98,7 @@ class QueuedLineListApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_statement_line_queue",
+        examples=[STATEMENT_LINE_QUEUE_EXAMPLE],
         summary="Statement lines left unmatched or duplicate (the queue), oldest first",
         tags=["payments"],
         parameters=[LineFilterSerializer],
@@ -114,6 +124,7 @@ class LineRequestApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_reconciliation_request",
+        examples=[RECONCILIATION_REQUEST_EXAMPLE, RECONCILIATION_REQUESTED_EXAMPLE],
         summary="Propose a match, split or suspense entry for a queued statement line",
         tags=["payments"],
         parameters=[ID],
@@ -135,6 +146,7 @@ class RequestListApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_reconciliation_request_list",
+        examples=[RECONCILIATION_LIST_EXAMPLE],
         summary="Reconciliation requests waiting for a decision, oldest first",
         tags=["payments"],
         responses={200: ReconciliationRequestOutputSerializer(many=True), **PROBLEMS},
@@ -171,6 +183,7 @@ class RequestDecisionApi(StaffApi):
 class RequestApproveApi(RequestDecisionApi):
     @extend_schema(
         operation_id="backoffice_reconciliation_approve",
+        examples=[DECISION_NOTE_EXAMPLE, RECONCILIATION_APPROVED_EXAMPLE],
         summary="Approve a reconciliation request (another user's): it is applied",
         tags=["payments"],
         parameters=[ID],
@@ -186,6 +199,7 @@ class RequestRejectApi(RequestDecisionApi):
 
     @extend_schema(
         operation_id="backoffice_reconciliation_reject",
+        examples=[DECISION_NOTE_EXAMPLE, RECONCILIATION_REJECTED_EXAMPLE],
         summary="Reject a reconciliation request (another user's): nothing is applied",
         tags=["payments"],
         parameters=[ID],

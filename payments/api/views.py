@@ -7,6 +7,7 @@ import hashlib
 from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FileUploadParser, MultiPartParser
@@ -23,6 +24,21 @@ from loans.models import Loan
 from loans.selectors.consumer import loan_ref_for_user
 from loans.services.payment_limits import payment_excess_tolerance
 from loans.services.payoff import loan_payoff_quote
+from payments.api.examples import (
+    CASH_RECONCILIATION_EXAMPLE,
+    LOCAL_CALLBACK_EXAMPLE,
+    MANDATE_EXAMPLE,
+    MANDATE_REQUEST_EXAMPLE,
+    MANDATE_REVOKED_EXAMPLE,
+    ORDER_CREATED_EXAMPLE,
+    ORDER_EXAMPLE,
+    ORDER_LIST_EXAMPLE,
+    ORDER_REQUEST_EXAMPLE,
+    PAYOUT_EXAMPLE,
+    PROVIDER_CALLBACK_EXAMPLE,
+    STATEMENT_IMPORT_EXAMPLE,
+    STATEMENT_IMPORTED_EXAMPLE,
+)
 from payments.errors import CallbackRefused, PaymentError
 from payments.gateways import gateway_for
 from payments.models import Mandate, PaymentOrder
@@ -66,9 +82,12 @@ class GatewayCallbackApi(APIView):
 
     @extend_schema(
         operation_id="payment_gateway_callback",
+        examples=[LOCAL_CALLBACK_EXAMPLE, PROVIDER_CALLBACK_EXAMPLE, ORDER_EXAMPLE],
         summary="A gateway reports an order's status (signed)",
+        description="The body is the gateway's own report (its wire format, one per gateway); "
+        "it is read only once its signature header checks out.",
         tags=["payments"],
-        request=None,
+        request={"application/json": OpenApiTypes.OBJECT},
         responses={200: OrderOutputSerializer, 401: PROBLEM, 404: PROBLEM},
     )
     def post(self, request: Request, gateway: str) -> Response:
@@ -92,6 +111,7 @@ class LoanPaymentOrderApi(APIView):
 
     @extend_schema(
         operation_id="loan_payment_order_create",
+        examples=[ORDER_REQUEST_EXAMPLE, ORDER_CREATED_EXAMPLE],
         summary="Start a payment through the gateway: an order with a pay-by reference",
         tags=["payments"],
         parameters=[IDEMPOTENCY_PARAMETER],
@@ -131,6 +151,7 @@ class PaymentOrderDetailApi(APIView):
 
     @extend_schema(
         operation_id="payment_order_detail",
+        examples=[ORDER_EXAMPLE],
         summary="A payment order's status",
         tags=["payments"],
         responses={200: OrderOutputSerializer, 404: PROBLEM},
@@ -152,6 +173,7 @@ class LoanMandateApi(APIView):
 
     @extend_schema(
         operation_id="loan_mandate_list",
+        examples=[MANDATE_EXAMPLE],
         summary="The loan's debit mandates",
         tags=["payments"],
         responses={200: MandateOutputSerializer(many=True), 404: PROBLEM},
@@ -163,6 +185,7 @@ class LoanMandateApi(APIView):
 
     @extend_schema(
         operation_id="loan_mandate_grant",
+        examples=[MANDATE_REQUEST_EXAMPLE, MANDATE_EXAMPLE],
         summary="Consent to auto-debit of the loan's installments",
         tags=["payments"],
         request=MandateInputSerializer,
@@ -181,6 +204,7 @@ class MandateRevokeApi(APIView):
 
     @extend_schema(
         operation_id="mandate_revoke",
+        examples=[MANDATE_REVOKED_EXAMPLE],
         summary="Revoke a debit mandate (no attempt is planned after it)",
         tags=["payments"],
         request=None,
@@ -204,6 +228,7 @@ class OrderFilterSerializer(serializers.Serializer):
 class BackofficeOrderListApi(StaffApi):
     @extend_schema(
         operation_id="backoffice_payment_order_list",
+        examples=[ORDER_LIST_EXAMPLE],
         summary="Payment orders, newest first (filter by ?status= and ?loan=)",
         tags=["payments"],
         parameters=[OrderFilterSerializer],
@@ -225,6 +250,7 @@ class BackofficePayoutApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_loan_payout",
+        examples=[PAYOUT_EXAMPLE],
         summary="Disburse an approved loan as a payout order (active once it succeeds)",
         tags=["payments"],
         request=None,
@@ -255,6 +281,7 @@ class BackofficeStatementApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_statement_import",
+        examples=[STATEMENT_IMPORT_EXAMPLE, STATEMENT_IMPORTED_EXAMPLE],
         summary="Import a bank statement (CSV or camt.053 XML) and match its lines",
         tags=["payments"],
         request={"multipart/form-data": {"type": "object", "properties": {"file": {}}}},
@@ -322,6 +349,7 @@ class BackofficeCashReconciliationApi(StaffApi):
 
     @extend_schema(
         operation_id="backoffice_cash_reconciliation",
+        examples=[CASH_RECONCILIATION_EXAMPLE],
         summary="The day's cash reconciliation: statement vs clearing balance, unmatched aged",
         tags=["payments"],
         responses={200: CashReconciliationSerializer, 403: PROBLEM},

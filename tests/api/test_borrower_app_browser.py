@@ -8,11 +8,13 @@ Skipped, with the reason, where ``/usr/bin/chromium`` or the ``playwright`` pack
 
 import os
 import shutil
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from core.models import IdempotencyRecord
+from ledger.services import business_date_open
 from loans.models import Loan, Repayment
 from tests.lifecycle.factories import make_product
 
@@ -131,4 +133,101 @@ def test_a_borrower_quotes_signs_is_paid_out_and_prepays_in_the_app(
         "2-signed.png",
         "3-admin-loan-360.png",
         "4-repaid.png",
+    ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_borrower_sees_a_decision_with_its_reasons_and_draws_down_in_the_app(
+    live_server, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from origination.models import CreditLine, Drawdown
+    from tests.origination.factories import make_borrower as make_applicant
+    from tests.origination.factories import make_product as make_typed_product
+
+    # given a cash-loan product and a borrower with a password, on the books' first day
+    business_date_open(on=date(2026, 1, 15))
+    product = make_typed_product("cash_loan", code="app-line-cash", name="Cash from my line")
+    borrower = make_applicant(name="Li Na")
+    user = make_user()
+    borrower.user = user
+    borrower.save(update_fields=["user"])
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            page = browser.new_context(viewport=PHONE, locale="en-US").new_page()
+            page.goto(f"{live_server.url}/app/credit/")
+            page.fill("#username", user.username)
+            page.fill("#password", PASSWORD)
+            page.click("#signin-submit")
+            page.wait_for_selector("#credit:not([hidden])")
+            page.wait_for_selector("#no-applications:not([hidden])")
+            assert page.locator("#draw-form").is_hidden()
+
+            def apply(*consents: str) -> None:
+                page.select_option("#apply-product", product.code)
+                page.fill("#apply-amount", "20000.00")
+                page.select_option("#apply-term", "12")
+                page.fill("#apply-purpose", "furniture")
+                page.fill("#apply-income", "12000.00")
+                page.fill("#apply-name", borrower.name)
+                page.fill("#apply-national-id", borrower.national_id)
+                page.fill("#apply-mobile", borrower.mobile)
+                for box in page.locator("input[name=consents]").all():
+                    box.set_checked(box.get_attribute("value") in consents)
+                page.click("#apply-submit")
+
+            # when they apply without the credit-bureau consent
+            apply("data_processing")
+            page.wait_for_selector("#application-list li.application")
+            # then the decline is shown with its reason, in words and code
+            decision = page.inner_text("#application-list li.application")
+            assert "Declined" in decision
+            assert "A consent the application needs was not given. (C01)" in decision
+            page.screenshot(path=shots / "5-declined-with-reasons.png", full_page=True)
+            # when they apply again with both consents
+            apply("credit_bureau", "data_processing")
+            page.wait_for_function(
+                "document.querySelectorAll('#application-list li.application').length === 2"
+            )
+            # then the newest decision is an approval with its offer, APR first
+            newest = page.inner_text("#application-list li.application >> nth=0")
+            assert "Approved" in newest and "Annualized rate (APR, IRR method)" in newest
+            page.wait_for_selector("#draw-form:not([hidden])")
+            line = CreditLine.objects.get(borrower=borrower)
+            assert line.reference in page.inner_text("#line-list")
+            # when they draw 5,000.00 over 6 months to their own account
+            key = page.input_value("#draw-key")
+            assert len(key) >= 16
+            page.select_option("#draw-line", line.reference)
+            page.select_option("#draw-product", product.code)
+            page.fill("#draw-amount", "5000.00")
+            page.select_option("#draw-term", "6")
+            page.fill("#draw-payee-name", borrower.name)
+            page.fill("#draw-payee-account", "6217****1234")
+            page.click("#draw-submit")
+            page.wait_for_selector("#drawn:not([hidden])")
+            # then the line shows what is left and the page offers a fresh key
+            page.wait_for_function(
+                "document.querySelector('#line-list').textContent.includes('Available 55000.00')"
+            )
+            assert page.input_value("#draw-key") != key
+            page.screenshot(path=shots / "6-drawn.png", full_page=True)
+            # and the new loan opens, active, owing the amount drawn
+            page.click("#drawn-link")
+            page.wait_for_selector("#pay:not([hidden])")
+            assert page.inner_text("#loan-status") == "active"
+            assert _amount(page.inner_text("#loan-balance")) == Decimal("5000.00")
+            page.screenshot(path=shots / "7-drawn-loan.png", full_page=True)
+        finally:
+            browser.close()
+    drawdown = Drawdown.objects.get(line=line)
+    assert drawdown.amount == Decimal("5000.00")
+    assert IdempotencyRecord.objects.get(key=key).status_code == 201
+    assert sorted(p.name for p in shots.iterdir()) == [
+        "5-declined-with-reasons.png",
+        "6-drawn.png",
+        "7-drawn-loan.png",
     ]

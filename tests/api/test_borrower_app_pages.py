@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-PAGES = ["/app/", "/app/quote/", "/app/loans/1/"]
+PAGES = ["/app/", "/app/quote/", "/app/loans/1/", "/app/credit/"]
 APP_JS = Path(__file__).resolve().parents[2] / "borrower_app" / "static" / "borrower_app" / "app.js"
 
 

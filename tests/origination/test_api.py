@@ -198,3 +198,26 @@ def test_the_schema_lists_the_origination_endpoints(api):
     ):
         assert route in schema["paths"]
     assert Merchant.objects.count() == 0
+
+
+def test_my_applications_are_listed_newest_first_with_decisions_and_reasons(
+    api, borrower, cash, django_assert_max_num_queries
+):
+    approved = apply(api, borrower, cash).json()
+    declined = apply(api, borrower, cash, consents=["data_processing"]).json()
+    # a page costs the same few queries however many applications it holds
+    with django_assert_max_num_queries(12):
+        response = api.get("/api/v1/applications")
+    assert response.status_code == 200
+    page = response.json()
+    assert page["results"] == [declined, approved]
+    assert page["results"][0]["decision"]["reasons"][0]["code"] == "C01"
+    assert page["results"][1]["credit_line"] == approved["credit_line"]
+    # another borrower sees none of them
+    stranger = client_for(make_borrower(name="Wang Fang"))
+    assert stranger.get("/api/v1/applications").json()["results"] == []
+    # and the list pages by cursor
+    first = api.get("/api/v1/applications?page_size=1").json()
+    assert [row["reference"] for row in first["results"]] == [declined["reference"]]
+    rest = api.get(first["next"]).json()
+    assert [row["reference"] for row in rest["results"]] == [approved["reference"]]

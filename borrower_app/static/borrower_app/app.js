@@ -216,11 +216,152 @@ function loanForms() {
   });
 }
 
+// Credit: my applications with their decisions and reasons, applying for a line, and drawing
+// down from a line (a fresh Idempotency-Key per drawdown the page offers, as for payments).
+function decisionItem(application) {
+  const item = document.createElement("li");
+  item.className = "application";
+  const decision = application.decision;
+  const title = document.createElement("p");
+  const outcome = decision ? LABELS[decision.outcome] || decision.outcome : LABELS.pending;
+  title.textContent = `${application.reference} · ${application.product} · `
+    + `${money(application.requested_amount, application.currency)} · ${outcome}`;
+  title.className = "decision";
+  item.append(title);
+  if (decision && decision.reasons.length) {
+    const heading = document.createElement("p");
+    heading.textContent = `${LABELS.reasons}:`;
+    const reasons = document.createElement("ul");
+    reasons.className = "reasons";
+    for (const reason of decision.reasons) {
+      const li = document.createElement("li");
+      li.textContent = `${reason.text} (${reason.code})`;
+      reasons.append(li);
+    }
+    item.append(heading, reasons);
+  }
+  if (decision && decision.offer) {
+    const offer = decision.offer;
+    const line = document.createElement("p");
+    line.className = "offer";
+    // The APR comes first and as large as the rate (PBOC 2021 No. 3).
+    line.textContent = `${LABELS.offer}: ${LABELS.apr} ${percent(offer.apr.nominal)} · `
+      + `${LABELS.rate} ${percent(offer.annual_rate)} · ${LABELS.limit} ${money(offer.limit, offer.currency)}`;
+    item.append(line);
+  }
+  return item;
+}
+
+async function creditPage(products) {
+  $("#credit").hidden = false;
+  const [applications, lines] = await Promise.all([api("GET", "/applications"), api("GET", "/credit-lines")]);
+  const list = $("#application-list");
+  list.replaceChildren(...applications.results.map(decisionItem));
+  $("#no-applications").hidden = applications.results.length > 0;
+  const open = lines.filter((line) => line.status === "active");
+  $("#line-list").replaceChildren(...lines.map((line) => {
+    const item = document.createElement("li");
+    item.className = "credit-line";
+    item.textContent = `${line.reference} · ${line.status} · ${LABELS.limit} ${money(line.limit, line.currency)} · `
+      + `${LABELS.available} ${money(line.available, line.currency)} · ${LABELS.rate} ${percent(line.annual_rate)} · `
+      + `${LABELS.expires} ${line.expires_on}`;
+    return item;
+  }));
+  $("#no-lines").hidden = lines.length > 0;
+  $("#draw-form").hidden = open.length === 0;
+  const lineSelect = $("#draw-line");
+  const chosen = lineSelect.value;
+  lineSelect.replaceChildren(...open.map((line) => {
+    const option = new Option(`${line.reference} (${LABELS.available} ${money(line.available, line.currency)})`, line.reference);
+    option.dataset.types = JSON.stringify(line.product_types);
+    return option;
+  }));
+  if (chosen) lineSelect.value = chosen;
+  const fillProducts = () => {
+    const types = JSON.parse(lineSelect.selectedOptions[0]?.dataset.types || "[]");
+    const allowed = products.filter((product) => types.includes(product.product_type));
+    $("#draw-product").replaceChildren(...allowed.map((product) => {
+      const option = new Option(`${product.name} (${product.code})`, product.code);
+      option.dataset.terms = JSON.stringify(product.terms || []);
+      return option;
+    }));
+    fillTerms($("#draw-product"), $("#draw-term"));
+  };
+  lineSelect.onchange = fillProducts;
+  $("#draw-product").onchange = () => fillTerms($("#draw-product"), $("#draw-term"));
+  fillProducts();
+  if (!$("#draw-key").value) $("#draw-key").value = newKey();
+}
+
+function fillTerms(productSelect, termSelect) {
+  const terms = JSON.parse(productSelect.selectedOptions[0]?.dataset.terms || "[]");
+  termSelect.replaceChildren(...(terms.length ? terms : [12]).map((term) => new Option(String(term), term)));
+}
+
+async function creditForms() {
+  const products = await api("GET", "/products");
+  const select = $("#apply-product");
+  select.replaceChildren(...products.map((product) => {
+    const option = new Option(`${product.name} (${product.code})`, product.code);
+    option.dataset.terms = JSON.stringify(product.terms || []);
+    return option;
+  }));
+  select.addEventListener("change", () => fillTerms(select, $("#apply-term")));
+  fillTerms(select, $("#apply-term"));
+  $("#apply-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearProblem();
+    const consents = [...document.querySelectorAll("input[name=consents]:checked")].map((box) => box.value);
+    const body = {
+      product: select.value,
+      kind: "credit_line",
+      requested_amount: $("#apply-amount").value,
+      requested_term: Number($("#apply-term").value),
+      purpose: $("#apply-purpose").value,
+      monthly_income: $("#apply-income").value,
+      name: $("#apply-name").value,
+      national_id: $("#apply-national-id").value,
+      mobile: $("#apply-mobile").value,
+      consents,
+    };
+    try {
+      await api("POST", "/applications", body);
+      say(LABELS.applied);
+      await creditPage(products);
+      $("#applications-title").scrollIntoView();
+    } catch (problem) { showProblem(problem); }
+  });
+  $("#draw-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearProblem();
+    const body = {
+      product: $("#draw-product").value,
+      amount: $("#draw-amount").value,
+      term: Number($("#draw-term").value),
+      payee: { name: $("#draw-payee-name").value, account_masked: $("#draw-payee-account").value },
+    };
+    try {
+      const drawdown = await api("POST", `/credit-lines/${$("#draw-line").value}/drawdowns`, body,
+        { "Idempotency-Key": $("#draw-key").value });
+      $("#draw-key").value = newKey();
+      $("#draw-amount").value = "";
+      const link = $("#drawn-link");
+      link.href = `/app/loans/${drawdown.loan_id}/`;
+      link.textContent = `${drawdown.loan_reference} · ${money(drawdown.amount)} · ${LABELS.apr} ${percent(drawdown.apr_nominal)}`;
+      $("#drawn").hidden = false;
+      say(`${LABELS.drawn} ${drawdown.loan_reference}`);
+      await creditPage(products);
+    } catch (problem) { showProblem(problem); }
+  });
+  return products;
+}
+
 function fail(problem) { showProblem(problem); }
 
 const pages = {
   home: () => requireSignIn(() => home().catch(fail)),
   quote: () => quotePage().catch(fail),
   loan: () => { loanForms(); requireSignIn(() => loanPage().catch(fail)); },
+  credit: () => requireSignIn(() => creditForms().then(creditPage).catch(fail)),
 };
 pages[document.body.dataset.page]?.();
