@@ -88,7 +88,8 @@ def chunk_lease_take(
     seconds = seconds or lease_seconds()
     token = uuid.uuid4().hex
     if connection.vendor == "postgresql":
-        with transaction.atomic(), connection.cursor() as cursor:
+        # One statement: atomic by itself, no transaction around it (two round trips fewer).
+        with connection.cursor() as cursor:
             cursor.execute(
                 _TAKE,
                 {

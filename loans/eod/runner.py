@@ -13,6 +13,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Sum
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.models import AuditEvent
 from ledger.services import business_date_current
 from loans.events import close_completed
 from loans.models import CloseRun, CloseStepRun, Loan
@@ -235,20 +237,12 @@ def close_step_finish(*, business_date: date, step: str) -> str | None:
     trail (one row per step: what it did over the whole portfolio); return the next step, or
     None when the close is complete or another caller already moved it on."""
     following = step_after(step)
-    with transaction.atomic():
+    # The move and its audit row are one statement (atomic by itself) but for the last step,
+    # whose completion event joins them.
+    with transaction.atomic() if following == DONE else nullcontext():
         moved = _step_move(business_date, step, following)
-        if moved is not None:
-            run, done = moved
-            audit_record(
-                actor=ACTOR,
-                action="close.step",
-                target=run,
-                after={"step": step, **done},
-                source="close",
-                business_date=business_date,
-            )
-            if following == DONE:
-                close_completed(run)
+        if moved is not None and following == DONE:
+            close_completed(moved)
     if moved is None:
         if CloseRun.objects.filter(business_date=business_date, current_step=step).exists():
             raise CloseError(f"Chunks of step {step} of the {business_date} close are not done.")
@@ -256,7 +250,7 @@ def close_step_finish(*, business_date: date, step: str) -> str | None:
     return None if following == DONE else following
 
 
-_STEP_MOVE = """
+_STEP_MOVE = f"""
 WITH moved AS (
     UPDATE loans_closerun r
        SET current_step = %(following)s,
@@ -267,17 +261,29 @@ WITH moved AS (
        AND NOT EXISTS (SELECT 1 FROM loans_closesteprun s
                         WHERE s.run_id = r.id AND s.step = %(step)s AND s.status <> 'done')
  RETURNING r.id, r.status
+), totals AS (
+    SELECT m.id, m.status, COUNT(s.id) AS chunks, COALESCE(SUM(s.loans), 0) AS loans,
+           COALESCE(SUM(s.entries), 0) AS entries, COALESCE(SUM(s.duration_ms), 0) AS ms
+      FROM moved m JOIN loans_closesteprun s ON s.run_id = m.id AND s.step = %(step)s
+     GROUP BY m.id, m.status
+), audited AS (
+    INSERT INTO {AuditEvent._meta.db_table}
+           (actor_id, actor_username, action, object_type, object_id, object_repr, after,
+            reason, source, business_date, created_at)
+    SELECT NULL, %(actor)s, 'close.step', %(object_type)s, t.id::text,
+           %(repr)s || t.status || ')',
+           jsonb_build_object('step', %(step)s, 'chunks', t.chunks, 'loans', t.loans,
+                              'entries', t.entries, 'duration_ms', t.ms),
+           '', 'close', %(day)s, %(now)s
+      FROM totals t
 )
-SELECT m.id, m.status, COUNT(s.id), COALESCE(SUM(s.loans), 0), COALESCE(SUM(s.entries), 0),
-       COALESCE(SUM(s.duration_ms), 0)
-  FROM moved m JOIN loans_closesteprun s ON s.run_id = m.id AND s.step = %(step)s
- GROUP BY m.id, m.status
+SELECT id, status FROM totals
 """
 
 
-def _step_move(business_date: date, step: str, following: str) -> tuple[CloseRun, dict] | None:
-    """Move the run on (when every chunk of `step` is done) and total what the step did: one
-    statement on PostgreSQL."""
+def _step_move(business_date: date, step: str, following: str) -> CloseRun | None:
+    """Move the run on (when every chunk of `step` is done) and record the step in the audit
+    trail with what it did: one statement on PostgreSQL."""
     complete = following == DONE
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -289,32 +295,52 @@ def _step_move(business_date: date, step: str, following: str) -> tuple[CloseRun
                     "now": timezone.now(),
                     "day": business_date,
                     "step": step,
+                    "actor": ACTOR,
+                    "object_type": CloseRun._meta.label_lower,
+                    "repr": f"close {business_date} (",
                 },
             )
             found = cursor.fetchone()
         if found is None:
             return None
-        run_id, status, chunks, loans, entries, ms = found
-        run = CloseRun(pk=run_id, business_date=business_date, status=status)
-    else:
-        unfinished = CloseStepRun.objects.filter(run=OuterRef("pk"), step=step).exclude(
-            status=RunStatus.DONE
-        )
-        changes: dict = {"current_step": following}
-        if complete:
-            changes.update(status=RunStatus.DONE, finished_at=timezone.now(), last_error="")
-        moved = (
-            CloseRun.objects.filter(business_date=business_date, current_step=step)
-            .exclude(Exists(unfinished))
-            .update(**changes)
-        )
-        if not moved:
-            return None
-        run = CloseRun.objects.get(business_date=business_date)
-        totals = CloseStepRun.objects.filter(run=run, step=step).aggregate(
-            chunks=Count("id"), loans=Sum("loans"), entries=Sum("entries"), ms=Sum("duration_ms")
-        )
-        chunks, loans, entries, ms = (
-            totals[key] or 0 for key in ("chunks", "loans", "entries", "ms")
-        )
-    return run, {"chunks": chunks, "loans": loans, "entries": entries, "duration_ms": ms}
+        run_id, status = found
+        return CloseRun(pk=run_id, business_date=business_date, status=status)
+    with transaction.atomic():
+        return _step_move_portably(business_date, step, following)
+
+
+def _step_move_portably(business_date: date, step: str, following: str) -> CloseRun | None:
+    complete = following == DONE
+    unfinished = CloseStepRun.objects.filter(run=OuterRef("pk"), step=step).exclude(
+        status=RunStatus.DONE
+    )
+    changes: dict = {"current_step": following}
+    if complete:
+        changes.update(status=RunStatus.DONE, finished_at=timezone.now(), last_error="")
+    moved = (
+        CloseRun.objects.filter(business_date=business_date, current_step=step)
+        .exclude(Exists(unfinished))
+        .update(**changes)
+    )
+    if not moved:
+        return None
+    run = CloseRun.objects.get(business_date=business_date)
+    totals = CloseStepRun.objects.filter(run=run, step=step).aggregate(
+        chunks=Count("id"), loans=Sum("loans"), entries=Sum("entries"), ms=Sum("duration_ms")
+    )
+    chunks, loans, entries, ms = (totals[key] or 0 for key in ("chunks", "loans", "entries", "ms"))
+    audit_record(
+        actor=ACTOR,
+        action="close.step",
+        target=run,
+        after={
+            "step": step,
+            "chunks": chunks,
+            "loans": loans,
+            "entries": entries,
+            "duration_ms": ms,
+        },
+        source="close",
+        business_date=business_date,
+    )
+    return run
