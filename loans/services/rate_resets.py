@@ -85,6 +85,7 @@ SHAPE_COLUMNS = (
 )
 
 REST_TABLE = "rate_reset_rest"
+WORK_MEM = "64MB"
 SHAPE_TABLE = "rate_reset_shape"
 
 
@@ -513,6 +514,10 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
             "floating-rate loans."
         )
     due_sql, due_params = due.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # The chunk's sorts and aggregates (its rows to replace, their jsonb change records)
+        # take tens of megabytes: in memory rather than spilled to temporary files.
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     _rest_rows(due_sql, due_params, business_date)
     groups = _shapes(due_sql, due_params)
     if not groups:
