@@ -336,11 +336,10 @@ def _insert_rows(planned: list[Shape], business_date: date) -> None:
             FROM {SHAPE_TABLE} s
             JOIN unnest({arrays}) AS v(shape, offset_, period_start, due_date, days, principal,
                 interest, fee, status, yield) ON v.shape = s.shape
-            LEFT JOIN (
-                SELECT loan_id, max(number) AS number FROM {table}
-                WHERE loan_id IN (SELECT loan_id FROM {SHAPE_TABLE}) AND status <> %s
-                GROUP BY loan_id
-            ) top ON top.loan_id = s.loan_id
+            LEFT JOIN LATERAL (
+                SELECT max(number) AS number FROM {table}
+                WHERE loan_id = s.loan_id AND status <> %s
+            ) top ON true
             ORDER BY s.loan_id, v.offset_
             """,
             [*map(list, zip(*values, strict=True)), Installment.Status.CANCELLED.value],
