@@ -222,7 +222,10 @@ class Installment(models.Model):
         PAID = "paid", _("Paid")
         CANCELLED = "cancelled", _("Cancelled")
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="installments")
+    # Indexed by `installment_number_uniq`, whose leading column it is (see Meta).
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="installments", db_index=False
+    )
     number = models.PositiveSmallIntegerField()
     period_start = models.DateField()
     due_date = models.DateField()
@@ -248,9 +251,20 @@ class Installment(models.Model):
     class Meta:
         ordering = ["loan_id", "number"]
         constraints = [
+            # A loan's live rows are numbered uniquely; its cancelled rows keep their numbers
+            # (a replaced row's number is taken again). One index over every row, led by the
+            # loan, so it is also the loan's index: live rows share the third key (0), each
+            # cancelled row has its own (its id). A reset rewrites most of a floating-rate
+            # loan's rows and every index gets a new entry per row rewritten (the rows fill
+            # their pages, so the update cannot be HOT): the table keeps no more indexes than
+            # its readers use.
             models.UniqueConstraint(
-                fields=["loan", "number"],
-                condition=~models.Q(status="cancelled"),
+                models.F("loan"),
+                models.F("number"),
+                models.Case(
+                    models.When(status="cancelled", then=models.F("id")),
+                    default=models.Value(0),
+                ),
                 name="installment_number_uniq",
             ),
             models.CheckConstraint(
@@ -268,7 +282,6 @@ class Installment(models.Model):
                 name="installment_recognized_within_due",
             ),
         ]
-        indexes = [models.Index(fields=["due_date", "status"], name="installment_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.loan_id}#{self.number} {self.due_date}"

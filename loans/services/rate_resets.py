@@ -36,6 +36,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from calc.index_rates import floating_rate, index_rate_on, next_reset
@@ -85,6 +86,7 @@ SHAPE_COLUMNS = (
 )
 
 REST_TABLE = "rate_reset_rest"
+WORK_MEM = "64MB"
 SHAPE_TABLE = "rate_reset_shape"
 
 
@@ -122,10 +124,14 @@ class Shape:
     yields: tuple[Decimal, ...] = ()  # the new rows' planned amortization, in order
 
 
-def _rest_rows(due_sql: str, due_params: tuple, business_date: date) -> None:
+def _rest_rows(
+    due_sql: str, due_params: tuple, bounds: tuple[int, int], business_date: date
+) -> None:
     """The rows each due loan's reset would replace, into a temporary table: its open rows
     from the reset date after the last one with a payment (`rest_of_loan`), each with its place
-    among them (`offset_`, from 1, by due date and number)."""
+    among them (`offset_`, from 1, by due date and number). The due loans' id `bounds` are
+    spelled out: the rows are then read by range from the loan's index, where a semi-join on the
+    due loans alone was planned as a scan of the whole installment table for every chunk."""
     closed = [status.value for status in CLOSED]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{REST_TABLE}")
@@ -141,7 +147,8 @@ def _rest_rows(due_sql: str, due_params: tuple, business_date: date) -> None:
                     i.principal_paid + i.interest_paid + i.fee_paid + i.penalty_paid <> 0
                 ) OVER last_first AS paid_at_or_after, row_number() OVER last_first AS from_last
                 FROM {Installment._meta.db_table} i
-                WHERE i.loan_id IN ({due_sql}) AND i.period_start >= %s
+                WHERE i.loan_id BETWEEN %s AND %s AND i.loan_id IN ({due_sql})
+                  AND i.period_start >= %s
                   AND i.status <> ALL(%s)
                 WINDOW last_first AS (
                     PARTITION BY i.loan_id ORDER BY i.due_date DESC, i.number DESC
@@ -150,7 +157,7 @@ def _rest_rows(due_sql: str, due_params: tuple, business_date: date) -> None:
             ) candidates
             WHERE NOT paid_at_or_after
             """,
-            [*due_params, business_date, closed],
+            [*bounds, *due_params, business_date, closed],
         )
 
 
@@ -329,11 +336,10 @@ def _insert_rows(planned: list[Shape], business_date: date) -> None:
             FROM {SHAPE_TABLE} s
             JOIN unnest({arrays}) AS v(shape, offset_, period_start, due_date, days, principal,
                 interest, fee, status, yield) ON v.shape = s.shape
-            LEFT JOIN (
-                SELECT loan_id, max(number) AS number FROM {table}
-                WHERE loan_id IN (SELECT loan_id FROM {SHAPE_TABLE}) AND status <> %s
-                GROUP BY loan_id
-            ) top ON top.loan_id = s.loan_id
+            LEFT JOIN LATERAL (
+                SELECT max(number) AS number FROM {table}
+                WHERE loan_id = s.loan_id AND status <> %s
+            ) top ON true
             ORDER BY s.loan_id, v.offset_
             """,
             [*map(list, zip(*values, strict=True)), Installment.Status.CANCELLED.value],
@@ -505,7 +511,8 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
         .exclude(rate_index="")
         .values("id")
     )
-    if not due.exists():
+    bounds = due.aggregate(first=Min("id"), last=Max("id"))
+    if bounds["first"] is None:
         return 0
     if connection.vendor != "postgresql":
         raise RuntimeError(
@@ -513,7 +520,11 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
             "floating-rate loans."
         )
     due_sql, due_params = due.query.sql_with_params()
-    _rest_rows(due_sql, due_params, business_date)
+    with connection.cursor() as cursor:
+        # The chunk's sorts and aggregates (its rows to replace, their jsonb change records)
+        # take tens of megabytes: in memory rather than spilled to temporary files.
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+    _rest_rows(due_sql, due_params, (bounds["first"], bounds["last"]), business_date)
     groups = _shapes(due_sql, due_params)
     if not groups:
         return 0
