@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FundingConfig(AppConfig):
@@ -10,7 +11,7 @@ class FundingConfig(AppConfig):
     views of the trial balance and the reconcile)."""
 
     name = "funding"
-    verbose_name = "Funding (joint lending)"
+    verbose_name = _("Funding (joint lending)")
 
     def ready(self) -> None:
         from ledger.selectors import funder_trial_balance_register

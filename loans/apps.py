@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class LoansConfig(AppConfig):
     name = "loans"
-    verbose_name = "Loans"
+    # "Loans" alone is the reports' loan count (贷款数); the app's name reads 贷款.
+    verbose_name = pgettext_lazy("app", "Loans")
 
     def ready(self) -> None:
         from ledger.gl_export import loan_reference_source_register

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OriginationConfig(AppConfig):
@@ -8,7 +9,7 @@ class OriginationConfig(AppConfig):
     `loans` refers to them, so the layers contract can state it (see the README)."""
 
     name = "origination"
-    verbose_name = "Origination"
+    verbose_name = _("Origination")
 
     def ready(self) -> None:
         from loans.selectors.exposure import exposure_source_register
