@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, ZERO
 
+from .entry_kinds import entry_kind_label
+
 
 class Account(models.Model):
     class Type(models.TextChoices):
@@ -88,7 +90,7 @@ class JournalEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.kind} {self.business_date}"
+        return f"#{self.pk} {entry_kind_label(self.kind)} {self.business_date}"
 
 
 class JournalLine(models.Model):

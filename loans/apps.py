@@ -8,11 +8,14 @@ class LoansConfig(AppConfig):
     verbose_name = pgettext_lazy("app", "Loans")
 
     def ready(self) -> None:
+        from ledger.entry_kinds import entry_kinds_register
         from ledger.gl_export import loan_reference_source_register
 
+        from .entry_kinds import loans_entry_kinds
         from .eod import register_loans_steps
 
         register_loans_steps()
+        entry_kinds_register(loans_entry_kinds())
         loan_reference_source_register(
             table="loans_loan", id_column="id", reference_column="reference"
         )

@@ -7,8 +7,11 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from ledger.entry_kinds import entry_kinds_register
+
         from . import close_steps
         from .services import auto_debit
 
         close_steps.register()
         auto_debit.register()
+        entry_kinds_register({"suspense": _("Booked to suspense")})

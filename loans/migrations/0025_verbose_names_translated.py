@@ -1140,7 +1140,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='loantransition',
             name='from_status',
-            field=models.CharField(max_length=16, verbose_name='from status'),
+            field=models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('active', 'Active'), ('delinquent', 'Delinquent'), ('paid_off', 'Paid off'), ('charged_off', 'Charged off'), ('closed', 'Closed'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], max_length=16, verbose_name='from status'),
         ),
         migrations.AlterField(
             model_name='loantransition',
@@ -1155,7 +1155,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='loantransition',
             name='to_status',
-            field=models.CharField(max_length=16, verbose_name='to status'),
+            field=models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('active', 'Active'), ('delinquent', 'Delinquent'), ('paid_off', 'Paid off'), ('charged_off', 'Charged off'), ('closed', 'Closed'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], max_length=16, verbose_name='to status'),
         ),
         migrations.AlterField(
             model_name='penaltycap',

@@ -256,8 +256,13 @@ class LoanTransition(models.Model):
     loan = models.ForeignKey(
         Loan, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("loan")
     )
-    from_status = models.CharField(max_length=16, verbose_name=_("from status"))
-    to_status = models.CharField(max_length=16, verbose_name=_("to status"))
+    # The loan's statuses (choices only name them: a transition is written by the state machine)
+    from_status = models.CharField(
+        max_length=16, choices=Loan.Status.choices, verbose_name=_("from status")
+    )
+    to_status = models.CharField(
+        max_length=16, choices=Loan.Status.choices, verbose_name=_("to status")
+    )
     actor = models.CharField(max_length=150, verbose_name=_("actor"))
     business_date = models.DateField(verbose_name=_("business date"))
     reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
