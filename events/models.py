@@ -30,33 +30,33 @@ class SubjectSequence(models.Model):
 class Event(models.Model):
     position = models.BigAutoField(primary_key=True, verbose_name=_("position"))
     uuid = models.UUIDField(
-        default=uuid.uuid4, unique=True, help_text="The CloudEvents id.", verbose_name=_("uuid")
+        default=uuid.uuid4, unique=True, help_text=_("The CloudEvents id."), verbose_name=_("uuid")
     )
     source = models.CharField(max_length=200, verbose_name=_("source"))
     type = models.CharField(max_length=64, db_index=True, verbose_name=_("event type"))
     subject = models.CharField(max_length=200, verbose_name=_("subject"))
     sequence = models.BigIntegerField(verbose_name=_("sequence"))
     time = models.DateTimeField(
-        help_text="The business timestamp (start of the business date).",
+        help_text=_("The business timestamp (start of the business date)."),
         verbose_name=_("event time"),
     )
     business_date = models.DateField(verbose_name=_("business date"))
     data = models.JSONField(encoder=DjangoJSONEncoder, verbose_name=_("data"))
     recorded_at = models.DateTimeField(
-        help_text="Wall clock when the event was written.", verbose_name=_("recorded at")
+        help_text=_("Wall clock when the event was written."), verbose_name=_("recorded at")
     )
     key = models.CharField(
         max_length=200,
         null=True,
         blank=True,
         unique=True,
-        help_text="What makes the event happen once (a close step run twice writes it once).",
+        help_text=_("What makes the event happen once (a close step run twice writes it once)."),
         verbose_name=_("key"),
     )
     txid = models.BigIntegerField(
         default=0,
         db_index=True,
-        help_text="The writing transaction's id (PostgreSQL).",
+        help_text=_("The writing transaction's id (PostgreSQL)."),
         verbose_name=_("txid"),
     )
 
@@ -86,12 +86,12 @@ class Subscription(models.Model):
     active = models.BooleanField(default=True, verbose_name=_("active"))
     max_attempts = models.PositiveSmallIntegerField(
         default=8,
-        help_text="Failures after which a delivery is parked (dead-lettered).",
+        help_text=_("Failures after which a delivery is parked (dead-lettered)."),
         verbose_name=_("max attempts"),
     )
     horizon = models.BigIntegerField(
         default=0,
-        help_text="Transaction horizon up to which events have been queued for delivery.",
+        help_text=_("Transaction horizon up to which events have been queued for delivery."),
         verbose_name=_("horizon"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))

@@ -33,9 +33,13 @@ from .services import business_date_current
 
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("code", "name", "type", "normal_side", "currency", "is_active")
+    list_display = ("code", "name_shown", "type", "normal_side", "currency", "is_active")
     list_filter = ("type", "currency", "is_active")
     search_fields = ("code", "name")
+
+    @admin.display(description=gettext_lazy("name"), ordering="name")
+    def name_shown(self, account: Account) -> str:
+        return account.name_shown
 
 
 class JournalLineInline(ReadOnlyAdmin, admin.TabularInline):

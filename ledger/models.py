@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, ZERO
@@ -43,7 +44,13 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name} ({self.currency})"
+        return f"{self.code} {self.name_shown} ({self.currency})"
+
+    @property
+    def name_shown(self) -> str:
+        """The name in the reader's language: the default chart's names (frozen in migrations,
+        in English) are in the catalogue; a name a lender gave its own account reads as given."""
+        return gettext(self.name)
 
     @property
     def keeps_loan_balances(self) -> bool:
@@ -296,7 +303,7 @@ class AccountingPeriod(models.Model):
         CLOSED = "closed", _("Closed")
 
     month = models.DateField(
-        primary_key=True, help_text="The period's first day.", verbose_name=_("month")
+        primary_key=True, help_text=_("The period's first day."), verbose_name=_("month")
     )
     status = models.CharField(max_length=16, choices=Status.choices, verbose_name=_("status"))
     requested_by = models.CharField(max_length=150, verbose_name=_("requested by"))

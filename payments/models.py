@@ -41,7 +41,7 @@ class PaymentOrder(models.Model):
     reference = models.CharField(
         max_length=32,
         unique=True,
-        help_text="Pay-by reference, and the gateway's order key.",
+        help_text=_("Pay-by reference, and the gateway's order key."),
         verbose_name=_("reference"),
     )
     idempotency_key = models.CharField(
@@ -79,7 +79,7 @@ class PaymentOrder(models.Model):
         **AMOUNT,
         null=True,
         blank=True,
-        help_text="What the gateway moved (a partial debit).",
+        help_text=_("What the gateway moved (a partial debit)."),
         verbose_name=_("amount settled"),
     )
     currency = models.CharField(max_length=3, verbose_name=_("currency"))
@@ -87,12 +87,12 @@ class PaymentOrder(models.Model):
         default=Status.CREATED, choices=Status.choices, protected=True, verbose_name=_("status")
     )
     business_date = models.DateField(
-        help_text="The business date it was created on.", verbose_name=_("business date")
+        help_text=_("The business date it was created on."), verbose_name=_("business date")
     )
     scheduled_for = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="Auto-debit: when the attempt may be sent.",
+        help_text=_("Auto-debit: when the attempt may be sent."),
         verbose_name=_("scheduled for"),
     )
     attempt = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempt"))
@@ -108,7 +108,7 @@ class PaymentOrder(models.Model):
         null=True,
         blank=True,
         unique=True,
-        help_text="The idempotency key of its one ledger effect (repayment or disbursement).",
+        help_text=_("The idempotency key of its one ledger effect (repayment or disbursement)."),
         verbose_name=_("effect key"),
     )
     reversal_key = models.CharField(
@@ -263,7 +263,7 @@ class Mandate(models.Model):
         "loans.Loan", on_delete=models.PROTECT, related_name="mandates", verbose_name=_("loan")
     )
     account_reference = models.CharField(
-        max_length=64, help_text="The account, masked.", verbose_name=_("account reference")
+        max_length=64, help_text=_("The account, masked."), verbose_name=_("account reference")
     )
     consent_text = models.TextField(verbose_name=_("consent text"))
     consent_at = models.DateTimeField(verbose_name=_("consent at"))
@@ -272,7 +272,7 @@ class Mandate(models.Model):
     )
     allow_partial = models.BooleanField(
         default=True,
-        help_text="Debit what the account holds when it holds less than due.",
+        help_text=_("Debit what the account holds when it holds less than due."),
         verbose_name=_("allow partial"),
     )
     status = models.CharField(
@@ -306,16 +306,16 @@ class AutoDebitRule(models.Model):
         default=6, verbose_name=_("max attempts per installment")
     )
     first_attempt_at = models.TimeField(
-        help_text="Local time of the day's first attempt.", verbose_name=_("first attempt at")
+        help_text=_("Local time of the day's first attempt."), verbose_name=_("first attempt at")
     )
     retry_spacing_minutes = models.PositiveIntegerField(
         default=180, verbose_name=_("retry spacing minutes")
     )
     quiet_from = models.TimeField(
-        help_text="No attempt from this local time …", verbose_name=_("quiet from")
+        help_text=_("No attempt from this local time …"), verbose_name=_("quiet from")
     )
     quiet_until = models.TimeField(
-        help_text="… until this one (may wrap past midnight).", verbose_name=_("quiet until")
+        help_text=_("… until this one (may wrap past midnight)."), verbose_name=_("quiet until")
     )
 
     class Meta:
@@ -374,7 +374,9 @@ class StatementLine(models.Model):
     line_number = models.PositiveIntegerField(verbose_name=_("line number"))
     booking_date = models.DateField(verbose_name=_("booking date"))
     amount = models.DecimalField(
-        **AMOUNT, help_text="Credit (money in) positive, debit negative.", verbose_name=_("amount")
+        **AMOUNT,
+        help_text=_("Credit (money in) positive, debit negative."),
+        verbose_name=_("amount"),
     )
     reference = models.CharField(max_length=140, blank=True, verbose_name=_("reference"))
     bank_reference = models.CharField(max_length=64, blank=True, verbose_name=_("bank reference"))

@@ -90,19 +90,19 @@ class CollectionCase(models.Model):
         verbose_name=_("assigned agent"),
     )
     priority = models.IntegerField(
-        default=0, help_text="Higher is worked first.", verbose_name=_("priority")
+        default=0, help_text=_("Higher is worked first."), verbose_name=_("priority")
     )
     next_action_date = models.DateField(null=True, blank=True, verbose_name=_("next action date"))
     next_action = models.CharField(max_length=64, blank=True, verbose_name=_("next action"))
 
     cease_contact = models.BooleanField(
         default=False,
-        help_text="The borrower asked to stop contact: required notices only.",
+        help_text=_("The borrower asked to stop contact: required notices only."),
         verbose_name=_("cease contact"),
     )
     disputed = models.BooleanField(
         default=False,
-        help_text="The borrower disputes the debt: required notices only.",
+        help_text=_("The borrower disputes the debt: required notices only."),
         verbose_name=_("disputed"),
     )
 

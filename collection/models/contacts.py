@@ -74,7 +74,7 @@ class ContactAttempt(models.Model):
         verbose_name=_("agent"),
     )
     template = models.CharField(
-        max_length=64, blank=True, help_text="Strategy step, if any.", verbose_name=_("template")
+        max_length=64, blank=True, help_text=_("Strategy step, if any."), verbose_name=_("template")
     )
     message = models.TextField(blank=True, verbose_name=_("message"))
     amount_demanded = models.DecimalField(
@@ -86,7 +86,7 @@ class ContactAttempt(models.Model):
     is_effective_interaction = models.BooleanField(
         null=True,
         blank=True,
-        help_text="Calls: the person was reached and spoke. Blank: unknown.",
+        help_text=_("Calls: the person was reached and spoke. Blank: unknown."),
         verbose_name=_("is effective interaction"),
     )
     outcome_recorded_at = models.DateTimeField(
@@ -150,25 +150,25 @@ class PromiseToPay(models.Model):
         max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
     )
     made_on = models.DateField(
-        help_text="Business date the promise was made.", verbose_name=_("made on")
+        help_text=_("Business date the promise was made."), verbose_name=_("made on")
     )
     baseline_paid = models.DecimalField(
         **AMOUNT,
         default=ZERO,
-        help_text="Paid on the loan's installments when it was made.",
+        help_text=_("Paid on the loan's installments when it was made."),
         verbose_name=_("baseline paid"),
     )
     paid_since = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("paid since"))
     bucket = models.CharField(
         max_length=8,
         blank=True,
-        help_text="The case's delinquency bucket when it was made.",
+        help_text=_("The case's delinquency bucket when it was made."),
         verbose_name=_("bucket"),
     )
     step = models.CharField(
         max_length=64,
         blank=True,
-        help_text="The strategy step being worked when it was made.",
+        help_text=_("The strategy step being worked when it was made."),
         verbose_name=_("step"),
     )
     resolved_on = models.DateField(null=True, blank=True, verbose_name=_("resolved on"))

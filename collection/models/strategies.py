@@ -4,6 +4,7 @@ from datetime import time
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from collection.rules import CHANNELS
@@ -21,14 +22,14 @@ class Strategy(models.Model):
     jurisdiction = models.CharField(
         max_length=8,
         blank=True,
-        help_text="Blank: any jurisdiction without its own default.",
+        help_text=_("Blank: any jurisdiction without its own default."),
         verbose_name=_("jurisdiction"),
     )
     is_default = models.BooleanField(default=False, verbose_name=_("is default"))
     is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     contact_time = models.TimeField(
         default=time(9, 0),
-        help_text="Local time (the borrower's) at which steps are due.",
+        help_text=_("Local time (the borrower's) at which steps are due."),
         verbose_name=_("contact time"),
     )
     description = models.TextField(blank=True, verbose_name=_("description"))
@@ -76,24 +77,26 @@ class StrategyStep(models.Model):
         max_length=12,
         choices=value_choices(CHANNELS),
         blank=True,
-        help_text="Blank for internal steps (agency referral, legal review).",
+        help_text=_("Blank for internal steps (agency referral, legal review)."),
         verbose_name=_("channel"),
     )
     dpd_from = models.IntegerField(verbose_name=_("DPD from"))
     dpd_to = models.IntegerField(
-        null=True, blank=True, help_text="Blank: no upper bound.", verbose_name=_("DPD to")
+        null=True, blank=True, help_text=_("Blank: no upper bound."), verbose_name=_("DPD to")
     )
     repeat_every_days = models.PositiveSmallIntegerField(
         null=True, blank=True, verbose_name=_("repeat every days")
     )
     template = models.TextField(
         blank=True,
-        help_text="Placeholders: " + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
+        help_text=format_lazy(
+            "{} {}", _("Placeholders:"), ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+        ),
         verbose_name=_("template"),
     )
     required_notice = models.BooleanField(
         default=False,
-        help_text="A notice the law requires: sent despite cease-contact/dispute.",
+        help_text=_("A notice the law requires: sent despite cease-contact/dispute."),
         verbose_name=_("required notice"),
     )
     order = models.PositiveSmallIntegerField(default=0, verbose_name=_("order"))
@@ -157,14 +160,14 @@ class ScheduledAction(models.Model):
     )
     occurrence = models.IntegerField(default=0, verbose_name=_("occurrence"))
     scheduled_on = models.DateField(
-        help_text="Business date of the close that scheduled it.", verbose_name=_("scheduled on")
+        help_text=_("Business date of the close that scheduled it."), verbose_name=_("scheduled on")
     )
     due_at = models.DateTimeField(verbose_name=_("due at"))
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
     )
     attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="Sends tried.", verbose_name=_("attempts")
+        default=0, help_text=_("Sends tried."), verbose_name=_("attempts")
     )
     deferrals = models.PositiveSmallIntegerField(default=0, verbose_name=_("deferrals"))
     last_rule = models.CharField(max_length=40, blank=True, verbose_name=_("last rule"))

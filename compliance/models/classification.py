@@ -21,27 +21,27 @@ class ClassificationRule(models.Model):
     product_type = models.CharField(
         max_length=32,
         unique=True,
-        help_text="A loan product type, e.g. cash_loan.",
+        help_text=_("A loan product type, e.g. cash_loan."),
         verbose_name=_("product type"),
     )
     special_mention_after = models.PositiveSmallIntegerField(
         default=DEFAULT_POLICY.special_mention_after,
-        help_text="Special mention (关注) when days past due exceed this.",
+        help_text=_("Special mention (关注) when days past due exceed this."),
         verbose_name=_("special mention after"),
     )
     substandard_after = models.PositiveSmallIntegerField(
         default=DEFAULT_POLICY.substandard_after,
-        help_text="Substandard (次级) when days past due exceed this.",
+        help_text=_("Substandard (次级) when days past due exceed this."),
         verbose_name=_("substandard after"),
     )
     doubtful_after = models.PositiveSmallIntegerField(
         default=DEFAULT_POLICY.doubtful_after,
-        help_text="Doubtful (可疑) when days past due exceed this.",
+        help_text=_("Doubtful (可疑) when days past due exceed this."),
         verbose_name=_("doubtful after"),
     )
     loss_after = models.PositiveSmallIntegerField(
         default=DEFAULT_POLICY.loss_after,
-        help_text="Loss (损失) when days past due exceed this.",
+        help_text=_("Loss (损失) when days past due exceed this."),
         verbose_name=_("loss after"),
     )
     normal_ratio = models.DecimalField(

@@ -14,12 +14,12 @@ class LoanStage(models.Model):
     stage = models.PositiveSmallIntegerField(default=1, verbose_name=_("stage"))
     reason = models.CharField(max_length=120, blank=True, verbose_name=_("reason"))
     since = models.DateField(
-        help_text="Business date the loan entered its stage.", verbose_name=_("stage since")
+        help_text=_("Business date the loan entered its stage."), verbose_name=_("stage since")
     )
     better_since = models.DateField(
         null=True,
         blank=True,
-        help_text="Business date from which it has met a better stage's conditions (cure).",
+        help_text=_("Business date from which it has met a better stage's conditions (cure)."),
         verbose_name=_("better since"),
     )
     watch_list = models.BooleanField(default=False, verbose_name=_("watch list"))

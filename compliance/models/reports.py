@@ -52,7 +52,7 @@ class MonthEndCapture(models.Model):
     loans = models.PositiveIntegerField(default=0, verbose_name=_("loan count"))
     source = models.CharField(max_length=16, choices=Source.choices, verbose_name=_("source"))
     business_date = models.DateField(
-        help_text="Business date when it was captured.", verbose_name=_("business date")
+        help_text=_("Business date when it was captured."), verbose_name=_("business date")
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
@@ -89,7 +89,7 @@ class LoanMonthEnd(models.Model):
     days_past_due = models.PositiveIntegerField(default=0, verbose_name=_("days past due"))
     worst_days_past_due = models.PositiveIntegerField(
         default=0,
-        help_text="The most days past due the loan reached during the month.",
+        help_text=_("The most days past due the loan reached during the month."),
         verbose_name=_("worst days past due"),
     )
     delinquency_bucket = models.CharField(max_length=8, verbose_name=_("delinquency bucket"))
@@ -103,12 +103,12 @@ class LoanMonthEnd(models.Model):
     amount_overdue = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("amount overdue"))
     installment_due = models.BooleanField(
         default=False,
-        help_text="An installment fell due during the month.",
+        help_text=_("An installment fell due during the month."),
         verbose_name=_("installment due"),
     )
     bureau_status = models.CharField(
         max_length=1,
-        help_text="The month's credit-bureau repayment status (N, 1-7, C, G, *).",
+        help_text=_("The month's credit-bureau repayment status (N, 1-7, C, G, *)."),
         verbose_name=_("bureau status"),
     )
 
@@ -151,7 +151,7 @@ class ReportRun(models.Model):
     totals = models.JSONField(default=dict, verbose_name=_("totals"))
     source = models.CharField(max_length=16, blank=True, verbose_name=_("source"))
     business_date = models.DateField(
-        help_text="Business date when it was produced.", verbose_name=_("business date")
+        help_text=_("Business date when it was produced."), verbose_name=_("business date")
     )
     produced_by = models.CharField(max_length=150, default="system", verbose_name=_("produced by"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))

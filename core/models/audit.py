@@ -22,14 +22,14 @@ class AuditEvent(models.Model):
     )
     actor_username = models.CharField(
         max_length=150,
-        help_text="As it was when the action was taken.",
+        help_text=_("As it was when the action was taken."),
         verbose_name=_("actor username"),
     )
     action = models.CharField(
-        max_length=64, db_index=True, help_text="e.g. loan.approve", verbose_name=_("action")
+        max_length=64, db_index=True, help_text=_("e.g. loan.approve"), verbose_name=_("action")
     )
     object_type = models.CharField(
-        max_length=100, help_text="app_label.model", verbose_name=_("object type")
+        max_length=100, help_text=_("app_label.model"), verbose_name=_("object type")
     )
     object_id = models.CharField(max_length=64, blank=True, verbose_name=_("object ID"))
     object_repr = models.CharField(max_length=200, blank=True, verbose_name=_("object repr"))
@@ -37,7 +37,10 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True, verbose_name=_("after"))
     reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
     source = models.CharField(
-        max_length=16, default="admin", help_text="admin, api or command", verbose_name=_("source")
+        max_length=16,
+        default="admin",
+        help_text=_("admin, api or command"),
+        verbose_name=_("source"),
     )
     business_date = models.DateField(null=True, blank=True, verbose_name=_("business date"))
     created_at = models.DateTimeField(

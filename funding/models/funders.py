@@ -27,7 +27,9 @@ class Funder(models.Model):
         **AMOUNT,
         null=True,
         blank=True,
-        help_text="The most principal outstanding this funder may hold (its share); blank: none.",
+        help_text=_(
+            "The most principal outstanding this funder may hold (its share); blank: none."
+        ),
         verbose_name=_("exposure limit"),
     )
     is_active = models.BooleanField(default=True, verbose_name=_("is active"))

@@ -24,7 +24,7 @@ class SettlementRun(models.Model):
     other = models.DecimalField(
         **AMOUNT,
         default=ZERO,
-        help_text="Disbursements funded, compensation, transfers.",
+        help_text=_("Disbursements funded, compensation, transfers."),
         verbose_name=_("other amounts"),
     )
     service_fee = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("service fee"))
@@ -32,8 +32,10 @@ class SettlementRun(models.Model):
     transferred = models.DecimalField(
         **AMOUNT,
         default=ZERO,
-        help_text="Moved to (or from) the funder this day: the net of every day since the last "
-        "settlement day of its calendar, this one included; zero on other days.",
+        help_text=_(
+            "Moved to (or from) the funder this day: the net of every day since the last "
+            "settlement day of its calendar, this one included; zero on other days."
+        ),
         verbose_name=_("transferred"),
     )
     settlement_day = models.BooleanField(default=True, verbose_name=_("settlement day"))

@@ -34,14 +34,16 @@ class AdjustmentRequest(models.Model):
         **AMOUNT,
         null=True,
         blank=True,
-        help_text="Waivers: the amount to waive. Corrections: the amount the repayment should "
-        "have been (0 to cancel it). Write-offs: empty (everything open).",
+        help_text=_(
+            "Waivers: the amount to waive. Corrections: the amount the repayment should "
+            "have been (0 to cancel it). Write-offs: empty (everything open)."
+        ),
         verbose_name=_("amount"),
     )
     repayment_id = models.BigIntegerField(
         null=True,
         blank=True,
-        help_text="Corrections: the repayment to correct.",
+        help_text=_("Corrections: the repayment to correct."),
         verbose_name=_("repayment ID"),
     )
     reason = models.TextField(verbose_name=_("reason"))
@@ -56,7 +58,7 @@ class AdjustmentRequest(models.Model):
     )
     requested_at = models.DateTimeField(auto_now_add=True, verbose_name=_("requested at"))
     business_date = models.DateField(
-        help_text="The business date it was requested on.", verbose_name=_("business date")
+        help_text=_("The business date it was requested on."), verbose_name=_("business date")
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -69,7 +71,7 @@ class AdjustmentRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decision_note = models.CharField(max_length=255, blank=True, verbose_name=_("decision note"))
     result = models.JSONField(
-        default=dict, blank=True, help_text="What applying it posted.", verbose_name=_("result")
+        default=dict, blank=True, help_text=_("What applying it posted."), verbose_name=_("result")
     )
 
     class Meta:

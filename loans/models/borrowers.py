@@ -122,12 +122,12 @@ class CreditAssessment(models.Model):
     score = models.IntegerField(verbose_name=_("score"))
     source = models.CharField(max_length=16, choices=Source.choices, verbose_name=_("source"))
     provider = models.CharField(
-        max_length=64, blank=True, help_text="Scorecard or bureau.", verbose_name=_("provider")
+        max_length=64, blank=True, help_text=_("Scorecard or bureau."), verbose_name=_("provider")
     )
     reference = models.CharField(
         max_length=64,
         blank=True,
-        help_text="The decision or bureau report it came from.",
+        help_text=_("The decision or bureau report it came from."),
         verbose_name=_("reference"),
     )
     reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))

@@ -62,7 +62,7 @@ class Loan(models.Model):
     yield_fees = models.JSONField(
         default=list,
         blank=True,
-        help_text="The product's yield fees at signing.",
+        help_text=_("The product's yield fees at signing."),
         verbose_name=_("yield fees"),
     )
     direct_costs = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("direct costs"))
@@ -72,7 +72,7 @@ class Loan(models.Model):
     )
     interest_in_advance = models.BooleanField(
         default=False,
-        help_text="The product's rule at signing (see Product).",
+        help_text=_("The product's rule at signing (see Product)."),
         verbose_name=_("interest in advance"),
     )
     calendar = models.CharField(max_length=16, blank=True, default="", verbose_name=_("calendar"))
@@ -88,7 +88,9 @@ class Loan(models.Model):
     )
     jurisdiction = models.CharField(max_length=8, default="CN", verbose_name=_("jurisdiction"))
     terms_snapshot = models.JSONField(
-        default=dict, help_text="Every product term at signing.", verbose_name=_("terms snapshot")
+        default=dict,
+        help_text=_("Every product term at signing."),
+        verbose_name=_("terms snapshot"),
     )
     credit_score = models.PositiveSmallIntegerField(
         null=True, blank=True, verbose_name=_("credit score")
@@ -99,7 +101,7 @@ class Loan(models.Model):
         null=True,
         blank=True,
         related_name="loans",
-        help_text="The lender's assessment the price was set on (none: the worst band).",
+        help_text=_("The lender's assessment the price was set on (none: the worst band)."),
         verbose_name=_("credit assessment"),
     )
 
@@ -121,7 +123,7 @@ class Loan(models.Model):
     # Dates (business dates).
     application_date = models.DateField(verbose_name=_("application date"))
     start_date = models.DateField(
-        help_text="Planned (then actual) disbursement date.", verbose_name=_("start date")
+        help_text=_("Planned (then actual) disbursement date."), verbose_name=_("start date")
     )
     first_due_date = models.DateField(null=True, blank=True, verbose_name=_("first due date"))
     disbursed_on = models.DateField(null=True, blank=True, verbose_name=_("disbursed on"))
@@ -136,7 +138,7 @@ class Loan(models.Model):
     apr_method = models.CharField(
         max_length=12,
         default="cn_irr",
-        help_text="The APR method of the disclosure.",
+        help_text=_("The APR method of the disclosure."),
         verbose_name=_("APR method"),
     )
 
@@ -149,7 +151,7 @@ class Loan(models.Model):
     yield_amortized = models.DecimalField(
         **AMOUNT,
         default=ZERO,
-        help_text="Of the deferred yield, amortized into income so far.",
+        help_text=_("Of the deferred yield, amortized into income so far."),
         verbose_name=_("yield amortized"),
     )
 
@@ -165,13 +167,13 @@ class Loan(models.Model):
     restructured_on = models.DateField(
         null=True,
         blank=True,
-        help_text="The last restructuring (reschedule, re-age, holiday).",
+        help_text=_("The last restructuring (reschedule, re-age, holiday)."),
         verbose_name=_("restructured on"),
     )
     restructured_until = models.DateField(
         null=True,
         blank=True,
-        help_text="End of the observation period: classified at least substandard until then.",
+        help_text=_("End of the observation period: classified at least substandard until then."),
         verbose_name=_("restructured until"),
     )
 

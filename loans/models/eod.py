@@ -28,11 +28,11 @@ class CloseRun(models.Model):
     current_step = models.CharField(max_length=16, verbose_name=_("current step"))
     chunk_bounds = models.JSONField(
         default=list,
-        help_text="[[first loan id, last loan id], …] of every chunk.",
+        help_text=_("[[first loan id, last loan id], …] of every chunk."),
         verbose_name=_("chunk bounds"),
     )
     open_loans = models.PositiveIntegerField(
-        default=0, help_text="Open loans when it started.", verbose_name=_("open loans")
+        default=0, help_text=_("Open loans when it started."), verbose_name=_("open loans")
     )
     started_at = models.DateTimeField(auto_now_add=True, verbose_name=_("started at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
@@ -61,7 +61,7 @@ class CloseStepRun(models.Model):
     )
     step = models.CharField(max_length=16, verbose_name=_("step"))
     position = models.PositiveSmallIntegerField(
-        help_text="The step's place in the close.", verbose_name=_("position")
+        help_text=_("The step's place in the close."), verbose_name=_("position")
     )
     chunk = models.PositiveIntegerField(verbose_name=_("chunk"))
     first_loan_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("first loan ID"))
@@ -71,10 +71,10 @@ class CloseStepRun(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     loans = models.PositiveIntegerField(
-        default=0, help_text="Loans the step changed or booked.", verbose_name=_("loan count")
+        default=0, help_text=_("Loans the step changed or booked."), verbose_name=_("loan count")
     )
     entries = models.PositiveIntegerField(
-        default=0, help_text="Journal entries it posted.", verbose_name=_("entry count")
+        default=0, help_text=_("Journal entries it posted."), verbose_name=_("entry count")
     )
     started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
     finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
@@ -84,7 +84,7 @@ class CloseStepRun(models.Model):
     lease_token = models.CharField(
         max_length=32,
         blank=True,
-        help_text="The token of the worker holding the chunk; its commit is refused without it.",
+        help_text=_("The token of the worker holding the chunk; its commit is refused without it."),
         verbose_name=_("lease token"),
     )
     lease_expires_at = models.DateTimeField(

@@ -36,47 +36,57 @@ class LoanModification(models.Model):
         max_length=12, choices=Status.choices, default=Status.REQUESTED, verbose_name=_("status")
     )
     effective_date = models.DateField(
-        help_text="The business date it takes effect: the first installment period starting on "
-        "or after it is the first one rebuilt.",
+        help_text=_(
+            "The business date it takes effect: the first installment period starting on "
+            "or after it is the first one rebuilt."
+        ),
         verbose_name=_("effective date"),
     )
     parameters = models.JSONField(
-        default=dict, help_text="What the kind's service was asked.", verbose_name=_("parameters")
+        default=dict,
+        help_text=_("What the kind's service was asked."),
+        verbose_name=_("parameters"),
     )
     reason = models.TextField(blank=True, verbose_name=_("reason"))
     settlement_amount = models.DecimalField(
         **AMOUNT,
         null=True,
         blank=True,
-        help_text="A settlement: what the borrower agreed to pay, below the payoff quote.",
+        help_text=_("A settlement: what the borrower agreed to pay, below the payoff quote."),
         verbose_name=_("settlement amount"),
     )
     deadline = models.DateField(
         null=True,
         blank=True,
-        help_text="A settlement: the last value date its payments count on; the close of that "
-        "day voids it when they fall short.",
+        help_text=_(
+            "A settlement: the last value date its payments count on; the close of that "
+            "day voids it when they fall short."
+        ),
         verbose_name=_("deadline"),
     )
     quote = models.JSONField(
         default=dict,
         blank=True,
-        help_text="A settlement: the payoff quote, the discount and how it is booked "
-        "(penalty, interest and fees waived first, principal forgiven last).",
+        help_text=_(
+            "A settlement: the payoff quote, the discount and how it is booked "
+            "(penalty, interest and fees waived first, principal forgiven last)."
+        ),
         verbose_name=_("quote"),
     )
     change = models.JSONField(
         default=dict,
         blank=True,
-        help_text="What applying it changed (rows created, cancelled and restated, the loan's "
-        "terms before, its live entry), so that a back-dated payment can unwind and re-apply it.",
+        help_text=_(
+            "What applying it changed (rows created, cancelled and restated, the loan's "
+            "terms before, its live entry), so that a back-dated payment can unwind and re-apply it."
+        ),
         verbose_name=_("change"),
     )
     schedule_before = models.JSONField(
-        default=list, help_text="The open rows it replaced.", verbose_name=_("schedule before")
+        default=list, help_text=_("The open rows it replaced."), verbose_name=_("schedule before")
     )
     schedule_after = models.JSONField(
-        default=list, help_text="The rows it scheduled.", verbose_name=_("schedule after")
+        default=list, help_text=_("The rows it scheduled."), verbose_name=_("schedule after")
     )
     apr_before = models.DecimalField(**RATE, null=True, blank=True, verbose_name=_("APR before"))
     apr_after = models.DecimalField(**RATE, null=True, blank=True, verbose_name=_("APR after"))
@@ -91,7 +101,7 @@ class LoanModification(models.Model):
         decimal_places=12,
         null=True,
         blank=True,
-        help_text="The loan's effective interest rate (EIR) before it was applied.",
+        help_text=_("The loan's effective interest rate (EIR) before it was applied."),
         verbose_name=_("effective rate before"),
     )
     effective_rate_after = models.DecimalField(
@@ -99,21 +109,25 @@ class LoanModification(models.Model):
         decimal_places=12,
         null=True,
         blank=True,
-        help_text="The EIR the unamortized deferred yield was re-spread by over the new rows: the "
-        "rate discounting their cash flows to the carrying amount at the boundary.",
+        help_text=_(
+            "The EIR the unamortized deferred yield was re-spread by over the new rows: the "
+            "rate discounting their cash flows to the carrying amount at the boundary."
+        ),
         verbose_name=_("effective rate after"),
     )
     yield_respread = models.DecimalField(
         **AMOUNT,
         null=True,
         blank=True,
-        help_text="Of the deferred fees and subsidies (1305), what was not yet amortized at the "
-        "boundary and was re-spread over the new rows.",
+        help_text=_(
+            "Of the deferred fees and subsidies (1305), what was not yet amortized at the "
+            "boundary and was re-spread over the new rows."
+        ),
         verbose_name=_("yield respread"),
     )
     requested_by = models.CharField(max_length=150, verbose_name=_("requested by"))
     requested_on = models.DateField(
-        help_text="The business date it was requested on.", verbose_name=_("requested on")
+        help_text=_("The business date it was requested on."), verbose_name=_("requested on")
     )
     checked_by = models.CharField(max_length=150, blank=True, verbose_name=_("checked by"))
     decided_on = models.DateField(null=True, blank=True, verbose_name=_("decided on"))
@@ -122,7 +136,7 @@ class LoanModification(models.Model):
     entry_ids = models.JSONField(
         default=list,
         blank=True,
-        help_text="Entries applying it posted.",
+        help_text=_("Entries applying it posted."),
         verbose_name=_("entry ids"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
@@ -169,11 +183,11 @@ class SettlementLimit(models.Model):
     )
     max_share = models.DecimalField(
         **RATE,
-        help_text="The discount as a fraction of the payoff quote (0.2 = 20%).",
+        help_text=_("The discount as a fraction of the payoff quote (0.2 = 20%)."),
         verbose_name=_("max share"),
     )
     max_amount = models.DecimalField(
-        **AMOUNT, help_text="The discount in the loan's currency.", verbose_name=_("max amount")
+        **AMOUNT, help_text=_("The discount in the loan's currency."), verbose_name=_("max amount")
     )
 
     class Meta:

@@ -32,7 +32,7 @@ class RefundRequest(models.Model):
     )
     requested_at = models.DateTimeField(auto_now_add=True, verbose_name=_("requested at"))
     business_date = models.DateField(
-        help_text="The business date it was requested on.", verbose_name=_("business date")
+        help_text=_("The business date it was requested on."), verbose_name=_("business date")
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -50,7 +50,7 @@ class RefundRequest(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="refund_request",
-        help_text="The refund the approval posted.",
+        help_text=_("The refund the approval posted."),
         verbose_name=_("refund"),
     )
 

@@ -66,7 +66,7 @@ class Repayment(models.Model):
         choices=Source.choices,
         blank=True,
         default="",
-        help_text="Recoveries: who collected it. Empty for other kinds.",
+        help_text=_("Recoveries: who collected it. Empty for other kinds."),
         verbose_name=_("source"),
     )
     external_reference = models.CharField(
@@ -78,7 +78,7 @@ class Repayment(models.Model):
     overpayment = models.DecimalField(
         **AMOUNT,
         default=ZERO,
-        help_text="Change to the customer-overpayment liability: held (+), refunded (−).",
+        help_text=_("Change to the customer-overpayment liability: held (+), refunded (−)."),
         verbose_name=_("overpayment"),
     )
     generation = models.PositiveSmallIntegerField(default=1, verbose_name=_("generation"))
@@ -87,7 +87,7 @@ class Repayment(models.Model):
     schedule_change = models.JSONField(
         default=dict,
         blank=True,
-        help_text="What the live application changed in the schedule.",
+        help_text=_("What the live application changed in the schedule."),
         verbose_name=_("schedule change"),
     )
     reversed_on = models.DateField(null=True, blank=True, verbose_name=_("reversed on"))

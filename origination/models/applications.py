@@ -61,7 +61,9 @@ class LoanApplication(models.Model):
         max_length=8, blank=True, verbose_name=_("residence region")
     )
     consents = models.JSONField(
-        default=list, help_text="Purposes granted with the application.", verbose_name=_("consents")
+        default=list,
+        help_text=_("Purposes granted with the application."),
+        verbose_name=_("consents"),
     )
     device_id = models.CharField(
         max_length=128, db_index=True, blank=True, verbose_name=_("device ID")
@@ -71,7 +73,7 @@ class LoanApplication(models.Model):
     collateral_data = models.JSONField(
         default=dict,
         blank=True,
-        help_text="Policy loans: insurer, policy number, cash value.",
+        help_text=_("Policy loans: insurer, policy number, cash value."),
         verbose_name=_("collateral data"),
     )
     business_date = models.DateField(verbose_name=_("business date"))
@@ -128,12 +130,12 @@ class DecisionRecord(models.Model):
     score_provider = models.CharField(max_length=64, blank=True, verbose_name=_("score provider"))
     reason_codes = models.JSONField(
         default=list,
-        help_text="Top reasons the borrower may be told.",
+        help_text=_("Top reasons the borrower may be told."),
         verbose_name=_("reason codes"),
     )
     offer = models.JSONField(default=dict, blank=True, verbose_name=_("offer"))
     inputs = models.JSONField(
-        help_text="Every fact the pipeline read, as it read them.", verbose_name=_("inputs")
+        help_text=_("Every fact the pipeline read, as it read them."), verbose_name=_("inputs")
     )
     fingerprint = models.CharField(max_length=64, verbose_name=_("fingerprint"))
     actor = models.CharField(max_length=150, default="system", verbose_name=_("actor"))

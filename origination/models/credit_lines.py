@@ -165,7 +165,7 @@ class Drawdown(models.Model):
     settled_amount = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("settled amount"))
     settled_on = models.DateField(null=True, blank=True, verbose_name=_("settled on"))
     base_rate = models.DecimalField(
-        **RATE, help_text="The line's rate before dynamic pricing.", verbose_name=_("base rate")
+        **RATE, help_text=_("The line's rate before dynamic pricing."), verbose_name=_("base rate")
     )
     pricing_adjustments = models.JSONField(default=list, verbose_name=_("pricing adjustments"))
     business_date = models.DateField(verbose_name=_("business date"))

@@ -14,7 +14,7 @@ class PolicyVersion(models.Model):
     version = models.PositiveIntegerField(verbose_name=_("version"))
     description = models.CharField(max_length=255, blank=True, verbose_name=_("description"))
     policy = models.JSONField(
-        help_text="Rules, scorecard, bands and limits (see the docs).", verbose_name=_("policy")
+        help_text=_("Rules, scorecard, bands and limits (see the docs)."), verbose_name=_("policy")
     )
     is_active = models.BooleanField(default=False, verbose_name=_("is active"))
     created_by = models.CharField(max_length=150, default="system", verbose_name=_("created by"))

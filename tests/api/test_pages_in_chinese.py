@@ -19,7 +19,7 @@ from collection.models import CollectionCase
 from compliance.reports.runs import report_run_produce
 from funding.models import Funder
 from ledger.entry_kinds import entry_kind_labels
-from ledger.models import JournalEntry
+from ledger.models import Account, JournalEntry
 from payments.models import PaymentOrder
 from payments.services.orders import order_create
 from tests.eod.helpers import close_until
@@ -198,6 +198,10 @@ def test_journal_entry_kinds_and_signed_terms_read_in_words(borrower_user, today
         assert "利息计提" in page and "放款" in page
         assert not re.search(r">(accrual|disbursement|penalty|provision)<", page)
     assert "?kind=accrual" in journal  # the filter still selects by the stored code
+    # and the chart's accounts by their Chinese names (stored in English by the migrations)
+    assert "1303 贷款——本金" in ledger
+    with override("zh-hans"):
+        assert [a.name for a in Account.objects.all() if a.name_shown == a.name] == []
     # and the signed terms name each term and code: no snake_case name or code left
     names = re.findall(r'<th scope="row">([^<]+)</th>', terms)
     values = re.findall(r"<td>([^<]+)</td>", terms)
