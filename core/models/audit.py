@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.audit_actions import audit_action_label
+
 
 class AuditEvent(models.Model):
     """One action: who, what, on which object, the object before and after, when."""
@@ -56,3 +58,7 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        return audit_action_label(self.action)

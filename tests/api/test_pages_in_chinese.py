@@ -208,6 +208,7 @@ def test_journal_entry_kinds_and_signed_terms_read_in_words(borrower_user, today
     assert "信息披露 › 名义年化利率" in names and "产品 › 还款方式" in names
     assert "等额本息" in values and "每周" in values
     assert not [text for text in names + values if re.fullmatch(r"[a-z]+(_[a-z]+)+", text)]
-    # and the transitions read as statuses
+    # and the transitions read as statuses, the audit trail's actions by their names
     history = html[html.index('id="l360-history"') : html.index('id="l360-terms"')]
     assert "逾期" in history and "delinquent" not in history
+    assert "贷款已放款" in history and "loan.disburse" not in history

@@ -50,7 +50,7 @@ ADMIN_MODULES = sorted(
     if path.exists()
 ) + [
     "ledger/entry_kinds.py",
-    "loans/entry_kinds.py",
+    "loans/labels.py",
     "loans/services/terms_labels.py",
     "loans/selectors/dashboard.py",
     "collection/templates/admin/collection/collectioncase/change_form.html",
