@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.functional import Promise
 
 from loans.models import Product
+from loans.services.terms_labels import VALUE_LABELS
 
 
 def percent(value: Decimal | None) -> str:
@@ -42,9 +43,12 @@ def code_labels(name: str) -> dict[str, Promise | str]:
     try:
         field = Product._meta.get_field(name)
     except FieldDoesNotExist:
-        return {}
+        field = None
+    if field is None or not field.choices:
+        # rounding modes and APR methods: named where the signed terms are read in words
+        return dict(VALUE_LABELS.get(name, {}))
     # the labels stay lazy: read in the language of the page showing them
-    return {str(code): label for code, label in (field.choices or [])}
+    return {str(code): label for code, label in field.choices}
 
 
 def readable_fields(model_admin: type[admin.ModelAdmin], model: type[models.Model]) -> dict:

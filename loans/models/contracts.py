@@ -2,11 +2,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from calc.classification import Category
+from core.choices import value_choices
 from core.money import AMOUNT, RATE, ZERO
 
 from .borrowers import Borrower, CreditAssessment
 from .fields import default_allocation_order
 from .products import Product
+
+
+def product_choices(name: str) -> list:
+    """The codes a loan copies from its product, named as the product names them (so that
+    lists, filters and pages show the name, never the code)."""
+    return Product._meta.get_field(name).choices
 
 
 class Loan(models.Model):
@@ -42,18 +50,30 @@ class Loan(models.Model):
     principal = models.DecimalField(**AMOUNT, verbose_name=_("principal"))
     annual_rate = models.DecimalField(**RATE, verbose_name=_("annual rate"))
     term = models.PositiveSmallIntegerField(verbose_name=_("term"))
-    method = models.CharField(max_length=24, verbose_name=_("method"))
-    frequency = models.CharField(max_length=12, verbose_name=_("frequency"))
-    day_count = models.CharField(max_length=10, verbose_name=_("day count"))
+    method = models.CharField(
+        choices=product_choices("method"), max_length=24, verbose_name=_("method")
+    )
+    frequency = models.CharField(
+        choices=product_choices("frequency"), max_length=12, verbose_name=_("frequency")
+    )
+    day_count = models.CharField(
+        choices=product_choices("day_count"), max_length=10, verbose_name=_("day count")
+    )
     rounding = models.CharField(max_length=12, verbose_name=_("rounding"))
     installment_rounding = models.CharField(
         max_length=32, default="cent", verbose_name=_("installment rounding")
     )
     level_convention = models.CharField(
-        max_length=16, default="last_absorbs", verbose_name=_("level convention")
+        choices=product_choices("level_convention"),
+        max_length=16,
+        default="last_absorbs",
+        verbose_name=_("level convention"),
     )
     bullet_interest = models.CharField(
-        max_length=20, default="simple", verbose_name=_("bullet interest")
+        choices=product_choices("bullet_interest"),
+        max_length=20,
+        default="simple",
+        verbose_name=_("bullet interest"),
     )
     fee_rate = models.DecimalField(**RATE, default=ZERO, verbose_name=_("fee rate"))
     upfront_fee = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("upfront fee"))
@@ -76,9 +96,17 @@ class Loan(models.Model):
         verbose_name=_("interest in advance"),
     )
     calendar = models.CharField(max_length=16, blank=True, default="", verbose_name=_("calendar"))
-    shift_rule = models.CharField(max_length=24, default="none", verbose_name=_("shift rule"))
+    shift_rule = models.CharField(
+        choices=product_choices("shift_rule"),
+        max_length=24,
+        default="none",
+        verbose_name=_("shift rule"),
+    )
     prepayment_mode = models.CharField(
-        max_length=20, default="shorten_term", verbose_name=_("prepayment mode")
+        choices=product_choices("prepayment_mode"),
+        max_length=20,
+        default="shorten_term",
+        verbose_name=_("prepayment mode"),
     )
     cooling_off_days = models.PositiveSmallIntegerField(
         default=0, verbose_name=_("cooling off days")
@@ -107,7 +135,11 @@ class Loan(models.Model):
 
     # Floating rate (copied from the product at signing; no index: a fixed rate).
     rate_index = models.CharField(
-        max_length=12, blank=True, default="", verbose_name=_("rate index")
+        choices=product_choices("rate_index"),
+        max_length=12,
+        blank=True,
+        default="",
+        verbose_name=_("rate index"),
     )
     rate_margin = models.DecimalField(**RATE, default=ZERO, verbose_name=_("rate margin"))
     rate_floor = models.DecimalField(**RATE, null=True, blank=True, verbose_name=_("rate floor"))
@@ -161,7 +193,10 @@ class Loan(models.Model):
         max_length=8, default="current", verbose_name=_("delinquency bucket")
     )
     risk_category = models.CharField(
-        max_length=16, default="normal", verbose_name=_("risk category")
+        choices=value_choices(Category),
+        max_length=16,
+        default="normal",
+        verbose_name=_("risk category"),
     )
     non_accrual = models.BooleanField(default=False, verbose_name=_("non accrual"))
     restructured_on = models.DateField(
@@ -276,7 +311,7 @@ class LoanTransition(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.loan_id}: {self.from_status} → {self.to_status}"
+        return f"{self.loan_id}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class Installment(models.Model):
