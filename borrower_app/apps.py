@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BorrowerAppConfig(AppConfig):
     name = "borrower_app"
-    verbose_name = "Borrower app"
+    verbose_name = _("Borrower app")

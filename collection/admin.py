@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 
 from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
@@ -192,59 +193,77 @@ class CollectionCaseAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="borrower")
+    @admin.display(description=gettext_lazy("borrower"))
     def borrower_masked(self, obj):
         return f"{obj.borrower.name} ({obj.borrower.mobile_masked or obj.borrower_id})"
 
-    @admin.display(description="balance (ledger)")
+    @admin.display(description=gettext_lazy("balance (ledger)"))
     def balance(self, obj):
         rows = sorted(case_balances(case=obj).items())
         if not rows:
-            return "no postings"
+            return gettext("no postings")
         return format_html(
-            "<table><tr><th>account</th><th>balance</th></tr>{}</table>",
+            "<table><tr><th>{}</th><th>{}</th></tr>{}</table>",
+            gettext("Account"),
+            gettext("Balance"),
             format_html_join("", "<tr><td>{}</td><td>{}</td></tr>", rows),
         )
 
-    @admin.display(description="recovery after charge-off")
+    @admin.display(description=gettext_lazy("recovery after charge-off"))
     def recovery(self, obj):
         figures, recoveries = case_recovery(case=obj)
         if not figures.written_off:
-            return "not written off"
+            return gettext("not written off")
         rows = [
             (r.value_date, r.get_source_display(), r.amount, r.get_status_display())
             for r in recoveries
         ]
         return format_html(
-            "<p id='case-recovery'>written off {} {} on {} &middot; recovered {} &middot; "
-            "still recoverable {}</p><table><tr><th>value date</th><th>source</th>"
-            "<th>amount</th><th>status</th></tr>{}</table>",
-            figures.written_off,
-            figures.currency,
-            figures.written_off_on,
-            figures.recovered,
-            figures.remaining,
+            "<p id='case-recovery'>{}</p><table><tr><th>{}</th><th>{}</th>"
+            "<th>{}</th><th>{}</th></tr>{}</table>",
+            gettext(
+                "written off %(amount)s %(currency)s on %(date)s · recovered %(recovered)s"
+                " · still recoverable %(remaining)s"
+            )
+            % {
+                "amount": figures.written_off,
+                "currency": figures.currency,
+                "date": figures.written_off_on,
+                "recovered": figures.recovered,
+                "remaining": figures.remaining,
+            },
+            gettext("Value date"),
+            gettext("Source"),
+            gettext("Amount"),
+            gettext("Status"),
             format_html_join("", "<tr>" + "<td>{}</td>" * 4 + "</tr>", rows),
         )
 
-    @admin.display(description="schedule")
+    @admin.display(description=gettext_lazy("schedule"))
     def schedule(self, obj):
         rows = [
             (row.number, row.due_date, row.total_due, row.total_paid, row.outstanding, row.status)
             for row in case_schedule(case=obj)
         ]
         return format_html(
-            "<table><tr><th>#</th><th>due</th><th>due amount</th><th>paid</th>"
-            "<th>outstanding</th><th>status</th></tr>{}</table>",
+            "<table><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th>{}</th><th>{}</th></tr>{}</table>",
+            gettext("Due date"),
+            gettext("Amount due"),
+            gettext("Paid"),
+            gettext("Outstanding"),
+            gettext("Status"),
             format_html_join("", "<tr>" + "<td>{}</td>" * 6 + "</tr>", rows),
         )
 
-    @admin.action(description="Assign to me")
+    @admin.action(description=gettext_lazy("Assign to me"))
     def assign_to_me(self, request, queryset):
         count = cases_assign(
             case_ids=list(queryset.values_list("id", flat=True)), agent=request.user
         )
-        self.message_user(request, f"{count} open case(s) assigned to you.")
+        self.message_user(
+            request, gettext("%(count)s open case(s) assigned to you.") % {"count": count}
+        )
 
     def save_model(self, request, obj, form, change):
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -323,7 +342,9 @@ class CollectionCaseAdmin(admin.ModelAdmin):
                 business_date=business_date_current(),
             )
             if attempt.allowed:
-                self.message_user(request, f"Allowed: attempt {attempt.id} recorded.")
+                self.message_user(
+                    request, gettext("Allowed: attempt %(id)s recorded.") % {"id": attempt.id}
+                )
             else:
                 until = ""
                 if attempt.deferred_until:
@@ -334,20 +355,20 @@ class CollectionCaseAdmin(admin.ModelAdmin):
                     messages.ERROR,
                 )
 
-        return self._work(request, case_id, LogAttemptForm, "Log a contact attempt", act)
+        return self._work(request, case_id, LogAttemptForm, gettext("Log a contact attempt"), act)
 
     def record_outcome_view(self, request, case_id: int):
         def act(case, data):
             contact_outcome_record(
                 attempt_id=data["attempt"].id, outcome=data["outcome"], recorded_at=timezone.now()
             )
-            self.message_user(request, "Outcome recorded.")
+            self.message_user(request, gettext("Outcome recorded."))
 
         return self._work(
             request,
             case_id,
             RecordOutcomeForm,
-            "Record an outcome",
+            gettext("Record an outcome"),
             act,
             form_kwargs={"case_id": case_id},
         )
@@ -364,9 +385,11 @@ class CollectionCaseAdmin(admin.ModelAdmin):
                 channel=data["channel"],
                 note=data["note"],
             )
-            self.message_user(request, "Promise to pay recorded.")
+            self.message_user(request, gettext("Promise to pay recorded."))
 
-        return self._work(request, case_id, RecordPromiseForm, "Record a promise to pay", act)
+        return self._work(
+            request, case_id, RecordPromiseForm, gettext("Record a promise to pay"), act
+        )
 
 
 @admin.register(CollectorQueueCase)
@@ -385,7 +408,7 @@ class CollectorQueueAdmin(WorkspaceMixin, CollectionCaseAdmin):
     def get_list_display(self, request):
         return [*super().get_list_display(request), "work"]
 
-    @admin.display(description="work")
+    @admin.display(description=gettext_lazy("work"))
     def work(self, case: CollectionCase):
         """One click from the queue to each of the case's guarded actions."""
         prefix = "admin:collection_collectorqueuecase"
@@ -395,9 +418,9 @@ class CollectorQueueAdmin(WorkspaceMixin, CollectionCaseAdmin):
             (
                 (reverse(f"{prefix}_{name}", args=[case.pk]), name, case.pk, label)
                 for name, label in (
-                    ("log_attempt", "Log attempt"),
-                    ("record_outcome", "Record outcome"),
-                    ("record_promise", "Record promise"),
+                    ("log_attempt", gettext("Log attempt")),
+                    ("record_outcome", gettext("Record outcome")),
+                    ("record_promise", gettext("Record promise")),
                 )
             ),
         )

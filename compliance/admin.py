@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from core.admin import ReadOnlyAdmin
 
@@ -23,7 +24,7 @@ class ClassificationRuleAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("product_type",)}),
         (
-            "Days past due above which a loan moves to a category",
+            gettext_lazy("Days past due above which a loan moves to a category"),
             {
                 "fields": (
                     "special_mention_after",
@@ -34,7 +35,7 @@ class ClassificationRuleAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Provision ratios (fractions of the principal outstanding)",
+            gettext_lazy("Provision ratios (fractions of the principal outstanding)"),
             {
                 "fields": (
                     "normal_ratio",

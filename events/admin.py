@@ -2,6 +2,7 @@
 but for re-driving a subscription's parked (dead-lettered) deliveries."""
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext, gettext_lazy
 
 from core.admin import ReadOnlyAdmin
 
@@ -28,13 +29,15 @@ class SubscriptionAdmin(admin.ModelAdmin):
             obj.secret = secret_new()
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Re-drive the parked deliveries")
+    @admin.action(description=gettext_lazy("Re-drive the parked deliveries"))
     def redrive(self, request, queryset):
         count = sum(
             subscription_redrive(subscription=subscription, actor=request.user, source="admin")
             for subscription in queryset
         )
-        self.message_user(request, f"{count} deliveries re-driven.", messages.SUCCESS)
+        self.message_user(
+            request, gettext("%(count)s deliveries re-driven.") % {"count": count}, messages.SUCCESS
+        )
 
 
 @admin.register(Event)

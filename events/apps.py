@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EventsConfig(AppConfig):
     name = "events"
-    verbose_name = "Domain events"
+    verbose_name = _("Domain events")
     default_auto_field = "django.db.models.BigAutoField"

@@ -16,36 +16,53 @@ class SubjectSequence(models.Model):
     """The last sequence number given to a subject's events (its row is locked while a
     transaction adds events to the subject, which keeps the numbers gap-free)."""
 
-    subject = models.CharField(max_length=200, primary_key=True)
-    last = models.BigIntegerField()
+    subject = models.CharField(max_length=200, primary_key=True, verbose_name=_("subject"))
+    last = models.BigIntegerField(verbose_name=_("last sequence"))
+
+    class Meta:
+        verbose_name = _("subject sequence")
+        verbose_name_plural = _("subject sequences")
 
     def __str__(self) -> str:
         return f"{self.subject} #{self.last}"
 
 
 class Event(models.Model):
-    position = models.BigAutoField(primary_key=True)
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, help_text="The CloudEvents id.")
-    source = models.CharField(max_length=200)
-    type = models.CharField(max_length=64, db_index=True)
-    subject = models.CharField(max_length=200)
-    sequence = models.BigIntegerField()
-    time = models.DateTimeField(help_text="The business timestamp (start of the business date).")
-    business_date = models.DateField()
-    data = models.JSONField(encoder=DjangoJSONEncoder)
-    recorded_at = models.DateTimeField(help_text="Wall clock when the event was written.")
+    position = models.BigAutoField(primary_key=True, verbose_name=_("position"))
+    uuid = models.UUIDField(
+        default=uuid.uuid4, unique=True, help_text=_("The CloudEvents id."), verbose_name=_("uuid")
+    )
+    source = models.CharField(max_length=200, verbose_name=_("source"))
+    type = models.CharField(max_length=64, db_index=True, verbose_name=_("event type"))
+    subject = models.CharField(max_length=200, verbose_name=_("subject"))
+    sequence = models.BigIntegerField(verbose_name=_("sequence"))
+    time = models.DateTimeField(
+        help_text=_("The business timestamp (start of the business date)."),
+        verbose_name=_("event time"),
+    )
+    business_date = models.DateField(verbose_name=_("business date"))
+    data = models.JSONField(encoder=DjangoJSONEncoder, verbose_name=_("data"))
+    recorded_at = models.DateTimeField(
+        help_text=_("Wall clock when the event was written."), verbose_name=_("recorded at")
+    )
     key = models.CharField(
         max_length=200,
         null=True,
         blank=True,
         unique=True,
-        help_text="What makes the event happen once (a close step run twice writes it once).",
+        help_text=_("What makes the event happen once (a close step run twice writes it once)."),
+        verbose_name=_("key"),
     )
     txid = models.BigIntegerField(
-        default=0, db_index=True, help_text="The writing transaction's id (PostgreSQL)."
+        default=0,
+        db_index=True,
+        help_text=_("The writing transaction's id (PostgreSQL)."),
+        verbose_name=_("txid"),
     )
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["subject", "sequence"], name="event_subject_seq_uniq")
@@ -59,20 +76,29 @@ class Subscription(models.Model):
     """A receiver of webhooks: the events of `event_types` (all, when empty) POSTed to `url`,
     signed with `secret` (and, while a rotation lasts, also with `previous_secret`)."""
 
-    name = models.CharField(max_length=100, unique=True)
-    url = models.URLField(max_length=500)
-    event_types = models.JSONField(default=list, blank=True)
-    secret = models.CharField(max_length=128)
-    previous_secret = models.CharField(max_length=128, blank=True)
-    active = models.BooleanField(default=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    url = models.URLField(max_length=500, verbose_name=_("URL"))
+    event_types = models.JSONField(default=list, blank=True, verbose_name=_("event types"))
+    secret = models.CharField(max_length=128, verbose_name=_("secret"))
+    previous_secret = models.CharField(
+        max_length=128, blank=True, verbose_name=_("previous secret")
+    )
+    active = models.BooleanField(default=True, verbose_name=_("active"))
     max_attempts = models.PositiveSmallIntegerField(
-        default=8, help_text="Failures after which a delivery is parked (dead-lettered)."
+        default=8,
+        help_text=_("Failures after which a delivery is parked (dead-lettered)."),
+        verbose_name=_("max attempts"),
     )
     horizon = models.BigIntegerField(
         default=0,
-        help_text="Transaction horizon up to which events have been queued for delivery.",
+        help_text=_("Transaction horizon up to which events have been queued for delivery."),
+        verbose_name=_("horizon"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
 
     def __str__(self) -> str:
         return self.name
@@ -84,18 +110,23 @@ class Delivery(models.Model):
         DELIVERED = "delivered", _("Delivered")
         DEAD = "dead", _("dead-lettered")
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE)
-    event = models.ForeignKey(Event, on_delete=models.PROTECT)
-    subject = models.CharField(max_length=200)
-    sequence = models.BigIntegerField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=255, blank=True)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, verbose_name=_("subscription")
+    )
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, verbose_name=_("event"))
+    subject = models.CharField(max_length=200, verbose_name=_("subject"))
+    sequence = models.BigIntegerField(verbose_name=_("sequence"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(verbose_name=_("next attempt at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
+    last_error = models.CharField(max_length=255, blank=True, verbose_name=_("last error"))
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(fields=["subscription", "event"], name="delivery_once")
         ]
@@ -108,11 +139,19 @@ class Delivery(models.Model):
 
 
 class DeliveryAttempt(models.Model):
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
-    attempted_at = models.DateTimeField()
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.CharField(max_length=255, blank=True)
-    duration_ms = models.PositiveIntegerField()
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
+    )
+    attempted_at = models.DateTimeField(verbose_name=_("attempted at"))
+    status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("status code")
+    )
+    error = models.CharField(max_length=255, blank=True, verbose_name=_("error"))
+    duration_ms = models.PositiveIntegerField(verbose_name=_("duration ms"))
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.status_code or self.error}"

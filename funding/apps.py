@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FundingConfig(AppConfig):
@@ -10,9 +11,10 @@ class FundingConfig(AppConfig):
     views of the trial balance and the reconcile)."""
 
     name = "funding"
-    verbose_name = "Funding (joint lending)"
+    verbose_name = _("Funding (joint lending)")
 
     def ready(self) -> None:
+        from ledger.entry_kinds import entry_kinds_register
         from ledger.selectors import funder_trial_balance_register
         from loans.eod import step_register
         from loans.reconciliation import funder_reconcile_register
@@ -25,6 +27,14 @@ class FundingConfig(AppConfig):
         from .services.limits import funding_limits_check
 
         lending_check_register("funding", funding_limits_check)
+        entry_kinds_register(
+            {
+                "funder_service_fee": _("Funder service fee"),
+                "funder_settlement": _("Funder settlement"),
+                "guarantee_buyback": _("Guarantee buyback"),
+                "asset_transfer": _("Asset transfer"),
+            }
+        )
         step_register("buyback", buybacks_run)
         funder_trial_balance_register(funder_trial_balance)
         funder_reconcile_register(funder_reconcile)

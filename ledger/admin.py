@@ -7,9 +7,11 @@ from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 
 from core.admin import ReadOnlyAdmin
 
+from .entry_kinds import entry_kind_label
 from .errors import PeriodCloseRefused
 from .gl_export import GlExportError, gl_export, parse_period
 from .models import (
@@ -31,9 +33,13 @@ from .services import business_date_current
 
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("code", "name", "type", "normal_side", "currency", "is_active")
+    list_display = ("code", "name_shown", "type", "normal_side", "currency", "is_active")
     list_filter = ("type", "currency", "is_active")
     search_fields = ("code", "name")
+
+    @admin.display(description=gettext_lazy("name"), ordering="name")
+    def name_shown(self, account: Account) -> str:
+        return account.name_shown
 
 
 class JournalLineInline(ReadOnlyAdmin, admin.TabularInline):
@@ -45,7 +51,7 @@ class JournalLineInline(ReadOnlyAdmin, admin.TabularInline):
 
 
 class LineLoanFilter(admin.SimpleListFilter):
-    title = "loan"
+    title = gettext_lazy("loan")
     parameter_name = "loan"
 
     def lookups(self, request, model_admin):
@@ -61,20 +67,58 @@ class LineLoanFilter(admin.SimpleListFilter):
         return queryset
 
 
+class EntryKindFilter(admin.SimpleListFilter):
+    """The kinds present, by their names (the stored codes are the ledger's, not a reader's)."""
+
+    title = gettext_lazy("kind")
+    parameter_name = "kind"
+    kind_path = "kind"
+
+    def lookups(self, request, model_admin):
+        kinds = model_admin.get_queryset(request).order_by().values_list(self.kind_path, flat=True)
+        return sorted(
+            ((kind, entry_kind_label(kind)) for kind in kinds.distinct()), key=lambda row: row[1]
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.kind_path: self.value()})
+        return queryset
+
+
+class LineEntryKindFilter(EntryKindFilter):
+    parameter_name = "entry__kind"
+    kind_path = "entry__kind"
+
+
 @admin.register(JournalEntry)
 class JournalEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("id", "business_date", "value_date", "kind", "currency", "memo", "reverses")
-    list_filter = ("kind", "business_date", "currency", "lines__account", LineLoanFilter)
+    list_display = (
+        "id",
+        "business_date",
+        "value_date",
+        "kind_name",
+        "currency",
+        "memo",
+        "reverses",
+    )
+    list_filter = (EntryKindFilter, "business_date", "currency", "lines__account", LineLoanFilter)
     search_fields = ("idempotency_key", "memo")
     date_hierarchy = "business_date"
     inlines = [JournalLineInline]
-    readonly_fields = [f.name for f in JournalEntry._meta.fields]
+    readonly_fields = [
+        "kind_name" if f.name == "kind" else f.name for f in JournalEntry._meta.fields
+    ]
+
+    @admin.display(description=gettext_lazy("kind"), ordering="kind")
+    def kind_name(self, entry: JournalEntry) -> str:
+        return entry_kind_label(entry.kind)
 
 
 @admin.register(JournalLine)
 class JournalLineAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("id", "entry", "business_date", "account", "loan_id", "debit", "credit")
-    list_filter = ("account", "business_date", "entry__kind")
+    list_filter = ("account", "business_date", LineEntryKindFilter)
     search_fields = ("=loan_id", "=entry__id")
     list_select_related = ("entry", "account")
 
@@ -85,6 +129,10 @@ class LoanAccountBalanceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_filter = ("account",)
     search_fields = ("=loan_id",)
     list_select_related = ("account",)
+
+    @admin.display(description=gettext_lazy("balance"))
+    def balance(self, row: LoanAccountBalance):
+        return row.balance
 
 
 @admin.register(JournalMonth)
@@ -167,7 +215,7 @@ class AccountingPeriodAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     def _name(self, suffix: str) -> str:
         return f"ledger_accountingperiod_{suffix}"
 
-    @admin.display(description="GL export")
+    @admin.display(description=gettext_lazy("GL export"))
     def downloads(self, obj: AccountingPeriod) -> str:
         period = f"{obj.month:%Y-%m}"
         return format_html(
@@ -201,7 +249,11 @@ class AccountingPeriodAdmin(ReadOnlyAdmin, admin.ModelAdmin):
                 except PeriodCloseRefused as exc:
                     form.add_error("period", str(exc))
                 else:
-                    self.message_user(request, f"The close of {month:%Y-%m} is asked for.")
+                    self.message_user(
+                        request,
+                        gettext("The close of %(month)s is asked for.")
+                        % {"month": f"{month:%Y-%m}"},
+                    )
                     return HttpResponseRedirect(reverse(f"admin:{self._name('changelist')}"))
             else:
                 return gl_download(month, form.cleaned_data["format"])
@@ -215,7 +267,7 @@ class AccountingPeriodAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/ledger/accountingperiod/books.html", context)
 
-    @admin.action(description="Approve the close (another person than who asked)")
+    @admin.action(description=gettext_lazy("Approve the close (another person than who asked)"))
     def approve_close(self, request, queryset):
         if not self._can_close(request):
             raise PermissionDenied
@@ -225,7 +277,10 @@ class AccountingPeriodAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             except PeriodCloseRefused as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
             else:
-                self.message_user(request, f"The period {period.month:%Y-%m} is closed.")
+                self.message_user(
+                    request,
+                    gettext("The period %(month)s is closed.") % {"month": f"{period.month:%Y-%m}"},
+                )
 
 
 @admin.register(PeriodBalance)

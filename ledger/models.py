@@ -2,9 +2,12 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, ZERO
+
+from .entry_kinds import entry_kind_label
 
 
 class Account(models.Model):
@@ -23,21 +26,31 @@ class Account(models.Model):
     # lines carry their loan too, but a loan's income is summed from its lines (migration 0004).
     STORED_BALANCE_TYPES = (Type.ASSET, Type.LIABILITY, Type.EQUITY)
 
-    code = models.CharField(max_length=20)
-    name = models.CharField(max_length=120)
-    type = models.CharField(max_length=10, choices=Type.choices)
-    normal_side = models.CharField(max_length=6, choices=Side.choices)
-    currency = models.CharField(max_length=3, default="CNY")
-    is_active = models.BooleanField(default=True)
+    code = models.CharField(max_length=20, verbose_name=_("code"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    type = models.CharField(max_length=10, choices=Type.choices, verbose_name=_("type"))
+    normal_side = models.CharField(
+        max_length=6, choices=Side.choices, verbose_name=_("normal side")
+    )
+    currency = models.CharField(max_length=3, default="CNY", verbose_name=_("currency"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
 
     class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
         ordering = ["code", "currency"]
         constraints = [
             models.UniqueConstraint(fields=["code", "currency"], name="account_code_currency_uniq"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name} ({self.currency})"
+        return f"{self.code} {self.name_shown} ({self.currency})"
+
+    @property
+    def name_shown(self) -> str:
+        """The name in the reader's language: the default chart's names (frozen in migrations,
+        in English) are in the catalogue; a name a lender gave its own account reads as given."""
+        return gettext(self.name)
 
     @property
     def keeps_loan_balances(self) -> bool:
@@ -51,26 +64,28 @@ class Account(models.Model):
 class JournalEntry(models.Model):
     """An immutable, balanced set of lines. Corrections are new entries that reverse it."""
 
-    business_date = models.DateField()
-    value_date = models.DateField()
-    kind = models.CharField(max_length=32)
-    memo = models.CharField(max_length=255, blank=True)
-    currency = models.CharField(max_length=3)
-    idempotency_key = models.CharField(max_length=200)
-    content_hash = models.CharField(max_length=64)
+    business_date = models.DateField(verbose_name=_("business date"))
+    value_date = models.DateField(verbose_name=_("value date"))
+    kind = models.CharField(max_length=32, verbose_name=_("kind"))
+    memo = models.CharField(max_length=255, blank=True, verbose_name=_("memo"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    idempotency_key = models.CharField(max_length=200, verbose_name=_("idempotency key"))
+    content_hash = models.CharField(max_length=64, verbose_name=_("content hash"))
     reverses = models.ForeignKey(
         "self",
+        verbose_name=_("reverses"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="reversals",
         db_index=False,  # the partial unique constraint below serves the look-ups
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.CharField(max_length=150, default="system")
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_by = models.CharField(max_length=150, default="system", verbose_name=_("created by"))
 
     class Meta:
-        verbose_name_plural = "journal entries"
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
         ordering = ["-id"]
         constraints = [
             # A constraint rather than unique=True: no second (LIKE) index on a hot insert path.
@@ -82,7 +97,7 @@ class JournalEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.kind} {self.business_date}"
+        return f"#{self.pk} {entry_kind_label(self.kind)} {self.business_date}"
 
 
 class JournalLine(models.Model):
@@ -100,7 +115,11 @@ class JournalLine(models.Model):
     # (a set-based trigger, migration 0002) instead of one foreign-key trigger per line: bulk
     # posting writes hundreds of thousands of lines at a time.
     entry = models.ForeignKey(
-        JournalEntry, on_delete=models.PROTECT, related_name="lines", db_constraint=False
+        JournalEntry,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_constraint=False,
+        verbose_name=_("entry"),
     )
     account = models.ForeignKey(
         Account,
@@ -108,15 +127,18 @@ class JournalLine(models.Model):
         related_name="lines",
         db_constraint=False,
         db_index=False,
+        verbose_name=_("account"),
     )
-    loan_id = models.BigIntegerField(null=True, blank=True)
-    debit = models.DecimalField(**AMOUNT, default=ZERO)
-    credit = models.DecimalField(**AMOUNT, default=ZERO)
-    currency = models.CharField(max_length=3)
+    loan_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("loan ID"))
+    debit = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("debit"))
+    credit = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("credit"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
     # Copied from the entry so that balances at a date need no join; the partition key.
-    business_date = models.DateField()
+    business_date = models.DateField(verbose_name=_("business date"))
 
     class Meta:
+        verbose_name = _("journal line")
+        verbose_name_plural = _("journal lines")
         ordering = ["id"]
         indexes = [
             models.Index(
@@ -146,12 +168,16 @@ class LoanAccountBalance(models.Model):
     write twice as many): both are derived from the lines (`ledger.selectors`).
     """
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="loan_balances")
-    loan_id = models.BigIntegerField()
-    debit_total = models.DecimalField(**AMOUNT, default=ZERO)
-    credit_total = models.DecimalField(**AMOUNT, default=ZERO)
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="loan_balances", verbose_name=_("account")
+    )
+    loan_id = models.BigIntegerField(verbose_name=_("loan ID"))
+    debit_total = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("debit total"))
+    credit_total = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("credit total"))
 
     class Meta:
+        verbose_name = _("loan account balance")
+        verbose_name_plural = _("loan account balances")
         constraints = [
             models.UniqueConstraint(
                 fields=["loan_id", "account"], name="loan_account_balance_uniq"
@@ -171,10 +197,12 @@ class JournalMonth(models.Model):
     its first day (`MonthOpening`). The database computes them when the month is recorded here
     and keeps them equal to the lines when a line is later posted before the month."""
 
-    month = models.DateField(primary_key=True)
-    openings_captured_at = models.DateTimeField()
+    month = models.DateField(primary_key=True, verbose_name=_("month"))
+    openings_captured_at = models.DateTimeField(verbose_name=_("openings captured at"))
 
     class Meta:
+        verbose_name = _("journal month")
+        verbose_name_plural = _("journal months")
         ordering = ["month"]
 
     def __str__(self) -> str:
@@ -185,12 +213,18 @@ class MonthOpening(models.Model):
     """An account's debit and credit totals of every line before a month: a balance at a past
     date is its month's opening plus that month's lines up to the date (one partition)."""
 
-    month = models.DateField()
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="month_openings")
-    debit_total = models.DecimalField(**AMOUNT, default=Decimal("0"))
-    credit_total = models.DecimalField(**AMOUNT, default=Decimal("0"))
+    month = models.DateField(verbose_name=_("month"))
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="month_openings", verbose_name=_("account")
+    )
+    debit_total = models.DecimalField(**AMOUNT, default=Decimal("0"), verbose_name=_("debit total"))
+    credit_total = models.DecimalField(
+        **AMOUNT, default=Decimal("0"), verbose_name=_("credit total")
+    )
 
     class Meta:
+        verbose_name = _("month opening")
+        verbose_name_plural = _("month openings")
         ordering = ["month", "account"]
         constraints = [
             models.UniqueConstraint(fields=["month", "account"], name="month_opening_uniq"),
@@ -204,12 +238,18 @@ class LoanOpening(models.Model):
     """A loan's totals per account of the lines in archived months, carried into the first month
     still in the journal: what a loan's balances read once its old lines are archived."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="loan_openings")
-    loan_id = models.BigIntegerField()
-    debit_total = models.DecimalField(**AMOUNT, default=Decimal("0"))
-    credit_total = models.DecimalField(**AMOUNT, default=Decimal("0"))
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="loan_openings", verbose_name=_("account")
+    )
+    loan_id = models.BigIntegerField(verbose_name=_("loan ID"))
+    debit_total = models.DecimalField(**AMOUNT, default=Decimal("0"), verbose_name=_("debit total"))
+    credit_total = models.DecimalField(
+        **AMOUNT, default=Decimal("0"), verbose_name=_("credit total")
+    )
 
     class Meta:
+        verbose_name = _("loan opening")
+        verbose_name_plural = _("loan openings")
         constraints = [
             models.UniqueConstraint(fields=["loan_id", "account"], name="loan_opening_uniq"),
         ]
@@ -222,11 +262,13 @@ class JournalArchive(models.Model):
     """One archiving run: every line before `before` was moved out of the journal into the
     archive schema (`ledger_archive.journalline`), its totals kept as opening balances."""
 
-    before = models.DateField(primary_key=True)
-    archived_at = models.DateTimeField()
-    lines = models.BigIntegerField()
+    before = models.DateField(primary_key=True, verbose_name=_("archived before"))
+    archived_at = models.DateTimeField(verbose_name=_("archived at"))
+    lines = models.BigIntegerField(verbose_name=_("line count"))
 
     class Meta:
+        verbose_name = _("journal archive")
+        verbose_name_plural = _("journal archives")
         ordering = ["before"]
 
     def __str__(self) -> str:
@@ -236,9 +278,15 @@ class JournalArchive(models.Model):
 class BusinessDate(models.Model):
     """The lender's current business date; only the end-of-day close moves it, one day at a time."""
 
-    lender = models.CharField(max_length=32, unique=True, default="default")
-    current = models.DateField()
-    updated_at = models.DateTimeField(auto_now=True)
+    lender = models.CharField(
+        max_length=32, unique=True, default="default", verbose_name=_("lender")
+    )
+    current = models.DateField(verbose_name=_("current business date"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("business date")
+        verbose_name_plural = _("business dates")
 
     def __str__(self) -> str:
         return f"{self.lender}: {self.current}"
@@ -254,14 +302,18 @@ class AccountingPeriod(models.Model):
         CLOSE_REQUESTED = "close_requested", _("Close requested")
         CLOSED = "closed", _("Closed")
 
-    month = models.DateField(primary_key=True, help_text="The period's first day.")
-    status = models.CharField(max_length=16, choices=Status.choices)
-    requested_by = models.CharField(max_length=150)
-    requested_at = models.DateTimeField()
-    closed_by = models.CharField(max_length=150, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    month = models.DateField(
+        primary_key=True, help_text=_("The period's first day."), verbose_name=_("month")
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, verbose_name=_("status"))
+    requested_by = models.CharField(max_length=150, verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(verbose_name=_("requested at"))
+    closed_by = models.CharField(max_length=150, blank=True, verbose_name=_("closed by"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
 
     class Meta:
+        verbose_name = _("accounting period")
+        verbose_name_plural = _("accounting periods")
         ordering = ["-month"]
         permissions = [("close_period", "Can ask for or approve an accounting period's close")]
 
@@ -273,14 +325,18 @@ class PeriodBalance(models.Model):
     """A closed period's trial balance per account, frozen at its close: opening (the month's
     opening totals), the period's movements and the closing balance (normal side)."""
 
-    month = models.DateField()
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="period_balances")
-    opening_debit = models.DecimalField(**AMOUNT, default=ZERO)
-    opening_credit = models.DecimalField(**AMOUNT, default=ZERO)
-    period_debit = models.DecimalField(**AMOUNT, default=ZERO)
-    period_credit = models.DecimalField(**AMOUNT, default=ZERO)
+    month = models.DateField(verbose_name=_("month"))
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="period_balances", verbose_name=_("account")
+    )
+    opening_debit = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("opening debit"))
+    opening_credit = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("opening credit"))
+    period_debit = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("period debit"))
+    period_credit = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("period credit"))
 
     class Meta:
+        verbose_name = _("period balance")
+        verbose_name_plural = _("period balances")
         ordering = ["month", "account"]
         constraints = [
             models.UniqueConstraint(fields=["month", "account"], name="period_balance_uniq"),

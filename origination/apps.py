@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OriginationConfig(AppConfig):
@@ -8,9 +9,10 @@ class OriginationConfig(AppConfig):
     `loans` refers to them, so the layers contract can state it (see the README)."""
 
     name = "origination"
-    verbose_name = "Origination"
+    verbose_name = _("Origination")
 
     def ready(self) -> None:
+        from ledger.entry_kinds import entry_kinds_register
         from loans.selectors.exposure import exposure_source_register
 
         from . import borrower360, close_steps  # noqa: F401  (borrower360 registers its part)
@@ -20,3 +22,9 @@ class OriginationConfig(AppConfig):
         # Credit lines count their limits in a borrower's exposure; the exposure selector
         # (below them, in loans) learns of it here rather than importing them.
         exposure_source_register("credit_lines", lines_exposure)
+        entry_kinds_register(
+            {
+                "merchant_settlement": _("Merchant settlement"),
+                "merchant_refund": _("Merchant refund"),
+            }
+        )

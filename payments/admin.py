@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext, gettext_lazy
 
 from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
@@ -36,7 +37,7 @@ class PaymentOrderAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "reference",
         "direction",
         "purpose",
-        "loan_id",
+        "loan_number",
         "amount",
         "amount_settled",
         "status",
@@ -47,6 +48,10 @@ class PaymentOrderAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ("reference", "provider_reference", "idempotency_key")
     inlines = [PaymentOrderEventInline]
 
+    @admin.display(description=gettext_lazy("loan ID"), ordering="loan_id")
+    def loan_number(self, row) -> int:
+        return row.loan_id
+
 
 @admin.register(OrderReview)
 class OrderReviewAdmin(ReadOnlyAdmin, admin.ModelAdmin):
@@ -56,10 +61,10 @@ class OrderReviewAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_filter = ("status", "kind")
     actions = ["resolve"]
 
-    @admin.action(description="Mark resolved (the money was settled by hand)")
+    @admin.action(description=gettext_lazy("Mark resolved (the money was settled by hand)"))
     def resolve(self, request, queryset):
         if not request.user.has_perm("payments.change_orderreview"):
-            self.message_user(request, "You may not resolve review items.", messages.ERROR)
+            self.message_user(request, gettext("You may not resolve review items."), messages.ERROR)
             return
         for review in queryset:
             try:
@@ -74,8 +79,12 @@ class OrderReviewAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 @admin.register(Mandate)
 class MandateAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("id", "loan_id", "account_reference", "status", "consent_at", "revoked_at")
+    list_display = ("id", "loan_number", "account_reference", "status", "consent_at", "revoked_at")
     list_filter = ("status",)
+
+    @admin.display(description=gettext_lazy("loan ID"), ordering="loan_id")
+    def loan_number(self, row) -> int:
+        return row.loan_id
 
 
 @admin.register(AutoDebitRule)
@@ -127,7 +136,9 @@ class StatementLineAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ("reference", "bank_reference", "counterparty")
     actions = ["propose_suspense"]
 
-    @admin.action(description="Propose a suspense entry for the selected queued lines")
+    @admin.action(
+        description=gettext_lazy("Propose a suspense entry for the selected queued lines")
+    )
     def propose_suspense(self, request, queryset) -> None:
         for line in queryset.filter(status__in=StatementLine.QUEUED):
             reconciliation_request(
@@ -196,10 +207,12 @@ class ReconciliationRequestAdmin(admin.ModelAdmin):
                 done = "applied" if approve else "rejected"
                 self.message_user(request, f"Request {item.pk} {done}.", messages.SUCCESS)
 
-    @admin.action(description="Approve and apply the selected requests", permissions=["approve"])
+    @admin.action(
+        description=gettext_lazy("Approve and apply the selected requests"), permissions=["approve"]
+    )
     def approve(self, request, queryset) -> None:
         self._decide(request, queryset, True)
 
-    @admin.action(description="Reject the selected requests", permissions=["approve"])
+    @admin.action(description=gettext_lazy("Reject the selected requests"), permissions=["approve"])
     def reject(self, request, queryset) -> None:
         self._decide(request, queryset, False)

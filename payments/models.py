@@ -39,52 +39,88 @@ class PaymentOrder(models.Model):
     SETTLED = (Status.SUCCEEDED, Status.REVERSED)
 
     reference = models.CharField(
-        max_length=32, unique=True, help_text="Pay-by reference, and the gateway's order key."
+        max_length=32,
+        unique=True,
+        help_text=_("Pay-by reference, and the gateway's order key."),
+        verbose_name=_("reference"),
     )
-    idempotency_key = models.CharField(max_length=100, unique=True)
-    request_hash = models.CharField(max_length=64)
-    direction = models.CharField(max_length=8, choices=Direction.choices)
-    purpose = models.CharField(max_length=16, choices=Purpose.choices)
-    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="payment_orders")
+    idempotency_key = models.CharField(
+        max_length=100, unique=True, verbose_name=_("idempotency key")
+    )
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    direction = models.CharField(
+        max_length=8, choices=Direction.choices, verbose_name=_("direction")
+    )
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, verbose_name=_("purpose"))
+    loan = models.ForeignKey(
+        "loans.Loan",
+        on_delete=models.PROTECT,
+        related_name="payment_orders",
+        verbose_name=_("loan"),
+    )
     installment = models.ForeignKey(
         "loans.Installment",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="payment_orders",
+        verbose_name=_("installment"),
     )
     mandate = models.ForeignKey(
-        "payments.Mandate", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+        "payments.Mandate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("mandate"),
     )
-    amount = models.DecimalField(**AMOUNT)
+    amount = models.DecimalField(**AMOUNT, verbose_name=_("amount"))
     amount_settled = models.DecimalField(
-        **AMOUNT, null=True, blank=True, help_text="What the gateway moved (a partial debit)."
+        **AMOUNT,
+        null=True,
+        blank=True,
+        help_text=_("What the gateway moved (a partial debit)."),
+        verbose_name=_("amount settled"),
     )
-    currency = models.CharField(max_length=3)
-    status = FSMField(default=Status.CREATED, choices=Status.choices, protected=True)
-    business_date = models.DateField(help_text="The business date it was created on.")
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    status = FSMField(
+        default=Status.CREATED, choices=Status.choices, protected=True, verbose_name=_("status")
+    )
+    business_date = models.DateField(
+        help_text=_("The business date it was created on."), verbose_name=_("business date")
+    )
     scheduled_for = models.DateTimeField(
-        null=True, blank=True, help_text="Auto-debit: when the attempt may be sent."
+        null=True,
+        blank=True,
+        help_text=_("Auto-debit: when the attempt may be sent."),
+        verbose_name=_("scheduled for"),
     )
-    attempt = models.PositiveSmallIntegerField(default=1)
-    gateway = models.CharField(max_length=32)
-    provider_reference = models.CharField(max_length=64, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    settled_at = models.DateTimeField(null=True, blank=True)
-    failure_reason = models.CharField(max_length=255, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempt"))
+    gateway = models.CharField(max_length=32, verbose_name=_("gateway"))
+    provider_reference = models.CharField(
+        max_length=64, blank=True, verbose_name=_("provider reference")
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
+    settled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("settled at"))
+    failure_reason = models.CharField(max_length=255, blank=True, verbose_name=_("failure reason"))
     effect_key = models.CharField(
         max_length=100,
         null=True,
         blank=True,
         unique=True,
-        help_text="The idempotency key of its one ledger effect (repayment or disbursement).",
+        help_text=_("The idempotency key of its one ledger effect (repayment or disbursement)."),
+        verbose_name=_("effect key"),
     )
-    reversal_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
-    actor = models.CharField(max_length=150, default="system")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    reversal_key = models.CharField(
+        max_length=100, null=True, blank=True, unique=True, verbose_name=_("reversal key")
+    )
+    actor = models.CharField(max_length=150, default="system", verbose_name=_("actor"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("payment order")
+        verbose_name_plural = _("payment orders")
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["status", "scheduled_for"], name="payorder_status_sched_idx"),
@@ -141,14 +177,21 @@ class PaymentOrderEvent(models.Model):
         IGNORED = "ignored", _("Ignored (already in that state, or stale)")
         QUEUED = "queued", _("Queued for staff (not handled automatically)")
 
-    order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="events")
-    source = models.CharField(max_length=16)
-    reported_status = models.CharField(max_length=16)
-    outcome = models.CharField(max_length=8, choices=Outcome.choices)
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    order = models.ForeignKey(
+        PaymentOrder,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("payment order"),
+    )
+    source = models.CharField(max_length=16, verbose_name=_("source"))
+    reported_status = models.CharField(max_length=16, verbose_name=_("reported status"))
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, verbose_name=_("outcome"))
+    payload = models.JSONField(default=dict, blank=True, verbose_name=_("payload"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("payment order event")
+        verbose_name_plural = _("payment order events")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -167,18 +210,34 @@ class OrderReview(models.Model):
         OPEN = "open", _("Open")
         RESOLVED = "resolved", _("Resolved")
 
-    order = models.ForeignKey(PaymentOrder, on_delete=models.PROTECT, related_name="reviews")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    reason = models.CharField(max_length=255)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    order = models.ForeignKey(
+        PaymentOrder,
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        verbose_name=_("payment order"),
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution_note = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    reason = models.CharField(max_length=255, verbose_name=_("reason"))
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    resolution_note = models.CharField(
+        max_length=255, blank=True, verbose_name=_("resolution note")
+    )
 
     class Meta:
+        verbose_name = _("order review")
+        verbose_name_plural = _("order reviews")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
@@ -197,20 +256,34 @@ class Mandate(models.Model):
         ACTIVE = "active", _("Active")
         REVOKED = "revoked", _("Revoked")
 
-    borrower = models.ForeignKey("loans.Borrower", on_delete=models.PROTECT, related_name="+")
-    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="mandates")
-    account_reference = models.CharField(max_length=64, help_text="The account, masked.")
-    consent_text = models.TextField()
-    consent_at = models.DateTimeField()
-    consent_channel = models.CharField(max_length=16, default="app")
-    allow_partial = models.BooleanField(
-        default=True, help_text="Debit what the account holds when it holds less than due."
+    borrower = models.ForeignKey(
+        "loans.Borrower", on_delete=models.PROTECT, related_name="+", verbose_name=_("borrower")
     )
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    loan = models.ForeignKey(
+        "loans.Loan", on_delete=models.PROTECT, related_name="mandates", verbose_name=_("loan")
+    )
+    account_reference = models.CharField(
+        max_length=64, help_text=_("The account, masked."), verbose_name=_("account reference")
+    )
+    consent_text = models.TextField(verbose_name=_("consent text"))
+    consent_at = models.DateTimeField(verbose_name=_("consent at"))
+    consent_channel = models.CharField(
+        max_length=16, default="app", verbose_name=_("consent channel")
+    )
+    allow_partial = models.BooleanField(
+        default=True,
+        help_text=_("Debit what the account holds when it holds less than due."),
+        verbose_name=_("allow partial"),
+    )
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status")
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("mandate")
+        verbose_name_plural = _("mandates")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
@@ -225,13 +298,29 @@ class Mandate(models.Model):
 class AutoDebitRule(models.Model):
     """The limits of auto-debit attempts, as data (the row named ``default`` applies)."""
 
-    name = models.CharField(max_length=32, unique=True, default="default")
-    max_attempts_per_day = models.PositiveSmallIntegerField(default=3)
-    max_attempts_per_installment = models.PositiveSmallIntegerField(default=6)
-    first_attempt_at = models.TimeField(help_text="Local time of the day's first attempt.")
-    retry_spacing_minutes = models.PositiveIntegerField(default=180)
-    quiet_from = models.TimeField(help_text="No attempt from this local time …")
-    quiet_until = models.TimeField(help_text="… until this one (may wrap past midnight).")
+    name = models.CharField(max_length=32, unique=True, default="default", verbose_name=_("name"))
+    max_attempts_per_day = models.PositiveSmallIntegerField(
+        default=3, verbose_name=_("max attempts per day")
+    )
+    max_attempts_per_installment = models.PositiveSmallIntegerField(
+        default=6, verbose_name=_("max attempts per installment")
+    )
+    first_attempt_at = models.TimeField(
+        help_text=_("Local time of the day's first attempt."), verbose_name=_("first attempt at")
+    )
+    retry_spacing_minutes = models.PositiveIntegerField(
+        default=180, verbose_name=_("retry spacing minutes")
+    )
+    quiet_from = models.TimeField(
+        help_text=_("No attempt from this local time …"), verbose_name=_("quiet from")
+    )
+    quiet_until = models.TimeField(
+        help_text=_("… until this one (may wrap past midnight)."), verbose_name=_("quiet until")
+    )
+
+    class Meta:
+        verbose_name = _("auto debit rule")
+        verbose_name_plural = _("auto debit rules")
 
     def __str__(self) -> str:
         return self.name
@@ -242,17 +331,23 @@ class BankStatement(models.Model):
         CSV = "csv", _("CSV")
         CAMT053 = "camt053", _("ISO 20022 camt.053")
 
-    account = models.CharField(max_length=64)
-    statement_id = models.CharField(max_length=64)
-    format = models.CharField(max_length=8, choices=Format.choices)
-    statement_date = models.DateField()
-    opening_balance = models.DecimalField(**AMOUNT, null=True, blank=True)
-    closing_balance = models.DecimalField(**AMOUNT, null=True, blank=True)
-    currency = models.CharField(max_length=3, default="CNY")
-    imported_by = models.CharField(max_length=150)
-    imported_at = models.DateTimeField(auto_now_add=True)
+    account = models.CharField(max_length=64, verbose_name=_("bank account"))
+    statement_id = models.CharField(max_length=64, verbose_name=_("statement ID"))
+    format = models.CharField(max_length=8, choices=Format.choices, verbose_name=_("format"))
+    statement_date = models.DateField(verbose_name=_("statement date"))
+    opening_balance = models.DecimalField(
+        **AMOUNT, null=True, blank=True, verbose_name=_("opening balance")
+    )
+    closing_balance = models.DecimalField(
+        **AMOUNT, null=True, blank=True, verbose_name=_("closing balance")
+    )
+    currency = models.CharField(max_length=3, default="CNY", verbose_name=_("currency"))
+    imported_by = models.CharField(max_length=150, verbose_name=_("imported by"))
+    imported_at = models.DateTimeField(auto_now_add=True, verbose_name=_("imported at"))
 
     class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
         ordering = ["-statement_date", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -273,17 +368,27 @@ class StatementLine(models.Model):
 
     QUEUED = (Status.UNMATCHED, Status.DUPLICATE)
 
-    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="lines")
-    line_number = models.PositiveIntegerField()
-    booking_date = models.DateField()
-    amount = models.DecimalField(**AMOUNT, help_text="Credit (money in) positive, debit negative.")
-    reference = models.CharField(max_length=140, blank=True)
-    bank_reference = models.CharField(max_length=64, blank=True)
-    counterparty = models.CharField(max_length=140, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNMATCHED)
-    match_rule = models.CharField(max_length=16, blank=True)
+    statement = models.ForeignKey(
+        BankStatement, on_delete=models.PROTECT, related_name="lines", verbose_name=_("statement")
+    )
+    line_number = models.PositiveIntegerField(verbose_name=_("line number"))
+    booking_date = models.DateField(verbose_name=_("booking date"))
+    amount = models.DecimalField(
+        **AMOUNT,
+        help_text=_("Credit (money in) positive, debit negative."),
+        verbose_name=_("amount"),
+    )
+    reference = models.CharField(max_length=140, blank=True, verbose_name=_("reference"))
+    bank_reference = models.CharField(max_length=64, blank=True, verbose_name=_("bank reference"))
+    counterparty = models.CharField(max_length=140, blank=True, verbose_name=_("counterparty"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.UNMATCHED, verbose_name=_("status")
+    )
+    match_rule = models.CharField(max_length=16, blank=True, verbose_name=_("match rule"))
 
     class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
         ordering = ["statement_id", "line_number"]
         constraints = [
             models.UniqueConstraint(
@@ -300,13 +405,29 @@ class StatementMatch(models.Model):
     """One part of a statement line matched to an order (or a clearing journal line). A line
     split over several orders has several matches; an order or a journal line is matched once."""
 
-    line = models.ForeignKey(StatementLine, on_delete=models.PROTECT, related_name="matches")
-    order = models.OneToOneField(
-        PaymentOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="match"
+    line = models.ForeignKey(
+        StatementLine,
+        on_delete=models.PROTECT,
+        related_name="matches",
+        verbose_name=_("statement line"),
     )
-    journal_line_id = models.BigIntegerField(null=True, blank=True, unique=True)
-    amount = models.DecimalField(**AMOUNT)
-    created_at = models.DateTimeField(auto_now_add=True)
+    order = models.OneToOneField(
+        PaymentOrder,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="match",
+        verbose_name=_("payment order"),
+    )
+    journal_line_id = models.BigIntegerField(
+        null=True, blank=True, unique=True, verbose_name=_("journal line ID")
+    )
+    amount = models.DecimalField(**AMOUNT, verbose_name=_("amount"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("statement match")
+        verbose_name_plural = _("statement matches")
 
     def __str__(self) -> str:
         return f"line {self.line_id}: {self.amount}"
@@ -326,23 +447,42 @@ class ReconciliationRequest(models.Model):
         APPLIED = "applied", _("Approved and applied")
         REJECTED = "rejected", _("Rejected")
 
-    line = models.ForeignKey(StatementLine, on_delete=models.PROTECT, related_name="requests")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    order_references = models.JSONField(default=list, blank=True)
-    reason = models.CharField(max_length=255)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    line = models.ForeignKey(
+        StatementLine,
+        on_delete=models.PROTECT,
+        related_name="requests",
+        verbose_name=_("statement line"),
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, verbose_name=_("kind"))
+    order_references = models.JSONField(
+        default=list, blank=True, verbose_name=_("order references")
+    )
+    reason = models.CharField(max_length=255, verbose_name=_("reason"))
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(auto_now_add=True, verbose_name=_("requested at"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField(max_length=255, blank=True)
-    entry_id = models.BigIntegerField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_note = models.CharField(max_length=255, blank=True, verbose_name=_("decision note"))
+    entry_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("entry ID"))
 
     class Meta:
+        verbose_name = _("reconciliation request")
+        verbose_name_plural = _("reconciliation requests")
         ordering = ["-id"]
 
     def __str__(self) -> str:

@@ -44,45 +44,74 @@ class CollectionCase(models.Model):
     # Queues a strategy step escalated to; the daily refresh never moves a case back out.
     ESCALATED_QUEUES = (Queue.AGENCY, Queue.LEGAL)
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="collection_cases")
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="collection_cases", verbose_name=_("loan")
+    )
     borrower = models.ForeignKey(
-        Borrower, on_delete=models.PROTECT, related_name="collection_cases"
+        Borrower,
+        on_delete=models.PROTECT,
+        related_name="collection_cases",
+        verbose_name=_("borrower"),
     )
     strategy = models.ForeignKey(
-        "collection.Strategy", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "collection.Strategy",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("strategy"),
     )
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    opened_on = models.DateField()
-    closed_on = models.DateField(null=True, blank=True)
-    close_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
-    recovery_referred_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
+    )
+    opened_on = models.DateField(verbose_name=_("opened on"))
+    closed_on = models.DateField(null=True, blank=True, verbose_name=_("closed on"))
+    close_reason = models.CharField(
+        max_length=16, choices=CloseReason.choices, blank=True, verbose_name=_("close reason")
+    )
+    recovery_referred_on = models.DateField(
+        null=True, blank=True, verbose_name=_("recovery referred on")
+    )
 
-    days_past_due = models.PositiveIntegerField(default=0)
-    peak_days_past_due = models.PositiveIntegerField(default=0)
-    bucket = models.CharField(max_length=8, default="current")
-    queue = models.CharField(max_length=8, choices=Queue.choices, default=Queue.EARLY)
+    days_past_due = models.PositiveIntegerField(default=0, verbose_name=_("days past due"))
+    peak_days_past_due = models.PositiveIntegerField(
+        default=0, verbose_name=_("peak days past due")
+    )
+    bucket = models.CharField(max_length=8, default="current", verbose_name=_("bucket"))
+    queue = models.CharField(
+        max_length=8, choices=Queue.choices, default=Queue.EARLY, verbose_name=_("queue")
+    )
     assigned_agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="collection_cases",
+        verbose_name=_("assigned agent"),
     )
-    priority = models.IntegerField(default=0, help_text="Higher is worked first.")
-    next_action_date = models.DateField(null=True, blank=True)
-    next_action = models.CharField(max_length=64, blank=True)
+    priority = models.IntegerField(
+        default=0, help_text=_("Higher is worked first."), verbose_name=_("priority")
+    )
+    next_action_date = models.DateField(null=True, blank=True, verbose_name=_("next action date"))
+    next_action = models.CharField(max_length=64, blank=True, verbose_name=_("next action"))
 
     cease_contact = models.BooleanField(
-        default=False, help_text="The borrower asked to stop contact: required notices only."
+        default=False,
+        help_text=_("The borrower asked to stop contact: required notices only."),
+        verbose_name=_("cease contact"),
     )
     disputed = models.BooleanField(
-        default=False, help_text="The borrower disputes the debt: required notices only."
+        default=False,
+        help_text=_("The borrower disputes the debt: required notices only."),
+        verbose_name=_("disputed"),
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("collection case")
+        verbose_name_plural = _("collection cases")
         ordering = ["-priority", "next_action_date", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -111,6 +140,6 @@ class CollectorQueueCase(CollectionCase):
     """The collector's own queue in the admin: their open cases, most urgent first."""
 
     class Meta:
+        verbose_name = _("my case")
+        verbose_name_plural = _("my queue")
         proxy = True
-        verbose_name = "my case"
-        verbose_name_plural = "my queue"

@@ -35,22 +35,35 @@ class ContactAttempt(models.Model):
         REFUSED_TO_PAY = "refused_to_pay", _("Refused to pay")
 
     case = models.ForeignKey(
-        "collection.CollectionCase", on_delete=models.PROTECT, related_name="attempts"
+        "collection.CollectionCase",
+        on_delete=models.PROTECT,
+        related_name="attempts",
+        verbose_name=_("case"),
     )
-    channel = models.CharField(max_length=12, choices=value_choices(CHANNELS))
+    channel = models.CharField(
+        max_length=12, choices=value_choices(CHANNELS), verbose_name=_("channel")
+    )
     target = models.CharField(
-        max_length=20, choices=value_choices(Target), default=Target.BORROWER.value
+        max_length=20,
+        choices=value_choices(Target),
+        default=Target.BORROWER.value,
+        verbose_name=_("target"),
     )
     purpose = models.CharField(
-        max_length=20, choices=value_choices(Purpose), default=Purpose.COLLECTION.value
+        max_length=20,
+        choices=value_choices(Purpose),
+        default=Purpose.COLLECTION.value,
+        verbose_name=_("purpose"),
     )
-    attempted_at = models.DateTimeField(db_index=True)
-    allowed = models.BooleanField()
-    decision = models.CharField(max_length=8, choices=Decision.choices)
-    blocked_by = models.CharField(max_length=40, blank=True, db_index=True)
-    reason = models.CharField(max_length=255, blank=True)
-    deferred_until = models.DateTimeField(null=True, blank=True)
-    ruleset = models.CharField(max_length=40)
+    attempted_at = models.DateTimeField(db_index=True, verbose_name=_("attempted at"))
+    allowed = models.BooleanField(verbose_name=_("allowed"))
+    decision = models.CharField(max_length=8, choices=Decision.choices, verbose_name=_("decision"))
+    blocked_by = models.CharField(
+        max_length=40, blank=True, db_index=True, verbose_name=_("blocked by")
+    )
+    reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
+    deferred_until = models.DateTimeField(null=True, blank=True, verbose_name=_("deferred until"))
+    ruleset = models.CharField(max_length=40, verbose_name=_("ruleset"))
 
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -58,26 +71,41 @@ class ContactAttempt(models.Model):
         null=True,
         blank=True,
         related_name="contact_attempts",
+        verbose_name=_("agent"),
     )
-    template = models.CharField(max_length=64, blank=True, help_text="Strategy step, if any.")
-    message = models.TextField(blank=True)
-    amount_demanded = models.DecimalField(**AMOUNT, null=True, blank=True)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    template = models.CharField(
+        max_length=64, blank=True, help_text=_("Strategy step, if any."), verbose_name=_("template")
+    )
+    message = models.TextField(blank=True, verbose_name=_("message"))
+    amount_demanded = models.DecimalField(
+        **AMOUNT, null=True, blank=True, verbose_name=_("amount demanded")
+    )
+    outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, blank=True, verbose_name=_("outcome")
+    )
     is_effective_interaction = models.BooleanField(
-        null=True, blank=True, help_text="Calls: the person was reached and spoke. Blank: unknown."
+        null=True,
+        blank=True,
+        help_text=_("Calls: the person was reached and spoke. Blank: unknown."),
+        verbose_name=_("is effective interaction"),
     )
-    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
+    outcome_recorded_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("outcome recorded at")
+    )
     scheduled_action = models.ForeignKey(
         "collection.ScheduledAction",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("scheduled action"),
     )
-    retain_until = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    retain_until = models.DateField(verbose_name=_("retain until"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
         ordering = ["-attempted_at", "-id"]
         indexes = [
             models.Index(fields=["case", "attempted_at"], name="collection_attempt_case_idx"),
@@ -111,32 +139,60 @@ class PromiseToPay(models.Model):
     NOT_KEPT = (Status.PARTIAL, Status.BROKEN)
 
     case = models.ForeignKey(
-        "collection.CollectionCase", on_delete=models.PROTECT, related_name="promises"
+        "collection.CollectionCase",
+        on_delete=models.PROTECT,
+        related_name="promises",
+        verbose_name=_("case"),
     )
-    amount = models.DecimalField(**AMOUNT)
-    promised_date = models.DateField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    made_on = models.DateField(help_text="Business date the promise was made.")
+    amount = models.DecimalField(**AMOUNT, verbose_name=_("amount"))
+    promised_date = models.DateField(verbose_name=_("promised date"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
+    )
+    made_on = models.DateField(
+        help_text=_("Business date the promise was made."), verbose_name=_("made on")
+    )
     baseline_paid = models.DecimalField(
-        **AMOUNT, default=ZERO, help_text="Paid on the loan's installments when it was made."
+        **AMOUNT,
+        default=ZERO,
+        help_text=_("Paid on the loan's installments when it was made."),
+        verbose_name=_("baseline paid"),
     )
-    paid_since = models.DecimalField(**AMOUNT, default=ZERO)
+    paid_since = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("paid since"))
     bucket = models.CharField(
-        max_length=8, blank=True, help_text="The case's delinquency bucket when it was made."
+        max_length=8,
+        blank=True,
+        help_text=_("The case's delinquency bucket when it was made."),
+        verbose_name=_("bucket"),
     )
     step = models.CharField(
-        max_length=64, blank=True, help_text="The strategy step being worked when it was made."
+        max_length=64,
+        blank=True,
+        help_text=_("The strategy step being worked when it was made."),
+        verbose_name=_("step"),
     )
-    resolved_on = models.DateField(null=True, blank=True)
+    resolved_on = models.DateField(null=True, blank=True, verbose_name=_("resolved on"))
     contact_attempt = models.ForeignKey(
-        ContactAttempt, on_delete=models.PROTECT, null=True, blank=True, related_name="promises"
+        ContactAttempt,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="promises",
+        verbose_name=_("contact attempt"),
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("promise to pay")
+        verbose_name_plural = _("promises to pay")
         ordering = ["-made_on", "-id"]
         constraints = [
             models.UniqueConstraint(

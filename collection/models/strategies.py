@@ -4,6 +4,7 @@ from datetime import time
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from collection.rules import CHANNELS
@@ -17,19 +18,25 @@ class Strategy(models.Model):
     """Escalation by days past due: which step happens when. Editable in the admin; the default
     one ships as data (migration 0002)."""
 
-    name = models.CharField(max_length=80, unique=True)
+    name = models.CharField(max_length=80, unique=True, verbose_name=_("name"))
     jurisdiction = models.CharField(
-        max_length=8, blank=True, help_text="Blank: any jurisdiction without its own default."
+        max_length=8,
+        blank=True,
+        help_text=_("Blank: any jurisdiction without its own default."),
+        verbose_name=_("jurisdiction"),
     )
-    is_default = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True)
+    is_default = models.BooleanField(default=False, verbose_name=_("is default"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     contact_time = models.TimeField(
-        default=time(9, 0), help_text="Local time (the borrower's) at which steps are due."
+        default=time(9, 0),
+        help_text=_("Local time (the borrower's) at which steps are due."),
+        verbose_name=_("contact time"),
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, verbose_name=_("description"))
 
     class Meta:
-        verbose_name_plural = "strategies"
+        verbose_name = _("strategy")
+        verbose_name_plural = _("strategies")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -61,28 +68,42 @@ class StrategyStep(models.Model):
 
     INTERNAL_ACTIONS = (Action.AGENCY_REFERRAL, Action.LEGAL_REVIEW)
 
-    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="steps")
-    name = models.CharField(max_length=64)
-    action = models.CharField(max_length=20, choices=Action.choices)
+    strategy = models.ForeignKey(
+        Strategy, on_delete=models.CASCADE, related_name="steps", verbose_name=_("strategy")
+    )
+    name = models.CharField(max_length=64, verbose_name=_("name"))
+    action = models.CharField(max_length=20, choices=Action.choices, verbose_name=_("action"))
     channel = models.CharField(
         max_length=12,
         choices=value_choices(CHANNELS),
         blank=True,
-        help_text="Blank for internal steps (agency referral, legal review).",
+        help_text=_("Blank for internal steps (agency referral, legal review)."),
+        verbose_name=_("channel"),
     )
-    dpd_from = models.IntegerField()
-    dpd_to = models.IntegerField(null=True, blank=True, help_text="Blank: no upper bound.")
-    repeat_every_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    dpd_from = models.IntegerField(verbose_name=_("DPD from"))
+    dpd_to = models.IntegerField(
+        null=True, blank=True, help_text=_("Blank: no upper bound."), verbose_name=_("DPD to")
+    )
+    repeat_every_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("repeat every days")
+    )
     template = models.TextField(
         blank=True,
-        help_text="Placeholders: " + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS),
+        help_text=format_lazy(
+            "{} {}", _("Placeholders:"), ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+        ),
+        verbose_name=_("template"),
     )
     required_notice = models.BooleanField(
-        default=False, help_text="A notice the law requires: sent despite cease-contact/dispute."
+        default=False,
+        help_text=_("A notice the law requires: sent despite cease-contact/dispute."),
+        verbose_name=_("required notice"),
     )
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0, verbose_name=_("order"))
 
     class Meta:
+        verbose_name = _("strategy step")
+        verbose_name_plural = _("strategy steps")
         ordering = ["strategy", "order", "dpd_from"]
         constraints = [
             models.UniqueConstraint(fields=["strategy", "name"], name="collection_step_name_uniq"),
@@ -129,27 +150,41 @@ class ScheduledAction(models.Model):
         FAILED = "failed", _("Failed")
 
     case = models.ForeignKey(
-        "collection.CollectionCase", on_delete=models.PROTECT, related_name="scheduled_actions"
+        "collection.CollectionCase",
+        on_delete=models.PROTECT,
+        related_name="scheduled_actions",
+        verbose_name=_("case"),
     )
-    step = models.ForeignKey(StrategyStep, on_delete=models.PROTECT, related_name="+")
-    occurrence = models.IntegerField(default=0)
-    scheduled_on = models.DateField(help_text="Business date of the close that scheduled it.")
-    due_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Sends tried.")
-    deferrals = models.PositiveSmallIntegerField(default=0)
-    last_rule = models.CharField(max_length=40, blank=True)
-    last_reason = models.CharField(max_length=255, blank=True)
-    executed_at = models.DateTimeField(null=True, blank=True)
+    step = models.ForeignKey(
+        StrategyStep, on_delete=models.PROTECT, related_name="+", verbose_name=_("step")
+    )
+    occurrence = models.IntegerField(default=0, verbose_name=_("occurrence"))
+    scheduled_on = models.DateField(
+        help_text=_("Business date of the close that scheduled it."), verbose_name=_("scheduled on")
+    )
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Sends tried."), verbose_name=_("attempts")
+    )
+    deferrals = models.PositiveSmallIntegerField(default=0, verbose_name=_("deferrals"))
+    last_rule = models.CharField(max_length=40, blank=True, verbose_name=_("last rule"))
+    last_reason = models.CharField(max_length=255, blank=True, verbose_name=_("last reason"))
+    executed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("executed at"))
     contact_attempt = models.ForeignKey(
         "collection.ContactAttempt",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("contact attempt"),
     )
 
     class Meta:
+        verbose_name = _("scheduled action")
+        verbose_name_plural = _("scheduled actions")
         ordering = ["due_at", "id"]
         constraints = [
             models.UniqueConstraint(

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from calc.classification import DEFAULT_POLICY, Category, ClassificationError, ClassificationPolicy
 from core.money import RATE
@@ -18,33 +19,53 @@ class ClassificationRule(models.Model):
     without a rule use ``calc.classification.DEFAULT_POLICY``."""
 
     product_type = models.CharField(
-        max_length=32, unique=True, help_text="A loan product type, e.g. cash_loan."
+        max_length=32,
+        unique=True,
+        help_text=_("A loan product type, e.g. cash_loan."),
+        verbose_name=_("product type"),
     )
     special_mention_after = models.PositiveSmallIntegerField(
         default=DEFAULT_POLICY.special_mention_after,
-        help_text="Special mention (关注) when days past due exceed this.",
+        help_text=_("Special mention (关注) when days past due exceed this."),
+        verbose_name=_("special mention after"),
     )
     substandard_after = models.PositiveSmallIntegerField(
         default=DEFAULT_POLICY.substandard_after,
-        help_text="Substandard (次级) when days past due exceed this.",
+        help_text=_("Substandard (次级) when days past due exceed this."),
+        verbose_name=_("substandard after"),
     )
     doubtful_after = models.PositiveSmallIntegerField(
         default=DEFAULT_POLICY.doubtful_after,
-        help_text="Doubtful (可疑) when days past due exceed this.",
+        help_text=_("Doubtful (可疑) when days past due exceed this."),
+        verbose_name=_("doubtful after"),
     )
     loss_after = models.PositiveSmallIntegerField(
-        default=DEFAULT_POLICY.loss_after, help_text="Loss (损失) when days past due exceed this."
+        default=DEFAULT_POLICY.loss_after,
+        help_text=_("Loss (损失) when days past due exceed this."),
+        verbose_name=_("loss after"),
     )
-    normal_ratio = models.DecimalField(**RATE, default=_default_ratio(Category.NORMAL))
+    normal_ratio = models.DecimalField(
+        **RATE, default=_default_ratio(Category.NORMAL), verbose_name=_("normal ratio")
+    )
     special_mention_ratio = models.DecimalField(
-        **RATE, default=_default_ratio(Category.SPECIAL_MENTION)
+        **RATE,
+        default=_default_ratio(Category.SPECIAL_MENTION),
+        verbose_name=_("special mention ratio"),
     )
-    substandard_ratio = models.DecimalField(**RATE, default=_default_ratio(Category.SUBSTANDARD))
-    doubtful_ratio = models.DecimalField(**RATE, default=_default_ratio(Category.DOUBTFUL))
-    loss_ratio = models.DecimalField(**RATE, default=_default_ratio(Category.LOSS))
-    updated_at = models.DateTimeField(auto_now=True)
+    substandard_ratio = models.DecimalField(
+        **RATE, default=_default_ratio(Category.SUBSTANDARD), verbose_name=_("substandard ratio")
+    )
+    doubtful_ratio = models.DecimalField(
+        **RATE, default=_default_ratio(Category.DOUBTFUL), verbose_name=_("doubtful ratio")
+    )
+    loss_ratio = models.DecimalField(
+        **RATE, default=_default_ratio(Category.LOSS), verbose_name=_("loss ratio")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("classification rule")
+        verbose_name_plural = _("classification rules")
         ordering = ["product_type"]
 
     def __str__(self) -> str:

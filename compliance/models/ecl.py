@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from loans.models import Loan
 
@@ -7,18 +8,25 @@ class LoanStage(models.Model):
     """A loan's IFRS 9 stage as the last close left it (`compliance.ecl.staging`), and the
     watch-list flag credit risk staff set (a stage-2 trigger)."""
 
-    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="ecl_stage")
-    stage = models.PositiveSmallIntegerField(default=1)
-    reason = models.CharField(max_length=120, blank=True)
-    since = models.DateField(help_text="Business date the loan entered its stage.")
+    loan = models.OneToOneField(
+        Loan, on_delete=models.PROTECT, related_name="ecl_stage", verbose_name=_("loan")
+    )
+    stage = models.PositiveSmallIntegerField(default=1, verbose_name=_("stage"))
+    reason = models.CharField(max_length=120, blank=True, verbose_name=_("reason"))
+    since = models.DateField(
+        help_text=_("Business date the loan entered its stage."), verbose_name=_("stage since")
+    )
     better_since = models.DateField(
         null=True,
         blank=True,
-        help_text="Business date from which it has met a better stage's conditions (cure).",
+        help_text=_("Business date from which it has met a better stage's conditions (cure)."),
+        verbose_name=_("better since"),
     )
-    watch_list = models.BooleanField(default=False)
+    watch_list = models.BooleanField(default=False, verbose_name=_("watch list"))
 
     class Meta:
+        verbose_name = _("loan stage")
+        verbose_name_plural = _("loan stages")
         ordering = ["loan_id"]
 
     def __str__(self) -> str:
@@ -28,13 +36,19 @@ class LoanStage(models.Model):
 class StageChange(models.Model):
     """One move between stages, with its reason (the staging log)."""
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="stage_changes")
-    business_date = models.DateField()
-    from_stage = models.PositiveSmallIntegerField(null=True, blank=True)
-    to_stage = models.PositiveSmallIntegerField()
-    reason = models.CharField(max_length=120)
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="stage_changes", verbose_name=_("loan")
+    )
+    business_date = models.DateField(verbose_name=_("business date"))
+    from_stage = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("from stage")
+    )
+    to_stage = models.PositiveSmallIntegerField(verbose_name=_("to stage"))
+    reason = models.CharField(max_length=120, verbose_name=_("reason"))
 
     class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
         ordering = ["loan_id", "business_date"]
         constraints = [
             models.UniqueConstraint(

@@ -82,11 +82,11 @@ class ReportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     def has_module_permission(self, request) -> bool:
         return request.user.has_perm(PERMISSION)
 
-    @admin.display(description="SHA-256")
+    @admin.display(description=_("SHA-256 digest"))
     def short_sha256(self, run: ReportRun) -> str:
         return run.sha256[:16] + "…"
 
-    @admin.display(description="File")
+    @admin.display(description=_("file"))
     def download(self, run: ReportRun) -> str:
         url = reverse("admin:compliance_reportrun_download", args=[run.pk])
         return format_html('<a class="button" href="{}">Download</a>', url)

@@ -6,6 +6,9 @@ An ``AuditEvent`` is never changed: PostgreSQL refuses ``UPDATE`` and ``DELETE``
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from core.audit_actions import audit_action_label
 
 
 class AuditEvent(models.Model):
@@ -17,25 +20,45 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="audit_events",
+        verbose_name=_("actor"),
     )
     actor_username = models.CharField(
-        max_length=150, help_text="As it was when the action was taken."
+        max_length=150,
+        help_text=_("As it was when the action was taken."),
+        verbose_name=_("actor username"),
     )
-    action = models.CharField(max_length=64, db_index=True, help_text="e.g. loan.approve")
-    object_type = models.CharField(max_length=100, help_text="app_label.model")
-    object_id = models.CharField(max_length=64, blank=True)
-    object_repr = models.CharField(max_length=200, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    reason = models.CharField(max_length=255, blank=True)
-    source = models.CharField(max_length=16, default="admin", help_text="admin, api or command")
-    business_date = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(
+        max_length=64, db_index=True, help_text=_("e.g. loan.approve"), verbose_name=_("action")
+    )
+    object_type = models.CharField(
+        max_length=100, help_text=_("app_label.model"), verbose_name=_("object type")
+    )
+    object_id = models.CharField(max_length=64, blank=True, verbose_name=_("object ID"))
+    object_repr = models.CharField(max_length=200, blank=True, verbose_name=_("object repr"))
+    before = models.JSONField(null=True, blank=True, verbose_name=_("before"))
+    after = models.JSONField(null=True, blank=True, verbose_name=_("after"))
+    reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
+    source = models.CharField(
+        max_length=16,
+        default="admin",
+        help_text=_("admin, api or command"),
+        verbose_name=_("source"),
+    )
+    business_date = models.DateField(null=True, blank=True, verbose_name=_("business date"))
+    created_at = models.DateTimeField(
+        auto_now_add=True, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         db_table = "compliance_auditevent"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self) -> str:
+        return audit_action_label(self.action)

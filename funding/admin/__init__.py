@@ -18,6 +18,7 @@ from django.http import (
 )
 from django.urls import path, reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
@@ -165,7 +166,7 @@ class FundingPolicyAdmin(admin.ModelAdmin):
 @admin.register(LoanFunding)
 class LoanFundingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = (
-        "loan_id",
+        "loan_number",
         "funder",
         "share",
         "guaranteed",
@@ -175,6 +176,10 @@ class LoanFundingAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     )
     list_filter = ("funder", "source")
     search_fields = ("=loan__id", "loan__reference")
+
+    @admin.display(description=gettext_lazy("loan ID"), ordering="loan_id")
+    def loan_number(self, row) -> int:
+        return row.loan_id
 
 
 @admin.register(SettlementRun)

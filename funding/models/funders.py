@@ -19,19 +19,24 @@ class Funder(models.Model):
         TRUST = "trust", _("Trust")
         ABS = "abs", _("ABS vehicle")
 
-    code = models.SlugField(max_length=16, unique=True)
-    name = models.CharField(max_length=120)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    currency = models.CharField(max_length=3, default="CNY")
+    code = models.SlugField(max_length=16, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    currency = models.CharField(max_length=3, default="CNY", verbose_name=_("currency"))
     exposure_limit = models.DecimalField(
         **AMOUNT,
         null=True,
         blank=True,
-        help_text="The most principal outstanding this funder may hold (its share); blank: none.",
+        help_text=_(
+            "The most principal outstanding this funder may hold (its share); blank: none."
+        ),
+        verbose_name=_("exposure limit"),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
 
     class Meta:
+        verbose_name = _("funder")
+        verbose_name_plural = _("funders")
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(
@@ -51,11 +56,14 @@ class FundingPolicy(models.Model):
     """The limits of joint lending as data: the platform's minimum share of every co-lent loan
     (regulators require 30%)."""
 
-    name = models.CharField(max_length=32, unique=True, default="default")
-    platform_min_share = models.DecimalField(**SHARE, default=Decimal("0.30"))
+    name = models.CharField(max_length=32, unique=True, default="default", verbose_name=_("name"))
+    platform_min_share = models.DecimalField(
+        **SHARE, default=Decimal("0.30"), verbose_name=_("platform min share")
+    )
 
     class Meta:
-        verbose_name_plural = "funding policies"
+        verbose_name = _("funding policy")
+        verbose_name_plural = _("funding policies")
 
     def __str__(self) -> str:
         return f"{self.name}: platform at least {self.platform_min_share:.0%}"
@@ -71,13 +79,14 @@ class FundingArrangement(models.Model):
         WEEKLY = "weekly", _("Weekly (Fridays)")
         MONTHLY = "monthly", _("Monthly (last day)")
 
-    code = models.SlugField(max_length=32, unique=True)
+    code = models.SlugField(max_length=32, unique=True, verbose_name=_("code"))
     product = models.ForeignKey(
         "loans.Product",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="funding_arrangements",
+        verbose_name=_("product"),
     )
     loan = models.OneToOneField(
         "loans.Loan",
@@ -85,16 +94,24 @@ class FundingArrangement(models.Model):
         null=True,
         blank=True,
         related_name="funding_arrangement",
+        verbose_name=_("loan"),
     )
-    platform_guarantee = models.BooleanField(default=True)
-    buyback_days_past_due = models.PositiveSmallIntegerField(default=90)
+    platform_guarantee = models.BooleanField(default=True, verbose_name=_("platform guarantee"))
+    buyback_days_past_due = models.PositiveSmallIntegerField(
+        default=90, verbose_name=_("buyback days past due")
+    )
     settlement_calendar = models.CharField(
-        max_length=8, choices=Calendar.choices, default=Calendar.DAILY
+        max_length=8,
+        choices=Calendar.choices,
+        default=Calendar.DAILY,
+        verbose_name=_("settlement calendar"),
     )
-    valid_from = models.DateField()
-    is_active = models.BooleanField(default=True)
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
 
     class Meta:
+        verbose_name = _("funding arrangement")
+        verbose_name_plural = _("funding arrangements")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -113,14 +130,24 @@ class ArrangementShare(models.Model):
     the platform's service fee; blank: the borrower's rate), whether it bears credit losses."""
 
     arrangement = models.ForeignKey(
-        FundingArrangement, on_delete=models.CASCADE, related_name="shares"
+        FundingArrangement,
+        on_delete=models.CASCADE,
+        related_name="shares",
+        verbose_name=_("arrangement"),
     )
-    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="arrangement_shares")
-    share = models.DecimalField(**SHARE)
-    funder_rate = models.DecimalField(**RATE, null=True, blank=True)
-    bears_losses = models.BooleanField(default=True)
+    funder = models.ForeignKey(
+        Funder,
+        on_delete=models.PROTECT,
+        related_name="arrangement_shares",
+        verbose_name=_("funder"),
+    )
+    share = models.DecimalField(**SHARE, verbose_name=_("share"))
+    funder_rate = models.DecimalField(**RATE, null=True, blank=True, verbose_name=_("funder rate"))
+    bears_losses = models.BooleanField(default=True, verbose_name=_("bears losses"))
 
     class Meta:
+        verbose_name = _("arrangement share")
+        verbose_name_plural = _("arrangement shares")
         ordering = ["arrangement", "funder__kind", "funder__code"]
         constraints = [
             models.UniqueConstraint(
@@ -142,21 +169,33 @@ class LoanFunding(models.Model):
         BUYBACK = "buyback", _("Guarantee buyback")
         TRANSFER = "transfer", _("Asset transfer")
 
-    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="fundings")
-    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="loan_fundings")
-    share = models.DecimalField(**SHARE)
-    funder_rate = models.DecimalField(**RATE, null=True, blank=True)
-    bears_losses = models.BooleanField(default=True)
-    guaranteed = models.BooleanField(default=False)
-    buyback_days_past_due = models.PositiveSmallIntegerField(null=True, blank=True)
-    valid_from = models.DateField()
-    valid_until = models.DateField(null=True, blank=True)
-    source = models.CharField(max_length=12, choices=Source.choices)
+    loan = models.ForeignKey(
+        "loans.Loan", on_delete=models.PROTECT, related_name="fundings", verbose_name=_("loan")
+    )
+    funder = models.ForeignKey(
+        Funder, on_delete=models.PROTECT, related_name="loan_fundings", verbose_name=_("funder")
+    )
+    share = models.DecimalField(**SHARE, verbose_name=_("share"))
+    funder_rate = models.DecimalField(**RATE, null=True, blank=True, verbose_name=_("funder rate"))
+    bears_losses = models.BooleanField(default=True, verbose_name=_("bears losses"))
+    guaranteed = models.BooleanField(default=False, verbose_name=_("guaranteed"))
+    buyback_days_past_due = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("buyback days past due")
+    )
+    valid_from = models.DateField(verbose_name=_("valid from"))
+    valid_until = models.DateField(null=True, blank=True, verbose_name=_("valid until"))
+    source = models.CharField(max_length=12, choices=Source.choices, verbose_name=_("source"))
     arrangement = models.ForeignKey(
-        FundingArrangement, on_delete=models.PROTECT, null=True, blank=True
+        FundingArrangement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("arrangement"),
     )
 
     class Meta:
+        verbose_name = _("loan funding")
+        verbose_name_plural = _("loan fundings")
         ordering = ["loan_id", "valid_from", "funder_id"]
         indexes = [models.Index(fields=["funder", "loan"], name="loanfunding_funder_loan_idx")]
         constraints = [
@@ -174,8 +213,14 @@ class EntryFunder(models.Model):
     side): the funders' books take its lines entirely for that funder instead of splitting them
     by the loan's shares. Written in the transaction that posts the entry."""
 
-    entry_id = models.BigIntegerField(primary_key=True)
-    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="entries")
+    entry_id = models.BigIntegerField(primary_key=True, verbose_name=_("entry ID"))
+    funder = models.ForeignKey(
+        Funder, on_delete=models.PROTECT, related_name="entries", verbose_name=_("funder")
+    )
+
+    class Meta:
+        verbose_name = _("entry funder")
+        verbose_name_plural = _("entry funders")
 
     def __str__(self) -> str:
         return f"entry {self.entry_id} → {self.funder.code}"

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, ZERO
 
@@ -11,30 +12,40 @@ class SettlementRun(models.Model):
     in, e.g. to fund its share of the day's disbursements), transferred on the settlement days
     of its calendar."""
 
-    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="settlements")
-    business_date = models.DateField()
-    principal = models.DecimalField(**AMOUNT, default=ZERO)
-    interest = models.DecimalField(**AMOUNT, default=ZERO)
-    fee = models.DecimalField(**AMOUNT, default=ZERO)
-    penalty = models.DecimalField(**AMOUNT, default=ZERO)
-    recoveries = models.DecimalField(**AMOUNT, default=ZERO)
-    other = models.DecimalField(
-        **AMOUNT, default=ZERO, help_text="Disbursements funded, compensation, transfers."
+    funder = models.ForeignKey(
+        Funder, on_delete=models.PROTECT, related_name="settlements", verbose_name=_("funder")
     )
-    service_fee = models.DecimalField(**AMOUNT, default=ZERO)
-    net_amount = models.DecimalField(**AMOUNT, default=ZERO)
+    business_date = models.DateField(verbose_name=_("business date"))
+    principal = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("principal"))
+    interest = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("interest"))
+    fee = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("fee"))
+    penalty = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("penalty"))
+    recoveries = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("recoveries"))
+    other = models.DecimalField(
+        **AMOUNT,
+        default=ZERO,
+        help_text=_("Disbursements funded, compensation, transfers."),
+        verbose_name=_("other amounts"),
+    )
+    service_fee = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("service fee"))
+    net_amount = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("net amount"))
     transferred = models.DecimalField(
         **AMOUNT,
         default=ZERO,
-        help_text="Moved to (or from) the funder this day: the net of every day since the last "
-        "settlement day of its calendar, this one included; zero on other days.",
+        help_text=_(
+            "Moved to (or from) the funder this day: the net of every day since the last "
+            "settlement day of its calendar, this one included; zero on other days."
+        ),
+        verbose_name=_("transferred"),
     )
-    settlement_day = models.BooleanField(default=True)
-    entry_ids = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.CharField(max_length=150)
+    settlement_day = models.BooleanField(default=True, verbose_name=_("settlement day"))
+    entry_ids = models.JSONField(default=list, verbose_name=_("entry ids"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_by = models.CharField(max_length=150, verbose_name=_("created by"))
 
     class Meta:
+        verbose_name = _("settlement run")
+        verbose_name_plural = _("settlement runs")
         ordering = ["-business_date", "funder"]
         constraints = [
             models.UniqueConstraint(fields=["funder", "business_date"], name="settlement_uniq")
@@ -48,18 +59,24 @@ class AssetTransfer(models.Model):
     """Loans (or one funder's share of them) sold to another funder at a cut-off date (an ABS
     pool, a loan sale): the price, the carrying amount moved and the gain or loss booked."""
 
-    reference = models.SlugField(max_length=40, unique=True)
-    seller = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="transfers_out")
-    buyer = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="transfers_in")
-    cut_off = models.DateField()
-    price = models.DecimalField(**AMOUNT)
-    carrying_amount = models.DecimalField(**AMOUNT, default=ZERO)
-    gain_loss = models.DecimalField(**AMOUNT, default=ZERO)
-    loan_ids = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.CharField(max_length=150)
+    reference = models.SlugField(max_length=40, unique=True, verbose_name=_("reference"))
+    seller = models.ForeignKey(
+        Funder, on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("seller")
+    )
+    buyer = models.ForeignKey(
+        Funder, on_delete=models.PROTECT, related_name="transfers_in", verbose_name=_("buyer")
+    )
+    cut_off = models.DateField(verbose_name=_("cut off"))
+    price = models.DecimalField(**AMOUNT, verbose_name=_("price"))
+    carrying_amount = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("carrying amount"))
+    gain_loss = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("gain loss"))
+    loan_ids = models.JSONField(default=list, verbose_name=_("loan ids"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_by = models.CharField(max_length=150, verbose_name=_("created by"))
 
     class Meta:
+        verbose_name = _("asset transfer")
+        verbose_name_plural = _("asset transfers")
         ordering = ["-cut_off", "reference"]
 
     def __str__(self) -> str:

@@ -9,8 +9,10 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.functional import Promise
 
 from loans.models import Product
+from loans.services.terms_labels import VALUE_LABELS
 
 
 def percent(value: Decimal | None) -> str:
@@ -36,13 +38,17 @@ def is_rate(field) -> bool:
     return isinstance(field, models.DecimalField) and field.decimal_places == 8
 
 
-def code_labels(name: str) -> dict[str, str]:
+def code_labels(name: str) -> dict[str, Promise | str]:
     """The labels of a code field the loan copies from its product (e.g. method, frequency)."""
     try:
         field = Product._meta.get_field(name)
     except FieldDoesNotExist:
-        return {}
-    return {str(code): str(label) for code, label in (field.choices or [])}
+        field = None
+    if field is None or not field.choices:
+        # rounding modes and APR methods: named where the signed terms are read in words
+        return dict(VALUE_LABELS.get(name, {}))
+    # the labels stay lazy: read in the language of the page showing them
+    return {str(code): label for code, label in field.choices}
 
 
 def readable_fields(model_admin: type[admin.ModelAdmin], model: type[models.Model]) -> dict:

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from loans.models import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
 from loans.models.eod import LeaseOutcome, RunStatus
@@ -120,19 +121,23 @@ class CloseRunAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="chunks")
+    @admin.display(description=gettext_lazy("chunks"))
     def chunks(self, obj):
         return len(obj.chunk_bounds)
 
-    @admin.display(description="step × chunk done")
+    @admin.display(description=gettext_lazy("step × chunk done"))
     def steps_done(self, obj):
         return f"{obj.step_rows_done}/{obj.step_rows}"
 
-    @admin.display(description="entries posted")
+    @admin.display(description=gettext_lazy("entries posted"))
     def entries(self, obj):
         return obj.entries_posted or 0
 
-    @admin.display(description="workers")
+    @admin.display(description=gettext_lazy("seconds"))
+    def seconds(self, obj):
+        return obj.seconds
+
+    @admin.display(description=gettext_lazy("workers"))
     def workers(self, obj):
         """Each worker that took part: chunks done, leases lost, failures, last heartbeat."""
         rows = (
@@ -154,14 +159,14 @@ class CloseRunAdmin(admin.ModelAdmin):
         head = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
             "<th>{}</th><th>{}</th></tr>",
-            "worker",
-            "chunks done",
-            "holding",
-            "leases expired",
-            "commits fenced",
-            "failed",
-            "heartbeats",
-            "last heartbeat",
+            _("worker"),
+            _("chunks done"),
+            _("holding"),
+            _("leases expired"),
+            _("commits fenced"),
+            _("failed"),
+            _("heartbeats"),
+            _("last heartbeat"),
         )
         body = format_html_join(
             "",
@@ -183,7 +188,7 @@ class CloseRunAdmin(admin.ModelAdmin):
         )
         return format_html("<table>{}{}</table>", head, body)
 
-    @admin.action(description="Resume the selected closes (queue the close task)")
+    @admin.action(description=gettext_lazy("Resume the selected closes (queue the close task)"))
     def resume(self, request, queryset):
         from loans.tasks import close_business_day
 

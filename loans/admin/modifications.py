@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.admin import MakerCheckerAdmin
 from core.errors import DomainError
@@ -185,7 +186,7 @@ class LoanModificationAdmin(MakerCheckerAdmin, admin.ModelAdmin):
             return ()
         return ("loan", "kind", "effective_date", "parameters", "reason", *self.readonly_fields)
 
-    @admin.display(description=_("Schedule before and after"))
+    @admin.display(description=gettext_lazy("Schedule before and after"))
     def preview(self, obj: LoanModification) -> str:
         table = side_by_side(obj.schedule_before, obj.schedule_after)
         if obj.kind == LoanModification.Kind.SETTLEMENT:

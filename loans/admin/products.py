@@ -9,6 +9,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from ledger.services import business_date_current
 from loans.models import Product
@@ -57,11 +58,11 @@ class ProductAdmin(admin.ModelAdmin):
     readonly_fields = ("worst_case_apr", "schedule_preview", "created_at", "updated_at")
     fieldsets = (
         (
-            "Identity",
+            gettext_lazy("Identity"),
             {"fields": ("code", "name", "description", "product_type", "is_active", "currency")},
         ),
         (
-            "Pricing",
+            gettext_lazy("Pricing"),
             {
                 "fields": (
                     "method",
@@ -80,7 +81,7 @@ class ProductAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Fees",
+            gettext_lazy("Fees"),
             {
                 "fields": (
                     "fee_rate",
@@ -92,12 +93,12 @@ class ProductAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Amounts & terms",
+            gettext_lazy("Amounts & terms"),
             {"fields": ("min_amount", "max_amount", "frequency", "min_term", "max_term")},
         ),
-        ("Allowed terms", {"fields": ("allowed_terms",)}),
+        (gettext_lazy("Allowed terms"), {"fields": ("allowed_terms",)}),
         (
-            "Overdue",
+            gettext_lazy("Overdue"),
             {
                 "fields": (
                     "penalty_rate",
@@ -108,7 +109,7 @@ class ProductAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Floating rate",
+            gettext_lazy("Floating rate"),
             {
                 "fields": (
                     "rate_index",
@@ -122,7 +123,7 @@ class ProductAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Schedule rules",
+            gettext_lazy("Schedule rules"),
             {
                 "fields": (
                     "calendar",
@@ -137,7 +138,7 @@ class ProductAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Compliance",
+            gettext_lazy("Compliance"),
             {
                 "fields": ("jurisdiction", "cap_rule", "worst_case_apr"),
                 "description": "The worst case (highest band, every fee, each term and amount "
@@ -145,11 +146,14 @@ class ProductAdmin(admin.ModelAdmin):
                 "not saved.",
             },
         ),
-        ("Schedule preview", {"fields": ("schedule_preview",)}),
-        ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        (gettext_lazy("Schedule preview"), {"fields": ("schedule_preview",)}),
+        (
+            gettext_lazy("History"),
+            {"fields": ("created_at", "updated_at"), "classes": ("collapse",)},
+        ),
     )
 
-    @admin.display(description="rate")
+    @admin.display(description=gettext_lazy("rate"))
     def pricing(self, product: Product) -> str:
         if product.pricing_bands:
             rates = sorted(Decimal(str(band["annual_rate"])) for band in product.pricing_bands)
@@ -158,17 +162,17 @@ class ProductAdmin(admin.ModelAdmin):
             return f"fee {percent(product.fee_rate, 2)} / period"
         return percent(product.annual_rate, 2)
 
-    @admin.display(description="amounts")
+    @admin.display(description=gettext_lazy("amounts"))
     def amounts(self, product: Product) -> str:
         return f"{product.min_amount}–{product.max_amount} {product.currency}"
 
-    @admin.display(description="terms")
+    @admin.display(description=gettext_lazy("terms"))
     def terms(self, product: Product) -> str:
         if product.allowed_terms:
             return ", ".join(map(str, product.terms_in_range()))
         return f"{product.min_term}–{product.max_term}"
 
-    @admin.display(description="worst-case APR")
+    @admin.display(description=gettext_lazy("worst-case APR"))
     def worst_case_apr(self, product: Product | None) -> str:
         if product is None or product.pk is None:
             return "Checked when the product is saved."
@@ -181,7 +185,7 @@ class ProductAdmin(admin.ModelAdmin):
         verdict = "within the cap ✓" if worst.within_cap else "OVER THE CAP ✗"
         return format_html("<strong>{}</strong> — {}", verdict, worst.describe())
 
-    @admin.display(description="sample schedule")
+    @admin.display(description=gettext_lazy("sample schedule"))
     def schedule_preview(self, product: Product | None) -> str:
         if product is None or product.pk is None:
             return "Save the product to see a sample schedule."

@@ -26,37 +26,57 @@ class AdjustmentRequest(models.Model):
         APPLIED = "applied", _("Approved and applied")
         REJECTED = "rejected", _("Rejected")
 
-    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="adjustments")
-    kind = models.CharField(max_length=24, choices=Kind.choices)
+    loan = models.ForeignKey(
+        "loans.Loan", on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("loan")
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices, verbose_name=_("kind"))
     amount = models.DecimalField(
         **AMOUNT,
         null=True,
         blank=True,
-        help_text="Waivers: the amount to waive. Corrections: the amount the repayment should "
-        "have been (0 to cancel it). Write-offs: empty (everything open).",
+        help_text=_(
+            "Waivers: the amount to waive. Corrections: the amount the repayment should "
+            "have been (0 to cancel it). Write-offs: empty (everything open)."
+        ),
+        verbose_name=_("amount"),
     )
     repayment_id = models.BigIntegerField(
-        null=True, blank=True, help_text="Corrections: the repayment to correct."
+        null=True,
+        blank=True,
+        help_text=_("Corrections: the repayment to correct."),
+        verbose_name=_("repayment ID"),
     )
-    reason = models.TextField()
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(verbose_name=_("reason"))
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjustments_requested"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="adjustments_requested",
+        verbose_name=_("requested by"),
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    business_date = models.DateField(help_text="The business date it was requested on.")
+    requested_at = models.DateTimeField(auto_now_add=True, verbose_name=_("requested at"))
+    business_date = models.DateField(
+        help_text=_("The business date it was requested on."), verbose_name=_("business date")
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="adjustments_decided",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField(max_length=255, blank=True)
-    result = models.JSONField(default=dict, blank=True, help_text="What applying it posted.")
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_note = models.CharField(max_length=255, blank=True, verbose_name=_("decision note"))
+    result = models.JSONField(
+        default=dict, blank=True, help_text=_("What applying it posted."), verbose_name=_("result")
+    )
 
     class Meta:
+        verbose_name = _("adjustment request")
+        verbose_name_plural = _("adjustment requests")
         db_table = "compliance_adjustmentrequest"
         ordering = ["-requested_at", "-id"]
         permissions = [

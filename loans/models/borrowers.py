@@ -15,19 +15,38 @@ class Borrower(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="borrower",
+        verbose_name=_("user"),
     )
-    name = models.CharField(max_length=120)
-    national_id_ciphertext = models.TextField(editable=False)
-    national_id_digest = models.CharField(max_length=64, db_index=True, editable=False)
-    national_id_masked = models.CharField(max_length=32, editable=False)
-    mobile_ciphertext = models.TextField(editable=False, blank=True)
-    mobile_digest = models.CharField(max_length=64, db_index=True, editable=False, blank=True)
-    mobile_masked = models.CharField(max_length=24, editable=False, blank=True)
-    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
-    preferred_language = models.CharField(max_length=10, default="zh-hans")
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    national_id_ciphertext = models.TextField(
+        editable=False, verbose_name=_("national ID ciphertext")
+    )
+    national_id_digest = models.CharField(
+        max_length=64, db_index=True, editable=False, verbose_name=_("national ID digest")
+    )
+    national_id_masked = models.CharField(
+        max_length=32, editable=False, verbose_name=_("national ID masked")
+    )
+    mobile_ciphertext = models.TextField(
+        editable=False, blank=True, verbose_name=_("mobile ciphertext")
+    )
+    mobile_digest = models.CharField(
+        max_length=64, db_index=True, editable=False, blank=True, verbose_name=_("mobile digest")
+    )
+    mobile_masked = models.CharField(
+        max_length=24, editable=False, blank=True, verbose_name=_("mobile masked")
+    )
+    time_zone = models.CharField(
+        max_length=64, default="Asia/Shanghai", verbose_name=_("time zone")
+    )
+    preferred_language = models.CharField(
+        max_length=10, default="zh-hans", verbose_name=_("preferred language")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("borrower")
+        verbose_name_plural = _("borrowers")
         permissions = [("unmask_borrower", "Can see a borrower's unmasked personal data")]
 
     def __str__(self) -> str:
@@ -62,15 +81,21 @@ class Consent(models.Model):
         THIRD_PARTY_SHARING = "third_party_sharing", _("Share data with partners")
         MARKETING = "marketing", _("Marketing messages")
 
-    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="consents")
-    purpose = models.CharField(max_length=32, choices=Purpose.choices)
-    granted = models.BooleanField()
-    document_version = models.CharField(max_length=32, default="v1")
-    channel = models.CharField(max_length=32, default="app")
-    business_date = models.DateField()
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    borrower = models.ForeignKey(
+        Borrower, on_delete=models.PROTECT, related_name="consents", verbose_name=_("borrower")
+    )
+    purpose = models.CharField(max_length=32, choices=Purpose.choices, verbose_name=_("purpose"))
+    granted = models.BooleanField(verbose_name=_("granted"))
+    document_version = models.CharField(
+        max_length=32, default="v1", verbose_name=_("document version")
+    )
+    channel = models.CharField(max_length=32, default="app", verbose_name=_("channel"))
+    business_date = models.DateField(verbose_name=_("business date"))
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded at"))
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         ordering = ["-recorded_at", "-id"]
 
     def __str__(self) -> str:
@@ -89,20 +114,30 @@ class CreditAssessment(models.Model):
         STAFF = "staff", _("Staff assessment")
 
     borrower = models.ForeignKey(
-        Borrower, on_delete=models.PROTECT, related_name="credit_assessments"
+        Borrower,
+        on_delete=models.PROTECT,
+        related_name="credit_assessments",
+        verbose_name=_("borrower"),
     )
-    score = models.IntegerField()
-    source = models.CharField(max_length=16, choices=Source.choices)
-    provider = models.CharField(max_length=64, blank=True, help_text="Scorecard or bureau.")
+    score = models.IntegerField(verbose_name=_("score"))
+    source = models.CharField(max_length=16, choices=Source.choices, verbose_name=_("source"))
+    provider = models.CharField(
+        max_length=64, blank=True, help_text=_("Scorecard or bureau."), verbose_name=_("provider")
+    )
     reference = models.CharField(
-        max_length=64, blank=True, help_text="The decision or bureau report it came from."
+        max_length=64,
+        blank=True,
+        help_text=_("The decision or bureau report it came from."),
+        verbose_name=_("reference"),
     )
-    reason = models.CharField(max_length=255, blank=True)
-    assessed_by = models.CharField(max_length=150)
-    business_date = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
+    assessed_by = models.CharField(max_length=150, verbose_name=_("assessed by"))
+    business_date = models.DateField(verbose_name=_("business date"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("credit assessment")
+        verbose_name_plural = _("credit assessments")
         ordering = ["-business_date", "-id"]
         indexes = [
             models.Index(fields=["borrower", "-business_date", "-id"], name="assessment_latest")

@@ -22,19 +22,29 @@ class Collateral(models.Model):
         PLEDGED = "pledged", _("Pledged")
         RELEASED = "released", _("Released")
 
-    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="collateral")
-    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="collateral")
-    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.INSURANCE_POLICY)
-    insurer = models.CharField(max_length=120)
-    policy_number = models.CharField(max_length=64)
-    cash_value = models.DecimalField(**AMOUNT)
-    valued_on = models.DateField()
-    advance_ratio = models.DecimalField(**RATE)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLEDGED)
-    pledged_on = models.DateField()
-    released_on = models.DateField(null=True, blank=True)
+    borrower = models.ForeignKey(
+        Borrower, on_delete=models.PROTECT, related_name="collateral", verbose_name=_("borrower")
+    )
+    loan = models.OneToOneField(
+        Loan, on_delete=models.PROTECT, related_name="collateral", verbose_name=_("loan")
+    )
+    kind = models.CharField(
+        max_length=24, choices=Kind.choices, default=Kind.INSURANCE_POLICY, verbose_name=_("kind")
+    )
+    insurer = models.CharField(max_length=120, verbose_name=_("insurer"))
+    policy_number = models.CharField(max_length=64, verbose_name=_("policy number"))
+    cash_value = models.DecimalField(**AMOUNT, verbose_name=_("cash value"))
+    valued_on = models.DateField(verbose_name=_("valued on"))
+    advance_ratio = models.DecimalField(**RATE, verbose_name=_("advance ratio"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PLEDGED, verbose_name=_("status")
+    )
+    pledged_on = models.DateField(verbose_name=_("pledged on"))
+    released_on = models.DateField(null=True, blank=True, verbose_name=_("released on"))
 
     class Meta:
+        verbose_name = _("collateral")
+        verbose_name_plural = _("collaterals")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(

@@ -2,11 +2,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from calc.classification import Category
+from core.choices import value_choices
 from core.money import AMOUNT, RATE, ZERO
 
 from .borrowers import Borrower, CreditAssessment
 from .fields import default_allocation_order
 from .products import Product
+
+
+def product_choices(name: str) -> list:
+    """The codes a loan copies from its product, named as the product names them (so that
+    lists, filters and pages show the name, never the code)."""
+    return Product._meta.get_field(name).choices
 
 
 class Loan(models.Model):
@@ -26,105 +34,190 @@ class Loan(models.Model):
 
     OPEN_STATUSES = (Status.ACTIVE, Status.DELINQUENT)
 
-    reference = models.CharField(max_length=32, unique=True)
-    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="loans")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="loans")
-    status = FSMField(default=Status.PENDING, choices=Status.choices, protected=True)
+    reference = models.CharField(max_length=32, unique=True, verbose_name=_("reference"))
+    borrower = models.ForeignKey(
+        Borrower, on_delete=models.PROTECT, related_name="loans", verbose_name=_("borrower")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="loans", verbose_name=_("product")
+    )
+    status = FSMField(
+        default=Status.PENDING, choices=Status.choices, protected=True, verbose_name=_("status")
+    )
 
     # The terms signed on (copied from the product and the quote at signing).
-    currency = models.CharField(max_length=3)
-    principal = models.DecimalField(**AMOUNT)
-    annual_rate = models.DecimalField(**RATE)
-    term = models.PositiveSmallIntegerField()
-    method = models.CharField(max_length=24)
-    frequency = models.CharField(max_length=12)
-    day_count = models.CharField(max_length=10)
-    rounding = models.CharField(max_length=12)
-    installment_rounding = models.CharField(max_length=32, default="cent")
-    level_convention = models.CharField(max_length=16, default="last_absorbs")
-    bullet_interest = models.CharField(max_length=20, default="simple")
-    fee_rate = models.DecimalField(**RATE, default=ZERO)
-    upfront_fee = models.DecimalField(**AMOUNT, default=ZERO)
-    upfront_fee_withheld = models.BooleanField(default=True)
-    penalty_rate = models.DecimalField(**RATE, default=ZERO)
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    principal = models.DecimalField(**AMOUNT, verbose_name=_("principal"))
+    annual_rate = models.DecimalField(**RATE, verbose_name=_("annual rate"))
+    term = models.PositiveSmallIntegerField(verbose_name=_("term"))
+    method = models.CharField(
+        choices=product_choices("method"), max_length=24, verbose_name=_("method")
+    )
+    frequency = models.CharField(
+        choices=product_choices("frequency"), max_length=12, verbose_name=_("frequency")
+    )
+    day_count = models.CharField(
+        choices=product_choices("day_count"), max_length=10, verbose_name=_("day count")
+    )
+    rounding = models.CharField(max_length=12, verbose_name=_("rounding"))
+    installment_rounding = models.CharField(
+        max_length=32, default="cent", verbose_name=_("installment rounding")
+    )
+    level_convention = models.CharField(
+        choices=product_choices("level_convention"),
+        max_length=16,
+        default="last_absorbs",
+        verbose_name=_("level convention"),
+    )
+    bullet_interest = models.CharField(
+        choices=product_choices("bullet_interest"),
+        max_length=20,
+        default="simple",
+        verbose_name=_("bullet interest"),
+    )
+    fee_rate = models.DecimalField(**RATE, default=ZERO, verbose_name=_("fee rate"))
+    upfront_fee = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("upfront fee"))
+    upfront_fee_withheld = models.BooleanField(default=True, verbose_name=_("upfront fee withheld"))
+    penalty_rate = models.DecimalField(**RATE, default=ZERO, verbose_name=_("penalty rate"))
     yield_fees = models.JSONField(
-        default=list, blank=True, help_text="The product's yield fees at signing."
+        default=list,
+        blank=True,
+        help_text=_("The product's yield fees at signing."),
+        verbose_name=_("yield fees"),
     )
-    direct_costs = models.DecimalField(**AMOUNT, default=ZERO)
-    grace_days = models.PositiveSmallIntegerField(default=0)
-    allocation_order = models.JSONField(default=default_allocation_order)
+    direct_costs = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("direct costs"))
+    grace_days = models.PositiveSmallIntegerField(default=0, verbose_name=_("grace days"))
+    allocation_order = models.JSONField(
+        default=default_allocation_order, verbose_name=_("allocation order")
+    )
     interest_in_advance = models.BooleanField(
-        default=False, help_text="The product's rule at signing (see Product)."
+        default=False,
+        help_text=_("The product's rule at signing (see Product)."),
+        verbose_name=_("interest in advance"),
     )
-    calendar = models.CharField(max_length=16, blank=True, default="")
-    shift_rule = models.CharField(max_length=24, default="none")
-    prepayment_mode = models.CharField(max_length=20, default="shorten_term")
-    cooling_off_days = models.PositiveSmallIntegerField(default=0)
-    charge_off_days_past_due = models.PositiveSmallIntegerField(default=180)
-    jurisdiction = models.CharField(max_length=8, default="CN")
-    terms_snapshot = models.JSONField(default=dict, help_text="Every product term at signing.")
-    credit_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    calendar = models.CharField(max_length=16, blank=True, default="", verbose_name=_("calendar"))
+    shift_rule = models.CharField(
+        choices=product_choices("shift_rule"),
+        max_length=24,
+        default="none",
+        verbose_name=_("shift rule"),
+    )
+    prepayment_mode = models.CharField(
+        choices=product_choices("prepayment_mode"),
+        max_length=20,
+        default="shorten_term",
+        verbose_name=_("prepayment mode"),
+    )
+    cooling_off_days = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("cooling off days")
+    )
+    charge_off_days_past_due = models.PositiveSmallIntegerField(
+        default=180, verbose_name=_("charge off days past due")
+    )
+    jurisdiction = models.CharField(max_length=8, default="CN", verbose_name=_("jurisdiction"))
+    terms_snapshot = models.JSONField(
+        default=dict,
+        help_text=_("Every product term at signing."),
+        verbose_name=_("terms snapshot"),
+    )
+    credit_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("credit score")
+    )
     credit_assessment = models.ForeignKey(
         CreditAssessment,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="loans",
-        help_text="The lender's assessment the price was set on (none: the worst band).",
+        help_text=_("The lender's assessment the price was set on (none: the worst band)."),
+        verbose_name=_("credit assessment"),
     )
 
     # Floating rate (copied from the product at signing; no index: a fixed rate).
-    rate_index = models.CharField(max_length=12, blank=True, default="")
-    rate_margin = models.DecimalField(**RATE, default=ZERO)
-    rate_floor = models.DecimalField(**RATE, null=True, blank=True)
-    rate_ceiling = models.DecimalField(**RATE, null=True, blank=True)
-    rate_reset_months = models.PositiveSmallIntegerField(default=0)
-    rate_reset_day = models.PositiveSmallIntegerField(default=0)
-    next_rate_reset = models.DateField(null=True, blank=True)
+    rate_index = models.CharField(
+        choices=product_choices("rate_index"),
+        max_length=12,
+        blank=True,
+        default="",
+        verbose_name=_("rate index"),
+    )
+    rate_margin = models.DecimalField(**RATE, default=ZERO, verbose_name=_("rate margin"))
+    rate_floor = models.DecimalField(**RATE, null=True, blank=True, verbose_name=_("rate floor"))
+    rate_ceiling = models.DecimalField(
+        **RATE, null=True, blank=True, verbose_name=_("rate ceiling")
+    )
+    rate_reset_months = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("rate reset months")
+    )
+    rate_reset_day = models.PositiveSmallIntegerField(default=0, verbose_name=_("rate reset day"))
+    next_rate_reset = models.DateField(null=True, blank=True, verbose_name=_("next rate reset"))
 
     # Dates (business dates).
-    application_date = models.DateField()
-    start_date = models.DateField(help_text="Planned (then actual) disbursement date.")
-    first_due_date = models.DateField(null=True, blank=True)
-    disbursed_on = models.DateField(null=True, blank=True)
-    maturity_date = models.DateField(null=True, blank=True)
-    closed_on = models.DateField(null=True, blank=True)
+    application_date = models.DateField(verbose_name=_("application date"))
+    start_date = models.DateField(
+        help_text=_("Planned (then actual) disbursement date."), verbose_name=_("start date")
+    )
+    first_due_date = models.DateField(null=True, blank=True, verbose_name=_("first due date"))
+    disbursed_on = models.DateField(null=True, blank=True, verbose_name=_("disbursed on"))
+    maturity_date = models.DateField(null=True, blank=True, verbose_name=_("maturity date"))
+    closed_on = models.DateField(null=True, blank=True, verbose_name=_("closed on"))
 
     # Disclosure at signing.
-    apr_nominal = models.DecimalField(**RATE)
-    apr_effective = models.DecimalField(**RATE)
-    apr_cap = models.DecimalField(**RATE, null=True, blank=True)
-    apr_cap_rule = models.CharField(max_length=40, blank=True)
+    apr_nominal = models.DecimalField(**RATE, verbose_name=_("APR nominal"))
+    apr_effective = models.DecimalField(**RATE, verbose_name=_("APR effective"))
+    apr_cap = models.DecimalField(**RATE, null=True, blank=True, verbose_name=_("APR cap"))
+    apr_cap_rule = models.CharField(max_length=40, blank=True, verbose_name=_("APR cap rule"))
     apr_method = models.CharField(
-        max_length=12, default="cn_irr", help_text="The APR method of the disclosure."
+        max_length=12,
+        default="cn_irr",
+        help_text=_("The APR method of the disclosure."),
+        verbose_name=_("APR method"),
     )
 
     # The effective-interest method (set at disbursement): the EIR as an annual effective rate
     # on the product's day count, and the net fees, subsidies and costs deferred (1305).
-    effective_rate = models.DecimalField(max_digits=20, decimal_places=12, null=True, blank=True)
-    deferred_yield = models.DecimalField(**AMOUNT, default=ZERO)
+    effective_rate = models.DecimalField(
+        max_digits=20, decimal_places=12, null=True, blank=True, verbose_name=_("effective rate")
+    )
+    deferred_yield = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("deferred yield"))
     yield_amortized = models.DecimalField(
-        **AMOUNT, default=ZERO, help_text="Of the deferred yield, amortized into income so far."
+        **AMOUNT,
+        default=ZERO,
+        help_text=_("Of the deferred yield, amortized into income so far."),
+        verbose_name=_("yield amortized"),
     )
 
     # Kept by the end-of-day close.
-    days_past_due = models.PositiveIntegerField(default=0)
-    delinquency_bucket = models.CharField(max_length=8, default="current")
-    risk_category = models.CharField(max_length=16, default="normal")
-    non_accrual = models.BooleanField(default=False)
+    days_past_due = models.PositiveIntegerField(default=0, verbose_name=_("days past due"))
+    delinquency_bucket = models.CharField(
+        max_length=8, default="current", verbose_name=_("delinquency bucket")
+    )
+    risk_category = models.CharField(
+        choices=value_choices(Category),
+        max_length=16,
+        default="normal",
+        verbose_name=_("risk category"),
+    )
+    non_accrual = models.BooleanField(default=False, verbose_name=_("non accrual"))
     restructured_on = models.DateField(
-        null=True, blank=True, help_text="The last restructuring (reschedule, re-age, holiday)."
+        null=True,
+        blank=True,
+        help_text=_("The last restructuring (reschedule, re-age, holiday)."),
+        verbose_name=_("restructured on"),
     )
     restructured_until = models.DateField(
         null=True,
         blank=True,
-        help_text="End of the observation period: classified at least substandard until then.",
+        help_text=_("End of the observation period: classified at least substandard until then."),
+        verbose_name=_("restructured until"),
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
         ordering = ["id"]
         indexes = [
             models.Index(fields=["status", "id"], name="loan_status_id_idx"),
@@ -197,19 +290,28 @@ class Loan(models.Model):
 class LoanTransition(models.Model):
     """Every state change: who, on which business date, why."""
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="transitions")
-    from_status = models.CharField(max_length=16)
-    to_status = models.CharField(max_length=16)
-    actor = models.CharField(max_length=150)
-    business_date = models.DateField()
-    reason = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("loan")
+    )
+    # The loan's statuses (choices only name them: a transition is written by the state machine)
+    from_status = models.CharField(
+        max_length=16, choices=Loan.Status.choices, verbose_name=_("from status")
+    )
+    to_status = models.CharField(
+        max_length=16, choices=Loan.Status.choices, verbose_name=_("to status")
+    )
+    actor = models.CharField(max_length=150, verbose_name=_("actor"))
+    business_date = models.DateField(verbose_name=_("business date"))
+    reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("loan transition")
+        verbose_name_plural = _("loan transitions")
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.loan_id}: {self.from_status} → {self.to_status}"
+        return f"{self.loan_id}: {self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 class Installment(models.Model):
@@ -224,31 +326,43 @@ class Installment(models.Model):
 
     # Indexed by `installment_number_uniq`, whose leading column it is (see Meta).
     loan = models.ForeignKey(
-        Loan, on_delete=models.PROTECT, related_name="installments", db_index=False
+        Loan,
+        on_delete=models.PROTECT,
+        related_name="installments",
+        db_index=False,
+        verbose_name=_("loan"),
     )
-    number = models.PositiveSmallIntegerField()
-    period_start = models.DateField()
-    due_date = models.DateField()
-    days_in_period = models.PositiveSmallIntegerField()
-    principal_due = models.DecimalField(**AMOUNT)
-    interest_due = models.DecimalField(**AMOUNT)
-    fee_due = models.DecimalField(**AMOUNT, default=ZERO)
-    penalty_due = models.DecimalField(**AMOUNT, default=ZERO)
+    number = models.PositiveSmallIntegerField(verbose_name=_("number"))
+    period_start = models.DateField(verbose_name=_("period start"))
+    due_date = models.DateField(verbose_name=_("due date"))
+    days_in_period = models.PositiveSmallIntegerField(verbose_name=_("days in period"))
+    principal_due = models.DecimalField(**AMOUNT, verbose_name=_("principal due"))
+    interest_due = models.DecimalField(**AMOUNT, verbose_name=_("interest due"))
+    fee_due = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("fee due"))
+    penalty_due = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("penalty due"))
     # Recognized in the ledger so far: interest accrues daily (or is caught up when paid early),
     # the period fee is charged when it falls due. Outstanding receivables are accrued - paid.
-    interest_accrued = models.DecimalField(**AMOUNT, default=ZERO)
-    fee_charged = models.DecimalField(**AMOUNT, default=ZERO)
+    interest_accrued = models.DecimalField(
+        **AMOUNT, default=ZERO, verbose_name=_("interest accrued")
+    )
+    fee_charged = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("fee charged"))
     # The part of the loan's deferred yield (1305) this period amortizes into interest income by
     # the EIR, planned at disbursement (the rows' amounts sum to `Loan.deferred_yield`).
-    yield_amortization = models.DecimalField(**AMOUNT, default=ZERO, db_default=ZERO)
-    principal_paid = models.DecimalField(**AMOUNT, default=ZERO)
-    interest_paid = models.DecimalField(**AMOUNT, default=ZERO)
-    fee_paid = models.DecimalField(**AMOUNT, default=ZERO)
-    penalty_paid = models.DecimalField(**AMOUNT, default=ZERO)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
-    paid_on = models.DateField(null=True, blank=True)
+    yield_amortization = models.DecimalField(
+        **AMOUNT, default=ZERO, db_default=ZERO, verbose_name=_("yield amortization")
+    )
+    principal_paid = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("principal paid"))
+    interest_paid = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("interest paid"))
+    fee_paid = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("fee paid"))
+    penalty_paid = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("penalty paid"))
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.SCHEDULED, verbose_name=_("status")
+    )
+    paid_on = models.DateField(null=True, blank=True, verbose_name=_("paid on"))
 
     class Meta:
+        verbose_name = _("installment")
+        verbose_name_plural = _("installments")
         ordering = ["loan_id", "number"]
         constraints = [
             # A loan's live rows are numbered uniquely; its cancelled rows keep their numbers

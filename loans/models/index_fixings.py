@@ -10,14 +10,18 @@ class IndexFixing(models.Model):
     demo's `simulate`). A date takes the latest fixing on or before it from either."""
 
     index = models.CharField(
-        max_length=12, choices=[("lpr_1y", _("One-year LPR")), ("lpr_5y", _("Five-year LPR"))]
+        max_length=12,
+        choices=[("lpr_1y", _("One-year LPR")), ("lpr_5y", _("Five-year LPR"))],
+        verbose_name=_("index"),
     )
-    effective_from = models.DateField()
-    rate = models.DecimalField(**RATE)
-    source = models.CharField(max_length=40, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True)
+    effective_from = models.DateField(verbose_name=_("effective from"))
+    rate = models.DecimalField(**RATE, verbose_name=_("rate"))
+    source = models.CharField(max_length=40, blank=True, default="", verbose_name=_("source"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("index fixing")
+        verbose_name_plural = _("index fixings")
         constraints = [
             models.UniqueConstraint(
                 fields=["index", "effective_from"], name="index_fixing_unique_date"

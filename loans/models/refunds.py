@@ -14,33 +14,49 @@ class RefundRequest(models.Model):
         REFUNDED = "refunded", _("Approved and refunded")
         REJECTED = "rejected", _("Rejected")
 
-    loan = models.ForeignKey("loans.Loan", on_delete=models.PROTECT, related_name="refund_requests")
-    amount = models.DecimalField(**AMOUNT)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="refunds_requested"
+    loan = models.ForeignKey(
+        "loans.Loan",
+        on_delete=models.PROTECT,
+        related_name="refund_requests",
+        verbose_name=_("loan"),
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
-    business_date = models.DateField(help_text="The business date it was requested on.")
+    amount = models.DecimalField(**AMOUNT, verbose_name=_("amount"))
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="refunds_requested",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(auto_now_add=True, verbose_name=_("requested at"))
+    business_date = models.DateField(
+        help_text=_("The business date it was requested on."), verbose_name=_("business date")
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="refunds_decided",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField(max_length=255, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_note = models.CharField(max_length=255, blank=True, verbose_name=_("decision note"))
     refund = models.OneToOneField(
         "loans.Repayment",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="refund_request",
-        help_text="The refund the approval posted.",
+        help_text=_("The refund the approval posted."),
+        verbose_name=_("refund"),
     )
 
     class Meta:
+        verbose_name = _("refund request")
+        verbose_name_plural = _("refund requests")
         ordering = ["-requested_at", "-id"]
         permissions = [("approve_refundrequest", "Can approve or reject a borrower's refund")]
         constraints = [

@@ -44,43 +44,62 @@ class Repayment(models.Model):
 
     # Indexed by (loan, status, value_date) below: no second index on the insert path.
     loan = models.ForeignKey(
-        Loan, on_delete=models.PROTECT, related_name="repayments", db_index=False
+        Loan,
+        on_delete=models.PROTECT,
+        related_name="repayments",
+        db_index=False,
+        verbose_name=_("loan"),
     )
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.REPAYMENT)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.POSTED)
-    amount = models.DecimalField(**AMOUNT)
-    currency = models.CharField(max_length=3)
-    value_date = models.DateField()
-    business_date = models.DateField()
-    channel = models.CharField(max_length=32, blank=True)
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, default=Kind.REPAYMENT, verbose_name=_("kind")
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.POSTED, verbose_name=_("status")
+    )
+    amount = models.DecimalField(**AMOUNT, verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    value_date = models.DateField(verbose_name=_("value date"))
+    business_date = models.DateField(verbose_name=_("business date"))
+    channel = models.CharField(max_length=32, blank=True, verbose_name=_("channel"))
     source = models.CharField(
         max_length=16,
         choices=Source.choices,
         blank=True,
         default="",
-        help_text="Recoveries: who collected it. Empty for other kinds.",
+        help_text=_("Recoveries: who collected it. Empty for other kinds."),
+        verbose_name=_("source"),
     )
-    external_reference = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=100)
-    request_hash = models.CharField(max_length=64)
-    prepayment_mode = models.CharField(max_length=20, blank=True)
+    external_reference = models.CharField(
+        max_length=64, blank=True, verbose_name=_("external reference")
+    )
+    idempotency_key = models.CharField(max_length=100, verbose_name=_("idempotency key"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    prepayment_mode = models.CharField(max_length=20, blank=True, verbose_name=_("prepayment mode"))
     overpayment = models.DecimalField(
         **AMOUNT,
         default=ZERO,
-        help_text="Change to the customer-overpayment liability: held (+), refunded (−).",
+        help_text=_("Change to the customer-overpayment liability: held (+), refunded (−)."),
+        verbose_name=_("overpayment"),
     )
-    generation = models.PositiveSmallIntegerField(default=1)
-    entry_id = models.BigIntegerField(null=True, blank=True)
-    entry_ids = models.JSONField(default=list, blank=True)
+    generation = models.PositiveSmallIntegerField(default=1, verbose_name=_("generation"))
+    entry_id = models.BigIntegerField(null=True, blank=True, verbose_name=_("entry ID"))
+    entry_ids = models.JSONField(default=list, blank=True, verbose_name=_("entry ids"))
     schedule_change = models.JSONField(
-        default=dict, blank=True, help_text="What the live application changed in the schedule."
+        default=dict,
+        blank=True,
+        help_text=_("What the live application changed in the schedule."),
+        verbose_name=_("schedule change"),
     )
-    reversed_on = models.DateField(null=True, blank=True)
-    reversal_reason = models.CharField(max_length=255, blank=True)
-    actor = models.CharField(max_length=150, default="system")
-    created_at = models.DateTimeField(auto_now_add=True)
+    reversed_on = models.DateField(null=True, blank=True, verbose_name=_("reversed on"))
+    reversal_reason = models.CharField(
+        max_length=255, blank=True, verbose_name=_("reversal reason")
+    )
+    actor = models.CharField(max_length=150, default="system", verbose_name=_("actor"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("repayment")
+        verbose_name_plural = _("repayments")
         ordering = ["loan_id", "value_date", "id"]
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], name="repayment_idempotency_uniq"),
@@ -106,18 +125,28 @@ class Allocation(models.Model):
         FEE = "fee", _("Fee")
         PENALTY = "penalty", _("Penalty")
 
-    repayment = models.ForeignKey(Repayment, on_delete=models.PROTECT, related_name="allocations")
+    repayment = models.ForeignKey(
+        Repayment, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("repayment")
+    )
     # Looked up by repayment, not by installment: no index on the insert path.
     installment = models.ForeignKey(
-        Installment, on_delete=models.PROTECT, related_name="allocations", db_index=False
+        Installment,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        db_index=False,
+        verbose_name=_("installment"),
     )
-    component = models.CharField(max_length=10, choices=Component.choices)
-    amount = models.DecimalField(**AMOUNT)
-    recognized = models.DecimalField(**AMOUNT, default=ZERO)
-    generation = models.PositiveSmallIntegerField(default=1)
-    active = models.BooleanField(default=True)
+    component = models.CharField(
+        max_length=10, choices=Component.choices, verbose_name=_("component")
+    )
+    amount = models.DecimalField(**AMOUNT, verbose_name=_("amount"))
+    recognized = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("recognized"))
+    generation = models.PositiveSmallIntegerField(default=1, verbose_name=_("generation"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
         ordering = ["repayment_id", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="allocation_positive"),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.utils.translation import gettext_lazy as _
 
 from calc.delinquency import BUCKETS
 from core.money import ZERO
@@ -15,13 +16,13 @@ from ledger.models import Account, LoanAccountBalance
 from loans.models import CloseRun, Loan
 
 TOTALS = (
-    ("principal outstanding", chart.LOANS_PRINCIPAL),
-    ("interest receivable", chart.INTEREST_RECEIVABLE),
-    ("fees receivable", chart.FEES_RECEIVABLE),
-    ("penalty receivable", chart.PENALTY_RECEIVABLE),
-    ("allowance for losses", chart.ALLOWANCE),
-    ("interest in suspense", chart.INTEREST_SUSPENSE),
-    ("customer overpayments", chart.CUSTOMER_OVERPAYMENTS),
+    (_("principal outstanding"), chart.LOANS_PRINCIPAL),
+    (_("interest receivable"), chart.INTEREST_RECEIVABLE),
+    (_("fees receivable"), chart.FEES_RECEIVABLE),
+    (_("penalty receivable"), chart.PENALTY_RECEIVABLE),
+    (_("allowance for losses"), chart.ALLOWANCE),
+    (_("interest in suspense"), chart.INTEREST_SUSPENSE),
+    (_("customer overpayments"), chart.CUSTOMER_OVERPAYMENTS),
 )
 RECENT_CLOSES = 7
 

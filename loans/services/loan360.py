@@ -15,12 +15,14 @@ from datetime import date
 from decimal import Decimal
 
 from core.models import AuditEvent
+from ledger.entry_kinds import entry_kind_label
 from ledger.models import JournalLine
 from loans.models import Installment, Loan, LoanModification, Repayment
 from loans.selectors.consumer import loan_balance_summary
 
 from .loan_position import LoanPosition, loan_position
 from .signing import signed_terms
+from .terms_labels import term_name, term_value
 
 LEDGER_LINES_SHOWN = 200
 AUDIT_EVENTS_SHOWN = 100
@@ -41,6 +43,10 @@ class Section:
 class LedgerRow:
     line: JournalLine
     balance: Decimal
+
+    @property
+    def kind(self) -> str:
+        return entry_kind_label(self.line.entry.kind)
 
 
 @dataclass
@@ -113,16 +119,17 @@ def ledger_with_running_balance(loan: Loan) -> tuple[list[LedgerRow], int]:
 
 
 def terms_rows(data: Mapping[str, object], prefix: str = "") -> list[tuple[str, str]]:
-    """A nested snapshot as (dotted name, value) rows, in the snapshot's order."""
+    """A nested snapshot as (name › name, value) rows in the snapshot's order, each name and
+    code in words (`terms_labels`)."""
     rows: list[tuple[str, str]] = []
     for key, value in data.items():
-        name = f"{prefix}{key}"
+        name = f"{prefix}{term_name(key)}"
         if isinstance(value, Mapping):
             rows += terms_rows(value, f"{name} › ")
-        elif isinstance(value, list):
-            rows.append((name, ", ".join(str(item) for item in value) or "—"))
+        elif value in (None, "", []):
+            rows.append((name, "—"))
         else:
-            rows.append((name, "—" if value in (None, "") else str(value)))
+            rows.append((name, term_value(key, value)))
     return rows
 
 

@@ -25,29 +25,46 @@ class CreditLine(models.Model):
         FROZEN = "frozen", _("Frozen")
         CLOSED = "closed", _("Closed")
 
-    reference = models.CharField(max_length=40, unique=True)
-    borrower = models.ForeignKey(Borrower, on_delete=models.PROTECT, related_name="credit_lines")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="credit_lines")
-    application = models.OneToOneField(
-        LoanApplication, on_delete=models.PROTECT, null=True, blank=True, related_name="line"
+    reference = models.CharField(max_length=40, unique=True, verbose_name=_("reference"))
+    borrower = models.ForeignKey(
+        Borrower, on_delete=models.PROTECT, related_name="credit_lines", verbose_name=_("borrower")
     )
-    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT)
-    allowed_product_types = models.JSONField(default=list)
-    currency = models.CharField(max_length=3, default="CNY")
-    limit = models.DecimalField(**AMOUNT)
-    available_amount = models.DecimalField(**AMOUNT, default=ZERO)
-    revolving = models.BooleanField(default=True)
-    secured = models.BooleanField(default=False)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
-    freeze_reason = models.CharField(max_length=32, blank=True)
-    pricing_band = models.CharField(max_length=32)
-    annual_rate = models.DecimalField(**RATE)
-    credit_score = models.IntegerField(null=True, blank=True)
-    opened_on = models.DateField()
-    expires_on = models.DateField()
-    updated_at = models.DateTimeField(auto_now=True)
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="credit_lines", verbose_name=_("product")
+    )
+    application = models.OneToOneField(
+        LoanApplication,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="line",
+        verbose_name=_("application"),
+    )
+    policy_version = models.ForeignKey(
+        PolicyVersion, on_delete=models.PROTECT, verbose_name=_("policy version")
+    )
+    allowed_product_types = models.JSONField(default=list, verbose_name=_("allowed product types"))
+    currency = models.CharField(max_length=3, default="CNY", verbose_name=_("currency"))
+    limit = models.DecimalField(**AMOUNT, verbose_name=_("limit"))
+    available_amount = models.DecimalField(
+        **AMOUNT, default=ZERO, verbose_name=_("available amount")
+    )
+    revolving = models.BooleanField(default=True, verbose_name=_("revolving"))
+    secured = models.BooleanField(default=False, verbose_name=_("secured"))
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status")
+    )
+    freeze_reason = models.CharField(max_length=32, blank=True, verbose_name=_("freeze reason"))
+    pricing_band = models.CharField(max_length=32, verbose_name=_("pricing band"))
+    annual_rate = models.DecimalField(**RATE, verbose_name=_("annual rate"))
+    credit_score = models.IntegerField(null=True, blank=True, verbose_name=_("credit score"))
+    opened_on = models.DateField(verbose_name=_("opened on"))
+    expires_on = models.DateField(verbose_name=_("expires on"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("credit line")
+        verbose_name_plural = _("credit lines")
         db_table = "loans_creditline"
         ordering = ["-id"]
         constraints = [
@@ -69,18 +86,22 @@ class CreditLimitChange(models.Model):
         UNFREEZE = "unfreeze", _("Unfrozen")
         CLOSE = "close", _("Closed")
 
-    line = models.ForeignKey(CreditLine, on_delete=models.PROTECT, related_name="changes")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    old_limit = models.DecimalField(**AMOUNT)
-    new_limit = models.DecimalField(**AMOUNT)
-    old_status = models.CharField(max_length=8)
-    new_status = models.CharField(max_length=8)
-    reason = models.CharField(max_length=255)
-    actor = models.CharField(max_length=150)
-    business_date = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    line = models.ForeignKey(
+        CreditLine, on_delete=models.PROTECT, related_name="changes", verbose_name=_("credit line")
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    old_limit = models.DecimalField(**AMOUNT, verbose_name=_("old limit"))
+    new_limit = models.DecimalField(**AMOUNT, verbose_name=_("new limit"))
+    old_status = models.CharField(max_length=8, verbose_name=_("old status"))
+    new_status = models.CharField(max_length=8, verbose_name=_("new status"))
+    reason = models.CharField(max_length=255, verbose_name=_("reason"))
+    actor = models.CharField(max_length=150, verbose_name=_("actor"))
+    business_date = models.DateField(verbose_name=_("business date"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("credit limit change")
+        verbose_name_plural = _("credit limit changes")
         db_table = "loans_creditlimitchange"
         ordering = ["line_id", "id"]
 
@@ -102,33 +123,58 @@ class Drawdown(models.Model):
         PENDING = "pending", _("Awaiting settlement")
         SETTLED = "settled", _("Settled")
 
-    line = models.ForeignKey(CreditLine, on_delete=models.PROTECT, related_name="drawdowns")
-    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="drawdown")
+    line = models.ForeignKey(
+        CreditLine,
+        on_delete=models.PROTECT,
+        related_name="drawdowns",
+        verbose_name=_("credit line"),
+    )
+    loan = models.OneToOneField(
+        Loan, on_delete=models.PROTECT, related_name="drawdown", verbose_name=_("loan")
+    )
     merchant = models.ForeignKey(
-        Merchant, on_delete=models.PROTECT, null=True, blank=True, related_name="drawdowns"
+        Merchant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="drawdowns",
+        verbose_name=_("merchant"),
     )
-    idempotency_key = models.CharField(max_length=200, unique=True)
-    request_hash = models.CharField(max_length=64)
-    amount = models.DecimalField(**AMOUNT)
-    payee_kind = models.CharField(max_length=16, choices=PayeeKind.choices)
-    payee_name = models.CharField(max_length=120)
-    payee_account_masked = models.CharField(max_length=40, blank=True)
-    order_reference = models.CharField(max_length=64, blank=True)
-    subsidised = models.BooleanField(default=False)
-    subsidy_amount = models.DecimalField(**AMOUNT, default=ZERO)
-    refunded_amount = models.DecimalField(**AMOUNT, default=ZERO)
+    idempotency_key = models.CharField(
+        max_length=200, unique=True, verbose_name=_("idempotency key")
+    )
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    amount = models.DecimalField(**AMOUNT, verbose_name=_("amount"))
+    payee_kind = models.CharField(
+        max_length=16, choices=PayeeKind.choices, verbose_name=_("payee kind")
+    )
+    payee_name = models.CharField(max_length=120, verbose_name=_("payee name"))
+    payee_account_masked = models.CharField(
+        max_length=40, blank=True, verbose_name=_("payee account masked")
+    )
+    order_reference = models.CharField(max_length=64, blank=True, verbose_name=_("order reference"))
+    subsidised = models.BooleanField(default=False, verbose_name=_("subsidised"))
+    subsidy_amount = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("subsidy amount"))
+    refunded_amount = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("refunded amount"))
     settlement_status = models.CharField(
-        max_length=8, choices=Settlement.choices, default=Settlement.NOT_APPLICABLE
+        max_length=8,
+        choices=Settlement.choices,
+        default=Settlement.NOT_APPLICABLE,
+        verbose_name=_("settlement status"),
     )
-    settled_amount = models.DecimalField(**AMOUNT, default=ZERO)
-    settled_on = models.DateField(null=True, blank=True)
-    base_rate = models.DecimalField(**RATE, help_text="The line's rate before dynamic pricing.")
-    pricing_adjustments = models.JSONField(default=list)
-    business_date = models.DateField()
-    created_by = models.CharField(max_length=150)
-    created_at = models.DateTimeField(auto_now_add=True)
+    settled_amount = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("settled amount"))
+    settled_on = models.DateField(null=True, blank=True, verbose_name=_("settled on"))
+    base_rate = models.DecimalField(
+        **RATE, help_text=_("The line's rate before dynamic pricing."), verbose_name=_("base rate")
+    )
+    pricing_adjustments = models.JSONField(default=list, verbose_name=_("pricing adjustments"))
+    business_date = models.DateField(verbose_name=_("business date"))
+    created_by = models.CharField(max_length=150, verbose_name=_("created by"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("drawdown")
+        verbose_name_plural = _("drawdowns")
         db_table = "loans_drawdown"
         ordering = ["-id"]
         constraints = [

@@ -13,14 +13,20 @@ class Merchant(models.Model):
         CAR = "car", _("Car (车)")
         MEDICAL = "medical", _("Medical (医美)")
 
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=120)
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ECOMMERCE)
-    settlement_account_masked = models.CharField(max_length=40, blank=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    code = models.SlugField(max_length=40, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, default=Kind.ECOMMERCE, verbose_name=_("kind")
+    )
+    settlement_account_masked = models.CharField(
+        max_length=40, blank=True, verbose_name=_("settlement account masked")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
         db_table = "loans_merchant"
         ordering = ["code"]
 

@@ -10,16 +10,22 @@ class PolicyVersion(models.Model):
     Immutable once a decision used it (`first_used_on` set): a new version is published instead,
     so every stored decision can be re-run through exactly the policy that made it."""
 
-    code = models.SlugField(max_length=40)
-    version = models.PositiveIntegerField()
-    description = models.CharField(max_length=255, blank=True)
-    policy = models.JSONField(help_text="Rules, scorecard, bands and limits (see the docs).")
-    is_active = models.BooleanField(default=False)
-    created_by = models.CharField(max_length=150, default="system")
-    created_at = models.DateTimeField(auto_now_add=True)
-    first_used_on = models.DateField(null=True, blank=True, editable=False)
+    code = models.SlugField(max_length=40, verbose_name=_("code"))
+    version = models.PositiveIntegerField(verbose_name=_("version"))
+    description = models.CharField(max_length=255, blank=True, verbose_name=_("description"))
+    policy = models.JSONField(
+        help_text=_("Rules, scorecard, bands and limits (see the docs)."), verbose_name=_("policy")
+    )
+    is_active = models.BooleanField(default=False, verbose_name=_("is active"))
+    created_by = models.CharField(max_length=150, default="system", verbose_name=_("created by"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    first_used_on = models.DateField(
+        null=True, blank=True, editable=False, verbose_name=_("first used on")
+    )
 
     class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
         db_table = "loans_policyversion"
         ordering = ["code", "-version"]
         constraints = [
@@ -45,13 +51,15 @@ class BlockListEntry(models.Model):
         MOBILE = "mobile", _("Mobile phone")
         DEVICE = "device", _("Device")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    value_digest = models.CharField(max_length=64)
-    reason = models.CharField(max_length=255)
-    added_on = models.DateField()
-    added_by = models.CharField(max_length=150, default="system")
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    value_digest = models.CharField(max_length=64, verbose_name=_("value digest"))
+    reason = models.CharField(max_length=255, verbose_name=_("reason"))
+    added_on = models.DateField(verbose_name=_("added on"))
+    added_by = models.CharField(max_length=150, default="system", verbose_name=_("added by"))
 
     class Meta:
+        verbose_name = _("block list entry")
+        verbose_name_plural = _("block list entries")
         db_table = "loans_blocklistentry"
         ordering = ["kind", "id"]
         constraints = [

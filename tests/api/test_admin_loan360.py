@@ -52,7 +52,7 @@ def test_the_loan_360_page_shows_where_the_loan_stands(borrower_user, today):
     assert _standings(html) == ["overdue", "upcoming", "upcoming"]
     # and the signed terms are a table of rows, not JSON
     terms = html[html.index('id="l360-terms"') :]
-    assert '<th scope="row">disclosure › apr_nominal</th>' in terms
+    assert '<th scope="row">disclosure › APR nominal</th>' in terms
     assert '{"' not in terms[: terms.index("</table>")]
     # when the borrower pays the overdue installment
     response = client_for(user).post(

@@ -1,6 +1,7 @@
 """The back-office pages read in Chinese for a Chinese-speaking officer (issue 21): rendered in
-zh-hans, no text on the reports page or a loan 360 page is one of the English strings the project
-translates (its catalogue's msgids and its models' choice labels)."""
+zh-hans, no text on the reports page, a loan 360 page, the admin's index or the lists and pages
+of the main models is one of the English strings the project translates (its catalogue's msgids,
+its models' choice labels and its app, model and field names, as the admin capitalizes them)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from html.parser import HTMLParser
 import polib
 import pytest
 from django.test import Client
+from django.utils.text import capfirst
 from django.utils.translation import gettext, override
 
+from collection.models import CollectionCase
 from compliance.reports.runs import report_run_produce
+from funding.models import Funder
+from ledger.entry_kinds import entry_kind_labels
+from ledger.models import Account, JournalEntry
+from payments.models import PaymentOrder
+from payments.services.orders import order_create
 from tests.eod.helpers import close_until
-from tests.house.test_translation_catalogue import PO, project_choice_labels
+from tests.house.test_translation_catalogue import PO, project_choice_labels, project_names
 
 from .conftest import PASSWORD, active_loan_for, client_for, make_user
 
@@ -55,15 +63,21 @@ def known_english() -> set[str]:
     }
     with override("en"):
         strings |= {str(label) for label in project_choice_labels().values()}
+        names = {str(name) for name in project_names().values()}
     with override("zh-hans"):
-        return {english for english in strings if gettext(english) != english}
+        strings = {english for english in strings if gettext(english) != english}
+    # the admin shows a lowercase name capitalized ("days past due" heads a column as "Days
+    # past due"); "ID" reads the same in Chinese
+    strings |= {capfirst(name) for name in (strings | names) if name != "ID"} | names - {"ID"}
+    return strings
 
 
 def english_left(html: str) -> list[str]:
     parser = _VisibleText()
     parser.feed(html)
     english = known_english()
-    return sorted({text for text in parser.texts if text in english})
+    # a form's labels end in a colon ("Status:")
+    return sorted({text for text in parser.texts if text.rstrip(":") in english})
 
 
 def _get(user, url: str) -> str:
@@ -113,3 +127,88 @@ def test_a_loan_360_page_has_no_english_left(borrower_user, today):
     left = english_left(summary_to_repayments + history_to_modifications)
     assert left == [], ", ".join(left)
     assert "已入账" in summary_to_repayments  # the repayment's status, Posted
+
+
+def _back_office_book(borrower_user, today):
+    """A loan in arrears with its collection case, a payment order on it and a funder."""
+    user, borrower = borrower_user
+    loan = active_loan_for(borrower, on=today, principal="3000.00", term=3, frequency="weekly")
+    close_until(loan.installments.get(number=1).due_date + timedelta(days=2))
+    order = order_create(
+        loan=loan,
+        direction=PaymentOrder.Direction.COLLECT,
+        purpose=PaymentOrder.Purpose.REPAYMENT,
+        amount=loan.installments.get(number=1).outstanding,
+        idempotency_key="zh-order",
+        business_date=loan.installments.get(number=1).due_date + timedelta(days=2),
+        gateway="local",
+    )
+    funder = Funder.objects.create(code="zh-bank", name="Bank", kind="bank")
+    return loan, order, funder
+
+
+def test_the_admin_index_lists_and_pages_of_the_main_models_have_no_english_left(
+    borrower_user, today
+):
+    # given a loan in arrears (its entries, its collection case), a payment order and a funder
+    loan, order, funder = _back_office_book(borrower_user, today)
+    case = CollectionCase.objects.get(loan=loan)
+    entry = JournalEntry.objects.filter(lines__loan_id=loan.pk).order_by("id").first()
+    officer = make_user(staff=True, is_superuser=True)
+    # when a Chinese-speaking officer opens the index, the lists and a page of each
+    pages = ["/admin/"]
+    for path, pk in (
+        ("loans/loan", loan.pk),
+        ("ledger/journalentry", entry.pk),
+        ("collection/collectioncase", case.pk),
+        ("payments/paymentorder", order.pk),
+        ("funding/funder", funder.pk),
+    ):
+        pages += [f"/admin/{path}/", f"/admin/{path}/{pk}/change/"]
+    left = {}
+    for url in pages:
+        html = _get(officer, url)
+        # the whole page below the header: the sidebar's app and model names, the titles, the
+        # lists' column headers and filters, the forms' labels and inline tables
+        if english := english_left(html[html.index('id="main"') :]):
+            left[url] = english
+    # then none of the project's English is left on any of them
+    assert left == {}, left
+    # and the sidebar and titles name the apps and models in Chinese
+    index = _get(officer, "/admin/")
+    assert all(name in index for name in ("总账", "贷款", "催收", "会计分录", "支付单", "出资方"))
+
+
+def test_journal_entry_kinds_and_signed_terms_read_in_words(borrower_user, today):
+    # given a loan whose close posted accruals, penalty interest and provisions
+    loan, _, _ = _back_office_book(borrower_user, today)
+    officer = make_user(staff=True, is_superuser=True)
+    # every kind posted has a name (the stored codes stay as they are)
+    kinds = set(JournalEntry.objects.values_list("kind", flat=True))
+    assert {"disbursement", "accrual", "penalty", "provision"} <= kinds
+    assert kinds <= set(entry_kind_labels())
+    # when the officer opens the loan 360 page and the journal in Chinese
+    html = _get(officer, f"/admin/loans/loan/{loan.pk}/change/")
+    ledger = html[html.index('id="l360-ledger"') : html.index('id="l360-history"')]
+    terms = html[html.index('id="l360-terms"') :]
+    terms = terms[: terms.index("</table>")]
+    journal = _get(officer, "/admin/ledger/journalentry/")
+    # then the ledger lines' kinds are named, not coded, on both
+    for page in (ledger, journal):
+        assert "利息计提" in page and "放款" in page
+        assert not re.search(r">(accrual|disbursement|penalty|provision)<", page)
+    assert "?kind=accrual" in journal  # the filter still selects by the stored code
+    # and the chart's accounts by their Chinese names (stored in English by the migrations)
+    assert "1303 贷款——本金" in ledger
+    with override("zh-hans"):
+        assert [a.name for a in Account.objects.all() if a.name_shown == a.name] == []
+    # and the signed terms name each term and code: no snake_case name or code left
+    names = re.findall(r'<th scope="row">([^<]+)</th>', terms)
+    values = re.findall(r"<td>([^<]+)</td>", terms)
+    assert "信息披露 › 名义年化利率" in names and "产品 › 还款方式" in names
+    assert "等额本息" in values and "每周" in values
+    assert not [text for text in names + values if re.fullmatch(r"[a-z]+(_[a-z]+)+", text)]
+    # and the transitions read as statuses, the audit trail's actions by their names
+    history = html[html.index('id="l360-history"') : html.index('id="l360-terms"')]
+    assert "逾期" in history and "delinquent" not in history
+    assert "贷款已放款" in history and "loan.disburse" not in history
