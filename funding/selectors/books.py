@@ -7,6 +7,11 @@ loan is split by the loan's shares on the line's business date with the largest-
 that every funder's part of an entry balances. An entry that belongs wholly to one funder (a
 settlement, one side of a buyback or a transfer: `EntryFunder`) is that funder's, unsplit.
 
+A reversal splits exactly as the entry it reverses: by the shares on the date of the entry its
+chain of reversals began with (and it belongs to that entry's funder, if one), not by the shares
+on its own date. So a repayment reversed after a transfer or a buyback gives each funder back
+exactly the part it had, and the parts of the entry and its reversal cancel cent for cent.
+
 A partner's part of the platform's collection account (1002) is, in its own books, what the
 platform owes it (1221); in the platform's books the same amount is the payable to partners
 (2203), the cash staying in 1002. So the platform's books are the whole journal less the
@@ -54,16 +59,37 @@ def partner_parts_sql(
     line, amount signed debit-positive, before 1002 is read as 1221. One statement: shares
     joined by date, floors, the cents left given by largest remainder (ties to the earlier
     funder: the platform first, then by id), each entry's rounding settled on its largest
-    line; then the entries that belong wholly to one of the funders."""
+    line; then the entries that belong wholly to one of the funders. A reversal is split by
+    the shares of its origin's date and belongs to its origin's funder."""
     date_sql, date_params = _filters(as_of, on)
     loan_sql, loan_params = "", []
     if loan_ids is not None:
         loan_sql = " AND f.loan_id = ANY(%s)"
         loan_params = [list(loan_ids)]
     sql = f"""
-    WITH funded AS (
+    WITH RECURSIVE funded AS (
         SELECT DISTINCT f.loan_id FROM funding_loanfunding f
          WHERE f.funder_id = ANY(%s){loan_sql}
+    ),
+    reversed_from AS (
+        SELECT e.id AS entry_id, e.reverses_id AS origin_id
+          FROM ledger_journalentry e WHERE e.reverses_id IS NOT NULL
+        UNION ALL
+        SELECT r.entry_id, o.reverses_id
+          FROM reversed_from r JOIN ledger_journalentry o ON o.id = r.origin_id
+         WHERE o.reverses_id IS NOT NULL
+    ),
+    origin AS (
+        SELECT r.entry_id, o.id AS origin_id, o.business_date
+          FROM reversed_from r JOIN ledger_journalentry o ON o.id = r.origin_id
+         WHERE o.reverses_id IS NULL
+    ),
+    owned AS (
+        SELECT x.entry_id, x.funder_id FROM funding_entryfunder x
+        UNION ALL
+        SELECT o.entry_id, x.funder_id
+          FROM origin o JOIN funding_entryfunder x ON x.entry_id = o.origin_id
+         WHERE NOT EXISTS (SELECT 1 FROM funding_entryfunder y WHERE y.entry_id = o.entry_id)
     ),
     entry_loan AS (
         SELECT l.entry_id, min(l.loan_id) AS loan_id
@@ -77,11 +103,12 @@ def partner_parts_sql(
     ),
     lines AS (
         SELECT l.id, l.entry_id, l.account_id, e.loan_id, l.loan_id AS line_loan_id,
-               l.business_date,
+               coalesce(o.business_date, l.business_date) AS split_date,
                l.debit - l.credit AS amount,
                abs(l.debit - l.credit) * 100 AS units
           FROM ledger_journalline l JOIN entry_loan e ON e.entry_id = l.entry_id
-         WHERE NOT EXISTS (SELECT 1 FROM funding_entryfunder x WHERE x.entry_id = l.entry_id)
+          LEFT JOIN origin o ON o.entry_id = l.entry_id
+         WHERE NOT EXISTS (SELECT 1 FROM owned x WHERE x.entry_id = l.entry_id)
                {date_sql}
     ),
     exact AS (
@@ -95,8 +122,8 @@ def partner_parts_sql(
                        fu.kind <> 'platform' AS not_platform
                   FROM funding_loanfunding f JOIN funding_funder fu ON fu.id = f.funder_id
                  WHERE f.loan_id IN (SELECT loan_id FROM funded)) s
-            ON s.loan_id = ln.loan_id AND s.valid_from <= ln.business_date
-           AND (s.valid_until IS NULL OR ln.business_date < s.valid_until)
+            ON s.loan_id = ln.loan_id AND s.valid_from <= ln.split_date
+           AND (s.valid_until IS NULL OR ln.split_date < s.valid_until)
     ),
     ranked AS (
         SELECT x.*,
@@ -126,7 +153,7 @@ def partner_parts_sql(
      WHERE funder_id = ANY(%s)
     UNION ALL
     SELECT x.funder_id, l.loan_id, l.entry_id, l.account_id, l.debit - l.credit
-      FROM funding_entryfunder x JOIN ledger_journalline l ON l.entry_id = x.entry_id
+      FROM owned x JOIN ledger_journalline l ON l.entry_id = x.entry_id
      WHERE x.funder_id = ANY(%s) {date_sql}
     """
     ids = list(funder_ids)

@@ -22,7 +22,7 @@ from django.db import connection
 from calc.money import MoneyError
 from calc.split import largest_remainder
 from core.money import ZERO
-from ledger.models import Account
+from ledger.models import Account, JournalEntry
 from ledger.selectors import trial_balance
 from ledger.services import business_date_current
 
@@ -123,6 +123,10 @@ def recomputed_parts(*, funder: Funder, as_of: date) -> dict[tuple, Decimal]:
     ):
         shares[row["loan_id"]].append(row)
     owners = dict(EntryFunder.objects.values_list("entry_id", "funder_id"))
+    origins = reversal_origins()
+    for entry_id, (origin_id, _day) in origins.items():
+        if entry_id not in owners and origin_id in owners:
+            owners[entry_id] = owners[origin_id]
     out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -136,16 +140,32 @@ def recomputed_parts(*, funder: Funder, as_of: date) -> dict[tuple, Decimal]:
         current = None
         for row in cursor.fetchall():
             if row[0] != current and entry_lines:
-                _entry_parts(entry_lines, funder, shares, kinds, owners, out)
+                _entry_parts(entry_lines, funder, shares, kinds, owners, origins, out)
                 entry_lines = []
             current = row[0]
             entry_lines.append(row)
         if entry_lines:
-            _entry_parts(entry_lines, funder, shares, kinds, owners, out)
+            _entry_parts(entry_lines, funder, shares, kinds, owners, origins, out)
     return {key: amount for key, amount in out.items() if amount and key[0] is not None}
 
 
-def _entry_parts(lines, funder, shares, kinds, owners, out) -> None:
+def reversal_origins() -> dict[int, tuple[int, date]]:
+    """Every reversal → (the entry its chain of reversals began with, that entry's date)."""
+    reverses = dict(
+        JournalEntry.objects.filter(reverses__isnull=False).values_list("id", "reverses_id")
+    )
+    roots = {}
+    for entry_id, parent in reverses.items():
+        while parent in reverses:
+            parent = reverses[parent]
+        roots[entry_id] = parent
+    dates = dict(
+        JournalEntry.objects.filter(pk__in=set(roots.values())).values_list("id", "business_date")
+    )
+    return {entry_id: (root, dates[root]) for entry_id, root in roots.items()}
+
+
+def _entry_parts(lines, funder, shares, kinds, owners, origins, out) -> None:
     entry_id = lines[0][0]
     loans = {line[3] for line in lines if line[3] is not None}
     owner = owners.get(entry_id)
@@ -162,7 +182,7 @@ def _entry_parts(lines, funder, shares, kinds, owners, out) -> None:
                 out[(loan, account)] += amount
         return
     loan_id = next(iter(loans))
-    day = lines[0][5]
+    day = origins[entry_id][1] if entry_id in origins else lines[0][5]
     valid = [
         row
         for row in shares.get(loan_id, [])
