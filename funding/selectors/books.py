@@ -48,6 +48,11 @@ def _filters(as_of: date | None, on: date | None, alias: str = "l") -> tuple[str
     return sql, params
 
 
+def loss_account_ids() -> list[int]:
+    """The accounts a credit loss is booked on (every currency's)."""
+    return list(Account.objects.filter(code__in=accounts.LOSS).values_list("id", flat=True))
+
+
 def partner_parts_sql(
     *,
     funder_ids: Sequence[int],
@@ -60,7 +65,14 @@ def partner_parts_sql(
     joined by date, floors, the cents left given by largest remainder (ties to the earlier
     funder: the platform first, then by id), each entry's rounding settled on its largest
     line; then the entries that belong wholly to one of the funders. A reversal is split by
-    the shares of its origin's date and belongs to its origin's funder."""
+    the shares of its origin's date and belongs to its origin's funder.
+
+    On a loan some funder of which bears no credit losses, a line on a loss account
+    (`accounts.LOSS`: allowance, impairment, write-off, recoveries) is split among the funders
+    that bear them, by their shares; every other line by the shares as usual. What that leaves
+    unbalanced in a funder's part of the entry (the receivables it gave up against a loss
+    another bears, and the rounding) is settled on the collection account 1002: a claim
+    between the funder and the platform, which its settlement pays."""
     date_sql, date_params = _filters(as_of, on)
     loan_sql, loan_params = "", []
     if loan_ids is not None:
@@ -104,6 +116,7 @@ def partner_parts_sql(
     lines AS (
         SELECT l.id, l.entry_id, l.account_id, e.loan_id, l.loan_id AS line_loan_id,
                coalesce(o.business_date, l.business_date) AS split_date,
+               l.account_id = ANY(%s) AS loss_account,
                l.debit - l.credit AS amount,
                abs(l.debit - l.credit) * 100 AS units
           FROM ledger_journalline l JOIN entry_loan e ON e.entry_id = l.entry_id
@@ -111,30 +124,47 @@ def partner_parts_sql(
          WHERE NOT EXISTS (SELECT 1 FROM owned x WHERE x.entry_id = l.entry_id)
                {date_sql}
     ),
-    exact AS (
-        SELECT ln.id, ln.entry_id, ln.account_id, ln.line_loan_id, ln.amount, ln.units,
-               s.funder_id, ln.units * s.share AS exact_units,
-               floor(ln.units * s.share) AS floor_units,
-               row_number() OVER (PARTITION BY ln.id ORDER BY s.not_platform, s.funder_id)
-               AS position
+    shared AS (
+        SELECT ln.*, s.funder_id, s.share, s.not_platform,
+               CASE WHEN s.bears_losses THEN s.share ELSE 0 END AS bearing,
+               sum(CASE WHEN s.bears_losses THEN s.share ELSE 0 END)
+                   OVER (PARTITION BY ln.id) AS bearing_total,
+               bool_or(NOT s.bears_losses) OVER (PARTITION BY ln.id) AS moves_loss
           FROM lines ln
-          JOIN (SELECT f.loan_id, f.funder_id, f.share, f.valid_from, f.valid_until,
-                       fu.kind <> 'platform' AS not_platform
+          JOIN (SELECT f.loan_id, f.funder_id, f.share, f.bears_losses, f.valid_from,
+                       f.valid_until, fu.kind <> 'platform' AS not_platform
                   FROM funding_loanfunding f JOIN funding_funder fu ON fu.id = f.funder_id
                  WHERE f.loan_id IN (SELECT loan_id FROM funded)) s
             ON s.loan_id = ln.loan_id AND s.valid_from <= ln.split_date
            AND (s.valid_until IS NULL OR ln.split_date < s.valid_until)
     ),
+    weighted AS (
+        SELECT x.*,
+               CASE WHEN x.loss_account AND x.moves_loss AND x.bearing_total > 0
+                    THEN x.bearing ELSE x.share END AS weight,
+               CASE WHEN x.loss_account AND x.moves_loss AND x.bearing_total > 0
+                    THEN x.bearing_total ELSE 1 END AS total
+          FROM shared x
+    ),
+    exact AS (
+        SELECT w.id, w.entry_id, w.account_id, w.loan_id, w.line_loan_id, w.amount, w.units,
+               w.moves_loss, w.funder_id, w.total,
+               div(w.units * w.weight, w.total) AS floor_units,
+               w.units * w.weight - div(w.units * w.weight, w.total) * w.total AS remainder,
+               row_number() OVER (PARTITION BY w.id ORDER BY w.not_platform, w.funder_id)
+               AS position
+          FROM weighted w
+    ),
     ranked AS (
         SELECT x.*,
                x.units - sum(x.floor_units) OVER (PARTITION BY x.id) AS left_units,
-               row_number() OVER (PARTITION BY x.id
-                                  ORDER BY x.exact_units - x.floor_units DESC, x.position)
+               row_number() OVER (PARTITION BY x.id ORDER BY x.remainder DESC, x.position)
                AS remainder_rank
           FROM exact x
     ),
     parts AS (
-        SELECT r.id, r.entry_id, r.account_id, r.line_loan_id, r.funder_id, r.amount,
+        SELECT r.id, r.entry_id, r.account_id, r.loan_id, r.line_loan_id, r.funder_id,
+               r.amount, r.moves_loss,
                (sign(r.amount) * (r.floor_units
                                   + CASE WHEN r.remainder_rank <= r.left_units THEN 1 ELSE 0 END)
                 / 100)::numeric(20, 2) AS part,
@@ -144,13 +174,26 @@ def partner_parts_sql(
     ),
     settled AS (
         SELECT p.funder_id, p.line_loan_id AS loan_id, p.entry_id, p.account_id,
-               p.part - CASE WHEN p.id = p.largest_line
+               p.part - CASE WHEN NOT p.moves_loss AND p.id = p.largest_line
                              THEN sum(p.part) OVER (PARTITION BY p.entry_id, p.funder_id)
                              ELSE 0 END AS amount
           FROM parts p
+    ),
+    loss_moved AS (
+        SELECT p.funder_id, p.loan_id, p.entry_id, min(p.account_id) AS any_account,
+               -sum(p.part) AS amount
+          FROM parts p
+         WHERE p.moves_loss
+         GROUP BY p.funder_id, p.loan_id, p.entry_id
+        HAVING sum(p.part) <> 0
     )
     SELECT funder_id, loan_id, entry_id, account_id, amount FROM settled
      WHERE funder_id = ANY(%s)
+    UNION ALL
+    SELECT m.funder_id, m.loan_id, m.entry_id, c.id, m.amount
+      FROM loss_moved m JOIN ledger_account a ON a.id = m.any_account
+      JOIN ledger_account c ON c.code = %s AND c.currency = a.currency
+     WHERE m.funder_id = ANY(%s)
     UNION ALL
     SELECT x.funder_id, l.loan_id, l.entry_id, l.account_id, l.debit - l.credit
       FROM owned x JOIN ledger_journalline l ON l.entry_id = x.entry_id
@@ -162,7 +205,10 @@ def partner_parts_sql(
         *loan_params,
         *date_params,
         *date_params,
+        loss_account_ids(),
         *date_params,
+        ids,
+        accounts.CASH,
         ids,
         ids,
         *date_params,

@@ -20,7 +20,7 @@ from decimal import Decimal
 from django.db import connection
 
 from calc.money import MoneyError
-from calc.split import largest_remainder
+from calc.split import largest_remainder, split_by_weights
 from core.money import ZERO
 from ledger.models import Account, JournalEntry
 from ledger.selectors import trial_balance
@@ -114,12 +114,24 @@ def _platform_from_whole(as_of: date) -> dict[tuple, Decimal]:
     return {key: amount for key, amount in out.items() if amount}
 
 
-def recomputed_parts(*, funder: Funder, as_of: date) -> dict[tuple, Decimal]:
-    """The funder's part of every loan line, (loan, account) → sum, recomputed in Python."""
+@dataclass
+class _Rules:
+    """What splitting a line needs besides the line: the loans' dated shares, the funders'
+    kinds, the entries wholly one funder's, the reversals' origins, the loss accounts and
+    each account's collection account (1002 of its currency)."""
+
+    shares: dict[int, list[dict]]
+    kinds: dict[int, str]
+    owners: dict[int, int]
+    origins: dict[int, tuple[int, date]]
+    loss_ids: set[int]
+    cash_of: dict[int, int]
+
+
+def _rules() -> _Rules:
     shares = defaultdict(list)
-    kinds = dict(Funder.objects.values_list("pk", "kind"))
     for row in LoanFunding.objects.order_by("loan_id", "valid_from").values(
-        "loan_id", "funder_id", "share", "valid_from", "valid_until"
+        "loan_id", "funder_id", "share", "bears_losses", "valid_from", "valid_until"
     ):
         shares[row["loan_id"]].append(row)
     owners = dict(EntryFunder.objects.values_list("entry_id", "funder_id"))
@@ -127,6 +139,21 @@ def recomputed_parts(*, funder: Funder, as_of: date) -> dict[tuple, Decimal]:
     for entry_id, (origin_id, _day) in origins.items():
         if entry_id not in owners and origin_id in owners:
             owners[entry_id] = owners[origin_id]
+    currencies = dict(Account.objects.values_list("id", "currency"))
+    cash = dict(Account.objects.filter(code=accounts.CASH).values_list("currency", "id"))
+    return _Rules(
+        shares=shares,
+        kinds=dict(Funder.objects.values_list("pk", "kind")),
+        owners=owners,
+        origins=origins,
+        loss_ids=set(Account.objects.filter(code__in=accounts.LOSS).values_list("id", flat=True)),
+        cash_of={pk: cash.get(currency) for pk, currency in currencies.items()},
+    )
+
+
+def recomputed_parts(*, funder: Funder, as_of: date) -> dict[tuple, Decimal]:
+    """The funder's part of every loan line, (loan, account) → sum, recomputed in Python."""
+    rules = _rules()
     out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -140,12 +167,12 @@ def recomputed_parts(*, funder: Funder, as_of: date) -> dict[tuple, Decimal]:
         current = None
         for row in cursor.fetchall():
             if row[0] != current and entry_lines:
-                _entry_parts(entry_lines, funder, shares, kinds, owners, origins, out)
+                _entry_parts(entry_lines, funder, rules, out)
                 entry_lines = []
             current = row[0]
             entry_lines.append(row)
         if entry_lines:
-            _entry_parts(entry_lines, funder, shares, kinds, owners, origins, out)
+            _entry_parts(entry_lines, funder, rules, out)
     return {key: amount for key, amount in out.items() if amount and key[0] is not None}
 
 
@@ -165,16 +192,14 @@ def reversal_origins() -> dict[int, tuple[int, date]]:
     return {entry_id: (root, dates[root]) for entry_id, root in roots.items()}
 
 
-def _entry_parts(lines, funder, shares, kinds, owners, origins, out) -> None:
+def _entry_parts(lines, funder, rules: _Rules, out) -> None:
     entry_id = lines[0][0]
     loans = {line[3] for line in lines if line[3] is not None}
-    owner = owners.get(entry_id)
+    owner = rules.owners.get(entry_id)
     if owner is not None:
         if owner == funder.pk:
             for _, _, account, loan, amount, _ in lines:
                 out[(loan, account)] += amount
-        elif funder.is_platform:
-            return
         return
     if len(loans) != 1:
         if funder.is_platform:
@@ -182,10 +207,10 @@ def _entry_parts(lines, funder, shares, kinds, owners, origins, out) -> None:
                 out[(loan, account)] += amount
         return
     loan_id = next(iter(loans))
-    day = origins[entry_id][1] if entry_id in origins else lines[0][5]
+    day = rules.origins[entry_id][1] if entry_id in rules.origins else lines[0][5]
     valid = [
         row
-        for row in shares.get(loan_id, [])
+        for row in rules.shares.get(loan_id, [])
         if row["valid_from"] <= day and (row["valid_until"] is None or day < row["valid_until"])
     ]
     if not valid:
@@ -193,23 +218,35 @@ def _entry_parts(lines, funder, shares, kinds, owners, origins, out) -> None:
             for _, _, account, _loan, amount, _ in lines:
                 out[(loan_id if _loan is not None else None, account)] += amount
         return
-    valid.sort(key=lambda row: (kinds[row["funder_id"]] != "platform", row["funder_id"]))
+    valid.sort(key=lambda row: (rules.kinds[row["funder_id"]] != "platform", row["funder_id"]))
     funders = [row["funder_id"] for row in valid]
     if funder.pk not in funders:
         return
     index = funders.index(funder.pk)
+    shares = [row["share"] for row in valid]
+    bearing = [row["share"] if row["bears_losses"] else ZERO for row in valid]
+    moves_loss = not all(row["bears_losses"] for row in valid)
+    loss_split = moves_loss and sum(bearing, ZERO) > ZERO
     try:
         parts = [
-            largest_remainder(amount, [row["share"] for row in valid])[index]
-            for _, _, _, _, amount, _ in lines
+            split_by_weights(amount, bearing)[index]
+            if loss_split and account in rules.loss_ids
+            else largest_remainder(amount, shares)[index]
+            for _, _, account, _, amount, _ in lines
         ]
     except MoneyError as exc:
         # Shares that do not make the whole loan (written around the services): no part of
         # it can be right; the reconcile reports it on the loan.
         out[(loan_id, f"shares on {day}: {exc}")] += 1
         return
-    largest = min(range(len(lines)), key=lambda i: (-abs(lines[i][4]), lines[i][1]))
-    parts[largest] -= sum(parts, ZERO)
+    left = sum(parts, ZERO)
+    if moves_loss:
+        # The loss another funder bears (and the rounding) settled on the collection account.
+        if left:
+            out[(loan_id, rules.cash_of[lines[0][2]])] -= left
+    else:
+        largest = min(range(len(lines)), key=lambda i: (-abs(lines[i][4]), lines[i][1]))
+        parts[largest] -= left
     for (_, _, account, loan, _, _), part in zip(lines, parts, strict=True):
         out[(loan, account)] += part
 
