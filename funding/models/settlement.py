@@ -56,6 +56,14 @@ class AssetTransfer(models.Model):
     carrying_amount = models.DecimalField(**AMOUNT, default=ZERO)
     gain_loss = models.DecimalField(**AMOUNT, default=ZERO)
     loan_ids = models.JSONField(default=list)
+    share = models.DecimalField(
+        max_digits=7,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="The points of each loan sold (0.20 of a 0.70 share); blank: the seller's whole "
+        "share.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.CharField(max_length=150)
 
