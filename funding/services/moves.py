@@ -25,11 +25,13 @@ from ledger.services import EntrySpec, LineSpec, entries_post_bulk
 
 from .. import accounts
 from ..errors import FundingError
+from ..events import loans_bought_back, shares_changed
 from ..models import EntryFunder, Funder, LoanFunding
 from ..selectors.balances import funder_loan_balances
 from .arrangements import platform_min_share
 
 SIDES = ("out", "in")
+BUYBACK_KIND = "guarantee_buyback"
 
 
 @dataclass(frozen=True)
@@ -139,8 +141,27 @@ def shares_move(
         [EntryFunder(entry_id=entry_ids[key], funder=funder) for key, funder in keys.items()],
         ignore_conflicts=True,
     )
-    _shares_change(buyer=buyer, rows=held, moving=moving, cut_off=cut_off, source=kind)
+    changes = _shares_change(buyer=buyer, rows=held, moving=moving, cut_off=cut_off, source=kind)
+    shares_changed(
+        reference=reference,
+        source=_source(kind),
+        seller=seller,
+        buyer=buyer,
+        cut_off=cut_off,
+        changes=changes,
+    )
+    if kind == BUYBACK_KIND:
+        loans_bought_back(
+            reference=reference,
+            seller=seller,
+            on=cut_off,
+            bought=[(item.loan_id, moving[item.loan_id], item.price) for item in moved],
+        )
     return moved
+
+
+def _source(kind: str) -> str:
+    return LoanFunding.Source.BUYBACK if kind == BUYBACK_KIND else LoanFunding.Source.TRANSFER
 
 
 def _portion_check(seller: Funder, row: LoanFunding, portion: Decimal | None) -> Decimal:
@@ -183,13 +204,12 @@ def _part_of(balances: dict[str, Decimal], moving: Decimal, held: Decimal) -> di
 
 def _shares_change(
     *, buyer, rows: dict[int, LoanFunding], moving: dict[int, Decimal], cut_off: date, source: str
-) -> None:
+) -> list[tuple[int, Decimal, Decimal, Decimal]]:
     """From the cut-off: the seller keeps what it did not sell (if any), on the same terms; the
-    buyer holds what it held plus what it bought."""
-    source_value = (
-        LoanFunding.Source.BUYBACK if source == "guarantee_buyback" else LoanFunding.Source.TRANSFER
-    )
-    for loan_id, sold in rows.items():
+    buyer holds what it held plus what it bought. Returns (loan, moved, kept, held after)."""
+    source_value = _source(source)
+    changes = []
+    for loan_id, sold in sorted(rows.items()):
         kept = sold.share - moving[loan_id]
         bought = LoanFunding.objects.filter(
             Q(valid_until__isnull=True) | Q(valid_until__gt=cut_off),
@@ -232,3 +252,5 @@ def _shares_change(
             source=source_value,
             arrangement=template.arrangement,
         )
+        changes.append((loan_id, moving[loan_id], kept, new_share))
+    return changes

@@ -18,8 +18,9 @@ from ledger.models import JournalEntry
 from ledger.services import business_date_current
 
 from ..errors import FundingError
+from ..events import asset_transferred
 from ..models import AssetTransfer, Funder, LoanFunding
-from .moves import SIDES, MovedLoan, shares_move
+from .moves import BUYBACK_KIND, SIDES, MovedLoan, shares_move
 
 
 def asset_transfer(
@@ -69,6 +70,7 @@ def asset_transfer(
             share=share,
             created_by=actor,
         )
+        asset_transferred(transfer)
         audit_record(
             actor=actor,
             action="funding.asset_transfer",
@@ -126,7 +128,7 @@ def share_buy_back(
             raise FundingError(f"Buyback {reference} exists already.")
         moved = shares_move(
             reference=reference,
-            kind="guarantee_buyback",
+            kind=BUYBACK_KIND,
             seller=seller,
             buyer=Funder.objects.get(kind=Funder.Kind.PLATFORM),
             loan_ids=loan_ids,

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from calc.split import largest_remainder
+from events.models import Event
 from funding.models import Funder, LoanFunding, SettlementRun
 from funding.selectors.statements import settlement_statement
 from funding.services.settlement import funder_settle
@@ -88,6 +89,8 @@ def test_co_lent_loan_through_repayment_settlement_and_buyback():
     assert Loan.objects.get(pk=loan.pk).days_past_due >= 3
     current = LoanFunding.objects.filter(loan=loan, valid_until__isnull=True)
     assert [(row.funder.code, row.share) for row in current] == [("platform", D("1"))]
+    (bought,) = Event.objects.filter(type="funding.bought_back", subject=f"loan/{loan.pk}")
+    assert (bought.data["funder"], D(bought.data["share"])) == ("bank", D("0.7"))
     bank_books = balances("bank")
     for code in ("1303", "1132", "1134"):
         assert code not in bank_books
