@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import connection
 
 from core.money import ZERO
+from ledger.selectors import journal_lines_sql
 
 from ..models import Funder
 from .books import partner_parts_sql
@@ -57,8 +58,8 @@ def _parts(funder_ids, loan_ids, codes, as_of) -> dict[tuple[int, str], Decimal]
 def _whole_loan_sums(loan_ids, codes, as_of) -> dict[tuple[int, str], Decimal]:
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT l.loan_id, a.code, sum(l.debit - l.credit)
-                 FROM ledger_journalline l JOIN ledger_account a ON a.id = l.account_id
+            f"""SELECT l.loan_id, a.code, sum(l.debit - l.credit)
+                 FROM {journal_lines_sql()} l JOIN ledger_account a ON a.id = l.account_id
                 WHERE l.loan_id = ANY(%s) AND a.code = ANY(%s)
                   AND (%s::date IS NULL OR l.business_date <= %s::date)
                 GROUP BY 1, 2""",

@@ -31,7 +31,7 @@ from django.db import connection
 
 from core.money import ZERO
 from ledger.models import Account
-from ledger.selectors import TrialBalance, TrialBalanceRow, trial_balance
+from ledger.selectors import TrialBalance, TrialBalanceRow, journal_lines_sql, trial_balance
 
 from .. import accounts
 from ..models import Funder
@@ -74,6 +74,7 @@ def partner_parts_sql(
     another bears, and the rounding) is settled on the collection account 1002: a claim
     between the funder and the platform, which its settlement pays."""
     date_sql, date_params = _filters(as_of, on)
+    journal = journal_lines_sql(since=on)  # archived months too, when the range reaches them
     loan_sql, loan_params = "", []
     if loan_ids is not None:
         loan_sql = " AND f.loan_id = ANY(%s)"
@@ -105,8 +106,8 @@ def partner_parts_sql(
     ),
     entry_loan AS (
         SELECT l.entry_id, min(l.loan_id) AS loan_id
-          FROM ledger_journalline l
-         WHERE l.entry_id IN (SELECT l2.entry_id FROM ledger_journalline l2
+          FROM {journal} l
+         WHERE l.entry_id IN (SELECT l2.entry_id FROM {journal} l2
                                WHERE l2.loan_id IN (SELECT loan_id FROM funded)
                                  {date_sql.replace("l.", "l2.")})
                {date_sql}
@@ -119,7 +120,7 @@ def partner_parts_sql(
                l.account_id = ANY(%s) AS loss_account,
                l.debit - l.credit AS amount,
                abs(l.debit - l.credit) * 100 AS units
-          FROM ledger_journalline l JOIN entry_loan e ON e.entry_id = l.entry_id
+          FROM {journal} l JOIN entry_loan e ON e.entry_id = l.entry_id
           LEFT JOIN origin o ON o.entry_id = l.entry_id
          WHERE NOT EXISTS (SELECT 1 FROM owned x WHERE x.entry_id = l.entry_id)
                {date_sql}
@@ -196,7 +197,7 @@ def partner_parts_sql(
      WHERE m.funder_id = ANY(%s)
     UNION ALL
     SELECT x.funder_id, l.loan_id, l.entry_id, l.account_id, l.debit - l.credit
-      FROM owned x JOIN ledger_journalline l ON l.entry_id = x.entry_id
+      FROM owned x JOIN {journal} l ON l.entry_id = x.entry_id
      WHERE x.funder_id = ANY(%s) {date_sql}
     """
     ids = list(funder_ids)

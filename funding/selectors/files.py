@@ -12,6 +12,7 @@ from datetime import date
 from django.db import connection
 
 from ledger import chart
+from ledger.selectors import journal_lines_sql
 
 from ..models import Funder
 
@@ -45,7 +46,7 @@ def _balances_sql(funder: Funder, as_of: date) -> tuple[str, list]:
     return (
         f"""SELECT loan_id, code, sum(amount) AS amount FROM (
               SELECT l.loan_id, a.code, l.debit - l.credit AS amount
-                FROM ledger_journalline l JOIN ledger_account a ON a.id = l.account_id
+                FROM {journal_lines_sql()} l JOIN ledger_account a ON a.id = l.account_id
                WHERE l.loan_id IS NOT NULL AND a.code = ANY(%s) AND l.business_date <= %s
               UNION ALL
               SELECT p.loan_id, a.code, -p.amount FROM ({sql}) p

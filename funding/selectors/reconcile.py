@@ -23,7 +23,7 @@ from calc.money import MoneyError
 from calc.split import largest_remainder, split_by_weights
 from core.money import ZERO
 from ledger.models import Account, JournalEntry
-from ledger.selectors import trial_balance
+from ledger.selectors import journal_lines_sql, trial_balance
 from ledger.services import business_date_current
 
 from .. import accounts
@@ -96,7 +96,8 @@ def _platform_from_whole(as_of: date) -> dict[tuple, Decimal]:
     out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT loan_id, account_id, sum(debit - credit) FROM ledger_journalline"
+            "SELECT loan_id, account_id, sum(debit - credit) FROM"
+            f" {journal_lines_sql()} l"
             " WHERE loan_id IS NOT NULL AND business_date <= %s GROUP BY 1, 2",
             [as_of],
         )
@@ -157,9 +158,9 @@ def recomputed_parts(*, funder: Funder, as_of: date) -> dict[tuple, Decimal]:
     out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT l.entry_id, l.id, l.account_id, l.loan_id, l.debit - l.credit,
+            f"""SELECT l.entry_id, l.id, l.account_id, l.loan_id, l.debit - l.credit,
                       l.business_date
-                 FROM ledger_journalline l WHERE l.business_date <= %s
+                 FROM {journal_lines_sql()} l WHERE l.business_date <= %s
                 ORDER BY l.entry_id, l.id""",
             [as_of],
         )
