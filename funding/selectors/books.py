@@ -35,6 +35,7 @@ from ledger.selectors import TrialBalance, TrialBalanceRow, journal_lines_sql, t
 
 from .. import accounts
 from ..models import Funder
+from .split_lines import derived_in_sql, parts_rows
 
 
 def _filters(as_of: date | None, on: date | None, alias: str = "l") -> tuple[str, list]:
@@ -221,8 +222,14 @@ def partner_account_sums(
     *, funder_ids: Sequence[int], as_of: date | None = None
 ) -> dict[int, dict[int, Decimal]]:
     """Per funder, per account: the sum of its parts (debit positive), 1002 not yet relabelled."""
-    sql, params = partner_parts_sql(funder_ids=funder_ids, as_of=as_of)
     out: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    if not derived_in_sql():
+        for funder_id, _loan, _entry, account_id, amount in parts_rows(
+            funder_ids=funder_ids, as_of=as_of
+        ):
+            out[funder_id][account_id] += amount
+        return out
+    sql, params = partner_parts_sql(funder_ids=funder_ids, as_of=as_of)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT funder_id, account_id, sum(amount) FROM ({sql}) p GROUP BY 1, 2", params

@@ -19,17 +19,16 @@ from decimal import Decimal
 
 from django.db import connection
 
-from calc.money import MoneyError
-from calc.split import largest_remainder, split_by_weights
 from core.money import ZERO
-from ledger.models import Account, JournalEntry
+from ledger.models import Account
 from ledger.selectors import journal_lines_sql, trial_balance
 from ledger.services import business_date_current
 
 from .. import accounts
-from ..models import EntryFunder, Funder, LoanFunding
+from ..models import Funder
 from .books import funder_net_by_account, partner_parts_sql
 from .files import COLUMNS, HEADER, funder_file_rows
+from .split_lines import derived_in_sql, entries_lines, entry_split, parts_rows, split_rules
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,8 @@ def _derived_parts(funder: Funder, as_of: date) -> dict[tuple, Decimal]:
     """The database's books per (loan, account) for the funder's loan lines (a partner)."""
     if funder.is_platform:
         return _platform_from_whole(as_of)
+    if not derived_in_sql():
+        return _summed(parts_rows(funder_ids=[funder.pk], as_of=as_of))
     sql, params = partner_parts_sql(funder_ids=[funder.pk], as_of=as_of)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -94,6 +95,16 @@ def _derived_parts(funder: Funder, as_of: date) -> dict[tuple, Decimal]:
 def _platform_from_whole(as_of: date) -> dict[tuple, Decimal]:
     partners = list(Funder.objects.exclude(kind=Funder.Kind.PLATFORM).values_list("pk", flat=True))
     out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    if not derived_in_sql():
+        for lines in entries_lines(as_of=as_of):
+            for _entry, _line, account, loan, amount, _day in lines:
+                if loan is not None:
+                    out[(loan, account)] += amount
+        for (loan, account), amount in _summed(
+            parts_rows(funder_ids=partners, as_of=as_of)
+        ).items():
+            out[(loan, account)] -= amount
+        return {key: amount for key, amount in out.items() if amount}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT loan_id, account_id, sum(debit - credit) FROM"
@@ -115,141 +126,23 @@ def _platform_from_whole(as_of: date) -> dict[tuple, Decimal]:
     return {key: amount for key, amount in out.items() if amount}
 
 
-@dataclass
-class _Rules:
-    """What splitting a line needs besides the line: the loans' dated shares, the funders'
-    kinds, the entries wholly one funder's, the reversals' origins, the loss accounts and
-    each account's collection account (1002 of its currency)."""
-
-    shares: dict[int, list[dict]]
-    kinds: dict[int, str]
-    owners: dict[int, int]
-    origins: dict[int, tuple[int, date]]
-    loss_ids: set[int]
-    cash_of: dict[int, int]
-
-
-def _rules() -> _Rules:
-    shares = defaultdict(list)
-    for row in LoanFunding.objects.order_by("loan_id", "valid_from").values(
-        "loan_id", "funder_id", "share", "bears_losses", "valid_from", "valid_until"
-    ):
-        shares[row["loan_id"]].append(row)
-    owners = dict(EntryFunder.objects.values_list("entry_id", "funder_id"))
-    origins = reversal_origins()
-    for entry_id, (origin_id, _day) in origins.items():
-        if entry_id not in owners and origin_id in owners:
-            owners[entry_id] = owners[origin_id]
-    currencies = dict(Account.objects.values_list("id", "currency"))
-    cash = dict(Account.objects.filter(code=accounts.CASH).values_list("currency", "id"))
-    return _Rules(
-        shares=shares,
-        kinds=dict(Funder.objects.values_list("pk", "kind")),
-        owners=owners,
-        origins=origins,
-        loss_ids=set(Account.objects.filter(code__in=accounts.LOSS).values_list("id", flat=True)),
-        cash_of={pk: cash.get(currency) for pk, currency in currencies.items()},
-    )
+def _summed(rows) -> dict[tuple, Decimal]:
+    """(funder, loan, entry, account, amount) rows summed per (loan, account) of a loan."""
+    out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    for _funder, loan, _entry, account, amount in rows:
+        if loan is not None:
+            out[(loan, account)] += amount
+    return {key: amount for key, amount in out.items() if amount}
 
 
 def recomputed_parts(*, funder: Funder, as_of: date) -> dict[tuple, Decimal]:
     """The funder's part of every loan line, (loan, account) → sum, recomputed in Python."""
-    rules = _rules()
     out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT l.entry_id, l.id, l.account_id, l.loan_id, l.debit - l.credit,
-                      l.business_date
-                 FROM {journal_lines_sql()} l WHERE l.business_date <= %s
-                ORDER BY l.entry_id, l.id""",
-            [as_of],
-        )
-        entry_lines: list = []
-        current = None
-        for row in cursor.fetchall():
-            if row[0] != current and entry_lines:
-                _entry_parts(entry_lines, funder, rules, out)
-                entry_lines = []
-            current = row[0]
-            entry_lines.append(row)
-        if entry_lines:
-            _entry_parts(entry_lines, funder, rules, out)
+    rules = split_rules()
+    for lines in entries_lines(as_of=as_of):
+        for loan, account, amount in entry_split(lines, funder, rules):
+            out[(loan, account)] += amount
     return {key: amount for key, amount in out.items() if amount and key[0] is not None}
-
-
-def reversal_origins() -> dict[int, tuple[int, date]]:
-    """Every reversal → (the entry its chain of reversals began with, that entry's date)."""
-    reverses = dict(
-        JournalEntry.objects.filter(reverses__isnull=False).values_list("id", "reverses_id")
-    )
-    roots = {}
-    for entry_id, parent in reverses.items():
-        while parent in reverses:
-            parent = reverses[parent]
-        roots[entry_id] = parent
-    dates = dict(
-        JournalEntry.objects.filter(pk__in=set(roots.values())).values_list("id", "business_date")
-    )
-    return {entry_id: (root, dates[root]) for entry_id, root in roots.items()}
-
-
-def _entry_parts(lines, funder, rules: _Rules, out) -> None:
-    entry_id = lines[0][0]
-    loans = {line[3] for line in lines if line[3] is not None}
-    owner = rules.owners.get(entry_id)
-    if owner is not None:
-        if owner == funder.pk:
-            for _, _, account, loan, amount, _ in lines:
-                out[(loan, account)] += amount
-        return
-    if len(loans) != 1:
-        if funder.is_platform:
-            for _, _, account, loan, amount, _ in lines:
-                out[(loan, account)] += amount
-        return
-    loan_id = next(iter(loans))
-    day = rules.origins[entry_id][1] if entry_id in rules.origins else lines[0][5]
-    valid = [
-        row
-        for row in rules.shares.get(loan_id, [])
-        if row["valid_from"] <= day and (row["valid_until"] is None or day < row["valid_until"])
-    ]
-    if not valid:
-        if funder.is_platform:
-            for _, _, account, _loan, amount, _ in lines:
-                out[(loan_id if _loan is not None else None, account)] += amount
-        return
-    valid.sort(key=lambda row: (rules.kinds[row["funder_id"]] != "platform", row["funder_id"]))
-    funders = [row["funder_id"] for row in valid]
-    if funder.pk not in funders:
-        return
-    index = funders.index(funder.pk)
-    shares = [row["share"] for row in valid]
-    bearing = [row["share"] if row["bears_losses"] else ZERO for row in valid]
-    moves_loss = not all(row["bears_losses"] for row in valid)
-    loss_split = moves_loss and sum(bearing, ZERO) > ZERO
-    try:
-        parts = [
-            split_by_weights(amount, bearing)[index]
-            if loss_split and account in rules.loss_ids
-            else largest_remainder(amount, shares)[index]
-            for _, _, account, _, amount, _ in lines
-        ]
-    except MoneyError as exc:
-        # Shares that do not make the whole loan (written around the services): no part of
-        # it can be right; the reconcile reports it on the loan.
-        out[(loan_id, f"shares on {day}: {exc}")] += 1
-        return
-    left = sum(parts, ZERO)
-    if moves_loss:
-        # The loss another funder bears (and the rounding) settled on the collection account.
-        if left:
-            out[(loan_id, rules.cash_of[lines[0][2]])] -= left
-    else:
-        largest = min(range(len(lines)), key=lambda i: (-abs(lines[i][4]), lines[i][1]))
-        parts[largest] -= left
-    for (_, _, account, loan, _, _), part in zip(lines, parts, strict=True):
-        out[(loan, account)] += part
 
 
 def _file_check(funder, as_of, recomputed, names) -> list[FunderMismatch]:
