@@ -126,13 +126,30 @@ def partner_parts_sql(
          WHERE NOT EXISTS (SELECT 1 FROM owned x WHERE x.entry_id = l.entry_id)
                {date_sql}
     ),
-    shared AS (
-        SELECT ln.*, s.funder_id, s.share, s.not_platform,
-               CASE WHEN s.bears_losses THEN s.share ELSE 0 END AS bearing,
-               sum(CASE WHEN s.bears_losses THEN s.share ELSE 0 END)
-                   OVER (PARTITION BY ln.id) AS bearing_total,
-               bool_or(NOT s.bears_losses) OVER (PARTITION BY ln.id) AS moves_loss
+    loss_moving AS (
+        -- a line of a loan one of whose funders on its date bears no losses (the hashed list
+        -- of such loans first: most books have none)
+        SELECT ln.*,
+               ln.loan_id IN (SELECT f.loan_id FROM funding_loanfunding f
+                               WHERE NOT f.bears_losses)
+               AND EXISTS (SELECT 1 FROM funding_loanfunding f
+                            WHERE f.loan_id = ln.loan_id AND NOT f.bears_losses
+                              AND f.valid_from <= ln.split_date
+                              AND (f.valid_until IS NULL OR ln.split_date < f.valid_until))
+               AS moves_loss
           FROM lines ln
+    ),
+    shared AS (
+        SELECT ln.*, s.funder_id, s.share, s.bears_losses,
+               CASE WHEN ln.loss_account AND ln.moves_loss
+                    THEN (SELECT sum(f.share) FROM funding_loanfunding f
+                           WHERE f.loan_id = ln.loan_id AND f.bears_losses
+                             AND f.valid_from <= ln.split_date
+                             AND (f.valid_until IS NULL OR ln.split_date < f.valid_until))
+               END AS bearing_total,
+               row_number() OVER (PARTITION BY ln.id ORDER BY s.not_platform, s.funder_id)
+               AS position
+          FROM loss_moving ln
           JOIN (SELECT f.loan_id, f.funder_id, f.share, f.bears_losses, f.valid_from,
                        f.valid_until, fu.kind <> 'platform' AS not_platform
                   FROM funding_loanfunding f JOIN funding_funder fu ON fu.id = f.funder_id
@@ -141,20 +158,19 @@ def partner_parts_sql(
            AND (s.valid_until IS NULL OR ln.split_date < s.valid_until)
     ),
     weighted AS (
+        -- a loss line of such a loan split among the funders that bear losses, by their shares
         SELECT x.*,
-               CASE WHEN x.loss_account AND x.moves_loss AND x.bearing_total > 0
-                    THEN x.bearing ELSE x.share END AS weight,
-               CASE WHEN x.loss_account AND x.moves_loss AND x.bearing_total > 0
-                    THEN x.bearing_total ELSE 1 END AS total
+               CASE WHEN x.bearing_total > 0
+                    THEN CASE WHEN x.bears_losses THEN x.share ELSE 0 END
+                    ELSE x.share END AS weight,
+               CASE WHEN x.bearing_total > 0 THEN x.bearing_total ELSE 1 END AS total
           FROM shared x
     ),
     exact AS (
         SELECT w.id, w.entry_id, w.account_id, w.loan_id, w.line_loan_id, w.amount, w.units,
-               w.moves_loss, w.funder_id, w.total,
+               w.moves_loss, w.funder_id, w.total, w.position,
                div(w.units * w.weight, w.total) AS floor_units,
-               w.units * w.weight - div(w.units * w.weight, w.total) * w.total AS remainder,
-               row_number() OVER (PARTITION BY w.id ORDER BY w.not_platform, w.funder_id)
-               AS position
+               w.units * w.weight - div(w.units * w.weight, w.total) * w.total AS remainder
           FROM weighted w
     ),
     ranked AS (
