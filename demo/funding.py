@@ -1,15 +1,14 @@
 """Joint lending in the demo: two partners (a bank and a trust) co-lend every other product with
 the platform (30 / 50 / 20, the bank at 8% and the trust at 10% a year, the platform
 guaranteeing both and buying back at 90 days past due), the other products stay own-funded;
-each simulated day ends with the partners' settlement. The funders' books are derived by
-PostgreSQL's SQL (window functions over arrays of ids), so the SQLite demo stays own-funded."""
+each simulated day ends with the partners' settlement. On PostgreSQL the funders' books are
+derived in one SQL statement; on SQLite (`make run`) by the same rules in Python, so the SQLite
+demo co-lends too."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-
-from django.db import connection
 
 from funding.models import ArrangementShare, Funder, FundingArrangement
 from funding.services.settlement import funder_settle
@@ -25,8 +24,6 @@ PLATFORM_SHARE = Decimal("0.30")
 def demo_funding_ensure(*, products: list[Product], on: date) -> list[Product]:
     """The partners and an arrangement for every other product (by code); the co-lent
     products."""
-    if connection.vendor != "postgresql":
-        return []
     platform = Funder.objects.get(kind=Funder.Kind.PLATFORM)
     partners = [
         (
@@ -60,8 +57,6 @@ def demo_funding_ensure(*, products: list[Product], on: date) -> list[Product]:
 def demo_partners_settle(*, on: date) -> int:
     """Every partner settled for ``on``; how many settlement runs were made."""
     runs = 0
-    if connection.vendor != "postgresql":
-        return runs
     for funder in Funder.objects.exclude(kind=Funder.Kind.PLATFORM).filter(is_active=True):
         funder_settle(funder=funder, on=on, actor="simulate")
         runs += 1

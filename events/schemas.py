@@ -13,6 +13,9 @@ TEXT = {"type": "string"}
 FLAG = {"type": "boolean"}
 NULLABLE_MONEY = {"type": ["string", "null"], "pattern": r"^-?\d+(\.\d+)?$"}
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+SHARE = {"type": "string", "pattern": r"^\d+(\.\d+)?$"}
+"""A funder's share of a loan, a decimal string (0.700000 is 70%)."""
+NULLABLE_SHARE = {"type": ["string", "null"], "pattern": r"^\d+(\.\d+)?$"}
 
 
 def _schema(title: str, **properties: dict) -> dict:
@@ -174,6 +177,56 @@ SCHEMAS: dict[str, dict] = {
     ),
     "close.completed": _schema(
         "The end-of-day close finished a business date", close_run_id=ID, business_date=DATE
+    ),
+    "funding.share_changed": _schema(
+        "A loan's funders' shares changed (an asset transfer or a guarantee buyback)",
+        loan_id=ID,
+        reference=TEXT,
+        source=TEXT,
+        seller=TEXT,
+        buyer=TEXT,
+        share=SHARE,
+        seller_share=SHARE,
+        buyer_share=SHARE,
+        valid_from=DATE,
+    ),
+    "funding.bought_back": _schema(
+        "The platform bought a guaranteed partner's share of a loan back (代偿)",
+        loan_id=ID,
+        reference=TEXT,
+        funder=TEXT,
+        share=SHARE,
+        price=MONEY,
+        business_date=DATE,
+    ),
+    "funding.transferred": _schema(
+        "A funder's share of a set of loans was sold to another funder (an asset transfer)",
+        transfer_id=ID,
+        reference=TEXT,
+        seller=TEXT,
+        buyer=TEXT,
+        cut_off=DATE,
+        loans=ID,
+        share=NULLABLE_SHARE,
+        price=MONEY,
+        carrying_amount=MONEY,
+        gain_loss=MONEY,
+    ),
+    "funding.settled": _schema(
+        "A funding partner was settled for a business date",
+        settlement_run_id=ID,
+        funder=TEXT,
+        business_date=DATE,
+        principal=MONEY,
+        interest=MONEY,
+        fee=MONEY,
+        penalty=MONEY,
+        recoveries=MONEY,
+        other=MONEY,
+        service_fee=MONEY,
+        net_amount=MONEY,
+        transferred=MONEY,
+        settlement_day=FLAG,
     ),
 }
 

@@ -26,3 +26,12 @@ MOVED = (
     chart.ALLOWANCE,
 )
 RECEIVABLES = MOVED[:4]
+
+# The accounts a credit loss is booked on (provisions, the write-off, later recoveries): on a
+# loan with a funder that bears no losses they are split among those that do.
+LOSS = (
+    chart.ALLOWANCE,
+    chart.CREDIT_IMPAIRMENT,
+    chart.WRITE_OFF_EXPENSE,
+    chart.RECOVERIES,
+)

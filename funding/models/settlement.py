@@ -71,6 +71,16 @@ class AssetTransfer(models.Model):
     carrying_amount = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("carrying amount"))
     gain_loss = models.DecimalField(**AMOUNT, default=ZERO, verbose_name=_("gain loss"))
     loan_ids = models.JSONField(default=list, verbose_name=_("loan ids"))
+    share = models.DecimalField(
+        max_digits=7,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        verbose_name=_("share sold"),
+        help_text=_(
+            "The points of each loan sold (0.20 of a 0.70 share); blank: the seller's whole share."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.CharField(max_length=150, verbose_name=_("created by"))
 

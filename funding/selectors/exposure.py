@@ -4,14 +4,16 @@ its limit (the admin's chart)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
+from core.money import CENT, ZERO
 from ledger import chart
+from ledger.models import LoanAccountBalance
 from loans.models import Loan
 
-from ..models import Funder
+from ..models import Funder, LoanFunding
 
 OPEN = (Loan.Status.APPROVED, Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
 
@@ -27,6 +29,8 @@ class FunderExposure:
 def funder_exposure(funder: Funder, *, exclude_loan_id: int | None = None) -> Decimal:
     """The funder's share of the principal of its open loans: outstanding once disbursed, the
     principal signed before."""
+    if connection.vendor != "postgresql":
+        return _exposure_python(funder, exclude_loan_id)
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -46,6 +50,26 @@ def funder_exposure(funder: Funder, *, exclude_loan_id: int | None = None) -> De
             [chart.LOANS_PRINCIPAL, funder.pk, list(OPEN), exclude_loan_id, exclude_loan_id],
         )
         return Decimal(cursor.fetchone()[0])
+
+
+def _exposure_python(funder: Funder, exclude_loan_id: int | None) -> Decimal:
+    """The same sum on SQLite (`make run`), which keeps no exact decimals in SQL."""
+    rows = (
+        LoanFunding.objects.filter(funder=funder, valid_until__isnull=True, loan__status__in=OPEN)
+        .exclude(loan_id=exclude_loan_id)
+        .values_list("loan_id", "share", "loan__principal", "loan__disbursed_on")
+    )
+    outstanding = {
+        loan_id: debit - credit
+        for loan_id, debit, credit in LoanAccountBalance.objects.filter(
+            account__code=chart.LOANS_PRINCIPAL, loan_id__in=[row[0] for row in rows]
+        ).values_list("loan_id", "debit_total", "credit_total")
+    }
+    total = ZERO
+    for loan_id, share, principal, disbursed_on in rows:
+        base = principal if disbursed_on is None else outstanding.get(loan_id, ZERO)
+        total += (share * base).quantize(CENT, rounding=ROUND_HALF_UP)
+    return total
 
 
 def funders_exposure() -> list[FunderExposure]:

@@ -19,17 +19,16 @@ from decimal import Decimal
 
 from django.db import connection
 
-from calc.money import MoneyError
-from calc.split import largest_remainder
 from core.money import ZERO
 from ledger.models import Account
-from ledger.selectors import trial_balance
+from ledger.selectors import journal_lines_sql, trial_balance
 from ledger.services import business_date_current
 
 from .. import accounts
-from ..models import EntryFunder, Funder, LoanFunding
+from ..models import Funder
 from .books import funder_net_by_account, partner_parts_sql
 from .files import COLUMNS, HEADER, funder_file_rows
+from .split_lines import derived_in_sql, entries_lines, entry_split, parts_rows, split_rules
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,8 @@ def _derived_parts(funder: Funder, as_of: date) -> dict[tuple, Decimal]:
     """The database's books per (loan, account) for the funder's loan lines (a partner)."""
     if funder.is_platform:
         return _platform_from_whole(as_of)
+    if not derived_in_sql():
+        return _summed(parts_rows(funder_ids=[funder.pk], as_of=as_of))
     sql, params = partner_parts_sql(funder_ids=[funder.pk], as_of=as_of)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -94,9 +95,20 @@ def _derived_parts(funder: Funder, as_of: date) -> dict[tuple, Decimal]:
 def _platform_from_whole(as_of: date) -> dict[tuple, Decimal]:
     partners = list(Funder.objects.exclude(kind=Funder.Kind.PLATFORM).values_list("pk", flat=True))
     out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    if not derived_in_sql():
+        for lines in entries_lines(as_of=as_of):
+            for _entry, _line, account, loan, amount, _day in lines:
+                if loan is not None:
+                    out[(loan, account)] += amount
+        for (loan, account), amount in _summed(
+            parts_rows(funder_ids=partners, as_of=as_of)
+        ).items():
+            out[(loan, account)] -= amount
+        return {key: amount for key, amount in out.items() if amount}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT loan_id, account_id, sum(debit - credit) FROM ledger_journalline"
+            "SELECT loan_id, account_id, sum(debit - credit) FROM"
+            f" {journal_lines_sql()} l"
             " WHERE loan_id IS NOT NULL AND business_date <= %s GROUP BY 1, 2",
             [as_of],
         )
@@ -114,84 +126,23 @@ def _platform_from_whole(as_of: date) -> dict[tuple, Decimal]:
     return {key: amount for key, amount in out.items() if amount}
 
 
+def _summed(rows) -> dict[tuple, Decimal]:
+    """(funder, loan, entry, account, amount) rows summed per (loan, account) of a loan."""
+    out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    for _funder, loan, _entry, account, amount in rows:
+        if loan is not None:
+            out[(loan, account)] += amount
+    return {key: amount for key, amount in out.items() if amount}
+
+
 def recomputed_parts(*, funder: Funder, as_of: date) -> dict[tuple, Decimal]:
     """The funder's part of every loan line, (loan, account) → sum, recomputed in Python."""
-    shares = defaultdict(list)
-    kinds = dict(Funder.objects.values_list("pk", "kind"))
-    for row in LoanFunding.objects.order_by("loan_id", "valid_from").values(
-        "loan_id", "funder_id", "share", "valid_from", "valid_until"
-    ):
-        shares[row["loan_id"]].append(row)
-    owners = dict(EntryFunder.objects.values_list("entry_id", "funder_id"))
     out: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT l.entry_id, l.id, l.account_id, l.loan_id, l.debit - l.credit,
-                      l.business_date
-                 FROM ledger_journalline l WHERE l.business_date <= %s
-                ORDER BY l.entry_id, l.id""",
-            [as_of],
-        )
-        entry_lines: list = []
-        current = None
-        for row in cursor.fetchall():
-            if row[0] != current and entry_lines:
-                _entry_parts(entry_lines, funder, shares, kinds, owners, out)
-                entry_lines = []
-            current = row[0]
-            entry_lines.append(row)
-        if entry_lines:
-            _entry_parts(entry_lines, funder, shares, kinds, owners, out)
+    rules = split_rules()
+    for lines in entries_lines(as_of=as_of):
+        for loan, account, amount in entry_split(lines, funder, rules):
+            out[(loan, account)] += amount
     return {key: amount for key, amount in out.items() if amount and key[0] is not None}
-
-
-def _entry_parts(lines, funder, shares, kinds, owners, out) -> None:
-    entry_id = lines[0][0]
-    loans = {line[3] for line in lines if line[3] is not None}
-    owner = owners.get(entry_id)
-    if owner is not None:
-        if owner == funder.pk:
-            for _, _, account, loan, amount, _ in lines:
-                out[(loan, account)] += amount
-        elif funder.is_platform:
-            return
-        return
-    if len(loans) != 1:
-        if funder.is_platform:
-            for _, _, account, loan, amount, _ in lines:
-                out[(loan, account)] += amount
-        return
-    loan_id = next(iter(loans))
-    day = lines[0][5]
-    valid = [
-        row
-        for row in shares.get(loan_id, [])
-        if row["valid_from"] <= day and (row["valid_until"] is None or day < row["valid_until"])
-    ]
-    if not valid:
-        if funder.is_platform:
-            for _, _, account, _loan, amount, _ in lines:
-                out[(loan_id if _loan is not None else None, account)] += amount
-        return
-    valid.sort(key=lambda row: (kinds[row["funder_id"]] != "platform", row["funder_id"]))
-    funders = [row["funder_id"] for row in valid]
-    if funder.pk not in funders:
-        return
-    index = funders.index(funder.pk)
-    try:
-        parts = [
-            largest_remainder(amount, [row["share"] for row in valid])[index]
-            for _, _, _, _, amount, _ in lines
-        ]
-    except MoneyError as exc:
-        # Shares that do not make the whole loan (written around the services): no part of
-        # it can be right; the reconcile reports it on the loan.
-        out[(loan_id, f"shares on {day}: {exc}")] += 1
-        return
-    largest = min(range(len(lines)), key=lambda i: (-abs(lines[i][4]), lines[i][1]))
-    parts[largest] -= sum(parts, ZERO)
-    for (_, _, account, loan, _, _), part in zip(lines, parts, strict=True):
-        out[(loan, account)] += part
 
 
 def _file_check(funder, as_of, recomputed, names) -> list[FunderMismatch]:

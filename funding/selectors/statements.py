@@ -13,10 +13,12 @@ from django.db import connection
 
 from core.money import CENT, ZERO
 from ledger import chart
+from ledger.models import Account, JournalEntry
 
 from .. import accounts
 from ..models import Funder, LoanFunding
 from .books import partner_parts_sql
+from .split_lines import derived_in_sql, parts_rows
 
 SETTLEMENT_KINDS = ("funder_settlement", "funder_service_fee")
 COMPONENTS = {
@@ -75,17 +77,7 @@ def settlement_statement(*, funder: Funder, on: date) -> Statement:
     (the entries that brought cash in), what else moved its cash (disbursements it funded,
     compensation, transfers), the service fee kept by the platform and the net to transfer."""
     statement = Statement(funder=funder.code, business_date=on)
-    sql, params = partner_parts_sql(funder_ids=[funder.pk], on=on)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT p.entry_id, p.loan_id, a.code, p.amount
-                  FROM ({sql}) p
-                  JOIN ledger_account a ON a.id = p.account_id
-                  JOIN ledger_journalentry e ON e.id = p.entry_id
-                 WHERE e.kind <> ALL(%s)""",
-            [*params, list(SETTLEMENT_KINDS)],
-        )
-        rows = cursor.fetchall()
+    rows = _day_parts(funder, on)
     by_entry: dict[int, list[tuple[int | None, str, Decimal]]] = defaultdict(list)
     for entry_id, loan_id, code, amount in rows:
         by_entry[entry_id].append((loan_id, code, amount))
@@ -111,6 +103,33 @@ def settlement_statement(*, funder: Funder, on: date) -> Statement:
             statement.other += cash
     statement.service_fee = _service_fee(funder, on, interest_by_loan)
     return statement
+
+
+def _day_parts(funder: Funder, on: date) -> list[tuple[int, int | None, str, Decimal]]:
+    """(entry, loan, account code, amount) of the funder's part of the day's entries but its
+    settlement's."""
+    if not derived_in_sql():
+        rows = parts_rows(funder_ids=[funder.pk], on=on)
+        codes = dict(Account.objects.values_list("id", "code"))
+        kinds = dict(
+            JournalEntry.objects.filter(pk__in={row[2] for row in rows}).values_list("id", "kind")
+        )
+        return [
+            (entry_id, loan_id, codes[account_id], amount)
+            for _funder, loan_id, entry_id, account_id, amount in rows
+            if kinds[entry_id] not in SETTLEMENT_KINDS
+        ]
+    sql, params = partner_parts_sql(funder_ids=[funder.pk], on=on)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT p.entry_id, p.loan_id, a.code, p.amount
+                  FROM ({sql}) p
+                  JOIN ledger_account a ON a.id = p.account_id
+                  JOIN ledger_journalentry e ON e.id = p.entry_id
+                 WHERE e.kind <> ALL(%s)""",
+            [*params, list(SETTLEMENT_KINDS)],
+        )
+        return cursor.fetchall()
 
 
 def _service_fee(funder: Funder, on: date, interest_by_loan: dict[int, Decimal]) -> Decimal:

@@ -25,7 +25,8 @@ def arrangement_shares_check(
     *, shares: list[tuple[Funder, Decimal, bool]], platform_guarantee: bool
 ) -> None:
     """Refuse, with the figures, shares that do not sum to one, a platform share below the
-    policy's minimum, or a partner that bears no losses without the platform's guarantee.
+    policy's minimum, no funder bearing the credit losses, or a partner that bears no losses
+    without the platform's guarantee.
     ``shares``: (funder, share, bears_losses)."""
     total = sum((share for _, share, _ in shares), ZERO)
     if total != ONE:
@@ -39,6 +40,8 @@ def arrangement_shares_check(
             platform_share=str(held),
             minimum=str(minimum),
         )
+    if not any(bears_losses for _, _, bears_losses in shares):
+        raise FundingError("Some funder must bear the credit losses; none does.")
     for funder, _share, bears_losses in shares:
         if not funder.is_platform and not bears_losses and not platform_guarantee:
             raise FundingError(

@@ -13,7 +13,7 @@ from loans.eod import StepResult
 from loans.models import Loan
 
 from ..models import Funder, LoanFunding
-from .moves import shares_move
+from .moves import BUYBACK_KIND, shares_move
 
 DUE_FOR_BUYBACK = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
 
@@ -41,7 +41,7 @@ def buybacks_run(chunk) -> StepResult:
     for funder_id, loan_ids in sorted(by_funder.items()):
         moved = shares_move(
             reference=f"buyback-{chunk.business_date}-{funder_id}",
-            kind="guarantee_buyback",
+            kind=BUYBACK_KIND,
             seller=Funder.objects.get(pk=funder_id),
             buyer=platform,
             loan_ids=sorted(loan_ids),

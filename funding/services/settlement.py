@@ -18,6 +18,7 @@ from ledger.services import EntrySpec, LineSpec, entry_post
 
 from .. import accounts
 from ..errors import FundingError
+from ..events import funder_settled
 from ..models import EntryFunder, Funder, SettlementRun
 from ..selectors.statements import settlement_statement
 from .calendar import funder_calendar, is_settlement_day
@@ -130,6 +131,7 @@ def funder_settle(*, funder: Funder, on: date, actor: str, durable: bool = True)
             entry_ids=entries,
             created_by=actor,
         )
+        funder_settled(run)
         audit_record(
             actor=actor,
             action="funding.settled",

@@ -39,3 +39,19 @@ def test_a_short_demo_history_runs_on_sqlite(tmp_path):
     assert "report" in summary.lower(), summary[-2000:]
     # every report of every day was produced (a failed one is logged and retried, not fatal)
     assert "not produced" not in log and "Traceback" not in log, log[-4000:]
+    # The simulation co-lends on SQLite too: partners hold shares of disbursed loans, were
+    # settled every day, and each funder's books (split in Python there) reconcile.
+    counts, _ = manage(
+        "shell",
+        "-c",
+        "from funding.models import LoanFunding, SettlementRun;"
+        "print(LoanFunding.objects.exclude(funder__kind='platform')"
+        ".filter(loan__disbursed_on__isnull=False).count(), SettlementRun.objects.count())",
+    )
+    co_lent, settlements = map(int, counts.strip().splitlines()[-1].split())
+    assert co_lent > 0 and settlements > 0, counts
+    for funder in ("demo-bank", "demo-trust", "platform"):
+        balance, _ = manage("trial_balance", "--funder", funder)
+        assert "Traceback" not in balance
+        reconciled, _ = manage("reconcile", "--funder", funder)
+        assert f"Reconciled: funder {funder}." in reconciled, reconciled[-2000:]

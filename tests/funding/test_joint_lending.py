@@ -3,22 +3,15 @@ through the close, a repayment, the bank's settlement, the buyback at the thresh
 collection that is the platform's; a three-funder loan whose trust share is sold to an ABS
 vehicle mid-life. Each funder reconciles and the funders sum to the whole."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from calc.split import largest_remainder
-from funding.models import (
-    ArrangementShare,
-    Funder,
-    FundingArrangement,
-    LoanFunding,
-    SettlementRun,
-)
-from funding.selectors.books import funder_trial_balance
-from funding.selectors.reconcile import funder_reconcile, funders_sum_to_whole
+from events.models import Event
+from funding.models import Funder, LoanFunding, SettlementRun
 from funding.selectors.statements import settlement_statement
 from funding.services.settlement import funder_settle
 from funding.services.transfers import asset_transfer
@@ -27,38 +20,11 @@ from loans.models import Loan
 from loans.services.lending_limits import LendingLimitExceeded
 from loans.services.repayments import loan_repay
 from tests.eod.helpers import close_until
+from tests.funding.helpers import arrangement, assert_reconciled, balances
 from tests.lifecycle.factories import make_active_loan, make_loan, make_product
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 D = Decimal
-
-
-def arrangement(product=None, loan=None, *, shares, guarantee=True, buyback=3):
-    row = FundingArrangement.objects.create(
-        code=f"arr-{FundingArrangement.objects.count() + 1}",
-        product=product,
-        loan=loan,
-        platform_guarantee=guarantee,
-        buyback_days_past_due=buyback,
-        valid_from=date(2020, 1, 1),
-    )
-    for funder, share, rate in shares:
-        ArrangementShare.objects.create(
-            arrangement=row, funder=funder, share=D(share), funder_rate=rate
-        )
-    return row
-
-
-def balances(code):
-    tb = funder_trial_balance(code=code)
-    return {row.code: row.net for row in tb.rows if row.net}
-
-
-def assert_reconciled(*codes):
-    for code in codes:
-        assert funder_reconcile(code=code) == [], code
-        assert funder_trial_balance(code=code).balanced
-    assert funders_sum_to_whole(as_of=business_date_current()) == []
 
 
 def test_co_lent_loan_through_repayment_settlement_and_buyback():
@@ -123,6 +89,8 @@ def test_co_lent_loan_through_repayment_settlement_and_buyback():
     assert Loan.objects.get(pk=loan.pk).days_past_due >= 3
     current = LoanFunding.objects.filter(loan=loan, valid_until__isnull=True)
     assert [(row.funder.code, row.share) for row in current] == [("platform", D("1"))]
+    (bought,) = Event.objects.filter(type="funding.bought_back", subject=f"loan/{loan.pk}")
+    assert (bought.data["funder"], D(bought.data["share"])) == ("bank", D("0.7"))
     bank_books = balances("bank")
     for code in ("1303", "1132", "1134"):
         assert code not in bank_books
