@@ -25,6 +25,7 @@ from .base import Report, ReportDateError, is_month_end
 from .export import export_write, to_json
 from .month_end import month_end_backfill, month_end_capture
 from .registry import DAILY, MONTHLY, REPORTS, check_format, report_build, report_spec
+from .scope import reports_scope
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +168,11 @@ def reports_due_produce(*, closed: date, today: date | None = None) -> Produced:
     report in a savepoint of its own: one that fails is listed in `problems` (and logged) and
     the others are still produced; running this again produces only what is missing."""
     today = today or business_date_current()
+    with reports_scope():
+        return _due_produce(closed=closed, today=today)
+
+
+def _due_produce(*, closed: date, today: date) -> Produced:
     done = Produced()
     due = [spec for spec in REPORTS.values() if spec.schedule == DAILY]
     if is_month_end(closed):
