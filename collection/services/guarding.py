@@ -10,7 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from calc.rate_caps import RateCapError, rate_cap
@@ -184,12 +184,25 @@ def case_collectible_limit(*, case: CollectionCase, as_of: date) -> Decimal | No
     )
 
 
-def case_facts(*, case: CollectionCase, as_of: date, with_limit: bool) -> CaseFacts:
-    promise = (
-        PromiseToPay.objects.filter(case_id=case.id, status=PromiseToPay.Status.OPEN)
-        .values_list("promised_date", flat=True)
-        .first()
+def open_promise_until() -> Subquery:
+    """The promised date of a case's open promise (the latest made), as a subquery on the
+    case (`OuterRef("pk")`)."""
+    return Subquery(
+        PromiseToPay.objects.filter(case_id=OuterRef("pk"), status=PromiseToPay.Status.OPEN)
+        .order_by("-made_on", "-id")
+        .values("promised_date")[:1]
     )
+
+
+def case_facts(*, case: CollectionCase, as_of: date, with_limit: bool) -> CaseFacts:
+    if hasattr(case, "open_promise_until"):  # read with the case (`case_lock`)
+        promise = case.open_promise_until
+    else:
+        promise = (
+            PromiseToPay.objects.filter(case_id=case.id, status=PromiseToPay.Status.OPEN)
+            .values_list("promised_date", flat=True)
+            .first()
+        )
     return CaseFacts(
         time_zone=borrower_zone(case.borrower.time_zone),
         lender_name=settings.COLLECTION_LENDER_NAME,
