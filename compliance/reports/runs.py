@@ -89,9 +89,12 @@ def report_runs_produce(
     trigger: str = ReportRun.Trigger.MANUAL,
     actor: str = "system",
     today: date | None = None,
+    savepoint: bool = True,
 ) -> list[ReportRun]:
     """Report `name` stored in each of `formats`: built once when its rows are in memory, once
-    per format when they are streamed from the database (so no file is held whole)."""
+    per format when they are streamed from the database (so no file is held whole). A caller
+    that rolls the whole report back on any failure (inside its own savepoint) passes
+    `savepoint=False`: the run of each format is then recorded without one of its own."""
     spec = report_spec(name)
     for fmt in formats:
         check_format(spec, fmt)
@@ -106,11 +109,15 @@ def report_runs_produce(
                 report.rows = list(report.rows)
             rows = report.rows
         report.rows, report.records = rows, None
-        runs.append(_store(report, fmt, trigger=trigger, actor=actor, today=today))
+        runs.append(
+            _store(report, fmt, trigger=trigger, actor=actor, today=today, savepoint=savepoint)
+        )
     return runs
 
 
-def _store(report: Report, fmt: str, *, trigger: str, actor: str, today: date) -> ReportRun:
+def _store(
+    report: Report, fmt: str, *, trigger: str, actor: str, today: date, savepoint: bool = True
+) -> ReportRun:
     counted = _Counted(report.rows)
     report.rows = counted
     storage = ReportRun._meta.get_field("file").storage
@@ -119,7 +126,7 @@ def _store(report: Report, fmt: str, *, trigger: str, actor: str, today: date) -
         scratch.seek(0)
         stored = storage.save(_file_name(report, fmt), File(scratch))
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             run = ReportRun.objects.create(
                 name=report.name,
                 as_of=report.params.as_of,
@@ -198,6 +205,7 @@ def _due_produce(*, closed: date, today: date) -> Produced:
                     as_of=closed,
                     trigger=ReportRun.Trigger.SCHEDULE,
                     today=today,
+                    savepoint=False,  # this savepoint undoes every format of the report
                 )
         except Exception as exc:
             if spec.latest_only and isinstance(exc, ReportDateError):
