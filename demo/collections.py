@@ -36,7 +36,7 @@ from collection.services import (
     due_actions_execute,
     promise_record,
 )
-from collection.services.guarding import overdue_amount
+from collection.services.guarding import overdue_amounts
 
 TICKS = tuple(time(hour) for hour in range(8, 22))
 """The executor's simulated clock: every hour from 08:00 to 21:00."""
@@ -105,13 +105,24 @@ class CollectorPool:
             .values_list("id", "loan_id")[: len(self.agents) * self.capacity]
         )
         activity["call_tasks"] += len(queue)
+        # What each debtor owes does not move while the collectors call (payments arrive
+        # after): read once for the day's queue.
+        overdue = overdue_amounts(loan_ids=[loan_id for _, loan_id in queue], as_of=today)
         for number, agent in enumerate(self.agents):
             mine = queue[number :: len(self.agents)]
             if mine:
                 cases_assign(case_ids=[case_id for case_id, _ in mine], agent=agent)
-            self._shift(agent, mine, today, SHIFTS[number % len(SHIFTS)], activity)
+            self._shift(agent, mine, today, SHIFTS[number % len(SHIFTS)], activity, overdue)
 
-    def _shift(self, agent, cases: list, today: date, start: time, activity: Counter) -> None:
+    def _shift(
+        self,
+        agent,
+        cases: list,
+        today: date,
+        start: time,
+        activity: Counter,
+        overdue: dict[int, Decimal],
+    ) -> None:
         rng = random.Random(f"{self.seed}:collector:{agent.username}:{today}")
         clock = simulated_clock(today, start)
         calls = [(clock, case, "first") for case in cases]
@@ -121,7 +132,7 @@ class CollectorPool:
             planned, case, kind = calls.pop(0)
             clock = max(clock, planned)
             made += 1
-            outcome = self._call(agent, case, clock, today, activity)
+            outcome = self._call(agent, case, clock, today, activity, overdue[case[1]])
             if kind == "first" and outcome in UNANSWERED:
                 calls.append((clock + REDIAL_AFTER, case, "redial"))
             elif kind == "first" and outcome == "connected" and rng.random() < FOLLOW_UP_SHARE:
@@ -129,9 +140,10 @@ class CollectorPool:
             clock += timedelta(minutes=rng.randint(6, 15))
         activity["call_tasks_unworked"] += sum(1 for _, _, kind in calls if kind == "first")
 
-    def _call(self, agent, case: tuple, at: datetime, today: date, activity: Counter) -> str:
+    def _call(
+        self, agent, case: tuple, at: datetime, today: date, activity: Counter, overdue: Decimal
+    ) -> str:
         case_id, loan_id = case
-        overdue = overdue_amount(loan_id=loan_id, as_of=today)
         said = self.backend.call(
             key=(self.stable(loan_id), at.isoformat()), overdue=overdue, on=today
         )

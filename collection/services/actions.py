@@ -47,13 +47,19 @@ def due_actions_execute(
     due = (
         ScheduledAction.objects.filter(status=Status.PENDING, due_at__lte=now)
         .order_by("due_at", "id")
-        .values_list("id", flat=True)
+        .values_list("id", "case_id")
     )
     results: Counter = Counter()
-    for action_id in list(due):
+    steps: dict[int, StrategyStep] = {}
+    for action_id, case_id in list(due):
         results[
             scheduled_action_execute(
-                action_id=action_id, now=now, business_date=as_of, backend=backend
+                action_id=action_id,
+                now=now,
+                business_date=as_of,
+                backend=backend,
+                case_id=case_id,
+                steps=steps,
             )
         ] += 1
     return dict(results)
@@ -94,11 +100,22 @@ def _not_now(action: ScheduledAction, decision: Decision) -> str:
 
 
 def scheduled_action_execute(
-    *, action_id: int, now: datetime, business_date: date, backend: ChannelBackend | None = None
+    *,
+    action_id: int,
+    now: datetime,
+    business_date: date,
+    backend: ChannelBackend | None = None,
+    case_id: int | None = None,
+    steps: dict[int, StrategyStep] | None = None,
 ) -> str:
     """Execute one due action; returns what happened: sent, queued, escalated, deferred,
-    blocked, retry, failed, cancelled or skipped."""
-    case_id = ScheduledAction.objects.filter(pk=action_id).values_list("case_id", flat=True).first()
+    blocked, retry, failed, cancelled or skipped. A caller running many actions passes each
+    one's `case_id` (an action never changes case) and a `steps` dict that keeps the strategy
+    steps read so far, saving a query each."""
+    if case_id is None:
+        case_id = (
+            ScheduledAction.objects.filter(pk=action_id).values_list("case_id", flat=True).first()
+        )
     if case_id is None:
         return "skipped"
     with transaction.atomic():
@@ -112,10 +129,16 @@ def scheduled_action_execute(
         )
         if action is None:
             return "skipped"
-        step = StrategyStep.objects.get(pk=action.step_id)
+        step = _step(action.step_id, {} if steps is None else steps)
         result = _execute(action, case, step, now, business_date, backend)
         action.save()
     return result
+
+
+def _step(step_id: int, steps: dict[int, StrategyStep]) -> StrategyStep:
+    if step_id not in steps:
+        steps[step_id] = StrategyStep.objects.get(pk=step_id)
+    return steps[step_id]
 
 
 def _execute(action, case: CollectionCase, step: StrategyStep, now, business_date, backend) -> str:

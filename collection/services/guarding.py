@@ -10,7 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db.models import DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from calc.rate_caps import RateCapError, rate_cap
@@ -71,16 +71,11 @@ def borrower_zone(name: str) -> str:
 
 
 def debtor_history(*, borrower_id: int, around: datetime) -> list[PastAttempt]:
-    """The debtor's attempts (all their cases) around `around`. Two small queries: the
-    borrower's cases, then their attempts by the (case, attempted_at) index."""
-    debts = dict(
-        CollectionCase.objects.filter(borrower_id=borrower_id)
-        .order_by()
-        .values_list("id", "loan_id")
-    )
+    """The debtor's attempts (all their cases) around `around`: one query, the attempts of
+    the borrower's cases by the (case, attempted_at) index."""
     rows = (
         ContactAttempt.objects.filter(
-            case_id__in=list(debts),
+            case__borrower_id=borrower_id,
             attempted_at__gte=around - HISTORY_BEFORE,
             attempted_at__lte=around + HISTORY_AFTER,
         )
@@ -88,7 +83,7 @@ def debtor_history(*, borrower_id: int, around: datetime) -> list[PastAttempt]:
         .values_list(
             "channel",
             "attempted_at",
-            "case_id",
+            "case__loan_id",
             "allowed",
             "target",
             "is_effective_interaction",
@@ -99,13 +94,13 @@ def debtor_history(*, borrower_id: int, around: datetime) -> list[PastAttempt]:
         PastAttempt(
             channel=channel,
             at=at,
-            debt_id=debts[case_id],
+            debt_id=loan_id,
             allowed=allowed,
             target=target,
             effective=effective,
             outcome=outcome,
         )
-        for channel, at, case_id, allowed, target, effective, outcome in rows
+        for channel, at, loan_id, allowed, target, effective, outcome in rows
     ]
 
 
@@ -132,6 +127,23 @@ def overdue_amount(*, loan_id: int, as_of: date) -> Decimal:
         .aggregate(total=Sum(_OUTSTANDING, default=ZERO))["total"]
         .quantize(CENT)
     )
+
+
+def overdue_amounts(*, loan_ids, as_of: date) -> dict[int, Decimal]:
+    """`overdue_amount` of each of `loan_ids` in one query (zero for a loan with nothing
+    past due)."""
+    rows = (
+        Installment.objects.filter(
+            loan_id__in=loan_ids, due_date__lte=as_of, status__in=OPEN_INSTALLMENT
+        )
+        .order_by()
+        .values("loan_id")
+        .annotate(total=Sum(_OUTSTANDING))
+        .values_list("loan_id", "total")
+    )
+    overdue = {loan_id: ZERO.quantize(CENT) for loan_id in loan_ids}
+    overdue.update((loan_id, total.quantize(CENT)) for loan_id, total in rows)
+    return overdue
 
 
 def installments_paid(*, loan_ids) -> dict[int, Decimal]:
@@ -172,12 +184,25 @@ def case_collectible_limit(*, case: CollectionCase, as_of: date) -> Decimal | No
     )
 
 
-def case_facts(*, case: CollectionCase, as_of: date, with_limit: bool) -> CaseFacts:
-    promise = (
-        PromiseToPay.objects.filter(case_id=case.id, status=PromiseToPay.Status.OPEN)
-        .values_list("promised_date", flat=True)
-        .first()
+def open_promise_until() -> Subquery:
+    """The promised date of a case's open promise (the latest made), as a subquery on the
+    case (`OuterRef("pk")`)."""
+    return Subquery(
+        PromiseToPay.objects.filter(case_id=OuterRef("pk"), status=PromiseToPay.Status.OPEN)
+        .order_by("-made_on", "-id")
+        .values("promised_date")[:1]
     )
+
+
+def case_facts(*, case: CollectionCase, as_of: date, with_limit: bool) -> CaseFacts:
+    if hasattr(case, "open_promise_until"):  # read with the case (`case_lock`)
+        promise = case.open_promise_until
+    else:
+        promise = (
+            PromiseToPay.objects.filter(case_id=case.id, status=PromiseToPay.Status.OPEN)
+            .values_list("promised_date", flat=True)
+            .first()
+        )
     return CaseFacts(
         time_zone=borrower_zone(case.borrower.time_zone),
         lender_name=settings.COLLECTION_LENDER_NAME,

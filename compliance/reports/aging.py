@@ -16,8 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .base import NPL_CATEGORIES, ZERO, Column, Report, ReportParams, money, ratio
-from .sql import fetch_all
-from .state import BUCKET_NAMES, GROUPED_COLUMNS, grouped_state_sql
+from .state import BUCKET_NAMES, GROUPED_COLUMNS, grouped_state_rows
 
 NAME = "aging"
 TITLE = "Portfolio and delinquency aging (逾期账龄)"
@@ -36,13 +35,13 @@ COLUMNS = (
 
 
 def aging_report(*, params: ReportParams) -> Report:
-    query, source = grouped_state_sql(
+    state_rows, source = grouped_state_rows(
         params.as_of, currency=params.currency, product=params.product
     )
     position = {name: index for index, name in enumerate(GROUPED_COLUMNS)}
     grouped: dict[tuple[str, str, str], list] = {}
     totals = _empty_totals()
-    for row in fetch_all(query):
+    for row in state_rows:
         product, status, bucket, category = row[:4]
         loans = int(row[position["loans"]])
         amounts = [money(row[position[name]]) for name in AMOUNTS]

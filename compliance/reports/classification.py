@@ -17,8 +17,8 @@ from ledger.selectors import account_balance
 from loans.models import Product
 
 from .base import NPL_CATEGORIES, ZERO, Column, Report, ReportParams, money, ratio
-from .sql import fetch_all
-from .state import GROUPED_COLUMNS, grouped_state_sql
+from .scope import shared
+from .state import GROUPED_COLUMNS, grouped_state_rows
 
 NAME = "classification"
 TITLE = "Five-category classification and provisions (五级分类与拨备)"
@@ -39,19 +39,19 @@ CATEGORIES = tuple(member.value for member in Category)
 
 
 def classification_report(*, params: ReportParams) -> Report:
-    query, source = grouped_state_sql(
+    state_rows, source = grouped_state_rows(
         params.as_of, currency=params.currency, product=params.product
     )
     position = {name: index for index, name in enumerate(GROUPED_COLUMNS)}
     amounts = ("principal", "interest", "fees", "penalty", "provision_required", "allowance")
     grouped: dict[tuple[str, str], list] = {}
-    for row in fetch_all(query):
+    for row in state_rows:
         key = (row[0], row[3])
         entry = grouped.setdefault(key, [0, *([ZERO] * len(amounts))])
         entry[0] += int(row[position["loans"]])
         for index, name in enumerate(amounts, start=1):
             entry[index] += money(row[position[name]])
-    policies = classification_policies()
+    policies = shared("classification_policies", classification_policies)
     types = dict(
         Product.objects.filter(code__in={key[0] for key in grouped}).values_list(
             "code", "product_type"

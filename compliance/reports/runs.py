@@ -25,6 +25,7 @@ from .base import Report, ReportDateError, is_month_end
 from .export import export_write, to_json
 from .month_end import month_end_backfill, month_end_capture
 from .registry import DAILY, MONTHLY, REPORTS, check_format, report_build, report_spec
+from .scope import reports_scope
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +89,12 @@ def report_runs_produce(
     trigger: str = ReportRun.Trigger.MANUAL,
     actor: str = "system",
     today: date | None = None,
+    savepoint: bool = True,
 ) -> list[ReportRun]:
     """Report `name` stored in each of `formats`: built once when its rows are in memory, once
-    per format when they are streamed from the database (so no file is held whole)."""
+    per format when they are streamed from the database (so no file is held whole). A caller
+    that rolls the whole report back on any failure (inside its own savepoint) passes
+    `savepoint=False`: the run of each format is then recorded without one of its own."""
     spec = report_spec(name)
     for fmt in formats:
         check_format(spec, fmt)
@@ -105,11 +109,15 @@ def report_runs_produce(
                 report.rows = list(report.rows)
             rows = report.rows
         report.rows, report.records = rows, None
-        runs.append(_store(report, fmt, trigger=trigger, actor=actor, today=today))
+        runs.append(
+            _store(report, fmt, trigger=trigger, actor=actor, today=today, savepoint=savepoint)
+        )
     return runs
 
 
-def _store(report: Report, fmt: str, *, trigger: str, actor: str, today: date) -> ReportRun:
+def _store(
+    report: Report, fmt: str, *, trigger: str, actor: str, today: date, savepoint: bool = True
+) -> ReportRun:
     counted = _Counted(report.rows)
     report.rows = counted
     storage = ReportRun._meta.get_field("file").storage
@@ -118,7 +126,7 @@ def _store(report: Report, fmt: str, *, trigger: str, actor: str, today: date) -
         scratch.seek(0)
         stored = storage.save(_file_name(report, fmt), File(scratch))
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             run = ReportRun.objects.create(
                 name=report.name,
                 as_of=report.params.as_of,
@@ -167,6 +175,11 @@ def reports_due_produce(*, closed: date, today: date | None = None) -> Produced:
     report in a savepoint of its own: one that fails is listed in `problems` (and logged) and
     the others are still produced; running this again produces only what is missing."""
     today = today or business_date_current()
+    with reports_scope():
+        return _due_produce(closed=closed, today=today)
+
+
+def _due_produce(*, closed: date, today: date) -> Produced:
     done = Produced()
     due = [spec for spec in REPORTS.values() if spec.schedule == DAILY]
     if is_month_end(closed):
@@ -192,6 +205,7 @@ def reports_due_produce(*, closed: date, today: date | None = None) -> Produced:
                     as_of=closed,
                     trigger=ReportRun.Trigger.SCHEDULE,
                     today=today,
+                    savepoint=False,  # this savepoint undoes every format of the report
                 )
         except Exception as exc:
             if spec.latest_only and isinstance(exc, ReportDateError):

@@ -35,7 +35,8 @@ from ledger.services import business_date_current
 from loans.models import PortfolioSnapshot
 
 from .base import OPEN_STATUSES
-from .sql import BALANCE_COLUMNS, CREDIT_NORMAL, Sql, account_sides, days_between
+from .scope import shared
+from .sql import BALANCE_COLUMNS, CREDIT_NORMAL, Sql, account_sides, days_between, fetch_all
 
 ROLL_BACK_DAYS = 62
 """Balances of a date at most this far back are the stored totals less the later lines; older
@@ -81,7 +82,7 @@ def bucket_case(dpd: str) -> str:
 def risk_case(product_type: str, dpd: str) -> Sql:
     """The five-category class of a loan from its days past due, per its product type's
     policy (`calc.classification`; rules per product type in `ClassificationRule`)."""
-    policies = classification_policies()
+    policies = shared("classification_policies", classification_policies)
 
     def one(policy) -> str:
         return (
@@ -104,7 +105,7 @@ def risk_case(product_type: str, dpd: str) -> Sql:
 
 def ratio_case(product_type: str, category: str) -> Sql:
     """The provision ratio of a (product type, category) pair, as a SQL expression."""
-    policies = classification_policies()
+    policies = shared("classification_policies", classification_policies)
     params: dict = {}
 
     def one(prefix: str, policy) -> str:
@@ -325,3 +326,17 @@ def grouped_state_sql(
          GROUP BY p.code, s.status, s.bucket, s.risk_category
          ORDER BY p.code, s.status, s.bucket, s.risk_category"""
     return Sql(text, {**per_loan.params, **ratio.params}), source
+
+
+def grouped_state_rows(
+    as_of: date, *, currency: str, product: str | None = None
+) -> tuple[list[tuple], Source]:
+    """The rows of `grouped_state_sql` and their source, read once per `reports_scope` (the
+    aging and classification reports of a date read the same)."""
+
+    def read() -> tuple[list[tuple], Source]:
+        today = shared("business_date", business_date_current)
+        query, source = grouped_state_sql(as_of, currency=currency, product=product, today=today)
+        return fetch_all(query), source
+
+    return shared(("grouped_state", as_of, currency, product), read)
