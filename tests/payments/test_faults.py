@@ -79,6 +79,14 @@ def assert_each_success_posted_once():
     assert_books_consistent()
 
 
+def at_the_gateway(order, status: str) -> None:
+    """Wait until the gateway reports `order` in `status`: it settles an order on a thread of its
+    own a moment after taking it, later than that on a loaded box."""
+    from payments.gateways import gateway_for
+
+    until(lambda: gateway_for("local").query(order).status == status, timeout=20)
+
+
 def test_duplicate_callbacks_post_once(rails, loan):
     rails.control(duplicate_rate=1)
     orders = [order_submit(order_id=new_order(loan, f"dup{n}").pk) for n in range(3)]
@@ -124,7 +132,7 @@ def test_a_lost_callback_is_recovered_by_polling(rails, loan):
     rails.control(lost_rate=1, callback_delay_ms=0)
     order = order_submit(order_id=new_order(loan, "lost").pk)
     assert order.status == Status.SUBMITTED
-    time.sleep(0.3)
+    at_the_gateway(order, "succeeded")
     assert status_of(order) == Status.SUBMITTED
     call_command("payments_poll", "--older-than", "0")  # what make run and beat run
     assert status_of(order) == Status.SUCCEEDED
@@ -141,7 +149,7 @@ def test_a_gateway_that_times_out(rails, loan, settings):
     order = order_submit(order_id=new_order(loan, "slow").pk)
     assert order.status == Status.CREATED  # no answer: nothing recorded, nothing posted
     rails.control(latency_ms=0)
-    time.sleep(0.2)
+    at_the_gateway(order, "succeeded")
     orders_poll(older_than=timedelta(0))
     assert status_of(order) == Status.SUCCEEDED
     assert_each_success_posted_once()
@@ -184,11 +192,7 @@ def test_killed_between_sending_an_order_and_recording_it(rails, loan, live_serv
     sender.wait()
     assert status_of(order) == Status.CREATED
     rails.control(latency_ms=0)
-    from payments.gateways import gateway_for
-
-    # The gateway settles an order a moment after taking it; on a loaded box that moment can
-    # come after the sender's death, so wait for it rather than assume it.
-    until(lambda: gateway_for("local").query(order).status == "succeeded", timeout=20)
+    at_the_gateway(order, "succeeded")
     # Sent again under the same reference: the gateway answers the order as it stands (settled,
     # its callback lost), so no second order exists and the first settles once.
     assert order_submit(order_id=order.pk).status in (Status.SUBMITTED, Status.SUCCEEDED)
@@ -261,14 +265,14 @@ def test_a_success_after_a_recorded_failure_posts_once(rails, loan):
 def test_a_late_success_whose_callback_was_lost_is_found_by_polling(rails, loan):
     """No callback at all: polling finds the failure, and polling again (failed orders are
     asked about for `PAYMENTS_FAILED_RECHECK_MINUTES`) finds the success after it."""
-    rails.control(late_success_rate=1, late_success_delay_ms=600, lost_rate=1)
+    rails.control(late_success_rate=1, late_success_delay_ms=3000, lost_rate=1)
     order = order_submit(order_id=new_order(loan, "late-lost").pk)
-    time.sleep(0.2)
+    at_the_gateway(order, "failed")
     orders_poll(older_than=timedelta(0))
     assert status_of(order) == Status.FAILED
     orders_poll(older_than=timedelta(0))  # still failed at the gateway: nothing recorded
     assert order.events.filter(source="poll").count() == 1
-    time.sleep(0.8)
+    at_the_gateway(order, "succeeded")
     orders_poll(older_than=timedelta(0), recheck_failed_for=timedelta(0))  # not asked
     assert status_of(order) == Status.FAILED
     orders_poll(older_than=timedelta(0))
@@ -302,6 +306,7 @@ def test_an_order_the_gateway_never_got_expires_after_the_configured_time(rails,
     never_sent, known, young = (new_order(loan, key) for key in ("never", "known", "young"))
     rails.control(lost_rate=1)
     order_submit(order_id=known.pk)
+    at_the_gateway(known, "succeeded")
     two_hours_ago = timezone.now() - timedelta(hours=2)
     PaymentOrder.objects.filter(pk__in=[never_sent.pk, known.pk]).update(
         created_at=two_hours_ago, updated_at=two_hours_ago
