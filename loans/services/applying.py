@@ -233,7 +233,7 @@ def apply_repayment(
         kind=repayment.kind,
         mode=repayment.prepayment_mode or book.loan.prepayment_mode,
     )
-    if app.rate_before is not None:
+    if app.rate_changed:
         book.loan.save(update_fields=["effective_rate", "updated_at"])
     entry_id = book.post(
         kind=repayment.kind,

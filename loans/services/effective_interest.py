@@ -93,9 +93,11 @@ def eir_periods(loan: Loan, rows: Sequence[Installment]) -> tuple[list[EirPeriod
     return periods, repaid, convention.basis
 
 
-def yield_plan(loan: Loan, rows: Sequence[Installment], *, deferred: Decimal) -> None:
-    """Solve the EIR on the new schedule `rows` (not yet saved) and spread `deferred` over them;
-    sets the loan's `effective_rate` and `deferred_yield` (the caller saves both)."""
+def _spread(loan: Loan, rows: Sequence[Installment], deferred: Decimal, refusal: str) -> Decimal:
+    """Solve the EIR of `rows`' cash flows at their carrying amount less `deferred`, give each
+    row its part of `deferred` and return the annual EIR; refused with `refusal` and the reason
+    when the flows have none. Nothing deferred: the rows carry nothing (the contractual interest
+    is the income) and the EIR is still returned."""
     periods, recognized, basis = eir_periods(loan, rows)
     try:
         plan = effective_interest_schedule(
@@ -106,11 +108,18 @@ def yield_plan(loan: Loan, rows: Sequence[Installment], *, deferred: Decimal) ->
             rounding=loan_rounding(loan),
         )
     except EffectiveInterestError as exc:
-        raise LoanRuleError(f"Loan {loan.reference} has no effective interest rate: {exc}") from exc
-    # Nothing deferred: the contractual interest is the income (the EIR is still recorded).
+        raise LoanRuleError(f"{refusal}: {exc}") from exc
     for row, amount in zip(rows, plan.amortization, strict=True):
         row.yield_amortization = amount if deferred else ZERO
-    loan.effective_rate = plan.annual_rate
+    return plan.annual_rate
+
+
+def yield_plan(loan: Loan, rows: Sequence[Installment], *, deferred: Decimal) -> None:
+    """Solve the EIR on the new schedule `rows` (not yet saved) and spread `deferred` over them;
+    sets the loan's `effective_rate` and `deferred_yield` (the caller saves both)."""
+    loan.effective_rate = _spread(
+        loan, rows, deferred, f"Loan {loan.reference} has no effective interest rate"
+    )
     loan.deferred_yield = deferred
     loan.yield_amortized = ZERO
 
@@ -135,26 +144,17 @@ def yield_respread(
     (`row_amortized_through` is zero through the day before a period starts). Sets the loan's
     `effective_rate`; the caller saves it and writes the replaced rows (`yield_rows_write`)."""
     left = sum((row.yield_amortization for row in replaced), ZERO)
-    periods, recognized, basis = eir_periods(loan, rows)
-    try:
-        plan = effective_interest_schedule(
-            recognized=recognized,
-            deferred=left,
-            periods=periods,
-            basis=basis,
-            rounding=loan_rounding(loan),
-        )
-    except EffectiveInterestError as exc:
-        raise LoanRuleError(
-            f"Loan {loan.reference}'s new schedule has no effective interest rate to re-spread "
-            f"its deferred yield of {left} by: {exc}"
-        ) from exc
+    rate = _spread(
+        loan,
+        rows,
+        left,
+        f"Loan {loan.reference}'s new schedule has no effective interest rate to re-spread "
+        f"its deferred yield of {left} by",
+    )
     for row in replaced:
         row.yield_amortization = ZERO
-    for row, amount in zip(rows, plan.amortization, strict=True):
-        row.yield_amortization = amount if left else ZERO
-    respread = Respread(loan.effective_rate, plan.annual_rate, left)
-    loan.effective_rate = plan.annual_rate
+    respread = Respread(loan.effective_rate, rate, left)
+    loan.effective_rate = rate
     return respread
 
 
@@ -201,23 +201,13 @@ def prepayment_respread(
     released = left if not rows or not principal else rounding(left * prepaid / principal)
     spread = left - released
     if rows:
-        periods, recognized, basis = eir_periods(loan, rows)
-        try:
-            plan = effective_interest_schedule(
-                recognized=recognized,
-                deferred=spread,
-                periods=periods,
-                basis=basis,
-                rounding=rounding,
-            )
-        except EffectiveInterestError as exc:
-            raise LoanRuleError(
-                f"Loan {loan.reference}'s schedule rebuilt by the prepayment has no effective "
-                f"interest rate to spread its deferred yield of {spread} by: {exc}"
-            ) from exc
-        for row, amount in zip(rows, plan.amortization, strict=True):
-            row.yield_amortization = amount if spread else ZERO
-        loan.effective_rate = plan.annual_rate
+        loan.effective_rate = _spread(
+            loan,
+            rows,
+            spread,
+            f"Loan {loan.reference}'s schedule rebuilt by the prepayment has no effective "
+            f"interest rate to spread its deferred yield of {spread} by",
+        )
     return kept + released
 
 

@@ -80,8 +80,9 @@ class Application:
     restated: dict[str, dict[str, object]] = field(default_factory=dict)
     yields: dict[str, str] = field(default_factory=dict)
     """Planned yield amortization of the rows a prepayment re-spread, before it."""
-    rate_before: tuple[Decimal | None] | None = None
-    """The loan's EIR before a prepayment re-spread its deferred yield (None: not changed)."""
+    rate_changed: bool = False
+    rate_before: Decimal | None = None
+    """The loan's EIR before a prepayment re-spread its deferred yield (when `rate_changed`)."""
 
     def change(self) -> dict[str, object]:
         change: dict[str, object] = {
@@ -91,8 +92,8 @@ class Application:
         }
         if self.yields:
             change["yield_amortization"] = self.yields
-        if self.rate_before is not None:
-            (rate,) = self.rate_before
+        if self.rate_changed:
+            rate = self.rate_before
             change["effective_rate"] = None if rate is None else str(rate)
         return change
 
@@ -255,8 +256,8 @@ class _Applier:
         )
         for row in replaced:
             self.book.touch(row)
-        if self.loan.effective_rate != rate and self.app.rate_before is None:
-            self.app.rate_before = (rate,)
+        if self.loan.effective_rate != rate and not self.app.rate_changed:
+            self.app.rate_changed, self.app.rate_before = True, rate
         return released
 
     # Paths ------------------------------------------------------------------------------
