@@ -1,37 +1,75 @@
-"""Admin forms for working a case; the services validate again (forms only shape input)."""
+"""Admin forms for working a case; the services validate again (forms only shape input). Labels
+and choices are the models' own, so the forms read in the officer's language."""
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy
 
-from .models import ContactAttempt
-from .rules import CHANNELS, Purpose, Target
+from .models import ContactAttempt, PromiseToPay
+from .rules import Purpose, Target
 
-_CHANNELS = [(channel, channel.replace("_", " ")) for channel in CHANNELS]
+
+def _field(model, name: str):
+    return model._meta.get_field(name)
+
+
+def _choices(name: str):
+    return _field(ContactAttempt, name).choices
+
+
+def _label(model, name: str):
+    return _field(model, name).verbose_name
 
 
 class LogAttemptForm(forms.Form):
-    channel = forms.ChoiceField(choices=_CHANNELS, initial="call")
+    channel = forms.ChoiceField(
+        label=_label(ContactAttempt, "channel"), choices=_choices("channel"), initial="call"
+    )
     target = forms.ChoiceField(
-        choices=[(t.value, t.value.replace("_", " ")) for t in Target], initial=Target.BORROWER
+        label=_label(ContactAttempt, "target"), choices=_choices("target"), initial=Target.BORROWER
     )
     purpose = forms.ChoiceField(
-        choices=[(p.value, p.value.replace("_", " ")) for p in Purpose], initial=Purpose.COLLECTION
+        label=_label(ContactAttempt, "purpose"),
+        choices=_choices("purpose"),
+        initial=Purpose.COLLECTION,
     )
     message = forms.CharField(
+        label=_label(ContactAttempt, "message"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="Written channels: the text sent (it must name the lender).",
+        help_text=gettext_lazy("Written channels: the text sent (it must name the lender)."),
     )
-    amount_demanded = forms.DecimalField(max_digits=20, decimal_places=2, required=False)
+    amount_demanded = forms.DecimalField(
+        label=_label(ContactAttempt, "amount_demanded"),
+        max_digits=20,
+        decimal_places=2,
+        required=False,
+    )
     outcome = forms.ChoiceField(
+        label=_label(ContactAttempt, "outcome"),
         choices=ContactAttempt.Outcome.choices,
         required=False,
-        help_text="If the contact already took place; otherwise record it afterwards.",
+        help_text=gettext_lazy(
+            "If the contact already took place; otherwise record it afterwards."
+        ),
     )
+
+
+class _AttemptChoice(forms.ModelChoiceField):
+    def label_from_instance(self, attempt: ContactAttempt) -> str:
+        return gettext("%(channel)s to %(target)s at %(at)s") % {
+            "channel": attempt.get_channel_display(),
+            "target": attempt.get_target_display(),
+            "at": f"{attempt.attempted_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class RecordOutcomeForm(forms.Form):
-    attempt = forms.ModelChoiceField(queryset=ContactAttempt.objects.none())
-    outcome = forms.ChoiceField(choices=ContactAttempt.Outcome.choices[1:])
+    attempt = _AttemptChoice(
+        label=ContactAttempt._meta.verbose_name, queryset=ContactAttempt.objects.none()
+    )
+    outcome = forms.ChoiceField(
+        label=_label(ContactAttempt, "outcome"), choices=ContactAttempt.Outcome.choices[1:]
+    )
 
     def __init__(self, *args, case_id: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,7 +79,16 @@ class RecordOutcomeForm(forms.Form):
 
 
 class RecordPromiseForm(forms.Form):
-    amount = forms.DecimalField(max_digits=20, decimal_places=2, min_value=0)
-    promised_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    channel = forms.ChoiceField(choices=_CHANNELS, initial="call")
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    amount = forms.DecimalField(
+        label=_label(PromiseToPay, "amount"), max_digits=20, decimal_places=2, min_value=0
+    )
+    promised_date = forms.DateField(
+        label=_label(PromiseToPay, "promised_date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    channel = forms.ChoiceField(
+        label=_label(ContactAttempt, "channel"), choices=_choices("channel"), initial="call"
+    )
+    note = forms.CharField(
+        label=gettext_lazy("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )

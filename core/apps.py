@@ -9,3 +9,8 @@ class CoreConfig(AppConfig):
     name = "core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from . import admin_alt_texts
+
+        admin_alt_texts.install()

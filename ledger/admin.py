@@ -166,8 +166,14 @@ class BusinessDateAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 class PeriodForm(forms.Form):
-    period = forms.CharField(max_length=7, help_text="YYYY-MM")
-    format = forms.ChoiceField(choices=(("csv", "CSV"), ("json", "JSON")), initial="csv")
+    period = forms.CharField(
+        label=gettext_lazy("Period"),
+        max_length=7,
+        help_text=gettext_lazy("Year and month, for example 2026-03."),
+    )
+    format = forms.ChoiceField(
+        label=gettext_lazy("Format"), choices=(("csv", "CSV"), ("json", "JSON")), initial="csv"
+    )
 
     def clean_period(self):
         try:
@@ -260,7 +266,7 @@ class AccountingPeriodAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": "Close a period · GL export",
+            "title": gettext("Close a period · GL export"),
             "form": form,
             "can_close": self._can_close(request),
             "business_date": business_date_current(),

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loans.models import Borrower, Loan
@@ -129,7 +130,11 @@ class CollectionCase(models.Model):
         permissions = [("work_case", "Can log attempts and record promises on a case")]
 
     def __str__(self) -> str:
-        return f"Case {self.pk} · loan {self.loan_id} · {self.bucket}"
+        return gettext("Case %(case)s · loan %(loan)s · %(bucket)s") % {
+            "case": self.pk,
+            "loan": self.loan_id,
+            "bucket": self.bucket,
+        }
 
     @property
     def is_open(self) -> bool:

@@ -89,7 +89,7 @@ class ReportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     @admin.display(description=_("file"))
     def download(self, run: ReportRun) -> str:
         url = reverse("admin:compliance_reportrun_download", args=[run.pk])
-        return format_html('<a class="button" href="{}">Download</a>', url)
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Download"))
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

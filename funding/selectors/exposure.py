@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
+from django.utils.translation import gettext
 
 from core.money import CENT, ZERO
 from ledger import chart
@@ -93,7 +94,7 @@ def exposure_svg(rows: list[FunderExposure]) -> str:
     height = len(rows) * (bar + gap) + gap
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + label + 120}" '
-        f'height="{height}" role="img" aria-label="Exposure per funder">'
+        f'height="{height}" role="img" aria-label="{gettext("Exposure per funder")}">'
     ]
     for index, row in enumerate(rows):
         y = gap + index * (bar + gap)

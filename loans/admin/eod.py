@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from loans.models import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
 from loans.models.eod import LeaseOutcome, RunStatus
+from loans.eod.labels import step_label
 from loans.selectors.close_timeline import close_timeline
 
 
@@ -23,7 +24,7 @@ class CloseStepRunInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = (
-        "step",
+        "step_name",
         "chunk",
         "first_loan_id",
         "last_loan_id",
@@ -41,13 +42,17 @@ class CloseStepRunInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=gettext_lazy("step"))
+    def step_name(self, step_run: CloseStepRun) -> str:
+        return step_label(step_run.step)
+
 
 @admin.register(CloseRun)
 class CloseRunAdmin(admin.ModelAdmin):
     list_display = (
         "business_date",
         "status",
-        "current_step",
+        "current_step_name",
         "open_loans",
         "chunks",
         "steps_done",
@@ -71,6 +76,10 @@ class CloseRunAdmin(admin.ModelAdmin):
         "workers",
     )
     inlines = [CloseStepRunInline]
+
+    @admin.display(description=gettext_lazy("current step"), ordering="current_step")
+    def current_step_name(self, run: CloseRun) -> str:
+        return step_label(run.current_step)
     actions = ["resume"]
     change_form_template = "admin/loans/closerun/change_form.html"
 

@@ -30,9 +30,12 @@ from .loans import LoanAdmin, ReadOnlyInline
 
 class ModificationRequestForm(forms.ModelForm):
     parameters = forms.JSONField(
-        help_text='Holiday: {"installments": 2}; reschedule: {"term": 24} or {"installment": '
-        '"800.00"}; rate change: {"annual_rate": "0.10"}; re-age: {} or {"term": 12}; '
-        'settlement: {"amount": "9000.00", "deadline": "2026-03-01"}.'
+        label=gettext_lazy("parameters"),
+        help_text=gettext_lazy(
+            'Holiday: {"installments": 2}; reschedule: {"term": 24} or {"installment": '
+            '"800.00"}; rate change: {"annual_rate": "0.10"}; re-age: {} or {"term": 12}; '
+            'settlement: {"amount": "9000.00", "deadline": "2026-03-01"}.'
+        ),
     )
     preview_html = ""
 

@@ -8,8 +8,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from ledger.services import business_date_current
 from loans.models import Product
@@ -20,10 +19,24 @@ from loans.services.products import (
     product_worst_case_apr,
 )
 from loans.services.quotes import QuoteInputError, product_quote
+from loans.services.terms_labels import term_value
 
 from .display import PlainDecimalField, is_rate
 
-PREVIEW_COLUMNS = ("#", "due date", "days", "principal", "interest", "fee", "total", "remaining")
+PREVIEW_COLUMNS = (
+    gettext_noop("#"),
+    gettext_noop("due date"),
+    gettext_noop("days"),
+    gettext_noop("principal"),
+    gettext_noop("interest"),
+    gettext_noop("fee"),
+    gettext_noop("total"),
+    gettext_noop("remaining"),
+)
+
+
+def _verdict(within_cap: bool) -> str:
+    return gettext("within the cap ✓") if within_cap else gettext("OVER THE CAP ✗")
 
 
 def sample_amount(product: Product) -> Decimal:
@@ -74,10 +87,12 @@ class ProductAdmin(admin.ModelAdmin):
                     "level_convention",
                     "bullet_interest",
                 ),
-                "description": "Rates are annual fractions (0.18 = 18%). Risk-based pricing "
-                'bands replace the annual rate; write their rates as strings ("0.12"). '
-                "Installment rounding rounds the level installment: cent, whole_unit or "
-                "multiple:N, optionally :up, :half_up or :down.",
+                "description": gettext_lazy(
+                    "Rates are annual fractions (0.18 = 18%). Risk-based pricing bands replace "
+                    'the annual rate; write their rates as strings ("0.12"). Installment '
+                    "rounding rounds the level installment: cent, whole_unit or multiple:N, "
+                    "optionally :up, :half_up or :down."
+                ),
             },
         ),
         (
@@ -89,7 +104,9 @@ class ProductAdmin(admin.ModelAdmin):
                     "upfront_fee_rate",
                     "upfront_fee_withheld",
                 ),
-                "description": "The per-period fee (分期手续费) is charged on the original amount.",
+                "description": gettext_lazy(
+                    "The per-period fee is charged on the original amount."
+                ),
             },
         ),
         (
@@ -119,7 +136,7 @@ class ProductAdmin(admin.ModelAdmin):
                     "rate_reset_months",
                     "rate_reset_day",
                 ),
-                "description": "Leave the index blank for a fixed rate.",
+                "description": gettext_lazy("Leave the index blank for a fixed rate."),
             },
         ),
         (
@@ -141,9 +158,10 @@ class ProductAdmin(admin.ModelAdmin):
             gettext_lazy("Compliance"),
             {
                 "fields": ("jurisdiction", "cap_rule", "worst_case_apr"),
-                "description": "The worst case (highest band, every fee, each term and amount "
-                "extreme) must be within the cap on the business date, or the product is "
-                "not saved.",
+                "description": gettext_lazy(
+                    "The worst case (highest band, every fee, each term and amount extreme) "
+                    "must be within the cap on the business date, or the product is not saved."
+                ),
             },
         ),
         (gettext_lazy("Schedule preview"), {"fields": ("schedule_preview",)}),
@@ -157,9 +175,12 @@ class ProductAdmin(admin.ModelAdmin):
     def pricing(self, product: Product) -> str:
         if product.pricing_bands:
             rates = sorted(Decimal(str(band["annual_rate"])) for band in product.pricing_bands)
-            return f"{percent(rates[0], 2)}–{percent(rates[-1], 2)} by score"
+            return gettext("%(low)s–%(high)s by score") % {
+                "low": percent(rates[0], 2),
+                "high": percent(rates[-1], 2),
+            }
         if product.fee_rate:
-            return f"fee {percent(product.fee_rate, 2)} / period"
+            return gettext("fee %(rate)s / period") % {"rate": percent(product.fee_rate, 2)}
         return percent(product.annual_rate, 2)
 
     @admin.display(description=gettext_lazy("amounts"))
@@ -175,20 +196,19 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("worst-case APR"))
     def worst_case_apr(self, product: Product | None) -> str:
         if product is None or product.pk is None:
-            return "Checked when the product is saved."
+            return gettext("Checked when the product is saved.")
         try:
             worst = product_worst_case_apr(product, business_date_current())
         except ProductRuleError as exc:
             return format_html('<span class="errornote">{}</span>', exc.detail)
         if worst.check is None:
             return worst.describe()
-        verdict = "within the cap ✓" if worst.within_cap else "OVER THE CAP ✗"
-        return format_html("<strong>{}</strong> — {}", verdict, worst.describe())
+        return format_html("<strong>{}</strong> — {}", _verdict(worst.within_cap), worst.describe())
 
     @admin.display(description=gettext_lazy("sample schedule"))
     def schedule_preview(self, product: Product | None) -> str:
         if product is None or product.pk is None:
-            return "Save the product to see a sample schedule."
+            return gettext("Save the product to see a sample schedule.")
         amount, term = sample_amount(product), product.terms_in_range()[0]
         start = business_date_current()
         try:
@@ -218,48 +238,58 @@ class ProductAdmin(admin.ModelAdmin):
         apr, check = result.quote.apr, result.quote.rate_cap
         band = result.priced
         rate = (
-            f"{percent(band.annual_rate, 2)} (worst band)"
+            gettext("%(rate)s (worst band)") % {"rate": percent(band.annual_rate, 2)}
             if band
             else percent(product.annual_rate, 2)
         )
         cap = (
             format_html(
-                "cap {} ({}, {}): <strong>{}</strong>",
+                "{} {} ({}, {}): <strong>{}</strong>",
+                gettext("cap"),
                 percent(check.cap, 2),
                 check.rule,
                 check.jurisdiction,
-                "within the cap ✓" if check.within_cap else "OVER THE CAP ✗",
+                _verdict(check.within_cap),
             )
             if check
             else ""
         )
-        header = mark_safe("".join(f"<th>{column}</th>" for column in PREVIEW_COLUMNS))
+        header = format_html_join("", "<th>{}</th>", ((gettext(c),) for c in PREVIEW_COLUMNS))
+        summary = gettext(
+            "%(amount)s %(currency)s over %(term)s periods (%(frequency)s) from %(start)s, "
+            "annual rate %(rate)s; upfront fee %(fee)s, paid out %(paid_out)s."
+        ) % {
+            "amount": amount,
+            "currency": product.currency,
+            "term": term,
+            "frequency": product.get_frequency_display(),
+            "start": start,
+            "rate": rate,
+            "fee": totals["upfront_fee"],
+            "paid_out": data["net_disbursement"],
+        }
         return format_html(
-            "<p>{} {} over {} {} periods from {}, annual rate {}; upfront fee {}, "
-            "paid out {}.</p>"
+            "<p>{}</p>"
             '<table class="schedule-preview"><thead><tr>{}</tr></thead><tbody>{}</tbody>'
-            "<tfoot><tr><th colspan=3>total</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<tfoot><tr><th colspan=3>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
             "<th></th></tr></tfoot></table>"
-            "<p>APR ({}): <strong>{}%</strong> disclosed (nominal {}, effective {}); {}</p>",
-            amount,
-            product.currency,
-            term,
-            product.frequency,
-            start,
-            rate,
-            totals["upfront_fee"],
-            data["net_disbursement"],
+            "<p>APR ({}): <strong>{}%</strong> {} ({} {}, {} {}); {}</p>",
+            summary,
             header,
             rows,
+            gettext("total"),
             totals["principal"],
             totals["interest"],
             totals["fee"],
             totals["total"],
-            apr.method,
+            term_value("apr_method", apr.method),
             apr.disclosed,
+            gettext("disclosed"),
+            gettext("nominal"),
             percent(apr.nominal),
+            gettext("effective"),
             percent(apr.effective),
-            cap or "no APR cap in this jurisdiction",
+            cap or gettext("no APR cap in this jurisdiction"),
         )
 
     def save_model(self, request, obj: Product, form, change: bool) -> None:

@@ -2,6 +2,7 @@
 snapshot reports read, and the penalty accruals it capped at the jurisdiction's ceiling."""
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, RATE, ZERO
@@ -44,7 +45,10 @@ class CloseRun(models.Model):
         ordering = ["-business_date"]
 
     def __str__(self) -> str:
-        return f"close {self.business_date} ({self.status})"
+        return gettext("close %(date)s (%(status)s)") % {
+            "date": self.business_date,
+            "status": self.get_status_display(),
+        }
 
     @property
     def seconds(self):
@@ -101,7 +105,14 @@ class CloseStepRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.run.business_date} {self.step} #{self.chunk} ({self.status})"
+        from loans.eod.labels import step_label  # the close's package imports the models
+
+        return gettext("%(date)s %(step)s #%(chunk)s (%(status)s)") % {
+            "date": self.run.business_date,
+            "step": step_label(self.step),
+            "chunk": self.chunk,
+            "status": self.get_status_display(),
+        }
 
 
 class LeaseOutcome(models.TextChoices):

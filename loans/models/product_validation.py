@@ -17,6 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.translation import gettext
 
 from calc import limits
 from calc.apr import AprError
@@ -106,18 +107,48 @@ class WorstCaseApr:
         return self.check is None or self.check.within_cap
 
     def describe(self) -> str:
-        band = f", band {self.band}" if self.band else ""
+        """In the reader's language; the method by name, the rule and jurisdiction as codes."""
+        from loans.services.terms_labels import term_value  # the services import the models
+
+        figures = {
+            "apr": percent(self.apr),
+            "method": term_value("apr_method", self.method),
+            "term": self.case.term,
+            "amount": self.case.principal,
+            "rate": percent(self.case.annual_rate),
+            "band": self.band,
+        }
         figure = (
-            f"worst-case APR {percent(self.apr)} ({self.method}, fees included; term "
-            f"{self.case.term}, amount {self.case.principal}, annual rate "
-            f"{percent(self.case.annual_rate)}{band})"
-        )
+            gettext(
+                "worst-case APR %(apr)s (%(method)s, fees included; term %(term)s, amount "
+                "%(amount)s, annual rate %(rate)s, band %(band)s)"
+            )
+            if self.band
+            else gettext(
+                "worst-case APR %(apr)s (%(method)s, fees included; term %(term)s, amount "
+                "%(amount)s, annual rate %(rate)s)"
+            )
+        ) % figures
         if self.check is None:
-            return f"{figure}: the jurisdiction has no APR cap"
-        verdict = "is within" if self.within_cap else "exceeds"
+            return gettext("%(figure)s: the jurisdiction has no APR cap") % {"figure": figure}
+        cap = {
+            "figure": figure,
+            "cap": percent(self.check.cap),
+            "rule": self.check.rule,
+            "jurisdiction": self.check.jurisdiction,
+            "on": self.check.on_date,
+        }
+        if self.within_cap:
+            return (
+                gettext(
+                    "%(figure)s is within the cap %(cap)s of rule %(rule)s (%(jurisdiction)s) "
+                    "on %(on)s"
+                )
+                % cap
+            )
         return (
-            f"{figure} {verdict} the cap {percent(self.check.cap)} of rule {self.check.rule} "
-            f"({self.check.jurisdiction}) on {self.check.on_date}"
+            gettext("%(figure)s exceeds the cap %(cap)s of rule %(rule)s (%(jurisdiction)s) on %(on)s")
+            % cap
         )
 
 

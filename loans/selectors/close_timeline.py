@@ -42,6 +42,10 @@ class StepLine:
             return RunStatus.DONE
         return RunStatus.PENDING
 
+    @property
+    def status_label(self) -> str:
+        return RunStatus(self.status).label
+
 
 def close_timeline(*, run: CloseRun) -> list[StepLine]:
     lines: dict[str, StepLine] = {}

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 from loans.selectors.dashboard import Bar, dashboard
 
@@ -32,7 +33,7 @@ def svg_bars(bars: list[Bar], *, title: str, by_amount: bool = False) -> str:
         (
             (
                 index * BAR_HEIGHT,
-                bar.label,
+                gettext(bar.label),
                 LABEL_WIDTH,
                 int(value * span / top),
                 COLOURS[index % len(COLOURS)],
@@ -64,9 +65,9 @@ def portfolio_dashboard(context) -> dict:
     return {
         "visible": True,
         "data": data,
-        "status_chart": svg_bars(data.by_status, title="Loans by status"),
-        "bucket_chart": svg_bars(data.by_bucket, title="Open loans by days past due"),
+        "status_chart": svg_bars(data.by_status, title=gettext("Loans by status")),
+        "bucket_chart": svg_bars(data.by_bucket, title=gettext("Open loans by days past due")),
         "bucket_amount_chart": svg_bars(
-            data.by_bucket, title="Principal outstanding by days past due", by_amount=True
+            data.by_bucket, title=gettext("Principal outstanding by days past due"), by_amount=True
         ),
     }

@@ -5,8 +5,10 @@ its models' choice labels and its app, model and field names, as the admin capit
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import polib
@@ -16,10 +18,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, override
 
 from collection.models import CollectionCase
+from collection.services import cases_assign
 from compliance.reports.runs import report_run_produce
 from funding.models import Funder
 from ledger.entry_kinds import entry_kind_labels
 from ledger.models import Account, JournalEntry
+from loans.models import CloseRun
 from payments.models import PaymentOrder
 from payments.services.orders import order_create
 from tests.eod.helpers import close_until
@@ -212,3 +216,172 @@ def test_journal_entry_kinds_and_signed_terms_read_in_words(borrower_user, today
     history = html[html.index('id="l360-history"') : html.index('id="l360-terms"')]
     assert "逾期" in history and "delinquent" not in history
     assert "贷款已放款" in history and "loan.disburse" not in history
+
+
+# Letters that may stay as they are on a Chinese page: codes and proper nouns, not words.
+ALLOWED_LATIN = {
+    # rates and methods named by their codes in Chinese regulation and practice
+    "APR",
+    "LPR",
+    "IRR",
+    "EIR",
+    "ECL",
+    "PBOC",
+    "IFRS",
+    # identifiers, file formats and units
+    "ID",
+    "CSV",
+    "JSON",
+    "GL",
+    "SMS",
+    "URL",
+    # ISO country and currency codes
+    "CN",
+    "US",
+    "CNY",
+    "USD",
+    # the language switcher names each language in itself; the product's own name
+    "English",
+    "installment",
+    "ledger",
+    # a value typed into the product's rounding field, named in its help text
+    "cent",
+}
+_LATIN = re.compile(r"[A-Za-z]{2,}")
+_SPACE_OR_CJK = re.compile(r"[\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
+
+
+class _ReadText(_VisibleText):
+    """What a reader and a screen reader get: visible text, button captions, and the labels that
+    only assistive technology reads (aria-label, title, alt, placeholder)."""
+
+    def handle_starttag(self, tag, attrs):
+        super().handle_starttag(tag, attrs)
+        attributes = dict(attrs)
+        for name in ("aria-label", "title", "alt", "placeholder"):
+            if attributes.get(name):
+                self.texts.append(attributes[name])
+        if tag == "button" and attributes.get("value") and attributes.get("type") == "submit":
+            pass  # a button's caption is its content, read as text
+
+
+def latin_words(text: str) -> set[str]:
+    """English words in `text`: letter runs of two or more, outside pieces that carry a digit
+    (amounts, dates, references, codes such as ``CN-licensed-24``) and outside the allow-list."""
+    if text.lstrip("(").startswith(("{", "[", "null")):
+        return set()  # a stored JSON value (parameters, the snapshot), shown as stored
+    words = set()
+    for piece in _SPACE_OR_CJK.split(text):
+        # a digit marks an amount, date, reference or code; a slash an IANA time zone; an
+        # underscore or a colon a value to type in a field (whole_unit, multiple:N, :half_up)
+        if any(character.isdigit() or character in "/_:" for character in piece):
+            continue
+        words |= {word for word in _LATIN.findall(piece) if word not in ALLOWED_LATIN}
+    return words
+
+
+def english_words_left(html: str) -> list[str]:
+    """Each text on the page that still has an English word in it."""
+    parser = _ReadText()
+    parser.feed(html)
+    return sorted({text for text in parser.texts if latin_words(text)})
+
+
+def _labels(html: str) -> list[str]:
+    """The borrower app's labels, which its script shows (a JSON block in the page)."""
+    found = re.search(r'<script type="application/json" id="labels">(.*?)</script>', html, re.S)
+    return [str(value) for value in json.loads(found.group(1)).values()] if found else []
+
+
+@pytest.fixture
+def chinese_book(borrower_user, today, settings, tmp_path):
+    """A book whose own data reads in Chinese or as codes: a product, a loan in arrears with its
+    collection case (assigned to the officer), a repayment, a payment order, a funder, a closed
+    run, a report, so that every English word left on a page is the project's own."""
+    settings.REPORTS_ROOT = str(tmp_path)
+    user, borrower = borrower_user
+    borrower.name = "李娜"
+    borrower.save(update_fields=["name"])
+    loan = active_loan_for(
+        borrower,
+        on=today,
+        principal="3000.00",
+        term=3,
+        frequency="weekly",
+        code="cash-01",
+        name="现金贷",
+        fee_rate=Decimal("0.001"),
+    )
+    due = loan.installments.get(number=1).due_date
+    close_until(due + timedelta(days=2))
+    response = client_for(user).post(
+        f"/api/v1/loans/{loan.pk}/repayments",
+        {"amount": "100.00"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="zh-pages-1",
+    )
+    assert response.status_code == 201
+    order_create(
+        loan=loan,
+        direction=PaymentOrder.Direction.COLLECT,
+        purpose=PaymentOrder.Purpose.REPAYMENT,
+        amount=Decimal("50.00"),
+        idempotency_key="zh-pages-2",
+        business_date=due + timedelta(days=2),
+        gateway="local",
+    )
+    Funder.objects.create(code="bank-01", name="合作银行", kind="bank")
+    report_run_produce(name="aging", fmt="csv", actor="test")
+    officer = make_user(staff=True, is_superuser=True)
+    case = CollectionCase.objects.get(loan=loan)
+    cases_assign(case_ids=[case.id], agent=officer)
+    return {"loan": loan, "case": case, "officer": officer, "borrower": borrower}
+
+
+def test_every_back_office_page_and_the_borrower_app_read_in_chinese(chinese_book):
+    # given a book whose own data is Chinese or codes
+    loan, case, officer = chinese_book["loan"], chinese_book["case"], chinese_book["officer"]
+    product, borrower = loan.product, chinese_book["borrower"]
+    run = CloseRun.objects.order_by("-business_date").first()
+    # when a Chinese-speaking officer opens each back-office page, and a borrower the app's pages
+    pages = [
+        "/admin/",  # the dashboard
+        f"/admin/loans/loan/{loan.pk}/change/",  # loan 360, whole page
+        f"/admin/loans/borrower/{borrower.pk}/change/",  # borrower 360
+        f"/admin/loans/closerun/{run.pk}/change/",  # the close run's timeline
+        "/admin/loans/closerun/",
+        "/admin/compliance/reportrun/reports/",
+        "/admin/compliance/reportrun/",
+        "/admin/collection/collectorqueuecase/workspace/",
+        "/admin/collection/collectorqueuecase/",
+        f"/admin/collection/collectioncase/{case.pk}/change/",
+        f"/admin/collection/collectioncase/{case.pk}/log-attempt/",
+        f"/admin/collection/collectioncase/{case.pk}/record-outcome/",
+        f"/admin/collection/collectioncase/{case.pk}/record-promise/",
+        f"/admin/loans/loanmodification/add/?loan={loan.pk}",
+        "/admin/loans/loanmodification/",
+        f"/admin/loans/product/{product.pk}/change/",
+        "/admin/loans/product/add/",
+        "/admin/loans/product/",
+        "/admin/ledger/accountingperiod/books/",
+        "/admin/ledger/accountingperiod/",
+        "/admin/core/auditevent/",
+        "/admin/payments/paymentorder/",
+        "/admin/payments/bankstatement/",
+        "/admin/payments/statementline/",
+        "/admin/payments/reconciliationrequest/",
+        "/admin/funding/funder/",
+    ]
+    left = {}
+    for url in pages:
+        html = _get(officer, url)
+        if english := english_words_left(html[html.rindex("<", 0, html.index('id="main"')) :]):
+            left[url] = english
+    borrower_pages = ["/app/", "/app/quote/", f"/app/loans/{loan.pk}/", "/app/credit/"]
+    for url in borrower_pages:
+        html = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(url).content.decode()
+        texts = [text for text in _labels(html) if latin_words(text)]
+        if english := sorted(set(english_words_left(html)) | set(texts)):
+            left[url] = english
+    # then no English word is left on any of them
+    assert left == {}, "\n".join(f"{url}: {texts}" for url, texts in left.items())
