@@ -16,7 +16,9 @@ _ICONS = {True: "yes", False: "no", None: "unknown"}
 
 def boolean_icon(value) -> str:
     words = {True: gettext("Yes"), False: gettext("No"), None: gettext("Unknown")}[value]
-    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{_ICONS[value]}.svg"), words)
+    return format_html(
+        '<img src="{}" alt="{}">', static(f"admin/img/icon-{_ICONS[value]}.svg"), words
+    )
 
 
 def install() -> None:

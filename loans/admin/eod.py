@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loans.models import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
-from loans.models.eod import LeaseOutcome, RunStatus
-from loans.eod.labels import step_label
+from loans.models.eod import LeaseOutcome, RunStatus, step_label
 from loans.selectors.close_timeline import close_timeline
 
 
@@ -80,6 +79,7 @@ class CloseRunAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("current step"), ordering="current_step")
     def current_step_name(self, run: CloseRun) -> str:
         return step_label(run.current_step)
+
     actions = ["resume"]
     change_form_template = "admin/loans/closerun/change_form.html"
 

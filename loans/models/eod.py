@@ -10,6 +10,34 @@ from core.money import AMOUNT, RATE, ZERO
 from .contracts import Loan
 from .products import Product
 
+# The close's steps by name, in the reader's language; stored step names (settings.CLOSE_STEPS,
+# the step runs' `step` column) stay codes.
+STEP_LABELS = {
+    "rate_resets": _("rate resets"),
+    "accrual": _("interest accrual"),
+    "due": _("installments due"),
+    "delinquency": _("delinquency"),
+    "penalties": _("penalty interest"),
+    "states": _("loan states"),
+    "buyback": _("buybacks"),
+    "staging": _("IFRS 9 staging"),
+    "provisioning": _("provisioning"),
+    "collection": _("collection"),
+    "credit_lines": _("credit lines"),
+    "snapshot": _("portfolio snapshot"),
+    "month_end": _("month end"),
+    "journal": _("journal partitions"),
+    "advance": _("business date advance"),
+    "auto_debit": _("auto-debits"),
+    "reports": _("reports"),
+    "done": _("all steps done"),  # a run's current step once its last step is done
+}
+
+
+def step_label(step: str) -> str:
+    """A step by name; a step nobody named (one added to settings.CLOSE_STEPS) as its code."""
+    return str(STEP_LABELS.get(step, step))
+
 
 class RunStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -105,8 +133,6 @@ class CloseStepRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        from loans.eod.labels import step_label  # the close's package imports the models
-
         return gettext("%(date)s %(step)s #%(chunk)s (%(status)s)") % {
             "date": self.run.business_date,
             "step": step_label(self.step),

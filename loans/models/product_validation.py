@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from calc import limits
 from calc.apr import AprError
@@ -86,6 +86,15 @@ class AprCase:
     effective: Decimal
 
 
+# The APR methods by name (the signed terms' disclosure and the product page show them).
+APR_METHOD_LABELS = {
+    "cn_irr": gettext_lazy("annualized rate by the IRR method (China)"),
+    "us_reg_z": gettext_lazy("APR by Regulation Z (US)"),
+    "eu_aprc": gettext_lazy("APRC (EU)"),
+    "uk_aprc": gettext_lazy("APRC (UK)"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class WorstCaseApr:
     case: AprCase
@@ -108,11 +117,9 @@ class WorstCaseApr:
 
     def describe(self) -> str:
         """In the reader's language; the method by name, the rule and jurisdiction as codes."""
-        from loans.services.terms_labels import term_value  # the services import the models
-
         figures = {
             "apr": percent(self.apr),
-            "method": term_value("apr_method", self.method),
+            "method": str(APR_METHOD_LABELS.get(self.method, self.method)),
             "term": self.case.term,
             "amount": self.case.principal,
             "rate": percent(self.case.annual_rate),
@@ -147,7 +154,9 @@ class WorstCaseApr:
                 % cap
             )
         return (
-            gettext("%(figure)s exceeds the cap %(cap)s of rule %(rule)s (%(jurisdiction)s) on %(on)s")
+            gettext(
+                "%(figure)s exceeds the cap %(cap)s of rule %(rule)s (%(jurisdiction)s) on %(on)s"
+            )
             % cap
         )
 

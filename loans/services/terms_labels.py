@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loans.models import Allocation, Loan, Product
+from loans.models.product_validation import APR_METHOD_LABELS
 
 # Snapshot keys that are not a field of the product or the loan.
 KEY_LABELS: dict[str, Promise] = {
@@ -43,12 +44,7 @@ VALUE_LABELS: dict[str, dict[str, Promise]] = {
         "floor": _("round towards −∞"),
     },
     "installment_rounding": {"cent": _("to the cent"), "whole_unit": _("to the whole unit")},
-    "apr_method": {
-        "cn_irr": _("annualized rate by the IRR method (China)"),
-        "us_reg_z": _("APR by Regulation Z (US)"),
-        "eu_aprc": _("APRC (EU)"),
-        "uk_aprc": _("APRC (UK)"),
-    },
+    "apr_method": APR_METHOD_LABELS,
 }
 
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from loans.eod.labels import step_label
+from loans.models.eod import step_label
 
 register = template.Library()
 
