@@ -15,6 +15,7 @@ from django.utils.translation import gettext, gettext_lazy
 from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 from ledger.services import business_date_current
+from loans.models import Installment
 
 from .forms import LogAttemptForm, RecordOutcomeForm, RecordPromiseForm
 from .models import (
@@ -241,8 +242,16 @@ class CollectionCaseAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("schedule"))
     def schedule(self, obj):
+        statuses = dict(Installment.Status.choices)
         rows = [
-            (row.number, row.due_date, row.total_due, row.total_paid, row.outstanding, row.status)
+            (
+                row.number,
+                row.due_date,
+                row.total_due,
+                row.total_paid,
+                row.outstanding,
+                statuses.get(row.status, row.status),
+            )
             for row in case_schedule(case=obj)
         ]
         return format_html(

@@ -22,6 +22,8 @@ from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from .rules import CALL, FAILED_OUTCOMES, WRITTEN_CHANNELS, ConductRules, Purpose, Rule, Target
 
 __all__ = [
@@ -193,43 +195,45 @@ def _refusal(request: AttemptRequest, facts: CaseFacts, history, rules) -> Decis
     """Rules no waiting can satisfy."""
     exempt = _required_notice(request)
     if not facts.case_open and not exempt:
-        return _deny(Rule.CASE_CLOSED, "The case is closed.")
+        return _deny(Rule.CASE_CLOSED, _("The case is closed."))
     if request.target == Target.THIRD_PARTY:
-        return _deny(Rule.THIRD_PARTY_CONTACT, "Third parties are never contacted about a debt.")
+        return _deny(Rule.THIRD_PARTY_CONTACT, _("Third parties are never contacted about a debt."))
     if request.target == Target.GUARANTOR and not facts.guarantor_contact_allowed:
         return _deny(
-            Rule.GUARANTOR_NOT_IN_CONTRACT, "The contract does not allow contacting a guarantor."
+            Rule.GUARANTOR_NOT_IN_CONTRACT, _("The contract does not allow contacting a guarantor.")
         )
     if request.target == Target.PRE_AGREED_CONTACT:
         if request.purpose != Purpose.LOCATE:
             return _deny(
                 Rule.THIRD_PARTY_CONTACT,
-                "A pre-agreed contact may only be asked to pass on a request to get in touch.",
+                _("A pre-agreed contact may only be asked to pass on a request to get in touch."),
             )
         if not _borrower_unreachable(request.at, history, rules):
             return _deny(
                 Rule.THIRD_PARTY_CONTACT,
-                "The borrower is reachable: pre-agreed contacts are for unreachable borrowers.",
+                _("The borrower is reachable: pre-agreed contacts are for unreachable borrowers."),
             )
         word = contains_any(request.message, rules.debt_disclosure_words)
         if word or request.amount_demanded is not None:
             return _deny(
                 Rule.THIRD_PARTY_CONTACT,
-                f"A message to a pre-agreed contact may not disclose the debt ({word or 'amount'}).",
+                _("A message to a pre-agreed contact may not disclose the debt (%(word)s).")
+                % {"word": word or _("amount")},
             )
     if facts.cease_contact and not exempt:
-        return _deny(Rule.CEASE_CONTACT, "The borrower asked us to stop contacting them.")
+        return _deny(Rule.CEASE_CONTACT, _("The borrower asked us to stop contacting them."))
     if facts.disputed and not exempt:
-        return _deny(Rule.DISPUTED, "The debt is disputed; only required notices may be sent.")
+        return _deny(Rule.DISPUTED, _("The debt is disputed; only required notices may be sent."))
     word = contains_any(request.message, rules.threatening_words)
     if word:
         return _deny(
-            Rule.THREATENING_LANGUAGE, f"The message contains threatening language: {word!r}."
+            Rule.THREATENING_LANGUAGE,
+            _("The message contains threatening language: %(word)r.") % {"word": word},
         )
     if rules.require_lender_identification and request.channel in WRITTEN_CHANNELS:
         lender = facts.lender_name.strip()
         if not lender or lender.casefold() not in request.message.casefold():
-            return _deny(Rule.LENDER_NOT_IDENTIFIED, "A written message must name the lender.")
+            return _deny(Rule.LENDER_NOT_IDENTIFIED, _("A written message must name the lender."))
     if (
         rules.enforce_cost_cap
         and request.amount_demanded is not None
@@ -238,8 +242,8 @@ def _refusal(request: AttemptRequest, facts: CaseFacts, history, rules) -> Decis
     ):
         return _deny(
             Rule.AMOUNT_ABOVE_COST_CAP,
-            f"{request.amount_demanded} demanded; the cost cap allows at most "
-            f"{facts.collectible_limit}.",
+            _("%(demanded)s demanded; the cost cap allows at most %(limit)s.")
+            % {"demanded": request.amount_demanded, "limit": facts.collectible_limit},
         )
     return None
 
@@ -256,7 +260,8 @@ def _timing(at: datetime, request, facts: CaseFacts, history, rules) -> Decision
         return Decision(
             DEFER,
             Rule.PROMISE_TO_PAY_OPEN.value,
-            f"A promise to pay is open until {facts.promise_open_until}; only reminders.",
+            _("A promise to pay is open until %(until)s; only reminders.")
+            % {"until": facts.promise_open_until},
             _opening(facts.promise_open_until + timedelta(days=1), rules, zone),
         )
     if request.channel in rules.quiet_hours_channels and not _within_hours(local.time(), rules):
@@ -264,8 +269,13 @@ def _timing(at: datetime, request, facts: CaseFacts, history, rules) -> Decision
         return Decision(
             DEFER,
             Rule.QUIET_HOURS.value,
-            f"{local:%H:%M} is outside {rules.contact_from:%H:%M}-{rules.contact_until:%H:%M} "
-            f"borrower local time ({zone}).",
+            _("%(now)s is outside %(start)s-%(end)s borrower local time (%(zone)s).")
+            % {
+                "now": f"{local:%H:%M}",
+                "start": f"{rules.contact_from:%H:%M}",
+                "end": f"{rules.contact_until:%H:%M}",
+                "zone": zone,
+            },
             _opening(day, rules, zone),
         )
     if request.channel != CALL:
@@ -281,8 +291,8 @@ def _timing(at: datetime, request, facts: CaseFacts, history, rules) -> Decision
             return Decision(
                 DEFER,
                 Rule.EFFECTIVE_CALLS_PER_DAY.value,
-                f"{effective_today} effective (or unresolved) calls today; at most "
-                f"{rules.max_effective_calls_per_day} a day.",
+                _("%(calls)s effective (or unresolved) calls today; at most %(most)s a day.")
+                % {"calls": effective_today, "most": rules.max_effective_calls_per_day},
                 _opening(today + timedelta(days=1), rules, zone),
             )
     same_debt = [past for past in calls if past.debt_id == request.debt_id]
@@ -296,8 +306,11 @@ def _timing(at: datetime, request, facts: CaseFacts, history, rules) -> Decision
                 return Decision(
                     DEFER,
                     Rule.CONVERSATION_COOLDOWN.value,
-                    f"A telephone conversation (or an unresolved call) on {spoke_on}; no call "
-                    f"before {resumes}.",
+                    _(
+                        "A telephone conversation (or an unresolved call) on %(on)s; no call "
+                        "before %(resumes)s."
+                    )
+                    % {"on": spoke_on, "resumes": resumes},
                     _opening(resumes, rules, zone),
                 )
     if rules.max_calls_in_window is not None and rules.call_window_days is not None:
@@ -312,8 +325,16 @@ def _timing(at: datetime, request, facts: CaseFacts, history, rules) -> Decision
                 return Decision(
                     DEFER,
                     Rule.CALL_ATTEMPTS_IN_WINDOW.value,
-                    f"{placed} calls between {start} and {end}; at most "
-                    f"{rules.max_calls_in_window} in {window} days.",
+                    _(
+                        "%(placed)s calls between %(start)s and %(end)s; at most %(most)s in %(days)s days."
+                    )
+                    % {
+                        "placed": placed,
+                        "start": start,
+                        "end": end,
+                        "most": rules.max_calls_in_window,
+                        "days": window,
+                    },
                     _opening(today + timedelta(days=1), rules, zone),
                 )
     return _ALLOWED
@@ -335,7 +356,7 @@ def contact_decide(
     if first.allowed:
         return first
     at = first.next_allowed_at
-    for _ in range(_MAX_DEFER_STEPS):
+    for _attempt in range(_MAX_DEFER_STEPS):
         again = _timing(at, request, facts, history, rules)
         if again.allowed:
             break

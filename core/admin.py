@@ -8,7 +8,9 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from .audit_actions import audit_action_label, audit_object_type_label, audit_source_label
 from .errors import DomainError
 from .maker_checker import Decision
 from .models import AuditEvent
@@ -108,11 +110,66 @@ class MakerCheckerAdmin:
         )
 
 
+class LabelledFilter(admin.SimpleListFilter):
+    """A filter on a code column that lists each stored code by its name (one query)."""
+
+    field = ""
+
+    @classmethod
+    def on(cls, model, field: str, label) -> type[LabelledFilter]:
+        """A filter on `model`'s `field`, headed by the field's name, each code by `label`."""
+        return type(
+            f"{field.title()}Filter",
+            (cls,),
+            {
+                "field": field,
+                "parameter_name": field,
+                "title": model._meta.get_field(field).verbose_name,
+                "label": staticmethod(label),
+            },
+        )
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list(self.field, flat=True)
+        return sorted(
+            ((code, self.label(code)) for code in set(codes)), key=lambda pair: str(pair[1])
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.field: self.value()})
+        return queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The audit trail: read-only for everyone (PostgreSQL refuses changes anyway)."""
 
-    list_display = ("created_at", "actor_username", "action", "object_repr", "source", "reason")
-    list_filter = ("action", "source", "object_type")
+    list_display = (
+        "created_at",
+        "actor_username",
+        "action_name",
+        "object_type_name",
+        "object_repr",
+        "source_name",
+        "reason",
+    )
+    list_filter = (
+        LabelledFilter.on(AuditEvent, "action", audit_action_label),
+        LabelledFilter.on(AuditEvent, "source", audit_source_label),
+        LabelledFilter.on(AuditEvent, "object_type", audit_object_type_label),
+    )
     search_fields = ("actor_username", "object_repr", "object_id", "reason")
     date_hierarchy = "created_at"
+
+    @admin.display(description=gettext_lazy("action"), ordering="action")
+    def action_name(self, event: AuditEvent) -> str:
+        return audit_action_label(event.action)
+
+    @admin.display(description=gettext_lazy("object type"), ordering="object_type")
+    def object_type_name(self, event: AuditEvent) -> str:
+        return audit_object_type_label(event.object_type)
+
+    @admin.display(description=gettext_lazy("source"), ordering="source")
+    def source_name(self, event: AuditEvent) -> str:
+        return audit_source_label(event.source)

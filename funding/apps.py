@@ -14,6 +14,7 @@ class FundingConfig(AppConfig):
     verbose_name = _("Funding (joint lending)")
 
     def ready(self) -> None:
+        from core.audit_actions import audit_actions_register
         from ledger.entry_kinds import entry_kinds_register
         from ledger.selectors import funder_trial_balance_register
         from loans.eod import step_register
@@ -36,5 +37,12 @@ class FundingConfig(AppConfig):
             }
         )
         step_register("buyback", buybacks_run)
+        audit_actions_register(
+            {
+                "funding.asset_transfer": _("Asset transferred"),
+                "funding.settled": _("Funder settled"),
+                "funding.share_buy_back": _("Funder share bought back"),
+            }
+        )
         funder_trial_balance_register(funder_trial_balance)
         funder_reconcile_register(funder_reconcile)

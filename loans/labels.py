@@ -32,6 +32,8 @@ def loans_audit_actions() -> dict[str, Promise | str]:
         "borrower.credit_assess": _("Credit assessed"),
         "borrower.unmask": _("Personal data unmasked"),
         "close.step": _("End-of-day close step"),
+        # a repayment of each kind is recorded as "<kind>.record"
+        **{f"{kind}.record": label for kind, label in Repayment.Kind.choices},
     }
 
 

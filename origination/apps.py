@@ -12,6 +12,7 @@ class OriginationConfig(AppConfig):
     verbose_name = _("Origination")
 
     def ready(self) -> None:
+        from core.audit_actions import audit_actions_register
         from ledger.entry_kinds import entry_kinds_register
         from loans.selectors.exposure import exposure_source_register
 
@@ -22,6 +23,13 @@ class OriginationConfig(AppConfig):
         # Credit lines count their limits in a borrower's exposure; the exposure selector
         # (below them, in loans) learns of it here rather than importing them.
         exposure_source_register("credit_lines", lines_exposure)
+        audit_actions_register(
+            {
+                "drawdown.create": _("Drawdown made"),
+                "drawdown.refund": _("Drawdown refunded"),
+                "merchant.settle": _("Merchant settled"),
+            }
+        )
         entry_kinds_register(
             {
                 "merchant_settlement": _("Merchant settlement"),

@@ -7,6 +7,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
+        from core.audit_actions import audit_actions_register
         from ledger.entry_kinds import entry_kinds_register
 
         from . import close_steps
@@ -15,3 +16,13 @@ class PaymentsConfig(AppConfig):
         close_steps.register()
         auto_debit.register()
         entry_kinds_register({"suspense": _("Booked to suspense")})
+        audit_actions_register(
+            {
+                "mandate.grant": _("Debit mandate granted"),
+                "mandate.revoke": _("Debit mandate revoked"),
+                "payment_order.review_resolved": _("Payment order review resolved"),
+                "payment_order.succeeded_after_failure": _("Payment order succeeded after failing"),
+                "reconciliation.approve": _("Reconciliation approved"),
+                "reconciliation.reject": _("Reconciliation rejected"),
+            }
+        )

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from collection.rules import CHANNELS, Purpose, Target
@@ -119,8 +120,17 @@ class ContactAttempt(models.Model):
         ]
 
     def __str__(self) -> str:
-        verdict = "allowed" if self.allowed else f"blocked by {self.blocked_by}"
-        return f"{self.channel} to {self.target} at {self.attempted_at:%Y-%m-%d %H:%M} ({verdict})"
+        verdict = (
+            gettext("allowed")
+            if self.allowed
+            else gettext("blocked by %(rule)s") % {"rule": self.blocked_by}
+        )
+        return gettext("%(channel)s to %(target)s at %(at)s (%(verdict)s)") % {
+            "channel": self.get_channel_display(),
+            "target": self.get_target_display(),
+            "at": f"{self.attempted_at:%Y-%m-%d %H:%M}",
+            "verdict": verdict,
+        }
 
 
 class PromiseToPay(models.Model):
@@ -203,4 +213,8 @@ class PromiseToPay(models.Model):
         indexes = [models.Index(fields=["status", "promised_date"], name="collection_ptp_idx")]
 
     def __str__(self) -> str:
-        return f"{self.amount} by {self.promised_date} ({self.status})"
+        return gettext("%(amount)s by %(date)s (%(status)s)") % {
+            "amount": self.amount,
+            "date": self.promised_date,
+            "status": self.get_status_display(),
+        }

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from collection.rules import CHANNELS
@@ -194,4 +195,8 @@ class ScheduledAction(models.Model):
         indexes = [models.Index(fields=["status", "due_at"], name="collection_action_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.step.name} for case {self.case_id} at {self.due_at:%Y-%m-%d %H:%M}"
+        return gettext("%(step)s for case %(case)s at %(at)s") % {
+            "step": self.step.name,
+            "case": self.case_id,
+            "at": f"{self.due_at:%Y-%m-%d %H:%M}",
+        }

@@ -15,10 +15,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models import LoanMonthEnd, MonthEndCapture, ReportRun
-from core.admin import ReadOnlyAdmin
+from core.admin import LabelledFilter, ReadOnlyAdmin
 
 from .base import ReportError
 from .charts import report_charts
@@ -44,7 +45,7 @@ class ReportForm(forms.Form):
         label=_("Product"), required=False, max_length=40, help_text=_("A product code.")
     )
     format = forms.ChoiceField(
-        label=_("Format"), choices=[(fmt, fmt) for fmt in FORMATS], initial="csv"
+        label=_("Format"), choices=[(fmt, fmt.upper()) for fmt in FORMATS], initial="csv"
     )
 
 
@@ -53,14 +54,25 @@ def _require(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def report_title(name: str) -> str:
+    """A report by its title in the reader's language; a report no longer registered by name."""
+    spec = REPORTS.get(name)
+    return gettext(spec.title) if spec else name
+
+
+def _titled(run: ReportRun) -> ReportRun:
+    run.title = report_title(run.name)
+    return run
+
+
 @admin.register(ReportRun)
 class ReportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = (
-        "name",
+        "report",
         "as_of",
         "start",
         "product",
-        "format",
+        "file_format",
         "rows",
         "size",
         "short_sha256",
@@ -69,7 +81,11 @@ class ReportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "created_at",
         "download",
     )
-    list_filter = ("name", "format", "trigger")
+    list_filter = (
+        LabelledFilter.on(ReportRun, "name", report_title),
+        LabelledFilter.on(ReportRun, "format", str.upper),
+        "trigger",
+    )
     date_hierarchy = "as_of"
     search_fields = ("name", "sha256")
     readonly_fields = [field.name for field in ReportRun._meta.fields] + ["download"]
@@ -81,6 +97,14 @@ class ReportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     def has_module_permission(self, request) -> bool:
         return request.user.has_perm(PERMISSION)
+
+    @admin.display(description=_("report"), ordering="name")
+    def report(self, run: ReportRun) -> str:
+        return report_title(run.name)
+
+    @admin.display(description=_("format"), ordering="format")
+    def file_format(self, run: ReportRun) -> str:
+        return run.format.upper()
 
     @admin.display(description=_("SHA-256 digest"))
     def short_sha256(self, run: ReportRun) -> str:
@@ -157,7 +181,7 @@ class ReportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             "last_closed": last_closed_date(),
             "reports": REPORTS.values(),
             "opts": self.model._meta,
-            "recent": ReportRun.objects.all()[:10],
+            "recent": [_titled(run) for run in ReportRun.objects.all()[:10]],
         }
         return TemplateResponse(request, "admin/compliance/reportrun/reports.html", context)
 

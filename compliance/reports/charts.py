@@ -163,6 +163,18 @@ def line_chart(
     return _frame(title, parts)
 
 
+def state_label(state: str) -> str:
+    """A loan state of the reports (a bucket, new, paid off, charged off) by name; the
+    day-range buckets (1-30, 180+) read the same in every language."""
+    names = {
+        "current": _("current"),
+        "new": _("new loans"),
+        "paid_off": _("paid off"),
+        "charged_off": _("charged off"),
+    }
+    return names.get(state, state)
+
+
 def heatmap(*, title: str, rows: Sequence[str], columns: Sequence[str], cells: dict) -> str:
     """A matrix of shares (0 to 1): darker is more; each cell labelled in percent."""
     if not rows or not columns:
@@ -172,10 +184,12 @@ def heatmap(*, title: str, rows: Sequence[str], columns: Sequence[str], cells: d
     cell_h = (HEIGHT - y0 - 10) / len(rows)
     parts = []
     for c_index, column in enumerate(columns):
-        parts.append(_text(x0 + cell_w * c_index + cell_w / 2, y0 - 6, column, size=10))
+        parts.append(
+            _text(x0 + cell_w * c_index + cell_w / 2, y0 - 6, state_label(column), size=10)
+        )
     for r_index, row in enumerate(rows):
         y = y0 + cell_h * r_index
-        parts.append(_text(x0 - 6, y + cell_h / 2 + 4, row, anchor="end", size=10))
+        parts.append(_text(x0 - 6, y + cell_h / 2 + 4, state_label(row), anchor="end", size=10))
         for c_index, column in enumerate(columns):
             share = Decimal(cells.get((row, column), ZERO))
             shade = int((ONE - min(share, ONE)) * 200) + 40
@@ -212,7 +226,7 @@ def report_charts(*, as_of: date | None = None, currency: str | None = None) -> 
     return {
         "aging": bar_chart(
             title=_("Outstanding principal by delinquency bucket, %(day)s") % {"day": day},
-            labels=list(buckets),
+            labels=[state_label(bucket) for bucket in buckets],
             values=list(buckets.values()),
         ),
         "vintage": line_chart(

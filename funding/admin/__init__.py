@@ -41,7 +41,12 @@ from ..services.settlement import funder_settle
 
 @admin.register(Funder)
 class FunderAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "exposure_limit", "is_active")
+    list_display = ("code", "name_shown", "kind", "exposure_limit", "is_active")
+
+    @admin.display(description=gettext_lazy("name"), ordering="name")
+    def name_shown(self, funder: Funder) -> str:
+        return funder.name_shown
+
     change_list_template = "admin/funding/funder/change_list.html"
 
     def changelist_view(self, request, extra_context=None):

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, RATE
@@ -46,6 +47,12 @@ class Funder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.get_kind_display()})"
+
+    @property
+    def name_shown(self) -> str:
+        """The name in the reader's language: the platform's own (frozen in a migration, in
+        English) is in the catalogue; a name a lender gave its funder reads as given."""
+        return gettext(self.name)
 
     @property
     def is_platform(self) -> bool:

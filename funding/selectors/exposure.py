@@ -77,7 +77,7 @@ def funders_exposure() -> list[FunderExposure]:
     return [
         FunderExposure(
             code=funder.code,
-            name=funder.name,
+            name=funder.name_shown,
             exposure=funder_exposure(funder),
             limit=funder.exposure_limit,
         )

@@ -65,7 +65,7 @@ class CloseRunAdmin(admin.ModelAdmin):
     readonly_fields = (
         "business_date",
         "status",
-        "current_step",
+        "current_step_name",
         "open_loans",
         "chunk_bounds",
         "started_at",

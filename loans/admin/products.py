@@ -24,7 +24,7 @@ from loans.services.terms_labels import term_value
 from .display import PlainDecimalField, is_rate
 
 PREVIEW_COLUMNS = (
-    gettext_noop("#"),
+    "#",  # a symbol, the same in every language
     gettext_noop("due date"),
     gettext_noop("days"),
     gettext_noop("principal"),
@@ -254,9 +254,11 @@ class ProductAdmin(admin.ModelAdmin):
             if check
             else ""
         )
-        header = format_html_join("", "<th>{}</th>", ((gettext(c),) for c in PREVIEW_COLUMNS))
+        header = format_html_join(
+            "", "<th>{}</th>", ((gettext(c) if c != "#" else c,) for c in PREVIEW_COLUMNS)
+        )
         summary = gettext(
-            "%(amount)s %(currency)s over %(term)s periods (%(frequency)s) from %(start)s, "
+            "%(amount)s %(currency)s over %(term)s %(frequency)s periods from %(start)s, "
             "annual rate %(rate)s; upfront fee %(fee)s, paid out %(paid_out)s."
         ) % {
             "amount": amount,

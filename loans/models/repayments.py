@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, ZERO
@@ -109,7 +110,12 @@ class Repayment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount} on {self.value_date} ({self.status})"
+        return gettext("%(kind)s %(amount)s on %(date)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "amount": self.amount,
+            "date": self.value_date,
+            "status": self.get_status_display(),
+        }
 
 
 class Allocation(models.Model):

@@ -19,13 +19,16 @@ from django.utils.translation import gettext, override
 
 from collection.models import CollectionCase
 from collection.services import cases_assign
+from compliance.models import ReportRun
 from compliance.reports.runs import report_run_produce
+from core.models import AuditEvent
 from funding.models import Funder
 from ledger.entry_kinds import entry_kind_labels
 from ledger.models import Account, JournalEntry
-from loans.models import CloseRun
+from loans.models import CloseRun, LoanTransition, Repayment
 from payments.models import PaymentOrder
 from payments.services.orders import order_create
+from tests.collection.clock import at
 from tests.eod.helpers import close_until
 from tests.house.test_translation_catalogue import PO, project_choice_labels, project_names
 
@@ -235,6 +238,9 @@ ALLOWED_LATIN = {
     "GL",
     "SMS",
     "URL",
+    "API",
+    "TXT",
+    "null",  # the JSON literal, in help texts on what to type into a JSON field
     # ISO country and currency codes
     "CN",
     "US",
@@ -253,16 +259,22 @@ _SPACE_OR_CJK = re.compile(r"[\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 
 class _ReadText(_VisibleText):
     """What a reader and a screen reader get: visible text, button captions, and the labels that
-    only assistive technology reads (aria-label, title, alt, placeholder)."""
+    only assistive technology reads (aria-label, title, alt, placeholder). Text marked as code
+    (``<code>``: a report's name as the API and the command take it) is left out."""
 
     def handle_starttag(self, tag, attrs):
         super().handle_starttag(tag, attrs)
+        if tag == "code":
+            self._hidden += 1
         attributes = dict(attrs)
         for name in ("aria-label", "title", "alt", "placeholder"):
             if attributes.get(name):
                 self.texts.append(attributes[name])
-        if tag == "button" and attributes.get("value") and attributes.get("type") == "submit":
-            pass  # a button's caption is its content, read as text
+
+    def handle_endtag(self, tag):
+        super().handle_endtag(tag)
+        if tag == "code":
+            self._hidden -= 1
 
 
 def latin_words(text: str) -> set[str]:
@@ -280,11 +292,34 @@ def latin_words(text: str) -> set[str]:
     return words
 
 
-def english_words_left(html: str) -> list[str]:
-    """Each text on the page that still has an English word in it."""
+def english_words_left(html: str, stored: frozenset[str] = frozenset()) -> list[str]:
+    """Each text on the page that still has an English word in it, but for `stored` texts
+    (shown whole, or a stored code such as a funder's within a text)."""
     parser = _ReadText()
     parser.feed(html)
-    return sorted({text for text in parser.texts if latin_words(text)})
+    return sorted(
+        {text for text in parser.texts if text not in stored and latin_words(text) - stored}
+    )
+
+
+def stored_texts() -> frozenset[str]:
+    """Texts the book stores as they were written, which a page shows as they are: who acted
+    (user names, the system's actors), the reasons given, the audit trail's record of the object
+    at the time, the payment gateway's configured name, the channel a repayment came by, a
+    funder's code (the platform's, ``platform``, made by a migration). They are data, not the project's words;
+    the system's own reasons ("disbursed", "12 days past due") are among them, and are left."""
+    texts = set()
+    for model, fields in (
+        (AuditEvent, ("actor_username", "object_repr", "reason")),
+        (LoanTransition, ("actor", "reason")),
+        (ReportRun, ("produced_by",)),
+        (PaymentOrder, ("gateway",)),
+        (Repayment, ("channel",)),
+        (Funder, ("code",)),
+    ):
+        for row in model.objects.values_list(*fields).distinct():
+            texts |= {str(value) for value in row if value}
+    return frozenset(texts)
 
 
 def _labels(html: str) -> list[str]:
@@ -338,8 +373,11 @@ def chinese_book(borrower_user, today, settings, tmp_path):
     return {"loan": loan, "case": case, "officer": officer, "borrower": borrower}
 
 
-def test_every_back_office_page_and_the_borrower_app_read_in_chinese(chinese_book):
-    # given a book whose own data is Chinese or codes
+def test_every_back_office_page_and_the_borrower_app_read_in_chinese(chinese_book, monkeypatch):
+    # given a book whose own data is Chinese or codes, at 06:30 in Shanghai (the workspace then
+    # says why no call is allowed yet)
+    moment = at("2026-01-11", "06:30", "Asia/Shanghai")
+    monkeypatch.setattr("collection.workspace.timezone.now", lambda: moment)
     loan, case, officer = chinese_book["loan"], chinese_book["case"], chinese_book["officer"]
     product, borrower = loan.product, chinese_book["borrower"]
     run = CloseRun.objects.order_by("-business_date").first()
@@ -373,9 +411,11 @@ def test_every_back_office_page_and_the_borrower_app_read_in_chinese(chinese_boo
         "/admin/funding/funder/",
     ]
     left = {}
+    stored = stored_texts()
     for url in pages:
         html = _get(officer, url)
-        if english := english_words_left(html[html.rindex("<", 0, html.index('id="main"')) :]):
+        main = html[html.rindex("<", 0, html.index('id="main"')) :]
+        if english := english_words_left(main, stored):
             left[url] = english
     borrower_pages = ["/app/", "/app/quote/", f"/app/loans/{loan.pk}/", "/app/credit/"]
     for url in borrower_pages:
@@ -385,3 +425,6 @@ def test_every_back_office_page_and_the_borrower_app_read_in_chinese(chinese_boo
             left[url] = english
     # then no English word is left on any of them
     assert left == {}, "\n".join(f"{url}: {texts}" for url, texts in left.items())
+    # and the pages said what the walk expects to read (the workspace its quiet-hours reason)
+    workspace = _get(officer, "/admin/collection/collectorqueuecase/workspace/")
+    assert "不在 08:00-22:00 之间" in workspace

@@ -69,7 +69,8 @@ def test_change_page_shows_fieldsets_worst_case_and_schedule_preview(admin_clien
     assert 'class="schedule-preview"' in content
     assert "20000.00 CNY over 3 monthly periods" in content
     assert content.count("<td>120.00</td>") == 3
-    assert "APR (cn_irr)" in content and "CN-licensed-24" in content
+    assert "APR (annualized rate by the IRR method (China))" in content
+    assert "CN-licensed-24" in content
 
 
 def test_add_page_renders(admin_client):
