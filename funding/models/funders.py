@@ -73,7 +73,10 @@ class FundingPolicy(models.Model):
         verbose_name_plural = _("funding policies")
 
     def __str__(self) -> str:
-        return f"{self.name}: platform at least {self.platform_min_share:.0%}"
+        return gettext("%(name)s: platform at least %(share)s") % {
+            "name": self.name,
+            "share": f"{self.platform_min_share:.0%}",
+        }
 
 
 class FundingArrangement(models.Model):
@@ -212,7 +215,12 @@ class LoanFunding(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"loan {self.loan_id} {self.funder.code} {self.share:.2%} from {self.valid_from}"
+        return gettext("loan %(loan)s %(funder)s %(share)s from %(from)s") % {
+            "loan": self.loan_id,
+            "funder": self.funder.code,
+            "share": f"{self.share:.2%}",
+            "from": self.valid_from,
+        }
 
 
 class EntryFunder(models.Model):
@@ -230,4 +238,7 @@ class EntryFunder(models.Model):
         verbose_name_plural = _("entry funders")
 
     def __str__(self) -> str:
-        return f"entry {self.entry_id} → {self.funder.code}"
+        return gettext("entry %(entry)s → %(funder)s") % {
+            "entry": self.entry_id,
+            "funder": self.funder.code,
+        }

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.admin import LabelledFilter
 from loans.models import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
 from loans.models.eod import LeaseOutcome, RunStatus, step_label
 from loans.selectors.close_timeline import close_timeline
@@ -215,7 +216,7 @@ class CloseRunAdmin(admin.ModelAdmin):
 class CloseStepRunAdmin(admin.ModelAdmin):
     list_display = (
         "run",
-        "step",
+        "step_name",
         "chunk",
         "status",
         "attempts",
@@ -225,8 +226,18 @@ class CloseStepRunAdmin(admin.ModelAdmin):
         "worker",
         "started_at",
     )
-    list_filter = ("status", "step", "run__business_date")
-    readonly_fields = [field.name for field in CloseStepRun._meta.fields]
+    list_filter = (
+        "status",
+        LabelledFilter.on(CloseStepRun, "step", step_label),
+        "run__business_date",
+    )
+    readonly_fields = [
+        "step_name" if field.name == "step" else field.name for field in CloseStepRun._meta.fields
+    ]
+
+    @admin.display(description=gettext_lazy("step"), ordering="step")
+    def step_name(self, step_run: CloseStepRun) -> str:
+        return step_label(step_run.step)
 
     def has_add_permission(self, request):
         return False

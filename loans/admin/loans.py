@@ -11,9 +11,10 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin
+from core.admin import LabelledFilter, ReadOnlyAdmin
 from ledger.services import business_date_current
 from loans.models import Allocation, Collateral, Installment, Loan, LoanTransition, Repayment
+from loans.models.eod import bucket_label
 from loans.selectors.recoveries import loan_recoveries, loan_recovery
 from loans.services.loan360 import loan_360
 
@@ -135,7 +136,7 @@ class LoanAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "status",
         "product",
         "method",
-        "delinquency_bucket",
+        LabelledFilter.on(Loan, "delinquency_bucket", bucket_label),
         "risk_category",
         "non_accrual",
         "jurisdiction",

@@ -7,6 +7,7 @@ was in compliance, which must not change balances; its table kept its name).
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT
@@ -96,4 +97,8 @@ class AdjustmentRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.loan_id} ({self.status})"
+        return gettext("%(kind)s on loan %(loan)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "loan": self.loan_id,
+            "status": self.get_status_display(),
+        }

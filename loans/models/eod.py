@@ -39,6 +39,11 @@ def step_label(step: str) -> str:
     return str(STEP_LABELS.get(step, step))
 
 
+def bucket_label(bucket: str) -> str:
+    """A delinquency bucket by name: "current" in words, the day ranges (1-30, 180+) as they are."""
+    return str(_("current")) if bucket == "current" else bucket
+
+
 class RunStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     RUNNING = "running", _("Running")

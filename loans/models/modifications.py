@@ -8,6 +8,7 @@ entries applying it posted (none when it only moved amounts not yet recognized).
 """
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, RATE
@@ -168,7 +169,11 @@ class LoanModification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.loan_id} ({self.status})"
+        return gettext("%(kind)s on loan %(loan)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "loan": self.loan_id,
+            "status": self.get_status_display(),
+        }
 
 
 class SettlementLimit(models.Model):
@@ -196,4 +201,8 @@ class SettlementLimit(models.Model):
         ordering = ["max_amount"]
 
     def __str__(self) -> str:
-        return f"{self.group}: up to {self.max_share:.2%} and {self.max_amount}"
+        return gettext("%(group)s: up to %(share)s and %(amount)s") % {
+            "group": self.group,
+            "share": f"{self.max_share:.2%}",
+            "amount": self.max_amount,
+        }

@@ -388,6 +388,12 @@ def test_every_back_office_page_and_the_borrower_app_read_in_chinese(chinese_boo
         f"/admin/loans/borrower/{borrower.pk}/change/",  # borrower 360
         f"/admin/loans/closerun/{run.pk}/change/",  # the close run's timeline
         "/admin/loans/closerun/",
+        "/admin/loans/closesteprun/",
+        "/admin/loans/loan/",
+        "/admin/loans/repayment/",
+        "/admin/collection/contactattempt/",
+        "/admin/collection/scheduledaction/",
+        "/admin/collection/promisetopay/",
         "/admin/compliance/reportrun/reports/",
         "/admin/compliance/reportrun/",
         "/admin/collection/collectorqueuecase/workspace/",
