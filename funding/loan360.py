@@ -25,7 +25,7 @@ def funders_section(loan: Loan) -> Section | None:
         headings=[_("Funder"), _("Share"), _("Funder's rate"), _("From"), _("Until"), _("Source")],
         rows=[
             [
-                f"{row.funder.name} ({row.funder.code})",
+                f"{row.funder.name_shown} ({row.funder.code})",
                 f"{row.share * 100:.2f}%",
                 f"{row.funder_rate * 100:.2f}%" if row.funder_rate is not None else "",
                 row.valid_from,

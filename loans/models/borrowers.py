@@ -145,4 +145,6 @@ class CreditAssessment(models.Model):
         permissions = [("assess_credit", "Can record a borrower's credit score")]
 
     def __str__(self) -> str:
-        return f"{self.borrower_id}: {self.score} ({self.source}, {self.business_date})"
+        return (
+            f"{self.borrower_id}: {self.score} ({self.get_source_display()}, {self.business_date})"
+        )

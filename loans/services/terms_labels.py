@@ -45,6 +45,8 @@ VALUE_LABELS: dict[str, dict[str, Promise]] = {
     },
     "installment_rounding": {"cent": _("to the cent"), "whole_unit": _("to the whole unit")},
     "apr_method": APR_METHOD_LABELS,
+    # the loan's bucket: "current" in words; the day ranges (1-30, 180+) read as they are
+    "delinquency_bucket": {"current": _("current")},
 }
 
 
