@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.admin import LabelledFilter
-from loans.models import CloseLease, CloseRun, CloseStepRun, PenaltyCap, PortfolioSnapshot
-from loans.models.eod import LeaseOutcome, RunStatus, step_label
+from loans.models import CloseLease, CloseRun, CloseStepRun, Loan, PenaltyCap, PortfolioSnapshot
+from loans.models.eod import LeaseOutcome, RunStatus, bucket_label, step_label
 from loans.selectors.close_timeline import close_timeline
 
 
@@ -246,14 +246,22 @@ class CloseStepRunAdmin(admin.ModelAdmin):
         return False
 
 
+def _loan_status(code: str) -> str:
+    return str(dict(Loan.Status.choices).get(code, code))
+
+
+def _risk_category(code: str) -> str:
+    return str(dict(Loan._meta.get_field("risk_category").choices).get(code, code))
+
+
 @admin.register(PortfolioSnapshot)
 class PortfolioSnapshotAdmin(admin.ModelAdmin):
     list_display = (
         "business_date",
         "product",
-        "status",
-        "delinquency_bucket",
-        "risk_category",
+        "status_shown",
+        "bucket_shown",
+        "risk_category_shown",
         "loan_count",
         "principal_outstanding",
         "interest_receivable",
@@ -261,8 +269,26 @@ class PortfolioSnapshotAdmin(admin.ModelAdmin):
         "interest_suspense",
         "allowance",
     )
-    list_filter = ("business_date", "product", "status", "delinquency_bucket", "risk_category")
+    list_filter = (
+        "business_date",
+        "product",
+        LabelledFilter.on(PortfolioSnapshot, "status", _loan_status),
+        LabelledFilter.on(PortfolioSnapshot, "delinquency_bucket", bucket_label),
+        LabelledFilter.on(PortfolioSnapshot, "risk_category", _risk_category),
+    )
     readonly_fields = [field.name for field in PortfolioSnapshot._meta.fields]
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_shown(self, snapshot: PortfolioSnapshot) -> str:
+        return _loan_status(snapshot.status)
+
+    @admin.display(description=gettext_lazy("delinquency bucket"), ordering="delinquency_bucket")
+    def bucket_shown(self, snapshot: PortfolioSnapshot) -> str:
+        return bucket_label(snapshot.delinquency_bucket)
+
+    @admin.display(description=gettext_lazy("risk category"), ordering="risk_category")
+    def risk_category_shown(self, snapshot: PortfolioSnapshot) -> str:
+        return _risk_category(snapshot.risk_category)
 
     def has_add_permission(self, request):
         return False

@@ -389,6 +389,8 @@ def test_every_back_office_page_and_the_borrower_app_read_in_chinese(chinese_boo
         f"/admin/loans/closerun/{run.pk}/change/",  # the close run's timeline
         "/admin/loans/closerun/",
         "/admin/loans/closesteprun/",
+        "/admin/loans/portfoliosnapshot/",
+        "/admin/funding/settlementrun/",
         "/admin/loans/loan/",
         "/admin/loans/repayment/",
         "/admin/collection/contactattempt/",
