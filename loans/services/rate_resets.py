@@ -161,7 +161,9 @@ def _rest_rows(
         )
 
 
-def _shapes(due_sql: str, due_params: tuple, bounds: tuple[int, int]) -> list[tuple[list[int], int]]:
+def _shapes(
+    due_sql: str, due_params: tuple, bounds: tuple[int, int]
+) -> list[tuple[list[int], int]]:
     """The due loans grouped by shape: (loan ids, one of them) per shape. The loans are read by
     the due loans' id `bounds`, as their rows are (`_rest_rows`): a semi-join on the due loans
     alone was planned as a scan of the whole loan table for every chunk."""
@@ -564,5 +566,5 @@ def rate_resets_apply(loans, *, business_date: date) -> int:
             _insert_rows(rebuilt, business_date)
         records = _insert_records(planned, kept, business_date, created_after)
     _update_loans(shapes)
-    loans_modified_by_rate_reset(records, business_date)
+    loans_modified_by_rate_reset(records, business_date, id_bounds)
     return sum(len(shape.loan_ids) for shape in planned)
