@@ -124,7 +124,7 @@ def loan_detail_for_user(*, user, loan_id: int) -> Loan:
     for `loan_balance_summary`). On PostgreSQL three prepared statements in one round trip (the
     app's hot read: compiling the ORM's query for the loan's ~100 columns cost more than running
     it); elsewhere two ORM queries and the balances' own."""
-    if not pipelines_supported():
+    if not prepared_reads():
         return _loan_detail_with_orm(user=user, loan_id=loan_id)
     loan_names, loan_sql, rows_names, rows_sql = _loan_resource_sql()
     balances_sql, balances_params = loan_stored_balances_statement(
@@ -156,6 +156,11 @@ def loan_detail_for_user(*, user, loan_id: int) -> Loan:
 
 
 PRODUCT_COLUMNS = ["id", "code", "name"]
+
+
+def prepared_reads() -> bool:
+    """The hot reads run as prepared statements (PostgreSQL with pipelines), else the ORM."""
+    return pipelines_supported()
 
 
 @lru_cache(maxsize=1)
@@ -226,7 +231,7 @@ def loan_schedule_for_user(*, user, loan_id: int) -> list[Installment]:
     """The schedule of one of the user's loans, in one query when it has one (the hot read of
     the app; on PostgreSQL a prepared statement); a loan without installments yet, or not
     theirs, is told apart only then."""
-    if connection.vendor == "postgresql":
+    if prepared_reads():
         names, sql = _schedule_sql()
         rows = instances_from_rows(Installment, names, fetch_prepared(sql, [loan_id, user.pk]))
     else:
