@@ -111,3 +111,13 @@ def test_an_unknown_token_and_an_inactive_users_token_are_refused_as_drf_refuses
     refused = unknown.get(f"/api/v1/loans/{loan.id}")
     assert refused.status_code == 401 and refused.json()["detail"] == "Invalid token."
     assert refused["WWW-Authenticate"] == "Token"
+
+
+def test_output_serializers_bind_their_fields_once_per_class_and_render_each_object_its_own():
+    from loans.api.loans import LoanDetailOutputSerializer, LoanOutputSerializer
+
+    first, second = LoanDetailOutputSerializer(), LoanDetailOutputSerializer()
+    assert first.fields is second.fields
+    assert "balance" in first.fields and "balance" not in LoanOutputSerializer().fields
+    product = LoanOutputSerializer().fields["product"]
+    assert product.fields is type(product)().fields
