@@ -69,3 +69,24 @@ def fetch_prepared(sql: str, params: Sequence[object] | Mapping[str, object], *,
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchone() if one else cursor.fetchall()
+
+
+def fetch_pipelined(statements: Sequence[tuple[str, Sequence[object]]]) -> list[list[tuple]]:
+    """Several hot statements, each prepared (`fetch_prepared`), sent in one round trip (a
+    psycopg pipeline) and their rows returned in order. Each runs in its own snapshot, as
+    separate queries would, and the server runs them in the order given. PostgreSQL only."""
+    connection.ensure_connection()
+    raw = connection.connection
+    with connection.wrap_database_errors, raw.pipeline():
+        cursors = [psycopg.Cursor(raw) for _ in statements]
+        try:
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params, prepare=True)
+            return [cursor.fetchall() for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+
+def pipelines_supported() -> bool:
+    return connection.vendor == "postgresql" and psycopg.Pipeline.is_supported()

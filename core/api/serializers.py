@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 
 def exact_decimal(**options) -> serializers.DecimalField:
@@ -79,3 +80,25 @@ class ProblemSerializer(serializers.Serializer):
         help_text="Messages per field, by dotted path (`payee.name`, `consents.0`); "
         "`non_field_errors` for the body as a whole.",
     )
+
+
+# A serializer that only renders, with its fields built and bound once per class. DRF deep-copies
+# and binds every declared field each time a serializer is made; on the app's hot reads (the loan
+# resource, the schedule) that cost as much as reading the rows. Here the fields are bound to a
+# blank instance of the class once and shared, so a field of such a serializer must not read the
+# serializer's context, instance or parent when it renders: the plain, nested and decimal fields
+# used for output do not. Input serializers stay plain. (A comment, not a docstring: the schema
+# would show a docstring as every subclass's description.)
+class OutputSerializer(serializers.Serializer):
+    @property
+    def fields(self):
+        cls = type(self)
+        fields = cls.__dict__.get("_fields_bound_once")
+        if fields is None:
+            blank = cls.__new__(cls)
+            serializers.Serializer.__init__(blank)
+            fields = BindingDict(blank)
+            for name, field in blank.get_fields().items():
+                fields[name] = field
+            cls._fields_bound_once = fields
+        return fields

@@ -10,7 +10,6 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -20,6 +19,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from core.api.authentication import PreparedTokenAuthentication
 from core.api.serializers import ProblemSerializer
 from loans.api.examples import (
     TOKEN_EXAMPLE,
@@ -41,7 +41,7 @@ class AuthTokenThrottle(AnonRateThrottle):
 
 
 class TokenApi(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [PreparedTokenAuthentication]
 
     class TokenInputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)

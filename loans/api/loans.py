@@ -19,6 +19,7 @@ from core.api.pagination import LoanCursorPagination, SequenceCursorPagination, 
 from core.api.permissions import IsBorrower, borrower_of
 from core.api.serializers import (
     DecimalStringField,
+    OutputSerializer,
     ProblemSerializer,
     RefusedFieldsMixin,
     exact_decimal,
@@ -71,19 +72,19 @@ def money(**options) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=20, decimal_places=2, **options)
 
 
-class LoanProductSerializer(serializers.Serializer):
+class LoanProductSerializer(OutputSerializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class AprDisclosureSerializer(serializers.Serializer):
+class AprDisclosureSerializer(OutputSerializer):
     nominal = exact_decimal(source="apr_nominal", help_text="APR by the IRR method (0.12 = 12%)")
     effective = exact_decimal(source="apr_effective")
     cap = exact_decimal(source="apr_cap", allow_null=True)
     cap_rule = serializers.CharField(source="apr_cap_rule")
 
 
-class BalanceSerializer(serializers.Serializer):
+class BalanceSerializer(OutputSerializer):
     principal = money()
     interest = money()
     fees = money()
@@ -92,7 +93,7 @@ class BalanceSerializer(serializers.Serializer):
     credit = money(help_text="Paid beyond what was owed, held for the borrower.")
 
 
-class NextInstallmentSerializer(serializers.Serializer):
+class NextInstallmentSerializer(OutputSerializer):
     number = serializers.IntegerField()
     due_date = serializers.DateField()
     amount = money(help_text="Still owed on it: principal + interest + fees + penalties.")
@@ -102,7 +103,7 @@ class NextInstallmentSerializer(serializers.Serializer):
     penalties = money()
 
 
-class LoanOutputSerializer(serializers.Serializer):
+class LoanOutputSerializer(OutputSerializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
     status = serializers.CharField()
@@ -149,7 +150,7 @@ class LoanDetailOutputSerializer(LoanOutputSerializer):
     balance = BalanceSerializer(help_text="What is owed now, by component.")
 
 
-class InstallmentOutputSerializer(serializers.Serializer):
+class InstallmentOutputSerializer(OutputSerializer):
     number = serializers.IntegerField()
     due_date = serializers.DateField()
     period_start = serializers.DateField()

@@ -26,8 +26,8 @@ from django.utils import timezone
 from core.db import fetch_prepared, rows_update
 from core.models import AuditEvent
 from loans.models import Allocation, Installment, Loan, Repayment
+from loans.raw_instances import instance_from_row, instances_from_rows, mark_inserted, model_columns
 
-from .raw_instances import instance_from_row, instances_from_rows, mark_inserted, model_columns
 from .schedule_rows import CLOSED
 
 INSTALLMENT_WRITES = (

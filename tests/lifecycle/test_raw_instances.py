@@ -1,5 +1,5 @@
 """The repayment path's instances are built from raw rows without the ORM's `__init__`
-(`loans.services.raw_instances`): each model built so must equal, field by field, what the ORM
+(`loans.raw_instances`): each model built so must equal, field by field, what the ORM
 loads, so a Django upgrade that changes the internals it relies on fails here (issue 22.7)."""
 
 from datetime import date
@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 
 from loans.models import Installment, Loan, Repayment
+from loans.raw_instances import BUILT_MODELS, DEFERRED, instances_from_rows
 from loans.services.loan_io import (
     installments_of,
     loan_lock_with_key,
     loan_lock_with_open_rows,
 )
-from loans.services.raw_instances import BUILT_MODELS, DEFERRED, instances_from_rows
 from loans.services.repayments import loan_repay
 
 from .factories import make_active_loan, reload
