@@ -1,8 +1,8 @@
-"""Django's admin writes two screen-reader texts without gettext: a yes/no icon's ``alt`` is the
-Python value (``True``, ``False``, ``None``) and the search icon's is ``Search``. A Chinese reader's
-screen reader then reads English. The icon is given words through gettext here (Django's own
-catalogue has "Yes", "No", "Unknown"); the search form's template is overridden in
-``templates/admin/search_form.html``."""
+"""Django's admin writes a yes/no icon's ``alt`` as the Python value (``True``, ``False``,
+``None``), without gettext, so a Chinese reader's screen reader reads English. The icon is given
+words through gettext here (Django's own catalogue has "Yes", "No", "Unknown"). The search icon's
+``alt`` ("Search", also a literal in Django's template) is left as Django writes it: its template
+has no block to override, and we do not keep a copy of Django's template."""
 
 from __future__ import annotations
 
