@@ -155,7 +155,10 @@ class JournalLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        side = f"Dr {self.debit}" if self.debit else f"Cr {self.credit}"
+        if self.debit:
+            side = gettext("Dr %(amount)s") % {"amount": self.debit}
+        else:
+            side = gettext("Cr %(amount)s") % {"amount": self.credit}
         return f"{self.account.code} {side}"
 
 

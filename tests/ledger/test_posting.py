@@ -250,3 +250,16 @@ def test_bulk_keeps_each_kind_of_awkward_memo(backend, text):
     entries_post_bulk(specs=[spec])
     entry = JournalEntry.objects.get()
     assert (entry.memo, entry.idempotency_key) == (text, spec.idempotency_key)
+
+
+def test_a_journal_line_names_its_side_in_the_readers_language():
+    from django.utils import translation
+
+    from ledger.models import Account, JournalLine
+
+    debit = JournalLine(account=Account(code="1303"), debit=Decimal("12.50"), credit=Decimal("0"))
+    credit = JournalLine(account=Account(code="1002"), debit=Decimal("0"), credit=Decimal("12.50"))
+    with translation.override("en"):
+        assert (str(debit), str(credit)) == ("1303 Dr 12.50", "1002 Cr 12.50")
+    with translation.override("zh-hans"):
+        assert (str(debit), str(credit)) == ("1303 借 12.50", "1002 贷 12.50")
