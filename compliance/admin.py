@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy
 from core.admin import ReadOnlyAdmin
 
 from .models import ClassificationRule, LoanStage, StageChange
+from .stage_reasons import stage_reason_shown
 
 
 @admin.register(ClassificationRule)
@@ -57,12 +58,16 @@ class LoanStageAdmin(admin.ModelAdmin):
     """Each loan's IFRS 9 stage; credit risk staff set the watch list (a stage-2 trigger the
     next close applies)."""
 
-    list_display = ("loan", "stage", "reason", "since", "better_since", "watch_list")
+    list_display = ("loan", "stage", "reason_shown", "since", "better_since", "watch_list")
     list_filter = ("stage", "watch_list")
     search_fields = ("loan__reference",)
-    fields = ("loan", "stage", "reason", "since", "better_since", "watch_list")
-    readonly_fields = ("loan", "stage", "reason", "since", "better_since")
+    fields = ("loan", "stage", "reason_shown", "since", "better_since", "watch_list")
+    readonly_fields = ("loan", "stage", "reason_shown", "since", "better_since")
     list_select_related = ("loan",)
+
+    @admin.display(description=gettext_lazy("reason"), ordering="reason")
+    def reason_shown(self, stage: LoanStage) -> str:
+        return stage_reason_shown(stage.reason)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -73,10 +78,14 @@ class LoanStageAdmin(admin.ModelAdmin):
 
 @admin.register(StageChange)
 class StageChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("loan", "business_date", "from_stage", "to_stage", "reason")
+    list_display = ("loan", "business_date", "from_stage", "to_stage", "reason_shown")
     list_filter = ("to_stage", "business_date")
     search_fields = ("loan__reference",)
     list_select_related = ("loan",)
+
+    @admin.display(description=gettext_lazy("reason"), ordering="reason")
+    def reason_shown(self, change: StageChange) -> str:
+        return stage_reason_shown(change.reason)
 
 
 from .reports import admin as reports_admin  # noqa: E402,F401

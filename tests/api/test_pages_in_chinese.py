@@ -424,6 +424,9 @@ def test_every_back_office_page_and_the_borrower_app_read_in_chinese(chinese_boo
         "/admin/payments/statementline/",
         "/admin/payments/reconciliationrequest/",
         "/admin/funding/funder/",
+        "/admin/compliance/loanstage/",
+        "/admin/compliance/stagechange/",
+        "/admin/ledger/journalline/",
     ]
     left = {}
     stored = stored_texts()
