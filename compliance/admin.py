@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 
-from core.admin import ReadOnlyAdmin
+from core.admin import NamedFieldsAdmin, ReadOnlyAdmin
 
 from .models import ClassificationRule, LoanStage, StageChange
 from .stage_reasons import stage_reason_shown
@@ -77,7 +77,8 @@ class LoanStageAdmin(admin.ModelAdmin):
 
 
 @admin.register(StageChange)
-class StageChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class StageChangeAdmin(NamedFieldsAdmin, ReadOnlyAdmin, admin.ModelAdmin):
+    named_fields = {"reason": "reason_shown"}
     list_display = ("loan", "business_date", "from_stage", "to_stage", "reason_shown")
     list_filter = ("to_stage", "business_date")
     search_fields = ("loan__reference",)

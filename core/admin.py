@@ -7,9 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import admin_third_party
 from .audit_actions import audit_action_label, audit_object_type_label, audit_source_label
 from .errors import DomainError
 from .maker_checker import Decision
@@ -28,6 +30,21 @@ class ReadOnlyAdmin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class NamedFieldsAdmin:
+    """A record's page that shows stored codes by their names: `named_fields` maps a field to the
+    display method (a read-only field) shown in its place."""
+
+    named_fields: dict[str, str] = {}
+
+    def get_fields(self, request, obj=None):
+        fields = [self.named_fields.get(name, name) for name in super().get_fields(request, obj)]
+        return list(dict.fromkeys(fields))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly + tuple(name for name in self.named_fields.values() if name not in readonly)
 
 
 class MakerCheckerAdmin:
@@ -161,6 +178,19 @@ class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     )
     search_fields = ("actor_username", "object_repr", "object_id", "reason")
     date_hierarchy = "created_at"
+    # the event's page names its action, object type and source, each with its stored code
+    fields = (
+        ("created_at", "business_date"),
+        ("actor", "actor_username"),
+        "action_named",
+        ("object_type_named", "object_id"),
+        "object_repr",
+        "before",
+        "after",
+        "reason",
+        "source_named",
+    )
+    readonly_fields = ("action_named", "object_type_named", "source_named")
 
     @admin.display(description=gettext_lazy("action"), ordering="action")
     def action_name(self, event: AuditEvent) -> str:
@@ -170,6 +200,22 @@ class AuditEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     def object_type_name(self, event: AuditEvent) -> str:
         return audit_object_type_label(event.object_type)
 
+    @admin.display(description=gettext_lazy("action"))
+    def action_named(self, event: AuditEvent) -> str:
+        return format_html("{} <code>{}</code>", audit_action_label(event.action), event.action)
+
+    @admin.display(description=gettext_lazy("object type"))
+    def object_type_named(self, event: AuditEvent) -> str:
+        label = audit_object_type_label(event.object_type)
+        return format_html("{} <code>{}</code>", label, event.object_type)
+
+    @admin.display(description=gettext_lazy("source"))
+    def source_named(self, event: AuditEvent) -> str:
+        return format_html("{} <code>{}</code>", audit_source_label(event.source), event.source)
+
     @admin.display(description=gettext_lazy("source"), ordering="source")
     def source_name(self, event: AuditEvent) -> str:
         return audit_source_label(event.source)
+
+
+admin_third_party.install()

@@ -2,10 +2,12 @@
 but for re-driving a subscription's parked (dead-lettered) deliveries."""
 
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
-from core.admin import ReadOnlyAdmin
+from core.admin import LabelledFilter, NamedFieldsAdmin, ReadOnlyAdmin
 
+from .labels import event_type_label
 from .models import Delivery, DeliveryAttempt, Event, Subscription
 from .subscriptions import secret_new, subscription_redrive
 
@@ -21,7 +23,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, **kwargs)
         secret = form.base_fields["secret"]
         secret.required = False
-        secret.help_text = "Leave blank for a fresh random secret (whsec_…)."
+        secret.help_text = gettext("Leave blank for a fresh random secret (whsec_…).")
         return form
 
     def save_model(self, request, obj, form, change):
@@ -41,10 +43,15 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
-    list_display = ("position", "type", "subject", "sequence", "business_date", "recorded_at")
-    list_filter = ("type",)
+class EventAdmin(NamedFieldsAdmin, ReadOnlyAdmin, admin.ModelAdmin):
+    named_fields = {"type": "type_named"}
+    list_display = ("position", "type_named", "subject", "sequence", "business_date", "recorded_at")
+    list_filter = (LabelledFilter.on(Event, "type", event_type_label),)
     search_fields = ("subject", "uuid")
+
+    @admin.display(description=gettext_lazy("event type"), ordering="type")
+    def type_named(self, event: Event) -> str:
+        return format_html("{} <code>{}</code>", event_type_label(event.type), event.type)
 
 
 class AttemptInline(ReadOnlyAdmin, admin.TabularInline):

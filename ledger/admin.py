@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
-from core.admin import ReadOnlyAdmin
+from core.admin import NamedFieldsAdmin, ReadOnlyAdmin
 
 from .entry_kinds import entry_kind_label
 from .errors import PeriodCloseRefused
@@ -32,7 +32,8 @@ from .services import business_date_current
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class AccountAdmin(NamedFieldsAdmin, ReadOnlyAdmin, admin.ModelAdmin):
+    named_fields = {"name": "name_shown"}
     list_display = ("code", "name_shown", "type", "normal_side", "currency", "is_active")
     list_filter = ("type", "currency", "is_active")
     search_fields = ("code", "name")
@@ -92,7 +93,8 @@ class LineEntryKindFilter(EntryKindFilter):
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class JournalEntryAdmin(NamedFieldsAdmin, ReadOnlyAdmin, admin.ModelAdmin):
+    named_fields = {"kind": "kind_name"}
     list_display = (
         "id",
         "business_date",
@@ -106,9 +108,7 @@ class JournalEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ("idempotency_key", "memo")
     date_hierarchy = "business_date"
     inlines = [JournalLineInline]
-    readonly_fields = [
-        "kind_name" if f.name == "kind" else f.name for f in JournalEntry._meta.fields
-    ]
+    readonly_fields = [field.name for field in JournalEntry._meta.fields]
 
     @admin.display(description=gettext_lazy("kind"), ordering="kind")
     def kind_name(self, entry: JournalEntry) -> str:

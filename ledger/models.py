@@ -188,7 +188,10 @@ class LoanAccountBalance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account.code} loan {self.loan_id}"
+        return gettext("%(account)s, loan %(loan)s") % {
+            "account": self.account.code,
+            "loan": self.loan_id,
+        }
 
     @property
     def balance(self) -> Decimal:
@@ -258,7 +261,10 @@ class LoanOpening(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account.code} loan {self.loan_id}"
+        return gettext("%(account)s, loan %(loan)s") % {
+            "account": self.account.code,
+            "loan": self.loan_id,
+        }
 
 
 class JournalArchive(models.Model):
@@ -275,7 +281,7 @@ class JournalArchive(models.Model):
         ordering = ["before"]
 
     def __str__(self) -> str:
-        return f"archived before {self.before:%Y-%m}"
+        return gettext("archived before %(month)s") % {"month": f"{self.before:%Y-%m}"}
 
 
 class BusinessDate(models.Model):

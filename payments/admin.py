@@ -153,7 +153,9 @@ class StatementLineAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 class ReconciliationRequestForm(forms.ModelForm):
     order_references = forms.CharField(
-        required=False, help_text="Order references (PO…), separated by spaces or commas."
+        required=False,
+        label=gettext_lazy("Order references"),
+        help_text=gettext_lazy("Order references (PO…), separated by spaces or commas."),
     )
 
     class Meta:

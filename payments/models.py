@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
@@ -141,7 +142,7 @@ class PaymentOrder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.direction} {self.amount} ({self.status})"
+        return f"{self.reference} {self.get_direction_display()} {self.amount} ({self.get_status_display()})"
 
     @transition(field=status, source=Status.CREATED, target=Status.SUBMITTED)
     def submit(self) -> None:
@@ -195,7 +196,7 @@ class PaymentOrderEvent(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{self.source} {self.reported_status} ({self.outcome})"
+        return f"{self.source} {self.reported_status} ({self.get_outcome_display()})"
 
 
 class OrderReview(models.Model):
@@ -246,7 +247,11 @@ class OrderReview(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} of order {self.order_id} ({self.status})"
+        return gettext("%(kind)s of order %(order)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "order": self.order_id,
+            "status": self.get_status_display(),
+        }
 
 
 class Mandate(models.Model):
@@ -292,7 +297,11 @@ class Mandate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Mandate {self.pk} on loan {self.loan_id} ({self.status})"
+        return gettext("Mandate %(id)s on loan %(loan)s (%(status)s)") % {
+            "id": self.pk,
+            "loan": self.loan_id,
+            "status": self.get_status_display(),
+        }
 
 
 class AutoDebitRule(models.Model):
@@ -430,7 +439,7 @@ class StatementMatch(models.Model):
         verbose_name_plural = _("statement matches")
 
     def __str__(self) -> str:
-        return f"line {self.line_id}: {self.amount}"
+        return gettext("line %(line)s: %(amount)s") % {"line": self.line_id, "amount": self.amount}
 
 
 class ReconciliationRequest(models.Model):
@@ -486,4 +495,8 @@ class ReconciliationRequest(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.kind} of line {self.line_id} ({self.status})"
+        return gettext("%(kind)s of line %(line)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "line": self.line_id,
+            "status": self.get_status_display(),
+        }

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from calc.classification import DEFAULT_POLICY, Category, ClassificationError, ClassificationPolicy
@@ -69,7 +70,7 @@ class ClassificationRule(models.Model):
         ordering = ["product_type"]
 
     def __str__(self) -> str:
-        return f"Classification rule for {self.product_type}"
+        return gettext("Classification rule for %(type)s") % {"type": self.product_type}
 
     def policy(self) -> ClassificationPolicy:
         return ClassificationPolicy(

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loans.models import Loan
@@ -30,7 +31,10 @@ class LoanStage(models.Model):
         ordering = ["loan_id"]
 
     def __str__(self) -> str:
-        return f"{self.loan_id}: stage {self.stage}"
+        return gettext("loan %(loan)s: stage %(stage)s") % {
+            "loan": self.loan_id,
+            "stage": self.stage,
+        }
 
 
 class StageChange(models.Model):
@@ -58,4 +62,9 @@ class StageChange(models.Model):
         indexes = [models.Index(fields=["business_date"], name="stage_change_date_idx")]
 
     def __str__(self) -> str:
-        return f"{self.loan_id} {self.business_date}: {self.from_stage} → {self.to_stage}"
+        return gettext("loan %(loan)s on %(date)s: stage %(from)s → %(to)s") % {
+            "loan": self.loan_id,
+            "date": self.business_date,
+            "from": self.from_stage or "—",
+            "to": self.to_stage,
+        }

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT, ZERO
@@ -62,7 +63,11 @@ class MonthEndCapture(models.Model):
         ordering = ["-month_end"]
 
     def __str__(self) -> str:
-        return f"month end {self.month_end} ({self.loans} loans, {self.source})"
+        return gettext("month end %(date)s (%(loans)s loans, %(source)s)") % {
+            "date": self.month_end,
+            "loans": self.loans,
+            "source": self.get_source_display(),
+        }
 
 
 class LoanMonthEnd(models.Model):
@@ -122,7 +127,7 @@ class LoanMonthEnd(models.Model):
         indexes = [models.Index(fields=["month_end", "loan"], name="loan_month_end_month_idx")]
 
     def __str__(self) -> str:
-        return f"{self.loan_id} {self.month_end} {self.status} {self.bureau_status}"
+        return gettext("loan %(loan)s at %(date)s") % {"loan": self.loan_id, "date": self.month_end}
 
 
 class ReportRun(models.Model):
@@ -163,5 +168,8 @@ class ReportRun(models.Model):
         indexes = [models.Index(fields=["name", "as_of"], name="report_run_name_date_idx")]
         permissions = [("view_reports", "Can produce and download regulatory reports")]
 
+    title_of = staticmethod(str)
+    """A report's title by its name: the report registry, which imports the models, sets it."""
+
     def __str__(self) -> str:
-        return f"{self.name} {self.as_of} ({self.format})"
+        return f"{self.title_of(self.name)} {self.as_of} ({self.format.upper()})"

@@ -15,16 +15,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models import LoanMonthEnd, MonthEndCapture, ReportRun
-from core.admin import LabelledFilter, ReadOnlyAdmin
+from core.admin import LabelledFilter, NamedFieldsAdmin, ReadOnlyAdmin
+from loans.models import Loan
+from loans.models.eod import bucket_label
 
 from .base import ReportError
 from .charts import report_charts
 from .preview import report_run_charts, report_run_preview
-from .registry import FORMATS, REPORTS, last_closed_date
+from .registry import FORMATS, REPORTS, last_closed_date, report_title
 from .runs import report_run_produce
 
 PERMISSION = "compliance.view_reports"
@@ -54,10 +55,13 @@ def _require(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def report_title(name: str) -> str:
-    """A report by its title in the reader's language; a report no longer registered by name."""
-    spec = REPORTS.get(name)
-    return gettext(spec.title) if spec else name
+# where a report read the loans' state from (`state.Source`)
+STATE_SOURCE_LABELS = {
+    "month_end": _("month-end capture"),
+    "snapshot": _("end-of-day snapshot"),
+    "live": _("the live book"),
+    "reconstructed": _("rebuilt from the journal"),
+}
 
 
 def _titled(run: ReportRun) -> ReportRun:
@@ -66,7 +70,8 @@ def _titled(run: ReportRun) -> ReportRun:
 
 
 @admin.register(ReportRun)
-class ReportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class ReportRunAdmin(NamedFieldsAdmin, ReadOnlyAdmin, admin.ModelAdmin):
+    named_fields = {"name": "report", "format": "file_format", "source": "state_source"}
     list_display = (
         "report",
         "as_of",
@@ -105,6 +110,10 @@ class ReportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     @admin.display(description=_("format"), ordering="format")
     def file_format(self, run: ReportRun) -> str:
         return run.format.upper()
+
+    @admin.display(description=_("source"), ordering="source")
+    def state_source(self, run: ReportRun) -> str:
+        return str(STATE_SOURCE_LABELS.get(run.source, run.source))
 
     @admin.display(description=_("SHA-256 digest"))
     def short_sha256(self, run: ReportRun) -> str:
@@ -193,21 +202,43 @@ class MonthEndCaptureAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(LoanMonthEnd)
-class LoanMonthEndAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class LoanMonthEndAdmin(NamedFieldsAdmin, ReadOnlyAdmin, admin.ModelAdmin):
     list_display = (
         "month_end",
         "loan",
-        "status",
+        "status_shown",
         "days_past_due",
         "worst_days_past_due",
-        "delinquency_bucket",
-        "risk_category",
+        "bucket_shown",
+        "risk_category_shown",
         "principal",
         "amount_overdue",
         "bureau_status",
     )
-    list_filter = ("month_end", "bureau_status", "delinquency_bucket")
+    list_filter = (
+        "month_end",
+        "bureau_status",
+        LabelledFilter.on(LoanMonthEnd, "delinquency_bucket", bucket_label),
+    )
     list_select_related = ("loan",)
     search_fields = ("loan__reference",)
     readonly_fields = [field.name for field in LoanMonthEnd._meta.fields]
+    named_fields = {
+        "status": "status_shown",
+        "delinquency_bucket": "bucket_shown",
+        "risk_category": "risk_category_shown",
+    }
     show_full_result_count = False
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, row: LoanMonthEnd) -> str:
+        return str(dict(Loan.Status.choices).get(row.status, row.status))
+
+    @admin.display(description=_("delinquency bucket"), ordering="delinquency_bucket")
+    def bucket_shown(self, row: LoanMonthEnd) -> str:
+        return bucket_label(row.delinquency_bucket)
+
+    @admin.display(description=_("risk category"), ordering="risk_category")
+    def risk_category_shown(self, row: LoanMonthEnd) -> str:
+        choices = dict(Loan._meta.get_field("risk_category").choices)
+        return str(choices.get(row.risk_category, row.risk_category))

@@ -12,6 +12,7 @@ from itertools import islice
 from compliance.models import ReportRun
 
 from .charts import report_charts
+from .column_labels import column_label
 
 PREVIEW_ROWS = 20
 # The admin's charts drawn from each report's figures.
@@ -33,6 +34,17 @@ class Preview:
     @property
     def truncated(self) -> bool:
         return self.total_rows > len(self.rows)
+
+    @property
+    def headings(self) -> list[Heading]:
+        """Each column by its name in the reader's language, with its code in the file."""
+        return [Heading(column_label(name), name) for name in self.columns]
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    label: str
+    name: str
 
 
 def report_run_preview(run: ReportRun, *, limit: int = PREVIEW_ROWS) -> Preview:

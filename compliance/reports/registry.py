@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.translation import gettext
+
+from compliance.models import ReportRun
 from ledger.services import business_date_current
 from loans.models import Product
 
@@ -181,3 +184,12 @@ def check_format(spec: ReportSpec, fmt: str) -> str:
             f"The {spec.name} report comes as {', '.join(spec.formats)}, not {fmt!r}."
         )
     return fmt
+
+
+def report_title(name: str) -> str:
+    """A report by its title in the reader's language; a report no longer registered by name."""
+    spec = REPORTS.get(name)
+    return gettext(spec.title) if spec else name
+
+
+ReportRun.title_of = staticmethod(report_title)

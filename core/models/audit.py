@@ -57,7 +57,8 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"
+        moment = f"{self.created_at:%Y-%m-%d %H:%M}"
+        return f"{moment} {self.actor_username} {self.action_label} {self.object_repr}"
 
     @property
     def action_label(self) -> str:

@@ -6,6 +6,7 @@ Credit assessments are listed, and recorded ("Add credit assessment") by a user 
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -105,7 +106,7 @@ class BorrowerUnmaskMixin:
 class BasicBorrowerAdmin(admin.ModelAdmin):
     """Used only when the lifecycle's borrower admin is not registered."""
 
-    list_display = ("name", "national_id_masked", "mobile_masked", "preferred_language")
+    list_display = ("name", "national_id_masked", "mobile_masked", "language_shown")
     search_fields = ("name",)
     fields = ("name", "personal_data", "time_zone", "preferred_language", "user", "created_at")
     readonly_fields = ("created_at",)
@@ -114,6 +115,14 @@ class BasicBorrowerAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Borrowers come from applications, with their personal data encrypted on the way in.
         return False
+
+    @admin.display(description=_("preferred language"), ordering="preferred_language")
+    def language_shown(self, borrower: Borrower) -> str:
+        """The language by its own name, as the language switcher names it (the code is
+        ``zh-hans``)."""
+        return dict(settings.LANGUAGES).get(
+            borrower.preferred_language, borrower.preferred_language
+        )
 
 
 extend_registered_admin(Borrower, BorrowerUnmaskMixin, BasicBorrowerAdmin)

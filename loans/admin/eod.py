@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.admin import LabelledFilter
+from core.admin import LabelledFilter, NamedFieldsAdmin
 from loans.models import CloseLease, CloseRun, CloseStepRun, Loan, PenaltyCap, PortfolioSnapshot
 from loans.models.eod import LeaseOutcome, RunStatus, bucket_label, step_label
 from loans.selectors.close_timeline import close_timeline
@@ -255,7 +255,12 @@ def _risk_category(code: str) -> str:
 
 
 @admin.register(PortfolioSnapshot)
-class PortfolioSnapshotAdmin(admin.ModelAdmin):
+class PortfolioSnapshotAdmin(NamedFieldsAdmin, admin.ModelAdmin):
+    named_fields = {
+        "status": "status_shown",
+        "delinquency_bucket": "bucket_shown",
+        "risk_category": "risk_category_shown",
+    }
     list_display = (
         "business_date",
         "product",

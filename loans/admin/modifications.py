@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from core.admin import MakerCheckerAdmin
 from core.errors import DomainError
 from ledger.services import business_date_current
-from loans.models import LoanModification, SettlementLimit
+from loans.models import Allocation, LoanModification, SettlementLimit
 from loans.services.modification_backoffice import (
     APPROVE_PERMISSION,
     backoffice_modification_decide,
@@ -68,13 +68,18 @@ class ModificationRequestForm(forms.ModelForm):
 PREVIEW = "_preview"
 
 
+def component_label(code: str) -> str:
+    """A payoff component (``principal``, ``fee``) by its name in the reader's language."""
+    return str(dict(Allocation.Component.choices).get(code, code))
+
+
 def settlement_html(quote: dict) -> str:
     """A settlement's payoff per component and the discount booked from it."""
     owed, split = quote.get("owed", {}), quote.get("split", {})
     rows = format_html_join(
         "",
         "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-        ((name, owed.get(name, ""), split.get(name, "")) for name in owed),
+        ((component_label(name), owed.get(name, ""), split.get(name, "")) for name in owed),
     )
     return format_html(
         '<table class="settlement-preview"><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}'
@@ -121,9 +126,8 @@ def side_by_side(before: list[dict], after: list[dict]) -> str:
                 for key in ("due_date", "principal", "interest", "total")
             )
         )
-    header = format_html_join(
-        "", "<th>{}</th>", ((name,) for name in ["due", "principal", "interest", "total"] * 2)
-    )
+    names = [_("Due date"), _("Principal"), _("Interest"), _("Total")]
+    header = format_html_join("", "<th>{}</th>", ((name,) for name in names * 2))
     rows = format_html_join("", "<tr>" + "<td>{}</td>" * 8 + "</tr>", cells)
     return format_html(
         '<table class="modification-preview"><tr><th colspan="4">{}</th><th colspan="4">{}'

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from loans import pii
@@ -99,7 +100,8 @@ class Consent(models.Model):
         ordering = ["-recorded_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.borrower_id} {self.purpose} {'granted' if self.granted else 'withdrawn'}"
+        granted = gettext("granted") if self.granted else gettext("withdrawn")
+        return f"{self.borrower_id} {self.get_purpose_display()} {granted}"
 
 
 class CreditAssessment(models.Model):

@@ -55,4 +55,4 @@ class Collateral(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.insurer} {self.policy_number} ({self.status})"
+        return f"{self.insurer} {self.policy_number} ({self.get_status_display()})"

@@ -182,7 +182,11 @@ class CloseLease(models.Model):
         ordering = ["step_run", "taken_at"]
 
     def __str__(self) -> str:
-        return f"{self.worker} on {self.step_run} ({self.outcome})"
+        return gettext("%(worker)s on %(step)s (%(outcome)s)") % {
+            "worker": self.worker,
+            "step": self.step_run,
+            "outcome": self.get_outcome_display(),
+        }
 
 
 class PortfolioSnapshot(models.Model):
@@ -234,10 +238,11 @@ class PortfolioSnapshot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.business_date} {self.product_id} {self.status} {self.delinquency_bucket} "
-            f"{self.risk_category}: {self.loan_count}"
-        )
+        return gettext("%(date)s, product %(product)s: %(count)s loans") % {
+            "date": self.business_date,
+            "product": self.product_id,
+            "count": self.loan_count,
+        }
 
 
 class PenaltyCap(models.Model):

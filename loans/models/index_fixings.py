@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import RATE
@@ -33,4 +34,8 @@ class IndexFixing(models.Model):
         ordering = ["index", "effective_from"]
 
     def __str__(self) -> str:
-        return f"{self.index} {self.rate} from {self.effective_from}"
+        return gettext("%(index)s %(rate)s from %(date)s") % {
+            "index": self.get_index_display(),
+            "rate": self.rate,
+            "date": self.effective_from,
+        }

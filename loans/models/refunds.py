@@ -3,6 +3,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.money import AMOUNT
@@ -70,4 +71,8 @@ class RefundRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Refund of {self.amount} on loan {self.loan_id} ({self.status})"
+        return gettext("Refund of %(amount)s on loan %(loan)s (%(status)s)") % {
+            "amount": self.amount,
+            "loan": self.loan_id,
+            "status": self.get_status_display(),
+        }

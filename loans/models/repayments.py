@@ -159,4 +159,8 @@ class Allocation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.component} {self.amount} → {self.installment_id}"
+        return gettext("%(component)s %(amount)s → installment %(installment)s") % {
+            "component": self.get_component_display(),
+            "amount": self.amount,
+            "installment": self.installment_id,
+        }

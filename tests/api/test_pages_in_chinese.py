@@ -7,24 +7,27 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+import zoneinfo
+from datetime import date, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
 
 import polib
 import pytest
-from django.test import Client
+from django.contrib.auth.models import Group
+from django.test import Client, RequestFactory
 from django.utils.text import capfirst
 from django.utils.translation import gettext, override
 
 from collection.models import CollectionCase
 from collection.services import cases_assign
-from compliance.models import ReportRun
+from compliance.models import LoanMonthEnd, MonthEndCapture, ReportRun
 from compliance.reports.runs import report_run_produce
 from core.models import AuditEvent
 from funding.models import Funder
 from ledger.entry_kinds import entry_kind_labels
 from ledger.models import Account, JournalEntry
+from ledger.services import business_date_current
 from loans.models import CloseRun, LoanTransition, Repayment
 from payments.models import PaymentOrder
 from payments.services.orders import order_create
@@ -246,6 +249,18 @@ ALLOWED_LATIN = {
     "US",
     "CNY",
     "USD",
+    # the software a help text names (Django's and django-celery-beat's own)
+    "LDAP",
+    "AMQP",
+    "RabbitMQ",
+    "Redis",
+    "PostgreSQL",
+    "CloudEvents",
+    # the time standard a time zone field defaults to; the keys a multiple choice is made with
+    "UTC",
+    "Control",
+    "Command",
+    "Mac",
     # the language switcher names each language in itself; the product's own name
     "English",
     "installment",
@@ -254,6 +269,8 @@ ALLOWED_LATIN = {
     "cent",
 }
 _LATIN = re.compile(r"[A-Za-z]{2,}")
+_DOTTED_CODE = re.compile(r"[a-z_]+(\.[a-z_]+)+")
+_TIME_ZONES = zoneinfo.available_timezones()
 _SPACE_OR_CJK = re.compile(r"[\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 
 
@@ -289,12 +306,18 @@ def latin_words(text: str) -> set[str]:
     (amounts, dates, references, codes such as ``CN-licensed-24``) and outside the allow-list."""
     if text.lstrip("(").startswith(("{", "[", "null")):
         return set()  # a stored JSON value (parameters, the snapshot), shown as stored
+    if text.replace(" ", "_") in _TIME_ZONES:
+        return set()  # an IANA time zone's name, as a time zone field offers it
     words = set()
     for piece in _SPACE_OR_CJK.split(text):
         # a digit marks an amount, date, reference or code; a slash an IANA time zone; an
-        # underscore or a colon a value to type in a field (whole_unit, multiple:N, :half_up)
-        if any(character.isdigit() or character in "/_:" for character in piece):
+        # underscore or a colon a value to type in a field (whole_unit, multiple:N, :half_up);
+        # braces a template's placeholder ({due_date}) or a JSON example; an asterisk a masked
+        # value or a cron field
+        if any(character.isdigit() or character in "/_:{}*" for character in piece):
             continue
+        if _DOTTED_CODE.fullmatch(piece.strip("()（）,，.。")):
+            continue  # an event type, an audit action or a model's label (loan.disburse)
         words |= {word for word in _LATIN.findall(piece) if word not in ALLOWED_LATIN}
     return words
 
@@ -304,9 +327,23 @@ def english_words_left(html: str, stored: frozenset[str] = frozenset()) -> list[
     (shown whole, or a stored code such as a funder's within a text)."""
     parser = _ReadText()
     parser.feed(html)
+    worded = sorted((text for text in stored if _LATIN.search(text)), key=len, reverse=True)
     return sorted(
-        {text for text in parser.texts if text not in stored and latin_words(text) - stored}
+        {
+            text
+            for text in parser.texts
+            if text not in stored and latin_words(_without(text, worded)) - stored
+        }
     )
+
+
+def _without(text: str, worded: list[str]) -> str:
+    """`text` with the stored texts it quotes taken out, the longest first
+    ("选择此对象执行操作 - loan officer" quotes a role's name)."""
+    for quoted in worded:
+        if quoted in text:
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(quoted)}(?![A-Za-z0-9])", " ", text)
+    return text
 
 
 def stored_texts() -> frozenset[str]:
@@ -446,3 +483,118 @@ def test_every_back_office_page_and_the_borrower_app_read_in_chinese(chinese_boo
     # and the pages said what the walk expects to read (the workspace its quiet-hours reason)
     workspace = _get(officer, "/admin/collection/collectorqueuecase/workspace/")
     assert "不在 08:00-22:00 之间" in workspace
+
+
+def _admin_pages(officer) -> list[str]:
+    """Every page of every model the admin serves: its list, its add form where the officer may
+    add, and the page of its first object where there is one."""
+    from django.contrib import admin
+
+    request = RequestFactory().get("/admin/")
+    request.user = officer
+    pages = []
+    for model, model_admin in admin.site._registry.items():
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        pages.append(base)
+        if model_admin.has_add_permission(request):
+            pages.append(f"{base}add/")
+        if first := model._default_manager.order_by("pk").first():
+            pages.append(f"{base}{first.pk}/change/")
+    return pages
+
+
+def shipped_texts() -> frozenset[str]:
+    """Data the project ships through its migrations and a lender renames or rewrites as its own:
+    the staff roles (auth groups), the beat schedule's task names, descriptions and task paths,
+    the collection strategies, and the codes of the calendar and the funding policy."""
+    from django_celery_beat.models import PeriodicTask
+
+    from collection.models import Strategy, StrategyStep
+    from funding.models import FundingPolicy
+    from ledger.models import BusinessDate, JournalEntry
+
+    texts = set(Group.objects.values_list("name", flat=True))
+    for row in PeriodicTask.objects.values_list("name", "description", "task"):
+        texts |= {value for value in row if value}
+    for row in Strategy.objects.values_list("name", "description"):
+        texts |= {value for value in row if value}
+    for row in StrategyStep.objects.values_list("name", "template"):
+        texts |= {value for value in row if value}
+    texts |= set(BusinessDate.objects.values_list("lender", flat=True))
+    texts |= set(FundingPolicy.objects.values_list("name", flat=True))
+    texts |= set(JournalEntry.objects.values_list("memo", flat=True))
+    return frozenset(texts)
+
+
+def _month_end_of(loan) -> None:
+    """The loan's row of a month-end capture, as the capture stores it (codes)."""
+    month_end = date(2025, 12, 31)
+    MonthEndCapture.objects.create(
+        month_end=month_end, loans=1, source="live", business_date=month_end
+    )
+    LoanMonthEnd.objects.create(
+        month_end=month_end,
+        loan=loan,
+        product=loan.product,
+        currency=loan.currency,
+        status="delinquent",
+        days_past_due=3,
+        delinquency_bucket="current",
+        risk_category="special_mention",
+        bureau_status="1",
+    )
+
+
+def test_every_page_of_every_model_in_the_admin_reads_in_chinese(chinese_book):
+    # given the Chinese book with a month-end capture: every model's list, add form and first
+    # object, Django's and django-celery-beat's pages among them
+    officer = chinese_book["officer"]
+    _month_end_of(chinese_book["loan"])
+    stored = stored_texts() | shipped_texts()
+    pages = _admin_pages(officer)
+    assert len(pages) > 120
+    # when a Chinese-speaking officer opens each of them
+    left = {}
+    for url in pages:
+        html = _get(officer, url)
+        main = html[html.rindex("<", 0, html.index('id="main"')) :]
+        if english := english_words_left(main, stored):
+            left[url] = english
+    # then no English word is left on any of them, but data as it was stored
+    assert left == {}, "\n".join(f"{url}: {texts}" for url, texts in left.items())
+
+
+@pytest.mark.parametrize(
+    "kind, parameters",
+    [("reschedule", {"term": 6}), ("settlement", {"amount": "2000.00", "deadline": None})],
+)
+def test_a_modification_preview_reads_in_chinese(chinese_book, kind, parameters):
+    # given a loan in arrears, and a reschedule's or a settlement's terms typed into the form
+    loan, officer = chinese_book["loan"], chinese_book["officer"]
+    today = business_date_current()
+    if kind == "settlement":
+        parameters = {**parameters, "deadline": str(today + timedelta(days=10))}
+    browser = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert browser.login(username=officer.username, password=PASSWORD)
+    # when the officer asks for a preview
+    response = browser.post(
+        f"/admin/loans/loanmodification/add/?loan={loan.pk}",
+        {
+            "loan": loan.pk,
+            "kind": kind,
+            "effective_date": str(today),
+            "parameters": json.dumps(parameters),
+            "reason": "协商",
+            "_preview": "1",
+        },
+    )
+    html = response.content.decode()
+    # then the schedules before and after, or the payoff's components, are headed in Chinese
+    preview = html[
+        html.index('class="' + ("modification" if kind == "reschedule" else "settlement")) :
+    ]
+    preview = preview[: preview.index("</table>")]
+    assert english_words_left("<table " + preview) == []
+    assert (
+        ("到期日" in preview and "本金" in preview) if kind == "reschedule" else "本金" in preview
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -46,9 +47,12 @@ def test_a_csv_run_previews_its_first_rows_and_its_chart(books, admin_client):
 
     html = _page(admin_client, run)
     assert 'id="report-preview"' in html
-    assert "".join(f"<th>{name}</th>" for name in header) in html
-    for row in rows:  # all three fit in the default preview
-        assert "<tr>" + "".join(f"<td>{value}</td>" for value in row) + "</tr>" in html
+    # each column headed by its name and its code in the file, in the file's order
+    heads = re.findall(r'<th scope="col">([^<]+)<br><code>([^<]+)</code></th>', html)
+    assert [code for _label, code in heads] == header
+    assert ("interest suspense", "interest_suspense") in heads
+    for row in rows:  # all three fit in the default preview, as the file's text
+        assert "<tr>" + "".join(f"<td><code>{value}</code></td>" for value in row) + "</tr>" in html
     assert 'id="chart-aging"' in html and "<svg" in html
 
     listing = admin_client.get("/admin/compliance/reportrun/reports/").content.decode()
@@ -75,3 +79,39 @@ def test_the_preview_reads_in_chinese(books, admin_user):
     client.force_login(admin_user)
     html = _page(client, run)
     assert "已存文件预览" in html and "显示行数" in html
+
+
+def _report_columns() -> dict[str, str]:
+    """Every column a report module declares (its ``*COLUMNS`` tuples), by name."""
+    import importlib
+    import pkgutil
+
+    import compliance.reports as package
+    from compliance.reports.base import Column
+
+    columns = {}
+    for module_info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"compliance.reports.{module_info.name}")
+        for attribute, value in vars(module).items():
+            if attribute.endswith("COLUMNS") and isinstance(value, tuple):
+                for column in value:
+                    if isinstance(column, Column):
+                        name = column.name
+                    else:  # a plain name, or a (name, account) pair
+                        name = column[0] if isinstance(column, tuple) else column
+                    columns[name] = f"{module_info.name}.{attribute}"
+    return columns
+
+
+def test_every_report_column_has_a_name_in_both_languages():
+    from django.utils.translation import override
+
+    from compliance.reports.column_labels import COLUMN_LABELS
+
+    columns = _report_columns()
+    assert len(columns) > 60
+    # a column nobody named would head the preview with its code alone
+    assert sorted(set(columns) - set(COLUMN_LABELS)) == []
+    with override("zh-hans"):
+        untranslated = [name for name in columns if str(COLUMN_LABELS[name]) == name]
+    assert untranslated == []
