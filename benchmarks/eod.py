@@ -2,7 +2,7 @@
 
 Builds N open loans in bulk (12-month equal-installment loans started over the past year, their
 past installments paid, 2% of them one or two installments late; ledger balances opened with one
-entry per loan, allowances provisioned), then runs one close of the business date in this process
+entry per loan, allowances provisioned, each loan's IFRS 9 stage as the day before left it), then runs one close of the business date in this process
 with one worker, chunk after chunk. Prints seconds per step, loans per second and peak memory,
 then times the floor: one UPDATE of the N loans plus an INSERT ... SELECT of 2N journal lines into
 a scratch table. Also the CPU seconds the close used, in this process and in its database
@@ -10,7 +10,11 @@ backend: on a shared machine they move far less than wall time with other people
 line printed is a JSON object with the figures.
 
     python benchmarks/eod.py [--loans 100000] [--chunk-size 5000] [--database NAME]
-                             [--co-lent-share 0.5]
+                             [--co-lent-share 0.5] [--workers 1]
+
+`--workers N`: the close is worked by N processes at once, each with its own connection, as the
+Celery close's workers share a step's chunks under leases (the figures then include each
+worker's peak RSS, and CPU summed over the workers and their backends).
 
 `--co-lent-share F`: that fraction of the loans is co-lent by the platform (30%) and two
 partners (a bank 40%, a trust 30%, guaranteed, bought back at 90 days past due), their shares
@@ -90,6 +94,7 @@ def build_portfolio(loans: int) -> None:
         _settle_history(cursor, template.id)
     Loan.objects.filter(pk=template.pk).delete()
     _open_balances(loans)
+    _stages_held()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE loans_loan")
         cursor.execute("VACUUM ANALYZE loans_installment")
@@ -195,6 +200,24 @@ def _settle_history(cursor, template_id: int) -> None:
         " WHERE o.loan_id = l.id",
         {"on": ON},
     )
+
+
+def _stages_held() -> None:
+    """Each loan's IFRS 9 stage as the previous day's close left it (a book in its steady state,
+    not one staged for the first time): stage 1 performing, or 2 or 3 by its days past due."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO compliance_loanstage (loan_id, stage, reason, since, watch_list)"
+            " SELECT id, CASE WHEN days_past_due >= 90 THEN 3 WHEN days_past_due >= 30 THEN 2"
+            " ELSE 1 END, CASE WHEN days_past_due >= 90"
+            " THEN days_past_due || ' days past due (backstop 90)' WHEN days_past_due >= 30"
+            " THEN days_past_due || ' days past due (backstop 30)' ELSE 'performing' END,"
+            " %s, false FROM loans_loan",
+            [ON - timedelta(days=1)],
+        )
+        cursor.execute("VACUUM ANALYZE compliance_loanstage")
 
 
 def _open_balances(loans: int) -> None:
@@ -331,6 +354,57 @@ def run_close(chunk_size: int) -> tuple[float, dict[str, float], dict[str, float
     return seconds, {name: round(value, 3) for name, value in steps.items()}, cpu
 
 
+def _close_worker(results) -> None:
+    """One close worker in its own process and connection: work the open close to its end."""
+    from loans.eod.workers import close_work
+
+    client_before, db_before = _django.cpu_seconds()
+    done = close_work(business_date=ON)
+    client_after, db_after = _django.cpu_seconds()
+    database = None if db_before is None else db_after - db_before
+    results.put((done.chunks, client_after - client_before, database, _django.peak_rss_mb()))
+
+
+def run_close_on_workers(
+    chunk_size: int, workers: int
+) -> tuple[float, dict[str, float], dict[str, float | None], list[float]]:
+    """The close worked by `workers` processes at once, as the Celery close's workers share its
+    chunks (each takes a chunk under a lease; `loans.eod.workers.close_work`)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    from loans.eod.runner import close_run_open
+    from loans.eod.steps import close_step_names
+    from loans.models import CloseRun, CloseStepRun
+
+    started = time.perf_counter()
+    run = close_run_open(business_date=ON, chunk_size=chunk_size)
+    connections.close_all()  # each child opens its own
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    processes = [context.Process(target=_close_worker, args=(results,)) for _ in range(workers)]
+    for process in processes:
+        process.start()
+    reports = [results.get() for _ in processes]
+    for process in processes:
+        process.join()
+        if process.exitcode:
+            raise SystemExit(f"a close worker exited with {process.exitcode}")
+    seconds = time.perf_counter() - started
+    assert CloseRun.objects.get(pk=run.pk).status == "done"
+    steps = {name: 0.0 for name in close_step_names()}
+    for step, millis in CloseStepRun.objects.filter(run=run).values_list("step", "duration_ms"):
+        steps[step] += (millis or 0) / 1000
+    databases = [report[2] for report in reports]
+    cpu = {
+        "client": round(sum(report[1] for report in reports), 2),
+        "database": None if None in databases else round(sum(databases), 2),
+    }
+    print(f"chunks per worker: {[report[0] for report in reports]}")
+    return seconds, {k: round(v, 3) for k, v in steps.items()}, cpu, [r[3] for r in reports]
+
+
 def sql_floor(loans: int) -> float:
     from django.db import connection, transaction
 
@@ -363,6 +437,7 @@ def main() -> None:
     parser.add_argument("--loans", type=int, default=100_000)
     parser.add_argument("--chunk-size", type=int, default=None)
     parser.add_argument("--co-lent-share", type=float, default=0.0)
+    parser.add_argument("--workers", type=int, default=1, help="close worker processes")
     _django.add_database_argument(parser)
     args = parser.parse_args()
 
@@ -376,7 +451,11 @@ def main() -> None:
     co_lent = co_lend(args.co_lent_share) if args.co_lent_share else 0
     if co_lent:
         print(f"co-lent by the platform and two partners: {co_lent} loans")
-    seconds, steps, cpu = run_close(chunk_size)
+    worker_rss = []
+    if args.workers > 1:
+        seconds, steps, cpu, worker_rss = run_close_on_workers(chunk_size, args.workers)
+    else:
+        seconds, steps, cpu = run_close(chunk_size)
     for name, value in steps.items():
         print(f"  {name:<13} {value:8.3f} s")
     rate = args.loans / seconds
@@ -395,6 +474,8 @@ def main() -> None:
                 "sql_floor_seconds": round(floor, 3),
                 "ratio_to_floor": round(seconds / floor, 2),
                 "peak_rss_mb": _django.peak_rss_mb(),
+                "workers": args.workers,
+                "worker_peak_rss_mb": worker_rss,
                 "chunk_size": chunk_size,
                 "co_lent_loans": co_lent,
                 "settlement": files,

@@ -9,12 +9,13 @@ stage 1 otherwise (backstops in `ECL_STAGE2_DAYS_PAST_DUE`, `ECL_STAGE3_DAYS_PAS
 moves to a better stage only after meeting its conditions for `ECL_CURE_PERIOD_DAYS` (default 90)
 business days in a row; a worse stage applies at once. Each move is logged (`StageChange`) with
 its reason. Idempotent: the stage of a date is a function of the loan and the stage it held
-before, and the log keeps one move per loan and date.
+before, and the log keeps one move per loan and date. Only rows that change are written.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
@@ -59,6 +60,16 @@ def score_downgraded(granted: int | None, latest: int | None, points: int) -> bo
     )
 
 
+class _Held(NamedTuple):
+    """A loan's stage row as stored: the step writes a row only when this changes."""
+
+    stage: int
+    reason: str
+    since: date
+    better_since: date | None
+    watch_list: bool
+
+
 def stages_update(chunk: Chunk) -> StepResult:
     today = chunk.business_date
     cure_days, stage2_days, stage3_days = _settings()
@@ -76,8 +87,10 @@ def stages_update(chunk: Chunk) -> StepResult:
     )
     scores = latest_scores({row[-1] for row in loans}, today) if points else {}
     held = {
-        row.loan_id: row
-        for row in LoanStage.objects.filter(chunk.loans("loan_id"), loan__status__in=OPEN)
+        row[0]: _Held(*row[1:])
+        for row in LoanStage.objects.filter(
+            chunk.loans("loan_id"), loan__status__in=OPEN
+        ).values_list("loan_id", "stage", "reason", "since", "better_since", "watch_list")
     }
     rows, changes = [], []
     for loan_id, dpd, non_accrual, since, until, granted, borrower_id in loans:
@@ -93,7 +106,7 @@ def stages_update(chunk: Chunk) -> StepResult:
         previous = current.stage if current else None
         better_since = None
         if previous is not None and met < previous:
-            better_since = (current.better_since or today) if current else today
+            better_since = current.better_since or today
         stage, reason = stage_for(
             inputs,
             previous=previous,
@@ -114,16 +127,15 @@ def stages_update(chunk: Chunk) -> StepResult:
                     reason=reason[:120],
                 )
             )
-        rows.append(
-            LoanStage(
-                loan_id=loan_id,
-                stage=stage,
-                reason=reason[:120],
-                since=today if moved else current.since,
-                better_since=better_since,
-                watch_list=bool(current and current.watch_list),
-            )
+        row = _Held(
+            stage,
+            reason[:120],
+            today if moved else current.since,
+            better_since,
+            bool(current and current.watch_list),
         )
+        if row != current:  # most loans hold their stage, reason and dates from day to day
+            rows.append(LoanStage(loan_id=loan_id, **row._asdict()))
     LoanStage.objects.bulk_create(
         rows,
         update_conflicts=True,

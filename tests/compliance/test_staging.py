@@ -109,3 +109,31 @@ def test_a_score_downgrade_since_origination_is_stage_two(settings):
     assert stage_on(other, START + timedelta(days=2), dpd=0).stage == 1
     settings.ECL_SCORE_DOWNGRADE_POINTS = 50
     assert stage_on(other, START + timedelta(days=3), dpd=0).stage == 2
+
+
+def _row_version(loan) -> str:
+    """Where the stage row's current version lies: a write makes a new version elsewhere."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ctid::text FROM compliance_loanstage WHERE loan_id = %s", [loan.pk])
+        return cursor.fetchone()[0]
+
+
+def test_a_loan_that_holds_its_stage_is_not_written_again():
+    # given a performing loan staged on one day, and one 40 days late staged on the same day
+    performing, late = make_active_loan(), make_active_loan()
+    stage_on(performing, START, dpd=0)
+    stage_on(late, START, dpd=40)
+    written = _row_version(performing), _row_version(late)
+    # when the next days are staged (each in its own transaction)
+    for day in (1, 2):
+        stage_on(performing, START + timedelta(days=day), dpd=0)
+        stage_on(late, START + timedelta(days=day), dpd=40 + day)
+    # then the performing loan's row was left alone, stage, reason and since as they were
+    stage = LoanStage.objects.get(loan=performing)
+    assert (stage.stage, stage.reason, stage.since) == (1, "performing", START)
+    assert _row_version(performing) == written[0]
+    # and the late loan's row was written, its reason naming the new days past due
+    assert _row_version(late) != written[1]
+    assert LoanStage.objects.get(loan=late).reason == "42 days past due (backstop 30)"
