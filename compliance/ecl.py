@@ -16,18 +16,20 @@
   in stage 1, the remaining life in stage 2, LGD × today's exposure in stage 3; discounted at
   the loan's EIR (its contractual rate if it has none).
 
-Reads are set-based (one query for the loans, one for their open installments, one per pair of
-month ends for the roll rates); the curves are computed once per product and state.
+Reads are set-based (one query for the loans, one for their open installments, one for the
+pairs of month ends not counted before: their roll counts are kept, `RollCount`); the curves are
+computed once per product and state.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from itertools import accumulate
 
 from django.conf import settings
 from django.db import connection
@@ -45,7 +47,7 @@ from calc.ecl import (
     weighted_loss,
 )
 from calc.money import Rounding, minor_unit_for
-from compliance.models import MonthEndCapture
+from compliance.models import MonthEndCapture, RollCount
 from core.batch import cyclic_gc_paused
 from core.money import ZERO
 from ledger import chart
@@ -92,38 +94,94 @@ def state_of(status: str, bucket: str) -> str:
 
 
 ROLL_SQL = """{pairs}
-SELECT a.product_id, a.status, a.delinquency_bucket, b.status, b.delinquency_bucket, COUNT(*)
+SELECT pair.before, pair.after, a.product_id, a.status, a.delinquency_bucket, b.status,
+       b.delinquency_bucket, COUNT(*)
   FROM pair
   JOIN compliance_loanmonthend a ON a.month_end = pair.before
   JOIN compliance_loanmonthend b ON b.loan_id = a.loan_id AND b.month_end = pair.after
  WHERE a.status IN (%s, %s)
- GROUP BY a.product_id, a.status, a.delinquency_bucket, b.status, b.delinquency_bucket"""
+ GROUP BY pair.before, pair.after, a.product_id, a.status, a.delinquency_bucket, b.status,
+       b.delinquency_bucket"""
 
 
 def roll_counts(*, as_of: date, months: int = 24) -> dict[int | None, dict[tuple, int]]:
     """(from state, to state) counts per product id (None: the whole book) over the last
-    `months` pairs of consecutive month-end captures on or before `as_of`."""
-    ends = list(
+    `months` pairs of consecutive month-end captures on or before `as_of`. A pair is counted
+    the first time it is asked for and kept (`RollCount`): a daily measure counts no month
+    twice."""
+    captures = list(
         MonthEndCapture.objects.filter(month_end__lte=as_of)
         .order_by("-month_end")
-        .values_list("month_end", flat=True)[: months + 1]
+        .values_list("id", "month_end")[: months + 1]
     )[::-1]
     counts: dict[int | None, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
-    if len(ends) < 2:
+    pairs = {(a[0], b[0]): (a[1], b[1]) for a, b in zip(captures[:-1], captures[1:], strict=True)}
+    if not pairs:
         return counts
-    if connection.vendor == "postgresql":
-        pairs = "WITH pair AS (SELECT * FROM unnest(%s::date[], %s::date[]) AS p(before, after))"
-        params = [ends[:-1], ends[1:]]
-    else:  # the SQLite demo: the pairs as VALUES (dates are ISO text there)
-        pairs = f"WITH pair(before, after) AS (VALUES {', '.join(['(%s, %s)'] * (len(ends) - 1))})"
-        params = [day for pair in zip(ends[:-1], ends[1:], strict=True) for day in pair]
-    with connection.cursor() as cursor:
-        cursor.execute(ROLL_SQL.format(pairs=pairs), [*params, *OPEN])
-        for product_id, status, bucket, status_after, bucket_after, n in cursor.fetchall():
-            pair = (state_of(status, bucket), state_of(status_after, bucket_after))
-            counts[product_id][pair] += n
-            counts[None][pair] += n
+    kept = RollCount.objects.filter(before_id__in=[before for before, _ in pairs])
+    rows = [
+        row
+        for row in kept.values_list(
+            "before_id",
+            "after_id",
+            "product_id",
+            "status",
+            "bucket",
+            "status_after",
+            "bucket_after",
+            "loans",
+        )
+        if (row[0], row[1]) in pairs
+    ]
+    counted = {(row[0], row[1]) for row in rows}
+    missing = {pair: days for pair, days in pairs.items() if pair not in counted}
+    if missing:
+        rows += _roll_counts_count(missing)
+    for _, _, product_id, status, bucket, status_after, bucket_after, n in rows:
+        pair = (state_of(status, bucket), state_of(status_after, bucket_after))
+        counts[product_id][pair] += n
+        counts[None][pair] += n
     return counts
+
+
+def _roll_counts_count(pairs: dict[tuple[int, int], tuple[date, date]]) -> list[tuple]:
+    """Count the pairs of captures (ids → month ends) from the month-end rows, and keep the
+    counts (a concurrent measure that counted them first wins: the counts are the same)."""
+    ends = list(pairs.values())
+    ids = {days: pair for pair, days in pairs.items()}
+    if connection.vendor == "postgresql":
+        with_pairs = (
+            "WITH pair AS (SELECT * FROM unnest(%s::date[], %s::date[]) AS p(before, after))"
+        )
+        params = [[before for before, _ in ends], [after for _, after in ends]]
+    else:  # the SQLite demo: the pairs as VALUES (dates are ISO text there)
+        with_pairs = f"WITH pair(before, after) AS (VALUES {', '.join(['(%s, %s)'] * len(ends))})"
+        params = [day for pair in ends for day in pair]
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute(ROLL_SQL.format(pairs=with_pairs), [*params, *OPEN])
+        for before, after, *rest in cursor.fetchall():
+            if isinstance(before, str):
+                before, after = date.fromisoformat(before), date.fromisoformat(after)
+            rows.append((*ids[(before, after)], *rest))
+    RollCount.objects.bulk_create(
+        [
+            RollCount(
+                before_id=before,
+                after_id=after,
+                product_id=product_id,
+                status=status,
+                bucket=bucket,
+                status_after=status_after,
+                bucket_after=bucket_after,
+                loans=n,
+            )
+            for before, after, product_id, status, bucket, status_after, bucket_after, n in rows
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    return rows
 
 
 def _config() -> tuple[Decimal, list[Scenario], Mapping[str, Decimal]]:
@@ -202,20 +260,23 @@ def lgd_table(*, as_of: date, configured: Mapping[str, Decimal]) -> dict[str, tu
 
 
 class PdCurves:
-    """Marginal PD curves per (product, state), computed once each."""
+    """Marginal PD curves per (product, state), computed once each, as long as the longest
+    remaining life asked for (a curve's first months do not depend on its length)."""
 
-    def __init__(self, counts, *, floor: Decimal, scenarios: list[Scenario], months: int):
-        self.counts, self.floor, self.scenarios, self.months = counts, floor, scenarios, months
+    def __init__(self, counts, *, floor: Decimal, scenarios: list[Scenario]):
+        self.counts, self.floor, self.scenarios = counts, floor, scenarios
         self._curves: dict[tuple, list[Decimal]] = {}
 
-    def curve(self, product_id: int, state: str) -> list[Decimal]:
+    def curve(self, product_id: int, state: str, months: int) -> list[Decimal]:
         key = (product_id, state)
-        if key not in self._curves:
+        curve = self._curves.get(key)
+        if curve is None or len(curve) < months:
             counts = self.counts.get(product_id) or self.counts.get(None) or {}
             matrix = transition_matrix(counts, STATES)
-            cumulative = pd_term_structure(matrix, state, self.months)
-            self._curves[key] = marginal_pds(cumulative, floor=self.floor, scenarios=self.scenarios)
-        return self._curves[key]
+            cumulative = pd_term_structure(matrix, state, max(months, 12))
+            curve = marginal_pds(cumulative, floor=self.floor, scenarios=self.scenarios)
+            self._curves[key] = curve
+        return curve
 
 
 def ecl_measure(*, as_of: date, loans: Q | None = None) -> list[LoanEcl]:
@@ -230,37 +291,22 @@ def _measure(as_of: date, loans: Q | None) -> list[LoanEcl]:
     open_loans = Loan.objects.filter(status__in=OPEN)
     if loans is not None:
         open_loans = open_loans.filter(loans)
-    rows = list(
-        open_loans.order_by("id").values_list(
-            "id",
-            "product_id",
-            "product__code",
-            "days_past_due",
-            "effective_rate",
-            "annual_rate",
-            "rounding",
-            "currency",
-            "ecl_stage__stage",
-        )
-    )
-    ids = open_loans.values("id")
-    exposures = _exposures(ids)
-    longest = min(MAX_MONTHS, max((len(e) for e in exposures.values()), default=1))
-    curves = PdCurves(roll_counts(as_of=as_of), floor=floor, scenarios=scenarios, months=longest)
+    curves = PdCurves(roll_counts(as_of=as_of), floor=floor, scenarios=scenarios)
     default_lgd = lgds.get("default", (Decimal("0.45"), "configured"))
     weights: dict[tuple, tuple[Decimal, ...]] = {}
     results = []
-    for loan_id, product_id, code, dpd, eir, rate, rounding, currency, held in rows:
-        profile = exposures.get(loan_id, [])
+    for loan_id, product_id, code, dpd, eir, rate, rounding, currency, held, profile in _loans(
+        open_loans
+    ):
         state = bucket_for(dpd)
         defaulted = state in DEFAULTED_BUCKETS
         stage = 3 if defaulted else (held or 1)
-        pds = [] if stage == 3 else curves.curve(product_id, state)
-        profile = profile[:longest]
+        profile = profile[:MAX_MONTHS]
         lgd, lgd_source = lgds.get(code, default_lgd)
         eir = eir if eir is not None else rate
         key = (product_id, state, stage, len(profile), lgd, eir)
         if key not in weights:
+            pds = [] if stage == 3 else curves.curve(product_id, state, len(profile))
             weights[key] = loss_weights(
                 stage=stage, months=len(profile), marginal_pd=pds, lgd=lgd, annual_eir=eir
             )
@@ -277,25 +323,54 @@ def _rounding(mode: str, currency: str) -> Rounding:
     return Rounding(mode, minor_unit_for(currency))
 
 
-EXPOSURE_SQL = """
-SELECT i.loan_id, array_agg(i.principal_due - i.principal_paid ORDER BY i.due_date, i.number),
-       SUM(i.interest_accrued - i.interest_paid)
-  FROM loans_installment i
- WHERE i.status NOT IN ('cancelled', 'paid') AND i.loan_id IN ({loans})
- GROUP BY i.loan_id"""
+LOAN_FIELDS = (
+    "id",
+    "product_id",
+    "product__code",
+    "days_past_due",
+    "effective_rate",
+    "annual_rate",
+    "rounding",
+    "currency",
+    "ecl_stage__stage",
+)
+LOANS_SQL = """
+SELECT l.id, l.product_id, p.code, l.days_past_due, l.effective_rate, l.annual_rate,
+       l.rounding, l.currency, s.stage, x.parts, x.accrued
+  FROM loans_loan l
+  JOIN loans_product p ON p.id = l.product_id
+  LEFT JOIN compliance_loanstage s ON s.loan_id = l.id
+  LEFT JOIN LATERAL (
+       SELECT array_agg(i.principal_due - i.principal_paid ORDER BY i.due_date, i.number) parts,
+              SUM(i.interest_accrued - i.interest_paid) accrued
+         FROM loans_installment i
+        WHERE i.loan_id = l.id AND i.status NOT IN ('cancelled', 'paid')) x ON true
+ WHERE l.id IN ({loans})
+ ORDER BY l.id"""
+STREAM_ROWS = 2000
 
 
-def _exposures(loan_ids: QuerySet) -> dict[int, list[Decimal]]:
-    """Per loan (ids: a subquery), the exposure at the start of each remaining period: the
-    principal left before each open installment, the first with the interest accrued unpaid."""
-    if connection.vendor == "postgresql":
-        sql, params = loan_ids.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(EXPOSURE_SQL.format(loans=sql), params)
-            return {
-                loan_id: _profile(parts, accrued) for loan_id, parts, accrued in cursor.fetchall()
-            }
-    return _exposures_portable(loan_ids)
+def _loans(open_loans: QuerySet) -> Iterator[tuple]:
+    """Each loan's fields (`LOAN_FIELDS`) and its exposure profile (`_profile`), in id order.
+    On PostgreSQL one query, streamed: the database computes the next rows while these are
+    measured, and memory holds a few thousand rows, not the book."""
+    if connection.vendor != "postgresql":
+        yield from _loans_portable(open_loans)
+        return
+    sql, params = open_loans.values("id").query.sql_with_params()
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        for *row, parts, accrued in cursor.stream(
+            LOANS_SQL.format(loans=sql), params, size=STREAM_ROWS
+        ):
+            yield (*row, _profile(parts, accrued) if parts else [])
+
+
+def _loans_portable(open_loans: QuerySet) -> Iterator[tuple]:
+    """`_loans` in the ORM (the SQLite demo), the profiles read first."""
+    exposures = _exposures_portable(open_loans.values("id"))
+    for row in open_loans.order_by("id").values_list(*LOAN_FIELDS):
+        yield (*row, exposures.get(row[0], []))
 
 
 def _exposures_portable(loan_ids: QuerySet) -> dict[int, list[Decimal]]:
@@ -319,10 +394,7 @@ def _exposures_portable(loan_ids: QuerySet) -> dict[int, list[Decimal]]:
 def _profile(parts: list[Decimal], accrued: Decimal) -> list[Decimal]:
     """The principal left before each open installment (its principal parts in order), the
     first with the interest accrued unpaid."""
-    balance = sum(parts, ZERO)
-    profile = []
-    for part in parts:
-        profile.append(balance)
-        balance -= part
+    profile = list(accumulate(reversed(parts)))
+    profile.reverse()
     profile[0] += accrued
     return profile

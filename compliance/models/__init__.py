@@ -1,5 +1,5 @@
 from .classification import ClassificationRule
-from .ecl import LoanStage, StageChange
+from .ecl import LoanStage, RollCount, StageChange
 from .reports import LoanMonthEnd, MonthEndCapture, ReportRun, ReportsStorage
 
 __all__ = [
@@ -9,5 +9,6 @@ __all__ = [
     "MonthEndCapture",
     "ReportRun",
     "ReportsStorage",
+    "RollCount",
     "StageChange",
 ]

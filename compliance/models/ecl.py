@@ -68,3 +68,60 @@ class StageChange(models.Model):
             "from": self.from_stage or "—",
             "to": self.to_stage,
         }
+
+
+class RollCount(models.Model):
+    """How many open loans of a product moved from one (status, bucket) at one month-end capture
+    to another at the next: counted once per pair of captures and kept, since a capture never
+    changes (`compliance.ecl.roll_counts`). A month captured again is a new capture, and the
+    old one's counts go with it."""
+
+    before = models.ForeignKey(
+        "compliance.MonthEndCapture",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("from capture"),
+    )
+    after = models.ForeignKey(
+        "compliance.MonthEndCapture",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("to capture"),
+    )
+    product = models.ForeignKey(
+        "loans.Product",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("product"),
+    )
+    status = models.CharField(max_length=16, verbose_name=_("status"))
+    bucket = models.CharField(max_length=8, verbose_name=_("delinquency bucket"))
+    status_after = models.CharField(max_length=16, verbose_name=_("status after"))
+    bucket_after = models.CharField(max_length=8, verbose_name=_("delinquency bucket after"))
+    loans = models.PositiveIntegerField(verbose_name=_("loan count"))
+
+    class Meta:
+        verbose_name = _("roll count")
+        verbose_name_plural = _("roll counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "before",
+                    "after",
+                    "product",
+                    "status",
+                    "bucket",
+                    "status_after",
+                    "bucket_after",
+                ],
+                name="roll_count_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(loans)s loans: %(bucket)s → %(bucket_after)s") % {
+            "loans": self.loans,
+            "bucket": self.bucket,
+            "bucket_after": self.bucket_after,
+        }

@@ -9,7 +9,7 @@ import pytest
 from calc.ecl import expected_credit_loss
 from calc.money import Rounding
 from compliance.ecl import ecl_measure, roll_counts
-from compliance.models import LoanMonthEnd, LoanStage, MonthEndCapture
+from compliance.models import LoanMonthEnd, LoanStage, MonthEndCapture, RollCount
 from loans.models import Loan
 from tests.lifecycle.factories import make_active_loan, reload
 
@@ -57,6 +57,33 @@ def test_roll_rates_are_counted_from_consecutive_month_end_captures():
         ("current", "1-30"): 1,
         ("current", "default"): 1,
     }
+
+
+def test_a_pair_of_captures_is_counted_once_and_counted_again_when_a_month_is_captured_again():
+    loans = [make_active_loan() for _ in range(3)]
+    for loan in loans:
+        capture(date(2026, 1, 31), loan, "active", "current")
+        capture(date(2026, 2, 28), loan, "active", "current")
+    first = roll_counts(as_of=date(2026, 2, 28))
+    assert dict(first[None]) == {("current", "current"): 3}
+    products = {loan.product_id for loan in loans}
+    assert RollCount.objects.count() == len(products)
+    # the month's rows changed behind the capture's back: the kept counts stand
+    LoanMonthEnd.objects.filter(month_end=date(2026, 2, 28), loan=loans[0]).update(
+        status="delinquent", delinquency_bucket="1-30"
+    )
+    assert dict(roll_counts(as_of=date(2026, 2, 28))[None]) == {("current", "current"): 3}
+    # a month captured again is a new capture: its pairs are counted afresh
+    old = MonthEndCapture.objects.get(month_end=date(2026, 2, 28))
+    old_id = old.pk
+    old.delete()
+    MonthEndCapture.objects.create(
+        month_end=old.month_end, source="live", business_date=old.month_end
+    )
+    again = roll_counts(as_of=date(2026, 2, 28))
+    assert dict(again[None]) == {("current", "current"): 2, ("current", "1-30"): 1}
+    assert RollCount.objects.filter(before__month_end=date(2026, 1, 31)).count() >= len(products)
+    assert not RollCount.objects.filter(after_id=old_id).exists()
 
 
 def test_a_performing_loan_without_history_takes_the_floor_over_twelve_months(settings):
@@ -125,10 +152,10 @@ def test_on_the_ifrs9_basis_the_allowance_is_the_ecl_and_the_report_shows_the_re
     assert report.totals["basis"] == "ifrs9"
 
 
-def test_the_exposure_profile_read_in_sql_matches_the_portable_one():
+def test_the_loans_streamed_in_sql_match_the_portable_read():
     from django.db.models import F
 
-    from compliance.ecl import _exposures, _exposures_portable
+    from compliance.ecl import _loans, _loans_portable
     from loans.models import Installment
 
     paid, partial = make_active_loan(), make_active_loan()
@@ -138,8 +165,17 @@ def test_the_exposure_profile_read_in_sql_matches_the_portable_one():
     Installment.objects.filter(loan=partial, number=2).update(
         principal_paid=D("100.00"), interest_accrued=D("12.34")
     )
-    ids = Loan.objects.filter(pk__in=[paid.pk, partial.pk]).values("id")
-    sql = _exposures(ids)
-    assert sql == _exposures_portable(ids)
-    assert len(sql[paid.pk]) == 11 and len(sql[partial.pk]) == 12
-    assert sql[partial.pk][0] == D("12000.00") - D("100.00") + D("12.34")
+    LoanStage.objects.create(loan=partial, stage=2, since=START)
+    settled = make_active_loan()
+    Installment.objects.filter(loan=settled).update(status=Installment.Status.PAID)
+    loans = Loan.objects.filter(pk__in=[paid.pk, partial.pk, settled.pk])
+    streamed = list(_loans(loans))
+    assert streamed == list(_loans_portable(loans))
+    profiles = {row[0]: row[-1] for row in streamed}
+    assert [row[8] for row in streamed] == [None, 2, None]  # the stage held
+    assert len(profiles[paid.pk]) == 11 and len(profiles[partial.pk]) == 12
+    assert profiles[partial.pk][0] == D("12000.00") - D("100.00") + D("12.34")
+    assert (
+        profiles[partial.pk][-1] == Installment.objects.get(loan=partial, number=12).principal_due
+    )
+    assert profiles[settled.pk] == []
