@@ -166,6 +166,54 @@ def cpu_seconds() -> tuple[float, float | None]:
     return client, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def process_cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) of each live process in `pids` and of its live descendants
+    (each counted once, under the first of `pids` it descends from)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents, cpu = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) is not None:
+            parents[int(entry.name)] = int(fields[1])
+            cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    totals = dict.fromkeys(pids, 0.0)
+    for pid, seconds in cpu.items():
+        ancestor = pid
+        while ancestor and ancestor not in totals:
+            ancestor = parents.get(ancestor, 0)
+        if ancestor:
+            totals[ancestor] += seconds
+    return totals
+
+
+def database_backends_cpu(database: str) -> dict[int, float]:
+    """CPU seconds of each live PostgreSQL backend connected to `database` (on this machine),
+    by pid: compare two readings pid by pid (`cpu_delta`)."""
+    import psycopg
+
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        pids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [database],
+            )
+        ]
+    return process_cpu(pids)
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two readings by the processes alive at the second (one that
+    started in between counts from zero)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 def _server_url() -> str:
     url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     if urlsplit(url).scheme not in ("postgres", "postgresql"):

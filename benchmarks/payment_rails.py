@@ -15,9 +15,11 @@ callback, and matching a 100,000-line bank statement.
 
     python benchmarks/payment_rails.py [--loans 2000] [--seconds 10] [--clients 4]
         [--statement-lines 100000] [--database NAME] [--port P] [--gateway-port P]
-        [--workers 2] [--threads 4] [--senders 8]
+        [--workers 2] [--threads 4] [--senders 8] [--callback-batch 1] [--batch-window-ms 0]
 
-``--senders``: the gateway's callback threads (how many callbacks are in flight at once).
+``--senders``: the gateway's callback threads (how many callbacks are in flight at once);
+``--callback-batch``: at most this many reports in one callback, gathered for up to
+``--batch-window-ms`` (each sender gathers its own: batch with few senders).
 
 The machine is shared by the load generator, gunicorn, the gateway and PostgreSQL: the JSON's
 ``load_average_1m`` says how busy it was. The last line printed is a JSON object.
@@ -44,10 +46,13 @@ import api  # noqa: E402
 GATEWAY_SECRET = secrets.token_urlsafe(32)
 
 
-def start_gateway(port: int = 0, senders: int = 8) -> tuple[subprocess.Popen, str]:
+def start_gateway(
+    port: int = 0, senders: int = 8, batch: int = 1, window_ms: float = 0
+) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [sys.executable, str(_django.ROOT / "scripts/local_gateway.py"), "--port", str(port)]
-        + ["--secret", GATEWAY_SECRET, "--callback-delay-ms", "0", "--senders", str(senders)],
+        + ["--secret", GATEWAY_SECRET, "--callback-delay-ms", "0", "--senders", str(senders)]
+        + ["--callback-batch", str(batch), "--callback-batch-window-ms", str(window_ms)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -78,6 +83,8 @@ def full_path(
     workers: int = 2,
     threads: int = 4,
     senders: int = 8,
+    batch: int = 1,
+    window_ms: float = 0,
 ) -> dict:
     from django.db import connections
 
@@ -85,7 +92,7 @@ def full_path(
     from payments.models import PaymentOrder
 
     connections.close_all()
-    gateway, gateway_url = start_gateway(gateway_port, senders)
+    gateway, gateway_url = start_gateway(gateway_port, senders, batch, window_ms)
     port = port or api.free_port()
     os.environ.update(
         PAYMENTS_GATEWAY="local",
@@ -107,6 +114,10 @@ def full_path(
     try:
         run_load(port, clients, 1.5, pay)  # warm-up
         warm = PaymentOrder.objects.count()
+        database = connections["default"].settings_dict["NAME"]
+        pids = [server.pid, gateway.pid]
+        cpu_before = _django.process_cpu(pids), _django.database_backends_cpu(database)
+        clients_before = time.process_time()
         started = time.perf_counter()
         latencies, statuses, elapsed = run_load(port, clients, seconds, pay)
         sent = PaymentOrder.objects.count() - warm
@@ -116,6 +127,8 @@ def full_path(
                 break
             time.sleep(0.05)
         settled_after = time.perf_counter() - started
+        clients_cpu = time.process_time() - clients_before
+        cpu_after = _django.process_cpu(pids), _django.database_backends_cpu(database)
         figures = api.report("orders", latencies, statuses, elapsed)
     finally:
         server.terminate()
@@ -128,7 +141,20 @@ def full_path(
     doubled_or_lost = abs(repayments.count() - succeeded.count()) + sum(
         1 for key in succeeded.values_list("effect_key", flat=True) if key not in keys
     )
+    cpu = {
+        "app": _django.cpu_delta(cpu_before[0], {server.pid: cpu_after[0][server.pid]}),
+        "gateway": _django.cpu_delta(cpu_before[0], {gateway.pid: cpu_after[0][gateway.pid]}),
+        "postgresql": _django.cpu_delta(cpu_before[1], cpu_after[1]),
+        "clients": clients_cpu,
+    }
+    print(
+        "CPU per order (ms): "
+        + ", ".join(f"{name} {seconds * 1000 / max(sent, 1):.2f}" for name, seconds in cpu.items())
+    )
     return {
+        "cpu_ms_per_order": {
+            name: round(seconds * 1000 / max(sent, 1), 2) for name, seconds in cpu.items()
+        },
         "orders_sent": sent,
         "orders_per_second": round(sent / settled_after, 1),
         "request_p50_ms": figures["p50_ms"],
@@ -240,6 +266,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--senders", type=int, default=8, help="the gateway's callback senders")
+    parser.add_argument(
+        "--callback-batch", type=int, default=1, help="reports per callback, at most (gateway)"
+    )
+    parser.add_argument(
+        "--batch-window-ms", type=float, default=0, help="how long a callback batch gathers"
+    )
     _django.add_database_argument(parser)
     args = parser.parse_args()
 
@@ -249,6 +281,7 @@ def main() -> None:
     print(f"built {len(pairs)} active loans")
     result = {"loans": len(pairs), "clients": args.clients}
     result.update(workers=args.workers, threads=args.threads, gateway_senders=args.senders)
+    result.update(callback_batch=args.callback_batch, batch_window_ms=args.batch_window_ms)
     result.update(
         full_path(
             pairs,
@@ -260,6 +293,8 @@ def main() -> None:
             workers=args.workers,
             threads=args.threads,
             senders=args.senders,
+            batch=args.callback_batch,
+            window_ms=args.batch_window_ms,
         )
     )
     print(f"full path: {result['orders_per_second']} orders/s settled")

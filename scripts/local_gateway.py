@@ -10,6 +10,8 @@ answered 401.
 - ``POST /orders`` ``{"reference", "direction", "amount", "currency", "account", "partial",
   "callback_url"}``: idempotent on ``reference`` (a repeat answers the order as it stands).
   Answers ``{"reference", "gateway_id", "status": "pending", …}`` after ``--latency-ms``.
+- ``GET /health``: ``{"ok": true, "delivered": {"callbacks": n, "reports": m}}``, the callbacks
+  our endpoint accepted (below 500) and the reports they carried.
 - ``GET /orders/<reference>``: the order's status (``pending``, ``succeeded``, ``failed``,
   ``returned``) and ``amount_settled``; 404 if it never arrived.
 - ``POST /orders/<reference>/return``: a chargeback / return of a settled order (calls back).
@@ -24,7 +26,11 @@ sent twice); ``lost_rate`` (no callback: only a status query finds the result);
 ``stale_failure_rate`` (after a success, a stale "failed" callback arrives too);
 ``late_success_rate`` (the order is reported failed, then ``late_success_delay_ms`` later it
 succeeds after all — the money moved — and a success callback follows; a status query answers
-the latest).
+the latest); ``callback_batch``: at most this many reports in one callback (default 1: one
+report, the body is the report itself; above 1 the reports due by then go together as
+``{"reports": [...]}``, as a bank's batch result notice does); ``callback_batch_window_ms``: how
+long a batch waits for more reports to fall due (default 0: only those due already). A sender
+thread gathers its own batch: with several senders a batch holds at most what one of them took.
 """
 
 from __future__ import annotations
@@ -60,6 +66,8 @@ BEHAVIOUR = {
     "stale_failure_rate": 0.0,
     "late_success_rate": 0.0,
     "late_success_delay_ms": 200.0,
+    "callback_batch": 1,
+    "callback_batch_window_ms": 0.0,
 }
 SENDERS = 8
 """Threads sending callbacks (each keeps its connections alive): how many callbacks are in
@@ -84,6 +92,7 @@ class Gateway:
         self.random = random.Random(seed)
         self.outbox: queue.Queue = queue.Queue()
         self.sequence = 0
+        self.sent = {"callbacks": 0, "reports": 0}
         for _ in range(senders):
             threading.Thread(target=self._send_forever, daemon=True).start()
 
@@ -176,20 +185,51 @@ class Gateway:
 
     def _send_forever(self) -> None:
         connections: dict[tuple[str, int], http.client.HTTPConnection] = {}
+        waiting = None
         while True:
-            not_before, reference, outcome = self.outbox.get()
+            not_before, reference, outcome = waiting or self.outbox.get()
+            waiting = None
             wait = not_before - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-            order = outcome(reference)
-            for report in self.callbacks_for(order):
-                self.deliver(order["callback_url"], report, connections)
-            if order.get("late_success"):
-                delay = float(self.behaviour["late_success_delay_ms"]) / 1000
-                self.outbox.put((time.monotonic() + delay, reference, self.succeed_late))
+            due = [(reference, outcome)]
+            gather_until = (
+                time.monotonic() + float(self.behaviour["callback_batch_window_ms"]) / 1000
+            )
+            while len(due) < int(self.behaviour["callback_batch"]):
+                remaining = gather_until - time.monotonic()
+                try:
+                    item = (
+                        self.outbox.get(timeout=remaining)
+                        if remaining > 0
+                        else self.outbox.get_nowait()
+                    )
+                except queue.Empty:
+                    break
+                if item[0] > gather_until:
+                    waiting = item
+                    break
+                if item[0] > time.monotonic():
+                    time.sleep(item[0] - time.monotonic())
+                due.append(item[1:])
+            batches: dict[str, list[dict]] = {}
+            for reference, outcome in due:
+                order = outcome(reference)
+                batches.setdefault(order["callback_url"], []).extend(self.callbacks_for(order))
+                if order.get("late_success"):
+                    delay = float(self.behaviour["late_success_delay_ms"]) / 1000
+                    self.outbox.put((time.monotonic() + delay, reference, self.succeed_late))
+            for url, reports in batches.items():
+                if int(self.behaviour["callback_batch"]) > 1:
+                    if reports:
+                        self.deliver(url, {"reports": reports}, connections)
+                    continue
+                for report in reports:
+                    self.deliver(url, report, connections)
 
     def deliver(self, url: str, report: dict, connections: dict | None = None) -> int:
-        """POST one signed callback (three tries on a refused connection or a 5xx)."""
+        """POST one signed callback, a report or a batch of them (three tries on a refused
+        connection or a 5xx)."""
         if not url:
             return 0
         connections = {} if connections is None else connections
@@ -213,6 +253,9 @@ class Gateway:
                 response = connection.getresponse()
                 response.read()
                 if response.status < 500:
+                    with self.lock:
+                        self.sent["callbacks"] += 1
+                        self.sent["reports"] += len(report.get("reports", [report]))
                     return response.status
             except (OSError, http.client.HTTPException):
                 connection.close()
@@ -254,7 +297,8 @@ def handler_for(gateway: Gateway):
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             if self.path == "/health":
-                return self.answer(200, {"ok": True})
+                with gateway.lock:
+                    return self.answer(200, {"ok": True, "delivered": dict(gateway.sent)})
             if not self.signed(b""):
                 return None
             reference = self.path.rsplit("/", 1)[-1]

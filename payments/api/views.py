@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FileUploadParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from core.api.idempotency import IDEMPOTENCY_PARAMETER
 from core.api.permissions import StaffPermission
 from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
+from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.models import Loan
 from loans.selectors.consumer import loan_ref_for_user
@@ -43,7 +44,12 @@ from payments.errors import CallbackRefused, PaymentError
 from payments.gateways import gateway_for
 from payments.models import Mandate, PaymentOrder
 from payments.services.mandates import mandate_grant, mandate_revoke
-from payments.services.orders import order_create, order_report_apply, order_submit
+from payments.services.orders import (
+    order_create,
+    order_report_apply,
+    order_reports_apply,
+    order_submit,
+)
 from payments.services.payouts import loan_payout_start
 
 PROBLEM = OpenApiResponse(ProblemSerializer, description="Refused (problem).")
@@ -73,9 +79,22 @@ class MandateOutputSerializer(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
 
 
+class CallbackResultSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.CharField(
+        allow_null=True, help_text="The order's status after the report; null if refused."
+    )
+    error = serializers.CharField(allow_null=True, help_text="Why the report was refused.")
+
+
+class CallbackBatchOutputSerializer(serializers.Serializer):
+    results = CallbackResultSerializer(many=True)
+
+
 class GatewayCallbackApi(APIView):
     """The gateway's signed callback: 401 unless signed with our secret within the time
-    window, 404 for an order we never issued; either changes nothing."""
+    window, 404 for an order we never issued; either changes nothing. A callback carrying a
+    batch of reports is applied in one transaction and answered report by report (200)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -83,19 +102,42 @@ class GatewayCallbackApi(APIView):
     @extend_schema(
         operation_id="payment_gateway_callback",
         examples=[LOCAL_CALLBACK_EXAMPLE, PROVIDER_CALLBACK_EXAMPLE, ORDER_EXAMPLE],
-        summary="A gateway reports an order's status (signed)",
+        summary="A gateway reports an order's status, or a batch of them (signed)",
         description="The body is the gateway's own report (its wire format, one per gateway); "
-        "it is read only once its signature header checks out.",
+        "it is read only once its signature header checks out. The local gateway may send "
+        'several as `{"reports": [...]}`: the answer then lists each report\'s outcome.',
         tags=["payments"],
         request={"application/json": OpenApiTypes.OBJECT},
-        responses={200: OrderOutputSerializer, 401: PROBLEM, 404: PROBLEM},
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="GatewayCallbackResult",
+                serializers=[OrderOutputSerializer, CallbackBatchOutputSerializer],
+                resource_type_field_name=None,
+            ),
+            401: PROBLEM,
+            404: PROBLEM,
+        },
     )
     def post(self, request: Request, gateway: str) -> Response:
         if gateway not in ("local", "provider"):
             raise CallbackRefused(f"No gateway {gateway!r} calls back here.")
-        report = gateway_for(gateway).callback_verify(body=request.body, headers=request.headers)
-        order = order_report_apply(report=report, source="callback")
-        return Response(OrderOutputSerializer(order).data)
+        reports = gateway_for(gateway).callback_verify(body=request.body, headers=request.headers)
+        if len(reports) == 1:
+            order = order_report_apply(report=reports[0], source="callback")
+            return Response(OrderOutputSerializer(order).data)
+        results = order_reports_apply(reports=reports, source="callback")
+        return Response(
+            {
+                "results": [
+                    {
+                        "reference": report.reference,
+                        "status": None if isinstance(result, DomainError) else result.status,
+                        "error": str(result) if isinstance(result, DomainError) else None,
+                    }
+                    for report, result in zip(reports, results, strict=True)
+                ]
+            }
+        )
 
 
 def _order_key(request: Request, loan: Loan) -> str:

@@ -40,6 +40,7 @@ class Gateway(Protocol):
     def query(self, order) -> GatewayReport:
         """The order's status at the gateway (`UNKNOWN` if it never arrived)."""
 
-    def callback_verify(self, *, body: bytes, headers: Mapping[str, str]) -> GatewayReport:
-        """The report a callback carries; raises `CallbackRefused` unless it is signed with our
-        secret and its timestamp is fresh."""
+    def callback_verify(self, *, body: bytes, headers: Mapping[str, str]) -> list[GatewayReport]:
+        """The reports a callback carries (one, or a batch where the gateway sends them so);
+        raises `CallbackRefused` unless it is signed with our secret and its timestamp is
+        fresh."""

@@ -101,7 +101,7 @@ class HttpGateway:
             return GatewayReport(reference=order.reference, status=ReportStatus.UNKNOWN)
         return self.mapping.report_from(data)
 
-    def callback_verify(self, *, body: bytes, headers: Mapping[str, str]) -> GatewayReport:
+    def callback_verify(self, *, body: bytes, headers: Mapping[str, str]) -> list[GatewayReport]:
         try:
             signature_verify(
                 body=body,
@@ -111,4 +111,6 @@ class HttpGateway:
             data = json.loads(body)
         except (SignatureError, ValueError) as exc:
             raise CallbackRefused(str(exc)) from exc
-        return self.mapping.report_from(data)
+        if not isinstance(data, dict):
+            raise CallbackRefused("A callback's body is a JSON object.")
+        return self.mapping.reports_from_callback(data)

@@ -27,5 +27,5 @@ class ImmediateGateway:
             return GatewayReport(reference=order.reference, status=ReportStatus.FAILED)
         return self.submit(order)
 
-    def callback_verify(self, *, body: bytes, headers: Mapping[str, str]) -> GatewayReport:
+    def callback_verify(self, *, body: bytes, headers: Mapping[str, str]) -> list[GatewayReport]:
         raise CallbackRefused("The immediate gateway sends no callbacks.")

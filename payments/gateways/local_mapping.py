@@ -43,3 +43,10 @@ def report_from(data: dict) -> GatewayReport:
         reason=str(data.get("reason", ""))[:255],
         raw=data,
     )
+
+
+def reports_from_callback(data: dict) -> list[GatewayReport]:
+    """A callback's reports: one (the body is the report) or a batch (``{"reports": [...]}``)."""
+    if isinstance(data.get("reports"), list):
+        return [report_from(item) for item in data["reports"] if isinstance(item, dict)]
+    return [report_from(data)]

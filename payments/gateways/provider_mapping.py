@@ -72,3 +72,8 @@ def report_from(data: dict) -> GatewayReport:
         reason=str(data.get("err_code_des", ""))[:255],
         raw=data,
     )
+
+
+def reports_from_callback(data: dict) -> list[GatewayReport]:
+    """The provider notifies one transaction per callback."""
+    return [report_from(data)]

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -26,8 +27,9 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from core.db import fetch_prepared
-from core.errors import IdempotencyKeyReused
+from core.errors import DomainError, IdempotencyKeyReused
 from loans.models import Installment, Loan
+from loans.raw_instances import instance_from_row, model_columns
 from payments.errors import GatewayUnavailable, OrderNotFound, PaymentError
 from payments.gateways import GatewayReport, ReportStatus, gateway_default_name, gateway_for
 from payments.models import Mandate, PaymentOrder, PaymentOrderEvent
@@ -35,7 +37,15 @@ from payments.models import Mandate, PaymentOrder, PaymentOrderEvent
 from .effects import GATEWAY_CHANNEL, order_settle, reversal_post
 from .order_exceptions import late_success_apply, payout_return_apply
 
-__all__ = ["GATEWAY_CHANNEL", "SETTLED_HOOKS", "order_create", "order_submit", "orders_poll"]
+__all__ = [
+    "GATEWAY_CHANNEL",
+    "SETTLED_HOOKS",
+    "order_create",
+    "order_report_apply",
+    "order_reports_apply",
+    "order_submit",
+    "orders_poll",
+]
 SETTLED_HOOKS: list[Callable[[PaymentOrder], None]] = []
 """Called after a report settled an order — succeeded, failed or reversed, not merely submitted
 (committed); auto-debit registers its retries here."""
@@ -170,15 +180,51 @@ def _submitted_record(order: PaymentOrder, report: GatewayReport) -> bool:
 
 def order_by_reference(reference: str, *, lock: bool = False) -> PaymentOrder:
     """The order (locked: its row only, read with its loan, which applying it needs)."""
-    orders = (
-        PaymentOrder.objects.select_for_update(of=("self",)).select_related("loan")
-        if lock
-        else PaymentOrder.objects
-    )
-    order = orders.filter(reference=reference).first()
+    if lock:
+        order = orders_locked([reference]).get(reference)
+    else:
+        order = PaymentOrder.objects.filter(reference=reference).first()
     if order is None:
         raise OrderNotFound(f"No payment order {reference!r}.")
     return order
+
+
+@lru_cache(maxsize=1)
+def _orders_lock_sql() -> tuple[list[str], list[str], str]:
+    order_names = [field.attname for field in PaymentOrder._meta.concrete_fields]
+    order_columns = ", ".join(f'o."{f.column}"' for f in PaymentOrder._meta.concrete_fields)
+    loan_names, loan_columns = model_columns(Loan)
+    loan_columns = ", ".join(f"l.{column}" for column in loan_columns.split(", "))
+    return (
+        order_names,
+        loan_names,
+        (
+            f"SELECT {order_columns}, {loan_columns} FROM {PaymentOrder._meta.db_table} o"
+            f" JOIN {Loan._meta.db_table} l ON l.id = o.loan_id"
+            " WHERE o.reference = ANY(%s) ORDER BY o.id FOR UPDATE OF o"
+        ),
+    )
+
+
+def orders_locked(references: Sequence[str]) -> dict[str, PaymentOrder]:
+    """The orders with these references (those that exist), their rows locked in id order and
+    each read with its loan. On PostgreSQL one prepared statement: the ORM's query compiler cost
+    more than the query, and this is a callback's hottest step."""
+    if connection.vendor != "postgresql":
+        orders = (
+            PaymentOrder.objects.select_for_update(of=("self",))
+            .select_related("loan")
+            .filter(reference__in=list(references))
+            .order_by("id")
+        )
+        return {order.reference: order for order in orders}
+    order_names, loan_names, sql = _orders_lock_sql()
+    found = {}
+    for row in fetch_prepared(sql, [list(references)]):
+        order = PaymentOrder.from_db(connection.alias, order_names, row[: len(order_names)])
+        order.loan = instance_from_row(Loan, loan_names, row[len(order_names) :])
+        found[order.reference] = order
+    return found
 
 
 def order_report_apply(*, report: GatewayReport, source: str) -> PaymentOrder:
@@ -200,6 +246,53 @@ def order_report_apply(*, report: GatewayReport, source: str) -> PaymentOrder:
         for hook in SETTLED_HOOKS:
             hook(order)
     return order
+
+
+def order_reports_apply(
+    *, reports: Sequence[GatewayReport], source: str
+) -> list[PaymentOrder | DomainError]:
+    """Apply a callback's batch of reports in one transaction, each as `order_report_apply`
+    would, and return, report by report, the order as it stands or the error that refused the
+    report (`OrderNotFound` for a reference we never issued, or the books' refusal). Each
+    report is applied under its own savepoint: one the books refuse changes nothing and does
+    not hold the others back. The orders are locked together in id order and applied in loan
+    order, so batches that share loans wait for one another rather than deadlock."""
+    results: dict[int, PaymentOrder | DomainError] = {}
+    settled: list[PaymentOrder] = []
+    with transaction.atomic(durable=True):
+        orders = orders_locked(sorted({report.reference for report in reports}))
+        for index, report in enumerate(reports):
+            if report.reference not in orders:
+                results[index] = OrderNotFound(f"No payment order {report.reference!r}.")
+
+        def loan_order(index: int) -> tuple[int, int, int]:
+            order = orders[reports[index].reference]
+            return order.loan_id, order.pk, index
+
+        for index in sorted(set(range(len(reports))) - set(results), key=loan_order):
+            report = reports[index]
+            order = orders[report.reference]
+            try:
+                with transaction.atomic():
+                    outcome = _apply(order, report, source)
+                    PaymentOrderEvent.objects.create(
+                        order=order,
+                        source=source,
+                        reported_status=report.status,
+                        outcome=outcome,
+                        payload=report.raw,
+                    )
+            except DomainError as exc:
+                results[index] = exc
+                orders.update(orders_locked([report.reference]))  # as it stands, not as tried
+                continue
+            results[index] = order
+            if outcome == Outcome.APPLIED and order.status not in PaymentOrder.OPEN:
+                settled.append(order)
+    for order in settled:
+        for hook in SETTLED_HOOKS:
+            hook(order)
+    return [results[index] for index in range(len(reports))]
 
 
 def _apply(order: PaymentOrder, report: GatewayReport, source: str) -> str:

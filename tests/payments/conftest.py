@@ -37,6 +37,11 @@ class LocalGateway:
         with urllib.request.urlopen(request, timeout=5) as response:
             return json.loads(response.read())
 
+    def delivered(self) -> dict:
+        """Callbacks our endpoint accepted, and the reports they carried."""
+        with urllib.request.urlopen(f"{self.url}/health", timeout=5) as response:
+            return json.loads(response.read())["delivered"]
+
 
 def gateway_start(*args: str) -> LocalGateway:
     process = subprocess.Popen(
@@ -67,6 +72,7 @@ DEFAULTS = {
     "stale_failure_rate": 0,
     "late_success_rate": 0,
     "late_success_delay_ms": 200,
+    "callback_batch": 1,
     "balances": {},
 }
 

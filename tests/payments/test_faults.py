@@ -5,6 +5,7 @@ recording — each order posts at most once, each success exactly once, and the 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -31,7 +32,7 @@ from payments.services.payouts import loan_payout_start
 from tests.api.conftest import active_loan_for
 from tests.lifecycle.factories import assert_books_consistent, make_borrower, make_loan
 
-from .conftest import ROOT, SECRET, until
+from .conftest import ROOT, SECRET, gateway_start, until
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 Status = PaymentOrder.Status
@@ -233,6 +234,82 @@ def test_forged_stale_and_unknown_callbacks_change_nothing(rails, loan, live_ser
     assert not PaymentOrderEvent.objects.filter(source="callback").exists()
     assert post_callback(live_server, body, signature_header(body=body, secrets=[SECRET])) == 200
     assert status_of(order) == Status.SUCCEEDED
+    assert_each_success_posted_once()
+
+
+@pytest.fixture
+def one_sender(rails, settings):
+    """A gateway of its own whose one callback sender gathers every report in its batches."""
+    gateway = gateway_start("--senders", "1")
+    settings.PAYMENTS_GATEWAY_URL = gateway.url
+    gateways_forget()
+    yield gateway
+    gateway.process.kill()
+    gateway.process.wait()
+    gateways_forget()
+
+
+def test_batched_callbacks_with_duplicates_and_stale_failures_post_each_success_once(
+    one_sender, loan
+):
+    rails = one_sender
+    rails.control(
+        callback_batch=20,
+        callback_batch_window_ms=2000,
+        callback_delay_ms=50,
+        duplicate_rate=1,
+        stale_failure_rate=1,
+    )
+    before = rails.delivered()
+    orders = [order_submit(order_id=new_order(loan, f"batch{n}", "50.00").pk) for n in range(6)]
+    until(lambda: settled(*orders))
+    until(lambda: PaymentOrderEvent.objects.filter(source="callback").count() == 18)
+    assert [status_of(o) for o in orders] == [Status.SUCCEEDED] * 6
+    outcomes = PaymentOrderEvent.objects.filter(source="callback")
+    assert outcomes.filter(outcome="applied").count() == 6
+    assert outcomes.filter(outcome="ignored").count() == 12  # each duplicate and stale failure
+    delivered = rails.delivered()
+    callbacks = delivered["callbacks"] - before["callbacks"]
+    reports = delivered["reports"] - before["reports"]
+    assert reports == 18 and callbacks < 6  # several orders' reports in one callback
+    assert_each_success_posted_once()
+
+
+def test_a_batch_applies_what_it_can_and_answers_each_report(rails, loan, live_server):
+    rails.control(lost_rate=1)
+    good, refused = (order_submit(order_id=new_order(loan, k).pk) for k in ("good", "refused"))
+    body = json.dumps(
+        {
+            "reports": [
+                {"reference": good.reference, "status": "succeeded", "amount_settled": "300.00"},
+                {"reference": "PO0000000000000000", "status": "succeeded"},
+                # more than was ordered: the books refuse it, and only it
+                {"reference": refused.reference, "status": "succeeded", "amount_settled": "301"},
+            ]
+        }
+    ).encode()
+    forged = signature_header(body=body, secrets=["not-the-secret"])
+    assert post_callback(live_server, body, forged) == 401
+    assert status_of(good) == Status.SUBMITTED
+    request = urllib.request.Request(
+        f"{live_server.url}/api/v1/payments/callbacks/local",
+        data=body,
+        headers={
+            "Gateway-Signature": signature_header(body=body, secrets=[SECRET]),
+            "Content-Type": "application/json",
+        },
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        results = json.loads(response.read())["results"]
+    assert [(r["reference"], r["status"]) for r in results] == [
+        (good.reference, Status.SUCCEEDED),
+        ("PO0000000000000000", None),
+        (refused.reference, None),
+    ]
+    assert "No payment order" in results[1]["error"] and "301" in results[2]["error"]
+    assert (status_of(good), status_of(refused)) == (Status.SUCCEEDED, Status.SUBMITTED)
+    assert not refused.events.filter(source="callback").exists()
     assert_each_success_posted_once()
 
 

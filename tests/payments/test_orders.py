@@ -139,3 +139,22 @@ def test_a_failed_payout_leaves_the_loan_approved_then_cancelled_with_nothing_bo
     assert loan.status == Loan.Status.CANCELLED
     assert not JournalLine.objects.filter(loan_id=loan.pk).exists()
     assert PaymentOrderEvent.objects.filter(order=order, outcome="applied").count() == 1
+
+
+def test_the_order_locked_for_a_report_is_the_order_and_loan_the_orm_reads(loan):
+    from django.forms.models import model_to_dict
+
+    from payments.services.orders import order_by_reference
+
+    order = collect(loan)
+    with transaction.atomic():
+        locked = order_by_reference(order.reference, lock=True)
+        read = PaymentOrder.objects.select_related("loan").get(pk=order.pk)
+        assert model_to_dict(locked) == model_to_dict(read)
+        assert locked.created_at == read.created_at and locked.updated_at == read.updated_at
+        assert model_to_dict(locked.loan, exclude=["terms_snapshot"]) == model_to_dict(
+            read.loan, exclude=["terms_snapshot"]
+        )
+        assert not locked._state.adding and locked.status == PaymentOrder.Status.CREATED
+    with pytest.raises(Exception, match="No payment order"):
+        order_by_reference("PO-NEVER-ISSUED", lock=True)

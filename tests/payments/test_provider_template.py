@@ -54,7 +54,8 @@ def test_its_callbacks_are_verified_under_the_providers_header():
     gateway = ProviderGateway(url="http://127.0.0.1:9", secret="s3cret", callback_url="")
     body = b'{"out_trade_no": "PO00000000000000AB", "trade_state": "PAYERROR"}'
     signed = {"Provider-Signature": signature_header(body=body, secrets=["s3cret"])}
-    assert gateway.callback_verify(body=body, headers=signed).status == ReportStatus.FAILED
+    (report,) = gateway.callback_verify(body=body, headers=signed)
+    assert report.status == ReportStatus.FAILED
     with pytest.raises(CallbackRefused):
         gateway.callback_verify(
             body=body, headers={"Gateway-Signature": signed["Provider-Signature"]}
