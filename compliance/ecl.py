@@ -49,6 +49,7 @@ from calc.ecl import (
 from calc.money import Rounding, minor_unit_for
 from compliance.models import MonthEndCapture, RollCount
 from core.batch import cyclic_gc_paused
+from core.db import stream_pushed
 from core.money import ZERO
 from ledger import chart
 from ledger.selectors import journal_lines_sql
@@ -358,12 +359,10 @@ def _loans(open_loans: QuerySet) -> Iterator[tuple]:
         yield from _loans_portable(open_loans)
         return
     sql, params = open_loans.values("id").query.sql_with_params()
-    connection.ensure_connection()
-    with connection.connection.cursor() as cursor:
-        for *row, parts, accrued in cursor.stream(
-            LOANS_SQL.format(loans=sql), params, size=STREAM_ROWS
-        ):
-            yield (*row, _profile(parts, accrued) if parts else [])
+    for *row, parts, accrued in stream_pushed(
+        LOANS_SQL.format(loans=sql), params, rows=STREAM_ROWS
+    ):
+        yield (*row, _profile(parts, accrued) if parts else [])
 
 
 def _loans_portable(open_loans: QuerySet) -> Iterator[tuple]:

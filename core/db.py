@@ -1,9 +1,10 @@
 """Database helpers every app may use: the transaction of an action (a money movement and its
-audit row), set-based updates of many rows, and hot statements run prepared."""
+audit row), set-based updates of many rows, hot statements run prepared, and big reads streamed."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import nullcontext
 
 import psycopg
 from django.db import connection, transaction
@@ -90,3 +91,31 @@ def fetch_pipelined(statements: Sequence[tuple[str, Sequence[object]]]) -> list[
 
 def pipelines_supported() -> bool:
     return connection.vendor == "postgresql" and psycopg.Pipeline.is_supported()
+
+
+def stream_pushed(
+    sql: str,
+    params: Sequence[object] | Mapping[str, object],
+    *,
+    rows: int = 2000,
+    jit: bool = True,
+) -> Iterator[tuple]:
+    """Rows of a query as PostgreSQL sends them while it computes the rest (psycopg's chunked
+    stream): the caller's work on these overlaps the server's on the next, where a server-side
+    cursor would leave one idle while the other works. Memory holds `rows` rows at a time. No
+    other statement may run on the connection until the last row is read, or until the reader
+    stops early: the statement is then cancelled, and inside a transaction rolled back to a
+    savepoint taken for it. ``jit=False`` turns JIT compilation off for it (where compiling a
+    big plan costs more than it saves). PostgreSQL only."""
+    connection.ensure_connection()
+    if not jit:
+        with connection.cursor() as settings_cursor:
+            settings_cursor.execute("SET jit = off")
+    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    try:
+        with guard, connection.wrap_database_errors, connection.connection.cursor() as cursor:
+            yield from cursor.stream(sql, params, size=rows)
+    finally:
+        if not jit:
+            with connection.cursor() as settings_cursor:
+                settings_cursor.execute("RESET jit")

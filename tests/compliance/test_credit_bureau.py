@@ -140,6 +140,27 @@ def test_the_fixed_width_file_has_its_documented_layout_and_is_deterministic(his
     assert int(trailer[110:128]) == 0 and trailer[128:] == " " * 46
 
 
+def test_the_pushed_stream_leaves_the_connection_as_it_found_it(histories):
+    from django.db import connection
+
+    from core.db import stream_pushed
+
+    def jit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            return cursor.fetchone()[0]
+
+    before = jit()
+    on = date(2026, 7, 31)
+    assert len(list(produce("credit_bureau", on).rows)) == 3  # the one settled early is gone
+    assert jit() == before
+    # a reader that stops half-way (a client gone): the rest is discarded, the connection usable
+    rows = stream_pushed("SELECT g FROM generate_series(1, 100000) g", [], rows=100)
+    assert [next(rows) for _ in range(3)] == [(1,), (2,), (3,)]
+    rows.close()
+    assert jit() == before and Loan.objects.count() == 4
+
+
 def test_a_month_not_captured_is_refused_until_backfilled(histories):
     MonthEndCapture.objects.filter(month_end=date(2026, 4, 30)).delete()
     with pytest.raises(ReportUnavailable, match="2026-04-30"):
