@@ -29,7 +29,8 @@ run: install
 	$(PY) manage.py webhook_demo --url http://127.0.0.1:$(WEBHOOK_PORT)/events --secret-file var/webhook-secret
 	$(PY) manage.py simulate --loans 200 --days 260 --seed 1 --if-empty
 	# The receiver (events land in var/webhooks.jsonl), the dispatcher, the local payment
-	# gateway (its callbacks signed, some duplicated or lost: the poller recovers them), the
+	# gateway (its callbacks signed and batched, some duplicated or lost: the poller recovers
+	# them), the
 	# poller, the demo's payments through the gateway and the server; Ctrl-C stops them all.
 	trap 'kill $$receiver $$dispatcher $$gateway $$poller $$payments 2>/dev/null' EXIT INT TERM; \
 	export PAYMENTS_GATEWAY=local PAYMENTS_GATEWAY_URL=http://127.0.0.1:$(GATEWAY_PORT); \
@@ -37,7 +38,8 @@ run: install
 		--out var/webhooks.jsonl & receiver=$$!; \
 	$(PY) manage.py events_dispatch --forever & dispatcher=$$!; \
 	$(PY) scripts/local_gateway.py --port $(GATEWAY_PORT) --latency-ms 20 --callback-delay-ms 200 \
-		--failure-rate 0.05 --duplicate-rate 0.1 --lost-rate 0.05 --late-success-rate 0.02 & gateway=$$!; \
+		--failure-rate 0.05 --duplicate-rate 0.1 --lost-rate 0.05 --late-success-rate 0.02 \
+		--callback-batch 20 --callback-batch-window-ms 100 & gateway=$$!; \
 	$(PY) manage.py payments_poll --forever --older-than 5 & poller=$$!; \
 	$(PY) manage.py payments_demo --gateway http://127.0.0.1:$(GATEWAY_PORT) & payments=$$!; \
 	$(PY) manage.py runserver 127.0.0.1:8000

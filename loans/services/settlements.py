@@ -26,10 +26,12 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Max, QuerySet, Sum
 
 from calc.money import is_quantized, minor_unit_for
 from calc.settlement import DISCOUNT_ORDER, discount_share, discount_split
+from core.db import fetch_prepared
 from core.money import ZERO
 from loans.errors import LoanRuleError
 from loans.events import loan_modified
@@ -224,10 +226,19 @@ def _forgive(book: LoanBook, on: date) -> dict[str, Decimal]:
     return forgiven
 
 
+SETTLEMENT_APPROVED_SQL = (
+    "SELECT 1 FROM loans_loanmodification WHERE loan_id = %s AND kind = %s AND status = %s"
+)
+
+
 def settlement_settle(book: LoanBook, *, actor: str) -> LoanModification | None:
     """Close the loan under its approved settlement once the payments counted for it reach the
     agreed amount (see the module docstring); the caller settles the loan's status after."""
     loan = book.loan
+    if connection.vendor == "postgresql" and not fetch_prepared(
+        SETTLEMENT_APPROVED_SQL, [loan.pk, Kind.SETTLEMENT, Status.APPROVED], one=True
+    ):
+        return None  # the usual case, asked on every payment: no settlement to close
     settlement = (
         LoanModification.objects.select_for_update()
         .filter(loan_id=loan.pk, kind=Kind.SETTLEMENT, status=Status.APPROVED)
