@@ -30,8 +30,8 @@ run: install
 	$(PY) manage.py simulate --loans 200 --days 260 --seed 1 --if-empty
 	# The receiver (events land in var/webhooks.jsonl), the dispatcher, the local payment
 	# gateway (its callbacks signed and batched, some duplicated or lost: the poller recovers
-	# them), the
-	# poller, the demo's payments through the gateway and the server; Ctrl-C stops them all.
+	# them), the poller, the demo's payments through the gateway and the server; Ctrl-C stops
+	# them all.
 	trap 'kill $$receiver $$dispatcher $$gateway $$poller $$payments 2>/dev/null' EXIT INT TERM; \
 	export PAYMENTS_GATEWAY=local PAYMENTS_GATEWAY_URL=http://127.0.0.1:$(GATEWAY_PORT); \
 	$(PY) scripts/webhook_receiver.py --port $(WEBHOOK_PORT) --secret-file var/webhook-secret \
