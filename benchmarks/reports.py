@@ -1,13 +1,15 @@
-"""Reports on a large portfolio: the aging report and the credit-bureau file for 100,000 loans.
+"""Reports on a large portfolio: the aging report, the credit-bureau file and the ECL report for
+100,000 loans.
 
 Builds the portfolio in bulk — borrowers and loans with `bulk_create`, their schedules with one
 INSERT … SELECT, the disbursements through `ledger.services.entries_post_bulk` — disbursed from
 January to June 2026, about one loan in six behind on its payments. It captures the month ends
 January to May (the bureau file's history), then, in a fresh process so that its memory is the
-reports' alone, times the aging report and the June credit-bureau file (streamed to a file), as
-of 2026-06-30, both rebuilt from history (no close ran). Prints figures, then a JSON object as
-its last line: loans, aging_seconds, bureau_seconds, peak_rss_mb (of the measuring process), and
-build and capture times.
+reports' alone, times the aging report, the June credit-bureau file (streamed to a file) and the
+ECL report (every loan in stage 1: no close staged it), as of 2026-06-30, rebuilt from history
+(no close ran). Prints figures, then a JSON object as its last line: loans, aging_seconds,
+bureau_seconds, ecl_seconds, peak_rss_mb (of the measuring process), and build and capture
+times.
 
     python benchmarks/reports.py [--loans 100000] [--database NAME]
 """
@@ -179,6 +181,9 @@ def measure(database: str) -> dict:
             size += len(chunk)
             sink.write(chunk)
     bureau_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    ecl = report_build(name="ecl", as_of=AS_OF)
+    ecl_seconds = time.perf_counter() - started
     return {
         "aging_seconds": round(aging_seconds, 3),
         "aging_loans": aging.totals["loans"],
@@ -188,6 +193,9 @@ def measure(database: str) -> dict:
         "bureau_records": bureau.totals["records"],
         "bureau_bytes": size,
         "bureau_status_counts": bureau.totals["by_status"],
+        "ecl_seconds": round(ecl_seconds, 3),
+        "ecl_loans": ecl.totals["loans"],
+        "ecl_total": str(ecl.totals["ecl"]),
         "peak_rss_mb": peak_rss_mb(),
     }
 
@@ -226,6 +234,7 @@ def main() -> None:
         f"credit-bureau file ({measured['bureau_records']} records, "
         f"{measured['bureau_bytes']} bytes): {measured['bureau_seconds']} s"
     )
+    print(f"ECL report ({measured['ecl_loans']} loans): {measured['ecl_seconds']} s")
     print(f"peak RSS of the measuring process: {measured['peak_rss_mb']} MB")
     print(json.dumps({"loans": args.loans, **measured, **figures}))
 

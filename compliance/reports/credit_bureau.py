@@ -123,23 +123,13 @@ def detail_record(row: tuple) -> str:
         history,
         recovered,
     ) = row
-    record = "".join(
-        (
-            "D",
-            month.replace("-", ""),
-            account[:32].ljust(32),
-            token.ljust(32),
-            opened.strftime("%Y%m%d"),
-            currency.ljust(3),
-            _number(_minor(amount, currency), 15),
-            _number(term, 3),
-            _number(_minor(balance, currency), 15),
-            _number(_minor(overdue, currency), 15),
-            _number(min(dpd, 9999), 4),
-            status,
-            history,
-            _number(_minor(recovered, currency), 15),
-        )
+    # "{:0Nd}" pads as `_number` does, a minus sign first (the layout's signed numbers)
+    record = (
+        f"D{month[:4]}{month[5:7]}{account[:32]:<32}{token:<32}"
+        f"{opened.year:04d}{opened.month:02d}{opened.day:02d}{currency:<3}"
+        f"{_minor(amount, currency):015d}{term:03d}{_minor(balance, currency):015d}"
+        f"{_minor(overdue, currency):015d}{min(dpd, 9999):04d}{status}{history}"
+        f"{_minor(recovered, currency):015d}"
     )
     assert len(record) == RECORD_LENGTH, record
     return record

@@ -223,3 +223,16 @@ def recover(loan: Loan, amount: str, source: str, day: date) -> Repayment:
         source=source,
         actor="test",
     )
+
+
+def test_a_record_pads_its_numbers_as_the_layout_says_signs_first():
+    from compliance.reports.credit_bureau import _number, detail_record
+
+    for value in (0, 7, -7, 123456789, -123456789, 10**14 - 1, -(10**13)):
+        assert f"{value:015d}" == _number(value, 15)
+    row = ("2026-07", "LN1", "t" * 32, date(2026, 1, 5), "CNY", D("6000.00"), 6)
+    row += (D("-0.01"), D("12.34"), 12345, "N", "/" * 23 + "N", D("0.00"))
+    record = detail_record(row)
+    assert record[1:7] == "202607" and record[71:79] == "20260105"
+    assert record[97:100] == "006" and record[100:115] == "-00000000000001"
+    assert record[115:130] == "000000000001234" and record[130:134] == "9999"

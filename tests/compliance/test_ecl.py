@@ -152,6 +152,24 @@ def test_on_the_ifrs9_basis_the_allowance_is_the_ecl_and_the_report_shows_the_re
     assert report.totals["basis"] == "ifrs9"
 
 
+def test_the_report_read_a_window_at_a_time_is_the_report_read_at_once(settings, monkeypatch):
+    from compliance.reports import ecl as report_module
+    from compliance.reports.base import ReportParams
+    from ledger.services import business_date_open
+
+    business_date_open(on=START + timedelta(days=1))
+    loans = [make_active_loan() for _ in range(5)]
+    Loan.objects.filter(pk=loans[1].pk).update(days_past_due=40)
+    Loan.objects.filter(pk=loans[3].pk).update(days_past_due=120)
+    params = ReportParams(as_of=START, start=START)
+    at_once = report_module.ecl_report(params=params)
+    monkeypatch.setattr(report_module, "WINDOW", 2)
+    windowed = report_module.ecl_report(params=params)
+    assert windowed.rows == at_once.rows and windowed.totals == at_once.totals
+    assert at_once.totals["loans"] == 5 and len({row[1] for row in at_once.rows}) == 2
+    assert at_once.totals["ecl"] == sum(item.ecl for item in ecl_measure(as_of=START))
+
+
 def test_the_loans_streamed_in_sql_match_the_portable_read():
     from django.db.models import F
 
