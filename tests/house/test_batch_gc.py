@@ -34,7 +34,7 @@ def test_the_ledgers_bulk_posting_and_the_ecl_measure_run_with_it_paused(monkeyp
     seen = []
     monkeypatch.setattr(ledger.bulk, "_post_bulk", lambda specs, actor: seen.append(gc.isenabled()))
     monkeypatch.setattr(
-        compliance.ecl, "_measure", lambda as_of, loans: seen.append(gc.isenabled())
+        compliance.ecl, "ecl_stream", lambda as_of, loans: iter([seen.append(gc.isenabled())])
     )
     ledger.bulk.entries_post_bulk(specs=[])
     compliance.ecl.ecl_measure(as_of=None)
