@@ -234,18 +234,28 @@ def order_report_apply(*, report: GatewayReport, source: str) -> PaymentOrder:
     `OrderNotFound` (changing nothing) for a reference we never issued."""
     with transaction.atomic(durable=True):
         order = order_by_reference(report.reference, lock=True)
-        outcome = _apply(order, report, source)
-        PaymentOrderEvent.objects.create(
-            order=order,
-            source=source,
-            reported_status=report.status,
-            outcome=outcome,
-            payload=report.raw,
-        )
-    if outcome == Outcome.APPLIED and order.status not in PaymentOrder.OPEN:
+        outcome = _apply_logged(order, report, source)
+    if _settled_now(order, outcome):
         for hook in SETTLED_HOOKS:
             hook(order)
     return order
+
+
+def _apply_logged(order: PaymentOrder, report: GatewayReport, source: str) -> str:
+    """`_apply` the report, and log it on the order with its outcome."""
+    outcome = _apply(order, report, source)
+    PaymentOrderEvent.objects.create(
+        order=order,
+        source=source,
+        reported_status=report.status,
+        outcome=outcome,
+        payload=report.raw,
+    )
+    return outcome
+
+
+def _settled_now(order: PaymentOrder, outcome: str) -> bool:
+    return outcome == Outcome.APPLIED and order.status not in PaymentOrder.OPEN
 
 
 def order_reports_apply(
@@ -274,20 +284,13 @@ def order_reports_apply(
             order = orders[report.reference]
             try:
                 with transaction.atomic():
-                    outcome = _apply(order, report, source)
-                    PaymentOrderEvent.objects.create(
-                        order=order,
-                        source=source,
-                        reported_status=report.status,
-                        outcome=outcome,
-                        payload=report.raw,
-                    )
+                    outcome = _apply_logged(order, report, source)
             except DomainError as exc:
                 results[index] = exc
                 orders.update(orders_locked([report.reference]))  # as it stands, not as tried
                 continue
             results[index] = order
-            if outcome == Outcome.APPLIED and order.status not in PaymentOrder.OPEN:
+            if _settled_now(order, outcome):
                 settled.append(order)
     for order in settled:
         for hook in SETTLED_HOOKS:
