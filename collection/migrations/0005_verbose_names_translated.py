@@ -6,6 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_ops import fields_altered_together
+
 
 class Migration(migrations.Migration):
 
@@ -15,7 +17,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    operations = fields_altered_together([
         migrations.AlterModelOptions(
             name='collectioncase',
             options={'ordering': ['-priority', 'next_action_date', 'id'], 'permissions': [('work_case', 'Can log attempts and record promises on a case')], 'verbose_name': 'collection case', 'verbose_name_plural': 'collection cases'},
@@ -450,4 +452,4 @@ class Migration(migrations.Migration):
             name='template',
             field=models.TextField(blank=True, help_text='Placeholders: {lender}, {reference}, {amount}, {currency}, {days_past_due}, {due_date}, {name}', verbose_name='template'),
         ),
-    ]
+    ])

@@ -5,6 +5,8 @@ import django.db.models.deletion
 from decimal import Decimal
 from django.db import migrations, models
 
+from core.migration_ops import fields_altered_together
+
 
 class Migration(migrations.Migration):
 
@@ -13,7 +15,7 @@ class Migration(migrations.Migration):
         ('loans', '0024_modification_effective_rate'),
     ]
 
-    operations = [
+    operations = fields_altered_together([
         migrations.AlterModelOptions(
             name='classificationrule',
             options={'ordering': ['product_type'], 'verbose_name': 'classification rule', 'verbose_name_plural': 'classification rules'},
@@ -343,4 +345,4 @@ class Migration(migrations.Migration):
             name='to_stage',
             field=models.PositiveSmallIntegerField(verbose_name='to stage'),
         ),
-    ]
+    ])

@@ -5,6 +5,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_ops import fields_altered_together
+
 
 class Migration(migrations.Migration):
 
@@ -13,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    operations = fields_altered_together([
         migrations.AlterModelOptions(
             name='auditevent',
             options={'ordering': ['-created_at', '-id'], 'verbose_name': 'audit event', 'verbose_name_plural': 'audit events'},
@@ -122,4 +124,4 @@ class Migration(migrations.Migration):
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='idempotency_records', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
-    ]
+    ])

@@ -5,6 +5,8 @@ import django.db.models.deletion
 import uuid
 from django.db import migrations, models
 
+from core.migration_ops import fields_altered_together
+
 
 class Migration(migrations.Migration):
 
@@ -12,7 +14,7 @@ class Migration(migrations.Migration):
         ('events', '0001_initial'),
     ]
 
-    operations = [
+    operations = fields_altered_together([
         migrations.AlterModelOptions(
             name='delivery',
             options={'verbose_name': 'delivery', 'verbose_name_plural': 'deliveries'},
@@ -218,4 +220,4 @@ class Migration(migrations.Migration):
             name='url',
             field=models.URLField(max_length=500, verbose_name='URL'),
         ),
-    ]
+    ])

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from decimal import Decimal
 from django.db import migrations, models
 
+from core.migration_ops import fields_altered_together
+
 
 class Migration(migrations.Migration):
 
@@ -12,7 +14,7 @@ class Migration(migrations.Migration):
         ('loans', '0024_modification_effective_rate'),
     ]
 
-    operations = [
+    operations = fields_altered_together([
         migrations.AlterModelOptions(
             name='arrangementshare',
             options={'ordering': ['arrangement', 'funder__kind', 'funder__code'], 'verbose_name': 'arrangement share', 'verbose_name_plural': 'arrangement shares'},
@@ -340,4 +342,4 @@ class Migration(migrations.Migration):
             name='transferred',
             field=models.DecimalField(decimal_places=2, default=Decimal('0'), help_text='Moved to (or from) the funder this day: the net of every day since the last settlement day of its calendar, this one included; zero on other days.', max_digits=20, verbose_name='transferred'),
         ),
-    ]
+    ])

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from decimal import Decimal
 from django.db import migrations, models
 
+from core.migration_ops import fields_altered_together
+
 
 class Migration(migrations.Migration):
 
@@ -11,7 +13,7 @@ class Migration(migrations.Migration):
         ('ledger', '0008_accounting_periods'),
     ]
 
-    operations = [
+    operations = fields_altered_together([
         migrations.AlterModelOptions(
             name='account',
             options={'ordering': ['code', 'currency'], 'verbose_name': 'account', 'verbose_name_plural': 'accounts'},
@@ -331,4 +333,4 @@ class Migration(migrations.Migration):
             name='period_debit',
             field=models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=20, verbose_name='period debit'),
         ),
-    ]
+    ])

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_ops import fields_altered_together
+
 
 class Migration(migrations.Migration):
 
@@ -16,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    operations = fields_altered_together([
         migrations.AlterModelOptions(
             name='adjustmentrequest',
             options={'ordering': ['-requested_at', '-id'], 'permissions': [('approve_adjustmentrequest', "Can approve or reject another user's adjustment")], 'verbose_name': 'adjustment request', 'verbose_name_plural': 'adjustment requests'},
@@ -1677,4 +1679,4 @@ class Migration(migrations.Migration):
             name='max_share',
             field=models.DecimalField(decimal_places=8, help_text='The discount as a fraction of the payoff quote (0.2 = 20%).', max_digits=12, verbose_name='max share'),
         ),
-    ]
+    ])

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from decimal import Decimal
 from django.db import migrations, models
 
+from core.migration_ops import fields_altered_together
+
 
 class Migration(migrations.Migration):
 
@@ -12,7 +14,7 @@ class Migration(migrations.Migration):
         ('origination', '0001_initial'),
     ]
 
-    operations = [
+    operations = fields_altered_together([
         migrations.AlterModelOptions(
             name='blocklistentry',
             options={'ordering': ['kind', 'id'], 'verbose_name': 'block list entry', 'verbose_name_plural': 'block list entries'},
@@ -634,4 +636,4 @@ class Migration(migrations.Migration):
             name='version',
             field=models.PositiveIntegerField(verbose_name='version'),
         ),
-    ]
+    ])

@@ -5,6 +5,8 @@ import django_fsm
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_ops import fields_altered_together
+
 
 class Migration(migrations.Migration):
 
@@ -14,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
-    operations = [
+    operations = fields_altered_together([
         migrations.AlterModelOptions(
             name='autodebitrule',
             options={'verbose_name': 'auto debit rule', 'verbose_name_plural': 'auto debit rules'},
@@ -501,4 +503,4 @@ class Migration(migrations.Migration):
             name='order',
             field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='match', to='payments.paymentorder', verbose_name='payment order'),
         ),
-    ]
+    ])
