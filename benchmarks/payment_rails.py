@@ -300,7 +300,8 @@ def main() -> None:
     print(f"full path: {result['orders_per_second']} orders/s settled")
     result["callback_verify_us"] = round(callback_cost() * 1e6, 1)
     print(f"callback verification: {result['callback_verify_us']} µs a call")
-    result.update(statement_matching(args.statement_lines, pairs[0][0]))
+    if args.statement_lines:  # 0: the full path only
+        result.update(statement_matching(args.statement_lines, pairs[0][0]))
     result["load_average_1m"] = round(os.getloadavg()[0], 2)
     print(json.dumps(result))
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import nullcontext
+from functools import lru_cache
 
 import psycopg
 from django.db import connection, transaction
+from django.db.models import Field, Model
 
 
 def action_transaction(*, durable: bool = True) -> transaction.Atomic:
@@ -70,6 +72,46 @@ def fetch_prepared(sql: str, params: Sequence[object] | Mapping[str, object], *,
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=True)
         return cursor.fetchone() if one else cursor.fetchall()
+
+
+@lru_cache(maxsize=64)
+def _save_sql(model: type[Model], insert: bool) -> tuple[list[Field], str]:
+    table = model._meta.db_table
+    if insert:
+        fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+        columns = ", ".join(f'"{field.column}"' for field in fields)
+        values = ", ".join(["%s"] * len(fields))
+        return fields, f'INSERT INTO "{table}" ({columns}) VALUES ({values}) RETURNING "id"'
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and not getattr(field, "auto_now_add", False)
+    ]
+    columns = ", ".join(f'"{field.column}" = %s' for field in fields)
+    return fields, f'UPDATE "{table}" SET {columns} WHERE "id" = %s RETURNING "id"'
+
+
+def _values(instance: Model, fields: list[Field], add: bool) -> list[object]:
+    return [field.get_db_prep_save(field.pre_save(instance, add), connection) for field in fields]
+
+
+def instance_insert_prepared(instance: Model) -> None:
+    """``instance.save(force_insert=True)`` for a model with an auto ``id``, as one prepared
+    statement (`fetch_prepared`): each field's value as the ORM would save it (``auto_now``
+    and ``auto_now_add`` set), no signals sent. For the hottest inserts only: the ORM compiling
+    an INSERT costs more than the database running it. PostgreSQL only."""
+    fields, sql = _save_sql(type(instance), True)
+    instance.pk = fetch_prepared(sql, _values(instance, fields, True), one=True)[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
+
+
+def instance_save_prepared(instance: Model) -> bool:
+    """``instance.save()`` of a saved instance (every field but an ``auto_now_add`` one,
+    ``auto_now`` set now) as one prepared statement, no signals sent; False if its row is gone.
+    PostgreSQL only."""
+    fields, sql = _save_sql(type(instance), False)
+    return bool(fetch_prepared(sql, [*_values(instance, fields, False), instance.pk]))
 
 
 def fetch_pipelined(statements: Sequence[tuple[str, Sequence[object]]]) -> list[list[tuple]]:

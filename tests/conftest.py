@@ -64,3 +64,12 @@ def _flush_past_the_ledgers_truncate_guard():
 
     with mock.patch.object(DatabaseOperations, "execute_sql_flush", execute_sql_flush):
         yield
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """The long scenario tests (marked ``slow``) first: xdist hands out the first quarter of the
+    suite round-robin, so they run side by side on every worker from the start instead of one
+    of them starting last and running alone. pytest-django's sort (database tests, then
+    transactional ones, then the rest) runs after this one and keeps this order within each."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

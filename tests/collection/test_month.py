@@ -69,6 +69,7 @@ def local(moment: datetime, zone: str) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
+@pytest.mark.slow
 def test_a_month_of_collections_breaks_no_rule():
     rng = random.Random(20260101)
     loans, base_dpd = portfolio()

@@ -149,6 +149,7 @@ def fingerprint(on: date) -> dict:
     return out
 
 
+@pytest.mark.slow
 def test_reports_reconcile_with_the_ledger_and_stay_the_same_for_past_dates():
     # Given a portfolio closed every day from 2026-01-01 to 2026-03-09 (month ends captured)
     portfolio = build_portfolio(date(2026, 3, 10))

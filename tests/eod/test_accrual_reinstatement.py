@@ -50,6 +50,7 @@ def non_accrual_then_cured() -> Loan:
     return loan
 
 
+@pytest.mark.slow
 def test_ninety_days_current_after_the_cure_returns_the_loan_to_accrual():
     loan = non_accrual_then_cured()
     cured_on = last_cure(loan)
@@ -83,6 +84,7 @@ def test_ninety_days_current_after_the_cure_returns_the_loan_to_accrual():
     assert trial_balance().balanced
 
 
+@pytest.mark.slow
 def test_a_re_default_restarts_the_count_from_the_new_cure():
     loan = non_accrual_then_cured()
     first_cure = last_cure(loan)

@@ -108,6 +108,7 @@ def assert_in_order_at_least_once(lines: list[dict]) -> None:
     }
 
 
+@pytest.mark.slow
 def test_a_flaky_receiver_gets_every_event_in_order_even_when_the_dispatcher_is_killed(receiver):
     port = free_port()
     log = receiver(port, chaos=0.3, seed=7)

@@ -12,6 +12,7 @@ VERBOSE_NAMES = ("loans", "0026_verbose_names_translated")
 
 
 @pytest.mark.django_db
+@pytest.mark.slow
 def test_the_loans_verbose_names_applied_together_build_the_state_applying_them_one_by_one_builds():
     loader = MigrationLoader(connection)
     migration = loader.graph.nodes[VERBOSE_NAMES]

@@ -142,6 +142,7 @@ def _previous_schema_data(apps) -> dict[str, int]:
 
 
 @pytest.mark.django_db
+@pytest.mark.slow
 def test_rows_written_before_the_move_read_back_through_the_moved_models():
     # given the schema before the move, with a row in every moved model
     _migrate(BEFORE_THE_MOVE)

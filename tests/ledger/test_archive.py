@@ -247,6 +247,7 @@ except JournalMaintenanceRefused:
 """
 
 
+@pytest.mark.slow
 def test_the_sqlite_demo_migrates_and_reads_without_partitions(tmp_path):
     root = Path(__file__).resolve().parents[2]
     env = {

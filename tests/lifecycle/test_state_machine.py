@@ -250,6 +250,7 @@ class LoanLives(RuleBasedStateMachine):
             ), loan
 
 
+@pytest.mark.slow
 def test_random_loan_lives_keep_the_books_reconciled():
     try:
         run_state_machine_as_test(
