@@ -96,10 +96,14 @@ def _values(instance: Model, fields: list[Field], add: bool) -> list[object]:
 
 
 def instance_insert_prepared(instance: Model) -> None:
-    """``instance.save(force_insert=True)`` for a model with an auto ``id``, as one prepared
-    statement (`fetch_prepared`): each field's value as the ORM would save it (``auto_now``
-    and ``auto_now_add`` set), no signals sent. For the hottest inserts only: the ORM compiling
-    an INSERT costs more than the database running it. PostgreSQL only."""
+    """``instance.save(force_insert=True)`` for a model with an auto ``id``, on PostgreSQL as
+    one prepared statement (`fetch_prepared`): each field's value as the ORM would save it
+    (``auto_now`` and ``auto_now_add`` set), no signals sent. For the hottest inserts only: the
+    ORM compiling an INSERT costs more than the database running it. Elsewhere (the SQLite
+    demo) the ORM's save."""
+    if connection.vendor != "postgresql":
+        instance.save(force_insert=True)
+        return
     fields, sql = _save_sql(type(instance), True)
     instance.pk = fetch_prepared(sql, _values(instance, fields, True), one=True)[0]
     instance._state.adding = False
@@ -108,8 +112,13 @@ def instance_insert_prepared(instance: Model) -> None:
 
 def instance_save_prepared(instance: Model) -> bool:
     """``instance.save()`` of a saved instance (every field but an ``auto_now_add`` one,
-    ``auto_now`` set now) as one prepared statement, no signals sent; False if its row is gone.
-    PostgreSQL only."""
+    ``auto_now`` set now), on PostgreSQL as one prepared statement, no signals sent; False if
+    its row is gone. Elsewhere the ORM's ``save(force_update=True)``."""
+    if connection.vendor != "postgresql":
+        if not type(instance)._base_manager.filter(pk=instance.pk).exists():
+            return False
+        instance.save(force_update=True)
+        return True
     fields, sql = _save_sql(type(instance), False)
     return bool(fetch_prepared(sql, [*_values(instance, fields, False), instance.pk]))
 

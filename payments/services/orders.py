@@ -105,10 +105,7 @@ def order_create(
                 gateway=gateway or gateway_default_name(),
                 actor=actor,
             )
-            if connection.vendor == "postgresql":
-                instance_insert_prepared(order)
-            else:
-                order.save(force_insert=True)
+            instance_insert_prepared(order)
             return order
     except IntegrityError:
         existing = PaymentOrder.objects.filter(idempotency_key=idempotency_key).first()
@@ -249,36 +246,22 @@ def order_report_apply(*, report: GatewayReport, source: str) -> PaymentOrder:
 def _apply_logged(order: PaymentOrder, report: GatewayReport, source: str) -> str:
     """`_apply` the report, and log it on the order with its outcome."""
     outcome = _apply(order, report, source)
-    if connection.vendor != "postgresql":
-        PaymentOrderEvent.objects.create(
+    instance_insert_prepared(
+        PaymentOrderEvent(
             order=order,
             source=source,
             reported_status=report.status,
             outcome=outcome,
             payload=report.raw,
         )
-        return outcome
-    fetch_prepared(
-        EVENT_INSERT_SQL,
-        [order.pk, source, report.status, outcome, Jsonb(report.raw), timezone.now()],
     )
     return outcome
 
 
-EVENT_INSERT_SQL = f"""
-INSERT INTO {PaymentOrderEvent._meta.db_table}
-       (order_id, source, reported_status, outcome, payload, created_at)
-VALUES (%s, %s, %s, %s, %s, %s)
-RETURNING id
-"""
-
-
 def _order_save(order: PaymentOrder) -> None:
-    """`order.save()`, prepared on PostgreSQL (`core.db.instance_save_prepared`): on a
-    callback the ORM's compiling of the UPDATE cost more than running it."""
-    if connection.vendor != "postgresql":
-        order.save()
-    elif not instance_save_prepared(order):
+    """`order.save()`, prepared (`core.db.instance_save_prepared`): on a callback the ORM's
+    compiling of the UPDATE cost more than running it."""
+    if not instance_save_prepared(order):
         raise OrderNotFound(f"No payment order {order.reference!r} to save.")
 
 
