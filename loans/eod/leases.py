@@ -217,12 +217,16 @@ def lease_end(lease: Lease, *, outcome: str, error: str = "") -> bool:
 def lease_session_guard(lease: Lease) -> None:
     """Inside the chunk's transaction on PostgreSQL: should this worker fall silent mid-chunk
     (cut off from the network), the server ends its session after a lease's time and frees the
-    rows it locked."""
+    rows it locked: waiting for the next statement (``idle_in_transaction_session_timeout``),
+    or stuck sending a result the worker can no longer acknowledge (``tcp_user_timeout``; the
+    first alone left a backend holding a chunk's locks for the kernel's 15 minutes of
+    retransmissions, and the worker that took the chunk over waiting on them)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
-                [f"{lease.seconds}s"],
+                "SELECT set_config('idle_in_transaction_session_timeout', %s, true),"
+                " set_config('tcp_user_timeout', %s, true)",
+                [f"{lease.seconds}s", str(int(lease.seconds * 1000))],
             )
 
 

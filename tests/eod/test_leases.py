@@ -177,3 +177,24 @@ def test_the_run_page_shows_each_worker_with_its_chunks_and_lost_leases(client, 
     assert done == CloseStepRun.objects.filter(run=run, position__gte=1).count()  # all but resets
     assert f"<td>h2</td><td>{done}</td><td>0</td><td>0</td>" in workers
     assert client.get(reverse("admin:loans_closelease_changelist")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_leased_chunks_session_ends_itself_if_its_worker_falls_silent_idle_or_sending():
+    from loans.eod.leases import lease_session_guard
+
+    run = _accrual_ready()
+    lease = chunk_lease_take(business_date=run.business_date, step="accrual", chunk=0, worker="a")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT inet_server_addr() IS NOT NULL")
+        over_tcp = cursor.fetchone()[0]
+        lease_session_guard(lease)
+        cursor.execute(  # both in milliseconds
+            "SELECT name, setting::int FROM pg_settings"
+            " WHERE name IN ('idle_in_transaction_session_timeout', 'tcp_user_timeout')"
+        )
+        limits = dict(cursor.fetchall())
+    limit_ms = int(lease.seconds * 1000)
+    assert limits["idle_in_transaction_session_timeout"] == limit_ms
+    # Off a TCP connection the server reports 0 whatever is set: the kernel has nothing to time.
+    assert limits["tcp_user_timeout"] == (limit_ms if over_tcp else 0)
