@@ -223,10 +223,11 @@ def lease_session_guard(lease: Lease) -> None:
     retransmissions, and the worker that took the chunk over waiting on them)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            limit_ms = str(int(lease.seconds * 1000))
             cursor.execute(
                 "SELECT set_config('idle_in_transaction_session_timeout', %s, true),"
                 " set_config('tcp_user_timeout', %s, true)",
-                [f"{lease.seconds}s", str(int(lease.seconds * 1000))],
+                [limit_ms, limit_ms],
             )
 
 

@@ -19,7 +19,7 @@ from loans.eod import (
     close_step_finish,
     close_step_names,
 )
-from loans.eod.leases import chunk_lease_take, lease_heartbeat
+from loans.eod.leases import chunk_lease_take, lease_heartbeat, lease_session_guard
 from loans.eod.workers import close_work
 from loans.models import CloseLease, CloseRun, CloseStepRun
 from tests.eod.helpers import close, d, make_loan, make_product
@@ -181,8 +181,6 @@ def test_the_run_page_shows_each_worker_with_its_chunks_and_lost_leases(client, 
 
 @pytest.mark.django_db
 def test_a_leased_chunks_session_ends_itself_if_its_worker_falls_silent_idle_or_sending():
-    from loans.eod.leases import lease_session_guard
-
     run = _accrual_ready()
     lease = chunk_lease_take(business_date=run.business_date, step="accrual", chunk=0, worker="a")
     with connection.cursor() as cursor:
