@@ -1,7 +1,7 @@
 """Money through the rails: orders per second through the full path, the cost of verifying a
 callback, and matching a 100,000-line bank statement.
 
-1. **Full path** — gunicorn (``--workers`` 2, ``--threads`` 4 each) serves the app with ``PAYMENTS_GATEWAY=local``; the
+1. **Full path** — gunicorn (``--workers`` 2, ``--threads`` 2 each) serves the app with ``PAYMENTS_GATEWAY=local``; the
    local gateway (`scripts/local_gateway.py`) runs beside it. 4 keep-alive clients POST
    ``/api/v1/loans/{id}/payment-orders`` (1.00, a unique ``Idempotency-Key`` each): the order is
    created, sent to the gateway, and the gateway's signed callback to our endpoint posts the
@@ -15,7 +15,7 @@ callback, and matching a 100,000-line bank statement.
 
     python benchmarks/payment_rails.py [--loans 2000] [--seconds 10] [--clients 4]
         [--statement-lines 100000] [--database NAME] [--port P] [--gateway-port P]
-        [--workers 2] [--threads 4] [--senders 8] [--callback-batch 1] [--batch-window-ms 0]
+        [--workers 2] [--threads 2] [--senders 8] [--callback-batch 1] [--batch-window-ms 0]
 
 ``--senders``: the gateway's callback threads (how many callbacks are in flight at once);
 ``--callback-batch``: at most this many reports in one callback, gathered for up to
@@ -81,7 +81,7 @@ def full_path(
     port: int = 0,
     gateway_port: int = 0,
     workers: int = 2,
-    threads: int = 4,
+    threads: int = 2,
     senders: int = 8,
     batch: int = 1,
     window_ms: float = 0,
@@ -264,7 +264,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="the app's (default: any free one)")
     parser.add_argument("--gateway-port", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     parser.add_argument("--senders", type=int, default=8, help="the gateway's callback senders")
     parser.add_argument(
         "--callback-batch", type=int, default=1, help="reports per callback, at most (gateway)"

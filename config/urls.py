@@ -8,13 +8,14 @@ from core.api.problem import api_page_not_found
 from . import moved_admin
 
 urlpatterns = [
+    # First: the API's hot paths (orders, callbacks) are resolved without trying the others.
+    path("api/v1/", include("config.api_urls")),
     *moved_admin.urlpatterns,
     path("admin/", admin.site.urls),
     path("app/", include("borrower_app.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/v1/", include("config.api_urls")),
     # Last: an unknown API address is a problem+json 404 with DEBUG on too (handler404 below
     # only answers with DEBUG off). CSRF-exempt like the API's views, so that a POST to an
     # unknown address is a 404 and not the CSRF failure page.

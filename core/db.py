@@ -4,22 +4,41 @@ audit row), set-based updates of many rows, hot statements run prepared, and big
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from functools import lru_cache
 
 import psycopg
 from django.db import connection, transaction
 from django.db.models import Field, Model
 
+_WHOLE_OR_NOTHING: ContextVar[bool] = ContextVar("whole_or_nothing", default=False)
+
 
 def action_transaction(*, durable: bool = True) -> transaction.Atomic:
     """At a money-moving service's public entry the transaction is durable: the outermost one,
     so what the service returns is committed when it returns (Django raises if the caller holds
     a transaction already). A caller composing the action into a transaction it holds (the API's
-    idempotency record, an approved adjustment) passes ``durable=False`` and must hold one."""
+    idempotency record, an approved adjustment) passes ``durable=False`` and must hold one; the
+    action then runs under a savepoint of its own, unless the caller is `whole_or_nothing`."""
     if not durable and not connection.in_atomic_block:
         raise RuntimeError("durable=False composes an action into the caller's transaction.")
-    return transaction.atomic(durable=durable)
+    return transaction.atomic(durable=durable, savepoint=not _WHOLE_OR_NOTHING.get())
+
+
+@contextmanager
+def whole_or_nothing() -> Iterator[None]:
+    """Inside, inside a transaction: actions composed into it take no savepoint (two statements
+    each, on a hot path), so an error in any of them leaves only the whole transaction to roll
+    back. For a caller that rolls back on any error and, if it must, starts again with
+    savepoints; not for one that catches an action's error and goes on."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("whole_or_nothing composes actions into the caller's transaction.")
+    token = _WHOLE_OR_NOTHING.set(True)
+    try:
+        yield
+    finally:
+        _WHOLE_OR_NOTHING.reset(token)
 
 
 _PG_TYPES = {"numeric", "bigint", "integer", "text", "date", "boolean", "timestamptz"}

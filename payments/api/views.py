@@ -18,7 +18,12 @@ from rest_framework.views import APIView
 
 from core.api.idempotency import IDEMPOTENCY_PARAMETER
 from core.api.permissions import StaffPermission
-from core.api.serializers import DecimalStringField, ProblemSerializer, exact_decimal
+from core.api.serializers import (
+    DecimalStringField,
+    OutputSerializer,
+    ProblemSerializer,
+    exact_decimal,
+)
 from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.models import Loan
@@ -55,7 +60,7 @@ from payments.services.payouts import loan_payout_start
 PROBLEM = OpenApiResponse(ProblemSerializer, description="Refused (problem).")
 
 
-class OrderOutputSerializer(serializers.Serializer):
+class OrderOutputSerializer(OutputSerializer):
     reference = serializers.CharField(help_text="The pay-by reference.")
     direction = serializers.CharField()
     purpose = serializers.CharField()
@@ -69,7 +74,7 @@ class OrderOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class MandateOutputSerializer(serializers.Serializer):
+class MandateOutputSerializer(OutputSerializer):
     id = serializers.IntegerField()
     loan_id = serializers.IntegerField()
     account_reference = serializers.CharField()

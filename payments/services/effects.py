@@ -21,20 +21,27 @@ GATEWAY_CHANNEL = "gateway"
 
 
 def order_settle(
-    order: PaymentOrder, report: GatewayReport, *, value_date: date | None = None
+    order: PaymentOrder,
+    report: GatewayReport,
+    *,
+    value_date: date | None = None,
+    business_date: date | None = None,
 ) -> None:
     """Record what moved and post the order's one ledger effect (the order is succeeded), a
-    collect order's repayment as of `value_date` (default: the order's business date)."""
+    collect order's repayment as of `value_date` (default: the order's business date), booked
+    on `business_date` (default: the current one; a batch of reports reads it once)."""
     settled = report.amount if report.amount is not None else order.amount
     if settled <= 0 or settled > order.amount:
         raise PaymentError(f"Order {order.reference} cannot settle {settled}.")
     order.amount_settled = settled
     order.settled_at = timezone.now()
-    order.effect_key = effect_post(order, value_date=value_date)
+    order.effect_key = effect_post(order, value_date=value_date, business_date=business_date)
 
 
-def effect_post(order: PaymentOrder, *, value_date: date | None = None) -> str:
-    business_date = business_date_current()
+def effect_post(
+    order: PaymentOrder, *, value_date: date | None = None, business_date: date | None = None
+) -> str:
+    business_date = business_date or business_date_current()
     if order.direction == PaymentOrder.Direction.PAYOUT:
         loan_disburse(
             loan=order.loan, business_date=business_date, actor=order.actor, durable=False

@@ -26,8 +26,14 @@ from django.db.models import Q
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from core.db import fetch_prepared, instance_insert_prepared, instance_save_prepared
+from core.db import (
+    fetch_prepared,
+    instance_insert_prepared,
+    instance_save_prepared,
+    whole_or_nothing,
+)
 from core.errors import DomainError, IdempotencyKeyReused
+from ledger.services import business_date_current
 from loans.models import Installment, Loan
 from loans.raw_instances import instance_from_row, model_columns
 from payments.errors import GatewayUnavailable, OrderNotFound, PaymentError
@@ -243,9 +249,11 @@ def order_report_apply(*, report: GatewayReport, source: str) -> PaymentOrder:
     return order
 
 
-def _apply_logged(order: PaymentOrder, report: GatewayReport, source: str) -> str:
+def _apply_logged(
+    order: PaymentOrder, report: GatewayReport, source: str, business_date: date | None = None
+) -> str:
     """`_apply` the report, and log it on the order with its outcome."""
-    outcome = _apply(order, report, source)
+    outcome = _apply(order, report, source, business_date)
     instance_insert_prepared(
         PaymentOrderEvent(
             order=order,
@@ -274,13 +282,35 @@ def order_reports_apply(
 ) -> list[PaymentOrder | DomainError]:
     """Apply a callback's batch of reports in one transaction, each as `order_report_apply`
     would, and return, report by report, the order as it stands or the error that refused the
-    report (`OrderNotFound` for a reference we never issued, or the books' refusal). Each
-    report is applied under its own savepoint: one the books refuse changes nothing and does
-    not hold the others back. The orders are locked together in id order and applied in loan
-    order, so batches that share loans wait for one another rather than deadlock."""
+    report (`OrderNotFound` for a reference we never issued, or the books' refusal). A report
+    the books refuse changes nothing and does not hold the others back. The orders are locked
+    together in id order and applied in loan order, so batches that share loans wait for one
+    another rather than deadlock.
+
+    The usual batch, every report accepted, runs without savepoints (`core.db.whole_or_nothing`:
+    four statements a report saved). If any report fails, that attempt is rolled back whole and
+    the batch is applied again with each report under a savepoint of its own."""
+    try:
+        results, settled = _reports_apply(reports, source, isolated=False)
+    except _RetryIsolated:
+        results, settled = _reports_apply(reports, source, isolated=True)
+    for order in settled:
+        for hook in SETTLED_HOOKS:
+            hook(order)
+    return results
+
+
+class _RetryIsolated(Exception):
+    """A report failed in a batch applied without savepoints: roll it back and apply again."""
+
+
+def _reports_apply(
+    reports: Sequence[GatewayReport], source: str, *, isolated: bool
+) -> tuple[list[PaymentOrder | DomainError], list[PaymentOrder]]:
     results: dict[int, PaymentOrder | DomainError] = {}
     settled: list[PaymentOrder] = []
     with transaction.atomic(durable=True):
+        today = business_date_current()
         orders = orders_locked(sorted({report.reference for report in reports}))
         for index, report in enumerate(reports):
             if report.reference not in orders:
@@ -290,12 +320,32 @@ def order_reports_apply(
             order = orders[reports[index].reference]
             return order.loan_id, order.pk, index
 
-        for index in sorted(set(range(len(reports))) - set(results), key=loan_order):
+        pending = sorted(set(range(len(reports))) - set(results), key=loan_order)
+        if not isolated:
+            try:
+                with whole_or_nothing():
+                    outcomes = [
+                        (
+                            index,
+                            _apply_logged(
+                                orders[reports[index].reference], reports[index], source, today
+                            ),
+                        )
+                        for index in pending
+                    ]
+            except Exception as exc:
+                raise _RetryIsolated from exc
+            pending = []
+            for index, outcome in outcomes:
+                order = results[index] = orders[reports[index].reference]
+                if _settled_now(order, outcome):
+                    settled.append(order)
+        for index in pending:
             report = reports[index]
             order = orders[report.reference]
             try:
                 with transaction.atomic():
-                    outcome = _apply_logged(order, report, source)
+                    outcome = _apply_logged(order, report, source, today)
             except DomainError as exc:
                 results[index] = exc
                 orders.update(orders_locked([report.reference]))  # as it stands, not as tried
@@ -303,13 +353,12 @@ def order_reports_apply(
             results[index] = order
             if _settled_now(order, outcome):
                 settled.append(order)
-    for order in settled:
-        for hook in SETTLED_HOOKS:
-            hook(order)
-    return [results[index] for index in range(len(reports))]
+    return [results[index] for index in range(len(reports))], settled
 
 
-def _apply(order: PaymentOrder, report: GatewayReport, source: str) -> str:
+def _apply(
+    order: PaymentOrder, report: GatewayReport, source: str, business_date: date | None = None
+) -> str:
     now = timezone.now()
     if report.provider_reference and not order.provider_reference:
         order.provider_reference = report.provider_reference
@@ -324,7 +373,7 @@ def _apply(order: PaymentOrder, report: GatewayReport, source: str) -> str:
         if order.status not in PaymentOrder.OPEN:
             return Outcome.IGNORED
         order.succeed()
-        order_settle(order, report)
+        order_settle(order, report, business_date=business_date)
     elif report.status == ReportStatus.FAILED:
         if order.status not in PaymentOrder.OPEN:
             return Outcome.IGNORED

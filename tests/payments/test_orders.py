@@ -4,8 +4,9 @@ after, kept by the database too; the state machine is protected; keys are idempo
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 
 from core.errors import IdempotencyKeyReused
 from ledger.models import JournalLine
@@ -13,7 +14,12 @@ from ledger.services import business_date_current
 from loans.models import Loan, Repayment
 from payments.gateways import GatewayReport, ReportStatus
 from payments.models import PaymentOrder, PaymentOrderEvent
-from payments.services.orders import order_create, order_report_apply, order_submit
+from payments.services.orders import (
+    order_create,
+    order_report_apply,
+    order_reports_apply,
+    order_submit,
+)
 from payments.services.payouts import loan_payout_start, payout_abandon
 from tests.api.conftest import active_loan_for
 from tests.lifecycle.factories import assert_books_consistent, make_borrower, make_loan
@@ -158,3 +164,41 @@ def test_the_order_locked_for_a_report_is_the_order_and_loan_the_orm_reads(loan)
         assert not locked._state.adding and locked.status == PaymentOrder.Status.CREATED
     with pytest.raises(Exception, match="No payment order"):
         order_by_reference("PO-NEVER-ISSUED", lock=True)
+
+
+def savepoints(queries) -> int:
+    return sum(query["sql"].startswith("SAVEPOINT") for query in queries)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_batch_takes_savepoints_only_when_a_report_is_refused(loan):
+    """A callback's batch of accepted reports is applied with no savepoint; one the books refuse
+    (more than was ordered), applied after another report's repayment was written, rolls that
+    attempt back whole, and the batch is applied again report by report: the others post once."""
+    first, second = collect(loan, "100.00", key="b1"), collect(loan, "100.00", key="b2")
+    with CaptureQueriesContext(connection) as queries:
+        results = order_reports_apply(
+            reports=[report(first, ReportStatus.SUCCEEDED), report(second, ReportStatus.SUCCEEDED)],
+            source="callback",
+        )
+    assert [result.status for result in results] == [PaymentOrder.Status.SUCCEEDED] * 2
+    assert savepoints(queries) == 0
+
+    good, refused, last = (collect(loan, "100.00", key=f"c{n}") for n in range(3))
+    with CaptureQueriesContext(connection) as queries:
+        results = order_reports_apply(
+            reports=[
+                report(last, ReportStatus.SUCCEEDED),
+                report(refused, ReportStatus.SUCCEEDED, amount=Decimal("100.01")),
+                report(good, ReportStatus.SUCCEEDED),
+            ],
+            source="callback",
+        )
+    assert savepoints(queries) >= 3
+    assert (results[0].status, results[2].status) == (PaymentOrder.Status.SUCCEEDED,) * 2
+    assert "100.01" in str(results[1])
+    refused = PaymentOrder.objects.get(pk=refused.pk)
+    assert refused.status == PaymentOrder.Status.CREATED and not refused.events.exists()
+    paid = Repayment.objects.filter(loan=loan).values_list("external_reference", flat=True)
+    assert sorted(paid) == sorted(o.reference for o in (first, second, good, last))
+    assert_books_consistent()
