@@ -10,6 +10,8 @@ it creates (a comment on the database) and refuses to touch any other.
 import argparse
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -212,6 +214,55 @@ def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU seconds spent between two readings by the processes alive at the second (one that
     started in between counts from zero)."""
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def server_settings(*names: str) -> dict[str, str]:
+    """The server's current value of each setting (as SHOW prints it)."""
+    import psycopg
+
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        return {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in names}
+
+
+def checkpoints_requested() -> int:
+    """Checkpoints the server started since its statistics were reset because WAL reached
+    max_wal_size (not on its timer): each costs a full write of every dirty page, and a full
+    page image in WAL of the next change to each page."""
+    import psycopg
+
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        return conn.execute("SELECT checkpoints_req FROM pg_stat_bgwriter").fetchone()[0]
+
+
+@contextmanager
+def max_wal_size(size: str | None) -> Iterator[None]:
+    """With `size`: the server's max_wal_size set to it (ALTER SYSTEM and a reload; superuser
+    only) for the block, and put back as it was after. The stock 1GB makes a big close
+    checkpoint every few seconds; a server sized for the book would not."""
+    import psycopg
+    from psycopg import sql
+
+    if not size:
+        yield
+        return
+    with psycopg.connect(admin_url(), autocommit=True) as conn:
+        configured = conn.execute(
+            "SELECT setting FROM pg_file_settings WHERE name = 'max_wal_size'"
+            " AND sourcefile LIKE '%postgresql.auto.conf' AND applied"
+        ).fetchone()
+        conn.execute(sql.SQL("ALTER SYSTEM SET max_wal_size = {}").format(sql.Literal(size)))
+        conn.execute("SELECT pg_reload_conf()")
+    try:
+        yield
+    finally:
+        with psycopg.connect(admin_url(), autocommit=True) as conn:
+            if configured is None:
+                conn.execute("ALTER SYSTEM RESET max_wal_size")
+            else:
+                conn.execute(
+                    sql.SQL("ALTER SYSTEM SET max_wal_size = {}").format(sql.Literal(configured[0]))
+                )
+            conn.execute("SELECT pg_reload_conf()")
 
 
 def _server_url() -> str:

@@ -16,6 +16,11 @@ line printed is a JSON object with the figures.
 Celery close's workers share a step's chunks under leases (the figures then include each
 worker's peak RSS, and CPU summed over the workers and their backends).
 
+`--max-wal-size SIZE`: the server's max_wal_size for the run, put back after (ALTER SYSTEM;
+superuser). PostgreSQL's stock 1GB makes a million-loan close checkpoint every few seconds
+(the JSON's ``checkpoints_forced``), each followed by full page images in WAL: the figures then
+measure the server's configuration more than the close.
+
 `--co-lent-share F`: that fraction of the loans is co-lent by the platform (30%) and two
 partners (a bank 40%, a trust 30%, guaranteed, bought back at 90 days past due), their shares
 written set-based before the close. After the close the partners' settlement statements and the
@@ -438,9 +443,17 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=None)
     parser.add_argument("--co-lent-share", type=float, default=0.0)
     parser.add_argument("--workers", type=int, default=1, help="close worker processes")
+    parser.add_argument(
+        "--max-wal-size",
+        help="the server's max_wal_size for the run (e.g. 16GB; superuser; put back after)",
+    )
     _django.add_database_argument(parser)
     args = parser.parse_args()
+    with _django.max_wal_size(args.max_wal_size):
+        run(args)
 
+
+def run(args: argparse.Namespace) -> None:
     _django.setup(_django.database_name(args.database, "eod"))
     from loans.eod import CHUNK_SIZE
 
@@ -452,15 +465,22 @@ def main() -> None:
     if co_lent:
         print(f"co-lent by the platform and two partners: {co_lent} loans")
     worker_rss = []
+    server = _django.server_settings("max_wal_size", "shared_buffers")
+    checkpoints = _django.checkpoints_requested()
     if args.workers > 1:
         seconds, steps, cpu, worker_rss = run_close_on_workers(chunk_size, args.workers)
     else:
         seconds, steps, cpu = run_close(chunk_size)
+    checkpoints = _django.checkpoints_requested() - checkpoints
     for name, value in steps.items():
         print(f"  {name:<13} {value:8.3f} s")
     rate = args.loans / seconds
     print(f"close of {args.loans} loans: {seconds:.2f} s, {rate:,.0f} loans/s")
     print(f"CPU: {cpu['client']} s in this process, {cpu['database']} s in its database backend")
+    print(
+        f"server: max_wal_size {server['max_wal_size']}, shared_buffers "
+        f"{server['shared_buffers']}; {checkpoints} checkpoints forced by WAL during the close"
+    )
     files = time_settlement_files() if co_lent else {}
     floor = sql_floor(args.loans)
     print(f"SQL floor (UPDATE of N loans + INSERT ... SELECT of 2N lines): {floor:.2f} s")
@@ -480,6 +500,8 @@ def main() -> None:
                 "co_lent_loans": co_lent,
                 "settlement": files,
                 "cpu_seconds": cpu,
+                "server": server,
+                "checkpoints_forced": checkpoints,
                 "steps": steps,
             }
         )

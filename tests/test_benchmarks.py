@@ -4,6 +4,7 @@ a database that no benchmark created (issue 23, item 7). No benchmark runs here.
 import ast
 import importlib.util
 import re
+import time
 from pathlib import Path
 
 import psycopg
@@ -110,3 +111,23 @@ def test_a_benchmarks_own_database_is_created_marked_and_rebuilt(server):
     finally:
         bench.drop_scratch_database(name)
     assert not _exists(name)
+
+
+def _max_wal_size_becomes(value: str) -> bool:
+    """A reload reaches new sessions a moment after it is asked for."""
+    for _ in range(50):
+        if bench.server_settings("max_wal_size")["max_wal_size"] == value:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.django_db
+def test_max_wal_size_is_the_one_asked_for_during_the_run_and_put_back_after(server):
+    before = bench.server_settings("max_wal_size")["max_wal_size"]
+    asked = "3GB" if before != "3GB" else "4GB"
+    with bench.max_wal_size(asked):
+        assert _max_wal_size_becomes(asked)
+    assert _max_wal_size_becomes(before)
+    with bench.max_wal_size(None):
+        assert bench.server_settings("max_wal_size")["max_wal_size"] == before
