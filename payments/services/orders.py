@@ -321,38 +321,24 @@ def _reports_apply(
             return order.loan_id, order.pk, index
 
         pending = sorted(set(range(len(reports))) - set(results), key=loan_order)
-        if not isolated:
-            try:
-                with whole_or_nothing():
-                    outcomes = [
-                        (
-                            index,
-                            _apply_logged(
-                                orders[reports[index].reference], reports[index], source, today
-                            ),
-                        )
-                        for index in pending
-                    ]
-            except Exception as exc:
-                raise _RetryIsolated from exc
-            pending = []
-            for index, outcome in outcomes:
-                order = results[index] = orders[reports[index].reference]
+        with nullcontext() if isolated else whole_or_nothing():
+            for index in pending:
+                report = reports[index]
+                order = orders[report.reference]
+                try:
+                    with transaction.atomic() if isolated else nullcontext():
+                        outcome = _apply_logged(order, report, source, today)
+                except Exception as exc:
+                    if not isolated:
+                        raise _RetryIsolated from exc
+                    if not isinstance(exc, DomainError):
+                        raise
+                    results[index] = exc
+                    orders.update(orders_locked([report.reference]))  # as it stands, not tried
+                    continue
+                results[index] = order
                 if _settled_now(order, outcome):
                     settled.append(order)
-        for index in pending:
-            report = reports[index]
-            order = orders[report.reference]
-            try:
-                with transaction.atomic():
-                    outcome = _apply_logged(order, report, source, today)
-            except DomainError as exc:
-                results[index] = exc
-                orders.update(orders_locked([report.reference]))  # as it stands, not as tried
-                continue
-            results[index] = order
-            if _settled_now(order, outcome):
-                settled.append(order)
     return [results[index] for index in range(len(reports))], settled
 
 
