@@ -6,9 +6,14 @@ lease on it. While the chunk runs, a heartbeat thread on its own connection push
 A worker that dies or is cut off stops beating; once its lease expires any worker may take the
 chunk. The chunk's work commits only together with an UPDATE that still finds the worker's token
 on the row (the fence): a late worker whose lease was taken over has its whole transaction
-rolled back, so a chunk is booked once however many workers ran it. On PostgreSQL the work's
-transaction also ends the session when its client falls silent for longer than a lease, so a
-cut-off worker's row locks cannot hold up the worker that took its chunk over.
+rolled back, so a chunk is booked once however many workers ran it.
+
+On PostgreSQL the fence is also enforced on the old holder's session: the work's transaction
+names itself after its lease (`application_name`), and the worker that takes an expired lease
+over ends that session. A cut-off worker's backend can otherwise keep the chunk's row locks for
+as long as TCP retransmits, and the worker that took the chunk over waits on them; a proxy in
+between (pgbouncer, or the cluster script's forwarders) hides the silence from the server, so
+no server-side timeout alone can be relied on.
 """
 
 from __future__ import annotations
@@ -67,17 +72,26 @@ WITH taken AS (
 ), expired AS (
     UPDATE loans_closelease SET outcome = 'expired', ended_at = statement_timestamp()
      WHERE step_run_id IN (SELECT id FROM taken) AND outcome = 'held'
+ RETURNING token
 ), held AS (
     INSERT INTO loans_closelease
            (step_run_id, worker, token, taken_at, heartbeat_at, heartbeats, outcome, error)
     SELECT id, %(worker)s, %(token)s, statement_timestamp(), statement_timestamp(), 0, 'held', ''
       FROM taken
+), ended AS (
+    SELECT count(*) FILTER (WHERE pg_terminate_backend(a.pid)) AS sessions
+      FROM pg_stat_activity a
+     WHERE a.application_name IN (SELECT %(prefix)s || token FROM expired)
 )
-SELECT id, first_loan_id, last_loan_id FROM taken
+SELECT id, first_loan_id, last_loan_id, (SELECT sessions FROM ended) FROM taken
 """
 """The take in one statement. The conditions on the chunk's own row sit in the UPDATE's WHERE:
 a worker that waited on another's take re-checks them on the row as committed, and finds it
-taken. Its lease row is written beside it, and the leases it took over are marked expired."""
+taken. Its lease row is written beside it, the leases it took over are marked expired, and
+their chunk transactions still open anywhere are ended."""
+
+SESSION_PREFIX = "close-lease:"
+"""A leased chunk's transaction runs as `application_name` SESSION_PREFIX + its token."""
 
 
 def chunk_lease_take(
@@ -99,6 +113,7 @@ def chunk_lease_take(
                     "day": business_date,
                     "step": step,
                     "chunk": chunk,
+                    "prefix": SESSION_PREFIX,
                 },
             )
             row = cursor.fetchone()
@@ -193,7 +208,8 @@ def lease_fence(lease: Lease, **done) -> CloseStepRun:
 
 def lease_end(lease: Lease, *, outcome: str, error: str = "") -> bool:
     """Record how a lease ended outside its chunk's transaction; a failure also frees the chunk
-    (marked failed) when this lease still holds it. True when it did."""
+    (marked failed) when this lease still holds it, and returns True. A failure after another
+    worker took the chunk over (its session ended by the take, say) is recorded as fenced."""
     with transaction.atomic():
         held = (
             CloseStepRun.objects.filter(pk=lease.step_run_id, lease_token=lease.token)
@@ -208,6 +224,8 @@ def lease_end(lease: Lease, *, outcome: str, error: str = "") -> bool:
             if outcome == LeaseOutcome.FAILED
             else 0
         )
+        if outcome == LeaseOutcome.FAILED and not held:
+            outcome = LeaseOutcome.FENCED
         CloseLease.objects.filter(
             token=lease.token, outcome__in=(LeaseOutcome.HELD, LeaseOutcome.EXPIRED)
         ).update(outcome=outcome, ended_at=Now(), error=error[:4000])
@@ -215,19 +233,19 @@ def lease_end(lease: Lease, *, outcome: str, error: str = "") -> bool:
 
 
 def lease_session_guard(lease: Lease) -> None:
-    """Inside the chunk's transaction on PostgreSQL: should this worker fall silent mid-chunk
-    (cut off from the network), the server ends its session after a lease's time and frees the
-    rows it locked: waiting for the next statement (``idle_in_transaction_session_timeout``),
-    or stuck sending a result the worker can no longer acknowledge (``tcp_user_timeout``; the
-    first alone left a backend holding a chunk's locks for the kernel's 15 minutes of
-    retransmissions, and the worker that took the chunk over waiting on them)."""
+    """Inside the chunk's transaction on PostgreSQL: name the session after the lease, so the
+    worker that takes the lease over can end it (see the module's note), and have the server
+    end it by itself should this worker fall silent mid-chunk: waiting for the next statement
+    (``idle_in_transaction_session_timeout``) or sending a result nobody acknowledges
+    (``tcp_user_timeout``), when the worker's connection reaches the server directly."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             limit_ms = str(int(lease.seconds * 1000))
             cursor.execute(
                 "SELECT set_config('idle_in_transaction_session_timeout', %s, true),"
-                " set_config('tcp_user_timeout', %s, true)",
-                [limit_ms, limit_ms],
+                " set_config('tcp_user_timeout', %s, true),"
+                " set_config('application_name', %s, true)",
+                [limit_ms, limit_ms, SESSION_PREFIX + lease.token],
             )
 
 

@@ -212,10 +212,14 @@ def close_chunk_run(
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"[:4000]
         if lease is not None:
-            if lease_end(lease, outcome=LeaseOutcome.FAILED, error=message):
-                CloseRun.objects.filter(business_date=business_date).update(
-                    status=RunStatus.FAILED, last_error=f"{step} #{chunk}: {message}"
-                )
+            if not lease_end(lease, outcome=LeaseOutcome.FAILED, error=message):
+                raise LeaseLost(
+                    f"{lease.worker} lost its lease on the chunk, which failed: {message}",
+                    worker=lease.worker,
+                ) from exc
+            CloseRun.objects.filter(business_date=business_date).update(
+                status=RunStatus.FAILED, last_error=f"{step} #{chunk}: {message}"
+            )
             raise
         with transaction.atomic():
             rows.exclude(status=RunStatus.DONE).update(

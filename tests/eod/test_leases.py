@@ -196,3 +196,58 @@ def test_a_leased_chunks_session_ends_itself_if_its_worker_falls_silent_idle_or_
     assert limits["idle_in_transaction_session_timeout"] == limit_ms
     # Off a TCP connection the server reports 0 whatever is set: the kernel has nothing to time.
     assert limits["tcp_user_timeout"] == (limit_ms if over_tcp else 0)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_taking_a_lease_over_ends_the_old_holders_chunk_transaction_and_frees_its_locks(settings):
+    """A cut-off worker's backend can hold its chunk's row locks long after its lease ran out
+    (behind a proxy the server never sees the silence): the take ends that session, the taker
+    runs the chunk at once, and the old holder, when it wakes, finds itself fenced."""
+    from loans.eod.leases import SESSION_PREFIX
+
+    run = _accrual_ready()
+    day = run.business_date
+    settings.CLOSE_FAULT_HOLD = "accrual:4"  # the old holder sits on its locks, silent
+    late = chunk_lease_take(business_date=day, step="accrual", chunk=0, worker="late")
+    outcome = []
+
+    def late_worker():
+        try:
+            close_chunk_run(business_date=day, step="accrual", chunk=0, lease=late)
+            outcome.append("committed")
+        except LeaseLost:
+            outcome.append("fenced")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=late_worker)
+    thread.start()
+    with connection.cursor() as cursor:
+
+        def session_open() -> bool:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                [SESSION_PREFIX + late.token],
+            )
+            return cursor.fetchone()[0] == 1
+
+        deadline = time.monotonic() + 10
+        while not session_open() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert session_open(), "the late worker's chunk transaction never named itself"
+        _expire(late)
+        settings.CLOSE_FAULT_HOLD = ""
+        taker = chunk_lease_take(business_date=day, step="accrual", chunk=0, worker="taker")
+        assert taker is not None
+        taken_at = time.monotonic()
+        row = close_chunk_run(business_date=day, step="accrual", chunk=0, lease=taker)
+        assert row.status == "done"
+        # It did not wait for the late worker's hold to end: that session was ended by the take.
+        assert time.monotonic() - taken_at < 2.5
+        assert not session_open()
+    thread.join(timeout=30)
+    assert outcome == ["fenced"]
+    assert CloseLease.objects.get(token=late.token).outcome == "fenced"
+    assert CloseRun.objects.get(business_date=day).status != "failed"
+    assert JournalEntry.objects.filter(kind="accrual", business_date=day).count() == 1
+    assert trial_balance().balanced
