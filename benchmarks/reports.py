@@ -42,6 +42,7 @@ def build(loans: int) -> dict:
         business_date_current,
         entries_post_bulk,
     )
+    from ledger.partitions import journal_partitions_ensure
     from loans import pii
     from loans.models import Borrower, Loan, Product
 
@@ -130,6 +131,9 @@ def build(loans: int) -> dict:
             "id", "principal", "disbursed_on"
         ).iterator(chunk_size=BATCH)
     ]
+    # The monthly journal partitions the close creates ahead of each month (so that reports
+    # of a past date prune the months after it, as they do on a lender's books).
+    journal_partitions_ensure(since=date(2026, 1, 1), through=AS_OF + timedelta(days=31))
     with transaction.atomic():
         entries_post_bulk(specs=specs, actor="bench")
     del specs
