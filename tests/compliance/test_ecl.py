@@ -152,28 +152,39 @@ def test_on_the_ifrs9_basis_the_allowance_is_the_ecl_and_the_report_shows_the_re
     assert report.totals["basis"] == "ifrs9"
 
 
-def test_the_report_read_a_window_at_a_time_is_the_report_read_at_once(settings, monkeypatch):
-    from compliance.reports import ecl as report_module
+def test_the_report_sums_each_loans_ecl_and_its_five_category_provision_on_its_principal():
     from compliance.reports.base import ReportParams
+    from compliance.reports.ecl import ecl_report
+    from compliance.selectors import classification_policies
+    from ledger.selectors import loan_balances
     from ledger.services import business_date_open
 
     business_date_open(on=START + timedelta(days=1))
     loans = [make_active_loan() for _ in range(5)]
-    Loan.objects.filter(pk=loans[1].pk).update(days_past_due=40)
-    Loan.objects.filter(pk=loans[3].pk).update(days_past_due=120)
-    params = ReportParams(as_of=START, start=START)
-    at_once = report_module.ecl_report(params=params)
-    monkeypatch.setattr(report_module, "WINDOW", 2)
-    windowed = report_module.ecl_report(params=params)
-    assert windowed.rows == at_once.rows and windowed.totals == at_once.totals
-    assert at_once.totals["loans"] == 5 and len({row[1] for row in at_once.rows}) == 2
-    assert at_once.totals["ecl"] == sum(item.ecl for item in ecl_measure(as_of=START))
+    Loan.objects.filter(pk=loans[1].pk).update(days_past_due=40, risk_category="special_mention")
+    Loan.objects.filter(pk=loans[3].pk).update(days_past_due=120, risk_category="substandard")
+    report = ecl_report(params=ReportParams(as_of=START, start=START))
+    # the same figures loan by loan: the ECL measured, the provision on the principal booked
+    policies = classification_policies()
+    expected = {}
+    for item in ecl_measure(as_of=START):
+        loan = Loan.objects.select_related("product").get(pk=item.loan_id)
+        required = policies[loan.product.product_type].required_allowance(
+            loan_balances(loan_id=loan.pk)["1303"], loan.risk_category
+        )
+        key = (loan.product.code, item.stage)
+        count, ecl, provision = expected.get(key, (0, D(0), D(0)))
+        expected[key] = (count + 1, ecl + item.ecl, provision + required)
+    assert {row[:2]: (row[2], row[4], row[7]) for row in report.rows} == expected
+    assert {stage for _, stage in expected} == {1, 3} and report.totals["loans"] == 5
+    assert report.totals["five_category_required"] > 0
 
 
 def test_the_loans_streamed_in_sql_match_the_portable_read():
     from django.db.models import F
 
     from compliance.ecl import _loans, _loans_portable
+    from ledger.selectors import loan_balances
     from loans.models import Installment
 
     paid, partial = make_active_loan(), make_active_loan()
@@ -184,12 +195,13 @@ def test_the_loans_streamed_in_sql_match_the_portable_read():
         principal_paid=D("100.00"), interest_accrued=D("12.34")
     )
     LoanStage.objects.create(loan=partial, stage=2, since=START)
+    Loan.objects.filter(pk=partial.pk).update(risk_category="special_mention")
     settled = make_active_loan()
     Installment.objects.filter(loan=settled).update(status=Installment.Status.PAID)
     loans = Loan.objects.filter(pk__in=[paid.pk, partial.pk, settled.pk])
     streamed = list(_loans(loans))
     assert streamed == list(_loans_portable(loans))
-    profiles = {row[0]: row[-1] for row in streamed}
+    profiles = {row[0]: row[9] for row in streamed}
     assert [row[8] for row in streamed] == [None, 2, None]  # the stage held
     assert len(profiles[paid.pk]) == 11 and len(profiles[partial.pk]) == 12
     assert profiles[partial.pk][0] == D("12000.00") - D("100.00") + D("12.34")
@@ -197,3 +209,44 @@ def test_the_loans_streamed_in_sql_match_the_portable_read():
         profiles[partial.pk][-1] == Installment.objects.get(loan=partial, number=12).principal_due
     )
     assert profiles[settled.pk] == []
+    assert {row[10] for row in streamed} == {()}
+    # with the classification: the product type, the risk category, the principal booked
+    classified = list(_loans(loans, classified=True))
+    assert classified == list(_loans_portable(loans, classified=True))
+    assert [row[:10] for row in classified] == [row[:10] for row in streamed]
+    product_type = paid.product.product_type
+    assert [row[10] for row in classified] == [
+        (product_type, category, loan_balances(loan_id=loan.pk)["1303"])
+        for loan, category in ((paid, "normal"), (partial, "special_mention"), (settled, "normal"))
+    ]
+
+
+def test_the_principal_read_with_the_loans_is_on_its_accounts_normal_side(monkeypatch):
+    import compliance.ecl
+    import loans.eod.common
+    from compliance.ecl import _loans, _loans_portable
+    from ledger.selectors import loan_balances
+
+    loan = make_active_loan()
+    booked = loan_balances(loan_id=loan.pk)["1303"]
+    accounts = loans.eod.common.accounts_by_id()
+    credit_normal = {pk: (code, code == "1303" or side) for pk, (code, side) in accounts.items()}
+    for module in (compliance.ecl, loans.eod.common):
+        monkeypatch.setattr(module, "accounts_by_id", lambda: credit_normal)
+    loan_set = Loan.objects.filter(pk=loan.pk)
+    ((*_, (_, _, streamed)),) = _loans(loan_set, classified=True)
+    ((*_, (_, _, portable)),) = _loans_portable(loan_set, classified=True)
+    assert streamed == portable == -booked != 0
+
+
+def test_the_measure_on_the_portable_read_is_the_measure_on_the_sql_stream(monkeypatch):
+    import compliance.ecl
+
+    loans = [make_active_loan() for _ in range(4)]
+    Loan.objects.filter(pk=loans[1].pk).update(days_past_due=40)
+    Loan.objects.filter(pk=loans[2].pk).update(days_past_due=120)
+    LoanStage.objects.create(loan=loans[3], stage=2, since=START)
+    streamed = ecl_measure(as_of=START)
+    monkeypatch.setattr(compliance.ecl, "_loans", compliance.ecl._loans_portable)
+    assert ecl_measure(as_of=START) == streamed
+    assert [item.stage for item in streamed] == [1, 1, 3, 2]
