@@ -22,6 +22,7 @@ from __future__ import annotations
 import decimal
 import operator
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -35,12 +36,14 @@ __all__ = [
     "StageInputs",
     "expected_credit_loss",
     "lgd_from_recoveries",
+    "loss_precision",
     "loss_weights",
     "marginal_pds",
     "pd_term_structure",
     "stage_for",
     "transition_matrix",
     "weighted_loss",
+    "weighted_sum",
 ]
 
 DEFAULT_STATE = "default"
@@ -239,11 +242,21 @@ def weighted_loss(
     weights: Sequence[Decimal], exposures: Sequence[Decimal], rounding: Rounding
 ) -> Decimal:
     """Σ weight × exposure, rounded (`loss_weights`)."""
-    with decimal.localcontext() as context:
-        context.prec = _PRECISION
-        # map stops at the shorter of the two, like zip(strict=False)
-        total = sum(map(operator.mul, weights, exposures), ZERO)
+    with loss_precision():
+        total = weighted_sum(weights, exposures)
     return rounding(total)
+
+
+def loss_precision() -> AbstractContextManager[decimal.Context]:
+    """The precision `weighted_sum` must run in. A book's measure enters it once for many
+    loans: entered per loan, it costs half as much as the loan's sum."""
+    return decimal.localcontext(prec=_PRECISION)
+
+
+def weighted_sum(weights: Sequence[Decimal], exposures: Sequence[Decimal]) -> Decimal:
+    """Σ weight × exposure, unrounded; only inside `loss_precision()` (`weighted_loss`)."""
+    # map stops at the shorter of the two, like zip(strict=False)
+    return sum(map(operator.mul, weights, exposures), ZERO)
 
 
 @lru_cache(maxsize=4096)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, islice
 
 from django.conf import settings
 from django.db import connection
@@ -40,11 +40,12 @@ from calc.ecl import (
     DEFAULT_STATE,
     Scenario,
     lgd_from_recoveries,
+    loss_precision,
     loss_weights,
     marginal_pds,
     pd_term_structure,
     transition_matrix,
-    weighted_loss,
+    weighted_sum,
 )
 from calc.money import Rounding, minor_unit_for
 from compliance.models import MonthEndCapture, RollCount
@@ -332,42 +333,56 @@ def _measured(
     open_loans = Loan.objects.filter(status__in=OPEN)
     if loans is not None:
         open_loans = open_loans.filter(loans)
+    rows = _loans(open_loans, classified=classified)
+    while chunk := list(islice(rows, STREAM_ROWS)):
+        # a list, yielded outside the chunk's precision (which would hold in the caller's code)
+        yield from _measured_chunk(chunk, basis)
+
+
+def _measured_chunk(chunk: list[tuple], basis: EclBasis) -> list[tuple]:
     curves, lgds, default_lgd, weights = (
         basis.curves,
         basis.lgds,
         basis.default_lgd,
         basis.weights,
     )
-    for (
-        loan_id,
-        product_id,
-        code,
-        dpd,
-        eir,
-        rate,
-        rounding,
-        currency,
-        held,
-        profile,
-        classification,
-    ) in _loans(open_loans, classified=classified):
-        state = bucket_for(dpd)
-        defaulted = state in DEFAULTED_BUCKETS
-        stage = 3 if defaulted else (held or 1)
-        profile = profile[:MAX_MONTHS]
-        lgd, lgd_source = lgds.get(code, default_lgd)
-        eir = eir if eir is not None else rate
-        key = (product_id, state, stage, len(profile), lgd, eir)
-        if key not in weights:
-            pds = [] if stage == 3 else curves.curve(product_id, state, len(profile))
-            weights[key] = loss_weights(
-                stage=stage, months=len(profile), marginal_pd=pds, lgd=lgd, annual_eir=eir
+    measured = []
+    with loss_precision():
+        for (
+            loan_id,
+            product_id,
+            code,
+            dpd,
+            eir,
+            rate,
+            rounding,
+            currency,
+            held,
+            profile,
+            classification,
+        ) in chunk:
+            state = bucket_for(dpd)
+            defaulted = state in DEFAULTED_BUCKETS
+            stage = 3 if defaulted else (held or 1)
+            profile = profile[:MAX_MONTHS]
+            lgd, lgd_source = lgds.get(code, default_lgd)
+            eir = eir if eir is not None else rate
+            key = (product_id, state, stage, len(profile), lgd, eir)
+            if key not in weights:
+                pds = [] if stage == 3 else curves.curve(product_id, state, len(profile))
+                weights[key] = loss_weights(
+                    stage=stage, months=len(profile), marginal_pd=pds, lgd=lgd, annual_eir=eir
+                )
+            ecl = (
+                _rounding(rounding, currency)(weighted_sum(weights[key], profile))
+                if profile
+                else ZERO
             )
-        ecl = (
-            weighted_loss(weights[key], profile, _rounding(rounding, currency)) if profile else ZERO
-        )
-        exposure = profile[0] if profile else ZERO
-        yield loan_id, product_id, code, stage, exposure, ecl, lgd, lgd_source, classification
+            exposure = profile[0] if profile else ZERO
+            measured.append(
+                (loan_id, product_id, code, stage, exposure, ecl, lgd, lgd_source, classification)
+            )
+    return measured
 
 
 @lru_cache(maxsize=64)

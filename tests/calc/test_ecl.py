@@ -9,10 +9,14 @@ from calc.ecl import (
     Scenario,
     StageInputs,
     expected_credit_loss,
+    loss_precision,
+    loss_weights,
     marginal_pds,
     pd_term_structure,
     stage_for,
     transition_matrix,
+    weighted_loss,
+    weighted_sum,
 )
 from calc.money import Rounding
 
@@ -95,3 +99,17 @@ def test_twelve_month_and_lifetime_ecl_for_a_known_pd_curve():
 def test_scenario_weights_must_sum_to_one():
     with pytest.raises(ValueError, match="sum to 1"):
         marginal_pds([D("0.1")], scenarios=[Scenario("base", D("0.5"), D("1"))])
+
+
+def test_a_weighted_sum_in_the_loss_precision_is_the_weighted_loss_before_rounding():
+    weights = loss_weights(
+        stage=2, months=3, marginal_pd=[D("0.0123456789")] * 3, lgd=D("0.45"), annual_eir=D("0.12")
+    )
+    exposures = [D("98765432.17"), D("65432109.87"), D("32109876.55")]
+    with loss_precision():
+        total = weighted_sum(weights, exposures)
+    fine = Rounding("half_up", D("0.0000000001"))
+    assert weighted_loss(weights, exposures, fine) == fine(total)
+    assert weighted_loss(weights, exposures, CENT) == CENT(total)
+    # the context's default precision (28 digits) would round the sum differently
+    assert weighted_sum(weights, exposures) != total

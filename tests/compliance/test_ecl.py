@@ -250,3 +250,43 @@ def test_the_measure_on_the_portable_read_is_the_measure_on_the_sql_stream(monke
     monkeypatch.setattr(compliance.ecl, "_loans", compliance.ecl._loans_portable)
     assert ecl_measure(as_of=START) == streamed
     assert [item.stage for item in streamed] == [1, 1, 3, 2]
+
+
+def test_the_measure_leaves_the_callers_decimal_precision_as_it_found_it(monkeypatch):
+    import decimal
+
+    import compliance.ecl
+
+    monkeypatch.setattr(compliance.ecl, "STREAM_ROWS", 1)
+    for _ in range(3):
+        make_active_loan()
+    precision = decimal.getcontext().prec
+    seen = [decimal.getcontext().prec for _ in compliance.ecl.ecl_stream(as_of=START)]
+    assert seen == [precision] * 3 and decimal.getcontext().prec == precision
+
+
+def test_each_loans_loss_is_summed_to_the_loss_precision(settings, monkeypatch):
+    import compliance.ecl
+    from calc.ecl import loss_precision, loss_weights, weighted_sum
+
+    settings.ECL_PD_FLOOR = "0.0003"
+    settings.ECL_LGD = {"default": "0.45"}
+    # rounded to 30 places, the loss shows every digit of its 34 (28 would not hold it)
+    fine = Rounding("half_up", D("1e-30"))
+    monkeypatch.setattr(compliance.ecl, "_rounding", lambda mode, currency: fine)
+    loan = reload(make_active_loan())
+    (result,) = ecl_measure(as_of=START)
+    exposures, balance = [], D("12000.00")
+    for row in loan.installments.order_by("number"):
+        exposures.append(balance)
+        balance -= row.principal_due
+    weights = loss_weights(
+        stage=1,
+        months=len(exposures),
+        marginal_pd=[D("0.0003")] * 12,
+        lgd=D("0.45"),
+        annual_eir=loan.effective_rate,
+    )
+    with loss_precision():
+        expected = fine(weighted_sum(weights, exposures))
+    assert result.ecl == expected and len(expected.as_tuple().digits) > 28
