@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 
 from django.conf import settings
@@ -108,30 +109,46 @@ def _number(value: int, width: int) -> str:
 
 def detail_record(row: tuple) -> str:
     """One account's fixed-width record (without the line feed)."""
-    (
-        month,
-        account,
-        token,
-        opened,
-        currency,
-        amount,
-        term,
-        balance,
-        overdue,
-        dpd,
-        status,
-        history,
-        recovered,
-    ) = row
-    # "{:0Nd}" pads as `_number` does, a minus sign first (the layout's signed numbers)
-    record = (
-        f"D{month[:4]}{month[5:7]}{account[:32]:<32}{token:<32}"
-        f"{opened.year:04d}{opened.month:02d}{opened.day:02d}{currency:<3}"
-        f"{_minor(amount, currency):015d}{term:03d}{_minor(balance, currency):015d}"
-        f"{_minor(overdue, currency):015d}{min(dpd, 9999):04d}{status}{history}"
-        f"{_minor(recovered, currency):015d}"
-    )
-    assert len(record) == RECORD_LENGTH, record
+    return _detail_writer(row[0], row[4])(row)
+
+
+@lru_cache(maxsize=16)
+def _detail_writer(month: str, currency: str) -> Callable[[tuple], str]:
+    """`detail_record` for the records of one month's file in one currency, with what they
+    share (the month, the currency, its minor unit) worked out once."""
+    head = f"D{month[:4]}{month[5:7]}"
+    currency_field = f"{currency:<3}"
+    per_major = Decimal(1) / _unit(currency)  # exact: 100 for 0.01
+
+    def record(row: tuple) -> str:
+        (
+            _,
+            account,
+            token,
+            opened,
+            _,
+            amount,
+            term,
+            balance,
+            overdue,
+            dpd,
+            status,
+            history,
+            recovered,
+        ) = row
+        # × minor units per major unit is `_minor`'s ÷ minor unit, exactly, and cheaper;
+        # "{:0Nd}" pads as `_number` does, a minus sign first (the layout's signed numbers)
+        text = (
+            f"{head}{account[:32]:<32}{token:<32}"
+            f"{opened.year:04d}{opened.month:02d}{opened.day:02d}{currency_field}"
+            f"{int((amount * per_major).to_integral_value()):015d}{term:03d}"
+            f"{int((balance * per_major).to_integral_value()):015d}"
+            f"{int((overdue * per_major).to_integral_value()):015d}{min(dpd, 9999):04d}"
+            f"{status}{history}{int((recovered * per_major).to_integral_value()):015d}"
+        )
+        assert len(text) == RECORD_LENGTH, text
+        return text
+
     return record
 
 
@@ -226,7 +243,8 @@ def _check_history(params: ReportParams, months: list[date]) -> None:
         )
 
 
-def _histories(loan_ids: list[int], months: list[date]) -> dict[int, dict[date, str]]:
+def _histories(loan_ids: list[int], months: list[date]) -> dict[int, tuple[list, list]]:
+    """Per account, the month ends with a stored status and the statuses (`_History`)."""
     if is_postgresql():
         ids = Sql("= ANY(%(loans)s)", {"loans": loan_ids})
     else:
@@ -237,22 +255,35 @@ def _histories(loan_ids: list[int], months: list[date]) -> dict[int, dict[date, 
              WHERE loan_id {ids.text} AND month_end >= %(first)s AND month_end <= %(last)s""",
         {**ids.params, "first": months[0], "last": months[-2]},
     )
-    out: dict[int, dict[date, str]] = {}
+    out: dict[int, tuple[list, list]] = {}
     for loan_id, day, code in stream(query):
         day = day if isinstance(day, date) else date.fromisoformat(str(day))
-        out.setdefault(loan_id, {})[day] = code
+        days, codes = out.setdefault(loan_id, ([], []))
+        days.append(day)
+        codes.append(code)
     return out
 
 
-def _history(opened: date, codes: dict[date, str], current: str, months: list[date]) -> str:
-    """Oldest first: `/` for the months before the account opened, each later month's stored
-    status (`*` if none), then the current month's."""
-    earlier = months[:-1]
-    first = earlier[0]
-    not_opened = (opened.year - first.year) * 12 + opened.month - first.month
-    not_opened = min(max(not_opened, 0), len(earlier))
-    reported = "".join([codes.get(day, NOT_REPORTED) for day in earlier[not_opened:]])
-    return NOT_OPENED * not_opened + reported + current
+class _History:
+    """The 24-month status string of the accounts of one file (`history_months`)."""
+
+    def __init__(self, months: list[date]):
+        self.earlier, self.first = months[:-1], months[0]
+        self.since = [self.earlier[opened:] for opened in range(len(self.earlier) + 1)]
+
+    def __call__(self, opened: date, days: list[date], codes: list[str], current: str) -> str:
+        """Oldest first: `/` for the months before the account opened, each later month's
+        stored status (`codes`, of the month ends `days`, in any order; `*` if none), then
+        the current month's."""
+        not_opened = (opened.year - self.first.year) * 12 + opened.month - self.first.month
+        not_opened = min(max(not_opened, 0), len(self.earlier))
+        since_opened = self.since[not_opened]
+        if days == since_opened:  # a status for every month since it opened, in order
+            reported = "".join(codes)
+        else:
+            stored = dict(zip(days, codes, strict=True))
+            reported = "".join([stored.get(day, NOT_REPORTED) for day in since_opened])
+        return NOT_OPENED * not_opened + reported + current
 
 
 def credit_bureau_report(*, params: ReportParams) -> Report:
@@ -290,8 +321,11 @@ def _rows(report: Report, query: Sql, months: list[date]) -> Iterator[tuple]:
         "by_status": {},
     }
     key = _token_key()
+    history = _History(months)
+    record_for = _detail_writer(month, params.currency)
+    no_history = ([], [])
 
-    def records(accounts: list[tuple], histories: dict[int, dict[date, str]]) -> Iterator[tuple]:
+    def records(accounts: list[tuple], histories: dict[int, tuple]) -> Iterator[tuple]:
         for (
             loan_id,
             reference,
@@ -319,10 +353,10 @@ def _rows(report: Report, query: Sql, months: list[date]) -> Iterator[tuple]:
                 overdue,
                 int(dpd),
                 code,
-                _history(opened, histories.get(loan_id, {}), code, months),
+                history(opened, *histories.get(loan_id, no_history), code),
                 recovered,
             )
-            record = detail_record(row)
+            record = record_for(row)
             if report.records is not None:
                 report.records[id(row)] = record
             body.update((record + "\n").encode("ascii"))
@@ -335,14 +369,14 @@ def _rows(report: Report, query: Sql, months: list[date]) -> Iterator[tuple]:
 
     if is_postgresql():
         accounts: list[tuple] = []
-        histories: dict[int, dict[date, str]] = {}
+        histories: dict[int, tuple] = {}
         accounts_sql = _accounts_with_histories_sql(query, months)
         for *account, days, codes in stream_pushed(
             accounts_sql.text, accounts_sql.params, jit=False
         ):
             accounts.append(account)
             if days:
-                histories[account[0]] = dict(zip(days, codes, strict=True))
+                histories[account[0]] = (days, codes)
             if len(accounts) >= CHUNK:
                 yield from records(accounts, histories)
                 accounts, histories = [], {}

@@ -236,3 +236,41 @@ def test_a_record_pads_its_numbers_as_the_layout_says_signs_first():
     assert record[1:7] == "202607" and record[71:79] == "20260105"
     assert record[97:100] == "006" and record[100:115] == "-00000000000001"
     assert record[115:130] == "000000000001234" and record[130:134] == "9999"
+
+
+@pytest.mark.parametrize("currency", ["CNY", "JPY"])
+def test_a_records_amounts_are_in_the_currencys_minor_units_as_the_trailers(currency):
+    from compliance.reports.credit_bureau import _minor, _number, detail_record
+
+    amounts = (D("6000.00"), D("-0.01"), D("12.50"), D("13.50"), D("99999999.99"))
+    for amount in amounts:
+        row = ("2026-07", "LN1", "t" * 32, date(2026, 1, 5), currency, amount, 6, amount)
+        row += (amount, 0, "N", "/" * 23 + "N", amount)
+        record = detail_record(row)
+        # the amount, the balance, the amount overdue and the recovered amount
+        fields = (record[82:97], record[100:115], record[115:130], record[159:174])
+        assert fields == (_number(_minor(amount, currency), 15),) * 4
+    # yen have no minor unit: the cents round half to even, as the trailer's totals do
+    minor = "12" if currency == "JPY" else "1250"
+    assert detail_record(row[:5] + (D("12.50"),) + row[6:])[82:97] == minor.rjust(15, "0")
+
+
+def test_a_history_is_the_same_whatever_order_or_gaps_its_month_ends_come_in():
+    from compliance.reports.credit_bureau import _History, history_months
+
+    months = history_months(date(2026, 6, 30))
+    history = _History(months)
+    opened = date(2025, 3, 14)  # the history's ninth month
+    since = months[8:-1]
+    codes = ["N", "1", "2", "N", "N", "3", "N", "N", "N", "N", "N", "N", "N", "N", "N"]
+    every_month = history(opened, since, codes, "1")
+    assert every_month == "/" * 8 + "".join(codes) + "1"
+    assert history(opened, since[::-1], codes[::-1], "1") == every_month
+    # a month without a status is `*`; one stored before the account opened is not reported
+    gap = [day for day in since if day != months[10]]
+    earlier = [months[2], *gap]
+    assert history(opened, earlier, ["G", *codes[:2], *codes[3:]], "1") == (
+        "/" * 8 + "N1*N" + "".join(codes[4:]) + "1"
+    )
+    assert history(date(2026, 6, 1), [], [], "N") == "/" * 23 + "N"
+    assert history(date(2023, 1, 1), [], [], "N") == "*" * 23 + "N"
