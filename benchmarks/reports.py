@@ -35,6 +35,7 @@ BATCH = 10_000
 def build(loans: int) -> dict:
     from django.db import connection, transaction
 
+    from ledger.partitions import journal_partitions_ensure
     from ledger.services import (
         EntrySpec,
         LineSpec,
@@ -42,7 +43,6 @@ def build(loans: int) -> dict:
         business_date_current,
         entries_post_bulk,
     )
-    from ledger.partitions import journal_partitions_ensure
     from loans import pii
     from loans.models import Borrower, Loan, Product
 
