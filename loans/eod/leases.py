@@ -83,6 +83,7 @@ WITH taken AS (
       FROM pg_stat_activity a
      WHERE a.application_name IN (SELECT %(prefix)s || token FROM expired)
 )
+-- a CTE without a data change runs only if read: the sessions ended are read with the row
 SELECT id, first_loan_id, last_loan_id, (SELECT sessions FROM ended) FROM taken
 """
 """The take in one statement. The conditions on the chunk's own row sit in the UPDATE's WHERE:
