@@ -50,12 +50,19 @@ BUILD_CHUNK = 10_000
 
 
 def build_portfolio(loans: int) -> None:
+    from django.conf import settings
     from django.db import connection, transaction
 
+    from ledger.partitions import add_months, journal_partitions_ensure, month_end
     from ledger.services import business_date_current
     from loans.models import Borrower, Loan, Product
 
     assert business_date_current() == ON
+    # The monthly partitions the close keeps ahead of the business date, as on a lender's books.
+    # Without them the book's lines would sit in the default partition and the first close's
+    # journal step would move every one of them: a fresh install's one-off, not a day's work.
+    ahead = add_months(ON, settings.LEDGER_PARTITIONS_AHEAD_MONTHS)
+    journal_partitions_ensure(since=ON, through=month_end(ahead))
     product = Product.objects.create(
         code="bench-cash",
         name="Benchmark cash loan",
