@@ -51,8 +51,12 @@ def build_portfolio(count: int) -> list[tuple[int, str]]:
     from django.contrib.auth.models import User
     from rest_framework.authtoken.models import Token
 
+    from ledger.services import business_date_current
     from loans.models import Borrower
 
+    # The books open on ON here, before the app starts: the app's settings would otherwise open
+    # them on the wall clock's date, and every loan would be months past due and never accrued.
+    assert business_date_current() == ON
     product = _portfolio.bench_product("bench-api", "API benchmark cash loan")
     users = User.objects.bulk_create(User(username=f"bench{n}", password="!") for n in range(count))
     tokens = Token.objects.bulk_create(Token(key=Token.generate_key(), user=user) for user in users)
