@@ -56,7 +56,9 @@ def build_portfolio(count: int) -> list[tuple[int, str]]:
 
     # The books open on ON here, before the app starts: the app's settings would otherwise open
     # them on the wall clock's date, and every loan would be months past due and never accrued.
-    assert business_date_current() == ON
+    opened_on = business_date_current()
+    if opened_on != ON:
+        raise SystemExit(f"The benchmark's books opened on {opened_on}, not {ON}.")
     product = _portfolio.bench_product("bench-api", "API benchmark cash loan")
     users = User.objects.bulk_create(User(username=f"bench{n}", password="!") for n in range(count))
     tokens = Token.objects.bulk_create(Token(key=Token.generate_key(), user=user) for user in users)
