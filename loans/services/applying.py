@@ -372,9 +372,9 @@ def payment_receive(
             if request.value_date < business_date:
                 # Back-dated: which rows to read depends on the repayments after it.
                 locked, existing_id = loan_lock_with_key(loan.pk, request.idempotency_key)
-                rows = None
+                rows, settling = None, None
             else:
-                locked, existing_id, rows = loan_lock_with_open_rows(
+                locked, existing_id, rows, settling = loan_lock_with_open_rows(
                     loan.pk, request.idempotency_key
                 )
             if locked is None:
@@ -407,6 +407,7 @@ def payment_receive(
                 payoff_required,
                 audit,
                 limited=limited,
+                settling=settling,
             )
     except (IntegrityError, IdempotencyConflict) as exc:
         # The same key committed by a concurrent request while this one waited for the lock
@@ -430,7 +431,10 @@ def _receive(
     audit: AuditContext,
     *,
     limited: bool,
+    settling: bool | None,
 ) -> Repayment:
+    """`settling`: whether the loan has an approved settlement, as read with its lock (None:
+    not read)."""
     if loan.status not in RECEIVING:
         raise LoanStateError(f"Loan {loan.reference} is {loan.status}; it takes no payments.")
     if limited:
@@ -492,7 +496,7 @@ def _receive(
     timeline_replay(book, later, actor=actor)
     if later:
         check_refunds_covered(loan)
-    settlement_settle(book, actor=actor)
+    settlement_settle(book, actor=actor, approved=settling)
     repayment_posted(repayment)
     loan_status_settle(book, actor=actor, reason=f"{request.kind} {request.idempotency_key}")
     return repayment

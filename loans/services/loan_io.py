@@ -1,8 +1,9 @@
 """The money services' hot reads and writes, each one statement (one round trip) on PostgreSQL.
 
 A repayment is five round trips: BEGIN; the loan locked, with the idempotency key looked up in
-the same statement, and its open installments read by a second statement pipelined with it
-(so that it sees what a payment that held the lock before committed); one posting
+the same statement, and its open installments (with whether it has an approved settlement) read
+by a second statement pipelined with it (so that it sees what a payment that held the lock
+before committed); one posting
 (`entry_post`); the changed installments written back with the repayment and its allocations
 inserted, in one statement; COMMIT. Compiling ORM queries costs more than running
 them here, so these are plain SQL built once, run as prepared statements
@@ -16,8 +17,11 @@ instances are built by `raw_instances`, the one module that touches the ORM's in
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
+from typing import NamedTuple
 
 import psycopg
 from django.db import connection
@@ -25,7 +29,7 @@ from django.utils import timezone
 
 from core.db import fetch_prepared, rows_update
 from core.models import AuditEvent
-from loans.models import Allocation, Installment, Loan, Repayment
+from loans.models import Allocation, Installment, Loan, LoanModification, Repayment
 from loans.raw_instances import instance_from_row, instances_from_rows, mark_inserted, model_columns
 
 from .schedule_rows import CLOSED
@@ -88,6 +92,7 @@ def loan_lock_with_key(loan_id: int, idempotency_key: str = "") -> tuple[Loan | 
     under `idempotency_key`, if any. The key is read with the statement's snapshot, taken before
     a wait for the lock: a concurrent request's key committed meanwhile shows up later, as a
     unique violation on insert (the callers handle it)."""
+    _take_preloaded(loan_id, None)  # read ahead for a payment, now read again
     if connection.vendor != "postgresql":
         # Elsewhere (the SQLite demo) the ORM, whose converters the raw rows would need.
         loan = Loan.objects.select_for_update().filter(pk=loan_id).first()
@@ -113,18 +118,61 @@ def _rows(loan: Loan, names: list[str], records) -> list[Installment]:
     return instances_from_rows(Installment, names, records, related={"loan": loan})
 
 
-def loan_lock_with_open_rows(
-    loan_id: int, idempotency_key: str
-) -> tuple[Loan | None, int | None, list[Installment]]:
-    """`loan_lock_with_key`, and the loan's open installments, in one round trip: the two
-    statements are pipelined. The server runs them in order and, the isolation being READ
-    COMMITTED, the second takes its snapshot once the first holds the lock, so it sees what a
-    payment that held the lock before committed."""
-    if connection.vendor != "postgresql" or not psycopg.Pipeline.is_supported():
-        loan, existing = loan_lock_with_key(loan_id, idempotency_key)
-        return loan, existing, [] if loan is None else installments_of(loan, open_only=True)
-    names, lock_sql = _lock_sql(connection.vendor)
-    row_names, rows_sql = _rows_sql(connection.vendor, True)
+class LockedLoan(NamedTuple):
+    """A loan locked for a payment: the row, the id of a repayment already made under the
+    payment's idempotency key (if any), its open installments, and whether it has an approved
+    settlement (None: not read)."""
+
+    loan: Loan | None
+    existing_id: int | None
+    rows: list[Installment]
+    settlement_approved: bool | None
+
+
+@lru_cache(maxsize=2)
+def _open_rows_sql(vendor: str) -> tuple[list[str], str]:
+    """The open installments of several loans, each loan's first row carrying whether it has an
+    approved settlement (a loan without open rows still has its row, the installment's columns
+    null). Read once the loans are locked: approving a settlement locks its loan, so the answer
+    holds until the transaction ends."""
+    names, columns = model_columns(Installment)
+    columns = ", ".join(f"i.{column}" for column in columns.split(", "))
+    closed = ", ".join(f"'{status}'" for status in CLOSED)
+    modification = LoanModification
+    return names, (
+        "WITH k AS MATERIALIZED (SELECT k.id, EXISTS (SELECT 1 FROM"
+        f" {modification._meta.db_table} m WHERE m.loan_id = k.id"
+        f" AND m.kind = '{modification.Kind.SETTLEMENT}'"
+        f" AND m.status = '{modification.Status.APPROVED}') AS settling"
+        " FROM unnest(%s::bigint[]) AS k(id))"
+        f" SELECT k.id, k.settling, i.* FROM k LEFT JOIN LATERAL (SELECT {columns}"
+        f" FROM {Installment._meta.db_table} i WHERE i.loan_id = k.id"
+        # OFFSET 0 keeps the lateral subquery a per-loan index scan: flattened into a join,
+        # the generic plan of the prepared statement hashes the whole table.
+        f" AND i.status NOT IN ({closed}) OFFSET 0) i ON true"
+    )
+
+
+@lru_cache(maxsize=2)
+def _locks_sql(vendor: str) -> tuple[list[str], str]:
+    names, columns = model_columns(Loan)
+    columns = ", ".join(f"l.{column}" for column in columns.split(", "))
+    return names, (
+        f"SELECT {columns}, (SELECT r.id FROM {Repayment._meta.db_table} r"
+        " WHERE r.idempotency_key = k.key)"
+        f" FROM {Loan._meta.db_table} l JOIN unnest(%s::bigint[], %s::text[]) AS k(id, key)"
+        " ON k.id = l.id WHERE l.id = ANY(%s::bigint[]) ORDER BY l.id FOR UPDATE OF l"
+    )
+
+
+def _locked_loans(
+    lock_sql: str, lock_params: list, loan_ids: list[int]
+) -> Iterator[tuple[tuple, dict[int, tuple[bool, list[tuple]]]]]:
+    """Run a lock statement and the open-rows statement pipelined (one round trip). The server
+    runs them in order and, the isolation being READ COMMITTED, the second takes its snapshot
+    once the first holds the locks, so it sees what a payment that held a lock before
+    committed. Yields the lock statement's rows with the open rows by loan id."""
+    row_names, rows_sql = _open_rows_sql(connection.vendor)
     connection.ensure_connection()
     raw = connection.connection
     with (
@@ -133,14 +181,79 @@ def loan_lock_with_open_rows(
         psycopg.Cursor(raw) as lock,
         psycopg.Cursor(raw) as rows,
     ):
-        lock.execute(lock_sql, [idempotency_key, loan_id], prepare=True)
-        rows.execute(rows_sql, [loan_id], prepare=True)
-        record = lock.fetchone()
-        records = rows.fetchall()
-    if record is None:
-        return None, None, []
+        lock.execute(lock_sql, lock_params, prepare=True)
+        rows.execute(rows_sql, [loan_ids], prepare=True)
+        records = lock.fetchall()
+        row_records = rows.fetchall()
+    open_rows: dict[int, tuple[bool, list[tuple]]] = {}
+    for loan_id, settling, *row in row_records:
+        entry = open_rows.setdefault(loan_id, (settling, []))
+        if row[0] is not None:
+            entry[1].append(row)
+    for record in records:
+        yield record, open_rows
+
+
+def _locked(record: tuple, open_rows: dict[int, tuple[bool, list[tuple]]]) -> LockedLoan:
+    names, _ = _lock_sql(connection.vendor)
+    row_names, _ = _open_rows_sql(connection.vendor)
     loan = instance_from_row(Loan, names, record[:-1])
-    return loan, record[-1], _rows(loan, row_names, records)
+    settling, records = open_rows.get(loan.pk, (None, []))
+    return LockedLoan(loan, record[-1], _rows(loan, row_names, records), settling)
+
+
+_PRELOADED: ContextVar[dict[int, tuple[str, LockedLoan]] | None] = ContextVar(
+    "loans_preloaded", default=None
+)
+
+
+@contextmanager
+def loans_locked_for_payments(keys: Mapping[int, str]) -> Iterator[None]:
+    """Inside a transaction, for a batch of payments on several loans (a gateway's callback):
+    lock the loans of `keys` (loan id → the idempotency key of its one payment in the batch)
+    in id order and read them with their open installments, two statements in one round trip
+    for the batch rather than per payment. Inside the block, the first payment service to lock
+    one of these loans takes what was read, if its key is that loan's; any other lock of it
+    reads the loan again. Only for loans nothing else in the batch changes before their
+    payment. PostgreSQL with pipelines; elsewhere nothing is read ahead."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("Loans are locked for payments inside the caller's transaction.")
+    preloaded: dict[int, tuple[str, LockedLoan]] = {}
+    if keys and connection.vendor == "postgresql" and psycopg.Pipeline.is_supported():
+        loan_ids = sorted(keys)
+        _, sql = _locks_sql(connection.vendor)
+        params = [loan_ids, [keys[loan_id] for loan_id in loan_ids], loan_ids]
+        for record, open_rows in _locked_loans(sql, params, loan_ids):
+            locked = _locked(record, open_rows)
+            preloaded[locked.loan.pk] = (keys[locked.loan.pk], locked)
+    token = _PRELOADED.set(preloaded)
+    try:
+        yield
+    finally:
+        _PRELOADED.reset(token)
+
+
+def _take_preloaded(loan_id: int, idempotency_key: str | None) -> LockedLoan | None:
+    preloaded = _PRELOADED.get()
+    if not preloaded:
+        return None
+    key, locked = preloaded.pop(loan_id, ("", None))
+    return locked if locked is not None and key == idempotency_key else None
+
+
+def loan_lock_with_open_rows(loan_id: int, idempotency_key: str) -> LockedLoan:
+    """`loan_lock_with_key`, the loan's open installments and whether it has an approved
+    settlement, in one round trip (`_locked_loans`)."""
+    if (locked := _take_preloaded(loan_id, idempotency_key)) is not None:
+        return locked
+    if connection.vendor != "postgresql" or not psycopg.Pipeline.is_supported():
+        loan, existing = loan_lock_with_key(loan_id, idempotency_key)
+        rows = [] if loan is None else installments_of(loan, open_only=True)
+        return LockedLoan(loan, existing, rows, None)
+    _, lock_sql = _lock_sql(connection.vendor)
+    for record, open_rows in _locked_loans(lock_sql, [idempotency_key, loan_id], [loan_id]):
+        return _locked(record, open_rows)
+    return LockedLoan(None, None, [], None)
 
 
 def installments_of(loan: Loan, *, open_only: bool) -> list[Installment]:

@@ -231,14 +231,24 @@ SETTLEMENT_APPROVED_SQL = (
 )
 
 
-def settlement_settle(book: LoanBook, *, actor: str) -> LoanModification | None:
+def settlement_settle(
+    book: LoanBook, *, actor: str, approved: bool | None = None
+) -> LoanModification | None:
     """Close the loan under its approved settlement once the payments counted for it reach the
-    agreed amount (see the module docstring); the caller settles the loan's status after."""
+    agreed amount (see the module docstring); the caller settles the loan's status after.
+    `approved`: whether the loan has an approved settlement, if the caller read it under the
+    loan's lock (approving one takes that lock); None to ask."""
     loan = book.loan
-    if connection.vendor == "postgresql" and not fetch_prepared(
-        SETTLEMENT_APPROVED_SQL, [loan.pk, Kind.SETTLEMENT, Status.APPROVED], one=True
+    if approved is False:
+        return None  # the usual case: no settlement to close
+    if (
+        approved is None
+        and connection.vendor == "postgresql"
+        and not fetch_prepared(
+            SETTLEMENT_APPROVED_SQL, [loan.pk, Kind.SETTLEMENT, Status.APPROVED], one=True
+        )
     ):
-        return None  # the usual case, asked on every payment: no settlement to close
+        return None
     settlement = (
         LoanModification.objects.select_for_update()
         .filter(loan_id=loan.pk, kind=Kind.SETTLEMENT, status=Status.APPROVED)

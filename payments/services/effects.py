@@ -38,6 +38,11 @@ def order_settle(
     order.effect_key = effect_post(order, value_date=value_date, business_date=business_date)
 
 
+def collect_effect_key(order: PaymentOrder) -> str:
+    """The idempotency key of a collect order's repayment."""
+    return f"payorder:{order.reference}"
+
+
 def effect_post(
     order: PaymentOrder, *, value_date: date | None = None, business_date: date | None = None
 ) -> str:
@@ -47,7 +52,7 @@ def effect_post(
             loan=order.loan, business_date=business_date, actor=order.actor, durable=False
         )
         return f"disbursement:{order.loan_id}"
-    key = f"payorder:{order.reference}"
+    key = collect_effect_key(order)
     loan_repay(
         loan=order.loan,
         amount=order.amount_settled,

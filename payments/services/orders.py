@@ -36,11 +36,12 @@ from core.errors import DomainError, IdempotencyKeyReused
 from ledger.services import business_date_current
 from loans.models import Installment, Loan
 from loans.raw_instances import instance_from_row, model_columns
+from loans.services.loan_io import loans_locked_for_payments
 from payments.errors import GatewayUnavailable, OrderNotFound, PaymentError
 from payments.gateways import GatewayReport, ReportStatus, gateway_default_name, gateway_for
 from payments.models import Mandate, PaymentOrder, PaymentOrderEvent
 
-from .effects import GATEWAY_CHANNEL, order_settle, reversal_post
+from .effects import GATEWAY_CHANNEL, collect_effect_key, order_settle, reversal_post
 from .order_exceptions import late_success_apply, payout_return_apply
 
 __all__ = [
@@ -288,7 +289,8 @@ def order_reports_apply(
     another rather than deadlock.
 
     The usual batch, every report accepted, runs without savepoints (`core.db.whole_or_nothing`:
-    four statements a report saved). If any report fails, that attempt is rolled back whole and
+    four statements a report saved), the loans it repays locked and read together at its start
+    (`loans_locked_for_payments`). If any report fails, that attempt is rolled back whole and
     the batch is applied again with each report under a savepoint of its own."""
     try:
         results, settled = _reports_apply(reports, source, isolated=False)
@@ -321,7 +323,10 @@ def _reports_apply(
             return order.loan_id, order.pk, index
 
         pending = sorted(set(range(len(reports))) - set(results), key=loan_order)
-        with nullcontext() if isolated else whole_or_nothing():
+        with (
+            loans_locked_for_payments(_repayments_ahead(reports, orders, pending, today)),
+            nullcontext() if isolated else whole_or_nothing(),
+        ):
             for index in pending:
                 report = reports[index]
                 order = orders[report.reference]
@@ -340,6 +345,33 @@ def _reports_apply(
                 if _settled_now(order, outcome):
                     settled.append(order)
     return [results[index] for index in range(len(reports))], settled
+
+
+def _repayments_ahead(
+    reports: Sequence[GatewayReport],
+    orders: dict[str, PaymentOrder],
+    pending: Sequence[int],
+    today: date,
+) -> dict[int, str]:
+    """The loans whose repayment a batch will post, to lock and read together (loan id → the
+    repayment's key): those with one report in the batch, a success of an open collect order
+    of today (an earlier one is applied back-dated, which reads its loan otherwise)."""
+    per_loan: dict[int, list[int]] = {}
+    for index in pending:
+        per_loan.setdefault(orders[reports[index].reference].loan_id, []).append(index)
+    ahead = {}
+    for loan_id, indexes in per_loan.items():
+        report = reports[indexes[0]]
+        order = orders[report.reference]
+        if (
+            len(indexes) == 1
+            and report.status == ReportStatus.SUCCEEDED
+            and order.status in PaymentOrder.OPEN
+            and order.direction == PaymentOrder.Direction.COLLECT
+            and order.business_date >= today
+        ):
+            ahead[loan_id] = collect_effect_key(order)
+    return ahead
 
 
 def _apply(

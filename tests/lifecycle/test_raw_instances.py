@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from loans.models import Installment, Loan, Repayment
 from loans.raw_instances import BUILT_MODELS, DEFERRED, instances_from_rows
@@ -13,6 +14,7 @@ from loans.services.loan_io import (
     installments_of,
     loan_lock_with_key,
     loan_lock_with_open_rows,
+    loans_locked_for_payments,
 )
 from loans.services.repayments import loan_repay
 
@@ -21,14 +23,19 @@ from .factories import make_active_loan, reload
 pytestmark = pytest.mark.django_db
 
 
+def read_ahead(loan):
+    """The loan as a callback batch reads it ahead (`loans_locked_for_payments`)."""
+    with transaction.atomic(), loans_locked_for_payments({loan.pk: "k"}):
+        return loan_lock_with_open_rows(loan.pk, "k")
+
+
 def raw_loans(loan):
     raw, _ = loan_lock_with_key(loan.pk)
-    locked, _, _ = loan_lock_with_open_rows(loan.pk, "")
-    return [raw, locked]
+    return [raw, loan_lock_with_open_rows(loan.pk, "").loan, read_ahead(loan).loan]
 
 
 def raw_installments(loan):
-    _, _, open_rows = loan_lock_with_open_rows(loan.pk, "")
+    open_rows = loan_lock_with_open_rows(loan.pk, "").rows + read_ahead(loan).rows
     return installments_of(reload(loan), open_only=False) + open_rows
 
 

@@ -202,3 +202,38 @@ def test_a_batch_takes_savepoints_only_when_a_report_is_refused(loan):
     paid = Repayment.objects.filter(loan=loan).values_list("external_reference", flat=True)
     assert sorted(paid) == sorted(o.reference for o in (first, second, good, last))
     assert_books_consistent()
+
+
+def test_a_batch_reads_ahead_the_loans_it_repays_once_and_posts_each_order_once(monkeypatch, loan):
+    """The loans with one success in the batch (of an open collect order) are locked and read
+    together before it is applied; a loan with two reports is read by its payments, one after
+    the other, as is a loan whose only report is a failure (not read at all)."""
+    from loans.services import loan_io
+
+    asked = []
+    real = loan_io._locked_loans
+    monkeypatch.setattr(
+        loan_io,
+        "_locked_loans",
+        lambda sql, params, loan_ids: asked.append(list(loan_ids)) or real(sql, params, loan_ids),
+    )
+    single, failing = (active_loan_for(make_borrower(), on=business_date_current()) for _ in "ab")
+    twice = [collect(loan, "100.00", key=f"t{n}") for n in range(2)]
+    once, refused = collect(single, "100.00", key="s"), collect(failing, "100.00", key="f")
+    results = order_reports_apply(
+        reports=[
+            report(twice[1], ReportStatus.SUCCEEDED),
+            report(refused, ReportStatus.FAILED, reason="insufficient funds"),
+            report(once, ReportStatus.SUCCEEDED),
+            report(twice[0], ReportStatus.SUCCEEDED),
+        ],
+        source="callback",
+    )
+    assert asked[0] == [single.pk]  # read ahead
+    assert asked[1:] == [[loan.pk], [loan.pk]]  # the two payments on `loan`, in order
+    assert [result.status for result in results] == ["succeeded", "failed", *["succeeded"] * 2]
+    for order in (*twice, once):
+        assert Repayment.objects.filter(idempotency_key=f"payorder:{order.reference}").count() == 1
+    assert not Repayment.objects.filter(loan=failing).exists()
+    assert_books_consistent()
+
