@@ -43,6 +43,7 @@ from payments.models import Mandate, PaymentOrder, PaymentOrderEvent
 
 from .effects import GATEWAY_CHANNEL, collect_effect_key, order_settle, reversal_post
 from .order_exceptions import late_success_apply, payout_return_apply
+from .order_writes import BatchWrites
 
 __all__ = [
     "GATEWAY_CHANNEL",
@@ -251,19 +252,26 @@ def order_report_apply(*, report: GatewayReport, source: str) -> PaymentOrder:
 
 
 def _apply_logged(
-    order: PaymentOrder, report: GatewayReport, source: str, business_date: date | None = None
+    order: PaymentOrder,
+    report: GatewayReport,
+    source: str,
+    business_date: date | None = None,
+    writes: BatchWrites | None = None,
 ) -> str:
-    """`_apply` the report, and log it on the order with its outcome."""
-    outcome = _apply(order, report, source, business_date)
-    instance_insert_prepared(
-        PaymentOrderEvent(
-            order=order,
-            source=source,
-            reported_status=report.status,
-            outcome=outcome,
-            payload=report.raw,
-        )
+    """`_apply` the report, and log it on the order with its outcome (kept in `writes`, if
+    given, with the order's row, for the batch to write together)."""
+    outcome = _apply(order, report, source, business_date, writes)
+    event = PaymentOrderEvent(
+        order=order,
+        source=source,
+        reported_status=report.status,
+        outcome=outcome,
+        payload=report.raw,
     )
+    if writes is None:
+        instance_insert_prepared(event)
+    else:
+        writes.report_logged(event)
     return outcome
 
 
@@ -289,9 +297,11 @@ def order_reports_apply(
     another rather than deadlock.
 
     The usual batch, every report accepted, runs without savepoints (`core.db.whole_or_nothing`:
-    four statements a report saved), the loans it repays locked and read together at its start
+    four statements a report saved), its orders' rows and report log written together at its
+    end (`order_writes`), and the loans it repays locked and read together at its start
     (`loans_locked_for_payments`). If any report fails, that attempt is rolled back whole and
-    the batch is applied again with each report under a savepoint of its own."""
+    the batch is applied again with each report under a savepoint of its own, written as
+    applied."""
     try:
         results, settled = _reports_apply(reports, source, isolated=False)
     except _RetryIsolated:
@@ -323,6 +333,7 @@ def _reports_apply(
             return order.loan_id, order.pk, index
 
         pending = sorted(set(range(len(reports))) - set(results), key=loan_order)
+        writes = None if isolated else BatchWrites()
         with (
             loans_locked_for_payments(_repayments_ahead(reports, orders, pending, today)),
             nullcontext() if isolated else whole_or_nothing(),
@@ -332,7 +343,7 @@ def _reports_apply(
                 order = orders[report.reference]
                 try:
                     with transaction.atomic() if isolated else nullcontext():
-                        outcome = _apply_logged(order, report, source, today)
+                        outcome = _apply_logged(order, report, source, today, writes)
                 except Exception as exc:
                     if not isolated:
                         raise _RetryIsolated from exc
@@ -344,6 +355,11 @@ def _reports_apply(
                 results[index] = order
                 if _settled_now(order, outcome):
                     settled.append(order)
+            if writes is not None:
+                try:
+                    writes.flush()
+                except Exception as exc:
+                    raise _RetryIsolated from exc
     return [results[index] for index in range(len(reports))], settled
 
 
@@ -375,7 +391,11 @@ def _repayments_ahead(
 
 
 def _apply(
-    order: PaymentOrder, report: GatewayReport, source: str, business_date: date | None = None
+    order: PaymentOrder,
+    report: GatewayReport,
+    source: str,
+    business_date: date | None = None,
+    writes: BatchWrites | None = None,
 ) -> str:
     now = timezone.now()
     if report.provider_reference and not order.provider_reference:
@@ -387,6 +407,8 @@ def _apply(
         order.submitted_at = now
     elif report.status == ReportStatus.SUCCEEDED:
         if order.status == Status.FAILED:
+            if writes is not None:
+                writes.flush()  # it reads the loan's other orders
             return late_success_apply(order, report, source)
         if order.status not in PaymentOrder.OPEN:
             return Outcome.IGNORED
@@ -402,12 +424,17 @@ def _apply(
         if order.status != Status.SUCCEEDED:
             return Outcome.IGNORED
         if order.direction == PaymentOrder.Direction.PAYOUT:
+            if writes is not None:
+                writes.flush()
             return payout_return_apply(order, report, source)
         order.reverse()
         order.reversal_key = reversal_post(order, report.reason)
     else:
         return Outcome.IGNORED
-    _order_save(order)
+    if writes is None:
+        _order_save(order)
+    else:
+        writes.order_changed(order)
     return Outcome.APPLIED
 
 

@@ -237,3 +237,44 @@ def test_a_batch_reads_ahead_the_loans_it_repays_once_and_posts_each_order_once(
     assert not Repayment.objects.filter(loan=failing).exists()
     assert_books_consistent()
 
+
+def test_a_batch_writes_its_orders_and_their_reports_as_applied_late_success_included(loan):
+    """The batch keeps its orders' rows and report log and writes them at its end: the rows as
+    the reports left them, the log in the order the reports were applied. A success after a
+    failure in the same batch (which reads the loan's orders) finds the failure written."""
+    from payments.services.orders import order_by_reference
+
+    late, plain = collect(loan, "100.00", key="late"), collect(loan, "100.00", key="plain")
+    with transaction.atomic():  # sent: the gateway's reports follow
+        for order in (late, plain):
+            order = order_by_reference(order.reference, lock=True)
+            order.submit()
+            order.save()
+    results = order_reports_apply(
+        reports=[
+            report(late, ReportStatus.FAILED, reason="insufficient funds"),
+            report(plain, ReportStatus.SUCCEEDED, provider_reference="GW-P"),
+            report(plain, ReportStatus.SUCCEEDED),  # a duplicate
+            report(late, ReportStatus.SUCCEEDED),  # the money moved after all
+        ],
+        source="callback",
+    )
+    assert [result.status for result in results] == ["succeeded"] * 4
+    plain, late = (PaymentOrder.objects.get(pk=order.pk) for order in (plain, late))
+    assert (plain.status, plain.provider_reference) == ("succeeded", "GW-P")
+    assert plain.effect_key == f"payorder:{plain.reference}" and plain.amount_settled == 100
+    assert plain.updated_at > plain.created_at and plain.settled_at is not None
+    assert late.failure_reason == "reported failed first: insufficient funds"
+    logged = list(
+        PaymentOrderEvent.objects.filter(source="callback")
+        .order_by("id")
+        .values_list("order_id", "reported_status", "outcome")
+    )
+    assert logged == [
+        (late.pk, "failed", "applied"),
+        (late.pk, "succeeded", "applied"),
+        (plain.pk, "succeeded", "applied"),
+        (plain.pk, "succeeded", "ignored"),
+    ]  # applied in order order (`late` was created first), each order's in report order
+    assert Repayment.objects.filter(loan=loan).count() == 2
+    assert_books_consistent()

@@ -19,10 +19,16 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 CREATE_AND_SUBMIT = 6
 """Token, loan, business date, open installments (the payoff ceiling), the order's insert,
 and the gateway's answer with its event (one statement), each in autocommit: no transaction."""
-CALLBACK_AND_REPAYMENT = 12
+CALLBACK_AND_REPAYMENT = 11
 """The order locked with its loan, the business date, the loan locked, a savepoint, the
-modifications, the schedule, the entry, the installments, the domain event, the order and its
-event (BEGIN/COMMIT not counted)."""
+schedule (with whether a settlement is approved), the entry, the installments, the domain
+event, the order, its event and the savepoint released (BEGIN/COMMIT not counted)."""
+BATCH = 5
+BATCH_PER_ORDER = 3
+"""A callback of several reports, each a repayment on a loan of its own: the orders locked with
+their loans, the business date, the loans locked and their schedules read (two statements
+for the batch), and the orders and their events written at its end; a report, its entry, its
+installments with its repayment, and its domain event."""
 
 
 class Statements:
@@ -83,3 +89,36 @@ def test_statements_per_order_on_the_full_path(rails, monkeypatch):
         assert len(create) <= CREATE_AND_SUBMIT, "\n".join(create)
         assert len(callback) <= CALLBACK_AND_REPAYMENT, "\n".join(callback)
     assert len(set(counts)) == 1, counts  # the same for every order: nothing grows
+
+
+def test_statements_of_a_callback_batch(rails, monkeypatch):
+    statements = Statements(monkeypatch)
+    rails.control(lost_rate=1)  # the callbacks are sent below, as one batch
+    orders = []
+    for n in range(3):
+        user, borrower = make_borrower_user()
+        loan = active_loan_for(borrower, on=business_date_current())
+        response = client_for(user).post(
+            f"/api/v1/loans/{loan.pk}/payment-orders",
+            {"amount": "1.00"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=f"batch-{n}",
+        )
+        assert response.status_code == 201, response.content
+        orders.append(response.json()["reference"])
+    body = json.dumps(
+        {"reports": [{"reference": reference, "gateway_id": f"GW{n}", "status": "succeeded",
+                      "amount_settled": "1.00", "reason": ""}
+                     for n, reference in enumerate(orders)]}
+    ).encode()  # fmt: skip
+    with statements:
+        answered = client_for(None).post(
+            "/api/v1/payments/callbacks/local",
+            body,
+            content_type="application/json",
+            HTTP_GATEWAY_SIGNATURE=signature_header(body=body, secrets=[SECRET]),
+        )
+    assert answered.status_code == 200, answered.content
+    assert [result["status"] for result in answered.json()["results"]] == ["succeeded"] * 3
+    assert len(statements.sql) <= BATCH + 3 * BATCH_PER_ORDER, "\n".join(statements.sql)
+    assert PaymentOrder.objects.filter(reference__in=orders, status="succeeded").count() == 3
