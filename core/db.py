@@ -110,7 +110,9 @@ def _save_sql(model: type[Model], insert: bool) -> tuple[list[Field], str]:
     return fields, f'UPDATE "{table}" SET {columns} WHERE "id" = %s RETURNING "id"'
 
 
-def _values(instance: Model, fields: list[Field], add: bool) -> list[object]:
+def instance_values(instance: Model, fields: list[Field], add: bool) -> list[object]:
+    """Each of `fields` of `instance` as the ORM would save it (``auto_now`` set now; with
+    `add`, ``auto_now_add`` too)."""
     return [field.get_db_prep_save(field.pre_save(instance, add), connection) for field in fields]
 
 
@@ -124,7 +126,7 @@ def instance_insert_prepared(instance: Model) -> None:
         instance.save(force_insert=True)
         return
     fields, sql = _save_sql(type(instance), True)
-    instance.pk = fetch_prepared(sql, _values(instance, fields, True), one=True)[0]
+    instance.pk = fetch_prepared(sql, instance_values(instance, fields, True), one=True)[0]
     instance._state.adding = False
     instance._state.db = connection.alias
 
@@ -139,7 +141,7 @@ def instance_save_prepared(instance: Model) -> bool:
         instance.save(force_update=True)
         return True
     fields, sql = _save_sql(type(instance), False)
-    return bool(fetch_prepared(sql, [*_values(instance, fields, False), instance.pk]))
+    return bool(fetch_prepared(sql, [*instance_values(instance, fields, False), instance.pk]))
 
 
 def fetch_pipelined(statements: Sequence[tuple[str, Sequence[object]]]) -> list[list[tuple]]:

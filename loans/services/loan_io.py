@@ -138,12 +138,11 @@ def _open_rows_sql(vendor: str) -> tuple[list[str], str]:
     names, columns = model_columns(Installment)
     columns = ", ".join(f"i.{column}" for column in columns.split(", "))
     closed = ", ".join(f"'{status}'" for status in CLOSED)
-    modification = LoanModification
     return names, (
         "WITH k AS MATERIALIZED (SELECT k.id, EXISTS (SELECT 1 FROM"
-        f" {modification._meta.db_table} m WHERE m.loan_id = k.id"
-        f" AND m.kind = '{modification.Kind.SETTLEMENT}'"
-        f" AND m.status = '{modification.Status.APPROVED}') AS settling"
+        f" {LoanModification._meta.db_table} m WHERE m.loan_id = k.id"
+        f" AND m.kind = '{LoanModification.Kind.SETTLEMENT}'"
+        f" AND m.status = '{LoanModification.Status.APPROVED}') AS settling"
         " FROM unnest(%s::bigint[]) AS k(id))"
         f" SELECT k.id, k.settling, i.* FROM k LEFT JOIN LATERAL (SELECT {columns}"
         f" FROM {Installment._meta.db_table} i WHERE i.loan_id = k.id"

@@ -17,7 +17,12 @@ from functools import lru_cache
 from django.db import connection
 from django.utils import timezone
 
-from core.db import fetch_prepared, instance_insert_prepared, instance_save_prepared
+from core.db import (
+    fetch_prepared,
+    instance_insert_prepared,
+    instance_save_prepared,
+    instance_values,
+)
 from payments.errors import OrderNotFound
 from payments.models import PaymentOrder, PaymentOrderEvent
 
@@ -81,14 +86,9 @@ class BatchWrites:
                 instance_insert_prepared(event)
             return
         fields, sql = _flush_sql()
+        columns = ["id", *(field.column for field in fields)]
         rows = [
-            {
-                "id": order.pk,
-                **{
-                    field.column: field.get_db_prep_save(field.pre_save(order, False), connection)
-                    for field in fields
-                },
-            }
+            dict(zip(columns, [order.pk, *instance_values(order, fields, False)], strict=True))
             for order in orders
         ]
         logged = [

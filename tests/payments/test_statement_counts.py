@@ -56,6 +56,30 @@ class Statements:
         self.counting = False
 
 
+def success(reference: str) -> dict:
+    """The local gateway's report that an order of 1.00 succeeded."""
+    return {
+        "reference": reference,
+        "gateway_id": f"GW-{reference}",
+        "status": "succeeded",
+        "amount_settled": "1.00",
+        "reason": "",
+    }
+
+
+def signed_callback(payload: dict):
+    """The gateway's callback, signed, to our endpoint (answered 200)."""
+    body = json.dumps(payload).encode()
+    answered = client_for(None).post(
+        "/api/v1/payments/callbacks/local",
+        body,
+        content_type="application/json",
+        HTTP_GATEWAY_SIGNATURE=signature_header(body=body, secrets=[SECRET]),
+    )
+    assert answered.status_code == 200, answered.content
+    return answered
+
+
 def test_statements_per_order_on_the_full_path(rails, monkeypatch):
     statements = Statements(monkeypatch)
     rails.control(lost_rate=1)  # the callback is sent below, counted on its own
@@ -72,18 +96,8 @@ def test_statements_per_order_on_the_full_path(rails, monkeypatch):
         assert response.status_code == 201, response.content
         create = list(statements.sql)
         order = PaymentOrder.objects.get(reference=response.json()["reference"])
-        body = json.dumps(
-            {"reference": order.reference, "gateway_id": "GW1", "status": "succeeded",
-             "amount_settled": "1.00", "reason": ""}
-        ).encode()  # fmt: skip
         with statements:
-            answered = client_for(None).post(
-                "/api/v1/payments/callbacks/local",
-                body,
-                content_type="application/json",
-                HTTP_GATEWAY_SIGNATURE=signature_header(body=body, secrets=[SECRET]),
-            )
-        assert answered.status_code == 200, answered.content
+            signed_callback(success(order.reference))
         callback = list(statements.sql)
         counts.append((len(create), len(callback)))
         assert len(create) <= CREATE_AND_SUBMIT, "\n".join(create)
@@ -106,19 +120,8 @@ def test_statements_of_a_callback_batch(rails, monkeypatch):
         )
         assert response.status_code == 201, response.content
         orders.append(response.json()["reference"])
-    body = json.dumps(
-        {"reports": [{"reference": reference, "gateway_id": f"GW{n}", "status": "succeeded",
-                      "amount_settled": "1.00", "reason": ""}
-                     for n, reference in enumerate(orders)]}
-    ).encode()  # fmt: skip
     with statements:
-        answered = client_for(None).post(
-            "/api/v1/payments/callbacks/local",
-            body,
-            content_type="application/json",
-            HTTP_GATEWAY_SIGNATURE=signature_header(body=body, secrets=[SECRET]),
-        )
-    assert answered.status_code == 200, answered.content
+        answered = signed_callback({"reports": [success(reference) for reference in orders]})
     assert [result["status"] for result in answered.json()["results"]] == ["succeeded"] * 3
     assert len(statements.sql) <= BATCH + 3 * BATCH_PER_ORDER, "\n".join(statements.sql)
     assert PaymentOrder.objects.filter(reference__in=orders, status="succeeded").count() == 3
