@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from core.batch import cyclic_gc_paused
 
 from .accounts import load_accounts
+from .deferred import entry_ids_allocate
 from .errors import IdempotencyConflict, archived_month_refusal, closed_period_refusal
 from .partitions import partition_tables
 from .periods import closed_periods_forget, specs_in_open_periods
@@ -134,7 +135,7 @@ def _copy_entries(
             chunks = [pending[i : i + COPY_CHUNK] for i in range(0, len(pending), COPY_CHUNK)]
         else:
             chunks = None
-        ids = _allocate_entry_ids(cursor, len(pending) if look_up_keys else len(specs))
+        ids = entry_ids_allocate(len(pending) if look_up_keys else len(specs))
         posted: list[Prepared] = []
         by_key: dict[str, Prepared] = {}
         # No other query may run on this connection while a COPY is open.
@@ -215,22 +216,6 @@ def _only_new(cursor, prepared: list[Prepared]) -> list[Prepared]:
                 "different entry."
             )
     return [item for item in prepared if item.spec.idempotency_key not in existing]
-
-
-_entry_sequence: dict[str, str] = {}
-
-
-def _allocate_entry_ids(cursor, count: int) -> list[int]:
-    alias = connection.alias
-    if alias not in _entry_sequence:
-        cursor.execute("SELECT pg_get_serial_sequence('ledger_journalentry', 'id')")
-        _entry_sequence[alias] = cursor.fetchone()[0]
-    # A constant regclass: resolving the sequence per row would cost more than the rows.
-    cursor.execute(
-        "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
-        [_entry_sequence[alias], count],
-    )
-    return cursor.fetchone()[0]
 
 
 def _copy_text(value: str) -> str:

@@ -13,6 +13,7 @@ from django.db.models import Q, Sum
 from core.db import fetch_prepared
 from core.money import ZERO
 
+from .deferred import entries_written
 from .models import Account, JournalLine, LoanAccountBalance, LoanOpening, MonthOpening
 
 CENT = Decimal("0.01")
@@ -191,6 +192,7 @@ def loan_balances(
     the accounts ``codes`` names). Current balance-sheet balances come from the stored rows; the
     rest is summed from the loan's lines, plus, once months are archived, the totals of its
     archived lines (`LoanOpening`). Current balances of stored accounts alone are one query."""
+    entries_written(loan_id)
     accounts_query = Account.objects.filter(currency=currency)
     if codes is not None:
         accounts_query = accounts_query.filter(code__in=list(codes))

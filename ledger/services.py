@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from core.db import fetch_prepared
 
 from .bulk import entries_post_bulk, posting_uses_database_functions
+from .deferred import deferred_for, entries_written
 from .errors import (
     AlreadyReversed,
     BusinessDateError,
@@ -64,6 +65,8 @@ def entry_post(*, spec: EntrySpec, actor: str = "system") -> PostingResult:
         )
         spec = booked
     if posting_uses_database_functions():
+        if (deferred := deferred_for(spec)) is not None:
+            return deferred.post(prepared, actor)
         try:
             return _post_with_function(prepared, actor)
         except IntegrityError as exc:
@@ -123,6 +126,7 @@ def entry_reverse(
 ) -> PostingResult:
     """Post the mirror of an entry, linked to it. An entry can be reversed once only."""
     key = idempotency_key or f"reversal:{entry_id}"
+    entries_written()
     with transaction.atomic():
         original = JournalEntry.objects.select_for_update().filter(pk=entry_id).first()
         if original is None:

@@ -17,6 +17,7 @@ from django.db.models import Max
 from core.money import ZERO
 from ledger import chart
 from ledger.accounts import account_ids
+from ledger.deferred import entries_written
 from ledger.models import LoanAccountBalance
 from ledger.services import EntrySpec, LineSpec, entry_post
 from loans.models import Installment, Loan
@@ -104,6 +105,7 @@ class LoanBook:
     def suspense(self) -> Decimal:
         """The loan's interest in suspense (2261), read once, then kept with the lines."""
         if self._suspense is None:
+            entries_written(self.loan.id)
             (account_id,) = account_ids([chart.INTEREST_SUSPENSE], self.loan.currency)
             row = (
                 LoanAccountBalance.objects.filter(loan_id=self.loan.id, account_id=account_id)

@@ -33,6 +33,7 @@ from core.db import (
     whole_or_nothing,
 )
 from core.errors import DomainError, IdempotencyKeyReused
+from ledger.deferred import entries_deferred
 from ledger.services import business_date_current
 from loans.models import Installment, Loan
 from loans.raw_instances import instance_from_row, model_columns
@@ -298,8 +299,8 @@ def order_reports_apply(
 
     The usual batch, every report accepted, runs without savepoints (`core.db.whole_or_nothing`:
     four statements a report saved), its orders' rows and report log written together at its
-    end (`order_writes`), and the loans it repays locked and read together at its start
-    (`loans_locked_for_payments`). If any report fails, that attempt is rolled back whole and
+    end (`order_writes`) with the repayments' ledger entries (`ledger.deferred`), and the loans
+    it repays locked and read together at its start (`loans_locked_for_payments`). If any report fails, that attempt is rolled back whole and
     the batch is applied again with each report under a savepoint of its own, written as
     applied."""
     try:
@@ -334,8 +335,10 @@ def _reports_apply(
 
         pending = sorted(set(range(len(reports))) - set(results), key=loan_order)
         writes = None if isolated else BatchWrites()
+        ahead = _repayments_ahead(reports, orders, pending, today)
         with (
-            loans_locked_for_payments(_repayments_ahead(reports, orders, pending, today)),
+            loans_locked_for_payments(ahead),
+            nullcontext() if isolated else entries_deferred(ahead) as entries,
             nullcontext() if isolated else whole_or_nothing(),
         ):
             for index in pending:
@@ -357,6 +360,7 @@ def _reports_apply(
                     settled.append(order)
             if writes is not None:
                 try:
+                    entries.flush()
                     writes.flush()
                 except Exception as exc:
                     raise _RetryIsolated from exc

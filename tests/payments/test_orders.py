@@ -278,3 +278,57 @@ def test_a_batch_writes_its_orders_and_their_reports_as_applied_late_success_inc
     ]  # applied in order order (`late` was created first), each order's in report order
     assert Repayment.objects.filter(loan=loan).count() == 2
     assert_books_consistent()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_batch_posts_its_entries_together_and_a_refused_one_sends_it_report_by_report(
+    monkeypatch, loan
+):
+    """The repayments of a batch's read-ahead loans are booked in one write at its end. If the
+    books refuse that write (here: one repayment's entry key is taken by another entry), the
+    attempt is rolled back whole and the batch applied again with each entry posted as it goes:
+    the refused report changes nothing, the others post once."""
+    import json
+
+    from ledger import deferred
+    from ledger.models import JournalEntry
+    from ledger.services import entry_post
+    from tests.ledger.helpers import transfer
+
+    written = []
+    real = deferred.fetch_pipelined
+    monkeypatch.setattr(
+        deferred,
+        "fetch_pipelined",
+        lambda statements: written.append(len(json.loads(statements[0][1][0]))) or real(statements),
+    )
+
+    others = [active_loan_for(make_borrower(), on=business_date_current()) for _ in "ab"]
+    orders = [collect(each, "100.00", key=f"e{n}") for n, each in enumerate([loan, *others])]
+    results = order_reports_apply(
+        reports=[report(order, ReportStatus.SUCCEEDED) for order in orders[:2]], source="callback"
+    )
+    assert [result.status for result in results] == ["succeeded"] * 2
+    assert written == [2]  # both entries in one write
+    entries = JournalEntry.objects.filter(kind="repayment").order_by("id")
+    assert [entry.idempotency_key for entry in entries] == [
+        f"repayment:{order.loan_id}:payorder:{order.reference}:g1" for order in orders[:2]
+    ]
+
+    taken = orders[2]
+    entry_post(
+        spec=transfer(f"repayment:{taken.loan_id}:payorder:{taken.reference}:g1", "1.00"),
+    )
+    more = [collect(each, "100.00", key=f"m{n}") for n, each in enumerate([loan, others[0]])]
+    results = order_reports_apply(
+        reports=[report(order, ReportStatus.SUCCEEDED) for order in [more[0], taken, more[1]]],
+        source="callback",
+    )
+    assert written == [2, 3]  # the refused write; then each entry as it was posted
+    assert (results[0].status, results[2].status) == ("succeeded", "succeeded")
+    assert "already used for a different entry" in str(results[1])
+    assert PaymentOrder.objects.get(pk=taken.pk).status == PaymentOrder.Status.CREATED
+    assert not Repayment.objects.filter(loan_id=taken.loan_id).exists()
+    for order in [*orders[:2], *more]:
+        assert Repayment.objects.filter(idempotency_key=f"payorder:{order.reference}").count() == 1
+    assert_books_consistent()

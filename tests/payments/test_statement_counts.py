@@ -23,12 +23,12 @@ CALLBACK_AND_REPAYMENT = 11
 """The order locked with its loan, the business date, the loan locked, a savepoint, the
 schedule (with whether a settlement is approved), the entry, the installments, the domain
 event, the order, its event and the savepoint released (BEGIN/COMMIT not counted)."""
-BATCH = 5
-BATCH_PER_ORDER = 3
+BATCH = 8
+BATCH_PER_ORDER = 2
 """A callback of several reports, each a repayment on a loan of its own: the orders locked with
 their loans, the business date, the loans locked and their schedules read (two statements
-for the batch), and the orders and their events written at its end; a report, its entry, its
-installments with its repayment, and its domain event."""
+for the batch), ids for its entries, and at its end its entries, their lines, and the orders
+with their events; a report, its installments with its repayment, and its domain event."""
 
 
 class Statements:
@@ -123,5 +123,5 @@ def test_statements_of_a_callback_batch(rails, monkeypatch):
     with statements:
         answered = signed_callback({"reports": [success(reference) for reference in orders]})
     assert [result["status"] for result in answered.json()["results"]] == ["succeeded"] * 3
-    assert len(statements.sql) <= BATCH + 3 * BATCH_PER_ORDER, "\n".join(statements.sql)
+    assert len(statements.sql) == BATCH + 3 * BATCH_PER_ORDER, "\n".join(statements.sql)
     assert PaymentOrder.objects.filter(reference__in=orders, status="succeeded").count() == 3
