@@ -233,6 +233,52 @@ def loan_ref_for_user(*, user, loan_id: int) -> Loan:
     return loan
 
 
+CLOSED_ROWS = (Installment.Status.PAID, Installment.Status.CANCELLED)
+
+
+@lru_cache(maxsize=1)
+def _payment_read_sql() -> tuple[list[str], str]:
+    """The loan (as `LOAN_REF_SQL`), the business date and one row per open installment (the
+    installment's columns null when it has none), in one statement."""
+    names, columns = model_columns(Installment)
+    columns = ", ".join(f"i.{column}" for column in columns.split(", "))
+    closed = ", ".join(f"'{status}'" for status in CLOSED_ROWS)
+    return names, (
+        f"SELECT {', '.join('l.' + name for name in LOAN_REF_FIELDS)},"
+        f' (SELECT "current" FROM {BusinessDate._meta.db_table} WHERE lender = %s), i.*'
+        " FROM loans_loan l JOIN loans_borrower b ON b.id = l.borrower_id"
+        f" LEFT JOIN LATERAL (SELECT {columns} FROM {Installment._meta.db_table} i"
+        # OFFSET 0: a per-loan index scan, whatever the generic plan would flatten it into.
+        f" WHERE i.loan_id = l.id AND i.status NOT IN ({closed}) OFFSET 0) i ON true"
+        " WHERE l.id = %s AND b.user_id = %s"
+    )
+
+
+def loan_for_payment_by_user(*, user, loan_id: int) -> tuple[Loan, date | None, list[Installment]]:
+    """`loan_ref_for_user`, the business date (None: the books were never opened) and the
+    loan's open installments (what its payoff quote needs): the reads of a borrower's payment
+    before it is ordered, one statement on PostgreSQL (three otherwise)."""
+    if connection.vendor != "postgresql":
+        loan = loan_ref_for_user(user=user, loan_id=loan_id)
+        current = BusinessDate.objects.filter(lender=settings.LEDGER_LENDER)
+        rows = list(Installment.objects.filter(loan_id=loan.pk).exclude(status__in=CLOSED_ROWS))
+        for row in rows:
+            row.loan = loan
+        return loan, current.values_list("current", flat=True).first(), rows
+    names, sql = _payment_read_sql()
+    records = fetch_prepared(sql, [settings.LEDGER_LENDER, loan_id, user.pk])
+    if not records:
+        raise LoanNotFound(_("There is no loan with this id."))
+    width = len(LOAN_REF_FIELDS)
+    loan = Loan.from_db(connection.alias, LOAN_REF_FIELDS, records[0][:width])
+    rows = [record[width + 1 :] for record in records if record[width + 1] is not None]
+    return (
+        loan,
+        records[0][width],
+        instances_from_rows(Installment, names, rows, related={"loan": loan}),
+    )
+
+
 def loan_schedule(*, loan: Loan) -> list[Installment]:
     return list(loan.installments.exclude(status=Installment.Status.CANCELLED).order_by("number"))
 

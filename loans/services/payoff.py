@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from core.audit import NO_CONTEXT, AuditContext
-from loans.models import Loan, Repayment
+from loans.models import Installment, Loan, Repayment
 
 from .applying import PaymentRequest, loan_rows, payment_receive
 from .payoff_plan import payoff_plan
@@ -47,9 +47,14 @@ class PayoffQuote:
         }
 
 
-def loan_payoff_quote(*, loan: Loan, on: date) -> PayoffQuote:
-    """What pays the loan off on `on` (reads only)."""
-    plan = payoff_plan(loan, loan_rows(loan, open_only=True), on)
+def loan_payoff_quote(
+    *, loan: Loan, on: date, open_rows: list[Installment] | None = None
+) -> PayoffQuote:
+    """What pays the loan off on `on` (reads only; the loan's open installments as given, if
+    the caller read them)."""
+    if open_rows is None:
+        open_rows = loan_rows(loan, open_only=True)
+    plan = payoff_plan(loan, open_rows, on)
     return PayoffQuote(
         loan_id=loan.pk,
         on=on,

@@ -27,7 +27,7 @@ from core.api.serializers import (
 from core.errors import DomainError
 from ledger.services import business_date_current
 from loans.models import Loan
-from loans.selectors.consumer import loan_ref_for_user
+from loans.selectors.consumer import loan_for_payment_by_user, loan_ref_for_user
 from loans.services.payment_limits import payment_excess_tolerance
 from loans.services.payoff import loan_payoff_quote
 from payments.api.examples import (
@@ -166,15 +166,16 @@ class LoanPaymentOrderApi(APIView):
         responses={201: OrderOutputSerializer, 400: PROBLEM, 404: PROBLEM, 422: PROBLEM},
     )
     def post(self, request: Request, loan_id: int) -> Response:
-        loan = loan_ref_for_user(user=request.user, loan_id=loan_id)
+        loan, today, open_rows = loan_for_payment_by_user(user=request.user, loan_id=loan_id)
         if not request.headers.get("Idempotency-Key"):
             raise PaymentError("An Idempotency-Key header is required.")
         payload = self.PaymentInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         if loan.status not in (Loan.Status.ACTIVE, Loan.Status.DELINQUENT):
             raise PaymentError(f"Loan {loan_id} takes no payment ({loan.status}).")
-        today = business_date_current()
-        ceiling = loan_payoff_quote(loan=loan, on=today).total + payment_excess_tolerance()
+        today = today or business_date_current()
+        quote = loan_payoff_quote(loan=loan, on=today, open_rows=open_rows)
+        ceiling = quote.total + payment_excess_tolerance()
         if payload.validated_data["amount"] > ceiling:
             raise PaymentError(
                 f"{payload.validated_data['amount']} is more than {ceiling}, "

@@ -121,3 +121,39 @@ def test_output_serializers_bind_their_fields_once_per_class_and_render_each_obj
     assert "balance" in first.fields and "balance" not in LoanOutputSerializer().fields
     product = LoanOutputSerializer().fields["product"]
     assert product.fields is type(product)().fields
+
+
+def test_the_payment_read_answers_as_the_reads_it_replaces(borrower_user, today):
+    """A borrower's payment reads the loan, the business date and the open installments in one
+    statement: the same loan fields, date and rows as the three reads it replaces (an overdue
+    row with penalty and part paid, paid rows left out), and nothing for another borrower's
+    loan or a loan without open rows."""
+    from ledger.services import business_date_current
+    from loans.services.applying import loan_rows
+
+    user, borrower = borrower_user
+    behind, ahead = _overdue_paid_and_overpaid(borrower, today)
+    _repay(client_for(user), behind.pk, "100.00", "part")
+    _repay(client_for(user), ahead.pk, "1100.00", "all")
+    for loan in (behind, ahead):
+        read, on, rows = consumer.loan_for_payment_by_user(user=user, loan_id=loan.pk)
+        ref = consumer.loan_ref_for_user(user=user, loan_id=loan.pk)
+        assert on == business_date_current()
+        assert {name: getattr(read, name) for name in consumer.LOAN_REF_FIELDS} == {
+            name: getattr(ref, name) for name in consumer.LOAN_REF_FIELDS
+        }
+        fields = [field.attname for field in rows[0]._meta.concrete_fields] if rows else []
+        expected = sorted(loan_rows(ref, open_only=True), key=lambda row: row.number)
+        got = sorted(rows, key=lambda row: row.number)
+        assert [[getattr(row, name) for name in fields] for row in got] == [
+            [getattr(row, name) for name in fields] for row in expected
+        ]
+        assert all(row.loan is read for row in rows)
+    assert rows == [] and read.status == "paid_off"  # `ahead`: nothing open
+    assert any(
+        row.penalty_due
+        for row in consumer.loan_for_payment_by_user(user=user, loan_id=behind.pk)[2]
+    )
+    stranger, _ = make_borrower_user("Wang Fang")
+    with pytest.raises(consumer.LoanNotFound):
+        consumer.loan_for_payment_by_user(user=stranger, loan_id=behind.pk)

@@ -16,9 +16,10 @@ from tests.api.conftest import active_loan_for, client_for, make_borrower_user
 from .conftest import SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-CREATE_AND_SUBMIT = 6
-"""Token, loan, business date, open installments (the payoff ceiling), the order's insert,
-and the gateway's answer with its event (one statement), each in autocommit: no transaction."""
+CREATE_AND_SUBMIT = 4
+"""Token, the loan with the business date and its open installments (the payoff ceiling, one
+statement), the order's insert, and the gateway's answer with its event (one statement), each
+in autocommit: no transaction."""
 CALLBACK_AND_REPAYMENT = 11
 """The order locked with its loan, the business date, the loan locked, a savepoint, the
 schedule (with whether a settlement is approved), the entry, the installments, the domain
