@@ -24,6 +24,7 @@ from django.utils import timezone
 from core.db import fetch_prepared
 from core.errors import DomainError
 
+from .deferred import deferring, kept_written
 from .models import Event
 from .schemas import SCHEMAS
 
@@ -66,7 +67,8 @@ def event_record(
     *, type: str, subject: str, data: Mapping, business_date: date, key: str | None = None
 ) -> Event:
     """Write one event about `subject` (e.g. ``loan/42``) into the caller's transaction; with
-    a `key` an event already has, return that event instead (written once)."""
+    a `key` an event already has, return that event instead (written once). Inside
+    `events_deferred` the event is kept for the batch's write and returned unsaved."""
     _in_transaction()
     _check(type, data)
     payload = json.dumps(dict(data), cls=DjangoJSONEncoder)
@@ -80,6 +82,9 @@ def event_record(
         data=json.loads(payload),
         key=key,
     )
+    if (deferred := deferring()) is not None:
+        return deferred.keep(event)
+    kept_written()
     if connection.vendor != "postgresql":
         return _record_one(event)
     row = fetch_prepared(
@@ -171,6 +176,7 @@ def events_record_bulk(
     other columns become the event's data. `order_by` (over those columns) orders one
     subject's events among themselves."""
     _check(type)
+    kept_written()
     if connection.vendor != "postgresql":
         return _record_query(type, source_sql, params, business_date)
     return _insert_select(
@@ -190,6 +196,7 @@ def events_record_many(
     """Events of `type` from rows computed in Python: (subject, data, key or None), in one
     statement on PostgreSQL. One subject's events are numbered in the order given."""
     _check(type)
+    kept_written()
     if not rows:
         return 0
     for _, data, _ in rows:

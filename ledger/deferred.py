@@ -29,7 +29,7 @@ from contextvars import ContextVar
 
 from django.db import connection
 
-from core.db import fetch_pipelined, fetch_prepared
+from core.db import fetch_pipelined, fetch_prepared, pipelines_supported
 
 from .errors import IdempotencyConflict
 from .specs import EntrySpec, PostingResult, Prepared
@@ -123,10 +123,18 @@ class DeferredEntries:
     def flush(self) -> None:
         """Insert the pending entries and their lines (two statements, one round trip); the
         database's refusal raises here, for the caller's transaction to roll back."""
+        statements = self.statements()
+        if statements:
+            fetch_pipelined(statements)
+
+    def statements(self) -> list[tuple[str, list[str]]]:
+        """The inserts of the pending entries and of their lines, as (SQL, parameters), for
+        the caller to run in this order (pipelined with its other writes, if it likes), and
+        forget them."""
         pending, self._pending = self._pending, []
         self._loans_pending.clear()
         if not pending:
-            return
+            return []
         entries, lines = [], []
         for entry_id, prepared, actor in pending:
             spec = prepared.spec
@@ -155,12 +163,10 @@ class DeferredEntries:
                         "business_date": spec.business_date,
                     }
                 )
-        fetch_pipelined(
-            [
-                (ENTRIES_SQL, [json.dumps(entries, default=str)]),
-                (LINES_SQL, [json.dumps(lines, default=str)]),
-            ]
-        )
+        return [
+            (ENTRIES_SQL, [json.dumps(entries, default=str)]),
+            (LINES_SQL, [json.dumps(lines, default=str)]),
+        ]
 
 
 _DEFERRED: ContextVar[DeferredEntries | None] = ContextVar("ledger_deferred", default=None)
@@ -169,11 +175,11 @@ _DEFERRED: ContextVar[DeferredEntries | None] = ContextVar("ledger_deferred", de
 @contextmanager
 def entries_deferred(loan_ids: Collection[int]) -> Iterator[DeferredEntries]:
     """Inside the caller's transaction: entries `entry_post` is given on `loan_ids` are written
-    together, at `flush` or when the block ends (see the module docstring). PostgreSQL only:
-    elsewhere, and with no loans, every entry is posted at once."""
+    together, at `flush` or when the block ends (see the module docstring). PostgreSQL with
+    pipelines only: elsewhere, and with no loans, every entry is posted at once."""
     if not connection.in_atomic_block:
         raise RuntimeError("Entries are deferred inside the caller's transaction.")
-    deferred = DeferredEntries(loan_ids if connection.vendor == "postgresql" else ())
+    deferred = DeferredEntries(loan_ids if pipelines_supported() else ())
     token = _DEFERRED.set(deferred)
     try:
         yield deferred

@@ -46,13 +46,14 @@ from .loan_io import (
     installments_of,
     loan_lock_with_key,
     loan_lock_with_open_rows,
-    repayment_insert,
 )
 from .modification_apply import RESPREAD_FIELDS, modification_apply, modification_unwind
 from .payment_limits import payment_amount_check, payment_status_check
 from .payment_request import PaymentRequest
 from .payoff_plan import payoff_plan
 from .recovery_entry import RECOVERING, recovery_post
+from .repayment_batch import repayment_write
+from .repayment_pending import repayments_written
 from .settlements import settlement_settle
 
 OPEN = (Loan.Status.ACTIVE, Loan.Status.DELINQUENT)
@@ -112,6 +113,7 @@ def entry_key(repayment: Repayment, prefix: str) -> str:
 
 def later_repayments(loan: Loan, *, value_date: date, after_id: int | None) -> list[Repayment]:
     """Applied repayments after (value_date, after_id) in application order."""
+    repayments_written(loan.pk)
     later = Q(value_date__gt=value_date)
     if after_id is not None:
         later |= Q(value_date=value_date, id__gt=after_id)
@@ -249,7 +251,7 @@ def apply_repayment(
     for allocation in app.allocations:
         allocation.generation = repayment.generation
     if repayment.pk is None:
-        repayment_insert(repayment, app.allocations, rows=book.take_changed(), audit=audit)
+        repayment_write(repayment, app.allocations, rows=book.take_changed(), audit=audit)
         return repayment
     book.flush()
     repayment.save(
@@ -313,6 +315,7 @@ def replay(book: LoanBook, repayments: list[Repayment], *, actor: str) -> None:
 
 def overpayment_held(loan: Loan) -> Decimal:
     """What the loan holds for its customer (2241): overpayments less refunds."""
+    repayments_written(loan.pk)
     return Repayment.objects.filter(loan_id=loan.pk, status=Repayment.Status.POSTED).aggregate(
         held=Sum("overpayment", default=ZERO)
     )["held"]

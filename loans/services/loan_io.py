@@ -32,6 +32,7 @@ from core.models import AuditEvent
 from loans.models import Allocation, Installment, Loan, LoanModification, Repayment
 from loans.raw_instances import instance_from_row, instances_from_rows, mark_inserted, model_columns
 
+from .repayment_pending import repayments_written
 from .schedule_rows import CLOSED
 
 INSTALLMENT_WRITES = (
@@ -93,6 +94,7 @@ def loan_lock_with_key(loan_id: int, idempotency_key: str = "") -> tuple[Loan | 
     a wait for the lock: a concurrent request's key committed meanwhile shows up later, as a
     unique violation on insert (the callers handle it)."""
     _take_preloaded(loan_id, None)  # read ahead for a payment, now read again
+    repayments_written(loan_id)
     if connection.vendor != "postgresql":
         # Elsewhere (the SQLite demo) the ORM, whose converters the raw rows would need.
         loan = Loan.objects.select_for_update().filter(pk=loan_id).first()
@@ -158,7 +160,9 @@ def _locks_sql(vendor: str) -> tuple[list[str], str]:
     columns = ", ".join(f"l.{column}" for column in columns.split(", "))
     return names, (
         f"SELECT {columns}, (SELECT r.id FROM {Repayment._meta.db_table} r"
-        " WHERE r.idempotency_key = k.key)"
+        " WHERE r.idempotency_key = k.key),"
+        # The id of the loan's repayment in the batch, drawn now (`repayment_batch`).
+        f" nextval(pg_get_serial_sequence('{Repayment._meta.db_table}', 'id')::regclass)"
         f" FROM {Loan._meta.db_table} l JOIN unnest(%s::bigint[], %s::text[]) AS k(id, key)"
         " ON k.id = l.id WHERE l.id = ANY(%s::bigint[]) ORDER BY l.id FOR UPDATE OF l"
     )
@@ -207,27 +211,32 @@ _PRELOADED: ContextVar[dict[int, tuple[str, LockedLoan]] | None] = ContextVar(
 
 
 @contextmanager
-def loans_locked_for_payments(keys: Mapping[int, str]) -> Iterator[None]:
+def loans_locked_for_payments(keys: Mapping[int, str]) -> Iterator[dict[int, int]]:
     """Inside a transaction, for a batch of payments on several loans (a gateway's callback):
     lock the loans of `keys` (loan id → the idempotency key of its one payment in the batch)
     in id order and read them with their open installments, two statements in one round trip
     for the batch rather than per payment. Inside the block, the first payment service to lock
     one of these loans takes what was read, if its key is that loan's; any other lock of it
     reads the loan again. Only for loans nothing else in the batch changes before their
-    payment. PostgreSQL with pipelines; elsewhere nothing is read ahead."""
+    payment. Yields an id drawn for each new payment's repayment (loan id → id; none for a
+    loan whose key was used already). PostgreSQL with pipelines; elsewhere nothing is read
+    ahead (and no id drawn)."""
     if not connection.in_atomic_block:
         raise RuntimeError("Loans are locked for payments inside the caller's transaction.")
     preloaded: dict[int, tuple[str, LockedLoan]] = {}
+    repayment_ids: dict[int, int] = {}
     if keys and connection.vendor == "postgresql" and psycopg.Pipeline.is_supported():
         loan_ids = sorted(keys)
         _, sql = _locks_sql(connection.vendor)
         params = [loan_ids, [keys[loan_id] for loan_id in loan_ids], loan_ids]
         for record, open_rows in _locked_loans(sql, params, loan_ids):
-            locked = _locked(record, open_rows)
+            locked = _locked(record[:-1], open_rows)
             preloaded[locked.loan.pk] = (keys[locked.loan.pk], locked)
+            if locked.existing_id is None:
+                repayment_ids[locked.loan.pk] = record[-1]
     token = _PRELOADED.set(preloaded)
     try:
-        yield
+        yield repayment_ids
     finally:
         _PRELOADED.reset(token)
 
@@ -245,6 +254,7 @@ def loan_lock_with_open_rows(loan_id: int, idempotency_key: str) -> LockedLoan:
     settlement, in one round trip (`_locked_loans`)."""
     if (locked := _take_preloaded(loan_id, idempotency_key)) is not None:
         return locked
+    repayments_written(loan_id)
     if connection.vendor != "postgresql" or not psycopg.Pipeline.is_supported():
         loan, existing = loan_lock_with_key(loan_id, idempotency_key)
         rows = [] if loan is None else installments_of(loan, open_only=True)
@@ -256,6 +266,7 @@ def loan_lock_with_open_rows(loan_id: int, idempotency_key: str) -> LockedLoan:
 
 
 def installments_of(loan: Loan, *, open_only: bool) -> list[Installment]:
+    repayments_written(loan.pk)
     if connection.vendor != "postgresql":
         query = Installment.objects.filter(loan_id=loan.pk)
         if open_only:

@@ -42,6 +42,7 @@ from .book import LoanBook
 from .engine import payoff_divide
 from .loan_io import installments_of
 from .payoff_plan import payoff_plan
+from .repayment_pending import repayments_written
 from .schedule_rows import outstanding
 
 Kind = LoanModification.Kind
@@ -241,6 +242,7 @@ def settlement_settle(
     loan = book.loan
     if approved is False:
         return None  # the usual case: no settlement to close
+    repayments_written(loan.pk)  # it counts the loan's repayments
     if (
         approved is None
         and connection.vendor == "postgresql"

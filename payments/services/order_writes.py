@@ -63,6 +63,7 @@ class BatchWrites:
     def __init__(self) -> None:
         self.orders: dict[int, PaymentOrder] = {}
         self.events: list[PaymentOrderEvent] = []
+        self._written: tuple[int, list[PaymentOrderEvent]] = (0, [])
 
     def order_changed(self, order: PaymentOrder) -> None:
         self.orders[order.pk] = order
@@ -74,17 +75,27 @@ class BatchWrites:
     def flush(self) -> None:
         """Write what was kept (raises `OrderNotFound`, the caller's transaction to roll back,
         if an order's row is gone)."""
-        orders, events = list(self.orders.values()), self.events
-        self.orders, self.events = {}, []
-        if not orders and not events:
-            return
         if connection.vendor != "postgresql":
+            orders, events = list(self.orders.values()), self.events
+            self.orders, self.events = {}, []
             for order in orders:
                 if not instance_save_prepared(order):
                     raise OrderNotFound(f"No payment order {order.reference!r} to save.")
             for event in events:
                 instance_insert_prepared(event)
             return
+        statements = self.statements()
+        if statements:
+            self.written(fetch_prepared(*statements[0]))
+
+    def statements(self) -> list[tuple[str, list[str]]]:
+        """The write of what was kept, as (SQL, parameters) (none if nothing was), for the
+        caller to run (pipelined with the batch's other writes, if it likes) and hand its rows
+        to `written`. PostgreSQL."""
+        orders, events = list(self.orders.values()), self.events
+        self.orders, self.events = {}, []
+        if not orders and not events:
+            return []
         fields, sql = _flush_sql()
         columns = ["id", *(field.column for field in fields)]
         rows = [
@@ -102,10 +113,15 @@ class BatchWrites:
             }
             for event in events
         ]
-        updated, _ = fetch_prepared(
-            sql, [json.dumps(rows, default=str), json.dumps(logged, default=str)], one=True
-        )
-        if updated != len(orders):
+        self._written = (len(orders), events)
+        return [(sql, [json.dumps(rows, default=str), json.dumps(logged, default=str)])]
+
+    def written(self, rows: list[tuple]) -> None:
+        """Check what the write of `statements` answered: raises `OrderNotFound` if an order's
+        row is gone."""
+        ((updated, _),) = rows
+        orders, events = self._written
+        if updated != orders:
             raise OrderNotFound("A payment order of the batch is gone.")
         for event in events:
             event._state.adding = False

@@ -27,17 +27,20 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from core.db import (
+    fetch_pipelined,
     fetch_prepared,
     instance_insert_prepared,
     instance_save_prepared,
+    pipelines_supported,
     whole_or_nothing,
 )
 from core.errors import DomainError, IdempotencyKeyReused
+from events.deferred import events_deferred
 from ledger.deferred import entries_deferred
 from ledger.services import business_date_current
 from loans.models import Installment, Loan
 from loans.raw_instances import instance_from_row, model_columns
-from loans.services.loan_io import loans_locked_for_payments
+from loans.services.repayment_batch import repayments_batched
 from payments.errors import GatewayUnavailable, OrderNotFound, PaymentError
 from payments.gateways import GatewayReport, ReportStatus, gateway_default_name, gateway_for
 from payments.models import Mandate, PaymentOrder, PaymentOrderEvent
@@ -299,10 +302,11 @@ def order_reports_apply(
 
     The usual batch, every report accepted, runs without savepoints (`core.db.whole_or_nothing`:
     four statements a report saved), its orders' rows and report log written together at its
-    end (`order_writes`) with the repayments' ledger entries (`ledger.deferred`), and the loans
-    it repays locked and read together at its start (`loans_locked_for_payments`). If any report fails, that attempt is rolled back whole and
-    the batch is applied again with each report under a savepoint of its own, written as
-    applied."""
+    end (`order_writes`) with its repayments (`repayment_batch`) and their ledger entries
+    (`ledger.deferred`), and the loans it repays locked and read together at its start
+    (`loan_io.loans_locked_for_payments`). If any report fails, that attempt is rolled back
+    whole and the batch is applied again with each report under a savepoint of its own,
+    written as applied."""
     try:
         results, settled = _reports_apply(reports, source, isolated=False)
     except _RetryIsolated:
@@ -337,8 +341,9 @@ def _reports_apply(
         writes = None if isolated else BatchWrites()
         ahead = _repayments_ahead(reports, orders, pending, today)
         with (
-            loans_locked_for_payments(ahead),
+            repayments_batched(ahead, keep=not isolated) as repayments,
             nullcontext() if isolated else entries_deferred(ahead) as entries,
+            events_deferred(keep=not isolated) as events,
             nullcontext() if isolated else whole_or_nothing(),
         ):
             for index in pending:
@@ -360,11 +365,25 @@ def _reports_apply(
                     settled.append(order)
             if writes is not None:
                 try:
-                    entries.flush()
-                    writes.flush()
+                    _batch_write(writes, entries, repayments, events)
                 except Exception as exc:
                     raise _RetryIsolated from exc
     return [results[index] for index in range(len(reports))], settled
+
+
+def _batch_write(writes: BatchWrites, *kept) -> None:
+    """What the batch kept — its entries, repayments and events, and its orders with their
+    report log — written in one round trip on PostgreSQL, in that order."""
+    if not pipelines_supported():
+        for each in (*kept, writes):
+            each.flush()
+        return
+    statements = [statement for each in kept for statement in each.statements()]
+    ours = writes.statements()
+    if statements or ours:
+        answers = fetch_pipelined([*statements, *ours])
+        if ours:
+            writes.written(answers[-1])
 
 
 def _repayments_ahead(

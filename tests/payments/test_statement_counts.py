@@ -8,8 +8,10 @@ import json
 import psycopg
 import pytest
 
+from events.models import Event
 from events.signing import signature_header
 from ledger.services import business_date_current
+from loans.models import Repayment
 from payments.models import PaymentOrder
 from tests.api.conftest import active_loan_for, client_for, make_borrower_user
 
@@ -24,12 +26,13 @@ CALLBACK_AND_REPAYMENT = 11
 """The order locked with its loan, the business date, the loan locked, a savepoint, the
 schedule (with whether a settlement is approved), the entry, the installments, the domain
 event, the order, its event and the savepoint released (BEGIN/COMMIT not counted)."""
-BATCH = 8
-BATCH_PER_ORDER = 2
-"""A callback of several reports, each a repayment on a loan of its own: the orders locked with
-their loans, the business date, the loans locked and their schedules read (two statements
-for the batch), ids for its entries, and at its end its entries, their lines, and the orders
-with their events; a report, its installments with its repayment, and its domain event."""
+BATCH = 10
+BATCH_PER_ORDER = 0
+"""A callback of several reports, each a repayment on a loan of its own: the business date, the
+orders locked with their loans, the loans locked with their schedules read (two statements,
+one round trip), ids for its entries; at its end, in one round trip, its entries, their lines,
+its repayments with their installments, allocations and audit rows, its domain events, and the
+orders with their report log. Nothing per report."""
 
 
 class Statements:
@@ -106,11 +109,12 @@ def test_statements_per_order_on_the_full_path(rails, monkeypatch):
     assert len(set(counts)) == 1, counts  # the same for every order: nothing grows
 
 
-def test_statements_of_a_callback_batch(rails, monkeypatch):
+@pytest.mark.parametrize("size", [2, 4])
+def test_statements_of_a_callback_batch(rails, monkeypatch, size):
     statements = Statements(monkeypatch)
     rails.control(lost_rate=1)  # the callbacks are sent below, as one batch
     orders = []
-    for n in range(3):
+    for n in range(size):
         user, borrower = make_borrower_user()
         loan = active_loan_for(borrower, on=business_date_current())
         response = client_for(user).post(
@@ -123,6 +127,8 @@ def test_statements_of_a_callback_batch(rails, monkeypatch):
         orders.append(response.json()["reference"])
     with statements:
         answered = signed_callback({"reports": [success(reference) for reference in orders]})
-    assert [result["status"] for result in answered.json()["results"]] == ["succeeded"] * 3
-    assert len(statements.sql) == BATCH + 3 * BATCH_PER_ORDER, "\n".join(statements.sql)
-    assert PaymentOrder.objects.filter(reference__in=orders, status="succeeded").count() == 3
+    assert [result["status"] for result in answered.json()["results"]] == ["succeeded"] * size
+    assert len(statements.sql) == BATCH + size * BATCH_PER_ORDER, "\n".join(statements.sql)
+    assert PaymentOrder.objects.filter(reference__in=orders, status="succeeded").count() == size
+    assert Repayment.objects.filter(external_reference__in=orders).count() == size
+    assert Event.objects.filter(type="repayment.posted").count() == size
