@@ -334,3 +334,35 @@ def test_a_batch_posts_its_entries_together_and_a_refused_one_sends_it_report_by
     for order in [*orders[:2], *more]:
         assert Repayment.objects.filter(idempotency_key=f"payorder:{order.reference}").count() == 1
     assert_books_consistent()
+
+
+def test_a_batch_that_pays_a_loan_off_writes_its_events_in_order(loan):
+    """A report in a batch that pays its loan off: the repayment's event is kept, the pay-off
+    transition's event (written at once) writes it first, so the loan's events read repayment,
+    then paid off; the release of its deferred yield is booked with the batch."""
+    from events.models import Event
+    from loans.services.payoff import loan_payoff_quote
+
+    other = active_loan_for(make_borrower(), on=business_date_current())
+    total = loan_payoff_quote(loan=loan, on=business_date_current()).total
+    payoff, plain = collect(loan, str(total), key="off"), collect(other, "100.00", key="on")
+    results = order_reports_apply(
+        reports=[report(payoff, ReportStatus.SUCCEEDED), report(plain, ReportStatus.SUCCEEDED)],
+        source="callback",
+    )
+    assert [result.status for result in results] == ["succeeded"] * 2
+    assert Loan.objects.get(pk=loan.pk).status == Loan.Status.PAID_OFF
+    events = list(
+        Event.objects.filter(subject=f"loan/{loan.pk}")
+        .order_by("sequence")
+        .values_list("type", flat=True)
+    )
+    assert events[-2:] == ["repayment.posted", "loan.paid_off"]
+    sequences = list(
+        Event.objects.filter(subject=f"loan/{loan.pk}")
+        .order_by("position")
+        .values_list("sequence", flat=True)
+    )
+    assert sequences == list(range(1, len(sequences) + 1))
+    assert Event.objects.filter(subject=f"loan/{other.pk}", type="repayment.posted").count() == 1
+    assert_books_consistent()
