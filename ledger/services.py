@@ -38,6 +38,7 @@ from .specs import (
 )
 
 __all__ = [
+    "BUSINESS_DATE_SQL",
     "BulkPostingResult",
     "EntrySpec",
     "LineSpec",

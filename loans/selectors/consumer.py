@@ -31,6 +31,7 @@ from ledger.selectors import (
     loan_stored_balances_statement,
     stored_balances_from_rows,
 )
+from ledger.services import BUSINESS_DATE_SQL
 from loans.models import Borrower, Installment, Loan, Product, Repayment
 from loans.raw_instances import instance_from_row, instances_from_rows, model_columns
 
@@ -245,7 +246,7 @@ def _payment_read_sql() -> tuple[list[str], str]:
     closed = ", ".join(f"'{status}'" for status in CLOSED_ROWS)
     return names, (
         f"SELECT {', '.join('l.' + name for name in LOAN_REF_FIELDS)},"
-        f' (SELECT "current" FROM {BusinessDate._meta.db_table} WHERE lender = %s), i.*'
+        f" ({BUSINESS_DATE_SQL}), i.*"
         " FROM loans_loan l JOIN loans_borrower b ON b.id = l.borrower_id"
         f" LEFT JOIN LATERAL (SELECT {columns} FROM {Installment._meta.db_table} i"
         # OFFSET 0: a per-loan index scan, whatever the generic plan would flatten it into.

@@ -22,14 +22,14 @@ CREATE_AND_SUBMIT = 4
 """Token, the loan with the business date and its open installments (the payoff ceiling, one
 statement), the order's insert, and the gateway's answer with its event (one statement), each
 in autocommit: no transaction."""
-CALLBACK_AND_REPAYMENT = 11
-"""The order locked with its loan, the business date, the loan locked, a savepoint, the
+CALLBACK_AND_REPAYMENT = 10
+"""The order locked with its loan and the business date, the loan locked, a savepoint, the
 schedule (with whether a settlement is approved), the entry, the installments, the domain
 event, the order, its event and the savepoint released (BEGIN/COMMIT not counted)."""
-BATCH = 10
+BATCH = 9
 BATCH_PER_ORDER = 0
-"""A callback of several reports, each a repayment on a loan of its own: the business date, the
-orders locked with their loans, the loans locked with their schedules read (two statements,
+"""A callback of several reports, each a repayment on a loan of its own: the orders locked with
+their loans and the business date, the loans locked with their schedules read (two statements,
 one round trip), ids for its entries; at its end, in one round trip, its entries, their lines,
 its repayments with their installments, allocations and audit rows, its domain events, and the
 orders with their report log. Nothing per report."""
