@@ -1,8 +1,10 @@
 """Money through the rails: orders per second through the full path, the cost of verifying a
 callback, and matching a 100,000-line bank statement.
 
-1. **Full path** — gunicorn (``--workers`` 2, ``--threads`` 2 each) serves the app with ``PAYMENTS_GATEWAY=local``; the
-   local gateway (`scripts/local_gateway.py`) runs beside it. 4 keep-alive clients POST
+1. **Full path** — gunicorn (``--workers`` 3, ``--threads`` 2 each: with two workers a callback
+   took one of the four threads the four clients' requests need) serves the app with
+   ``PAYMENTS_GATEWAY=local``; the local gateway (`scripts/local_gateway.py`) runs beside it.
+   4 keep-alive clients POST
    ``/api/v1/loans/{id}/payment-orders`` (1.00, a unique ``Idempotency-Key`` each): the order is
    created, sent to the gateway, and the gateway's signed callback to our endpoint posts the
    repayment. Orders per second = orders settled (repayment posted) / the time from the first
@@ -15,7 +17,7 @@ callback, and matching a 100,000-line bank statement.
 
     python benchmarks/payment_rails.py [--loans 2000] [--seconds 10] [--clients 4]
         [--statement-lines 100000] [--database NAME] [--port P] [--gateway-port P]
-        [--workers 2] [--threads 2] [--senders 8] [--callback-batch 1] [--batch-window-ms 0]
+        [--workers 3] [--threads 2] [--senders 8] [--callback-batch 1] [--batch-window-ms 0]
 
 ``--senders``: the gateway's callback threads (how many callbacks are in flight at once);
 ``--callback-batch``: at most this many reports in one callback, gathered for up to
@@ -80,7 +82,7 @@ def full_path(
     seconds: float,
     port: int = 0,
     gateway_port: int = 0,
-    workers: int = 2,
+    workers: int = 3,
     threads: int = 2,
     senders: int = 8,
     batch: int = 1,
@@ -263,7 +265,7 @@ def main() -> None:
     parser.add_argument("--statement-lines", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=0, help="the app's (default: any free one)")
     parser.add_argument("--gateway-port", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
     parser.add_argument("--senders", type=int, default=8, help="the gateway's callback senders")
     parser.add_argument(
