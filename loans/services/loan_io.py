@@ -17,7 +17,7 @@ instances are built by `raw_instances`, the one module that touches the ORM's in
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -289,7 +289,8 @@ def installments_write(rows: Sequence[Installment]) -> None:
         )
 
 
-def _update_sql() -> str:
+def installments_update_sql() -> str:
+    """Set the changed installments from a JSON list of `installment_records`."""
     names = [name for name, _ in INSTALLMENT_WRITES]
     record = ", ".join(["id bigint"] + [f"{name} {kind}" for name, kind in INSTALLMENT_WRITES])
     return (
@@ -331,7 +332,7 @@ def _write_sql(audited: bool) -> str:
             f" SELECT {values}, r.id::text FROM r RETURNING 1),"
         )
     return (
-        f"WITH u AS ({_update_sql()}),"
+        f"WITH u AS ({installments_update_sql()}),"
         f" r AS (INSERT INTO {Repayment._meta.db_table} ({', '.join(REPAYMENT_COLUMNS)})"
         f" VALUES ({marks}) RETURNING id),{audit}"
         f" a AS (INSERT INTO {Allocation._meta.db_table}"
@@ -343,6 +344,13 @@ def _write_sql(audited: bool) -> str:
         " SELECT (SELECT id FROM r), (SELECT array_agg(id ORDER BY id) FROM a),"
         " (SELECT count(*) FROM u)"
     )
+
+
+def installment_records(rows: Iterable[Installment]) -> list[dict]:
+    """The changed installments as `installments_update_sql` takes them."""
+    return [
+        {"id": row.pk, **{name: getattr(row, name) for name in INSTALLMENT_NAMES}} for row in rows
+    ]
 
 
 def _as_json(records: list[dict]) -> str:
@@ -381,14 +389,7 @@ def repayment_insert(
             audit.save(force_insert=True)
         return
     repayment.created_at = timezone.now()
-    params: list[object] = [
-        _as_json(
-            [
-                {"id": row.pk, **{name: getattr(row, name) for name in INSTALLMENT_NAMES}}
-                for row in rows
-            ]
-        )
-    ]
+    params: list[object] = [_as_json(installment_records(rows))]
     for name in REPAYMENT_COLUMNS:
         value = getattr(repayment, name)
         params.append(json.dumps(value) if name in JSON_COLUMNS else value)

@@ -30,9 +30,9 @@ from loans.raw_instances import mark_inserted
 
 from .loan_io import (
     AUDIT_COLUMNS,
-    INSTALLMENT_NAMES,
-    INSTALLMENT_WRITES,
     REPAYMENT_COLUMNS,
+    installment_records,
+    installments_update_sql,
     loans_locked_for_payments,
     repayment_insert,
 )
@@ -57,18 +57,12 @@ def _record(model, names: Sequence[str], extra: Sequence[tuple[str, str]] = ()) 
 
 @lru_cache(maxsize=1)
 def _write_sql() -> str:
-    installments = ", ".join(f"{name} = v.{name}" for name in INSTALLMENT_NAMES)
-    installment_record = ", ".join(
-        ["id bigint"] + [f"{name} {kind}" for name, kind in INSTALLMENT_WRITES]
-    )
     repayment_names = ", ".join(REPAYMENT_COLUMNS)
     audit_names = ", ".join(AUDIT_COLUMNS)
     allocation_names = ", ".join(name for name, _ in ALLOCATION_COLUMNS)
     allocation_record = ", ".join(f"{name} {kind}" for name, kind in ALLOCATION_COLUMNS)
     return (
-        f"WITH u AS (UPDATE {Installment._meta.db_table} AS t SET {installments}"
-        f" FROM jsonb_to_recordset(%s::jsonb) AS v({installment_record})"
-        " WHERE t.id = v.id RETURNING 1),"
+        f"WITH u AS ({installments_update_sql()}),"
         f" r AS (INSERT INTO {Repayment._meta.db_table} (id, {repayment_names})"
         f" SELECT id, {repayment_names} FROM jsonb_to_recordset(%s::jsonb)"
         f" AS v(id bigint, {_record(Repayment, REPAYMENT_COLUMNS)}) RETURNING 1),"
@@ -144,10 +138,7 @@ class RepaymentBatch:
         it."""
         if not self._repayments:
             return []
-        rows = [
-            {"id": row.pk, **{name: getattr(row, name) for name in INSTALLMENT_NAMES}}
-            for row in self._rows.values()
-        ]
+        rows = installment_records(self._rows.values())
         params = [
             json.dumps(items, default=str)
             for items in (rows, self._repayments, self._audits, self._allocations)
