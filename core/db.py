@@ -41,6 +41,22 @@ def whole_or_nothing() -> Iterator[None]:
         _WHOLE_OR_NOTHING.reset(token)
 
 
+@contextmanager
+def kept_until_written(var: ContextVar, kept, *, keeping: bool = True) -> Iterator:
+    """Inside a caller's transaction, a batch's writes held back (`kept`: what `ledger.deferred`,
+    `events.deferred` and `loans.services.repayment_batch` keep), found through `var` by the
+    services that write (None there with ``keeping=False``). Leaving the block normally writes
+    what is left (``kept.flush()``); an error leaves it to the transaction's rollback."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("A batch's writes are kept inside the caller's transaction.")
+    token = var.set(kept if keeping else None)
+    try:
+        yield kept
+        kept.flush()
+    finally:
+        var.reset(token)
+
+
 _PG_TYPES = {"numeric", "bigint", "integer", "text", "date", "boolean", "timestamptz"}
 
 

@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
-from core.db import fetch_prepared
+from core.db import fetch_prepared, kept_until_written
 
 from .models import Event
 
@@ -106,15 +106,11 @@ def events_deferred(*, keep: bool = True) -> Iterator[DeferredEvents]:
     together (see the module docstring), by the caller running `statements` or `flush`, or when
     the block ends. PostgreSQL only; elsewhere, or with ``keep=False``, each is written at
     once."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("Events are deferred inside the caller's transaction.")
     deferred = DeferredEvents()
-    token = _DEFERRED.set(deferred if keep and connection.vendor == "postgresql" else None)
-    try:
+    with kept_until_written(
+        _DEFERRED, deferred, keeping=keep and connection.vendor == "postgresql"
+    ):
         yield deferred
-        deferred.flush()
-    finally:
-        _DEFERRED.reset(token)
 
 
 def deferring() -> DeferredEvents | None:

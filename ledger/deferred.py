@@ -27,9 +27,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import connection
-
-from core.db import fetch_pipelined, fetch_prepared, pipelines_supported
+from core.db import fetch_pipelined, fetch_prepared, kept_until_written, pipelines_supported
 
 from .errors import IdempotencyConflict
 from .specs import EntrySpec, PostingResult, Prepared
@@ -177,15 +175,9 @@ def entries_deferred(loan_ids: Collection[int]) -> Iterator[DeferredEntries]:
     """Inside the caller's transaction: entries `entry_post` is given on `loan_ids` are written
     together, at `flush` or when the block ends (see the module docstring). PostgreSQL with
     pipelines only: elsewhere, and with no loans, every entry is posted at once."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("Entries are deferred inside the caller's transaction.")
     deferred = DeferredEntries(loan_ids if pipelines_supported() else ())
-    token = _DEFERRED.set(deferred)
-    try:
+    with kept_until_written(_DEFERRED, deferred):
         yield deferred
-        deferred.flush()
-    finally:
-        _DEFERRED.reset(token)
 
 
 def deferred_for(spec: EntrySpec) -> DeferredEntries | None:

@@ -23,7 +23,7 @@ from functools import lru_cache
 from django.db import connection
 from django.utils import timezone
 
-from core.db import fetch_prepared
+from core.db import fetch_prepared, kept_until_written
 from core.models import AuditEvent
 from loans.models import Allocation, Installment, Repayment
 from loans.raw_instances import mark_inserted
@@ -160,14 +160,11 @@ def repayments_batched(keys: Mapping[int, str], *, keep: bool = True) -> Iterato
     it commits; what is left is written when the block ends). ``keep=False``: read ahead only,
     each repayment written as it is made (a caller that rolls single payments back to
     savepoints: a kept repayment would outlive its savepoint)."""
-    with loans_locked_for_payments(keys) as repayment_ids:
-        batch = RepaymentBatch(repayment_ids if keep else {})
-        token = KEPT.set(batch)
-        try:
-            yield batch
-            batch.flush()
-        finally:
-            KEPT.reset(token)
+    with (
+        loans_locked_for_payments(keys) as repayment_ids,
+        kept_until_written(KEPT, RepaymentBatch(repayment_ids if keep else {})) as batch,
+    ):
+        yield batch
 
 
 def repayment_write(
